@@ -1,0 +1,2 @@
+//! The backtester: data readers, synthetic market, roll demand, fill simulation, reports (issue 5).
+//! Nothing here yet.

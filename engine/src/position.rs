@@ -1,0 +1,275 @@
+//! Positions built from fills. Realized PnL matches closing fills against open lots first in,
+//! first out, so for linear instruments every figure is an exact integer count of price units times
+//! lots, turned into the settlement currency only when asked.
+//!
+//! Where money is rounded: nowhere for [`PnlStyle::Linear`] instruments. For
+//! [`PnlStyle::Inverse`] ones (USD amounts settled in coin) PnL needs `1/price`, which `Decimal`
+//! carries to 28 significant digits; [`Position::avg_price`] divides the same way.
+
+use crate::instrument::{Instrument, InstrumentId, PnlStyle};
+use crate::time::Timestamp;
+use crate::units::{Price, Qty, Side};
+use rust_decimal::Decimal;
+use std::collections::VecDeque;
+use thiserror::Error;
+
+/// One execution of ours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fill {
+    pub instrument: InstrumentId,
+    pub side: Side,
+    pub price: Price,
+    pub qty: Qty,
+    /// Paid in the settlement currency (negative for a rebate); the venue's fee model decides it.
+    pub fee: Decimal,
+    pub ts: Timestamp,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum PositionError {
+    #[error("{instrument}: fill of {qty} at {price}: size must be positive")]
+    NonPositiveQty {
+        instrument: String,
+        qty: Qty,
+        price: Price,
+    },
+    #[error("{instrument}: fill at {price}: price must be positive")]
+    NonPositivePrice { instrument: String, price: Price },
+    #[error("{instrument}: PnL out of range")]
+    Overflow { instrument: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Lot {
+    price: Price,
+    qty: i64,
+}
+
+/// The position in one instrument.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    /// Signed lots: positive long, negative short.
+    size: i64,
+    /// Open lots, oldest first, all on the side of `size`.
+    lots: VecDeque<Lot>,
+    realized: Decimal,
+    fees: Decimal,
+    fills: u64,
+}
+
+impl Position {
+    pub fn size(&self) -> Qty {
+        Qty(self.size)
+    }
+    /// Realized PnL in the settlement currency, before fees.
+    pub fn realized_pnl(&self) -> Decimal {
+        self.realized
+    }
+    pub fn fees_paid(&self) -> Decimal {
+        self.fees
+    }
+    pub fn fill_count(&self) -> u64 {
+        self.fills
+    }
+
+    /// Sum of price x lots over the open lots (signed like the size), exact.
+    pub fn open_cost_units(&self) -> i128 {
+        let sign = self.size.signum() as i128;
+        self.lots
+            .iter()
+            .map(|l| l.price.0 as i128 * l.qty as i128)
+            .sum::<i128>()
+            * sign
+    }
+
+    /// Average entry price of the open lots as a decimal (see the module note on rounding).
+    pub fn avg_price(&self, inst: &Instrument) -> Option<Decimal> {
+        if self.size == 0 {
+            return None;
+        }
+        let cost = Decimal::from_i128_with_scale(self.open_cost_units(), 0);
+        Some(cost / Decimal::from(self.size) * inst.price_scale().unit())
+    }
+
+    pub fn apply(&mut self, inst: &Instrument, fill: &Fill) -> Result<(), PositionError> {
+        let name = || inst.name().to_string();
+        if fill.qty.0 <= 0 {
+            return Err(PositionError::NonPositiveQty {
+                instrument: name(),
+                qty: fill.qty,
+                price: fill.price,
+            });
+        }
+        if fill.price.0 <= 0 {
+            return Err(PositionError::NonPositivePrice {
+                instrument: name(),
+                price: fill.price,
+            });
+        }
+        let dir = fill.side.sign();
+        let mut left = fill.qty.0;
+        let mut realized = Decimal::ZERO;
+        // Close opposite lots first in, first out.
+        while left > 0 && self.size.signum() == -dir {
+            let lot = self
+                .lots
+                .front_mut()
+                .expect("a non-zero size has open lots");
+            let q = left.min(lot.qty);
+            // The open lot is on the side opposite the fill: -dir.
+            realized += lot_pnl(inst, -dir, lot.price, fill.price, q)
+                .ok_or_else(|| PositionError::Overflow { instrument: name() })?;
+            lot.qty -= q;
+            if lot.qty == 0 {
+                self.lots.pop_front();
+            }
+            self.size += dir * q;
+            left -= q;
+        }
+        if left > 0 {
+            self.lots.push_back(Lot {
+                price: fill.price,
+                qty: left,
+            });
+            self.size += dir * left;
+        }
+        self.realized += realized;
+        self.fees += fill.fee;
+        self.fills += 1;
+        Ok(())
+    }
+
+    /// What the open lots would realize if closed at `mark`, in the settlement currency.
+    pub fn unrealized_pnl(&self, inst: &Instrument, mark: Price) -> Option<Decimal> {
+        let dir = self.size.signum();
+        self.lots.iter().try_fold(Decimal::ZERO, |acc, l| {
+            Some(acc + lot_pnl(inst, dir, l.price, mark, l.qty)?)
+        })
+    }
+}
+
+/// PnL of `q` lots opened on side `dir` (+1 long, -1 short) at `entry` and closed at `exit`.
+fn lot_pnl(inst: &Instrument, dir: i64, entry: Price, exit: Price, q: i64) -> Option<Decimal> {
+    let spec = inst.spec();
+    let contracts = inst.lot_scale().to_decimal(q).checked_mul(spec.contract_size)?;
+    match spec.pnl {
+        PnlStyle::Linear => {
+            let units = (exit.0 as i128 - entry.0 as i128) * dir as i128;
+            inst.price_scale()
+                .to_decimal_wide(units)?
+                .checked_mul(contracts)
+        }
+        PnlStyle::Inverse => {
+            let (e, x) = (inst.price_decimal(entry), inst.price_decimal(exit));
+            let per = Decimal::ONE.checked_div(e)? - Decimal::ONE.checked_div(x)?;
+            contracts.checked_mul(per)?.checked_mul(Decimal::from(dir))
+        }
+    }
+}
+
+/// Positions of every instrument, indexed by [`InstrumentId`].
+#[derive(Clone, Debug, Default)]
+pub struct Ledger {
+    positions: Vec<Position>,
+}
+
+impl Ledger {
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// Applies a fill to its instrument's position; `inst` must be that instrument.
+    pub fn apply(&mut self, inst: &Instrument, fill: &Fill) -> Result<(), PositionError> {
+        let i = fill.instrument.index();
+        if self.positions.len() <= i {
+            self.positions.resize_with(i + 1, Position::default);
+        }
+        self.positions[i].apply(inst, fill)
+    }
+
+    pub fn position(&self, id: InstrumentId) -> Option<&Position> {
+        self.positions.get(id.index())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (InstrumentId, &Position)> {
+        self.positions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.fills > 0)
+            .map(|(i, p)| (InstrumentId(i as u32), p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+    fn fill(side: Side, price: i64, qty: i64, fee: &str) -> Fill {
+        Fill {
+            instrument: InstrumentId(0),
+            side,
+            price: Price(price),
+            qty: Qty(qty),
+            fee: d(fee),
+            ts: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn option_position_realizes_fifo_and_flips() {
+        let inst = Instrument::deribit("ETH-27MAR26-2000-C").unwrap();
+        let mut p = Position::default();
+        p.apply(&inst, &fill(Side::Buy, 100, 3, "0.0009")).unwrap(); // 3 @ 0.0100
+        p.apply(&inst, &fill(Side::Buy, 200, 1, "0.0003")).unwrap(); // 1 @ 0.0200
+        assert_eq!(p.size(), Qty(4));
+        assert_eq!(p.avg_price(&inst), Some(d("0.0125")));
+        // Sell 5 @ 0.0150: closes 3 @ 0.0100 (+0.015) and 1 @ 0.0200 (-0.005), opens 1 short.
+        p.apply(&inst, &fill(Side::Sell, 150, 5, "0.0015")).unwrap();
+        assert_eq!(p.realized_pnl(), d("0.010"));
+        assert_eq!(p.size(), Qty(-1));
+        assert_eq!(p.avg_price(&inst), Some(d("0.0150")));
+        assert_eq!(p.fees_paid(), d("0.0027"));
+        assert_eq!(p.unrealized_pnl(&inst, Price(100)), Some(d("0.005")));
+        assert_eq!(p.fill_count(), 3);
+    }
+
+    #[test]
+    fn inverse_perpetual_pnl_is_in_coin() {
+        let inst = Instrument::deribit("ETH-PERPETUAL").unwrap();
+        let mut p = Position::default();
+        // Long 3000 USD at 2000.00, sold at 2500.00: 3000 * (1/2000 - 1/2500) = 0.3 ETH.
+        p.apply(&inst, &fill(Side::Buy, 40_000, 3000, "0")).unwrap();
+        p.apply(&inst, &fill(Side::Sell, 50_000, 3000, "0")).unwrap();
+        assert_eq!(p.realized_pnl(), d("0.3"));
+        assert_eq!(p.size(), Qty(0));
+        assert_eq!(p.avg_price(&inst), None);
+    }
+
+    #[test]
+    fn bad_fills_are_refused_and_change_nothing() {
+        let inst = Instrument::deribit("ETH-27MAR26-2000-C").unwrap();
+        let mut p = Position::default();
+        p.apply(&inst, &fill(Side::Buy, 100, 1, "0")).unwrap();
+        let before = p.clone();
+        let err = p.apply(&inst, &fill(Side::Buy, 100, 0, "0")).unwrap_err();
+        assert!(err.to_string().starts_with("ETH-27MAR26-2000-C: fill of 0 lots"));
+        assert!(p.apply(&inst, &fill(Side::Sell, -5, 1, "0")).is_err());
+        assert_eq!(p, before);
+    }
+
+    #[test]
+    fn ledger_keeps_one_position_per_instrument() {
+        let a = Instrument::deribit("ETH-27MAR26-2000-C").unwrap();
+        let mut l = Ledger::new();
+        let mut f = fill(Side::Buy, 100, 2, "0");
+        f.instrument = InstrumentId(3);
+        l.apply(&a, &f).unwrap();
+        assert_eq!(l.position(InstrumentId(3)).unwrap().size(), Qty(2));
+        assert_eq!(l.position(InstrumentId(0)).unwrap().size(), Qty(0));
+        assert_eq!(l.iter().count(), 1);
+    }
+}

@@ -1,0 +1,109 @@
+//! Integer price and size types used everywhere past the edges.
+//!
+//! A [`Price`] counts the instrument's price unit (its finest tick, e.g. 0.0001 ETH for Deribit ETH
+//! options); a [`Qty`] counts its lot (the minimum amount step, e.g. 1 contract). Which decimal each
+//! stands for lives in the instrument's [`crate::scale::Scale`]s, so arithmetic here is exact.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub, SubAssign};
+
+/// A price in integer price units of one instrument.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Price(pub i64);
+
+/// A size in integer lots of one instrument. Signed so that positions can use it; order and book
+/// sizes are always positive (checked where they enter).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Qty(pub i64);
+
+impl Qty {
+    pub const ZERO: Qty = Qty(0);
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+    pub fn min(self, other: Qty) -> Qty {
+        Qty(self.0.min(other.0))
+    }
+}
+
+impl Add for Qty {
+    type Output = Qty;
+    fn add(self, o: Qty) -> Qty {
+        Qty(self.0 + o.0)
+    }
+}
+impl Sub for Qty {
+    type Output = Qty;
+    fn sub(self, o: Qty) -> Qty {
+        Qty(self.0 - o.0)
+    }
+}
+impl AddAssign for Qty {
+    fn add_assign(&mut self, o: Qty) {
+        self.0 += o.0;
+    }
+}
+impl SubAssign for Qty {
+    fn sub_assign(&mut self, o: Qty) {
+        self.0 -= o.0;
+    }
+}
+
+impl fmt::Display for Price {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} units", self.0)
+    }
+}
+impl fmt::Display for Qty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} lots", self.0)
+    }
+}
+
+/// The side of an order or a book level: `Buy` orders rest on the bid side, `Sell` on the ask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Side {
+    Buy,
+    Sell,
+}
+
+impl Side {
+    pub fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+    /// +1 for a buy, -1 for a sell: the sign a fill gives a position.
+    pub fn sign(self) -> i64 {
+        match self {
+            Side::Buy => 1,
+            Side::Sell => -1,
+        }
+    }
+    /// True when `a` is a better price than `b` for an order on this side (higher bid, lower ask).
+    #[inline]
+    pub fn better(self, a: Price, b: Price) -> bool {
+        match self {
+            Side::Buy => a > b,
+            Side::Sell => a < b,
+        }
+    }
+    /// True when a `self`-side order at `limit` trades against a resting opposite order at `resting`.
+    #[inline]
+    pub fn crosses(self, limit: Price, resting: Price) -> bool {
+        match self {
+            Side::Buy => limit >= resting,
+            Side::Sell => limit <= resting,
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Side::Buy => "buy",
+            Side::Sell => "sell",
+        })
+    }
+}
