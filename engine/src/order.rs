@@ -2,7 +2,7 @@
 //! venue message that does not fit what we know is an error instead of a silent overwrite.
 
 use crate::instrument::InstrumentId;
-use crate::matching::{MatchEvent, OrderId};
+use crate::matching::{CancelReason, MatchEvent, OrderId};
 use crate::units::{Price, Qty, Side};
 use std::fmt;
 use thiserror::Error;
@@ -24,7 +24,10 @@ impl OrderStatus {
     pub fn is_final(self) -> bool {
         matches!(
             self,
-            OrderStatus::Filled | OrderStatus::Cancelled | OrderStatus::Rejected | OrderStatus::Expired
+            OrderStatus::Filled
+                | OrderStatus::Cancelled
+                | OrderStatus::Rejected
+                | OrderStatus::Expired
         )
     }
     /// Acknowledged and still able to trade.
@@ -43,9 +46,14 @@ impl fmt::Display for OrderStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrderEvent {
     Accepted(OrderId),
-    Filled { qty: Qty },
+    Filled {
+        qty: Qty,
+    },
     /// New price and new total amount (filled included).
-    Amended { price: Price, amount: Qty },
+    Amended {
+        price: Price,
+        amount: Qty,
+    },
     Cancelled,
     Rejected,
     /// The instrument expired with the order still open.
@@ -89,7 +97,13 @@ pub struct Order {
 }
 
 impl Order {
-    pub fn new(client_id: u64, instrument: InstrumentId, side: Side, price: Price, amount: Qty) -> Order {
+    pub fn new(
+        client_id: u64,
+        instrument: InstrumentId,
+        side: Side,
+        price: Price,
+        amount: Qty,
+    ) -> Order {
         Order {
             client_id,
             instrument,
@@ -169,6 +183,11 @@ impl Order {
             MatchEvent::Fill {
                 maker, taker, qty, ..
             } if maker == me || taker == me => OrderEvent::Filled { qty },
+            MatchEvent::Cancelled {
+                id,
+                reason: CancelReason::Expired,
+                ..
+            } if id == me => OrderEvent::Expired,
             MatchEvent::Cancelled { id, .. } if id == me => OrderEvent::Cancelled,
             MatchEvent::Amended { id, price, qty, .. } if id == me => OrderEvent::Amended {
                 price,
@@ -194,7 +213,10 @@ mod tests {
         let mut o = order();
         assert_eq!(o.status(), Pending);
         assert_eq!(o.apply(OrderEvent::Accepted(OrderId(1))), Ok(Open));
-        assert_eq!(o.apply(OrderEvent::Filled { qty: Qty(4) }), Ok(PartiallyFilled));
+        assert_eq!(
+            o.apply(OrderEvent::Filled { qty: Qty(4) }),
+            Ok(PartiallyFilled)
+        );
         assert_eq!(
             o.apply(OrderEvent::Amended {
                 price: Price(99),

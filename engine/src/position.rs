@@ -151,7 +151,10 @@ impl Position {
 /// PnL of `q` lots opened on side `dir` (+1 long, -1 short) at `entry` and closed at `exit`.
 fn lot_pnl(inst: &Instrument, dir: i64, entry: Price, exit: Price, q: i64) -> Option<Decimal> {
     let spec = inst.spec();
-    let contracts = inst.lot_scale().to_decimal(q).checked_mul(spec.contract_size)?;
+    let contracts = inst
+        .lot_scale()
+        .to_decimal(q)
+        .checked_mul(spec.contract_size)?;
     match spec.pnl {
         PnlStyle::Linear => {
             let units = (exit.0 as i128 - entry.0 as i128) * dir as i128;
@@ -243,7 +246,8 @@ mod tests {
         let mut p = Position::default();
         // Long 3000 USD at 2000.00, sold at 2500.00: 3000 * (1/2000 - 1/2500) = 0.3 ETH.
         p.apply(&inst, &fill(Side::Buy, 40_000, 3000, "0")).unwrap();
-        p.apply(&inst, &fill(Side::Sell, 50_000, 3000, "0")).unwrap();
+        p.apply(&inst, &fill(Side::Sell, 50_000, 3000, "0"))
+            .unwrap();
         assert_eq!(p.realized_pnl(), d("0.3"));
         assert_eq!(p.size(), Qty(0));
         assert_eq!(p.avg_price(&inst), None);
@@ -256,7 +260,9 @@ mod tests {
         p.apply(&inst, &fill(Side::Buy, 100, 1, "0")).unwrap();
         let before = p.clone();
         let err = p.apply(&inst, &fill(Side::Buy, 100, 0, "0")).unwrap_err();
-        assert!(err.to_string().starts_with("ETH-27MAR26-2000-C: fill of 0 lots"));
+        assert!(err
+            .to_string()
+            .starts_with("ETH-27MAR26-2000-C: fill of 0 lots"));
         assert!(p.apply(&inst, &fill(Side::Sell, -5, 1, "0")).is_err());
         assert_eq!(p, before);
     }

@@ -1,16 +1,17 @@
 //! Tick-size rules: which integer prices an instrument accepts.
 //!
 //! Prices are counted in the instrument's finest unit; a [`TickRule`] says which of those are valid.
-//! Deribit steps its option tick by price level (`tick_size_steps`): the one function that applies
-//! such a rule is [`TickRule::tick_at`], and everything else here is built on it.
+//! Deribit steps its option tick by price level: `tick_size` applies up to and including the first
+//! `tick_size_steps[].above_price`, each step's tick strictly above its price. The one function that
+//! applies such a rule is [`TickRule::tick_at`], and everything else here is built on it.
 
 use crate::units::Price;
 use thiserror::Error;
 
-/// From `from` upward (until the next step), valid prices are the multiples of `tick`.
+/// Strictly above `above` (up to the next step's `above`), valid prices are multiples of `tick`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TickStep {
-    pub from: Price,
+    pub above: Price,
     pub tick: i64,
 }
 
@@ -21,16 +22,18 @@ pub struct TickRule {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum TickRuleError {
-    #[error("a tick rule needs at least one step")]
-    Empty,
     #[error("tick step {index}: tick {tick} must be positive")]
     NonPositiveTick { index: usize, tick: i64 },
-    #[error("tick step {index}: steps must start at strictly rising prices")]
+    #[error("tick step {index}: steps must be above strictly rising prices")]
     NotRising { index: usize },
     #[error("tick step {index}: tick {tick} must be a multiple of the previous tick {previous}")]
-    NotNested { index: usize, tick: i64, previous: i64 },
-    #[error("tick step {index}: its start {from} must be a multiple of its tick {tick}")]
-    UnalignedStart { index: usize, from: i64, tick: i64 },
+    NotNested {
+        index: usize,
+        tick: i64,
+        previous: i64,
+    },
+    #[error("tick step {index}: its threshold {above} must be a multiple of its tick {tick}")]
+    UnalignedStart { index: usize, above: i64, tick: i64 },
 }
 
 /// Which way [`TickRule::round`] moves an off-tick price. There is no "nearest": a caller says
@@ -44,28 +47,31 @@ pub enum Rounding {
 impl TickRule {
     /// One tick everywhere.
     pub fn uniform(tick: i64) -> Result<TickRule, TickRuleError> {
-        TickRule::stepped(vec![TickStep {
-            from: Price(i64::MIN),
-            tick,
-        }])
+        TickRule::stepped(tick, &[])
     }
 
-    /// A stepped rule. Each tick must be a multiple of the one below it and each step must start on
-    /// its own tick, so that a price valid under a coarse tick is valid under every finer one and
-    /// walking up or down tick by tick never skips a valid price.
-    pub fn stepped(mut steps: Vec<TickStep>) -> Result<TickRule, TickRuleError> {
-        if steps.is_empty() {
-            return Err(TickRuleError::Empty);
-        }
-        // The first step covers every price below the second one.
-        steps[0].from = Price(i64::MIN);
+    /// Deribit's form: `tick` up to the first step's price, then each step's tick above its price.
+    /// Each tick must be a multiple of the one before and each threshold a multiple of its step's
+    /// tick, so that a price valid under a coarse tick is valid under every finer one and the
+    /// thresholds themselves are valid prices.
+    pub fn stepped(tick: i64, above: &[TickStep]) -> Result<TickRule, TickRuleError> {
+        let mut steps = Vec::with_capacity(above.len() + 1);
+        // The base tick covers everything up to the first threshold.
+        steps.push(TickStep {
+            above: Price(i64::MIN),
+            tick,
+        });
+        steps.extend_from_slice(above);
         for (index, s) in steps.iter().enumerate() {
             if s.tick <= 0 {
-                return Err(TickRuleError::NonPositiveTick { index, tick: s.tick });
+                return Err(TickRuleError::NonPositiveTick {
+                    index,
+                    tick: s.tick,
+                });
             }
             if index > 0 {
                 let prev = steps[index - 1];
-                if s.from <= prev.from {
+                if s.above <= prev.above {
                     return Err(TickRuleError::NotRising { index });
                 }
                 if s.tick % prev.tick != 0 {
@@ -75,10 +81,10 @@ impl TickRule {
                         previous: prev.tick,
                     });
                 }
-                if s.from.0 % s.tick != 0 {
+                if s.above.0 % s.tick != 0 {
                     return Err(TickRuleError::UnalignedStart {
                         index,
-                        from: s.from.0,
+                        above: s.above.0,
                         tick: s.tick,
                     });
                 }
@@ -87,34 +93,30 @@ impl TickRule {
         Ok(TickRule { steps })
     }
 
-    /// Deribit's ETH option rule in units of 0.0001 ETH: a 0.0001 tick below 0.005 ETH and a 0.0005
-    /// tick from 0.005 up. Seen on every bid and ask of the shared 2026 chain data; live, the venue's
-    /// `tick_size_steps` from `public/get_instruments` should be read instead.
+    /// Deribit's ETH option rule in units of 0.0001 ETH: `tick_size` 0.0001 and one step
+    /// `{above_price: 0.005, tick_size: 0.0005}` (Deribit's tick change of 6 July 2023; every bid and
+    /// ask in the shared 2026 chain data obeys it). Live, read the venue's `get_instruments`.
     pub fn deribit_option() -> TickRule {
-        TickRule {
-            steps: vec![
-                TickStep {
-                    from: Price(i64::MIN),
-                    tick: 1,
-                },
-                TickStep {
-                    from: Price(50),
-                    tick: 5,
-                },
-            ],
-        }
+        TickRule::stepped(
+            1,
+            &[TickStep {
+                above: Price(50),
+                tick: 5,
+            }],
+        )
+        .expect("Deribit's option rule is well formed")
     }
 
     pub fn steps(&self) -> &[TickStep] {
         &self.steps
     }
 
-    /// The tick size that applies at `price`: the step whose range holds it.
+    /// The tick size that applies at `price`: that of the last step whose threshold it is above.
     #[inline]
     pub fn tick_at(&self, price: Price) -> i64 {
         // Rules have one to a handful of steps: a backward scan beats a binary search.
         let mut i = self.steps.len() - 1;
-        while i > 0 && price < self.steps[i].from {
+        while i > 0 && price <= self.steps[i].above {
             i -= 1;
         }
         self.steps[i].tick
@@ -127,15 +129,24 @@ impl TickRule {
 
     /// The smallest valid price strictly above `price`.
     pub fn next_up(&self, price: Price) -> Price {
-        let t = self.tick_at(price);
-        // The next multiple of t is never past the next step's start (a multiple of t itself).
-        Price((price.0.div_euclid(t) + 1) * t)
+        let mut c = price.0 + 1;
+        // Rounding up to the local tick can land in a coarser step: round again there. Ends
+        // within as many rounds as there are steps.
+        loop {
+            let t = self.tick_at(Price(c));
+            let up = c.div_euclid(t) * t + if c.rem_euclid(t) == 0 { 0 } else { t };
+            if self.tick_at(Price(up)) == t {
+                return Price(up);
+            }
+            c = up;
+        }
     }
 
     /// The largest valid price strictly below `price`.
     pub fn next_down(&self, price: Price) -> Price {
         let below = price.0 - 1;
         let t = self.tick_at(Price(below));
+        // A multiple of a coarse tick is valid under the finer ticks below it too.
         Price(below.div_euclid(t) * t)
     }
 
@@ -158,13 +169,16 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn deribit_option_tick_switches_at_half_a_cent() {
+    fn deribit_option_tick_switches_above_half_a_cent() {
         let r = TickRule::deribit_option();
         assert_eq!(r.tick_at(Price(1)), 1);
         assert_eq!(r.tick_at(Price(49)), 1);
-        assert_eq!(r.tick_at(Price(50)), 5);
+        // "if price <= 0.005 then the tick size is 0.0001"
+        assert_eq!(r.tick_at(Price(50)), 1);
+        assert_eq!(r.tick_at(Price(51)), 5);
         assert_eq!(r.tick_at(Price(150_000)), 5);
         assert!(r.is_on_tick(Price(49)));
+        assert!(r.is_on_tick(Price(50)));
         assert!(r.is_on_tick(Price(55)));
         assert!(!r.is_on_tick(Price(51)));
         assert!(!r.is_on_tick(Price(54)));
@@ -187,36 +201,38 @@ mod tests {
 
     #[test]
     fn bad_rules_are_refused() {
-        assert_eq!(TickRule::stepped(vec![]), Err(TickRuleError::Empty));
         assert!(matches!(
             TickRule::uniform(0),
             Err(TickRuleError::NonPositiveTick { .. })
         ));
-        let s = |from, tick| TickStep {
-            from: Price(from),
+        let s = |above, tick| TickStep {
+            above: Price(above),
             tick,
         };
         assert!(matches!(
-            TickRule::stepped(vec![s(0, 2), s(50, 5)]),
+            TickRule::stepped(2, &[s(50, 5)]),
             Err(TickRuleError::NotNested { .. })
         ));
         assert!(matches!(
-            TickRule::stepped(vec![s(0, 1), s(52, 5)]),
+            TickRule::stepped(1, &[s(52, 5)]),
             Err(TickRuleError::UnalignedStart { .. })
         ));
         assert!(matches!(
-            TickRule::stepped(vec![s(0, 1), s(50, 5), s(50, 10)]),
+            TickRule::stepped(1, &[s(50, 5), s(50, 10)]),
             Err(TickRuleError::NotRising { .. })
+        ));
+        assert!(matches!(
+            TickRule::stepped(1, &[s(50, 0)]),
+            Err(TickRuleError::NonPositiveTick { index: 1, .. })
         ));
     }
 
     proptest! {
         #[test]
         fn neighbours_are_the_closest_valid_prices(p in -1_000i64..1_000) {
-            let r = TickRule::stepped(vec![
-                TickStep { from: Price(0), tick: 1 },
-                TickStep { from: Price(50), tick: 5 },
-                TickStep { from: Price(200), tick: 50 },
+            let r = TickRule::stepped(1, &[
+                TickStep { above: Price(50), tick: 5 },
+                TickStep { above: Price(200), tick: 50 },
             ]).unwrap();
             let up = r.next_up(Price(p));
             let down = r.next_down(Price(p));

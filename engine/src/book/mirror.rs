@@ -41,7 +41,10 @@ impl fmt::Display for StaleReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StaleReason::Gap { expected, got } => {
-                write!(f, "sequence gap: expected prev_change_id {expected}, got {got}")
+                write!(
+                    f,
+                    "sequence gap: expected prev_change_id {expected}, got {got}"
+                )
             }
             StaleReason::Inconsistent { seq, why } => write!(f, "update {seq}: {why}"),
             StaleReason::BadSnapshot { seq, why } => write!(f, "snapshot {seq}: {why}"),
@@ -56,7 +59,10 @@ pub enum BookStatus {
     AwaitingSnapshot,
     Live,
     /// In sequence, but the best bid is at or above the best ask.
-    Crossed { bid: Price, ask: Price },
+    Crossed {
+        bid: Price,
+        ask: Price,
+    },
     /// Out of step with the venue until the next snapshot.
     Stale(StaleReason),
 }

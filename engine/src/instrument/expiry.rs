@@ -97,7 +97,14 @@ mod tests {
     #[test]
     fn refuses_malformed_expiries() {
         for s in [
-            "05JAN26", "31FEB26", "27Mar26", "27MAR2026", "MAR26", "123JAN26", "27XYZ26", "27MAR2X",
+            "05JAN26",
+            "31FEB26",
+            "27Mar26",
+            "27MAR2026",
+            "MAR26",
+            "123JAN26",
+            "27XYZ26",
+            "27MAR2X",
             "",
         ] {
             assert!(Expiry::parse(s).is_err(), "{s} should not parse");

@@ -7,5 +7,5 @@ mod spec;
 
 pub use expiry::{Expiry, SETTLEMENT_HOUR_UTC};
 pub use name::{InstrumentKind, InstrumentName, NameError, OptionRight};
-pub use registry::{InstrumentId, Instruments, UnknownInstrument};
+pub use registry::{ConflictingInstrument, InstrumentId, Instruments, UnknownInstrument};
 pub use spec::{ContractSpec, Instrument, PnlStyle, SpecError, ValueError};

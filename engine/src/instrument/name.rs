@@ -31,14 +31,26 @@ pub enum InstrumentKind {
         right: OptionRight,
     },
     /// Pays `min(1, K / S_T)` of the underlying at expiry.
-    PToken { expiry: Expiry, strike: Decimal },
+    PToken {
+        expiry: Expiry,
+        strike: Decimal,
+    },
     /// Pays `max(0, 1 - K / S_T)` of the underlying at expiry: a coin-margined call.
-    NToken { expiry: Expiry, strike: Decimal },
-    Future { expiry: Expiry },
-    SyntheticForward { expiry: Expiry },
+    NToken {
+        expiry: Expiry,
+        strike: Decimal,
+    },
+    Future {
+        expiry: Expiry,
+    },
+    SyntheticForward {
+        expiry: Expiry,
+    },
     Perpetual,
     /// The index the venue settles on; `quote` in lower case as Deribit writes it (`usd`).
-    Index { quote: String },
+    Index {
+        quote: String,
+    },
 }
 
 impl InstrumentKind {

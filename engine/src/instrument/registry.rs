@@ -18,6 +18,10 @@ impl InstrumentId {
 #[error("unknown instrument '{0}'")]
 pub struct UnknownInstrument(pub String);
 
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("instrument '{0}' is already registered with other contract terms")]
+pub struct ConflictingInstrument(pub String);
+
 #[derive(Debug, Default, Clone)]
 pub struct Instruments {
     list: Vec<Instrument>,
@@ -30,14 +34,16 @@ impl Instruments {
     }
 
     /// Adds `instrument`, or returns the id it already has. A second instrument of the same name
-    /// with different contract terms replaces nothing: the first one stays and its id is returned,
-    /// with the conflicting one handed back as `Err`.
-    pub fn intern(&mut self, instrument: Instrument) -> Result<InstrumentId, Box<Instrument>> {
+    /// with other contract terms is refused: the first one stays.
+    pub fn intern(
+        &mut self,
+        instrument: Instrument,
+    ) -> Result<InstrumentId, ConflictingInstrument> {
         if let Some(&id) = self.by_name.get(instrument.name()) {
             return if self.list[id.index()] == instrument {
                 Ok(id)
             } else {
-                Err(Box::new(instrument))
+                Err(ConflictingInstrument(instrument.name().to_string()))
             };
         }
         let id = InstrumentId(self.list.len() as u32);
@@ -107,7 +113,10 @@ mod tests {
         let mut spec = first.spec().clone();
         spec.min_amount = rust_decimal::Decimal::new(1, 1);
         let other = Instrument::new(first.parsed().clone(), spec).unwrap();
-        assert!(reg.intern(other).is_err());
+        assert_eq!(
+            reg.intern(other).unwrap_err().to_string(),
+            "instrument 'ETH-27MAR26-2000-C' is already registered with other contract terms"
+        );
         assert_eq!(reg.get(id), &first);
     }
 }

@@ -26,11 +26,13 @@ pub enum PnlStyle {
 /// [`Instrument::deribit`] carries the values seen for Deribit ETH as defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContractSpec {
-    /// What one integer price unit is worth (the finest tick).
+    /// What one integer price unit is worth: the finest tick.
     pub price_unit: Decimal,
-    /// Tick steps as (from price, tick) in decimals; the first `from` is ignored (it covers
-    /// everything below the second).
-    pub tick_steps: Vec<(Decimal, Decimal)>,
+    /// The tick up to the first step (Deribit's `tick_size`).
+    pub tick_size: Decimal,
+    /// `(above_price, tick_size)`: strictly above `above_price` prices are multiples of that tick
+    /// (Deribit's `tick_size_steps`).
+    pub tick_size_steps: Vec<(Decimal, Decimal)>,
     /// Underlying per contract (options: 1 ETH) or USD per contract (inverse futures: 1 USD).
     pub contract_size: Decimal,
     /// The minimum amount and amount step: what one lot is worth, in contracts.
@@ -94,24 +96,26 @@ impl Instrument {
         let price_scale = scale("price_unit", spec.price_unit)?;
         let lot_scale = scale("min_amount", spec.min_amount)?;
         scale("contract_size", spec.contract_size)?;
-        let mut steps = Vec::with_capacity(spec.tick_steps.len());
-        for (from, tick) in &spec.tick_steps {
-            let units = |field, v| {
-                price_scale.to_units(v).map_err(|source| SpecError::Scale {
-                    name: name.clone(),
-                    field,
-                    source,
-                })
-            };
+        let units = |field, v| {
+            price_scale.to_units(v).map_err(|source| SpecError::Scale {
+                name: name.clone(),
+                field,
+                source,
+            })
+        };
+        let base_tick = units("tick_size", spec.tick_size)?;
+        let mut steps = Vec::with_capacity(spec.tick_size_steps.len());
+        for (above, tick) in &spec.tick_size_steps {
             steps.push(TickStep {
-                from: Price(units("tick_steps.from", *from)?),
-                tick: units("tick_steps.tick", *tick)?,
+                above: Price(units("tick_size_steps.above_price", *above)?),
+                tick: units("tick_size_steps.tick_size", *tick)?,
             });
         }
-        let tick_rule = TickRule::stepped(steps).map_err(|source| SpecError::Ticks {
-            name: name.clone(),
-            source,
-        })?;
+        let tick_rule =
+            TickRule::stepped(base_tick, &steps).map_err(|source| SpecError::Ticks {
+                name: name.clone(),
+                source,
+            })?;
         Ok(Instrument {
             name,
             parsed,
@@ -124,7 +128,7 @@ impl Instrument {
 
     /// Parses a Deribit name and gives it Deribit's ETH contract terms (seen on the venue in 2026;
     /// verify live with `public/get_instruments`):
-    /// options 0.0001 ETH below 0.005 and 0.0005 from 0.005, 1 ETH a contract, 1 contract minimum;
+    /// options 0.0001 ETH up to 0.005 and 0.0005 above, 1 ETH a contract, 1 contract minimum;
     /// futures and perpetual 0.05 USD tick, 1 USD contracts, inverse; P/N tokens 0.0001 ETH tick and
     /// 0.001 token lots; index and synthetic forwards 0.01 USD, not tradeable.
     pub fn deribit(name: &str) -> Result<Instrument, SpecError> {
@@ -139,7 +143,8 @@ impl Instrument {
         let spec = match parsed.kind {
             InstrumentKind::Option { .. } => ContractSpec {
                 price_unit: dec(1, 4),
-                tick_steps: vec![(Decimal::ZERO, dec(1, 4)), (dec(5, 3), dec(5, 4))],
+                tick_size: dec(1, 4),
+                tick_size_steps: vec![(dec(5, 3), dec(5, 4))],
                 contract_size: Decimal::ONE,
                 min_amount: Decimal::ONE,
                 settlement_currency: eth(),
@@ -148,7 +153,8 @@ impl Instrument {
             },
             InstrumentKind::PToken { .. } | InstrumentKind::NToken { .. } => ContractSpec {
                 price_unit: dec(1, 4),
-                tick_steps: vec![(Decimal::ZERO, dec(1, 4))],
+                tick_size: dec(1, 4),
+                tick_size_steps: vec![],
                 contract_size: Decimal::ONE,
                 min_amount: dec(1, 3),
                 settlement_currency: eth(),
@@ -157,7 +163,8 @@ impl Instrument {
             },
             InstrumentKind::Future { .. } | InstrumentKind::Perpetual => ContractSpec {
                 price_unit: dec(5, 2),
-                tick_steps: vec![(Decimal::ZERO, dec(5, 2))],
+                tick_size: dec(5, 2),
+                tick_size_steps: vec![],
                 contract_size: Decimal::ONE,
                 min_amount: Decimal::ONE,
                 settlement_currency: eth(),
@@ -167,7 +174,8 @@ impl Instrument {
             InstrumentKind::SyntheticForward { .. } | InstrumentKind::Index { .. } => {
                 ContractSpec {
                     price_unit: dec(1, 2),
-                    tick_steps: vec![(Decimal::ZERO, dec(1, 2))],
+                    tick_size: dec(1, 2),
+                    tick_size_steps: vec![],
                     contract_size: Decimal::ONE,
                     min_amount: Decimal::ONE,
                     settlement_currency: "USD".to_string(),
@@ -284,13 +292,19 @@ mod tests {
         assert_eq!(o.price(d("0.0055")), Ok(Price(55)));
         assert_eq!(o.price_decimal(Price(55)), d("0.0055"));
         assert_eq!(o.tick_size_at(Price(49)), d("0.0001"));
-        assert_eq!(o.tick_size_at(Price(50)), d("0.0005"));
+        assert_eq!(o.tick_size_at(Price(50)), d("0.0001"));
+        assert_eq!(o.tick_size_at(Price(51)), d("0.0005"));
+        assert_eq!(o.price(d("0.0050")), Ok(Price(50)));
         let err = o.price(d("0.0052")).unwrap_err();
         assert_eq!(
             err.to_string(),
             "ETH-27MAR26-2000-C: price 0.0052: off tick: tick here is 0.0005"
         );
-        assert!(o.price(d("0.00005")).unwrap_err().reason.contains("multiple"));
+        assert!(o
+            .price(d("0.00005"))
+            .unwrap_err()
+            .reason
+            .contains("multiple"));
         assert!(o.price(d("-0.01")).is_err());
         assert!(o.price(Decimal::ZERO).is_err());
         assert!(o.parse_price("NaN").is_err());
@@ -333,10 +347,16 @@ mod tests {
             .unwrap()
             .spec()
             .clone();
-        spec.tick_steps = vec![(Decimal::ZERO, d("0.00015"))];
+        spec.tick_size_steps = vec![(d("0.005"), d("0.00015"))];
         let err = Instrument::new(parsed.clone(), spec.clone()).unwrap_err();
-        assert!(err.to_string().contains("tick_steps.tick"), "{err}");
-        spec.tick_steps = vec![(Decimal::ZERO, d("0.0001"))];
+        assert!(
+            err.to_string().contains("tick_size_steps.tick_size"),
+            "{err}"
+        );
+        spec.tick_size_steps = vec![(d("0.005"), d("0.0003"))];
+        let err = Instrument::new(parsed.clone(), spec.clone()).unwrap_err();
+        assert!(err.to_string().contains("tick steps"), "{err}");
+        spec.tick_size_steps = vec![];
         spec.min_amount = Decimal::ZERO;
         assert!(Instrument::new(parsed, spec).is_err());
     }

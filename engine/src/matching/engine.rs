@@ -232,6 +232,25 @@ impl MatchingEngine {
         Ok(())
     }
 
+    /// At expiry: every open order leaves the book, reported as cancelled with reason `Expired`,
+    /// bids first, each side in priority order.
+    pub fn expire_all(&mut self, events: &mut Vec<MatchEvent>) {
+        for side in [Side::Buy, Side::Sell] {
+            let open: Vec<OrderView> = self.orders(side).collect();
+            for v in open {
+                events.push(MatchEvent::Cancelled {
+                    id: v.id,
+                    owner: v.owner,
+                    remaining: v.remaining,
+                    reason: CancelReason::Expired,
+                });
+                let slot = (v.id.0 & 0xffff_ffff) as u32;
+                self.release(slot);
+            }
+            self.side_mut(side).levels.clear();
+        }
+    }
+
     // ---- queries --------------------------------------------------------------------------------
 
     pub fn order(&self, id: OrderId) -> Option<OrderView> {

@@ -6,4 +6,6 @@ mod engine;
 mod types;
 
 pub use engine::{MatchingEngine, OrderView};
-pub use types::{CancelReason, MatchEvent, NewOrder, OrderId, OwnerId, PostOnly, Reject, TimeInForce};
+pub use types::{
+    CancelReason, MatchEvent, NewOrder, OrderId, OwnerId, PostOnly, Reject, TimeInForce,
+};

@@ -67,6 +67,8 @@ pub enum CancelReason {
     SelfTrade,
     /// The unfilled rest of an immediate-or-cancel order.
     Unfilled,
+    /// The instrument expired with the order still open.
+    Expired,
 }
 
 /// Everything the engine did, in order. Fills are exact: `qty` lots at the maker's price.

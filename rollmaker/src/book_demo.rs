@@ -1,0 +1,191 @@
+//! `rollmaker book-demo`: a scripted session that shows the engine at work, printed in decimals.
+
+use anyhow::{Context, Result};
+use engine::instrument::Instrument;
+use engine::matching::{MatchEvent, MatchingEngine, NewOrder, OwnerId, PostOnly};
+use engine::position::{Fill, Ledger};
+use engine::{InstrumentId, Side, Timestamp};
+use rust_decimal::Decimal;
+
+const MAKER: OwnerId = OwnerId(1);
+const OTHER: OwnerId = OwnerId(2);
+const ROLLER: OwnerId = OwnerId(3);
+
+pub fn run() -> Result<()> {
+    let inst = Instrument::deribit("ETH-27MAR26-2000-C")?;
+    let mut book = MatchingEngine::new(inst.tick_rule().clone());
+    let mut ledger = [Ledger::new(), Ledger::new(), Ledger::new(), Ledger::new()];
+    println!(
+        "book demo on {} (prices in ETH, sizes in contracts)\n",
+        inst.name()
+    );
+
+    // (who, side, price, amount, post-only, what it shows)
+    let script: [(OwnerId, Side, &str, &str, PostOnly, &str); 6] = [
+        (
+            MAKER,
+            Side::Sell,
+            "0.0125",
+            "5",
+            PostOnly::Reject,
+            "maker offers the call",
+        ),
+        (
+            OTHER,
+            Side::Sell,
+            "0.0125",
+            "3",
+            PostOnly::Off,
+            "another offer joins behind it",
+        ),
+        (
+            OTHER,
+            Side::Sell,
+            "0.0140",
+            "4",
+            PostOnly::Off,
+            "a higher offer",
+        ),
+        (
+            MAKER,
+            Side::Buy,
+            "0.0110",
+            "2",
+            PostOnly::Off,
+            "maker bids below",
+        ),
+        (
+            ROLLER,
+            Side::Buy,
+            "0.0130",
+            "6",
+            PostOnly::Slide,
+            "post-only bid through the offer slides one tick behind it",
+        ),
+        (
+            ROLLER,
+            Side::Buy,
+            "0.0140",
+            "7",
+            PostOnly::Off,
+            "a roller crosses: fills in price-time order",
+        ),
+    ];
+    let mut events = Vec::new();
+    for (owner, side, price, amount, post_only, what) in script {
+        let mut order = NewOrder::limit(
+            owner,
+            side,
+            inst.parse_price(price)?,
+            inst.parse_qty(amount)?,
+        );
+        order.post_only = post_only;
+        events.clear();
+        println!("> owner {} {side} {amount} @ {price} ({what})", owner.0);
+        match book.submit(order, &mut events) {
+            Ok(id) => println!("  accepted as {id}"),
+            Err(reject) => println!("  rejected: {reject}"),
+        }
+        for e in &events {
+            print_event(&inst, e);
+            if let MatchEvent::Fill {
+                maker_owner,
+                taker_owner,
+                taker_side,
+                price,
+                qty,
+                ..
+            } = *e
+            {
+                for (who, s) in [
+                    (taker_owner, taker_side),
+                    (maker_owner, taker_side.opposite()),
+                ] {
+                    let fill = Fill {
+                        instrument: InstrumentId(0),
+                        side: s,
+                        price,
+                        qty,
+                        fee: Decimal::ZERO,
+                        ts: Timestamp(0),
+                    };
+                    ledger[who.0 as usize]
+                        .apply(&inst, &fill)
+                        .context("applying a fill")?;
+                }
+            }
+        }
+    }
+
+    println!("\nbook:");
+    for side in [Side::Sell, Side::Buy] {
+        for (price, qty, count) in book.levels(side) {
+            println!(
+                "  {side:4} {:>8} x {:>3} ({count} orders)",
+                inst.price_decimal(price),
+                inst.qty_decimal(qty)
+            );
+        }
+    }
+    println!("\npositions (fees left out):");
+    for (who, l) in ledger.iter().enumerate() {
+        for (_, p) in l.iter() {
+            println!(
+                "  owner {who}: {} contracts, avg {}, realized {} ETH",
+                inst.qty_decimal(p.size()),
+                p.avg_price(&inst)
+                    .map_or("-".into(), |d| d.round_dp(6).to_string()),
+                p.realized_pnl()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_event(inst: &Instrument, e: &MatchEvent) {
+    let px = |p| inst.price_decimal(p);
+    let q = |q| inst.qty_decimal(q);
+    match *e {
+        MatchEvent::Fill {
+            maker,
+            taker,
+            price,
+            qty,
+            maker_remaining,
+            ..
+        } => println!(
+            "  fill {} @ {}: maker {maker} (left {}), taker {taker}",
+            q(qty),
+            px(price),
+            q(maker_remaining)
+        ),
+        MatchEvent::Rested {
+            id,
+            side,
+            price,
+            qty,
+            ..
+        } => {
+            println!("  {id} rests: {side} {} @ {}", q(qty), px(price))
+        }
+        MatchEvent::Cancelled {
+            id,
+            remaining,
+            reason,
+            ..
+        } => {
+            println!("  {id} cancelled ({reason:?}), {} left", q(remaining))
+        }
+        MatchEvent::Amended {
+            id,
+            price,
+            qty,
+            kept_priority,
+            ..
+        } => println!(
+            "  {id} amended to {} @ {} (priority kept: {kept_priority})",
+            q(qty),
+            px(price)
+        ),
+    }
+}
