@@ -32,6 +32,37 @@ fn picks(n: i64, len: usize) -> Vec<i64> {
         .collect()
 }
 
+/// `half` (delete, new) pairs on the bid side of [`book`], then the same undone in reverse.
+fn level_churn(half: usize) -> Vec<[[LevelUpdate; 1]; 2]> {
+    let mut occupied: Vec<i64> = (0..LEVELS).map(|i| 1000 - i).collect();
+    let mut empty: Vec<i64> = (0..LEVELS).map(|i| 1000 - LEVELS - i).collect();
+    let picks = picks(1 << 30, 2 * half);
+    let at = |action, p| {
+        [LevelUpdate {
+            side: Side::Buy,
+            action,
+            price: Price(p),
+            qty: Qty(10),
+        }]
+    };
+    let mut forward = Vec::with_capacity(half);
+    for k in 0..half {
+        let i = (picks[2 * k] % LEVELS) as usize;
+        let j = (picks[2 * k + 1] % LEVELS) as usize;
+        let (gone, new) = (occupied[i], empty[j]);
+        occupied[i] = new;
+        empty[j] = gone;
+        forward.push((gone, new));
+    }
+    let undo = forward.iter().rev().map(|&(gone, new)| (new, gone));
+    forward
+        .iter()
+        .copied()
+        .chain(undo)
+        .map(|(gone, new)| [at(LevelAction::Delete, gone), at(LevelAction::New, new)])
+        .collect()
+}
+
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("l2_book_25_levels");
 
@@ -64,33 +95,22 @@ fn bench(c: &mut Criterion) {
         });
     });
 
-    // A random bid level deleted, then re-added: two deltas that shift the ladder both ways.
-    // Reported per pair.
-    g.bench_function("delta_delete_then_new_pair", |b| {
+    // Levels coming and going: a random bid level is deleted and a new one appears at a random
+    // empty price within 50 ticks of the top, so the ladder shifts both ways. The second half of
+    // the sequence undoes the first, so it can be replayed forever. Reported per pair of deltas.
+    g.bench_function("delta_delete_and_new_pair", |b| {
         let mut book = book();
-        let updates: Vec<[[LevelUpdate; 1]; 2]> = picks(LEVELS, 4096)
-            .into_iter()
-            .map(|i| {
-                let at = |action| {
-                    [LevelUpdate {
-                        side: Side::Buy,
-                        action,
-                        price: Price(1000 - i),
-                        qty: Qty(10),
-                    }]
-                };
-                [at(LevelAction::Delete), at(LevelAction::New)]
-            })
-            .collect();
+        let pairs = level_churn(2048);
         let mut seq = 1u64;
         let mut n = 0usize;
         b.iter(|| {
-            for u in &updates[n & 4095] {
+            for u in &pairs[n & 4095] {
                 book.apply_update(seq + 1, seq, black_box(u)).unwrap();
                 seq += 1;
             }
             n += 1;
         });
+        assert_eq!(book.side(Side::Buy).len(), LEVELS as usize);
     });
 
     g.bench_function("best_bid_and_ask", |b| {
