@@ -5,7 +5,6 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use engine::book::{L2Book, LevelAction, LevelUpdate};
 use engine::{Price, Qty, Side};
 use std::hint::black_box;
-use std::time::Duration;
 
 const LEVELS: i64 = 25;
 
@@ -125,7 +124,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    config = benches::criterion();
     targets = bench
 }
 criterion_main!(benches);

@@ -35,6 +35,14 @@ fn engine_1000() -> MatchingEngine {
     e
 }
 
+/// Adds `n` passive bids of owner 9 and keeps their ids.
+fn add_batch(e: &mut MatchingEngine, n: usize, ev: &mut Vec<MatchEvent>, ids: &mut Vec<OrderId>) {
+    for i in 0..n {
+        let o = NewOrder::limit(OwnerId(9), Side::Buy, add_price(i), Qty(1));
+        ids.push(e.submit(black_box(o), ev).unwrap());
+    }
+}
+
 /// Prices of passive adds: spread over the existing bid levels (joining a queue) so the book
 /// keeps its shape.
 fn add_price(i: usize) -> Price {
@@ -57,10 +65,7 @@ fn bench(c: &mut Criterion) {
                 ids.clear();
                 ev.clear();
                 let t = Instant::now();
-                for i in 0..n {
-                    let o = NewOrder::limit(OwnerId(9), Side::Buy, add_price(i), Qty(1));
-                    ids.push(e.submit(black_box(o), &mut ev).unwrap());
-                }
+                add_batch(&mut e, n, &mut ev, &mut ids);
                 total += t.elapsed();
                 for id in &ids {
                     e.cancel(OwnerId(9), *id, &mut ev).unwrap();
@@ -83,10 +88,7 @@ fn bench(c: &mut Criterion) {
                 let n = BATCH.min((iters - done) as usize);
                 ids.clear();
                 ev.clear();
-                for i in 0..n {
-                    let o = NewOrder::limit(OwnerId(9), Side::Buy, add_price(i), Qty(1));
-                    ids.push(e.submit(o, &mut ev).unwrap());
-                }
+                add_batch(&mut e, n, &mut ev, &mut ids);
                 // Cancel in a scattered order, not just the newest first.
                 let stride = if n % 31 == 0 { 1 } else { 31 };
                 let t = Instant::now();
@@ -152,7 +154,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    config = benches::criterion();
     targets = bench
 }
 criterion_main!(benches);

@@ -7,6 +7,7 @@
 //! carries to 28 significant digits; [`Position::avg_price`] divides the same way.
 
 use crate::instrument::{Instrument, InstrumentId, PnlStyle};
+use crate::matching::Execution;
 use crate::time::Timestamp;
 use crate::units::{Price, Qty, Side};
 use rust_decimal::Decimal;
@@ -23,6 +24,25 @@ pub struct Fill {
     /// Paid in the settlement currency (negative for a rebate); the venue's fee model decides it.
     pub fee: Decimal,
     pub ts: Timestamp,
+}
+
+impl Fill {
+    /// Our fill from one side of a matching-engine fill; `fee` comes from the venue's fee model.
+    pub fn from_execution(
+        instrument: InstrumentId,
+        e: &Execution,
+        fee: Decimal,
+        ts: Timestamp,
+    ) -> Fill {
+        Fill {
+            instrument,
+            side: e.side,
+            price: e.price,
+            qty: e.qty,
+            fee,
+            ts,
+        }
+    }
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -89,6 +89,23 @@ impl Side {
             Side::Sell => a < b,
         }
     }
+    /// A sort key that rises as prices get better for this side (the price for bids, minus the
+    /// price for asks): books sorted by it ascending keep their best level last.
+    #[inline]
+    pub fn book_key(self, p: Price) -> i64 {
+        match self {
+            Side::Buy => p.0,
+            Side::Sell => -p.0,
+        }
+    }
+    /// The price behind a [`Side::book_key`].
+    #[inline]
+    pub fn key_price(self, key: i64) -> Price {
+        match self {
+            Side::Buy => Price(key),
+            Side::Sell => Price(-key),
+        }
+    }
     /// True when a `self`-side order at `limit` trades against a resting opposite order at `resting`.
     #[inline]
     pub fn crosses(self, limit: Price, resting: Price) -> bool {

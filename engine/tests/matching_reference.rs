@@ -526,30 +526,10 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     .apply_match_event(e)
                     .map_err(|err| TestCaseError::fail(err.to_string()))?;
             }
-            if let MatchEvent::Fill {
-                maker_owner,
-                taker_owner,
-                taker_side,
-                price,
-                qty,
-                ..
-            } = *e
-            {
-                for (owner, side) in [
-                    (taker_owner, taker_side),
-                    (maker_owner, taker_side.opposite()),
-                ] {
-                    let f = Fill {
-                        instrument: InstrumentId(0),
-                        side,
-                        price,
-                        qty,
-                        fee: Decimal::ZERO,
-                        ts: Timestamp(0),
-                    };
-                    ledgers[owner.0 as usize].apply(&inst, &f).unwrap();
-                    signed_fills[owner.0 as usize] += side.sign() * qty.0;
-                }
+            for x in e.executions().into_iter().flatten() {
+                let f = Fill::from_execution(InstrumentId(0), &x, Decimal::ZERO, Timestamp(0));
+                ledgers[x.owner.0 as usize].apply(&inst, &f).unwrap();
+                signed_fills[x.owner.0 as usize] += x.side.sign() * x.qty.0;
             }
         }
 

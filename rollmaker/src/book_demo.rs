@@ -88,31 +88,11 @@ pub fn run() -> Result<()> {
         }
         for e in &events {
             print_event(&inst, e);
-            if let MatchEvent::Fill {
-                maker_owner,
-                taker_owner,
-                taker_side,
-                price,
-                qty,
-                ..
-            } = *e
-            {
-                for (who, s) in [
-                    (taker_owner, taker_side),
-                    (maker_owner, taker_side.opposite()),
-                ] {
-                    let fill = Fill {
-                        instrument: InstrumentId(0),
-                        side: s,
-                        price,
-                        qty,
-                        fee: Decimal::ZERO,
-                        ts: Timestamp(0),
-                    };
-                    ledger[who.0 as usize]
-                        .apply(&inst, &fill)
-                        .context("applying a fill")?;
-                }
+            for x in e.executions().into_iter().flatten() {
+                let fill = Fill::from_execution(InstrumentId(0), &x, Decimal::ZERO, Timestamp(0));
+                ledger[x.owner.0 as usize]
+                    .apply(&inst, &fill)
+                    .context("applying a fill")?;
             }
         }
     }

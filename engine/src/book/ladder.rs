@@ -39,33 +39,20 @@ impl Ladder {
         self.side
     }
 
-    #[inline]
-    fn key(&self, p: Price) -> i64 {
-        match self.side {
-            Side::Buy => p.0,
-            Side::Sell => -p.0,
-        }
-    }
-    #[inline]
-    fn price(&self, key: i64) -> Price {
-        match self.side {
-            Side::Buy => Price(key),
-            Side::Sell => Price(-key),
-        }
-    }
-
     /// Index of `p` or its hole (Ok), or where it would go (Err). Measured on a 25-level book
     /// against a scan from the top, a top-first hybrid and a branch-free search (BENCHMARKS.md):
     /// the standard binary search was fastest.
     #[inline]
     fn find(&self, p: Price) -> Result<usize, usize> {
-        let key = self.key(p);
+        let key = self.side.book_key(p);
         self.levels.binary_search_by(|l| l.key.cmp(&key))
     }
 
     #[inline]
     pub fn best(&self) -> Option<(Price, Qty)> {
-        self.levels.last().map(|l| (self.price(l.key), l.qty))
+        self.levels
+            .last()
+            .map(|l| (self.side.key_price(l.key), l.qty))
     }
 
     /// Size at `p`; zero when there is no level.
@@ -94,7 +81,7 @@ impl Ladder {
                 existed
             }
             Err(i) => {
-                let key = self.key(p);
+                let key = self.side.book_key(p);
                 self.levels.insert(i, Level { key, qty });
                 false
             }
@@ -147,7 +134,7 @@ impl Ladder {
             .iter()
             .rev()
             .filter(|l| l.qty.0 > 0)
-            .map(|l| (self.price(l.key), l.qty))
+            .map(|l| (self.side.key_price(l.key), l.qty))
     }
 }
 

@@ -43,15 +43,8 @@ struct BookSide {
 
 impl BookSide {
     #[inline]
-    fn key(&self, p: Price) -> i64 {
-        match self.side {
-            Side::Buy => p.0,
-            Side::Sell => -p.0,
-        }
-    }
-    #[inline]
     fn find(&self, p: Price) -> Result<usize, usize> {
-        let key = self.key(p);
+        let key = self.side.book_key(p);
         self.levels.binary_search_by(|l| l.key.cmp(&key))
     }
     #[inline]
@@ -427,7 +420,7 @@ impl MatchingEngine {
         let i = match book.find(price) {
             Ok(i) => i,
             Err(i) => {
-                let key = book.key(price);
+                let key = book.side.book_key(price);
                 book.levels.insert(
                     i,
                     Level {

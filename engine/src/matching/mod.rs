@@ -7,5 +7,5 @@ mod types;
 
 pub use engine::{MatchingEngine, OrderView};
 pub use types::{
-    CancelReason, MatchEvent, NewOrder, OrderId, OwnerId, PostOnly, Reject, TimeInForce,
+    CancelReason, Execution, MatchEvent, NewOrder, OrderId, OwnerId, PostOnly, Reject, TimeInForce,
 };

@@ -110,6 +110,49 @@ pub enum MatchEvent {
     },
 }
 
+/// One party's side of a fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Execution {
+    pub owner: OwnerId,
+    pub order: OrderId,
+    pub side: Side,
+    pub price: Price,
+    pub qty: Qty,
+    /// True for the resting order's side.
+    pub maker: bool,
+}
+
+impl MatchEvent {
+    /// A fill's two executions, taker first; `None` for any other event.
+    pub fn executions(&self) -> Option<[Execution; 2]> {
+        let MatchEvent::Fill {
+            maker,
+            maker_owner,
+            taker,
+            taker_owner,
+            taker_side,
+            price,
+            qty,
+            ..
+        } = *self
+        else {
+            return None;
+        };
+        let exec = |owner, order, side, maker| Execution {
+            owner,
+            order,
+            side,
+            price,
+            qty,
+            maker,
+        };
+        Some([
+            exec(taker_owner, taker, taker_side, false),
+            exec(maker_owner, maker, taker_side.opposite(), true),
+        ])
+    }
+}
+
 /// Why a request was refused; a refused request changes nothing.
 #[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
 pub enum Reject {
