@@ -10,6 +10,7 @@ pub mod instrument;
 pub mod matching;
 pub mod order;
 pub mod position;
+pub mod pricing;
 pub mod scale;
 pub mod tick_rule;
 pub mod time;

@@ -1,29 +1,14 @@
 //! Every instrument name in the shared Deribit ETH chain data parses and prints back unchanged,
 //! and every quoted bid and ask converts to integer ticks exactly under the option tick rule.
 
+mod common;
+
+use common::chain_files;
 use engine::instrument::{Instrument, InstrumentName};
 use flate2::read::MultiGzDecoder;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-
-fn chain_files() -> Option<Vec<PathBuf>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/deribit_eth_chain");
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "SKIPPED: {} is absent (the shared data sits beside the repository)",
-            dir.display()
-        );
-        return None;
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".csv.gz"))
-        .collect();
-    files.sort();
-    Some(files)
-}
 
 #[test]
 fn every_chain_name_round_trips_and_every_quote_is_on_tick() {

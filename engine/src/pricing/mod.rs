@@ -1,0 +1,29 @@
+//! Option pricing: pure functions of numbers, no I/O and no instruments.
+//!
+//! - [`normal`]: Φ, φ and Φ⁻¹ to full double precision in the tails.
+//! - [`normalised`]: Jaeckel's normalised Black function, the kernel of prices and implied vols.
+//! - [`black76`]: Black-76 prices and greeks on a forward; [`bsm`]: the generalised
+//!   Black-Scholes-Merton form on spot with rate and carry yield.
+//! - [`coin`]: Deribit-style coin-margined prices (USD price / forward) and their greeks.
+//! - [`tokens`]: the P and N tokens of a series (ROLLS.md) in ETH and USD.
+//! - [`implied_vol`]: implied volatility in the manner of "Let's Be Rational".
+//! - [`svi`] and [`surface`]: raw SVI slices per expiry and the surface across expiries.
+//!
+//! Units: times in years (365 days), vols as fractions (0.65 = 65%), vega per 1.00 of vol, theta
+//! per year (calendar decay, -∂V/∂t).
+
+pub mod black76;
+pub mod bsm;
+pub mod coin;
+pub mod greeks;
+pub mod implied_vol;
+pub mod input;
+pub mod normal;
+pub mod normalised;
+mod rational_cubic;
+pub mod surface;
+pub mod svi;
+pub mod tokens;
+
+pub use greeks::{Greeks, OptionType};
+pub use implied_vol::{implied_vol, ImpliedVolError};

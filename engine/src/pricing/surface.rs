@@ -1,0 +1,1 @@
+//! Vol surface (placeholder filled below).

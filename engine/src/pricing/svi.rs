@@ -1,0 +1,1 @@
+//! Raw SVI slices (placeholder filled below).
