@@ -65,3 +65,31 @@ pub fn num(row: &(usize, HashMap<String, String>), col: &str) -> f64 {
     text.parse()
         .unwrap_or_else(|_| panic!("line {}: {col} = {text:?} is not a number", row.0))
 }
+
+/// The rows of the first snapshot (all rows sharing the first `timestamp`) of a chain file, each
+/// as column -> text with its line number.
+pub fn first_snapshot(path: &std::path::Path) -> Vec<(usize, HashMap<String, String>)> {
+    use std::io::{BufRead, BufReader};
+    let file = std::fs::File::open(path).expect("readable chain file");
+    let mut lines = BufReader::new(flate2::read::MultiGzDecoder::new(file)).lines();
+    let header = lines.next().expect("a header").expect("readable header");
+    let cols: Vec<String> = header.split(',').map(str::to_string).collect();
+    let mut rows = Vec::new();
+    let mut first_ts: Option<String> = None;
+    for (i, line) in lines.enumerate() {
+        let line = line.expect("readable line");
+        let row: HashMap<String, String> = cols
+            .iter()
+            .cloned()
+            .zip(line.split(',').map(str::to_string))
+            .collect();
+        let ts = row.get("timestamp").cloned().unwrap_or_default();
+        match &first_ts {
+            None => first_ts = Some(ts),
+            Some(first) if *first != ts => break,
+            _ => {}
+        }
+        rows.push((i + 2, row));
+    }
+    rows
+}
