@@ -1,10 +1,12 @@
 //! The rollmaker command line: argument parsing and wiring only.
 
 mod book_demo;
+mod instrument_cmd;
+mod iv_cmd;
+mod price_cmd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
-use engine::instrument::Instrument;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -29,11 +31,18 @@ enum Command {
         #[arg(required = true)]
         names: Vec<String>,
     },
+    /// Price a call, put, P or N token (Black-76 on a forward, or the spot form) and print the
+    /// price and greeks as JSON (vega per 1.00 of vol, theta per year).
+    Price(price_cmd::PriceArgs),
+    /// The implied volatility of a price, or of every row of a CSV file.
+    Iv(iv_cmd::IvArgs),
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse().command) {
         Ok(()) => ExitCode::SUCCESS,
+        // A reader that stops early (`| head`) is not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             // Every error so far is bad input (a name, a number): exit 2, as clap does for flags.
             eprintln!("error: {e:#}");
@@ -45,28 +54,16 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<()> {
     match command {
         Command::BookDemo => book_demo::run(),
-        Command::Instrument { names } => {
-            for name in names {
-                let inst = Instrument::deribit(&name)?;
-                let spec = inst.spec();
-                println!("{}", inst.name());
-                println!("  kind:        {:?}", inst.kind());
-                if let Some(expiry) = inst.kind().expiry() {
-                    println!("  settles:     {}", expiry.settlement_time());
-                }
-                println!("  price unit:  {}", spec.price_unit);
-                println!("  tick size:   {}", spec.tick_size);
-                for (above, tick) in &spec.tick_size_steps {
-                    println!("    above {above}: {tick}");
-                }
-                println!("  contract:    {}", spec.contract_size);
-                println!("  min amount:  {}", spec.min_amount);
-                println!(
-                    "  settlement:  {} ({:?})",
-                    spec.settlement_currency, spec.pnl
-                );
-            }
-            Ok(())
-        }
+        Command::Instrument { names } => instrument_cmd::run(&names),
+        Command::Price(args) => price_cmd::run(&args),
+        Command::Iv(args) => iv_cmd::run(&args),
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

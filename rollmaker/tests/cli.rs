@@ -35,3 +35,243 @@ fn instrument_prints_terms_and_refuses_bad_names_with_exit_2() {
         "{err}"
     );
 }
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn price_prints_greeks_as_json_and_parity_holds_through_the_cli() {
+    let common = [
+        "--forward",
+        "3000",
+        "--strike",
+        "3200",
+        "--t",
+        "0.25",
+        "--vol",
+        "0.6",
+        "--df",
+        "0.99",
+    ];
+    let call = json(&rollmaker(
+        &[&["price", "--type", "call"], &common[..]].concat(),
+    ));
+    let put = json(&rollmaker(
+        &[&["price", "--type", "put"], &common[..]].concat(),
+    ));
+    for key in ["price", "delta", "gamma", "vega", "theta"] {
+        assert!(call[key].is_f64(), "{key} missing: {call}");
+    }
+    let parity = call["price"].as_f64().unwrap() - put["price"].as_f64().unwrap();
+    assert!((parity - 0.99 * (3000.0 - 3200.0)).abs() < 1e-9, "{parity}");
+    // Tokens in ETH: P + N = 1.
+    let tok = [
+        "--forward",
+        "3000",
+        "--strike",
+        "2500",
+        "--t",
+        "0.5",
+        "--vol",
+        "0.7",
+        "--coin",
+    ];
+    let p = json(&rollmaker(&[&["price", "--type", "p"], &tok[..]].concat()));
+    let n = json(&rollmaker(&[&["price", "--type", "n"], &tok[..]].concat()));
+    let sum = p["price"].as_f64().unwrap() + n["price"].as_f64().unwrap();
+    assert!((sum - 1.0).abs() < 1e-15, "{sum}");
+    // Spot form: Haug's put (spot 100, K 95, q 5%, r 10%, t 0.5, vol 20%) = 2.4648.
+    let spot = json(&rollmaker(&[
+        "price", "--type", "put", "--spot", "100", "--rate", "0.1", "--yield", "0.05", "--strike",
+        "95", "--t", "0.5", "--vol", "0.2",
+    ]));
+    assert!(
+        (spot["price"].as_f64().unwrap() - 2.4648).abs() < 1e-4,
+        "{spot}"
+    );
+}
+
+#[test]
+fn iv_inverts_price_and_refuses_impossible_prices_with_exit_2() {
+    let out = json(&rollmaker(&[
+        "iv",
+        "--type",
+        "call",
+        "--forward",
+        "3000",
+        "--strike",
+        "3200",
+        "--t",
+        "0.25",
+        "--price",
+        "0.0925",
+        "--coin",
+    ]));
+    let iv = out["iv"].as_f64().unwrap();
+    let back = json(&rollmaker(&[
+        "price",
+        "--type",
+        "call",
+        "--forward",
+        "3000",
+        "--strike",
+        "3200",
+        "--t",
+        "0.25",
+        "--vol",
+        &iv.to_string(),
+        "--coin",
+    ]));
+    assert!((back["price"].as_f64().unwrap() - 0.0925).abs() < 1e-15);
+    let out = rollmaker(&[
+        "iv",
+        "--type",
+        "call",
+        "--forward",
+        "3000",
+        "--strike",
+        "3200",
+        "--t",
+        "0.25",
+        "--price",
+        "3100",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-arbitrage maximum"));
+}
+
+#[test]
+fn bad_numbers_and_unknown_flags_exit_2_with_a_message() {
+    for args in [
+        &[
+            "price",
+            "--type",
+            "call",
+            "--forward",
+            "nan",
+            "--strike",
+            "1",
+            "--t",
+            "1",
+            "--vol",
+            "0.5",
+        ][..],
+        &[
+            "price",
+            "--type",
+            "call",
+            "--forward",
+            "-3",
+            "--strike",
+            "1",
+            "--t",
+            "1",
+            "--vol",
+            "0.5",
+        ],
+        &[
+            "price",
+            "--type",
+            "call",
+            "--forward",
+            "3",
+            "--strike",
+            "1",
+            "--t",
+            "1",
+            "--vol",
+            "x",
+        ],
+        &[
+            "price",
+            "--type",
+            "call",
+            "--forward",
+            "3",
+            "--strike",
+            "1",
+            "--t",
+            "1",
+            "--vol",
+            "0.5",
+            "--nope",
+        ],
+        &[
+            "price", "--type", "p", "--spot", "3", "--rate", "0", "--yield", "0", "--strike", "1",
+            "--t", "1", "--vol", "0.5",
+        ],
+        &[
+            "iv",
+            "--type",
+            "call",
+            "--forward",
+            "3",
+            "--strike",
+            "1",
+            "--t",
+            "1",
+        ],
+        &[
+            "iv",
+            "--type",
+            "straddle",
+            "--forward",
+            "3",
+            "--strike",
+            "1",
+            "--t",
+            "1",
+            "--price",
+            "1",
+        ],
+    ] {
+        let out = rollmaker(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("error"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn iv_csv_adds_iv_and_error_columns() {
+    let dir = std::env::temp_dir().join(format!("rollmaker-iv-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("prices.csv");
+    std::fs::write(
+        &file,
+        "# a comment\nforward,strike,t,type,price\n3000,3200,0.25,call,277.58\n3000,3200,0.25,put,150\n3000,3200,0,call,1\n3000,abc,1,call,1\n",
+    )
+    .unwrap();
+    let out = rollmaker(&["iv", "--csv", file.to_str().unwrap()]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "forward,strike,t,type,price,iv,error");
+    assert_eq!(lines.len(), 5, "{text}");
+    let iv: f64 = lines[1].split(',').nth(5).unwrap().parse().unwrap();
+    assert!((iv - 0.5991580583622628).abs() < 1e-12, "{iv}");
+    assert!(
+        lines[2].contains("below the intrinsic value"),
+        "{}",
+        lines[2]
+    );
+    assert!(lines[3].contains("t = 0"), "{}", lines[3]);
+    assert!(
+        lines[4].contains("strike = \"\"abc\"\" is not a number"),
+        "{}",
+        lines[4]
+    );
+    // A file without the columns is refused.
+    std::fs::write(&file, "a,b\n1,2\n").unwrap();
+    let out = rollmaker(&["iv", "--csv", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no `forward` column"));
+}
