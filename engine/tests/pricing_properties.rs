@@ -16,7 +16,7 @@ fn market() -> impl Strategy<Value = (f64, f64, f64, f64, f64)> {
         0.05..2.5f64,
         0.85..1.0f64,
     )
-        .prop_map(|(f, x, t, vol, df)| (f, f * (-x as f64).exp(), t, vol, df))
+        .prop_map(|(f, x, t, vol, df)| (f, f * (-x).exp(), t, vol, df))
 }
 
 fn kinds() -> impl Strategy<Value = OptionType> {
