@@ -1,2 +1,5 @@
-//! The backtester: data readers, synthetic market, roll demand, fill simulation, reports (issue 5).
-//! Nothing here yet.
+//! The backtester: data readers, synthetic market, roll demand, fill simulation, reports.
+//! So far: the Deribit chain snapshot reader and the surface fit over its snapshots.
+
+pub mod chain;
+pub mod chain_surface;

@@ -4,6 +4,7 @@ mod book_demo;
 mod instrument_cmd;
 mod iv_cmd;
 mod price_cmd;
+mod surface_cmd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -36,6 +37,9 @@ enum Command {
     Price(price_cmd::PriceArgs),
     /// The implied volatility of a price, or of every row of a CSV file.
     Iv(iv_cmd::IvArgs),
+    /// Fit SVI slices to the snapshots of a Deribit chain file and report fit error and
+    /// arbitrage, as JSON.
+    Surface(surface_cmd::SurfaceArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +61,7 @@ fn run(command: Command) -> Result<()> {
         Command::Instrument { names } => instrument_cmd::run(&names),
         Command::Price(args) => price_cmd::run(&args),
         Command::Iv(args) => iv_cmd::run(&args),
+        Command::Surface(args) => surface_cmd::run(&args),
     }
 }
 

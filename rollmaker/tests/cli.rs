@@ -275,3 +275,59 @@ fn iv_csv_adds_iv_and_error_columns() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no `forward` column"));
 }
+
+#[test]
+fn surface_fits_a_real_snapshot_and_reports_fit_error() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/deribit_eth_chain/deribit_eth_options_chain_202603.csv.gz");
+    if !data.exists() {
+        eprintln!("SKIPPED: {} is absent", data.display());
+        return;
+    }
+    let out = json(&rollmaker(&[
+        "surface",
+        "--data",
+        data.to_str().unwrap(),
+        "--at",
+        "2026-03-10",
+    ]));
+    let snapshots = out["snapshots"].as_array().unwrap();
+    assert_eq!(snapshots.len(), 1);
+    assert!(snapshots[0]["timestamp"]
+        .as_str()
+        .unwrap()
+        .starts_with("2026-03-10"));
+    let slices = snapshots[0]["slices"].as_array().unwrap();
+    assert!(slices.len() >= 6, "{} slices", slices.len());
+    for s in slices.iter().filter(|s| s["error"].is_null()) {
+        for p in ["a", "b", "rho", "m", "sigma"] {
+            assert!(s["svi"][p].is_f64(), "{s}");
+        }
+        let b = s["svi"]["b"].as_f64().unwrap();
+        let rho = s["svi"]["rho"].as_f64().unwrap();
+        assert!(
+            b >= 0.0 && rho.abs() <= 1.0 && b * (1.0 + rho.abs()) <= 2.0 + 1e-9,
+            "{s}"
+        );
+        assert!(s["rmse_vs_mark_points"].as_f64().unwrap() < 10.0, "{s}");
+        assert!(s["arbitrage_free"].is_boolean());
+    }
+    assert!(
+        out["summary"]["median_rmse_vs_mark_points"]
+            .as_f64()
+            .unwrap()
+            < 2.0,
+        "{}",
+        out["summary"]
+    );
+    // No snapshot that early: exit 2 with the reason.
+    let early = rollmaker(&[
+        "surface",
+        "--data",
+        data.to_str().unwrap(),
+        "--at",
+        "2020-01-01",
+    ]);
+    assert_eq!(early.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("no snapshot at or before"));
+}

@@ -1,1 +1,191 @@
-//! Vol surface (placeholder filled below).
+//! A vol surface of one underlying at one moment: a raw SVI slice per expiry
+//! ([`super::svi`]), total variance interpolated linearly in time at fixed log-moneyness
+//! k = ln(K/F) between slices, and the two static-arbitrage checks: butterfly (g(k) >= 0 within
+//! each slice) and calendar (total variance rising with expiry at every k), both checked where
+//! the slices have quotes.
+
+use super::svi::{self, SlicePoint, SviError, SviFit};
+
+/// The market data of one expiry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SliceInput {
+    /// A label for reports, e.g. the Deribit expiry code `27MAR26`.
+    pub expiry: String,
+    /// Years to expiry.
+    pub t: f64,
+    pub forward: f64,
+    pub points: Vec<SlicePoint>,
+}
+
+/// A slice after fitting, with its arbitrage flags.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slice {
+    pub expiry: String,
+    pub t: f64,
+    pub forward: f64,
+    /// The fit, or why there is none (the slice is then left out of interpolation).
+    pub fit: Result<SviFit, SviError>,
+    /// Log-moneyness range of the quotes the slice was fitted to.
+    pub k_range: (f64, f64),
+    /// min g(k) over the quoted range (two-sided and one-sided quotes).
+    pub min_butterfly_g: f64,
+    pub butterfly_arbitrage: bool,
+    /// Total variance falls below the previous fitted expiry's somewhere in the range both have
+    /// quotes for.
+    pub calendar_arbitrage: bool,
+}
+
+impl Slice {
+    pub fn arbitrage_free(&self) -> bool {
+        self.fit.is_ok() && !self.butterfly_arbitrage && !self.calendar_arbitrage
+    }
+}
+
+/// The surface of one snapshot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Surface {
+    /// By increasing t.
+    pub slices: Vec<Slice>,
+}
+
+/// Points on which g and the calendar order are checked.
+const CHECK_POINTS: usize = 201;
+
+impl Surface {
+    /// Fit every expiry and check both arbitrages.
+    pub fn fit(mut inputs: Vec<SliceInput>) -> Surface {
+        inputs.sort_by(|a, b| a.t.total_cmp(&b.t));
+        let mut slices: Vec<Slice> = inputs.into_iter().map(fit_slice).collect();
+        let mut previous: Option<(SviFit, (f64, f64))> = None;
+        for slice in &mut slices {
+            let Ok(fit) = slice.fit.clone() else { continue };
+            if let Some((earlier, earlier_range)) = &previous {
+                // Where both slices have quotes; beyond, one of them is extrapolating.
+                let (lo, hi) = overlap(*earlier_range, slice.k_range);
+                slice.calendar_arbitrage = lo < hi
+                    && grid(lo, hi).any(|k| {
+                        fit.params.total_variance(k) < earlier.params.total_variance(k) - 1e-9
+                    });
+            }
+            previous = Some((fit, slice.k_range));
+        }
+        Surface { slices }
+    }
+
+    fn fitted(&self) -> impl Iterator<Item = (&Slice, &SviFit)> {
+        self.slices
+            .iter()
+            .filter_map(|s| s.fit.as_ref().ok().map(|f| (s, f)))
+    }
+
+    /// Total implied variance at log-moneyness `k` and time `t`: linear in t between fitted
+    /// slices, proportional to t before the first, constant vol after the last. None if no
+    /// slice was fitted.
+    pub fn total_variance(&self, k: f64, t: f64) -> Option<f64> {
+        let fitted: Vec<(&Slice, &SviFit)> = self.fitted().collect();
+        let (first, last) = (fitted.first()?, fitted.last()?);
+        if t <= first.0.t {
+            return Some(first.1.params.total_variance(k) * t / first.0.t);
+        }
+        if t >= last.0.t {
+            return Some(last.1.params.total_variance(k) * t / last.0.t);
+        }
+        let after = fitted.iter().position(|(s, _)| s.t >= t)?;
+        let (s0, f0) = fitted[after - 1];
+        let (s1, f1) = fitted[after];
+        let u = (t - s0.t) / (s1.t - s0.t);
+        Some((1.0 - u) * f0.params.total_variance(k) + u * f1.params.total_variance(k))
+    }
+
+    /// Implied vol at log-moneyness `k` and time `t`.
+    pub fn vol(&self, k: f64, t: f64) -> Option<f64> {
+        self.total_variance(k, t).map(|w| (w.max(0.0) / t).sqrt())
+    }
+}
+
+fn fit_slice(input: SliceInput) -> Slice {
+    let ks = input.points.iter().map(|p| p.k);
+    let k_range = (
+        ks.clone().fold(f64::INFINITY, f64::min),
+        ks.fold(f64::NEG_INFINITY, f64::max),
+    );
+    let fit = svi::fit(&input.points, input.t);
+    let (min_g, arb) = match &fit {
+        Ok(f) => {
+            let (g, _) = f.params.min_butterfly_g(k_range.0, k_range.1, CHECK_POINTS);
+            (g, g < 0.0)
+        }
+        Err(_) => (f64::NAN, false),
+    };
+    Slice {
+        expiry: input.expiry,
+        t: input.t,
+        forward: input.forward,
+        fit,
+        k_range,
+        min_butterfly_g: min_g,
+        butterfly_arbitrage: arb,
+        calendar_arbitrage: false,
+    }
+}
+
+fn overlap(a: (f64, f64), b: (f64, f64)) -> (f64, f64) {
+    (a.0.max(b.0), a.1.min(b.1))
+}
+
+fn grid(lo: f64, hi: f64) -> impl Iterator<Item = f64> {
+    (0..CHECK_POINTS).map(move |i| lo + (hi - lo) * i as f64 / (CHECK_POINTS - 1) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pricing::svi::SviParams;
+
+    fn input(expiry: &str, t: f64, params: SviParams) -> SliceInput {
+        let points = (0..30)
+            .map(|i| {
+                let k = -0.6 + 1.2 * i as f64 / 29.0;
+                SlicePoint::mid(k, params.vol(k, t), 1.0)
+            })
+            .collect();
+        SliceInput {
+            expiry: expiry.into(),
+            t,
+            forward: 3000.0,
+            points,
+        }
+    }
+
+    #[test]
+    fn interpolates_in_total_variance_and_flags_calendar_arbitrage() {
+        let near = SviParams {
+            a: 0.01,
+            b: 0.1,
+            rho: -0.2,
+            m: 0.0,
+            sigma: 0.2,
+        };
+        let far = SviParams {
+            a: 0.04,
+            b: 0.15,
+            rho: -0.2,
+            m: 0.0,
+            sigma: 0.3,
+        };
+        let s = Surface::fit(vec![input("FAR", 0.5, far), input("NEAR", 0.1, near)]);
+        assert_eq!(s.slices[0].expiry, "NEAR");
+        assert!(s.slices.iter().all(Slice::arbitrage_free));
+        let mid = s.total_variance(0.1, 0.3).unwrap();
+        let (w0, w1) = (near.total_variance(0.1), far.total_variance(0.1));
+        assert!(
+            (mid - (w0 + w1) / 2.0).abs() < 1e-4,
+            "{mid} vs {}",
+            (w0 + w1) / 2.0
+        );
+        // A later expiry with less total variance than the earlier one is a calendar arbitrage.
+        let s = Surface::fit(vec![input("NEAR", 0.1, far), input("FAR", 0.5, near)]);
+        assert!(s.slices[1].calendar_arbitrage);
+        assert!(!s.slices[0].calendar_arbitrage);
+    }
+}

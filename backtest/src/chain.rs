@@ -1,0 +1,246 @@
+//! The Deribit ETH option-chain snapshot files of `../shared/data/deribit_eth_chain/` (see its
+//! README): CSV, optionally gzipped, one row per option, snapshots as runs of rows sharing a
+//! `timestamp`, files in time order. Read as a stream of snapshots; memory holds one snapshot.
+//!
+//! Prices stay `f64` here: they feed implied vols and surfaces, not the books. Every bad field is
+//! an error naming the file, the line and the column.
+
+use engine::instrument::{InstrumentKind, InstrumentName, OptionRight};
+use engine::pricing::OptionType;
+use engine::Timestamp;
+use flate2::read::MultiGzDecoder;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// A bad file or row, located.
+#[derive(Debug, Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ChainError {
+    pub file: PathBuf,
+    /// 1-based line in the (decompressed) file; 0 for the file as a whole.
+    pub line: u64,
+    pub message: String,
+}
+
+/// One option's row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainRow {
+    pub instrument: String,
+    /// The expiry code of the name, e.g. `27MAR26`.
+    pub expiry: String,
+    pub kind: OptionType,
+    pub strike: f64,
+    /// The forward of the option's expiry (USD).
+    pub underlying: f64,
+    /// Years to expiry.
+    pub t: f64,
+    /// Best bid and ask in ETH; None where that side is empty.
+    pub bid: Option<f64>,
+    pub ask: Option<f64>,
+    pub mark: f64,
+    /// Deribit's mark implied vol as a fraction.
+    pub mark_iv: f64,
+    pub index: f64,
+}
+
+/// All rows sharing one timestamp.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub timestamp: Timestamp,
+    pub rows: Vec<ChainRow>,
+}
+
+struct Columns {
+    timestamp: usize,
+    instrument: usize,
+    underlying: usize,
+    strike: usize,
+    t: usize,
+    bid: usize,
+    ask: usize,
+    mark: usize,
+    mark_iv: usize,
+    index: usize,
+}
+
+/// Streams the snapshots of one file.
+pub struct ChainReader {
+    file: PathBuf,
+    records: csv::StringRecordsIntoIter<Box<dyn Read>>,
+    cols: Columns,
+    pending: Option<(Timestamp, ChainRow)>,
+    done: bool,
+}
+
+impl ChainReader {
+    /// Opens a `.csv` or `.csv.gz` chain file and checks its header.
+    pub fn open(path: &Path) -> Result<ChainReader, ChainError> {
+        let err = |line, message: String| ChainError {
+            file: path.to_path_buf(),
+            line,
+            message,
+        };
+        let file = File::open(path).map_err(|e| err(0, format!("cannot open: {e}")))?;
+        let raw: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+            Box::new(MultiGzDecoder::new(BufReader::new(file)))
+        } else {
+            Box::new(BufReader::new(file))
+        };
+        let mut reader = csv::ReaderBuilder::new().from_reader(raw);
+        let header = reader
+            .headers()
+            .map_err(|e| err(1, format!("unreadable header: {e}")))?
+            .clone();
+        let col = |name: &str| {
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| err(1, format!("the header has no `{name}` column")))
+        };
+        let cols = Columns {
+            timestamp: col("timestamp")?,
+            instrument: col("instrument_name")?,
+            underlying: col("underlying")?,
+            strike: col("strike")?,
+            t: col("time_to_maturity")?,
+            bid: col("bid_price")?,
+            ask: col("ask_price")?,
+            mark: col("mark_price")?,
+            mark_iv: col("implied_volatility")?,
+            index: col("index_price")?,
+        };
+        Ok(ChainReader {
+            file: path.to_path_buf(),
+            records: reader.into_records(),
+            cols,
+            pending: None,
+            done: false,
+        })
+    }
+
+    fn error(&self, line: u64, message: String) -> ChainError {
+        ChainError {
+            file: self.file.clone(),
+            line,
+            message,
+        }
+    }
+
+    fn parse(&self, record: &csv::StringRecord) -> Result<(Timestamp, ChainRow), ChainError> {
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |i: usize| record.get(i).unwrap_or("");
+        let number = |i: usize, name: &str| -> Result<f64, ChainError> {
+            let text = field(i);
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(self.error(line, format!("{name} = {text:?} is not a finite number"))),
+            }
+        };
+        let optional = |i: usize, name: &str| -> Result<Option<f64>, ChainError> {
+            if field(i).is_empty() {
+                Ok(None)
+            } else {
+                let v = number(i, name)?;
+                if v < 0.0 {
+                    return Err(self.error(line, format!("{name} = {v} is negative")));
+                }
+                Ok(Some(v))
+            }
+        };
+        let stamp = field(self.cols.timestamp);
+        let timestamp = chrono::DateTime::parse_from_rfc3339(stamp)
+            .ok()
+            .and_then(|d| Timestamp::from_datetime(d.to_utc()))
+            .ok_or_else(|| {
+                self.error(line, format!("timestamp {stamp:?} is not an ISO 8601 time"))
+            })?;
+        let name = field(self.cols.instrument);
+        let parsed = InstrumentName::parse(name).map_err(|e| self.error(line, e.to_string()))?;
+        let InstrumentKind::Option { expiry, right, .. } = &parsed.kind else {
+            return Err(self.error(line, format!("{name:?} is not an option")));
+        };
+        let kind = match right {
+            OptionRight::Call => OptionType::Call,
+            OptionRight::Put => OptionType::Put,
+        };
+        let row = ChainRow {
+            instrument: name.to_string(),
+            expiry: expiry.to_string(),
+            kind,
+            strike: number(self.cols.strike, "strike")?,
+            underlying: number(self.cols.underlying, "underlying")?,
+            t: number(self.cols.t, "time_to_maturity")?,
+            bid: optional(self.cols.bid, "bid_price")?,
+            ask: optional(self.cols.ask, "ask_price")?,
+            mark: number(self.cols.mark, "mark_price")?,
+            mark_iv: number(self.cols.mark_iv, "implied_volatility")?,
+            index: number(self.cols.index, "index_price")?,
+        };
+        if row.strike <= 0.0 || row.underlying <= 0.0 {
+            return Err(self.error(
+                line,
+                format!(
+                    "strike {} and underlying {} must be positive",
+                    row.strike, row.underlying
+                ),
+            ));
+        }
+        Ok((timestamp, row))
+    }
+}
+
+impl Iterator for ChainReader {
+    type Item = Result<Snapshot, ChainError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut snapshot: Option<Snapshot> = self.pending.take().map(|(timestamp, row)| Snapshot {
+            timestamp,
+            rows: vec![row],
+        });
+        loop {
+            let Some(record) = self.records.next() else {
+                self.done = true;
+                return snapshot.map(Ok);
+            };
+            let parsed = record
+                .map_err(|e| {
+                    self.error(
+                        e.position().map_or(0, |p| p.line()),
+                        format!("unreadable row: {e}"),
+                    )
+                })
+                .and_then(|r| self.parse(&r));
+            let (timestamp, row) = match parsed {
+                Ok(v) => v,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            };
+            match &mut snapshot {
+                None => {
+                    snapshot = Some(Snapshot {
+                        timestamp,
+                        rows: vec![row],
+                    })
+                }
+                Some(s) if s.timestamp == timestamp => s.rows.push(row),
+                Some(s) if timestamp < s.timestamp => {
+                    self.done = true;
+                    return Some(Err(
+                        self.error(0, format!("timestamps go back in time at {timestamp}"))
+                    ));
+                }
+                Some(_) => {
+                    self.pending = Some((timestamp, row));
+                    return snapshot.map(Ok);
+                }
+            }
+        }
+    }
+}
