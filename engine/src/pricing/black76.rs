@@ -6,26 +6,26 @@
 //!
 //! The price goes through the normalised Black function, so a far out-of-the-money option keeps
 //! its relative precision (1e-150 is a number, not zero) and inverts exactly with
-//! [`super::implied_vol`].
+//! [`super::implied_vol`]. The greeks reuse its exponential: `φ(d1) = v·√(K/F)` with `v` the
+//! normalised vega, and `Φ(d1)` then needs only Cody's rational factor.
 
 use super::greeks::{Greeks, OptionType};
-use super::normal::{norm_cdf, norm_pdf};
-use super::normalised::normalised_black;
+use super::normal::norm_cdf_from_pdf;
+use super::normalised::black_and_vega;
 
 /// The undiscounted Black price.
 #[inline]
 pub fn undiscounted_price(kind: OptionType, f: f64, k: f64, t: f64, vol: f64) -> f64 {
     debug_assert!(f > 0.0 && k > 0.0 && t >= 0.0 && vol >= 0.0);
-    let theta = kind.sign();
-    let intrinsic = (theta * (f - k)).max(0.0);
+    let intrinsic = (kind.sign() * (f - k)).max(0.0);
     let s = vol * t.sqrt();
     if s <= 0.0 {
         return intrinsic;
     }
-    let x = (f / k).ln();
     // Reflect onto the out-of-the-money call: the in-the-money option is intrinsic plus the
     // out-of-the-money one (put-call parity), and b is symmetric in the put/call flip of x.
-    intrinsic + (f * k).sqrt() * normalised_black(-x.abs(), s)
+    let x = (f / k).ln();
+    intrinsic + (f * k).sqrt() * black_and_vega(-x.abs(), s).0
 }
 
 /// The discounted Black-76 price.
@@ -35,33 +35,43 @@ pub fn price(kind: OptionType, f: f64, k: f64, t: f64, vol: f64, df: f64) -> f64
 }
 
 /// Price and greeks.
+#[inline]
 pub fn greeks(kind: OptionType, f: f64, k: f64, t: f64, vol: f64, df: f64) -> Greeks {
-    let value = price(kind, f, k, t, vol, df);
-    let theta_sign = kind.sign();
+    let sign = kind.sign();
+    let intrinsic = (sign * (f - k)).max(0.0);
     let sqrt_t = t.sqrt();
     let s = vol * sqrt_t;
-    let rate = if t > 0.0 { -df.ln() / t } else { 0.0 };
+    // Deribit prices with zero rates: skip the logarithm then.
+    let rate = if df == 1.0 || t <= 0.0 {
+        0.0
+    } else {
+        -df.ln() / t
+    };
     if s <= 0.0 {
         // No time value: the option is its discounted intrinsic; delta is the digital step.
-        let itm = theta_sign * (f - k) > 0.0;
+        let value = df * intrinsic;
         return Greeks {
             price: value,
-            delta: if itm { df * theta_sign } else { 0.0 },
+            delta: if intrinsic > 0.0 { df * sign } else { 0.0 },
             theta: rate * value,
             ..Greeks::default()
         };
     }
-    let d1 = (f / k).ln() / s + 0.5 * s;
+    let x = (f / k).ln();
+    let root_fk = (f * k).sqrt();
+    let (b, v) = black_and_vega(-x.abs(), s);
+    let price = df * (intrinsic + root_fk * b);
+    let pdf_d1 = v * root_fk / f;
+    let d1 = x / s + 0.5 * s;
     let d2 = d1 - s;
-    let pdf = norm_pdf(d1);
-    let vega = df * f * pdf * sqrt_t;
+    let vega = df * f * pdf_d1 * sqrt_t;
     Greeks {
-        price: value,
-        delta: theta_sign * df * norm_cdf(theta_sign * d1),
-        gamma: df * pdf / (f * s),
+        price,
+        delta: sign * df * norm_cdf_from_pdf(sign * d1, pdf_d1),
+        gamma: df * pdf_d1 / (f * s),
         vega,
-        theta: -df * f * pdf * vol / (2.0 * sqrt_t) + rate * value,
-        vanna: -df * pdf * d2 / vol,
+        theta: -df * f * pdf_d1 * vol / (2.0 * sqrt_t) + rate * price,
+        vanna: -df * pdf_d1 * d2 / vol,
         volga: vega * d1 * d2 / vol,
     }
 }

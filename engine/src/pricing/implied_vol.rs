@@ -10,10 +10,12 @@
 
 use super::greeks::OptionType;
 use super::input::{self, InputError};
-use super::normal::{inverse_norm_cdf, norm_cdf, norm_pdf, FRAC_1_SQRT_2PI, SQRT_2PI};
+use super::normal::{
+    inverse_norm_cdf, norm_cdf, norm_pdf, one_minus_erfcx, FRAC_1_SQRT_2PI, SQRT_2PI,
+};
 use super::normalised::{
-    ln_normalised_vega, normalised_black, normalised_vega, scaled_black, scaled_complement,
-    uses_complement,
+    black_and_vega, ln_normalised_vega, normalised_black, normalised_vega, scaled_black,
+    scaled_complement, uses_complement,
 };
 use super::rational_cubic::{control_for_left, control_for_right, interpolate, Node};
 use thiserror::Error;
@@ -119,7 +121,8 @@ const STEPS: usize = 2;
 pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
     debug_assert!(x <= 0.0 && beta > 0.0 && beta < b_max);
     let s_c = (-2.0 * x).sqrt();
-    let b_c = normalised_black(x, s_c);
+    // At s_c, h + t = 0 and b has the closed form b_max (1 - erfcx(√|x|)) / 2.
+    let b_c = 0.5 * b_max * one_minus_erfcx((-x).sqrt());
     // The vega at s_c has the closed form b_max/√(2π).
     let v_c = b_max * FRAC_1_SQRT_2PI;
     let centre = Node {
@@ -129,7 +132,7 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
     };
     if beta < b_c {
         let s_l = s_c - b_c / v_c;
-        let b_l = normalised_black(x, s_l);
+        let (b_l, v_l) = black_and_vega(x, s_l);
         if beta < b_l {
             let s = lowest_branch_guess(beta, x, s_l, b_l);
             return refine_lowest(beta, x, s);
@@ -137,19 +140,19 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
         let lower = Node {
             x: b_l,
             y: s_l,
-            slope: 1.0 / vega_at(x, s_l),
+            slope: 1.0 / v_l,
         };
         let r = control_for_right(lower, centre, 0.0, false);
         let s = interpolate(beta, lower, centre, r);
         return refine_middle(beta, x, s);
     }
     let s_u = s_c + (b_max - b_c) / v_c;
-    let b_u = normalised_black(x, s_u);
+    let (b_u, v_u) = black_and_vega(x, s_u);
     if beta <= b_u {
         let upper = Node {
             x: b_u,
             y: s_u,
-            slope: 1.0 / vega_at(x, s_u),
+            slope: 1.0 / v_u,
         };
         let r = control_for_left(centre, upper, 0.0, false);
         let s = interpolate(beta, centre, upper, r);
@@ -161,10 +164,6 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
     } else {
         refine_middle(beta, x, s)
     }
-}
-
-fn vega_at(x: f64, s: f64) -> f64 {
-    normalised_vega(x / s, 0.5 * s)
 }
 
 /// Below s_l, b behaves like the lower map f(s) = (2π/√27)|x| Φ(-|x|/(√3 s))³, which is nearly
@@ -260,9 +259,7 @@ fn curvature(h: f64, s: f64) -> (f64, f64) {
 fn refine_middle(beta: f64, x: f64, mut s: f64) -> f64 {
     for _ in 0..STEPS {
         let h = x / s;
-        let t = 0.5 * s;
-        let b = normalised_black(x, s);
-        let v = normalised_vega(h, t);
+        let (b, v) = black_and_vega(x, s);
         if b == beta || v == 0.0 {
             break;
         }

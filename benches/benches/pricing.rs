@@ -1,0 +1,232 @@
+//! Pricing: Φ and Φ⁻¹ (ours and statrs), price and price+greeks, implied vol, one 40-strike SVI
+//! fit, and a whole-chain reprice, with the `implied-vol` crate (a port of Jaeckel's Let's Be
+//! Rational) beside ours as the anchor. Run: `cargo bench -p benches --bench pricing`.
+//!
+//! Inputs: 1,024 options cycled through (so no single branch is predicted perfectly): forward
+//! 3000, strikes 0.5x to 2x the forward, 1 day to 1 year, vols 40% to 120%, calls and puts, as on
+//! the ETH chain. Times are per option (criterion's element throughput).
+
+use ::implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility, PriceBlackScholes};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use engine::pricing::normal::{inverse_norm_cdf, norm_cdf};
+use engine::pricing::svi::{self, SlicePoint, SviParams};
+use engine::pricing::{black76, implied_vol, OptionType};
+use statrs::distribution::{ContinuousCDF, Normal};
+use std::hint::black_box;
+
+const N: usize = 1024;
+const F: f64 = 3000.0;
+
+#[derive(Clone, Copy)]
+struct Case {
+    kind: OptionType,
+    k: f64,
+    t: f64,
+    vol: f64,
+    price: f64,
+}
+
+/// A deterministic spread of chain-like options (a Weyl sequence per coordinate).
+fn cases() -> Vec<Case> {
+    (0..N)
+        .map(|i| {
+            let u = |a: f64| ((i as f64 + 0.5) * a).fract();
+            let k = F * (0.5f64.ln() + u(0.618_034) * 4f64.ln()).exp();
+            let t = (1.0 / 365.0) * (365f64.ln() * u(0.754_878)).exp();
+            let vol = 0.4 + 0.8 * u(0.569_840);
+            let kind = if i % 2 == 0 {
+                OptionType::Call
+            } else {
+                OptionType::Put
+            };
+            let price = black76::price(kind, F, k, t, vol, 1.0);
+            Case {
+                kind,
+                k,
+                t,
+                vol,
+                price,
+            }
+        })
+        .collect()
+}
+
+fn normal(c: &mut Criterion) {
+    let xs: Vec<f64> = (0..N).map(|i| -12.0 + 14.0 * i as f64 / N as f64).collect();
+    let ps: Vec<f64> = xs.iter().map(|x| norm_cdf(*x)).collect();
+    let statrs = Normal::standard();
+    let mut g = c.benchmark_group("normal");
+    g.throughput(Throughput::Elements(N as u64));
+    g.bench_function("cdf/ours", |b| {
+        b.iter(|| xs.iter().map(|x| norm_cdf(black_box(*x))).sum::<f64>())
+    });
+    g.bench_function("cdf/statrs", |b| {
+        b.iter(|| xs.iter().map(|x| statrs.cdf(black_box(*x))).sum::<f64>())
+    });
+    g.bench_function("inverse/ours", |b| {
+        b.iter(|| {
+            ps.iter()
+                .map(|p| inverse_norm_cdf(black_box(*p)))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("inverse/statrs", |b| {
+        b.iter(|| {
+            ps.iter()
+                .map(|p| statrs.inverse_cdf(black_box(*p)))
+                .sum::<f64>()
+        })
+    });
+    g.finish();
+}
+
+fn price(c: &mut Criterion) {
+    let cases = cases();
+    let mut g = c.benchmark_group("black76");
+    g.throughput(Throughput::Elements(N as u64));
+    g.bench_function("price/ours", |b| {
+        b.iter(|| {
+            cases
+                .iter()
+                .map(|c| black76::price(c.kind, F, black_box(c.k), c.t, c.vol, 1.0))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("price/anchor", |b| {
+        b.iter(|| {
+            cases
+                .iter()
+                .map(|c| {
+                    PriceBlackScholes::builder()
+                        .forward(F)
+                        .strike(black_box(c.k))
+                        .volatility(c.vol)
+                        .expiry(c.t)
+                        .is_call(c.kind == OptionType::Call)
+                        .build_unchecked()
+                        .calculate::<DefaultSpecialFn>()
+                })
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("price_and_greeks/ours", |b| {
+        b.iter(|| {
+            cases
+                .iter()
+                .map(|c| {
+                    let g = black76::greeks(c.kind, F, black_box(c.k), c.t, c.vol, 1.0);
+                    g.price + g.delta + g.gamma + g.vega + g.theta + g.vanna + g.volga
+                })
+                .sum::<f64>()
+        })
+    });
+    g.finish();
+}
+
+fn iv(c: &mut Criterion) {
+    let cases = cases();
+    let mut g = c.benchmark_group("implied_vol");
+    g.throughput(Throughput::Elements(N as u64));
+    g.bench_function("ours", |b| {
+        b.iter(|| {
+            cases
+                .iter()
+                .map(|c| implied_vol(c.kind, black_box(c.price), F, c.k, c.t, 1.0).unwrap_or(0.0))
+                .sum::<f64>()
+        })
+    });
+    g.bench_function("anchor", |b| {
+        b.iter(|| {
+            cases
+                .iter()
+                .map(|c| {
+                    ImpliedBlackVolatility::builder()
+                        .option_price(black_box(c.price))
+                        .forward(F)
+                        .strike(c.k)
+                        .expiry(c.t)
+                        .is_call(c.kind == OptionType::Call)
+                        .build_unchecked()
+                        .calculate::<DefaultSpecialFn>()
+                        .unwrap_or(0.0)
+                })
+                .sum::<f64>()
+        })
+    });
+    g.finish();
+}
+
+/// A 40-strike slice from known parameters with ±0.3 vol points of deterministic noise.
+fn slice_40() -> (Vec<SlicePoint>, f64) {
+    let truth = SviParams {
+        a: 0.02,
+        b: 0.12,
+        rho: -0.25,
+        m: 0.02,
+        sigma: 0.25,
+    };
+    let t = 0.25;
+    let points = (0..40)
+        .map(|i| {
+            let k = -0.7 + 1.4 * i as f64 / 39.0;
+            let noise = 0.003 * ((i as f64 * 0.618_034).fract() - 0.5) * 2.0;
+            SlicePoint::mid(k, truth.vol(k, t) + noise, 1.0 / (0.01f64).powi(2))
+        })
+        .collect();
+    (points, t)
+}
+
+fn surface(c: &mut Criterion) {
+    let (points, t) = slice_40();
+    c.bench_function("svi_fit/40_strikes", |b| {
+        b.iter(|| svi::fit(black_box(&points), t).map(|f| f.params.a))
+    });
+    // The ETH chain: 8 expiries x 125 strikes; each option's vol read off its expiry's SVI slice,
+    // then priced with all greeks.
+    let expiries: Vec<(f64, SviParams)> = (0..8)
+        .map(|e| {
+            let t = [2.0, 7.0, 14.0, 30.0, 60.0, 90.0, 180.0, 270.0][e] / 365.0;
+            (
+                t,
+                SviParams {
+                    a: 0.3 * t,
+                    b: 0.1 + 0.2 * t,
+                    rho: -0.3,
+                    m: 0.0,
+                    sigma: 0.2,
+                },
+            )
+        })
+        .collect();
+    let strikes: Vec<f64> = (0..125)
+        .map(|i| F * (0.4 + 2.1 * i as f64 / 124.0))
+        .collect();
+    let mut g = c.benchmark_group("chain_reprice");
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("1000_options", |b| {
+        b.iter(|| {
+            let mut total = 0.0;
+            for (t, params) in &expiries {
+                for (i, &k) in strikes.iter().enumerate() {
+                    let kind = if k >= F {
+                        OptionType::Call
+                    } else {
+                        OptionType::Put
+                    };
+                    let vol = params.vol((k / F).ln(), *t);
+                    let g = black76::greeks(kind, black_box(F), k, *t, vol, 1.0);
+                    total += g.price + g.delta + g.gamma + g.vega + g.theta + i as f64 * 0.0;
+                }
+            }
+            total
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = pricing;
+    config = benches::criterion();
+    targets = normal, price, iv, surface
+}
+criterion_main!(pricing);
