@@ -61,17 +61,21 @@ pub fn greeks(kind: OptionType, f: f64, k: f64, t: f64, vol: f64, df: f64) -> Gr
     let root_fk = (f * k).sqrt();
     let (b, v) = black_and_vega(-x.abs(), s);
     let price = df * (intrinsic + root_fk * b);
-    let pdf_d1 = v * root_fk / f;
-    let d1 = x / s + 0.5 * s;
+    // Two divisions serve all the greeks.
+    let inv_s = 1.0 / s;
+    let inv_f = 1.0 / f;
+    let inv_vol = sqrt_t * inv_s;
+    let pdf_d1 = v * root_fk * inv_f;
+    let d1 = x * inv_s + 0.5 * s;
     let d2 = d1 - s;
     let vega = df * f * pdf_d1 * sqrt_t;
     Greeks {
         price,
         delta: sign * df * norm_cdf_from_pdf(sign * d1, pdf_d1),
-        gamma: df * pdf_d1 / (f * s),
+        gamma: df * pdf_d1 * inv_f * inv_s,
         vega,
-        theta: -df * f * pdf_d1 * vol / (2.0 * sqrt_t) + rate * price,
-        vanna: -df * pdf_d1 * d2 / vol,
-        volga: vega * d1 * d2 / vol,
+        theta: -0.5 * df * f * pdf_d1 * vol * vol * inv_s + rate * price,
+        vanna: -df * pdf_d1 * d2 * inv_vol,
+        volga: vega * d1 * d2 * inv_vol,
     }
 }

@@ -11,7 +11,8 @@
 use super::greeks::OptionType;
 use super::input::{self, InputError};
 use super::normal::{
-    inverse_norm_cdf, norm_cdf, norm_pdf, one_minus_erfcx, FRAC_1_SQRT_2PI, SQRT_2PI,
+    inverse_norm_cdf, norm_cdf, norm_cdf_from_pdf, norm_pdf, one_minus_erfcx, FRAC_1_SQRT_2PI,
+    SQRT_2PI,
 };
 use super::normalised::{
     black_and_vega, ln_normalised_vega, normalised_black, normalised_vega, scaled_black,
@@ -114,8 +115,14 @@ pub fn implied_vol(
     }
 }
 
-/// Householder steps taken after the initial guess.
+/// Householder steps taken after the initial guess, at most.
 const STEPS: usize = 2;
+
+/// A step smaller than this fraction of s ends the iteration: each third-order step leaves an
+/// error of about the fourth power of the one before, so after a step of 1e-4·s what is left is
+/// of order 1e-16. (Measured: the million-point grid and the reference cases give the same worst
+/// errors as always taking both steps; 1e-3 does not.)
+const CONVERGED: f64 = 1e-4;
 
 /// The s = σ√t with b(x, s) = β, for x <= 0 and 0 < β < b_max = e^{x/2}.
 pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
@@ -194,14 +201,17 @@ fn lower_map(x: f64, s: f64) -> (f64, f64, f64) {
     let ax = x.abs();
     let z = -ax / (3f64.sqrt() * s);
     let y = z * z;
-    let cdf = norm_cdf(z);
+    let pdf = norm_pdf(z);
+    let cdf = norm_cdf_from_pdf(z, pdf);
     let two_pi = 2.0 * std::f64::consts::PI;
     let f = two_pi / 27f64.sqrt() * ax * cdf * cdf * cdf;
-    let growth = (y + 0.125 * s * s).exp();
+    // e^{y + s²/8} = e^{s²/8} / (2π φ(z)²) since φ(z) = e^{-y/2}/√(2π): one exponential less.
+    let growth = (0.125 * s * s).exp() / (two_pi * pdf * pdf);
     let df = two_pi * y * cdf * cdf * growth;
-    // d/dβ of df: differentiate in s and divide by the vega e^{-3y/2 - s²/8}/√(2π).
-    let bracket = cdf * (0.25 * s - 2.0 * y / s - 2.0 / s) - 2.0 * z * norm_pdf(z) / s;
-    let d2f = two_pi * SQRT_2PI * y * cdf * bracket * (2.5 * y + 0.25 * s * s).exp();
+    // d/dβ of df: differentiate in s and divide by the vega e^{-3y/2 - s²/8}/√(2π); the factor
+    // e^{5y/2 + s²/4} is growth² · e^{y/2}.
+    let bracket = cdf * (0.25 * s - 2.0 * y / s - 2.0 / s) - 2.0 * z * pdf / s;
+    let d2f = two_pi * SQRT_2PI * y * cdf * bracket * growth * growth / (SQRT_2PI * pdf);
     (f, df, d2f)
 }
 
@@ -265,7 +275,11 @@ fn refine_middle(beta: f64, x: f64, mut s: f64) -> f64 {
         }
         let nu = (beta - b) / v;
         let (h2, h3) = curvature(h, s);
-        s += nu * householder(nu, h2, h3);
+        let ds = nu * householder(nu, h2, h3);
+        s += ds;
+        if ds.abs() <= CONVERGED * s {
+            break;
+        }
     }
     s
 }
@@ -293,7 +307,11 @@ fn refine_lowest(beta: f64, x: f64, mut s: f64) -> f64 {
         let nu = (ln_beta - ln_b) * ln_b / (ln_beta * q);
         let h2 = h2_ln - 2.0 * q * lambda;
         let h3 = h3_ln - 6.0 * q * h2_ln * lambda + 6.0 * q * q * lambda * lambda;
-        s += nu * householder(nu, h2, h3);
+        let ds = nu * householder(nu, h2, h3);
+        s += ds;
+        if ds.abs() <= CONVERGED * s {
+            break;
+        }
     }
     s
 }
@@ -315,7 +333,11 @@ fn refine_highest(beta: f64, x: f64, mut s: f64, b_max: f64) -> f64 {
         let nu = (ln_b_bar - ln_gap) / p;
         let h2 = b_h2 + p;
         let h3 = b_h3 + 3.0 * p * b_h2 + 2.0 * p * p;
-        s += nu * householder(nu, h2, h3);
+        let ds = nu * householder(nu, h2, h3);
+        s += ds;
+        if ds.abs() <= CONVERGED * s {
+            break;
+        }
     }
     s
 }

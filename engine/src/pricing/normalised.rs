@@ -11,9 +11,10 @@
 //! `max(1, H)`, so three forms are used:
 //! - far wing (`H - t > 12.5`): the asymptotic series `R(z) ~ Σ (-1)^k (2k-1)!! z^{-(2k+1)}`
 //!   differenced term by term, each difference `a^{-n}(1 - ρ^n)` built from positive increments;
-//! - small `t` (below max(1, H)/16, or H/32 above H = 8): the Taylor series `D = 2 Σ t^{2j+1}/(2j+1)! · S_{2j+1}(H)` in the moments
+//! - small `t` (below max(1, H)/32): the Taylor series
+//!   `D = 2 Σ t^{2j+1}/(2j+1)! · S_{2j+1}(H)` in the moments
 //!   `S_n(H) = ∫₀^∞ uⁿ e^{-Hu - u²/2} du`, all positive;
-//! - otherwise the erfcx difference, where at most about 3 bits are lost.
+//! - otherwise the erfcx difference, where at most about 4 bits are lost.
 //!
 //! Deep in the money in `s` (`t - H > 1`) the complement `b̄ = b_max - b = v·(R(t - H) + R(t + H))`
 //! is the accurate quantity and `b = b_max - b̄`.
@@ -45,13 +46,9 @@ pub fn ln_normalised_vega(h: f64, t: f64) -> f64 {
 /// D = b / v for h <= 0, t > 0 (the "scaled" normalised price).
 pub fn scaled_black(h: f64, t: f64) -> f64 {
     let big_h = -h;
-    // The series' error grows like (t/H)²·H⁴ε in its later moments: above H = 8 it is kept to
-    // t < H/32, where the erfcx difference loses at most 4 bits instead.
-    let small_t_limit = if big_h > 8.0 {
-        big_h / 32.0
-    } else {
-        big_h.max(1.0) / 16.0
-    };
+    // The erfcx difference loses about max(1, H)/(2t): the series takes over where that would
+    // pass 16 (4 bits). (Its own error grows like (t/H)²·H⁴ε, so it is not used beyond.)
+    let small_t_limit = big_h.max(1.0) / 32.0;
     if big_h - t > 12.5 {
         far_wing_series(big_h, t)
     } else if t < small_t_limit {
@@ -137,8 +134,8 @@ fn far_wing_series(big_h: f64, t: f64) -> f64 {
     sum
 }
 
-/// 2 Σ_j t^{2j+1}/(2j+1)! · S_{2j+1}(H) for t < max(1, H)/16, so each term is below 1/200 of the
-/// one before. Moments come from the forward recurrence S_{n+1} = n S_{n-1} - H S_n, started
+/// 2 Σ_j t^{2j+1}/(2j+1)! · S_{2j+1}(H) for t < max(1, H)/32, so each term is below 1/1000 of
+/// the one before. Moments come from the forward recurrence S_{n+1} = n S_{n-1} - H S_n, started
 /// from S_0 = R(H) and S_1 = 1 - H R(H) computed without cancellation
 /// ([`one_minus_x_mills_ratio`]). The recurrence loses about H²/2 in each later moment, but
 /// those enter weighted by (t/H)^{2j}: measured against 40-digit values, D is within 1e-14
