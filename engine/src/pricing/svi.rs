@@ -211,8 +211,8 @@ fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviFit, SviError> {
         |m: f64, ln_sigma: f64| inner_solve(&data, m, ln_sigma.exp(), w_max).map(|(_, sse)| sse);
     let mut best: Option<(f64, f64, f64)> = None;
     let width = (k_hi - k_lo).max(0.05);
-    for m0 in [k_at_min, 0.0, k_at_min + 0.25 * width] {
-        for sigma0 in [0.05 * width, 0.2 * width, 0.6 * width] {
+    for m0 in [k_at_min, 0.0] {
+        for sigma0 in [0.1 * width, 0.4 * width] {
             let (m, ls, f) = nelder_mead(&objective, [m0, sigma0.ln()], [0.1 * width, 0.5], 120);
             if f.is_finite() && best.is_none_or(|b| f < b.2) {
                 best = Some((m, ls, f));
