@@ -63,17 +63,11 @@ fn normal(c: &mut Criterion) {
     g.bench_function("cdf/statrs", |b| {
         b.iter(|| xs.iter().map(|x| statrs.cdf(black_box(*x))).sum::<f64>())
     });
-    g.bench_function("inverse/ours", |b| {
+    // Φ⁻¹ is statrs's erfc⁻¹: measured faster than Wichura's AS241 at equal accuracy.
+    g.bench_function("inverse", |b| {
         b.iter(|| {
             ps.iter()
                 .map(|p| inverse_norm_cdf(black_box(*p)))
-                .sum::<f64>()
-        })
-    });
-    g.bench_function("inverse/statrs", |b| {
-        b.iter(|| {
-            ps.iter()
-                .map(|p| statrs.inverse_cdf(black_box(*p)))
                 .sum::<f64>()
         })
     });
