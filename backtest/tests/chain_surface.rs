@@ -22,7 +22,7 @@ fn every_snapshot_fits_close_to_deribit_marks() {
     let s = summarise(&fits);
     eprintln!("{s:?}");
     // Measured when written: 813 snapshots, 9,486 of 9,656 slices fitted, RMSE median 0.45 and
-    // p95 1.47 vol points, 8,961 slices free of both arbitrages.
+    // p95 1.47 vol points, 8,960 slices free of both arbitrages.
     assert!(s.snapshots > 800, "{s:?}");
     assert!(s.fitted as f64 > 0.95 * s.slices as f64, "{s:?}");
     assert!(
