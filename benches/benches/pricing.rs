@@ -3,8 +3,9 @@
 //! Rational) beside ours as the anchor. Run: `cargo bench -p benches --bench pricing`.
 //!
 //! Inputs: 1,024 options cycled through (so no single branch is predicted perfectly): forward
-//! 3000, strikes 0.5x to 2x the forward, 1 day to 1 year, vols 40% to 120%, calls and puts, as on
-//! the ETH chain. Times are per option (criterion's element throughput).
+//! 3000, vols 40% to 120%, calls and puts; the whole chain (strikes 0.5x to 2x the forward, 1 day
+//! to 1 year) and its liquid middle (`_liquid`: 0.8x to 1.25x, 1 week to 3 months). Times are per
+//! option (criterion's element throughput).
 
 use ::implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility, PriceBlackScholes};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -26,13 +27,14 @@ struct Case {
     price: f64,
 }
 
-/// A deterministic spread of chain-like options (a Weyl sequence per coordinate).
-fn cases() -> Vec<Case> {
+/// A deterministic spread of chain-like options (a Weyl sequence per coordinate): strikes
+/// `k_lo..k_hi` times the forward, `days_lo..days_hi` to expiry (log-spaced), vols 40%-120%.
+fn spread(k_lo: f64, k_hi: f64, days_lo: f64, days_hi: f64) -> Vec<Case> {
     (0..N)
         .map(|i| {
             let u = |a: f64| ((i as f64 + 0.5) * a).fract();
-            let k = F * (0.5f64.ln() + u(0.618_034) * 4f64.ln()).exp();
-            let t = (1.0 / 365.0) * (365f64.ln() * u(0.754_878)).exp();
+            let k = F * (k_lo.ln() + u(0.618_034) * (k_hi / k_lo).ln()).exp();
+            let t = (days_lo / 365.0) * ((days_hi / days_lo).ln() * u(0.754_878)).exp();
             let vol = 0.4 + 0.8 * u(0.569_840);
             let kind = if i % 2 == 0 {
                 OptionType::Call
@@ -49,6 +51,16 @@ fn cases() -> Vec<Case> {
             }
         })
         .collect()
+}
+
+/// The whole chain: strikes 0.5x-2x, 1 day to 1 year.
+fn cases() -> Vec<Case> {
+    spread(0.5, 2.0, 1.0, 365.0)
+}
+
+/// The liquid middle of the chain: strikes 0.8x-1.25x, 1 week to 3 months.
+fn liquid() -> Vec<Case> {
+    spread(0.8, 1.25, 7.0, 90.0)
 }
 
 fn normal(c: &mut Criterion) {
@@ -75,8 +87,13 @@ fn normal(c: &mut Criterion) {
 }
 
 fn price(c: &mut Criterion) {
-    let cases = cases();
-    let mut g = c.benchmark_group("black76");
+    for (name, set) in [("black76", cases()), ("black76_liquid", liquid())] {
+        price_group(c, name, &set);
+    }
+}
+
+fn price_group(c: &mut Criterion, name: &str, cases: &[Case]) {
+    let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("price/ours", |b| {
         b.iter(|| {
@@ -118,8 +135,13 @@ fn price(c: &mut Criterion) {
 }
 
 fn iv(c: &mut Criterion) {
-    let cases = cases();
-    let mut g = c.benchmark_group("implied_vol");
+    for (name, set) in [("implied_vol", cases()), ("implied_vol_liquid", liquid())] {
+        iv_group(c, name, &set);
+    }
+}
+
+fn iv_group(c: &mut Criterion, name: &str, cases: &[Case]) {
+    let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("ours", |b| {
         b.iter(|| {

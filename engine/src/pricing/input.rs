@@ -52,7 +52,21 @@ pub fn finite(name: &'static str, value: f64) -> Result<f64, InputError> {
 }
 
 /// The inputs every Black-76 function takes: forward, strike, time, vol, discount factor.
+#[inline]
 pub fn check_black(f: f64, k: f64, t: f64, vol: f64, df: f64) -> Result<(), InputError> {
+    // One test for the usual case; the named checks only when something is off.
+    let finite_non_negative = |v: f64| (0.0..f64::INFINITY).contains(&v);
+    if f > 0.0
+        && f.is_finite()
+        && k > 0.0
+        && k.is_finite()
+        && finite_non_negative(t)
+        && finite_non_negative(vol)
+        && df > 0.0
+        && df.is_finite()
+    {
+        return Ok(());
+    }
     positive("forward", f)?;
     positive("strike", k)?;
     non_negative("t", t)?;

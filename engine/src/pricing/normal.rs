@@ -196,7 +196,8 @@ pub fn one_minus_erfcx(y: f64) -> f64 {
     if y <= SMALL {
         // erfcx = e^{y²}(1 - erf y), so 1 - erfcx = e^{y²}·erf(y) - (e^{y²} - 1).
         let z = y * y;
-        z.exp() * y * erf_small_ratio(z) - z.exp_m1()
+        let e = z.exp_m1();
+        (1.0 + e) * y * erf_small_ratio(z) - e
     } else {
         1.0 - erfcx_positive(y)
     }
