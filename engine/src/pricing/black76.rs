@@ -25,7 +25,8 @@ pub fn undiscounted_price(kind: OptionType, f: f64, k: f64, t: f64, vol: f64) ->
     // Reflect onto the out-of-the-money call: the in-the-money option is intrinsic plus the
     // out-of-the-money one (put-call parity), and b is symmetric in the put/call flip of x.
     let x = (f / k).ln();
-    intrinsic + (f * k).sqrt() * black_and_vega(-x.abs(), s).0
+    let root_fk = (f * k).sqrt();
+    intrinsic + root_fk * black_and_vega(-x.abs(), s, f.min(k) / root_fk).0
 }
 
 /// The discounted Black-76 price.
@@ -59,7 +60,7 @@ pub fn greeks(kind: OptionType, f: f64, k: f64, t: f64, vol: f64, df: f64) -> Gr
     }
     let x = (f / k).ln();
     let root_fk = (f * k).sqrt();
-    let (b, v) = black_and_vega(-x.abs(), s);
+    let (b, v) = black_and_vega(-x.abs(), s, f.min(k) / root_fk);
     let price = df * (intrinsic + root_fk * b);
     // Two divisions serve all the greeks.
     let inv_s = 1.0 / s;

@@ -15,8 +15,8 @@ use super::normal::{
     SQRT_2PI,
 };
 use super::normalised::{
-    black_and_vega, ln_normalised_vega, normalised_black, normalised_vega, scaled_black,
-    scaled_complement, uses_complement,
+    black_and_vega, ln_normalised_vega, normalised_vega, scaled_black, scaled_complement,
+    uses_complement,
 };
 use super::rational_cubic::{control_for_left, control_for_right, interpolate, Node};
 use thiserror::Error;
@@ -95,7 +95,8 @@ pub fn implied_vol(
             intrinsic: intrinsic * df,
         });
     }
-    let b_max = (0.5 * x).exp();
+    // e^{x/2} = √(K/F) reflected: no exponential needed.
+    let b_max = (f.min(k) / f.max(k)).sqrt();
     if beta >= b_max {
         return Err(ImpliedVolError::AboveMaximum {
             price,
@@ -139,10 +140,10 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
     };
     if beta < b_c {
         let s_l = s_c - b_c / v_c;
-        let (b_l, v_l) = black_and_vega(x, s_l);
+        let (b_l, v_l) = black_and_vega(x, s_l, b_max);
         if beta < b_l {
             let s = lowest_branch_guess(beta, x, s_l, b_l);
-            return refine_lowest(beta, x, s);
+            return refine_lowest(beta, x, b_max, s);
         }
         let lower = Node {
             x: b_l,
@@ -151,10 +152,10 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
         };
         let r = control_for_right(lower, centre, 0.0, false);
         let s = interpolate(beta, lower, centre, r);
-        return refine_middle(beta, x, s);
+        return refine_middle(beta, x, b_max, s);
     }
     let s_u = s_c + (b_max - b_c) / v_c;
-    let (b_u, v_u) = black_and_vega(x, s_u);
+    let (b_u, v_u) = black_and_vega(x, s_u, b_max);
     if beta <= b_u {
         let upper = Node {
             x: b_u,
@@ -163,13 +164,13 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
         };
         let r = control_for_left(centre, upper, 0.0, false);
         let s = interpolate(beta, centre, upper, r);
-        return refine_middle(beta, x, s);
+        return refine_middle(beta, x, b_max, s);
     }
     let s = highest_branch_guess(beta, x, s_u, b_u, b_max);
     if beta > 0.5 * b_max {
         refine_highest(beta, x, s, b_max)
     } else {
-        refine_middle(beta, x, s)
+        refine_middle(beta, x, b_max, s)
     }
 }
 
@@ -266,10 +267,10 @@ fn curvature(h: f64, s: f64) -> (f64, f64) {
 }
 
 /// Steps on b(s) - β.
-fn refine_middle(beta: f64, x: f64, mut s: f64) -> f64 {
+fn refine_middle(beta: f64, x: f64, b_max: f64, mut s: f64) -> f64 {
     for _ in 0..STEPS {
         let h = x / s;
-        let (b, v) = black_and_vega(x, s);
+        let (b, v) = black_and_vega(x, s, b_max);
         if b == beta || v == 0.0 {
             break;
         }
@@ -285,13 +286,13 @@ fn refine_middle(beta: f64, x: f64, mut s: f64) -> f64 {
 }
 
 /// Steps on 1/ln b(s) - 1/ln β, which is close to linear in s where b is exponentially small.
-fn refine_lowest(beta: f64, x: f64, mut s: f64) -> f64 {
+fn refine_lowest(beta: f64, x: f64, b_max: f64, mut s: f64) -> f64 {
     let ln_beta = beta.ln();
     for _ in 0..STEPS {
         let h = x / s;
         let t = 0.5 * s;
         let scaled = if uses_complement(h, t) {
-            normalised_black(x, s) / normalised_vega(h, t)
+            black_and_vega(x, s, b_max).0 / normalised_vega(h, t)
         } else {
             scaled_black(h, t)
         };
@@ -345,6 +346,7 @@ fn refine_highest(beta: f64, x: f64, mut s: f64, b_max: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pricing::normalised::normalised_black;
 
     /// The closed-form derivatives of the lower map match finite differences in β.
     #[test]

@@ -16,7 +16,7 @@
 //!   `S_n(H) = ∫₀^∞ uⁿ e^{-Hu - u²/2} du`, all positive;
 //! - otherwise the erfcx difference, where at most about 4 bits are lost.
 //!
-//! Deep in the money in `s` (`t - H > 1`) the complement `b̄ = b_max - b = v·(R(t - H) + R(t + H))`
+//! Past the inflection point's neighbourhood (`h + t > 0`) the complement `b̄ = b_max - b = v·(R(t - H) + R(t + H))`
 //! is the accurate quantity and `b = b_max - b̄`.
 
 use super::normal::{erfcx, one_minus_x_mills_ratio, FRAC_1_SQRT_2PI, LN_SQRT_2PI};
@@ -46,12 +46,9 @@ pub fn ln_normalised_vega(h: f64, t: f64) -> f64 {
 /// D = b / v for h <= 0, t > 0 (the "scaled" normalised price).
 pub fn scaled_black(h: f64, t: f64) -> f64 {
     let big_h = -h;
-    // The erfcx difference loses about max(1, H)/(2t): the series takes over where that would
-    // pass 16 (4 bits). (Its own error grows like (t/H)²·H⁴ε, so it is not used beyond.)
-    let small_t_limit = big_h.max(1.0) / 32.0;
     if big_h - t > 12.5 {
         far_wing_series(big_h, t)
-    } else if t < small_t_limit {
+    } else if t < small_t_limit(big_h) {
         small_t_series(big_h, t)
     } else {
         mills_ratio(big_h - t) - mills_ratio(big_h + t)
@@ -64,21 +61,32 @@ pub fn scaled_complement(h: f64, t: f64) -> f64 {
     mills_ratio(t + h) + mills_ratio(t - h)
 }
 
-/// Whether b is better computed as `b_max - b̄`: where Φ(h + t) > 0.84, so b is at least half
-/// of b̄ and the subtraction loses at most a bit.
+/// Whether b is better computed as `b_max - b̄`: for h + t > 0 outside the small-t region, where
+/// it loses no more than the erfcx difference would (both cancel like 1/t near the money) and
+/// needs no exponential of a negative argument's square.
 #[inline]
 pub fn uses_complement(h: f64, t: f64) -> bool {
-    h + t > 1.0
+    h + t > 0.0 && t >= small_t_limit(-h)
 }
 
-/// b(x, s) and the normalised vega ∂b/∂s, sharing one exponential; x <= 0, s > 0.
+/// Below this t the erfcx difference would lose more than about max(1, H)/(2t) = 16 (4 bits) and
+/// the small-t series takes over. (The series' own error grows like (t/H)²·H⁴ε, so it is not
+/// used beyond.)
 #[inline]
-pub fn black_and_vega(x: f64, s: f64) -> (f64, f64) {
+fn small_t_limit(big_h: f64) -> f64 {
+    big_h.max(1.0) / 32.0
+}
+
+/// b(x, s) and the normalised vega ∂b/∂s, sharing one exponential; x <= 0, s > 0, and
+/// `b_max = e^{x/2}`, which callers have without an exponential (√(K/F) for the out-of-the-money
+/// reflection: the smaller of F and K over √(FK)).
+#[inline]
+pub fn black_and_vega(x: f64, s: f64, b_max: f64) -> (f64, f64) {
     let h = x / s;
     let t = 0.5 * s;
     let v = normalised_vega(h, t);
     if uses_complement(h, t) {
-        ((0.5 * x).exp() - v * scaled_complement(h, t), v)
+        (b_max - v * scaled_complement(h, t), v)
     } else {
         (v * scaled_black(h, t), v)
     }
@@ -90,7 +98,7 @@ pub fn normalised_black(x: f64, s: f64) -> f64 {
     if s <= 0.0 {
         return 0.0;
     }
-    black_and_vega(x, s).0
+    black_and_vega(x, s, (0.5 * x).exp()).0
 }
 
 /// ln b(x, s) for x <= 0, s > 0: finite even where b underflows.
