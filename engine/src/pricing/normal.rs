@@ -249,6 +249,17 @@ pub fn norm_cdf_from_pdf(x: f64, pdf: f64) -> f64 {
 /// √(π/2)
 const SQRT_PI_OVER_2: f64 = 1.253_314_137_315_500_3;
 
+/// Φ(x) near 0 (|x| <= [`NEAR_ZERO`]) from Cody's erf series: no exponential.
+#[inline]
+pub fn norm_cdf_near_zero(x: f64) -> f64 {
+    debug_assert!(x.abs() <= NEAR_ZERO);
+    let y = x * FRAC_1_SQRT_2;
+    0.5 + 0.5 * y * erf_small_ratio(y * y)
+}
+
+/// Where [`norm_cdf_near_zero`] applies: |x|/√2 <= 0.46875.
+pub const NEAR_ZERO: f64 = SMALL * std::f64::consts::SQRT_2;
+
 /// The standard normal CDF Φ(x), about 1e-16 relative in the lower tail down to underflow
 /// (x ≈ -38.5).
 ///

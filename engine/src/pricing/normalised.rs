@@ -19,7 +19,9 @@
 //! Past the inflection point's neighbourhood (`h + t > 0`) the complement `b̄ = b_max - b = v·(R(t - H) + R(t + H))`
 //! is the accurate quantity and `b = b_max - b̄`.
 
-use super::normal::{erfcx, one_minus_x_mills_ratio, FRAC_1_SQRT_2PI, LN_SQRT_2PI};
+use super::normal::{
+    erfcx, norm_cdf_near_zero, one_minus_x_mills_ratio, FRAC_1_SQRT_2PI, LN_SQRT_2PI, NEAR_ZERO,
+};
 use std::f64::consts::FRAC_1_SQRT_2;
 
 /// √(π/2)
@@ -85,6 +87,12 @@ pub fn black_and_vega(x: f64, s: f64, b_max: f64) -> (f64, f64) {
     let h = x / s;
     let t = 0.5 * s;
     let v = normalised_vega(h, t);
+    let d1 = h + t;
+    if d1.abs() <= NEAR_ZERO && t >= small_t_limit(-h) {
+        // Near the money: e^{x/2} Φ(d1) - e^{-x/2} Φ(d2) with Φ(d1) from the erf series and
+        // e^{-x/2} Φ(d2) = v R(t - h); erfcx at a small argument would cost an exponential.
+        return (b_max * norm_cdf_near_zero(d1) - v * mills_ratio(t - h), v);
+    }
     if uses_complement(h, t) {
         (b_max - v * scaled_complement(h, t), v)
     } else {
