@@ -8,6 +8,7 @@
 //! Only the published algorithm is followed; the price kernel ([`super::normalised`]), the
 //! objectives' derivatives and the interpolant are this crate's own.
 
+use super::exp::exp;
 use super::greeks::OptionType;
 use super::input::{self, InputError};
 use super::normal::{
@@ -207,7 +208,7 @@ fn lower_map(x: f64, s: f64) -> (f64, f64, f64) {
     let two_pi = 2.0 * std::f64::consts::PI;
     let f = two_pi / 27f64.sqrt() * ax * cdf * cdf * cdf;
     // e^{y + s²/8} = e^{s²/8} / (2π φ(z)²) since φ(z) = e^{-y/2}/√(2π): one exponential less.
-    let growth = (0.125 * s * s).exp() / (two_pi * pdf * pdf);
+    let growth = exp(0.125 * s * s) / (two_pi * pdf * pdf);
     let df = two_pi * y * cdf * cdf * growth;
     // d/dβ of df: differentiate in s and divide by the vega e^{-3y/2 - s²/8}/√(2π); the factor
     // e^{5y/2 + s²/4} is growth² · e^{y/2}.
@@ -227,8 +228,8 @@ fn inverse_lower_map(x: f64, f: f64) -> f64 {
 fn highest_branch_guess(beta: f64, x: f64, s_u: f64, b_u: f64, b_max: f64) -> f64 {
     let w = (x / s_u).powi(2);
     let f_u = norm_cdf(-0.5 * s_u);
-    let df_u = -0.5 * (0.5 * w).exp();
-    let d2f_u = 0.5 * SQRT_2PI * (w + 0.125 * s_u * s_u).exp() * w / s_u;
+    let df_u = -0.5 * exp(0.5 * w);
+    let d2f_u = 0.5 * SQRT_2PI * exp(w + 0.125 * s_u * s_u) * w / s_u;
     let mut f = f64::NAN;
     if d2f_u.is_finite() {
         let at_u = Node {

@@ -15,6 +15,7 @@
 pub mod black76;
 pub mod bsm;
 pub mod coin;
+pub mod exp;
 pub mod greeks;
 pub mod implied_vol;
 pub mod input;

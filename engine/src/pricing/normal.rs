@@ -12,6 +12,7 @@
 // Coefficients are kept with the digits the papers print.
 #![allow(clippy::excessive_precision)]
 
+use super::exp::exp;
 use std::f64::consts::FRAC_1_SQRT_2;
 
 /// 1/√(2π)
@@ -173,7 +174,7 @@ pub fn erfcx(x: f64) -> f64 {
     let y = x.abs();
     if y <= SMALL {
         let z = y * y;
-        return z.exp() * (1.0 - x * erf_small_ratio(z));
+        return exp(z) * (1.0 - x * erf_small_ratio(z));
     }
     if x >= 0.0 {
         return erfcx_positive(y);
@@ -183,10 +184,10 @@ pub fn erfcx(x: f64) -> f64 {
     }
     // erfcx(-y) = 2·exp(y²) - erfcx(y); y² is split only where its rounding would matter.
     let exp_sq = if y < 1.0 {
-        (y * y).exp()
+        exp(y * y)
     } else {
         let ys = (y * 16.0).trunc() / 16.0;
-        (ys * ys).exp() * ((y - ys) * (y + ys)).exp()
+        exp(ys * ys) * exp((y - ys) * (y + ys))
     };
     2.0 * exp_sq - erfcx_positive(y)
 }
@@ -208,7 +209,7 @@ pub fn one_minus_erfcx(y: f64) -> f64 {
 #[inline]
 pub fn gaussian(x: f64) -> f64 {
     let (hi, lo) = square_split(x);
-    (-0.5 * hi).exp() * (1.0 - 0.5 * lo)
+    exp(-0.5 * hi) * (1.0 - 0.5 * lo)
 }
 
 /// x² as hi + lo with hi = fl(x²) and |lo| <= ulp(hi), without FMA.

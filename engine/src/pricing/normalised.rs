@@ -19,6 +19,7 @@
 //! Past the inflection point's neighbourhood (`h + t > 0`) the complement `b̄ = b_max - b = v·(R(t - H) + R(t + H))`
 //! is the accurate quantity and `b = b_max - b̄`.
 
+use super::exp::exp;
 use super::normal::{
     erfcx, norm_cdf_near_zero, one_minus_x_mills_ratio, FRAC_1_SQRT_2PI, LN_SQRT_2PI, NEAR_ZERO,
 };
@@ -36,7 +37,7 @@ pub fn mills_ratio(z: f64) -> f64 {
 /// The normalised vega ∂b/∂s = exp(-(h² + t²)/2)/√(2π).
 #[inline]
 pub fn normalised_vega(h: f64, t: f64) -> f64 {
-    FRAC_1_SQRT_2PI * (-0.5 * (h * h + t * t)).exp()
+    FRAC_1_SQRT_2PI * exp(-0.5 * (h * h + t * t))
 }
 
 /// ln of the normalised vega, finite where the vega itself underflows.
@@ -106,7 +107,7 @@ pub fn normalised_black(x: f64, s: f64) -> f64 {
     if s <= 0.0 {
         return 0.0;
     }
-    black_and_vega(x, s, (0.5 * x).exp()).0
+    black_and_vega(x, s, exp(0.5 * x)).0
 }
 
 /// ln b(x, s) for x <= 0, s > 0: finite even where b underflows.
