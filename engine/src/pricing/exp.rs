@@ -7,7 +7,11 @@
 //! million points. Outside [-708, 709] (overflow, gradual underflow) it defers to `f64::exp`.
 
 // Table values and split constants keep all their digits.
-#![allow(clippy::excessive_precision, clippy::unreadable_literal)]
+#![allow(
+    clippy::approx_constant,
+    clippy::excessive_precision,
+    clippy::unreadable_literal
+)]
 
 /// 2^{j/64}, correctly rounded.
 const TABLE: [f64; 64] = [
