@@ -1,6 +1,6 @@
 //! Option pricing: pure functions of numbers, no I/O and no instruments.
 //!
-//! - [`normal`]: Φ, φ and Φ⁻¹ to full double precision in the tails.
+//! - [`normal`]: Φ, φ and Φ⁻¹ to full double precision in the tails; [`exp`]: an inlined e^x.
 //! - [`normalised`]: Jaeckel's normalised Black function, the kernel of prices and implied vols.
 //! - [`black76`]: Black-76 prices and greeks on a forward; [`bsm`]: the generalised
 //!   Black-Scholes-Merton form on spot with rate and carry yield.
@@ -8,6 +8,7 @@
 //! - [`tokens`]: the P and N tokens of a series (ROLLS.md) in ETH and USD.
 //! - [`implied_vol`]: implied volatility in the manner of "Let's Be Rational".
 //! - [`svi`] and [`surface`]: raw SVI slices per expiry and the surface across expiries.
+//! - [`input`]: checks for numbers from outside, with errors that name them.
 //!
 //! Units: times in years (365 days), vols as fractions (0.65 = 65%), vega per 1.00 of vol, theta
 //! per year (calendar decay, -∂V/∂t).
