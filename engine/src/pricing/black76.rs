@@ -6,7 +6,7 @@
 //!
 //! The price goes through the normalised Black function, so a far out-of-the-money option keeps
 //! its relative precision (1e-150 is a number, not zero) and inverts exactly with
-//! [`super::implied_vol`]. The greeks reuse its exponential: `φ(d1) = v·√(K/F)` with `v` the
+//! [`implied_vol`](fn@super::implied_vol). The greeks reuse its exponential: `φ(d1) = v·√(K/F)` with `v` the
 //! normalised vega, and `Φ(d1)` then needs only Cody's rational factor.
 
 use super::greeks::{Greeks, OptionType};

@@ -6,7 +6,7 @@
 //!   Black-Scholes-Merton form on spot with rate and carry yield.
 //! - [`coin`]: Deribit-style coin-margined prices (USD price / forward) and their greeks.
 //! - [`tokens`]: the P and N tokens of a series (ROLLS.md) in ETH and USD.
-//! - [`implied_vol`]: implied volatility in the manner of "Let's Be Rational".
+//! - [`implied_vol`](mod@implied_vol): implied volatility in the manner of "Let's Be Rational".
 //! - [`svi`] and [`surface`]: raw SVI slices per expiry and the surface across expiries.
 //! - [`input`]: checks for numbers from outside, with errors that name them.
 //!
