@@ -93,18 +93,21 @@ pub fn fit_snapshot(snapshot: &Snapshot) -> SnapshotSurface {
                 .collect(),
         })
         .collect();
-    let surface = Surface::fit(inputs.clone());
+    let mid_ranges: BTreeMap<String, (f64, f64)> = inputs
+        .iter()
+        .filter_map(|input| Some((input.expiry.clone(), mid_range(input)?)))
+        .collect();
+    let surface = Surface::fit(inputs);
     let rmse_vs_mark_points = surface
         .slices
         .iter()
         .map(|slice| {
             let fit = slice.fit.as_ref().ok()?;
-            let (lo, hi) = mid_range(&inputs, &slice.expiry)?;
+            let &(lo, hi) = mid_ranges.get(&slice.expiry)?;
             let rows = by_expiry.get(slice.expiry.as_str())?;
             let errors: Vec<f64> = rows
                 .iter()
-                .map(|r| (r.strike / r.underlying).ln())
-                .zip(rows.iter())
+                .map(|r| ((r.strike / r.underlying).ln(), r))
                 .filter(|(k, _)| (lo..=hi).contains(k))
                 .map(|(k, r)| fit.params.vol(k, r.t) - r.mark_iv)
                 .collect();
@@ -121,8 +124,7 @@ pub fn fit_snapshot(snapshot: &Snapshot) -> SnapshotSurface {
 }
 
 /// The k range of an expiry's two-sided quotes.
-fn mid_range(inputs: &[SliceInput], expiry: &str) -> Option<(f64, f64)> {
-    let input = inputs.iter().find(|i| i.expiry == expiry)?;
+fn mid_range(input: &SliceInput) -> Option<(f64, f64)> {
     let ks = input
         .points
         .iter()

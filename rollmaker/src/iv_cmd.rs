@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use engine::pricing::{implied_vol, OptionType};
+use engine::pricing::{implied_vol, ImpliedVolError, OptionType};
 use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
@@ -45,8 +45,7 @@ pub fn run(args: &IvArgs) -> Result<()> {
     else {
         bail!("give --type, --forward, --strike, --t and --price, or --csv FILE");
     };
-    let usd = if args.coin { price * f } else { price };
-    let iv = implied_vol(kind, usd, f, k, t, df)?;
+    let iv = solve(kind, price, f, k, t, df, args.coin)?;
     println!("{}", json!({ "iv": iv }));
     Ok(())
 }
@@ -126,6 +125,19 @@ fn row_iv(
         .parse()
         .map_err(|e| format!("row {line}: {e}"))?;
     let [f, k, t, price] = v;
+    solve(kind, price, f, k, t, df, coin).map_err(|e| e.to_string())
+}
+
+/// The implied vol of `price`, in USD or, with `coin`, in the coin (USD price / forward).
+fn solve(
+    kind: OptionType,
+    price: f64,
+    f: f64,
+    k: f64,
+    t: f64,
+    df: f64,
+    coin: bool,
+) -> Result<f64, ImpliedVolError> {
     let usd = if coin { price * f } else { price };
-    implied_vol(kind, usd, f, k, t, df).map_err(|e| e.to_string())
+    implied_vol(kind, usd, f, k, t, df)
 }

@@ -16,8 +16,7 @@ use super::normal::{
     SQRT_2PI,
 };
 use super::normalised::{
-    black_and_vega, ln_normalised_vega, normalised_vega, scaled_black, scaled_complement,
-    uses_complement,
+    black_and_vega, ln_normalised_vega, scaled_black, scaled_complement, uses_complement,
 };
 use super::rational_cubic::{control_for_left, control_for_right, interpolate, Node};
 use thiserror::Error;
@@ -293,7 +292,8 @@ fn refine_lowest(beta: f64, x: f64, b_max: f64, mut s: f64) -> f64 {
         let h = x / s;
         let t = 0.5 * s;
         let scaled = if uses_complement(h, t) {
-            black_and_vega(x, s, b_max).0 / normalised_vega(h, t)
+            let (b, v) = black_and_vega(x, s, b_max);
+            b / v
         } else {
             scaled_black(h, t)
         };

@@ -1,6 +1,6 @@
 //! The standard normal distribution to full double precision in both tails.
 //!
-//! `erfc` and `erfcx` (the scaled `exp(x²)·erfc(x)`) use W. J. Cody's rational Chebyshev
+//! `erfcx` (the scaled `exp(x²)·erfc(x)`) and Mills' ratio use W. J. Cody's rational Chebyshev
 //! approximations (Math. Comp. 1969; netlib specfun CALERF), accurate to about 1e-16 relative
 //! everywhere they do not underflow. The CDF multiplies Cody's erfcx by a Gaussian formed from x
 //! itself, so `Φ(-38)` keeps full relative precision where `1 - Φ(38)` would be zero.
@@ -26,8 +26,6 @@ const FRAC_1_SQRT_PI: f64 = 0.564_189_583_547_756_3;
 
 /// Below this |x| Cody uses the erf series; above it the erfc forms.
 const SMALL: f64 = 0.468_75;
-/// erfc(x) underflows to zero beyond this.
-const ERFC_ZERO: f64 = 26.543;
 
 #[inline]
 fn erf_small_ratio(z: f64) -> f64 {
@@ -115,6 +113,12 @@ fn erfcx_large_rational(z: f64) -> f64 {
     z * (num + P[4]) / (den + Q[4])
 }
 
+/// Mills' ratio R(z) = (1 - Φ(z))/φ(z), for any z above about -37.
+#[inline]
+pub fn mills_ratio(z: f64) -> f64 {
+    SQRT_PI_OVER_2 * erfcx(z * FRAC_1_SQRT_2)
+}
+
 /// 1 - x·R(x) for x >= 0, R(x) = (1 - Φ(x))/φ(x) Mills' ratio: the first moment of the Gaussian
 /// tail, about 1/x² for large x. For x > 4√2, Cody's large-argument form
 /// erfcx(y) = (1/√π - z P(z)/Q(z))/y, z = 1/y², gives it as √π z P(z)/Q(z) with no cancellation;
@@ -125,21 +129,12 @@ pub fn one_minus_x_mills_ratio(x: f64) -> f64 {
         let z = 1.0 / (y * y);
         SQRT_PI * erfcx_large_rational(z)
     } else {
-        1.0 - x * SQRT_PI_OVER_2 * erfcx(y)
+        1.0 - x * mills_ratio(x)
     }
 }
 
 /// √π
 const SQRT_PI: f64 = 1.772_453_850_905_516;
-
-/// exp(-y²) without the cancellation of squaring a rounded y: split y into a multiple of 1/16 and
-/// a remainder (Cody's trick).
-#[inline]
-fn exp_neg_square(y: f64) -> f64 {
-    let ys = (y * 16.0).trunc() / 16.0;
-    let del = (y - ys) * (y + ys);
-    (-ys * ys).exp() * (-del).exp()
-}
 
 /// erfcx for y >= 0 above the small-argument threshold.
 #[inline]
@@ -148,24 +143,6 @@ fn erfcx_positive(y: f64) -> f64 {
         erfcx_mid(y)
     } else {
         erfcx_large(y)
-    }
-}
-
-/// The complementary error function, relative accuracy about 1e-16 until it underflows (x ≈ 26.5).
-pub fn erfc(x: f64) -> f64 {
-    let y = x.abs();
-    if y <= SMALL {
-        return 1.0 - x * erf_small_ratio(y * y);
-    }
-    let tail = if y >= ERFC_ZERO {
-        0.0
-    } else {
-        erfcx_positive(y) * exp_neg_square(y)
-    };
-    if x < 0.0 {
-        2.0 - tail
-    } else {
-        tail
     }
 }
 
@@ -234,12 +211,10 @@ pub fn norm_pdf(x: f64) -> f64 {
 /// 1 - φ(x)·R(x) above (R Mills' ratio). Near 0 the erf series is used instead.
 #[inline]
 pub fn norm_cdf_from_pdf(x: f64, pdf: f64) -> f64 {
-    let y = x * FRAC_1_SQRT_2;
-    let ay = y.abs();
-    if ay <= SMALL {
-        return 0.5 + 0.5 * y * erf_small_ratio(ay * ay);
+    if (x * FRAC_1_SQRT_2).abs() <= SMALL {
+        return norm_cdf_near_zero(x);
     }
-    let tail = SQRT_PI_OVER_2 * erfcx_positive(ay) * pdf;
+    let tail = mills_ratio(x.abs()) * pdf;
     if x < 0.0 {
         tail
     } else {
@@ -270,7 +245,7 @@ pub const NEAR_ZERO: f64 = SMALL * std::f64::consts::SQRT_2;
 #[inline]
 pub fn norm_cdf(x: f64) -> f64 {
     if (x * FRAC_1_SQRT_2).abs() <= SMALL {
-        return norm_cdf_from_pdf(x, 0.0);
+        return norm_cdf_near_zero(x);
     }
     norm_cdf_from_pdf(x, norm_pdf(x))
 }

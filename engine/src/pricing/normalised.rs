@@ -21,18 +21,9 @@
 
 use super::exp::exp;
 use super::normal::{
-    erfcx, norm_cdf_near_zero, one_minus_x_mills_ratio, FRAC_1_SQRT_2PI, LN_SQRT_2PI, NEAR_ZERO,
+    mills_ratio, norm_cdf_near_zero, one_minus_x_mills_ratio, FRAC_1_SQRT_2PI, LN_SQRT_2PI,
+    NEAR_ZERO,
 };
-use std::f64::consts::FRAC_1_SQRT_2;
-
-/// √(π/2)
-const SQRT_PI_OVER_2: f64 = 1.253_314_137_315_500_3;
-
-/// Mills' ratio R(z) = (1 - Φ(z))/φ(z), for any z above about -37.
-#[inline]
-pub fn mills_ratio(z: f64) -> f64 {
-    SQRT_PI_OVER_2 * erfcx(z * FRAC_1_SQRT_2)
-}
 
 /// The normalised vega ∂b/∂s = exp(-(h² + t²)/2)/√(2π).
 #[inline]

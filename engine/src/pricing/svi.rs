@@ -159,12 +159,12 @@ pub fn fit(points: &[SlicePoint], t: f64) -> Result<SviFit, SviError> {
         .filter(|p| p.kind != PointKind::Mid)
         .copied()
         .collect();
-    let mut result = fit_mids(&usable, t)?;
+    let mut params = fit_mids(&usable, t)?;
     for _ in 0..BOUND_ROUNDS {
         let crossed: Vec<SlicePoint> = bounds
             .iter()
             .filter(|b| {
-                let v = result.params.vol(b.k, t);
+                let v = params.vol(b.k, t);
                 match b.kind {
                     PointKind::UpperBound => v > b.vol,
                     PointKind::LowerBound => v < b.vol,
@@ -178,19 +178,21 @@ pub fn fit(points: &[SlicePoint], t: f64) -> Result<SviFit, SviError> {
             break;
         }
         usable.extend(crossed);
-        result = fit_mids(&usable, t)?;
+        params = fit_mids(&usable, t)?;
     }
     // The reported error is over the market's mids only.
     let (sum_w, sum_e) = usable[..mids].iter().fold((0.0, 0.0), |(sw, se), p| {
-        let e = result.params.vol(p.k, t) - p.vol;
+        let e = params.vol(p.k, t) - p.vol;
         (sw + p.weight, se + p.weight * e * e)
     });
-    result.weighted_rmse = (sum_e / sum_w).sqrt();
-    Ok(result)
+    Ok(SviFit {
+        params,
+        weighted_rmse: (sum_e / sum_w).sqrt(),
+    })
 }
 
 /// The weighted least-squares fit to mids (no bounds).
-fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviFit, SviError> {
+fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviParams, SviError> {
     // Work in total variance: a vol error δσ is a variance error 2σt·δσ.
     let data: Vec<(f64, f64, f64)> = usable
         .iter()
@@ -228,20 +230,12 @@ fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviFit, SviError> {
     } else {
         0.0
     };
-    let params = SviParams {
+    Ok(SviParams {
         a,
         b,
         rho,
         m,
         sigma,
-    };
-    let (sum_w, sum_e) = usable.iter().fold((0.0, 0.0), |(sw, se), p| {
-        let e = params.vol(p.k, t) - p.vol;
-        (sw + p.weight, se + p.weight * e * e)
-    });
-    Ok(SviFit {
-        params,
-        weighted_rmse: (sum_e / sum_w).sqrt(),
     })
 }
 
