@@ -10,37 +10,37 @@
 //! percentile 1.02, worst 1.32. The test asserts 98% within it and all within twice it, so a
 //! wrong convention (a discount, F vs index, days in a year) fails loudly.
 
+#[path = "../../engine/tests/common/mod.rs"]
 mod common;
 
-use common::{chain_files, first_snapshot, num};
-use engine::pricing::{coin, OptionType};
+use backtest::chain::ChainReader;
+use common::chain_files;
+use engine::pricing::coin;
 
 #[test]
 fn marks_reproduce_from_mark_iv_and_underlying() {
     let Some(files) = chain_files() else { return };
     let mut ratios = Vec::new();
     for path in &files {
-        for row in first_snapshot(path) {
-            let (f, k, t, vol, mark) = (
-                num(&row, "underlying"),
-                num(&row, "strike"),
-                num(&row, "time_to_maturity"),
-                num(&row, "implied_volatility"),
-                num(&row, "mark_price"),
-            );
+        let snapshot = ChainReader::open(path)
+            .expect("readable chain file")
+            .next()
+            .expect("a first snapshot")
+            .unwrap_or_else(|e| panic!("{e}"));
+        for row in &snapshot.rows {
+            let (f, k, t, vol, mark) = (row.underlying, row.strike, row.t, row.mark_iv, row.mark);
             if t <= 0.0 || vol <= 0.0 {
                 continue;
             }
-            let kind: OptionType = row.1["option_type"].parse().expect("call or put");
-            let g = coin::greeks(kind, f, k, t, vol, 1.0);
+            let g = coin::greeks(row.kind, f, k, t, vol, 1.0);
             let tol = 1e-6 + 1e-4 * g.vega + 3e-4 * g.delta.abs();
             let ratio = (g.price - mark).abs() / tol;
             assert!(
                 ratio <= 2.0,
-                "{}:{} {}: ours {} vs mark {mark} (tolerance {tol:e})",
+                "{} at {}: {}: ours {} vs mark {mark} (tolerance {tol:e})",
                 path.display(),
-                row.0,
-                row.1["instrument_name"],
+                snapshot.timestamp,
+                row.instrument,
                 g.price
             );
             ratios.push(ratio);

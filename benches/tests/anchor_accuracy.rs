@@ -11,7 +11,7 @@
 mod common;
 
 use ::implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility};
-use common::{num, reference_rows};
+use common::lbr_cases;
 use engine::pricing::{black76, implied_vol, OptionType};
 
 struct Score {
@@ -21,34 +21,27 @@ struct Score {
 }
 
 fn score(solve: impl Fn(OptionType, f64, f64, f64, f64) -> Option<f64>) -> Option<Score> {
-    let rows = reference_rows("reference/lets_be_rational_cases.csv")?;
     let mut s = Score {
         worst_vs_sigma: 0.0,
         worst_reprice: 0.0,
         solved: 0,
     };
-    for row in &rows {
-        let (f, k, t, sigma, p) = (
-            num(row, "forward"),
-            num(row, "strike"),
-            num(row, "t"),
-            num(row, "sigma"),
-            num(row, "black_price"),
+    for case in lbr_cases()? {
+        let (kind, f, k, t, sigma, p) = (
+            case.kind,
+            case.forward,
+            case.strike,
+            case.t,
+            case.sigma,
+            case.price,
         );
-        let kind: OptionType = row.1["type"].parse().expect("type");
         // Only the cases both can invert: time value present and the price resolving 1e-11.
-        let Ok(ours) = implied_vol(kind, p, f, k, t, 1.0) else {
-            continue;
-        };
-        let vega = black76::greeks(kind, f, k, t, sigma, 1.0).vega;
-        let ulp = f64::from_bits(p.to_bits() + 1) - p;
-        if 2.0 * ulp / vega / sigma > 1e-11 {
+        if implied_vol(kind, p, f, k, t, 1.0).is_err() || case.attainable() > 1e-11 {
             continue;
         }
         let Some(iv) = solve(kind, p, f, k, t) else {
             continue;
         };
-        let _ = ours;
         s.solved += 1;
         s.worst_vs_sigma = s.worst_vs_sigma.max(((iv - sigma) / sigma).abs());
         let repriced = black76::undiscounted_price(kind, f, k, t, iv);

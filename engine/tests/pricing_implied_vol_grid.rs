@@ -8,6 +8,9 @@
 //! says so with an error, never a NaN. Prices below 1e-290 lose digits to gradual underflow and
 //! are only checked for a finite answer or a clear refusal.
 
+mod common;
+
+use common::ulp;
 use engine::pricing::{black76, implied_vol, ImpliedVolError, OptionType};
 
 const N: usize = 101;
@@ -37,8 +40,7 @@ fn a_million_points_price_then_invert() {
                 let g = black76::greeks(kind, f, k, t, vol, 1.0);
                 let p = g.price;
                 let intrinsic = (kind.sign() * (f - k)).max(0.0);
-                let ulp = f64::from_bits(p.to_bits() + 1) - p;
-                let mut attainable = (2.0 * ulp + 4e-15 * (p - intrinsic)) / (g.vega * vol);
+                let mut attainable = (2.0 * ulp(p) + 4e-15 * (p - intrinsic)) / (g.vega * vol);
                 if p < 1e-290 {
                     // Gradual underflow: the pricer's intermediates lose digits, so the price
                     // pins nothing; only a finite answer or a clear refusal is asserted.

@@ -66,30 +66,53 @@ pub fn num(row: &(usize, HashMap<String, String>), col: &str) -> f64 {
         .unwrap_or_else(|_| panic!("line {}: {col} = {text:?} is not a number", row.0))
 }
 
-/// The rows of the first snapshot (all rows sharing the first `timestamp`) of a chain file, each
-/// as column -> text with its line number.
-pub fn first_snapshot(path: &std::path::Path) -> Vec<(usize, HashMap<String, String>)> {
-    use std::io::{BufRead, BufReader};
-    let file = std::fs::File::open(path).expect("readable chain file");
-    let mut lines = BufReader::new(flate2::read::MultiGzDecoder::new(file)).lines();
-    let header = lines.next().expect("a header").expect("readable header");
-    let cols: Vec<String> = header.split(',').map(str::to_string).collect();
-    let mut rows = Vec::new();
-    let mut first_ts: Option<String> = None;
-    for (i, line) in lines.enumerate() {
-        let line = line.expect("readable line");
-        let row: HashMap<String, String> = cols
-            .iter()
-            .cloned()
-            .zip(line.split(',').map(str::to_string))
-            .collect();
-        let ts = row.get("timestamp").cloned().unwrap_or_default();
-        match &first_ts {
-            None => first_ts = Some(ts),
-            Some(first) if *first != ts => break,
-            _ => {}
-        }
-        rows.push((i + 2, row));
+/// The distance from `v` to the next double up: one unit in its last place.
+pub fn ulp(v: f64) -> f64 {
+    f64::from_bits(v.to_bits() + 1) - v
+}
+
+/// One row of `reference/lets_be_rational_cases.csv`: an undiscounted Black price and its sigma.
+pub struct LbrCase {
+    pub line: usize,
+    pub kind: engine::pricing::OptionType,
+    pub forward: f64,
+    pub strike: f64,
+    pub t: f64,
+    pub sigma: f64,
+    pub price: f64,
+}
+
+impl LbrCase {
+    /// How far sigma can be pinned by the price known to two units in its last place (relative).
+    pub fn attainable(&self) -> f64 {
+        let g = engine::pricing::black76::greeks(
+            self.kind,
+            self.forward,
+            self.strike,
+            self.t,
+            self.sigma,
+            1.0,
+        );
+        2.0 * ulp(self.price) / g.vega / self.sigma
     }
-    rows
+}
+
+/// The Let's Be Rational reference cases, or None (with a message) if the shared data is absent.
+pub fn lbr_cases() -> Option<Vec<LbrCase>> {
+    let rows = reference_rows("reference/lets_be_rational_cases.csv")?;
+    let cases = rows
+        .iter()
+        .map(|row| LbrCase {
+            line: row.0,
+            kind: row.1["type"]
+                .parse()
+                .unwrap_or_else(|e| panic!("line {}: {e}", row.0)),
+            forward: num(row, "forward"),
+            strike: num(row, "strike"),
+            t: num(row, "t"),
+            sigma: num(row, "sigma"),
+            price: num(row, "black_price"),
+        })
+        .collect();
+    Some(cases)
 }
