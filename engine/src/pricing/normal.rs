@@ -211,10 +211,12 @@ pub fn norm_pdf(x: f64) -> f64 {
 /// 1 - φ(x)·R(x) above (R Mills' ratio). Near 0 the erf series is used instead.
 #[inline]
 pub fn norm_cdf_from_pdf(x: f64, pdf: f64) -> f64 {
-    if (x * FRAC_1_SQRT_2).abs() <= SMALL {
+    let ay = (x * FRAC_1_SQRT_2).abs();
+    if ay <= SMALL {
         return norm_cdf_near_zero(x);
     }
-    let tail = mills_ratio(x.abs()) * pdf;
+    // mills_ratio(|x|), with erfcx's own small-argument test already done: a hot path.
+    let tail = SQRT_PI_OVER_2 * erfcx_positive(ay) * pdf;
     if x < 0.0 {
         tail
     } else {
