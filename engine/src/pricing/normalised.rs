@@ -101,17 +101,6 @@ pub fn normalised_black(x: f64, s: f64) -> f64 {
     black_and_vega(x, s, exp(0.5 * x)).0
 }
 
-/// ln b(x, s) for x <= 0, s > 0: finite even where b underflows.
-pub fn ln_normalised_black(x: f64, s: f64) -> f64 {
-    let h = x / s;
-    let t = 0.5 * s;
-    if uses_complement(h, t) {
-        normalised_black(x, s).ln()
-    } else {
-        scaled_black(h, t).ln() + ln_normalised_vega(h, t)
-    }
-}
-
 /// Σ_k (-1)^k (2k-1)!! [a^{-(2k+1)} - (H+t)^{-(2k+1)}] with a = H - t >= 12.5, where the series
 /// for R has converged to double precision long before it starts to diverge (k ≈ a²/2).
 fn far_wing_series(big_h: f64, t: f64) -> f64 {

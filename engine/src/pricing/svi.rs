@@ -63,11 +63,6 @@ impl SviParams {
                 |best, cur| if cur.0 < best.0 { cur } else { best },
             )
     }
-
-    /// The lowest total variance of the slice: a + bσ√(1 - ρ²).
-    pub fn min_total_variance(&self) -> f64 {
-        self.a + self.b * self.sigma * (1.0 - self.rho * self.rho).sqrt()
-    }
 }
 
 /// One market point of a slice: log-moneyness, an implied vol, and what that vol is.
