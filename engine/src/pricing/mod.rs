@@ -4,6 +4,8 @@
 //! - [`normalised`]: Jaeckel's normalised Black function, the kernel of prices and implied vols.
 //! - [`black76`]: Black-76 prices and greeks on a forward; [`bsm`]: the generalised
 //!   Black-Scholes-Merton form on spot with rate and carry yield.
+//! - [`batch`]: price and greeks of a whole chain at once, in SIMD lanes ([`lanes`]: the
+//!   branch-free e^x, ln x and erfcx it runs on).
 //! - [`coin`]: Deribit-style coin-margined prices (USD price / forward) and their greeks.
 //! - [`tokens`]: the P and N tokens of a series (ROLLS.md) in ETH and USD.
 //! - [`implied_vol`](mod@implied_vol): implied volatility in the manner of "Let's Be Rational".
@@ -13,6 +15,7 @@
 //! Units: times in years (365 days), vols as fractions (0.65 = 65%), vega per 1.00 of vol, theta
 //! per year (calendar decay, -∂V/∂t).
 
+pub mod batch;
 pub mod black76;
 pub mod bsm;
 pub mod coin;
@@ -20,6 +23,7 @@ pub mod exp;
 pub mod greeks;
 pub mod implied_vol;
 pub mod input;
+pub mod lanes;
 pub mod normal;
 pub mod normalised;
 mod rational_cubic;
