@@ -10,6 +10,7 @@
 use ::implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility, PriceBlackScholes};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use engine::pricing::batch::{batch_path, greeks_batch, greeks_batch_on, BatchPath, BlackInput};
+use engine::pricing::implied_vol_batch::{implied_vol_batch_on, IvInput};
 use engine::pricing::normal::{inverse_norm_cdf, norm_cdf};
 use engine::pricing::svi::{self, SlicePoint, SviParams};
 use engine::pricing::{black76, implied_vol, Greeks, OptionType};
@@ -179,6 +180,27 @@ fn iv_group(c: &mut Criterion, name: &str, cases: &[Case]) {
                 .sum::<f64>()
         })
     });
+    // The same prices through the batch solver (SIMD lanes across options).
+    let inputs: Vec<IvInput> = cases
+        .iter()
+        .map(|c| IvInput {
+            kind: c.kind,
+            price: c.price,
+            f: F,
+            k: c.k,
+            t: c.t,
+            df: 1.0,
+        })
+        .collect();
+    let mut out = vec![Ok(0.0); inputs.len()];
+    for (label, path) in [("batch", batch_path()), ("batch_avx2", BatchPath::Avx2)] {
+        g.bench_function(label, |b| {
+            b.iter(|| {
+                implied_vol_batch_on(path, black_box(&inputs), &mut out);
+                out.iter().map(|r| r.clone().unwrap_or(0.0)).sum::<f64>()
+            })
+        });
+    }
     g.bench_function("anchor", |b| {
         b.iter(|| {
             cases

@@ -1,12 +1,14 @@
 //! Pricing against published reference values in `../shared/data/reference/`:
-//! Haug's European values (QuantLib's test table) and Jaeckel's Let's Be Rational cases.
+//! Haug's European values (QuantLib's test table) and Jaeckel's Let's Be Rational cases (through
+//! the scalar and the batch implied vol).
 
 mod common;
 
-use common::{lbr_cases, num, reference_rows};
+use common::{lbr_cases, num, reference_rows, LbrCase};
 use engine::pricing::black76;
 use engine::pricing::bsm::{self, SpotInputs};
-use engine::pricing::{implied_vol, ImpliedVolError, OptionType};
+use engine::pricing::implied_vol_batch::{implied_vol_batch, IvInput};
+use engine::pricing::{ImpliedVolError, OptionType};
 
 fn kind(row: &(usize, std::collections::HashMap<String, String>)) -> OptionType {
     row.1["type"]
@@ -53,10 +55,7 @@ fn lets_be_rational_cases() {
         return;
     };
     assert_eq!(cases.len(), 500);
-    let mut worst_iv = 0.0f64;
     let mut worst_price = 0.0f64;
-    let mut worst_reprice = 0.0f64;
-    let (mut inverted, mut limited_by_price, mut no_iv) = (0, 0, 0);
     for case in &cases {
         let (kind, f, k, t, sigma, p) = (
             case.kind,
@@ -66,7 +65,6 @@ fn lets_be_rational_cases() {
             case.sigma,
             case.price,
         );
-        let line = case.line;
         let ours = black76::undiscounted_price(kind, f, k, t, sigma);
         if p > 0.0 {
             let rel = ((ours - p) / p).abs();
@@ -74,12 +72,47 @@ fn lets_be_rational_cases() {
             assert!(
                 rel < 2e-14,
                 "line {}: price {ours} vs {p} (rel {rel:e})",
-                line
+                case.line
             );
         } else {
-            assert_eq!(ours, 0.0, "line {}", line);
+            assert_eq!(ours, 0.0, "line {}", case.line);
         }
-        match implied_vol(kind, p, f, k, t, 1.0) {
+    }
+    eprintln!("LBR cases: worst relative price error {worst_price:.2e}");
+    let inputs: Vec<IvInput> = cases
+        .iter()
+        .map(|c| IvInput {
+            kind: c.kind,
+            price: c.price,
+            f: c.forward,
+            k: c.strike,
+            t: c.t,
+            df: 1.0,
+        })
+        .collect();
+    let scalar: Vec<_> = inputs.iter().map(IvInput::implied_vol).collect();
+    check_lbr_vols("scalar", &cases, &scalar);
+    let mut batch = vec![Ok(0.0); inputs.len()];
+    implied_vol_batch(&inputs, &mut batch);
+    check_lbr_vols("batch", &cases, &batch);
+}
+
+/// One solver's vols on the LBR cases, held to the standard in this file's header.
+fn check_lbr_vols(name: &str, cases: &[LbrCase], vols: &[Result<f64, ImpliedVolError>]) {
+    let mut worst_iv = 0.0f64;
+    let mut worst_reprice = 0.0f64;
+    let (mut inverted, mut limited_by_price, mut no_iv) = (0, 0, 0);
+    for (case, vol) in cases.iter().zip(vols) {
+        let (kind, f, k, t, sigma, p) = (
+            case.kind,
+            case.forward,
+            case.strike,
+            case.t,
+            case.sigma,
+            case.price,
+        );
+        let line = case.line;
+        match *vol {
             Ok(iv) => {
                 let rel = ((iv - sigma) / sigma).abs();
                 let repriced = black76::undiscounted_price(kind, f, k, t, iv);
@@ -87,41 +120,38 @@ fn lets_be_rational_cases() {
                 worst_reprice = worst_reprice.max(reprice_rel);
                 assert!(
                     reprice_rel <= 1e-13,
-                    "line {}: repriced {repriced} vs {p}",
-                    line
+                    "{name} line {line}: repriced {repriced} vs {p}"
                 );
                 let attainable = case.attainable();
                 if attainable > 1e-11 {
-                    assert!(rel <= attainable, "line {}: iv {iv} vs sigma {sigma} (rel {rel:e}, attainable {attainable:e})", line);
+                    assert!(rel <= attainable, "{name} line {line}: iv {iv} vs sigma {sigma} (rel {rel:e}, attainable {attainable:e})");
                     limited_by_price += 1;
                 } else {
                     assert!(
                         rel <= 1e-11,
-                        "line {}: iv {iv} vs sigma {sigma} (rel {rel:e})",
-                        line
+                        "{name} line {line}: iv {iv} vs sigma {sigma} (rel {rel:e})"
                     );
                     worst_iv = worst_iv.max(rel);
                 }
                 inverted += 1;
             }
             Err(ImpliedVolError::AtExpiry) => {
-                assert_eq!(t, 0.0, "line {}", line);
+                assert_eq!(t, 0.0, "{name} line {line}");
                 no_iv += 1;
             }
             Err(ImpliedVolError::AtIntrinsic { .. }) => {
                 let intrinsic = (kind.sign() * (f - k)).max(0.0);
                 assert!(
                     (p - intrinsic).abs() <= 4.0 * f64::EPSILON * p.max(intrinsic),
-                    "line {}",
-                    line
+                    "{name} line {line}"
                 );
                 no_iv += 1;
             }
-            Err(e) => panic!("line {}: {e}", line),
+            Err(ref e) => panic!("{name} line {line}: {e}"),
         }
     }
     eprintln!(
-        "LBR cases: {inverted} inverted, worst relative vol error {worst_iv:.2e} on the {} the price resolves to 1e-11, {limited_by_price} limited by the price's last digit; {no_iv} without time value; worst relative price error {worst_price:.2e}; repricing at our vol is within {worst_reprice:.2e} relative",
+        "LBR cases, {name}: {inverted} inverted, worst relative vol error {worst_iv:.2e} on the {} the price resolves to 1e-11, {limited_by_price} limited by the price's last digit; {no_iv} without time value; repricing at the vol is within {worst_reprice:.2e} relative",
         inverted - limited_by_price
     );
     assert!(inverted > 480);

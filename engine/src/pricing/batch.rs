@@ -13,15 +13,18 @@
 //! below e^{-708} of the forward the batch price is 0. Options with no time value (t = 0 or
 //! vol = 0) go through the scalar function.
 //!
-//! Paths: AVX-512 (8 lanes) or AVX2 (4 lanes), both with FMA, chosen at run time on x86-64 and
+//! Paths: AVX-512 (8 lanes) or AVX2 (4 lanes), chosen at run time ([`simd`](super::simd)),
 //! giving bit-identical results; elsewhere the scalar [`black76::greeks`] per option.
 
 use super::black76;
 use super::greeks::{Greeks, OptionType};
 
-use super::lanes::{erfcx_non_negative, exp_non_positive, ln_positive};
+use super::lanes::{erfcx_non_negative, exp, ln_positive};
 use super::normal::{FRAC_1_SQRT_2PI, SQRT_PI_OVER_2};
+use super::simd::{run_on, Block};
 use std::f64::consts::FRAC_1_SQRT_2;
+
+pub use super::simd::{batch_path, BatchPath};
 
 /// One Black-76 option: the arguments of [`black76::greeks`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -41,72 +44,16 @@ impl BlackInput {
     }
 }
 
-/// The code path [`greeks_batch`] takes on this machine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BatchPath {
-    Avx512,
-    Avx2,
-    Scalar,
-}
-
-/// The widest path this CPU supports.
-pub fn batch_path() -> BatchPath {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512dq")
-            && is_x86_feature_detected!("avx512vl")
-            && is_x86_feature_detected!("fma")
-        {
-            return BatchPath::Avx512;
-        }
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            return BatchPath::Avx2;
-        }
-    }
-    BatchPath::Scalar
-}
-
 /// Price and greeks of every input, into `out` (of the same length), on the widest path.
 /// Inputs are assumed valid, as for [`black76::greeks`]: check numbers from outside with
 /// [`check_black`](super::input::check_black) first.
 pub fn greeks_batch(inputs: &[BlackInput], out: &mut [Greeks]) {
-    greeks_batch_on(batch_path(), inputs, out);
+    run_on(batch_path(), inputs, out);
 }
 
 /// [`greeks_batch`] on a given path; a path this CPU lacks falls back to the next narrower one.
 pub fn greeks_batch_on(path: BatchPath, inputs: &[BlackInput], out: &mut [Greeks]) {
-    assert_eq!(inputs.len(), out.len(), "one output per input");
-    #[cfg(target_arch = "x86_64")]
-    {
-        let have = batch_path();
-        if path == BatchPath::Avx512 && have == BatchPath::Avx512 {
-            // SAFETY: the CPU has AVX-512 F/DQ/VL and FMA (checked just above).
-            unsafe { run_avx512(inputs, out) };
-            return;
-        }
-        if path != BatchPath::Scalar && have != BatchPath::Scalar {
-            // SAFETY: the CPU has AVX2 and FMA (every non-scalar path includes them).
-            unsafe { run_avx2(inputs, out) };
-            return;
-        }
-    }
-    let _ = path;
-    for (input, g) in inputs.iter().zip(out.iter_mut()) {
-        *g = input.greeks();
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx512vl,fma")]
-fn run_avx512(inputs: &[BlackInput], out: &mut [Greeks]) {
-    run::<8>(inputs, out);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn run_avx2(inputs: &[BlackInput], out: &mut [Greeks]) {
-    run::<4>(inputs, out);
+    run_on(path, inputs, out);
 }
 
 /// Below this σ√t an option goes through the scalar pricer: near the money the lanes' price is
@@ -115,31 +62,22 @@ fn run_avx2(inputs: &[BlackInput], out: &mut [Greeks]) {
 /// option at 20% vol has s = 0.01 with 22 hours left.
 pub const MIN_S: f64 = 0.01;
 
-/// Stands in for the missing lanes of the last block: any valid option.
-const PAD: BlackInput = BlackInput {
-    kind: OptionType::Call,
-    f: 1.0,
-    k: 1.0,
-    t: 1.0,
-    vol: 0.5,
-    df: 1.0,
-};
-
-#[inline(always)]
-fn run<const W: usize>(inputs: &[BlackInput], out: &mut [Greeks]) {
-    let mut ins = inputs.chunks_exact(W);
-    let mut outs = out.chunks_exact_mut(W);
-    for (i, o) in (&mut ins).zip(&mut outs) {
-        block::<W>(i, o);
+impl Block for BlackInput {
+    type Out = Greeks;
+    const PAD: BlackInput = BlackInput {
+        kind: OptionType::Call,
+        f: 1.0,
+        k: 1.0,
+        t: 1.0,
+        vol: 0.5,
+        df: 1.0,
+    };
+    fn scalar(&self) -> Greeks {
+        self.greeks()
     }
-    let rest = ins.remainder();
-    if !rest.is_empty() {
-        let mut padded = [PAD; W];
-        padded[..rest.len()].copy_from_slice(rest);
-        let mut results = [Greeks::default(); W];
-        block::<W>(&padded, &mut results);
-        outs.into_remainder()
-            .copy_from_slice(&results[..rest.len()]);
+    #[inline(always)]
+    fn block<const W: usize>(inputs: &[BlackInput], out: &mut [Greeks]) {
+        block::<W>(inputs, out);
     }
 }
 
@@ -198,7 +136,7 @@ fn lane(sign: f64, f: f64, k: f64, t: f64, vol: f64, df: f64) -> [f64; 7] {
     let h_otm = -h.abs();
     let d1_otm = h_otm + 0.5 * s;
     let d2_otm = h_otm - 0.5 * s;
-    let e = exp_non_positive(-0.5 * h_otm * h_otm - 0.125 * s * s);
+    let e = exp(-0.5 * h_otm * h_otm - 0.125 * s * s);
     let c1 = erfcx_non_negative(d1_otm.abs() * FRAC_1_SQRT_2);
     let c2 = erfcx_non_negative(-d2_otm * FRAC_1_SQRT_2);
     let root_fk = (f * k).sqrt();

@@ -5,10 +5,11 @@
 //! - [`black76`]: Black-76 prices and greeks on a forward; [`bsm`]: the generalised
 //!   Black-Scholes-Merton form on spot with rate and carry yield.
 //! - [`batch`]: price and greeks of a whole chain at once, in SIMD lanes ([`lanes`]: the
-//!   branch-free e^x, ln x and erfcx it runs on).
+//!   branch-free e^x, ln x and erfcx it runs on; [`simd`]: the dispatch to AVX-512 or AVX2).
 //! - [`coin`]: Deribit-style coin-margined prices (USD price / forward) and their greeks.
 //! - [`tokens`]: the P and N tokens of a series (ROLLS.md) in ETH and USD.
-//! - [`implied_vol`](mod@implied_vol): implied volatility in the manner of "Let's Be Rational".
+//! - [`implied_vol`](mod@implied_vol): implied volatility in the manner of "Let's Be Rational";
+//!   [`implied_vol_batch`]: the same for a whole chain at once, in SIMD lanes.
 //! - [`svi`] and [`surface`]: raw SVI slices per expiry and the surface across expiries.
 //! - [`input`]: checks for numbers from outside, with errors that name them.
 //!
@@ -22,11 +23,13 @@ pub mod coin;
 pub mod exp;
 pub mod greeks;
 pub mod implied_vol;
+pub mod implied_vol_batch;
 pub mod input;
 pub mod lanes;
 pub mod normal;
 pub mod normalised;
 mod rational_cubic;
+pub mod simd;
 pub mod surface;
 pub mod svi;
 pub mod tokens;

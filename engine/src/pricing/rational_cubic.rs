@@ -118,6 +118,88 @@ pub fn control_for_right(left: Node, right: Node, second: f64, prefer_shape: boo
     fit_right(left, right, second).max(minimum_control(left, right, prefer_shape))
 }
 
+/// [`interpolate`] as selects, for SIMD lanes ([`implied_vol_batch`](super::implied_vol_batch)):
+/// the same value wherever the nodes differ (coinciding nodes give NaN, which the caller treats
+/// as a failed lane).
+#[inline(always)]
+pub fn interpolate_lanes(x: f64, left: Node, right: Node, r: f64) -> f64 {
+    let h = right.x - left.x;
+    let t = (x - left.x) / h;
+    let omt = 1.0 - t;
+    let t2 = t * t;
+    let omt2 = omt * omt;
+    let rational = (right.y * t2 * t
+        + (r * right.y - h * right.slope) * t2 * omt
+        + (r * left.y + h * left.slope) * t * omt2
+        + left.y * omt2 * omt)
+        / (1.0 + (r - 3.0) * t * omt);
+    let linear = right.y * t + left.y * omt;
+    if r < MAX_CONTROL {
+        rational
+    } else {
+        linear
+    }
+}
+
+/// [`control_for_left`] (`at_left`) or [`control_for_right`] as selects, for SIMD lanes.
+#[inline(always)]
+pub fn control_lanes(
+    left: Node,
+    right: Node,
+    second: f64,
+    prefer_shape: bool,
+    at_left: bool,
+) -> f64 {
+    let h = right.x - left.x;
+    let s = (right.y - left.y) / h;
+    let (d_l, d_r) = (left.slope, right.slope);
+    // The fitted control, as ratio_or_limit.
+    let num = 0.5 * h * second + (d_r - d_l);
+    let den = if at_left { s - d_l } else { d_r - s };
+    let limit = if num > 0.0 { MAX_CONTROL } else { MIN_CONTROL };
+    let ratio = num / den;
+    let fit = if num == 0.0 {
+        0.0
+    } else if den == 0.0 {
+        limit
+    } else {
+        ratio
+    };
+    // The shape-keeping minimum, as minimum_control (non-short-circuit tests: no branches).
+    let monotonic = (d_l * s >= 0.0) & (d_r * s >= 0.0);
+    let convex = (d_l <= s) & (s <= d_r);
+    let concave = (d_l >= s) & (s >= d_r);
+    let shape_default = if prefer_shape { MAX_CONTROL } else { -f64::MAX };
+    let r1_ratio = (d_r + d_l) / s;
+    let r1 = if !monotonic {
+        -f64::MAX
+    } else if s != 0.0 {
+        r1_ratio
+    } else {
+        shape_default
+    };
+    let (d_r_m_d_l, d_r_m_s, s_m_d_l) = (d_r - d_l, d_r - s, s - d_l);
+    let r2_ratio = (d_r_m_d_l / d_r_m_s).abs().max((d_r_m_d_l / s_m_d_l).abs());
+    let r2_shaped = if (s_m_d_l != 0.0) & (d_r_m_s != 0.0) {
+        r2_ratio
+    } else {
+        shape_default
+    };
+    let r2 = if convex | concave {
+        r2_shaped
+    } else if monotonic & prefer_shape {
+        MAX_CONTROL
+    } else {
+        -f64::MAX
+    };
+    let minimum = if !monotonic & !convex & !concave {
+        MIN_CONTROL
+    } else {
+        MIN_CONTROL.max(r1.max(r2))
+    };
+    fit.max(minimum)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,5 +238,55 @@ mod tests {
             let slope = (interpolate(left.x + eps, left, right, r) - left.y) / eps;
             assert!((slope - left.slope).abs() < 1e-4);
         }
+    }
+
+    /// The select forms give the scalar forms' values on nodes of every shape.
+    #[test]
+    fn lanes_forms_match() {
+        let mut n = 0;
+        for (ys, slopes) in [
+            ((1.0, 2.5), (0.5, 1.6)),   // convex, increasing
+            ((1.0, 2.5), (1.6, 0.5)),   // concave
+            ((2.5, 1.0), (-0.5, -3.0)), // decreasing
+            ((1.0, 1.0), (0.5, -0.5)),  // flat secant
+            ((1.0, 2.0), (-1.0, 3.0)),  // not monotonic
+            ((1.0, 2.0), (1.0, 1.0)),   // slopes equal to the secant: limits
+        ] {
+            let left = Node {
+                x: 0.5,
+                y: ys.0,
+                slope: slopes.0,
+            };
+            let right = Node {
+                x: 1.5,
+                y: ys.1,
+                slope: slopes.1,
+            };
+            for second in [0.0, 0.7, -2.0] {
+                for prefer in [false, true] {
+                    let pairs = [
+                        (
+                            control_for_left(left, right, second, prefer),
+                            control_lanes(left, right, second, prefer, true),
+                        ),
+                        (
+                            control_for_right(left, right, second, prefer),
+                            control_lanes(left, right, second, prefer, false),
+                        ),
+                    ];
+                    for (scalar, lanes) in pairs {
+                        assert_eq!(scalar, lanes, "{left:?} {right:?} {second} {prefer}");
+                        for x in [0.5, 0.8, 1.5] {
+                            assert_eq!(
+                                interpolate(x, left, right, scalar),
+                                interpolate_lanes(x, left, right, lanes)
+                            );
+                        }
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 72);
     }
 }
