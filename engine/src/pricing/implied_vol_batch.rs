@@ -190,6 +190,7 @@ fn reduce(sign: f64, price: f64, f: f64, k: f64, t: f64, df: f64) -> Reduced {
 /// b(x, s) and what the steps need of it, for x <= 0, s > 0.
 struct Kernel {
     h: f64,
+    inv_s: f64,
     b: f64,
     /// The normalised vega b' = E/√(2π), and its logarithm (which never underflows).
     v: f64,
@@ -201,7 +202,10 @@ struct Kernel {
 
 #[inline(always)]
 fn kernel(x: f64, s: f64, b_max: f64) -> Kernel {
-    let h = x / s;
+    // Divisions are what the lanes wait on (the divider is the one unit not fully pipelined):
+    // each reciprocal is taken once and multiplied in.
+    let inv_s = 1.0 / s;
+    let h = x * inv_s;
     let d1 = h + 0.5 * s;
     let d2 = h - 0.5 * s;
     let c1 = erfcx_non_negative(d1.abs() * FRAC_1_SQRT_2);
@@ -217,6 +221,7 @@ fn kernel(x: f64, s: f64, b_max: f64) -> Kernel {
     let b = if low { v * direct } else { b_max - v * direct };
     Kernel {
         h,
+        inv_s,
         b,
         v,
         ln_v,
@@ -248,18 +253,19 @@ fn guess(r: &Reduced) -> Guess {
     let (beta, x, b_max) = (r.beta, r.x, r.b_max);
     let s_c = (-2.0 * x).sqrt();
     let b_c = 0.5 * b_max * one_minus_erfcx((-x).sqrt());
-    let v_c = b_max * FRAC_1_SQRT_2PI;
+    // The vega at s_c is b_max/√(2π).
+    let inv_v_c = SQRT_2PI / b_max;
     let centre = Node {
         x: b_c,
         y: s_c,
-        slope: 1.0 / v_c,
+        slope: inv_v_c,
     };
     // One evaluation serves the side β is on: at s_l below b_c, at s_u above.
     let lower = beta < b_c;
     let s_edge = if lower {
-        s_c - b_c / v_c
+        s_c - b_c * inv_v_c
     } else {
-        s_c + (b_max - b_c) / v_c
+        s_c + (b_max - b_c) * inv_v_c
     };
     let at_edge = kernel(x, s_edge, b_max);
     let b_edge = at_edge.b;
@@ -297,9 +303,9 @@ fn step(r: &Reduced, g: &Guess) -> f64 {
     let (s, lowest, top) = (g.s, g.lowest, g.top);
     {
         let kn = kernel(x, s, b_max);
-        let h = kn.h;
-        let b_h2 = h * h / s - 0.25 * s;
-        let b_h3 = b_h2 * b_h2 - 3.0 * h * h / (s * s) - 0.25;
+        let (h, inv_s) = (kn.h, kn.inv_s);
+        let b_h2 = h * h * inv_s - 0.25 * s;
+        let b_h3 = b_h2 * b_h2 - 3.0 * (h * inv_s) * (h * inv_s) - 0.25;
         let scaled = if lowest { kn.scaled_b } else { kn.scaled_gap };
         let ln_arg = ln_positive(scaled) + kn.ln_v;
         let inv_scaled = 1.0 / scaled;
@@ -323,7 +329,7 @@ fn step(r: &Reduced, g: &Guess) -> f64 {
         let h2 = h2_ln - 2.0 * q * lambda;
         let h3 = b_h3 - 3.0 * q * b_h2 + 2.0 * q * q - 6.0 * q * h2_ln * lambda
             + 6.0 * q * q * lambda * lambda;
-        s + nu * (1.0 + 0.5 * h2 * nu) / (1.0 + nu * (h2 + h3 * nu / 6.0))
+        s + nu * (1.0 + 0.5 * h2 * nu) / (1.0 + nu * (h2 + h3 * nu * (1.0 / 6.0)))
     }
 }
 
@@ -336,7 +342,12 @@ fn outer_guess(beta: f64, x: f64, b_max: f64, s: f64, b_edge: f64, lowest: bool)
     let sqrt3 = 3f64.sqrt();
     let two_pi = 2.0 * PI;
     // Φ(z) at the edge: z = -|x|/(√3 s) for the lower map, -s/2 for the upper.
-    let z = if lowest { -ax / (sqrt3 * s) } else { -0.5 * s };
+    let inv_s = 1.0 / s;
+    let z = if lowest {
+        -ax * inv_s * (1.0 / sqrt3)
+    } else {
+        -0.5 * s
+    };
     let pdf = FRAC_1_SQRT_2PI * exp(-0.5 * z * z);
     let cdf = pdf * SQRT_PI_OVER_2 * erfcx_non_negative(-z * FRAC_1_SQRT_2);
 
@@ -345,14 +356,14 @@ fn outer_guess(beta: f64, x: f64, b_max: f64, s: f64, b_edge: f64, lowest: bool)
     let f_l = two_pi / 27f64.sqrt() * ax * cdf * cdf * cdf;
     let growth = exp(0.125 * s * s) / (two_pi * pdf * pdf);
     let df_l = two_pi * y * cdf * cdf * growth;
-    let bracket = cdf * (0.25 * s - 2.0 * y / s - 2.0 / s) - 2.0 * z * pdf / s;
+    let bracket = cdf * (0.25 * s - 2.0 * (y + 1.0) * inv_s) - 2.0 * z * pdf * inv_s;
     let d2f_l = two_pi * y * cdf * bracket * growth * growth / pdf;
 
     // The upper map.
-    let w = (x / s) * (x / s);
+    let w = (x * inv_s) * (x * inv_s);
     let f_u = cdf;
     let df_u = -0.5 * exp(0.5 * w);
-    let d2f_u = 0.5 * SQRT_2PI * exp(w + 0.125 * s * s) * w / s;
+    let d2f_u = 0.5 * SQRT_2PI * exp(w + 0.125 * s * s) * w * inv_s;
 
     let origin = Node {
         x: 0.0,
@@ -381,13 +392,12 @@ fn outer_guess(beta: f64, x: f64, b_max: f64, s: f64, b_edge: f64, lowest: bool)
     let interpolated = interpolate_lanes(beta, left, right, r);
     let usable = (interpolated > 0.0) & (lowest | (d2f_u.abs() < f64::INFINITY));
     // Where the interpolant fails: a quadratic through the same ends.
-    let t_l = beta / b_edge;
     let gap = b_max - b_edge;
-    let t_u = (beta - b_edge) / gap;
+    let t = if lowest { beta } else { beta - b_edge } / if lowest { b_edge } else { gap };
     let fallback = if lowest {
-        (f_l * t_l + b_edge * (1.0 - t_l)) * t_l
+        (f_l * t + b_edge * (1.0 - t)) * t
     } else {
-        (f_u * (1.0 - t_u) + 0.5 * gap * t_u) * (1.0 - t_u)
+        (f_u * (1.0 - t) + 0.5 * gap * t) * (1.0 - t)
     };
     let mapped = if usable { interpolated } else { fallback };
 

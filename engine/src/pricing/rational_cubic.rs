@@ -179,7 +179,8 @@ pub fn control_lanes(
         shape_default
     };
     let (d_r_m_d_l, d_r_m_s, s_m_d_l) = (d_r - d_l, d_r - s, s - d_l);
-    let r2_ratio = (d_r_m_d_l / d_r_m_s).abs().max((d_r_m_d_l / s_m_d_l).abs());
+    // max(|a/b|, |a/c|) = |a|/min(|b|, |c|) exactly (rounding is monotonic): one division.
+    let r2_ratio = d_r_m_d_l.abs() / d_r_m_s.abs().min(s_m_d_l.abs());
     let r2_shaped = if (s_m_d_l != 0.0) & (d_r_m_s != 0.0) {
         r2_ratio
     } else {
