@@ -1,6 +1,8 @@
 //! Pricing: Φ and Φ⁻¹ (ours and statrs), price and price+greeks, implied vol, one 40-strike SVI
 //! fit, and a whole-chain reprice, with the `implied-vol` crate (a port of Jaeckel's Let's Be
-//! Rational) beside ours as the anchor. Run: `cargo bench -p benches --bench pricing`.
+//! Rational) beside ours as the anchor. Greeks, implied vols and the reprice are timed both one
+//! option per call (scalar) and through the batch functions (SIMD lanes across options; `_avx2`
+//! forces the narrower path). Run: `cargo bench -p benches --bench pricing`.
 //!
 //! Inputs: 1,024 options cycled through (so no single branch is predicted perfectly): forward
 //! 3000, vols 40% to 120%, calls and puts; the whole chain (strikes 0.5x to 2x the forward, 1 day
