@@ -11,6 +11,7 @@ pub mod matching;
 pub mod order;
 pub mod position;
 pub mod pricing;
+pub mod quotes;
 pub mod scale;
 pub mod tick_rule;
 pub mod time;

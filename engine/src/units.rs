@@ -61,7 +61,8 @@ impl fmt::Display for Qty {
 }
 
 /// The side of an order or a book level: `Buy` orders rest on the bid side, `Sell` on the ask.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Ordered (buy before sell) only so that keys holding a side can be sorted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Side {
     Buy,
     Sell,

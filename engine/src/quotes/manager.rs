@@ -1,0 +1,290 @@
+//! The diff between wanted quotes and live orders, and the bookkeeping that keeps it honest.
+//!
+//! Rules, in order of importance:
+//! - never two orders on one key, and nothing sent for a key whose last action is not yet answered
+//!   (the next call, after the answer, decides again);
+//! - a live order is left alone (keeping its queue place) only if it is no more aggressive and no
+//!   larger than wanted, and within the thresholds of it; otherwise it is amended (a price change
+//!   or a size change; on Deribit a size cut keeps priority);
+//! - cancels go first, then amends, then places, within the cap on actions per second; what does
+//!   not fit waits for the next call.
+
+use super::rate::RateLimit;
+use super::wanted::{QuoteKey, WantedQuote};
+use crate::order::{Order, OrderError, OrderEvent, OrderStatus};
+use crate::time::Timestamp;
+use crate::units::{Price, Qty, Side};
+use std::collections::{BTreeMap, HashMap};
+use thiserror::Error;
+
+/// How eagerly live orders follow the wanted ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuoteRules {
+    /// A live order up to this many ticks less aggressive than wanted is left alone.
+    pub price_threshold_ticks: i64,
+    /// A live order up to this many lots smaller than wanted is left alone.
+    pub size_threshold_lots: i64,
+    /// At most this many actions (place, amend, cancel) in any second.
+    pub max_actions_per_second: u32,
+}
+
+/// An instruction for the venue. Every place is post-only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Place {
+        client_id: u64,
+        key: QuoteKey,
+        price: Price,
+        qty: Qty,
+    },
+    /// New price and new total amount (what is already filled included), as Deribit's `edit`.
+    Amend {
+        client_id: u64,
+        price: Price,
+        amount: Qty,
+    },
+    Cancel {
+        client_id: u64,
+    },
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum QuoteError {
+    #[error("wanted quotes name {0:?} twice: one order per instrument, side and level")]
+    DuplicateKey(QuoteKey),
+    #[error("wanted quote {0:?} has price {1:?} and size {2:?}: both must be positive")]
+    BadQuote(QuoteKey, Price, Qty),
+    #[error("an event for order {0}, which the quote manager does not know")]
+    UnknownOrder(u64),
+    #[error(transparent)]
+    Order(#[from] OrderError),
+}
+
+/// What was last asked of the venue for an order and is not yet answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InFlight {
+    Nothing,
+    New,
+    Amend,
+    Cancel,
+}
+
+#[derive(Clone, Debug)]
+struct Live {
+    order: Order,
+    in_flight: InFlight,
+}
+
+/// Keeps the resting orders equal to what the strategy wants, with as few actions as possible.
+#[derive(Debug)]
+pub struct QuoteManager {
+    rules: QuoteRules,
+    rate: RateLimit,
+    next_client_id: u64,
+    live: BTreeMap<QuoteKey, Live>,
+    by_client: HashMap<u64, QuoteKey>,
+    // Scratch space reused between calls: no allocation per requote once warm.
+    wanted: Vec<WantedQuote>,
+    cancels: Vec<Action>,
+    amends: Vec<Action>,
+    places: Vec<WantedQuote>,
+}
+
+impl QuoteManager {
+    /// Client ids start at `first_client_id` (distinct per session, so a restart never reuses one).
+    pub fn new(rules: QuoteRules, first_client_id: u64) -> QuoteManager {
+        QuoteManager {
+            rules,
+            rate: RateLimit::new(rules.max_actions_per_second),
+            next_client_id: first_client_id,
+            live: BTreeMap::new(),
+            by_client: HashMap::new(),
+            wanted: Vec::new(),
+            cancels: Vec::new(),
+            amends: Vec::new(),
+            places: Vec::new(),
+        }
+    }
+
+    /// The orders this manager has placed and not yet seen end, with their keys.
+    pub fn orders(&self) -> impl Iterator<Item = (&QuoteKey, &Order)> {
+        self.live.iter().map(|(k, l)| (k, &l.order))
+    }
+
+    /// Number of orders placed and not yet ended.
+    pub fn len(&self) -> usize {
+        self.live.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live.is_empty()
+    }
+
+    /// Appends to `out` the actions that bring the live orders to `wanted` at time `now`. A bad
+    /// wanted list is refused whole and changes nothing.
+    pub fn reconcile(
+        &mut self,
+        now: Timestamp,
+        wanted: &[WantedQuote],
+        out: &mut Vec<Action>,
+    ) -> Result<(), QuoteError> {
+        self.wanted.clear();
+        self.wanted.extend_from_slice(wanted);
+        self.wanted.sort_unstable_by_key(|w| w.key);
+        for pair in self.wanted.windows(2) {
+            if pair[0].key == pair[1].key {
+                return Err(QuoteError::DuplicateKey(pair[0].key));
+            }
+        }
+        if let Some(w) = self.wanted.iter().find(|w| w.price.0 <= 0 || w.qty.0 <= 0) {
+            return Err(QuoteError::BadQuote(w.key, w.price, w.qty));
+        }
+
+        self.cancels.clear();
+        self.amends.clear();
+        self.places.clear();
+        // Merge the two key-sorted lists.
+        let mut want = self.wanted.iter().peekable();
+        for (key, live) in &self.live {
+            while let Some(w) = want.next_if(|w| w.key < *key) {
+                self.places.push(*w);
+            }
+            let matched = want.next_if(|w| w.key == *key);
+            if live.in_flight != InFlight::Nothing {
+                continue;
+            }
+            let order = &live.order;
+            match matched {
+                None => self.cancels.push(Action::Cancel {
+                    client_id: order.client_id,
+                }),
+                Some(w) if !keeps(&self.rules, order, w) => self.amends.push(Action::Amend {
+                    client_id: order.client_id,
+                    price: w.price,
+                    amount: order.filled + w.qty,
+                }),
+                Some(_) => {}
+            }
+        }
+        self.places.extend(want.copied());
+
+        let mut budget = self.rate.available(now);
+        let mut sent = 0;
+        for i in 0..self.cancels.len() + self.amends.len() {
+            if budget == 0 {
+                break;
+            }
+            let action = if i < self.cancels.len() {
+                self.cancels[i]
+            } else {
+                self.amends[i - self.cancels.len()]
+            };
+            let (id, flight) = match action {
+                Action::Cancel { client_id } => (client_id, InFlight::Cancel),
+                Action::Amend { client_id, .. } => (client_id, InFlight::Amend),
+                Action::Place { .. } => unreachable!("only cancels and amends here"),
+            };
+            if let Some(live) = self
+                .by_client
+                .get(&id)
+                .and_then(|key| self.live.get_mut(key))
+            {
+                live.in_flight = flight;
+            }
+            out.push(action);
+            budget -= 1;
+            sent += 1;
+        }
+        for w in &self.places {
+            if budget == 0 {
+                break;
+            }
+            let client_id = self.next_client_id;
+            self.next_client_id += 1;
+            let order = Order::new(client_id, w.key.instrument, w.key.side, w.price, w.qty);
+            self.live.insert(
+                w.key,
+                Live {
+                    order,
+                    in_flight: InFlight::New,
+                },
+            );
+            self.by_client.insert(client_id, w.key);
+            out.push(Action::Place {
+                client_id,
+                key: w.key,
+                price: w.price,
+                qty: w.qty,
+            });
+            budget -= 1;
+            sent += 1;
+        }
+        self.rate.spend(sent);
+        Ok(())
+    }
+
+    /// An answer from the venue about one of our orders. One that does not fit what we know is an
+    /// error and changes nothing.
+    pub fn on_event(&mut self, client_id: u64, event: OrderEvent) -> Result<(), QuoteError> {
+        let key = *self
+            .by_client
+            .get(&client_id)
+            .ok_or(QuoteError::UnknownOrder(client_id))?;
+        let Some(live) = self.live.get_mut(&key) else {
+            return Err(QuoteError::UnknownOrder(client_id));
+        };
+        let status = live.order.apply(event)?;
+        match event {
+            OrderEvent::Accepted(_) if live.in_flight == InFlight::New => {
+                live.in_flight = InFlight::Nothing
+            }
+            OrderEvent::Amended { .. } if live.in_flight == InFlight::Amend => {
+                live.in_flight = InFlight::Nothing
+            }
+            _ => {}
+        }
+        if status.is_final() {
+            self.live.remove(&key);
+            self.by_client.remove(&client_id);
+        }
+        Ok(())
+    }
+
+    /// The venue refused an amend or a cancel (e.g. the order had just filled): the order stands as
+    /// it was, and the next call decides again.
+    pub fn on_refused(&mut self, client_id: u64) -> Result<(), QuoteError> {
+        let key = *self
+            .by_client
+            .get(&client_id)
+            .ok_or(QuoteError::UnknownOrder(client_id))?;
+        if let Some(live) = self.live.get_mut(&key) {
+            if matches!(live.in_flight, InFlight::Amend | InFlight::Cancel) {
+                live.in_flight = InFlight::Nothing;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the order is still waiting for its acknowledgement.
+    pub fn is_pending(&self, client_id: u64) -> bool {
+        self.by_client
+            .get(&client_id)
+            .and_then(|k| self.live.get(k))
+            .is_some_and(|l| l.order.status() == OrderStatus::Pending)
+    }
+}
+
+/// True when the live order may stay for `w`: not more aggressive, not larger, and within the
+/// thresholds of it.
+fn keeps(rules: &QuoteRules, order: &Order, w: &WantedQuote) -> bool {
+    // Price units by which the live order is less aggressive than wanted (negative: more).
+    let behind = match order.side {
+        Side::Buy => w.price.0 - order.price.0,
+        Side::Sell => order.price.0 - w.price.0,
+    };
+    let short = w.qty.0 - order.remaining().0;
+    behind >= 0
+        && behind <= rules.price_threshold_ticks * w.tick.max(1)
+        && short >= 0
+        && short <= rules.size_threshold_lots
+}

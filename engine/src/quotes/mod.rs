@@ -1,0 +1,15 @@
+//! From the quotes a strategy wants to the orders that rest at the venue: the [`QuoteManager`]
+//! turns wanted-versus-live into the fewest place / amend / cancel [`Action`]s.
+//!
+//! - [`wanted`]: what a strategy asks for (one instrument, one side, one ladder level each).
+//! - [`manager`]: the diff, with thresholds under which a live order is left alone to keep its
+//!   queue place, and the bookkeeping of orders in flight so that nothing is ever sent twice.
+//! - [`rate`]: the cap on actions per second.
+
+pub mod manager;
+pub mod rate;
+pub mod wanted;
+
+pub use manager::{Action, QuoteError, QuoteManager, QuoteRules};
+pub use rate::RateLimit;
+pub use wanted::{QuoteKey, WantedQuote};
