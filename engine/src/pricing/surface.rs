@@ -82,19 +82,27 @@ impl Surface {
     /// slices, proportional to t before the first, constant vol after the last. None if no
     /// slice was fitted.
     pub fn total_variance(&self, k: f64, t: f64) -> Option<f64> {
-        let fitted: Vec<(&Slice, &SviFit)> = self.fitted().collect();
-        let (first, last) = (fitted.first()?, fitted.last()?);
-        if t <= first.0.t {
-            return Some(first.1.params.total_variance(k) * t / first.0.t);
+        // One pass, no allocation: a strategy asks this for every series on every requote.
+        let mut before: Option<(&Slice, &SviFit)> = None;
+        let mut first: Option<(&Slice, &SviFit)> = None;
+        for (slice, fit) in self.fitted() {
+            if first.is_none() {
+                if t <= slice.t {
+                    return Some(fit.params.total_variance(k) * t / slice.t);
+                }
+                first = Some((slice, fit));
+            }
+            if slice.t >= t {
+                let (s0, f0) = before?;
+                let u = (t - s0.t) / (slice.t - s0.t);
+                return Some(
+                    (1.0 - u) * f0.params.total_variance(k) + u * fit.params.total_variance(k),
+                );
+            }
+            before = Some((slice, fit));
         }
-        if t >= last.0.t {
-            return Some(last.1.params.total_variance(k) * t / last.0.t);
-        }
-        let after = fitted.iter().position(|(s, _)| s.t >= t)?;
-        let (s0, f0) = fitted[after - 1];
-        let (s1, f1) = fitted[after];
-        let u = (t - s0.t) / (s1.t - s0.t);
-        Some((1.0 - u) * f0.params.total_variance(k) + u * f1.params.total_variance(k))
+        let (last, fit) = before?;
+        Some(fit.params.total_variance(k) * t / last.t)
     }
 
     /// Implied vol at log-moneyness `k` and time `t`.
@@ -182,6 +190,23 @@ mod tests {
             (mid - (w0 + w1) / 2.0).abs() < 1e-4,
             "{mid} vs {}",
             (w0 + w1) / 2.0
+        );
+        // Before the first slice and after the last: constant vol.
+        let before = s.total_variance(0.1, 0.05).unwrap();
+        assert!(
+            (before - w0 * 0.5).abs() < 1e-4 * w0,
+            "{before} vs {}",
+            w0 * 0.5
+        );
+        let after = s.total_variance(0.1, 1.0).unwrap();
+        assert!(
+            (after - w1 * 2.0).abs() < 1e-4 * w1,
+            "{after} vs {}",
+            w1 * 2.0
+        );
+        assert_eq!(
+            s.total_variance(0.1, 0.5),
+            Some(s.slices[1].fit.as_ref().unwrap().params.total_variance(0.1))
         );
         // A later expiry with less total variance than the earlier one is a calendar arbitrage.
         let s = Surface::fit(vec![input("NEAR", 0.1, far), input("FAR", 0.5, near)]);
