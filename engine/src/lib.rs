@@ -13,6 +13,7 @@ pub mod position;
 pub mod pricing;
 pub mod quotes;
 pub mod scale;
+pub mod state;
 pub mod tick_rule;
 pub mod time;
 pub mod units;

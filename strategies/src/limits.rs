@@ -1,0 +1,181 @@
+//! Risk limits on |net| delta, vega and gamma and on gross notional, per expiry bucket and in
+//! total, counting every resting quote as filled: a quote is admitted only up to the size that
+//! keeps the worst case (all quotes that push a measure one way filled, none of the others)
+//! within every bound, so no sequence of fills can pass a limit at the greeks it was sized on.
+//! A limit already passed (the market moved) admits nothing that adds to it, and everything that
+//! reduces it: it stops adding risk, it never flattens.
+
+use crate::config::Bounds;
+
+/// Greeks of a position or of one contract, in the units of the config: delta in ETH, vega in
+/// ETH per vol point, gamma in ETH of delta per USD; notional in contracts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Exposure {
+    pub delta: f64,
+    pub vega: f64,
+    pub gamma: f64,
+}
+
+impl Exposure {
+    pub fn scaled(self, k: f64) -> Exposure {
+        Exposure {
+            delta: self.delta * k,
+            vega: self.vega * k,
+            gamma: self.gamma * k,
+        }
+    }
+    fn get(&self, i: usize) -> f64 {
+        [self.delta, self.vega, self.gamma][i]
+    }
+}
+
+/// One scope's current exposure and the worst case its admitted quotes add.
+#[derive(Clone, Copy, Debug, Default)]
+struct Scope {
+    current: [f64; 3],
+    gross: f64,
+    /// Sums of the admitted quotes' positive and negative contributions, per measure.
+    up: [f64; 3],
+    down: [f64; 3],
+    gross_added: f64,
+}
+
+impl Scope {
+    /// Largest number of contracts of per-contract exposure `e` this scope admits.
+    fn room(&self, b: &Bounds, e: &Exposure, adds_gross: bool) -> f64 {
+        let bounds = [b.delta, b.vega, b.gamma];
+        let mut room = f64::INFINITY;
+        for (i, bound) in bounds.into_iter().enumerate() {
+            let x = e.get(i);
+            if x > 0.0 {
+                room = room.min((bound - self.current[i] - self.up[i]) / x);
+            } else if x < 0.0 {
+                room = room.min((bound + self.current[i] - self.down[i]) / -x);
+            }
+        }
+        if adds_gross {
+            room = room.min(b.notional - self.gross - self.gross_added);
+        }
+        room.max(0.0)
+    }
+
+    fn admit(&mut self, e: &Exposure, n: f64, adds_gross: bool) {
+        for i in 0..3 {
+            let x = e.get(i) * n;
+            if x > 0.0 {
+                self.up[i] += x;
+            } else {
+                self.down[i] -= x;
+            }
+        }
+        if adds_gross {
+            self.gross_added += n;
+        }
+    }
+
+    /// The worst |net| per measure and the gross notional, with every admitted quote filled.
+    fn worst(&self) -> ([f64; 3], f64) {
+        let mut w = [0.0; 3];
+        for (i, wi) in w.iter_mut().enumerate() {
+            *wi = (self.current[i] + self.up[i])
+                .abs()
+                .max((self.current[i] - self.down[i]).abs());
+        }
+        (w, self.gross + self.gross_added)
+    }
+}
+
+/// Limits for one requote: positions first, then quotes admitted one by one.
+#[derive(Clone, Debug)]
+pub struct Limiter {
+    bucket: Bounds,
+    total: Bounds,
+    buckets: Vec<Scope>,
+    all: Scope,
+}
+
+impl Limiter {
+    pub fn new(bucket: Bounds, total: Bounds) -> Limiter {
+        Limiter {
+            bucket,
+            total,
+            buckets: Vec::new(),
+            all: Scope::default(),
+        }
+    }
+
+    /// Starts a requote with `n` empty expiry buckets.
+    pub fn reset(&mut self, n: usize) {
+        self.buckets.clear();
+        self.buckets.resize(n, Scope::default());
+        self.all = Scope::default();
+    }
+
+    /// A held position: its total exposure and its size in contracts.
+    pub fn hold(&mut self, bucket: usize, e: Exposure, contracts: f64) {
+        for scope in [&mut self.buckets[bucket], &mut self.all] {
+            for i in 0..3 {
+                scope.current[i] += e.get(i);
+            }
+            scope.gross += contracts.abs();
+        }
+    }
+
+    /// Admits up to `wanted` contracts of per-contract exposure `e` (signed for the quote's side)
+    /// and returns how many; `adds_gross` when a fill would grow the position's size.
+    pub fn admit(&mut self, bucket: usize, e: Exposure, wanted: f64, adds_gross: bool) -> f64 {
+        let room = self.buckets[bucket]
+            .room(&self.bucket, &e, adds_gross)
+            .min(self.all.room(&self.total, &e, adds_gross));
+        let n = wanted.min(room);
+        if n > 0.0 {
+            self.buckets[bucket].admit(&e, n, adds_gross);
+            self.all.admit(&e, n, adds_gross);
+        }
+        n.max(0.0)
+    }
+
+    /// Worst |delta|, |vega|, |gamma| and gross notional of a bucket with every admitted quote
+    /// filled (what the tests hold against the bounds).
+    pub fn worst_bucket(&self, bucket: usize) -> ([f64; 3], f64) {
+        self.buckets[bucket].worst()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds(v: f64) -> Bounds {
+        Bounds {
+            delta: v,
+            vega: v,
+            gamma: v,
+            notional: 1000.0,
+        }
+    }
+
+    #[test]
+    fn admits_up_to_the_room_and_only_reducing_risk_past_a_limit() {
+        let mut l = Limiter::new(bounds(10.0), bounds(100.0));
+        l.reset(1);
+        let e = Exposure {
+            delta: 1.0,
+            vega: 0.5,
+            gamma: 0.0,
+        };
+        assert_eq!(l.admit(0, e, 4.0, true), 4.0);
+        // 6 of delta left.
+        assert_eq!(l.admit(0, e, 100.0, true), 6.0);
+        assert_eq!(l.admit(0, e, 1.0, true), 0.0);
+        // The other way is still open down to -10 of delta: the admitted upside does not count
+        // against it (both sides cannot fill at once into the same worst case).
+        assert_eq!(l.admit(0, e.scaled(-1.0), 25.0, false), 10.0);
+        // Past a limit already: only reducing quotes are admitted.
+        let mut l = Limiter::new(bounds(10.0), bounds(100.0));
+        l.reset(1);
+        l.hold(0, e.scaled(12.0), 12.0);
+        assert_eq!(l.admit(0, e, 1.0, true), 0.0);
+        assert!(l.admit(0, e.scaled(-1.0), 3.0, false) == 3.0);
+    }
+}

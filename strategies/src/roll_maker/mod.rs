@@ -1,0 +1,294 @@
+//! The roll maker: one-sided resting quotes in the calls (N tokens) that P holders roll out of
+//! and into, priced off the vol surface, held to expiry.
+//!
+//! Per requote:
+//! 1. no index, or an index or surface older than `stale.*`: pull everything, saying why;
+//! 2. every series is priced (the batch pricer: fair coin price and greeks at the surface's vol)
+//!    and every position enters the limits at those greeks;
+//! 3. each series in the universe gets its role ([`classify`]): sell the call where holders roll
+//!    out, buy it where they roll in; a stale or quiet book pulls that series;
+//! 4. each ladder level is priced `fair ± (edge + carry)`: the edge is the GLFT closed form in vol
+//!    points at the expiry bucket's vega inventory (never below `min_edge_vol`), times the
+//!    option's vega; the carry pays for holding the contract to expiry. Prices are rounded away
+//!    from fair to the tick (ask up, bid down: never through fair in the maker's disfavour) and
+//!    kept off the opposite best (post-only);
+//! 5. each level's size is cut to `max_series_lots` and to what the limits admit.
+
+pub mod classify;
+
+use crate::config::RollMakerConfig;
+use crate::glft::Glft;
+use crate::limits::{Exposure, Limiter};
+use crate::strategy::{PullReason, Pulled, Strategy, Wanted};
+use classify::{expiry_listed, role};
+use engine::instrument::OptionRight;
+use engine::pricing::batch::{greeks_batch, BlackInput};
+use engine::pricing::{coin, Greeks, OptionType};
+use engine::quotes::{QuoteKey, WantedQuote};
+use engine::state::{SeriesState, State};
+use engine::tick_rule::Rounding;
+use engine::units::{Price, Qty, Side};
+use engine::Timestamp;
+
+/// Seconds from `then` to `now`.
+fn age(now: Timestamp, then: Timestamp) -> f64 {
+    (now.0 - then.0) as f64 / Timestamp::NANOS_PER_SEC as f64
+}
+
+/// A series priced for this requote.
+#[derive(Clone, Copy, Debug, Default)]
+struct Priced {
+    /// Coin (ETH) price and greeks per contract; vega per 1.00 of vol.
+    coin: Greeks,
+    t: f64,
+    ok: bool,
+}
+
+pub struct RollMaker {
+    config: RollMakerConfig,
+    glft: Glft,
+    limiter: Limiter,
+    // Scratch reused across requotes.
+    inputs: Vec<BlackInput>,
+    usd: Vec<Greeks>,
+    priced: Vec<Priced>,
+    bucket_vega: Vec<f64>,
+}
+
+impl RollMaker {
+    pub fn new(config: RollMakerConfig) -> RollMaker {
+        RollMaker {
+            glft: Glft::new(&config.edge),
+            limiter: Limiter::new(config.limits.bucket.clone(), config.limits.total.clone()),
+            config,
+            inputs: Vec::new(),
+            usd: Vec::new(),
+            priced: Vec::new(),
+            bucket_vega: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &RollMakerConfig {
+        &self.config
+    }
+
+    /// Prices every series at the surface's vol (batch) into `self.priced`; a series the surface
+    /// cannot price, or past its expiry, is marked not ok.
+    fn price_all(&mut self, state: &State) {
+        let surface = state.surface.as_ref().map(|s| &s.surface);
+        self.inputs.clear();
+        self.priced.clear();
+        for s in &state.series {
+            let e = &state.expiries[s.expiry];
+            let t = state.now.years_until(e.settles);
+            let vol = surface.and_then(|sf| sf.vol((s.strike / e.forward).ln(), t));
+            let ok = t > 0.0 && vol.is_some_and(|v| v.is_finite() && v > 0.0);
+            self.priced.push(Priced {
+                t,
+                ok,
+                ..Priced::default()
+            });
+            self.inputs.push(BlackInput {
+                kind: match s.right {
+                    OptionRight::Call => OptionType::Call,
+                    OptionRight::Put => OptionType::Put,
+                },
+                f: e.forward,
+                k: s.strike,
+                // Harmless stand-ins where the series cannot be priced (marked not ok).
+                t: if ok { t } else { 1.0 },
+                vol: if ok { vol.unwrap_or(0.5) } else { 0.5 },
+                df: e.df,
+            });
+        }
+        self.usd.clear();
+        self.usd.resize(self.inputs.len(), Greeks::default());
+        greeks_batch(&self.inputs, &mut self.usd);
+        for ((p, g), input) in self.priced.iter_mut().zip(&self.usd).zip(&self.inputs) {
+            p.coin = coin::from_usd(*g, input.f);
+        }
+    }
+
+    /// The per-contract exposure of buying one contract, in config units.
+    fn exposure(coin: &Greeks) -> Exposure {
+        Exposure {
+            delta: coin.delta,
+            vega: coin.vega / 100.0,
+            gamma: coin.gamma,
+        }
+    }
+}
+
+impl Strategy for RollMaker {
+    fn name(&self) -> &'static str {
+        "roll_maker"
+    }
+
+    fn quotes(&mut self, state: &State, out: &mut Wanted) {
+        let stale = self.config.stale.clone();
+        let pull_all = |out: &mut Wanted, reason| {
+            out.pulled.push(Pulled {
+                series: None,
+                reason,
+            })
+        };
+        let Some(index) = state.index else {
+            return pull_all(out, PullReason::NoIndex);
+        };
+        let index_age = age(state.now, index.at);
+        if index_age > stale.index_seconds {
+            return pull_all(
+                out,
+                PullReason::IndexStale {
+                    age_seconds: index_age,
+                },
+            );
+        }
+        let Some(surface) = &state.surface else {
+            return pull_all(out, PullReason::NoSurface);
+        };
+        let surface_age = age(state.now, surface.fitted);
+        if surface_age > stale.surface_seconds {
+            return pull_all(
+                out,
+                PullReason::SurfaceStale {
+                    age_seconds: surface_age,
+                },
+            );
+        }
+
+        self.price_all(state);
+        self.limiter.reset(state.expiries.len());
+        self.bucket_vega.clear();
+        self.bucket_vega.resize(state.expiries.len(), 0.0);
+        for (s, p) in state.series.iter().zip(&self.priced) {
+            if s.position.0 != 0 && p.ok {
+                let contracts = s.position.0 as f64 * s.lot;
+                let e = Self::exposure(&p.coin).scaled(contracts);
+                self.limiter.hold(s.expiry, e, contracts);
+                self.bucket_vega[s.expiry] += e.vega;
+            }
+        }
+
+        let config = &self.config;
+        for (s, p) in state.series.iter().zip(&self.priced) {
+            if s.right != OptionRight::Call {
+                continue;
+            }
+            let expiry = &state.expiries[s.expiry];
+            if !expiry_listed(config.universe.expiries, expiry.settles) {
+                continue;
+            }
+            let days = p.t * 365.0;
+            let Some(role) = role(config, index.value, s.strike, days) else {
+                continue;
+            };
+            let pull = |out: &mut Wanted, reason| {
+                out.pulled.push(Pulled {
+                    series: Some(s.id),
+                    reason,
+                })
+            };
+            if !s.top.live {
+                pull(out, PullReason::BookStale);
+                continue;
+            }
+            let book_age = age(state.now, s.top.updated);
+            if book_age > stale.book_seconds {
+                pull(
+                    out,
+                    PullReason::BookQuiet {
+                        age_seconds: book_age,
+                    },
+                );
+                continue;
+            }
+            if !p.ok {
+                pull(out, PullReason::NoVol);
+                continue;
+            }
+            let side = role.side();
+            let q = self.bucket_vega[s.expiry] / config.edge.vega_unit;
+            let glft = match side {
+                Side::Buy => self.glft.bid(q),
+                Side::Sell => self.glft.ask(q),
+            };
+            let vega_per_point = p.coin.vega / 100.0;
+            let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
+            let buy = Self::exposure(&p.coin);
+            let per_contract = match side {
+                Side::Buy => buy,
+                Side::Sell => buy.scaled(-1.0),
+            };
+            // Lots the series may still add on this side.
+            let mut series_room = match side {
+                Side::Buy => config.size.max_series_lots - s.position.0,
+                Side::Sell => config.size.max_series_lots + s.position.0,
+            }
+            .max(0);
+            for (level, l) in config.size.levels.iter().enumerate() {
+                let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
+                let distance = edge_vol * vega_per_point + carry;
+                let Some(price) = quote_price(s, side, p.coin.price, distance) else {
+                    break;
+                };
+                let lots = l.lots.min(series_room);
+                let adds_gross = match side {
+                    Side::Buy => s.position.0 >= 0,
+                    Side::Sell => s.position.0 <= 0,
+                };
+                let admitted =
+                    self.limiter
+                        .admit(s.expiry, per_contract, lots as f64 * s.lot, adds_gross);
+                let lots = (admitted / s.lot + 1e-9).floor() as i64;
+                if lots <= 0 {
+                    break;
+                }
+                series_room -= lots;
+                out.quotes.push(WantedQuote {
+                    key: QuoteKey {
+                        instrument: s.id,
+                        side,
+                        level: level as u8,
+                    },
+                    price,
+                    qty: Qty(lots),
+                    tick: s.tick_rule.tick_at(price),
+                });
+            }
+        }
+    }
+}
+
+/// `fair ± distance` (ETH) in price units, rounded away from fair to a valid tick and kept off
+/// the opposite best so that the order rests (post-only). None for a bid that would be at or below
+/// zero.
+fn quote_price(s: &SeriesState, side: Side, fair: f64, distance: f64) -> Option<Price> {
+    let rule = &s.tick_rule;
+    let price = match side {
+        Side::Sell => {
+            let raw = Price(((fair + distance) / s.price_unit).ceil() as i64);
+            let mut p = rule.round(raw.max(Price(1)), Rounding::Up);
+            if let Some((bid, _)) = s.top.bid {
+                if p <= bid {
+                    p = rule.next_up(bid);
+                }
+            }
+            p
+        }
+        Side::Buy => {
+            let raw = Price(((fair - distance) / s.price_unit).floor() as i64);
+            if raw.0 <= 0 {
+                return None;
+            }
+            let mut p = rule.round(raw, Rounding::Down);
+            if let Some((ask, _)) = s.top.ask {
+                if p >= ask {
+                    p = rule.next_down(ask);
+                }
+            }
+            p
+        }
+    };
+    (price.0 > 0).then_some(price)
+}

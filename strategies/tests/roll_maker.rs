@@ -1,0 +1,412 @@
+//! The roll maker on hand-built states: which series get which side, how inventory and limits
+//! shape the quotes, stale data, and the config's checks.
+
+use chrono::{TimeZone, Utc};
+use engine::instrument::OptionRight;
+use engine::pricing::surface::{SliceInput, Surface};
+use engine::pricing::svi::{SlicePoint, SviParams};
+use engine::pricing::{coin, OptionType};
+use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top};
+use engine::tick_rule::TickRule;
+use engine::{InstrumentId, Qty, Side, Timestamp};
+use proptest::prelude::*;
+use strategies::config::{ConfigError, RollMakerConfig, DEFAULT_TOML};
+use strategies::{PullReason, RollMaker, Strategy, Wanted};
+
+const S: f64 = 2000.0;
+const STRIKES: [f64; 10] = [
+    800.0, 1000.0, 1100.0, 1200.0, 1300.0, 1500.0, 1700.0, 1900.0, 2000.0, 2200.0,
+];
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> Timestamp {
+    Timestamp::from_datetime(Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()).unwrap()
+}
+
+fn smile(t: f64) -> SviParams {
+    SviParams {
+        a: 0.3 * t,
+        b: 0.1,
+        rho: -0.3,
+        m: 0.0,
+        sigma: 0.3,
+    }
+}
+
+/// 25 March 2026, 08:00: the March monthly settles in 2 days, April in 30, May in 65; ten call
+/// strikes each, empty live books, flat positions.
+fn state() -> State {
+    let now = at(2026, 3, 25, 8);
+    let settles = [at(2026, 3, 27, 8), at(2026, 4, 24, 8), at(2026, 5, 29, 8)];
+    let expiries: Vec<ExpiryState> = settles
+        .iter()
+        .map(|&s| ExpiryState {
+            settles: s,
+            forward: S,
+            df: 1.0,
+        })
+        .collect();
+    let inputs = settles
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            let t = now.years_until(s);
+            let points = (0..40)
+                .map(|j| {
+                    let k = -1.2 + 1.6 * j as f64 / 39.0;
+                    SlicePoint::mid(k, smile(t).vol(k, t), 1.0)
+                })
+                .collect();
+            SliceInput {
+                expiry: format!("E{i}"),
+                t,
+                forward: S,
+                points,
+            }
+        })
+        .collect();
+    let mut series = Vec::new();
+    for e in 0..3 {
+        for &k in &STRIKES {
+            series.push(SeriesState {
+                id: InstrumentId(series.len() as u32),
+                expiry: e,
+                strike: k,
+                right: OptionRight::Call,
+                top: Top {
+                    bid: None,
+                    ask: None,
+                    live: true,
+                    updated: now,
+                },
+                position: Qty(0),
+                tick_rule: TickRule::deribit_option(),
+                price_unit: 1e-4,
+                lot: 1.0,
+            });
+        }
+    }
+    State {
+        now,
+        index: Some(Stamped { value: S, at: now }),
+        expiries,
+        series,
+        surface: Some(SurfaceState {
+            surface: Surface::fit(inputs),
+            fitted: now,
+        }),
+    }
+}
+
+/// The default config with limits a hundred times wider, so that only the rule under test binds.
+fn generous() -> RollMakerConfig {
+    let mut c = RollMakerConfig::default_config();
+    for b in [&mut c.limits.bucket, &mut c.limits.total] {
+        b.delta *= 100.0;
+        b.vega *= 100.0;
+        b.gamma *= 100.0;
+        b.notional *= 100.0;
+    }
+    c
+}
+
+fn quotes(config: RollMakerConfig, state: &State) -> Wanted {
+    let mut maker = RollMaker::new(config);
+    let mut out = Wanted::default();
+    maker.quotes(state, &mut out);
+    out
+}
+
+/// The fair coin price and coin vega of a series, as the strategy should see it.
+fn fair(state: &State, i: usize) -> (f64, f64) {
+    let s = &state.series[i];
+    let e = &state.expiries[s.expiry];
+    let t = state.now.years_until(e.settles);
+    let vol = state
+        .surface
+        .as_ref()
+        .unwrap()
+        .surface
+        .vol((s.strike / S).ln(), t)
+        .unwrap();
+    let g = coin::greeks(OptionType::Call, S, s.strike, t, vol, 1.0);
+    (g.price, g.vega)
+}
+
+#[test]
+fn the_shipped_default_config_is_valid() {
+    let c = RollMakerConfig::default_config();
+    assert_eq!(c.size.levels.len(), 2);
+    assert!(!c.hedge.enabled);
+}
+
+#[test]
+fn sells_calls_where_holders_roll_out_and_buys_where_they_roll_in() {
+    let st = state();
+    let w = quotes(generous(), &st);
+    assert!(w.pulled.is_empty(), "{:?}", w.pulled);
+    for q in &w.quotes {
+        let s = &st.series[q.key.instrument.0 as usize];
+        let days = st.now.years_until(st.expiries[s.expiry].settles) * 365.0;
+        let (fair, vega) = fair(&st, q.key.instrument.0 as usize);
+        let price = q.price.0 as f64 * 1e-4;
+        assert!(s.tick_rule.is_on_tick(q.price));
+        match q.key.side {
+            // Roll-out: near the strike (S/K < 1.25, K > 1600) or settling within 3 days.
+            Side::Sell => {
+                assert!(S / s.strike < 1.25 || days < 3.0, "{s:?}");
+                // At least the minimum edge (0.5 vol points of vega) above fair.
+                assert!(
+                    price >= fair + 0.5 * vega / 100.0 - 1e-12,
+                    "ask {price} fair {fair}"
+                );
+            }
+            // Roll-in: K/S in (0.45, 0.6], at least 25 days out.
+            Side::Buy => {
+                assert!(
+                    s.strike / S <= 0.6 && s.strike / S > 0.45 && days >= 25.0,
+                    "{s:?}"
+                );
+                assert!(
+                    price <= fair - 0.5 * vega / 100.0 + 1e-12,
+                    "bid {price} fair {fair}"
+                );
+            }
+        }
+    }
+    let sells: Vec<_> = w
+        .quotes
+        .iter()
+        .filter(|q| q.key.side == Side::Sell && q.key.level == 0)
+        .collect();
+    let buys: Vec<_> = w
+        .quotes
+        .iter()
+        .filter(|q| q.key.side == Side::Buy && q.key.level == 0)
+        .collect();
+    // March: every strike in the moneyness band (0.3 to 1.2 of S) rolls out by date, all ten.
+    // April and May: 1700, 1900, 2000 and 2200 by strike (S/K below 1.25).
+    assert_eq!(sells.len(), 10 + 4 + 4);
+    // April and May: 1000 and 1100, 1200 (K/S 0.5, 0.55, 0.6).
+    assert_eq!(buys.len(), 3 + 3);
+    // One side per series.
+    for q in &w.quotes {
+        assert!(w
+            .quotes
+            .iter()
+            .all(|o| o.key.instrument != q.key.instrument || o.key.side == q.key.side));
+    }
+    // The second level is further from fair than the first.
+    for q in w.quotes.iter().filter(|q| q.key.level == 1) {
+        let first = w
+            .quotes
+            .iter()
+            .find(|o| o.key.instrument == q.key.instrument && o.key.level == 0)
+            .unwrap();
+        match q.key.side {
+            Side::Sell => assert!(q.price >= first.price),
+            Side::Buy => assert!(q.price <= first.price),
+        }
+    }
+}
+
+#[test]
+fn inventory_widens_the_edge_and_its_bound_removes_the_side() {
+    let st = state();
+    let base = quotes(generous(), &st);
+    // Short 3,000 of the April 1900 calls: April's vega inventory is short, so April asks widen.
+    let mut short = st.clone();
+    let i = short
+        .series
+        .iter()
+        .position(|s| s.expiry == 1 && s.strike == 1900.0)
+        .unwrap();
+    short.series[i].position = Qty(-3000);
+    let w = quotes(generous(), &short);
+    let ask = |w: &Wanted, k: f64| {
+        w.quotes
+            .iter()
+            .find(|q| {
+                let s = &st.series[q.key.instrument.0 as usize];
+                s.expiry == 1 && s.strike == k && q.key.level == 0
+            })
+            .map(|q| q.price)
+    };
+    assert!(ask(&w, 2000.0).unwrap() > ask(&base, 2000.0).unwrap());
+    // A vega bound of 0.5 ETH per vol point, used up by the short position: no April asks.
+    short.series[i].position = Qty(-500);
+    let mut config = generous();
+    config.limits.bucket.vega = 0.5;
+    let w = quotes(config, &short);
+    let april_sells = w
+        .quotes
+        .iter()
+        .filter(|q| st.series[q.key.instrument.0 as usize].expiry == 1 && q.key.side == Side::Sell)
+        .count();
+    assert_eq!(april_sells, 0);
+    // ... while the buys there, which reduce it, remain.
+    assert!(w
+        .quotes
+        .iter()
+        .any(|q| st.series[q.key.instrument.0 as usize].expiry == 1 && q.key.side == Side::Buy));
+}
+
+#[test]
+fn stale_data_pulls_quotes_and_says_why() {
+    // Series 17: the April 1900 call, a roll-out series.
+    let mut st = state();
+    let before = quotes(generous(), &st);
+    assert!(before
+        .quotes
+        .iter()
+        .any(|q| q.key.instrument == InstrumentId(17)));
+    st.series[17].top.live = false;
+    let w = quotes(generous(), &st);
+    assert!(w
+        .quotes
+        .iter()
+        .all(|q| q.key.instrument != InstrumentId(17)));
+    assert_eq!(w.quotes.len(), before.quotes.len() - 2);
+    assert_eq!(w.pulled.len(), 1);
+    assert_eq!(w.pulled[0].series, Some(InstrumentId(17)));
+    assert_eq!(w.pulled[0].reason, PullReason::BookStale);
+
+    let mut st = state();
+    st.index.as_mut().unwrap().at = Timestamp(st.now.0 - 30 * Timestamp::NANOS_PER_SEC);
+    let w = quotes(RollMakerConfig::default_config(), &st);
+    assert!(w.quotes.is_empty());
+    assert_eq!(w.pulled[0].series, None);
+    assert!(
+        matches!(w.pulled[0].reason, PullReason::IndexStale { age_seconds } if age_seconds == 30.0)
+    );
+    assert_eq!(
+        w.pulled[0].reason.to_string(),
+        "index not updated for 30.0 s"
+    );
+
+    let mut st = state();
+    st.surface = None;
+    let w = quotes(RollMakerConfig::default_config(), &st);
+    assert!(w.quotes.is_empty());
+    assert_eq!(w.pulled[0].reason, PullReason::NoSurface);
+}
+
+#[test]
+fn a_wider_minimum_edge_is_seen_in_the_quotes() {
+    let st = state();
+    let narrow = quotes(generous(), &st);
+    let mut config = generous();
+    config.edge.min_edge_vol = 5.0;
+    let wide = quotes(config, &st);
+    assert_eq!(narrow.quotes.len(), wide.quotes.len());
+    for (n, w) in narrow.quotes.iter().zip(&wide.quotes) {
+        assert_eq!(n.key, w.key);
+        match n.key.side {
+            Side::Sell => assert!(w.price >= n.price),
+            Side::Buy => assert!(w.price <= n.price),
+        }
+    }
+    assert!(narrow
+        .quotes
+        .iter()
+        .zip(&wide.quotes)
+        .any(|(n, w)| n.price != w.price));
+}
+
+fn with(replace: &str, by: &str) -> String {
+    assert!(DEFAULT_TOML.contains(replace), "{replace}");
+    DEFAULT_TOML.replacen(replace, by, 1)
+}
+
+#[test]
+fn broken_configs_are_refused_naming_the_key() {
+    let unknown = with("[roll]", "[roll]\nroll_speed = 3.0");
+    match RollMakerConfig::from_toml(&unknown, "test.toml") {
+        Err(ConfigError::Parse { message, .. }) => {
+            assert!(message.contains("roll_speed"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let negative = with("{ lots = 10,", "{ lots = -10,");
+    let e = RollMakerConfig::from_toml(&negative, "test.toml").unwrap_err();
+    assert!(
+        e.to_string().contains("size.levels.lots") && e.to_string().contains("-10"),
+        "{e}"
+    );
+    let inverted = with("max_moneyness = 1.2", "max_moneyness = 0.2");
+    let e = RollMakerConfig::from_toml(&inverted, "test.toml").unwrap_err();
+    assert!(e.to_string().contains("universe.max_moneyness"), "{e}");
+    let overlapping = with("target_ratio = 0.6", "target_ratio = 0.9");
+    let e = RollMakerConfig::from_toml(&overlapping, "test.toml").unwrap_err();
+    assert!(e.to_string().contains("roll.target_ratio"), "{e}");
+    let missing = DEFAULT_TOML.replacen("roll_days = 3.0", "", 1);
+    let e = RollMakerConfig::from_toml(&missing, "test.toml").unwrap_err();
+    assert!(e.to_string().contains("roll_days"), "{e}");
+    let hedge = with("enabled = false", "enabled = true");
+    assert!(RollMakerConfig::from_toml(&hedge, "t")
+        .unwrap_err()
+        .to_string()
+        .contains("hedge.enabled"));
+}
+
+/// Net coin delta, vega (per vol point) and gamma of one expiry's positions.
+fn bucket_exposure(st: &State, expiry: usize) -> (f64, f64, f64, f64) {
+    let (mut d, mut v, mut g, mut n) = (0.0, 0.0, 0.0, 0.0);
+    for (i, s) in st.series.iter().enumerate() {
+        if s.expiry != expiry || s.position.0 == 0 {
+            continue;
+        }
+        let e = &st.expiries[s.expiry];
+        let t = st.now.years_until(e.settles);
+        let vol = st
+            .surface
+            .as_ref()
+            .unwrap()
+            .surface
+            .vol((s.strike / S).ln(), t)
+            .unwrap();
+        let c = coin::greeks(OptionType::Call, S, s.strike, t, vol, 1.0);
+        let q = s.position.0 as f64;
+        d += q * c.delta;
+        v += q * c.vega / 100.0;
+        g += q * c.gamma;
+        n += q.abs();
+        let _ = i;
+    }
+    (d, v, g, n)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// Whatever subset of the resting quotes fills, and in whatever order, with a requote after
+    /// each fill, no expiry bucket passes a limit.
+    #[test]
+    fn limits_hold_under_any_fills(picks in prop::collection::vec((any::<prop::sample::Index>(), 0.0..1.0f64), 1..40)) {
+        let mut config = RollMakerConfig::default_config();
+        // Tight limits so that they bind within a few fills.
+        config.limits.bucket.vega = 3.0;
+        config.limits.bucket.delta = 40.0;
+        config.limits.bucket.notional = 300.0;
+        let bounds = config.limits.bucket.clone();
+        let mut maker = RollMaker::new(config);
+        let mut st = state();
+        let mut out = Wanted::default();
+        for (pick, share) in picks {
+            out.clear();
+            maker.quotes(&st, &mut out);
+            if out.quotes.is_empty() {
+                break;
+            }
+            let q = out.quotes[pick.index(out.quotes.len())];
+            let filled = ((q.qty.0 as f64 * share).ceil() as i64).max(1);
+            let s = &mut st.series[q.key.instrument.0 as usize];
+            s.position = Qty(s.position.0 + filled * q.key.side.sign());
+            for e in 0..st.expiries.len() {
+                let (d, v, g, n) = bucket_exposure(&st, e);
+                prop_assert!(d.abs() <= bounds.delta + 1e-9, "delta {d}");
+                prop_assert!(v.abs() <= bounds.vega + 1e-9, "vega {v}");
+                prop_assert!(g.abs() <= bounds.gamma + 1e-9, "gamma {g}");
+                prop_assert!(n <= bounds.notional + 1e-9, "notional {n}");
+            }
+        }
+    }
+}
