@@ -152,12 +152,22 @@ impl TickRule {
 
     /// `price` itself when valid, else the neighbouring valid price in the direction asked.
     pub fn round(&self, price: Price, rounding: Rounding) -> Price {
-        if self.is_on_tick(price) {
-            price
-        } else {
-            match rounding {
-                Rounding::Down => self.next_down(price),
-                Rounding::Up => self.next_up(price),
+        let t = self.tick_at(price);
+        let r = price.0.rem_euclid(t);
+        if r == 0 {
+            return price;
+        }
+        match rounding {
+            // A multiple of the local tick is valid under the finer ticks below it too.
+            Rounding::Down => Price(price.0 - r),
+            Rounding::Up => {
+                let up = Price(price.0 - r + t);
+                // Unless rounding up crossed into a coarser step: then the general search.
+                if self.tick_at(up) == t {
+                    up
+                } else {
+                    self.next_up(price)
+                }
             }
         }
     }
@@ -242,6 +252,10 @@ mod tests {
             for q in (down.0 + 1)..up.0 {
                 prop_assert!(q == p || !r.is_on_tick(Price(q)), "skipped {q}");
             }
+            // Rounding is the price itself on a tick, else the neighbour on the side asked.
+            let on = r.is_on_tick(Price(p));
+            prop_assert_eq!(r.round(Price(p), Rounding::Up), if on { Price(p) } else { up });
+            prop_assert_eq!(r.round(Price(p), Rounding::Down), if on { Price(p) } else { down });
         }
     }
 }

@@ -39,14 +39,22 @@ fn worst(inputs: &[BlackInput], out: &[Greeks]) -> ([f64; 7], [f64; 7]) {
         // Theta is a sum, -vol decay + r·price, that can cancel (a deep in-the-money discounted
         // put): judge it against the larger term, as both pricers round each term.
         let carry = (c.df.ln() / c.t * s[0]).abs();
+        // Vanna and volga are vega times d2/σ and d1·d2/σ: where d1 or d2 crosses 0 they lose
+        // every digit to the subtraction inside d = h ± s/2 (in both pricers), so they are
+        // judged against |h| + s/2 in place of |d|.
+        let sd = c.vol * c.t.sqrt();
+        let h = (c.f / c.k).ln().abs() / sd + 0.5 * sd;
+        let vanna_size = (s[3] / (c.f * c.t.sqrt()) * h / c.vol).abs();
+        let volga_size = (s[3] * h * h / c.vol).abs();
         for (n, (bv, m)) in fields(b).iter().zip(scales(c)).enumerate() {
             let err = (bv - s[n]).abs();
             assert!(bv.is_finite(), "{} of {c:?} is {bv}", NAMES[n]);
             abs[n] = abs[n].max(err / m);
-            let size = if n == 4 {
-                s[n].abs().max(carry)
-            } else {
-                s[n].abs()
+            let size = match n {
+                4 => s[n].abs().max(carry),
+                5 => s[n].abs().max(vanna_size),
+                6 => s[n].abs().max(volga_size),
+                _ => s[n].abs(),
             };
             if size > 1e-6 * m {
                 rel[n] = rel[n].max(err / size);

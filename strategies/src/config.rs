@@ -2,6 +2,7 @@
 //! documented default), read with unknown keys refused and every value range-checked, each error
 //! naming the key. The table of keys, units and effects is in `strategies/README.md`.
 
+use engine::quotes::QuoteRules;
 use serde::Deserialize;
 use std::path::Path;
 use thiserror::Error;
@@ -142,6 +143,15 @@ impl RollMakerConfig {
     pub fn default_config() -> RollMakerConfig {
         RollMakerConfig::from_toml(DEFAULT_TOML, "strategies/configs/roll_maker.toml")
             .expect("the shipped default config is valid (tested)")
+    }
+
+    /// The quote manager's rules from `[quotes]`.
+    pub fn quote_rules(&self) -> QuoteRules {
+        QuoteRules {
+            price_threshold_ticks: self.quotes.price_threshold_ticks,
+            size_threshold_lots: self.quotes.size_threshold_lots,
+            max_actions_per_second: self.quotes.max_actions_per_second,
+        }
     }
 
     pub fn load(path: &Path) -> Result<RollMakerConfig, ConfigError> {

@@ -7,11 +7,13 @@
 //! - [`roll_maker`]: one-sided resting quotes for P-token rolls, held to expiry.
 //! - [`config`]: its TOML configuration, checked key by key; [`glft`]: the inventory-dependent
 //!   edge; [`limits`]: exposure limits that hold under any sequence of fills.
+//! - [`sample`]: a synthetic chain state for tests, benchmarks and examples.
 
 pub mod config;
 pub mod glft;
 pub mod limits;
 pub mod roll_maker;
+pub mod sample;
 pub mod strategy;
 
 pub use config::RollMakerConfig;

@@ -24,8 +24,8 @@ impl Exposure {
             gamma: self.gamma * k,
         }
     }
-    fn get(&self, i: usize) -> f64 {
-        [self.delta, self.vega, self.gamma][i]
+    fn array(&self) -> [f64; 3] {
+        [self.delta, self.vega, self.gamma]
     }
 }
 
@@ -44,9 +44,10 @@ impl Scope {
     /// Largest number of contracts of per-contract exposure `e` this scope admits.
     fn room(&self, b: &Bounds, e: &Exposure, adds_gross: bool) -> f64 {
         let bounds = [b.delta, b.vega, b.gamma];
+        let e = e.array();
         let mut room = f64::INFINITY;
         for (i, bound) in bounds.into_iter().enumerate() {
-            let x = e.get(i);
+            let x = e[i];
             if x > 0.0 {
                 room = room.min((bound - self.current[i] - self.up[i]) / x);
             } else if x < 0.0 {
@@ -59,9 +60,23 @@ impl Scope {
         room.max(0.0)
     }
 
+    /// Whether `n` contracts of `e` fit within the bounds (as `room`, without dividing).
+    fn fits(&self, b: &Bounds, e: &Exposure, n: f64, adds_gross: bool) -> bool {
+        let bounds = [b.delta, b.vega, b.gamma];
+        let e = e.array();
+        (0..3).all(|i| {
+            let x = e[i] * n;
+            if x > 0.0 {
+                self.current[i] + self.up[i] + x <= bounds[i]
+            } else {
+                self.current[i] - self.down[i] + x >= -bounds[i]
+            }
+        }) && (!adds_gross || self.gross + self.gross_added + n <= b.notional)
+    }
+
     fn admit(&mut self, e: &Exposure, n: f64, adds_gross: bool) {
-        for i in 0..3 {
-            let x = e.get(i) * n;
+        for (i, x) in e.array().into_iter().enumerate() {
+            let x = x * n;
             if x > 0.0 {
                 self.up[i] += x;
             } else {
@@ -114,8 +129,8 @@ impl Limiter {
     /// A held position: its total exposure and its size in contracts.
     pub fn hold(&mut self, bucket: usize, e: Exposure, contracts: f64) {
         for scope in [&mut self.buckets[bucket], &mut self.all] {
-            for i in 0..3 {
-                scope.current[i] += e.get(i);
+            for (c, x) in scope.current.iter_mut().zip(e.array()) {
+                *c += x;
             }
             scope.gross += contracts.abs();
         }
@@ -124,10 +139,18 @@ impl Limiter {
     /// Admits up to `wanted` contracts of per-contract exposure `e` (signed for the quote's side)
     /// and returns how many; `adds_gross` when a fill would grow the position's size.
     pub fn admit(&mut self, bucket: usize, e: Exposure, wanted: f64, adds_gross: bool) -> f64 {
-        let room = self.buckets[bucket]
-            .room(&self.bucket, &e, adds_gross)
-            .min(self.all.room(&self.total, &e, adds_gross));
-        let n = wanted.min(room);
+        // Usually everything fits: check that with multiplications, and divide only when not.
+        let fits = self.buckets[bucket].fits(&self.bucket, &e, wanted, adds_gross)
+            && self.all.fits(&self.total, &e, wanted, adds_gross);
+        let n = if fits {
+            wanted
+        } else {
+            wanted.min(
+                self.buckets[bucket]
+                    .room(&self.bucket, &e, adds_gross)
+                    .min(self.all.room(&self.total, &e, adds_gross)),
+            )
+        };
         if n > 0.0 {
             self.buckets[bucket].admit(&e, n, adds_gross);
             self.all.admit(&e, n, adds_gross);

@@ -2,16 +2,12 @@
 //! shape the quotes, stale data, and the config's checks.
 
 use chrono::{TimeZone, Utc};
-use engine::instrument::OptionRight;
-use engine::pricing::surface::{SliceInput, Surface};
-use engine::pricing::svi::{SlicePoint, SviParams};
 use engine::pricing::{coin, OptionType};
-use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top};
-use engine::tick_rule::TickRule;
+use engine::state::State;
 use engine::{InstrumentId, Qty, Side, Timestamp};
 use proptest::prelude::*;
 use strategies::config::{ConfigError, RollMakerConfig, DEFAULT_TOML};
-use strategies::{PullReason, RollMaker, Strategy, Wanted};
+use strategies::{sample, PullReason, RollMaker, Strategy, Wanted};
 
 const S: f64 = 2000.0;
 const STRIKES: [f64; 10] = [
@@ -22,79 +18,12 @@ fn at(y: i32, m: u32, d: u32, h: u32) -> Timestamp {
     Timestamp::from_datetime(Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()).unwrap()
 }
 
-fn smile(t: f64) -> SviParams {
-    SviParams {
-        a: 0.3 * t,
-        b: 0.1,
-        rho: -0.3,
-        m: 0.0,
-        sigma: 0.3,
-    }
-}
-
 /// 25 March 2026, 08:00: the March monthly settles in 2 days, April in 30, May in 65; ten call
 /// strikes each, empty live books, flat positions.
 fn state() -> State {
     let now = at(2026, 3, 25, 8);
     let settles = [at(2026, 3, 27, 8), at(2026, 4, 24, 8), at(2026, 5, 29, 8)];
-    let expiries: Vec<ExpiryState> = settles
-        .iter()
-        .map(|&s| ExpiryState {
-            settles: s,
-            forward: S,
-            df: 1.0,
-        })
-        .collect();
-    let inputs = settles
-        .iter()
-        .enumerate()
-        .map(|(i, &s)| {
-            let t = now.years_until(s);
-            let points = (0..40)
-                .map(|j| {
-                    let k = -1.2 + 1.6 * j as f64 / 39.0;
-                    SlicePoint::mid(k, smile(t).vol(k, t), 1.0)
-                })
-                .collect();
-            SliceInput {
-                expiry: format!("E{i}"),
-                t,
-                forward: S,
-                points,
-            }
-        })
-        .collect();
-    let mut series = Vec::new();
-    for e in 0..3 {
-        for &k in &STRIKES {
-            series.push(SeriesState {
-                id: InstrumentId(series.len() as u32),
-                expiry: e,
-                strike: k,
-                right: OptionRight::Call,
-                top: Top {
-                    bid: None,
-                    ask: None,
-                    live: true,
-                    updated: now,
-                },
-                position: Qty(0),
-                tick_rule: TickRule::deribit_option(),
-                price_unit: 1e-4,
-                lot: 1.0,
-            });
-        }
-    }
-    State {
-        now,
-        index: Some(Stamped { value: S, at: now }),
-        expiries,
-        series,
-        surface: Some(SurfaceState {
-            surface: Surface::fit(inputs),
-            fitted: now,
-        }),
-    }
+    sample::chain(now, S, &settles, &STRIKES)
 }
 
 /// The default config with limits a hundred times wider, so that only the rule under test binds.

@@ -92,7 +92,11 @@ impl Surface {
                 }
                 first = Some((slice, fit));
             }
-            if slice.t >= t {
+            if slice.t == t {
+                // On a slice (every listed expiry has one): no interpolation.
+                return Some(fit.params.total_variance(k));
+            }
+            if slice.t > t {
                 let (s0, f0) = before?;
                 let u = (t - s0.t) / (slice.t - s0.t);
                 return Some(

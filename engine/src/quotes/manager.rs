@@ -85,8 +85,6 @@ pub struct QuoteManager {
     by_client: HashMap<u64, QuoteKey>,
     // Scratch space reused between calls: no allocation per requote once warm.
     wanted: Vec<WantedQuote>,
-    cancels: Vec<Action>,
-    amends: Vec<Action>,
     places: Vec<WantedQuote>,
 }
 
@@ -100,8 +98,6 @@ impl QuoteManager {
             live: BTreeMap::new(),
             by_client: HashMap::new(),
             wanted: Vec::new(),
-            cancels: Vec::new(),
-            amends: Vec::new(),
             places: Vec::new(),
         }
     }
@@ -140,60 +136,50 @@ impl QuoteManager {
             return Err(QuoteError::BadQuote(w.key, w.price, w.qty));
         }
 
-        self.cancels.clear();
-        self.amends.clear();
+        // Two passes over the live orders in key order: the first counts what each kind of
+        // action needs and collects the places, the second sends cancels and then amends within
+        // the rate budget and marks them in flight as it goes (no lookups by key or client id).
         self.places.clear();
-        // Merge the two key-sorted lists.
+        let (mut cancels, mut amends) = (0usize, 0usize);
         let mut want = self.wanted.iter().peekable();
         for (key, live) in &self.live {
             while let Some(w) = want.next_if(|w| w.key < *key) {
                 self.places.push(*w);
             }
             let matched = want.next_if(|w| w.key == *key);
-            if live.in_flight != InFlight::Nothing {
-                continue;
-            }
-            let order = &live.order;
-            match matched {
-                None => self.cancels.push(Action::Cancel {
-                    client_id: order.client_id,
-                }),
-                Some(w) if !keeps(&self.rules, order, w) => self.amends.push(Action::Amend {
-                    client_id: order.client_id,
-                    price: w.price,
-                    amount: order.filled + w.qty,
-                }),
-                Some(_) => {}
+            match decide(&self.rules, live, matched) {
+                Some(Action::Cancel { .. }) => cancels += 1,
+                Some(_) => amends += 1,
+                None => {}
             }
         }
         self.places.extend(want.copied());
 
         let mut budget = self.rate.available(now);
-        let mut sent = 0;
-        for i in 0..self.cancels.len() + self.amends.len() {
-            if budget == 0 {
+        let mut cancels_left = cancels.min(budget);
+        let mut amends_left = amends.min(budget - cancels_left);
+        budget -= cancels_left + amends_left;
+        let mut sent = cancels_left + amends_left;
+        let mut want = self.wanted.iter().peekable();
+        for (key, live) in self.live.iter_mut() {
+            if cancels_left + amends_left == 0 {
                 break;
             }
-            let action = if i < self.cancels.len() {
-                self.cancels[i]
-            } else {
-                self.amends[i - self.cancels.len()]
-            };
-            let (id, flight) = match action {
-                Action::Cancel { client_id } => (client_id, InFlight::Cancel),
-                Action::Amend { client_id, .. } => (client_id, InFlight::Amend),
-                Action::Place { .. } => unreachable!("only cancels and amends here"),
-            };
-            if let Some(live) = self
-                .by_client
-                .get(&id)
-                .and_then(|key| self.live.get_mut(key))
-            {
-                live.in_flight = flight;
+            while want.next_if(|w| w.key < *key).is_some() {}
+            let matched = want.next_if(|w| w.key == *key);
+            match decide(&self.rules, live, matched) {
+                Some(a @ Action::Cancel { .. }) if cancels_left > 0 => {
+                    cancels_left -= 1;
+                    live.in_flight = InFlight::Cancel;
+                    out.push(a);
+                }
+                Some(a @ Action::Amend { .. }) if amends_left > 0 => {
+                    amends_left -= 1;
+                    live.in_flight = InFlight::Amend;
+                    out.push(a);
+                }
+                _ => {}
             }
-            out.push(action);
-            budget -= 1;
-            sent += 1;
         }
         for w in &self.places {
             if budget == 0 {
@@ -271,6 +257,26 @@ impl QuoteManager {
             .get(&client_id)
             .and_then(|k| self.live.get(k))
             .is_some_and(|l| l.order.status() == OrderStatus::Pending)
+    }
+}
+
+/// What one live order needs: nothing while an action on it is unanswered, a cancel when it is no
+/// longer wanted, an amend when it may not stay as it is.
+fn decide(rules: &QuoteRules, live: &Live, matched: Option<&WantedQuote>) -> Option<Action> {
+    if live.in_flight != InFlight::Nothing {
+        return None;
+    }
+    let order = &live.order;
+    match matched {
+        None => Some(Action::Cancel {
+            client_id: order.client_id,
+        }),
+        Some(w) if !keeps(rules, order, w) => Some(Action::Amend {
+            client_id: order.client_id,
+            price: w.price,
+            amount: order.filled + w.qty,
+        }),
+        Some(_) => None,
     }
 }
 

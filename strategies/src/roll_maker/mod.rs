@@ -53,6 +53,12 @@ pub struct RollMaker {
     usd: Vec<Greeks>,
     priced: Vec<Priced>,
     bucket_vega: Vec<f64>,
+    listed: Vec<bool>,
+    /// Per series: whether this requote needs its price (held, or a quoting candidate).
+    needed: Vec<bool>,
+    /// Per batch input: the series it prices.
+    slots: Vec<usize>,
+    roles: Vec<Option<classify::Role>>,
 }
 
 impl RollMaker {
@@ -65,6 +71,10 @@ impl RollMaker {
             usd: Vec::new(),
             priced: Vec::new(),
             bucket_vega: Vec::new(),
+            listed: Vec::new(),
+            needed: Vec::new(),
+            slots: Vec::new(),
+            roles: Vec::new(),
         }
     }
 
@@ -72,40 +82,45 @@ impl RollMaker {
         &self.config
     }
 
-    /// Prices every series at the surface's vol (batch) into `self.priced`; a series the surface
-    /// cannot price, or past its expiry, is marked not ok.
-    fn price_all(&mut self, state: &State) {
+    /// Prices the series marked in `self.needed` at the surface's vol (one batch) into
+    /// `self.priced`; a series not needed, past its expiry, or without a vol is marked not ok.
+    fn price_needed(&mut self, state: &State) {
         let surface = state.surface.as_ref().map(|s| &s.surface);
         self.inputs.clear();
+        self.slots.clear();
         self.priced.clear();
-        for s in &state.series {
+        for (i, s) in state.series.iter().enumerate() {
             let e = &state.expiries[s.expiry];
             let t = state.now.years_until(e.settles);
-            let vol = surface.and_then(|sf| sf.vol((s.strike / e.forward).ln(), t));
-            let ok = t > 0.0 && vol.is_some_and(|v| v.is_finite() && v > 0.0);
-            self.priced.push(Priced {
+            let mut priced = Priced {
                 t,
-                ok,
                 ..Priced::default()
-            });
-            self.inputs.push(BlackInput {
-                kind: match s.right {
-                    OptionRight::Call => OptionType::Call,
-                    OptionRight::Put => OptionType::Put,
-                },
-                f: e.forward,
-                k: s.strike,
-                // Harmless stand-ins where the series cannot be priced (marked not ok).
-                t: if ok { t } else { 1.0 },
-                vol: if ok { vol.unwrap_or(0.5) } else { 0.5 },
-                df: e.df,
-            });
+            };
+            if self.needed[i] && t > 0.0 {
+                let vol = surface.and_then(|sf| sf.vol((s.strike / e.forward).ln(), t));
+                if let Some(vol) = vol.filter(|v| v.is_finite() && *v > 0.0) {
+                    priced.ok = true;
+                    self.slots.push(i);
+                    self.inputs.push(BlackInput {
+                        kind: match s.right {
+                            OptionRight::Call => OptionType::Call,
+                            OptionRight::Put => OptionType::Put,
+                        },
+                        f: e.forward,
+                        k: s.strike,
+                        t,
+                        vol,
+                        df: e.df,
+                    });
+                }
+            }
+            self.priced.push(priced);
         }
         self.usd.clear();
         self.usd.resize(self.inputs.len(), Greeks::default());
         greeks_batch(&self.inputs, &mut self.usd);
-        for ((p, g), input) in self.priced.iter_mut().zip(&self.usd).zip(&self.inputs) {
-            p.coin = coin::from_usd(*g, input.f);
+        for ((&i, g), input) in self.slots.iter().zip(&self.usd).zip(&self.inputs) {
+            self.priced[i].coin = coin::from_usd(*g, input.f);
         }
     }
 
@@ -157,7 +172,29 @@ impl Strategy for RollMaker {
             );
         }
 
-        self.price_all(state);
+        // Roles first (calendar arithmetic once per expiry), so that only the series held or
+        // quoted are priced.
+        let config = &self.config;
+        self.listed.clear();
+        self.listed.extend(
+            state
+                .expiries
+                .iter()
+                .map(|e| expiry_listed(config.universe.expiries, e.settles)),
+        );
+        self.roles.clear();
+        self.needed.clear();
+        for s in &state.series {
+            let days = state.now.years_until(state.expiries[s.expiry].settles) * 365.0;
+            let r = if s.right == OptionRight::Call && self.listed[s.expiry] {
+                role(config, index.value, s.strike, days)
+            } else {
+                None
+            };
+            self.roles.push(r);
+            self.needed.push(r.is_some() || s.position.0 != 0);
+        }
+        self.price_needed(state);
         self.limiter.reset(state.expiries.len());
         self.bucket_vega.clear();
         self.bucket_vega.resize(state.expiries.len(), 0.0);
@@ -171,16 +208,8 @@ impl Strategy for RollMaker {
         }
 
         let config = &self.config;
-        for (s, p) in state.series.iter().zip(&self.priced) {
-            if s.right != OptionRight::Call {
-                continue;
-            }
-            let expiry = &state.expiries[s.expiry];
-            if !expiry_listed(config.universe.expiries, expiry.settles) {
-                continue;
-            }
-            let days = p.t * 365.0;
-            let Some(role) = role(config, index.value, s.strike, days) else {
+        for ((s, p), r) in state.series.iter().zip(&self.priced).zip(&self.roles) {
+            let Some(role) = *r else {
                 continue;
             };
             let pull = |out: &mut Wanted, reason| {
@@ -226,10 +255,14 @@ impl Strategy for RollMaker {
                 Side::Sell => config.size.max_series_lots + s.position.0,
             }
             .max(0);
+            // Reciprocals once per series: divisions are the slow links of the per-level chain.
+            let lots_per_contract = reciprocal(s.lot);
+            let units_per_eth = reciprocal(s.price_unit);
             for (level, l) in config.size.levels.iter().enumerate() {
                 let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
                 let distance = edge_vol * vega_per_point + carry;
-                let Some(price) = quote_price(s, side, p.coin.price, distance) else {
+                let Some(price) = quote_price(s, units_per_eth, side, p.coin.price, distance)
+                else {
                     break;
                 };
                 let lots = l.lots.min(series_room);
@@ -240,7 +273,9 @@ impl Strategy for RollMaker {
                 let admitted =
                     self.limiter
                         .admit(s.expiry, per_contract, lots as f64 * s.lot, adds_gross);
-                let lots = (admitted / s.lot + 1e-9).floor() as i64;
+                // Whole lots only, rounded down (the 1e-9 keeps an exact fit from being lost to
+                // floating-point rounding).
+                let lots = floor_i64(admitted * lots_per_contract + 1e-9);
                 if lots <= 0 {
                     break;
                 }
@@ -263,11 +298,17 @@ impl Strategy for RollMaker {
 /// `fair ± distance` (ETH) in price units, rounded away from fair to a valid tick and kept off
 /// the opposite best so that the order rests (post-only). None for a bid that would be at or below
 /// zero.
-fn quote_price(s: &SeriesState, side: Side, fair: f64, distance: f64) -> Option<Price> {
+fn quote_price(
+    s: &SeriesState,
+    units_per_eth: f64,
+    side: Side,
+    fair: f64,
+    distance: f64,
+) -> Option<Price> {
     let rule = &s.tick_rule;
     let price = match side {
         Side::Sell => {
-            let raw = Price(((fair + distance) / s.price_unit).ceil() as i64);
+            let raw = Price(ceil_i64((fair + distance) * units_per_eth));
             let mut p = rule.round(raw.max(Price(1)), Rounding::Up);
             if let Some((bid, _)) = s.top.bid {
                 if p <= bid {
@@ -277,7 +318,7 @@ fn quote_price(s: &SeriesState, side: Side, fair: f64, distance: f64) -> Option<
             p
         }
         Side::Buy => {
-            let raw = Price(((fair - distance) / s.price_unit).floor() as i64);
+            let raw = Price(floor_i64((fair - distance) * units_per_eth));
             if raw.0 <= 0 {
                 return None;
             }
@@ -291,4 +332,36 @@ fn quote_price(s: &SeriesState, side: Side, fair: f64, distance: f64) -> Option<
         }
     };
     (price.0 > 0).then_some(price)
+}
+
+/// ⌊x⌋ for the finite prices and sizes here, without a call to libm's `floor` (the baseline
+/// x86-64 target has no rounding instruction).
+fn floor_i64(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x {
+        t - 1
+    } else {
+        t
+    }
+}
+
+/// ⌈x⌉, as [`floor_i64`].
+fn ceil_i64(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) < x {
+        t + 1
+    } else {
+        t
+    }
+}
+
+/// 1/x, exact when it is a whole number (1/0.0001 is 10000, not 10000.000000000002), so that
+/// multiplying by it converts decimal units as dividing would.
+fn reciprocal(x: f64) -> f64 {
+    let r = 1.0 / x;
+    if (r - r.round()).abs() < 1e-9 * r {
+        r.round()
+    } else {
+        r
+    }
 }
