@@ -151,6 +151,7 @@ impl TickRule {
     }
 
     /// `price` itself when valid, else the neighbouring valid price in the direction asked.
+    #[inline]
     pub fn round(&self, price: Price, rounding: Rounding) -> Price {
         let t = self.tick_at(price);
         let r = price.0.rem_euclid(t);

@@ -162,6 +162,35 @@ fn rate_cap_orders_cancels_first_and_defers_the_rest() {
 }
 
 #[test]
+fn cancels_are_sent_before_amends_and_places() {
+    let mut m = QuoteManager::new(RULES, 1);
+    let first = run(
+        &mut m,
+        0,
+        &[quote(1, Side::Buy, 100, 5), quote(2, Side::Buy, 100, 5)],
+    );
+    answer_all(&mut m, &first);
+    // Key 1 moves (amend), key 2 goes (cancel), key 0 arrives (place): in key order the amend
+    // would come first.
+    let a = run(
+        &mut m,
+        1,
+        &[quote(0, Side::Buy, 90, 5), quote(1, Side::Buy, 120, 5)],
+    );
+    assert!(
+        matches!(
+            a[..],
+            [
+                Action::Cancel { client_id: 2 },
+                Action::Amend { client_id: 1, .. },
+                Action::Place { .. }
+            ]
+        ),
+        "{a:?}"
+    );
+}
+
+#[test]
 fn bad_input_is_refused_and_changes_nothing() {
     let mut m = QuoteManager::new(RULES, 1);
     let mut out = Vec::new();

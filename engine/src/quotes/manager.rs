@@ -86,6 +86,7 @@ pub struct QuoteManager {
     // Scratch space reused between calls: no allocation per requote once warm.
     wanted: Vec<WantedQuote>,
     places: Vec<WantedQuote>,
+    amend_buf: Vec<Action>,
 }
 
 impl QuoteManager {
@@ -99,6 +100,7 @@ impl QuoteManager {
             by_client: HashMap::new(),
             wanted: Vec::new(),
             places: Vec::new(),
+            amend_buf: Vec::new(),
         }
     }
 
@@ -124,6 +126,7 @@ impl QuoteManager {
         wanted: &[WantedQuote],
         out: &mut Vec<Action>,
     ) -> Result<(), QuoteError> {
+        let first = out.len();
         self.wanted.clear();
         self.wanted.extend_from_slice(wanted);
         self.wanted.sort_unstable_by_key(|w| w.key);
@@ -136,36 +139,44 @@ impl QuoteManager {
             return Err(QuoteError::BadQuote(w.key, w.price, w.qty));
         }
 
-        // Two passes over the live orders in key order: the first counts what each kind of
-        // action needs and collects the places, the second sends cancels and then amends within
-        // the rate budget and marks them in flight as it goes (no lookups by key or client id).
+        // The live orders in key order, merged with the wanted ones. When the rate budget cannot
+        // cover every possible action, a first pass counts the cancels and amends needed so that
+        // cancels get the budget first; the (last) pass sends them and marks them in flight as it
+        // goes, with no lookups by key or client id.
         self.places.clear();
-        let (mut cancels, mut amends) = (0usize, 0usize);
-        let mut want = self.wanted.iter().peekable();
-        for (key, live) in &self.live {
-            while let Some(w) = want.next_if(|w| w.key < *key) {
-                self.places.push(*w);
-            }
-            let matched = want.next_if(|w| w.key == *key);
-            match decide(&self.rules, live, matched) {
-                Some(Action::Cancel { .. }) => cancels += 1,
-                Some(_) => amends += 1,
-                None => {}
-            }
-        }
-        self.places.extend(want.copied());
-
+        self.amend_buf.clear();
         let mut budget = self.rate.available(now);
-        let mut cancels_left = cancels.min(budget);
-        let mut amends_left = amends.min(budget - cancels_left);
-        budget -= cancels_left + amends_left;
-        let mut sent = cancels_left + amends_left;
+        let everything_fits = budget >= self.live.len() + self.wanted.len();
+        let (mut cancels_left, mut amends_left) = if everything_fits {
+            (usize::MAX, usize::MAX)
+        } else {
+            let (mut cancels, mut amends) = (0usize, 0usize);
+            let mut want = self.wanted.iter().peekable();
+            for (key, live) in &self.live {
+                while let Some(w) = want.next_if(|w| w.key < *key) {
+                    self.places.push(*w);
+                }
+                let matched = want.next_if(|w| w.key == *key);
+                match decide(&self.rules, live, matched) {
+                    Some(Action::Cancel { .. }) => cancels += 1,
+                    Some(_) => amends += 1,
+                    None => {}
+                }
+            }
+            self.places.extend(want.copied());
+            let c = cancels.min(budget);
+            (c, amends.min(budget - c))
+        };
         let mut want = self.wanted.iter().peekable();
         for (key, live) in self.live.iter_mut() {
-            if cancels_left + amends_left == 0 {
+            if cancels_left == 0 && amends_left == 0 {
                 break;
             }
-            while want.next_if(|w| w.key < *key).is_some() {}
+            while let Some(w) = want.next_if(|w| w.key < *key) {
+                if everything_fits {
+                    self.places.push(*w);
+                }
+            }
             let matched = want.next_if(|w| w.key == *key);
             match decide(&self.rules, live, matched) {
                 Some(a @ Action::Cancel { .. }) if cancels_left > 0 => {
@@ -176,11 +187,17 @@ impl QuoteManager {
                 Some(a @ Action::Amend { .. }) if amends_left > 0 => {
                     amends_left -= 1;
                     live.in_flight = InFlight::Amend;
-                    out.push(a);
+                    self.amend_buf.push(a);
                 }
                 _ => {}
             }
         }
+        if everything_fits {
+            self.places.extend(want.copied());
+        }
+        let mut sent = out.len() - first + self.amend_buf.len();
+        budget -= sent;
+        out.extend_from_slice(&self.amend_buf);
         for w in &self.places {
             if budget == 0 {
                 break;

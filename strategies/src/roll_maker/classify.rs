@@ -44,22 +44,17 @@ pub fn expiry_listed(rule: ExpiryRule, settles: Timestamp) -> bool {
 /// The role of a call at strike `k` settling in `days`, with the index at `s`; None if the maker
 /// does not quote it.
 pub fn role(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> Option<Role> {
+    // Ratios compared by multiplication: this runs for every series on every requote.
     let u = &c.universe;
-    let moneyness = k / s;
-    if days < u.min_days
-        || days > u.max_days
-        || moneyness < u.min_moneyness
-        || moneyness > u.max_moneyness
+    if days < u.min_days || days > u.max_days || k < u.min_moneyness * s || k > u.max_moneyness * s
     {
         return None;
     }
     let r = &c.roll;
-    if s / k < r.roll_ratio || days < r.roll_days {
+    if s < r.roll_ratio * k || days < r.roll_days {
         return Some(Role::RollOut);
     }
-    if moneyness <= r.target_ratio
-        && moneyness > r.target_ratio - r.target_band
-        && days >= r.horizon_days
+    if k <= r.target_ratio * s && k > (r.target_ratio - r.target_band) * s && days >= r.horizon_days
     {
         return Some(Role::RollIn);
     }

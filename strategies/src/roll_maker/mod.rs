@@ -59,6 +59,8 @@ pub struct RollMaker {
     /// Per batch input: the series it prices.
     slots: Vec<usize>,
     roles: Vec<Option<classify::Role>>,
+    /// Years to each expiry.
+    expiry_t: Vec<f64>,
 }
 
 impl RollMaker {
@@ -75,6 +77,7 @@ impl RollMaker {
             needed: Vec::new(),
             slots: Vec::new(),
             roles: Vec::new(),
+            expiry_t: Vec::new(),
         }
     }
 
@@ -91,13 +94,14 @@ impl RollMaker {
         self.priced.clear();
         for (i, s) in state.series.iter().enumerate() {
             let e = &state.expiries[s.expiry];
-            let t = state.now.years_until(e.settles);
+            let t = self.expiry_t[s.expiry];
             let mut priced = Priced {
                 t,
                 ..Priced::default()
             };
             if self.needed[i] && t > 0.0 {
-                let vol = surface.and_then(|sf| sf.vol((s.strike / e.forward).ln(), t));
+                let k = (s.strike / e.forward).ln();
+                let vol = surface.and_then(|sf| sf.vol(k, t));
                 if let Some(vol) = vol.filter(|v| v.is_finite() && *v > 0.0) {
                     priced.ok = true;
                     self.slots.push(i);
@@ -128,7 +132,7 @@ impl RollMaker {
     fn exposure(coin: &Greeks) -> Exposure {
         Exposure {
             delta: coin.delta,
-            vega: coin.vega / 100.0,
+            vega: coin.vega * 0.01,
             gamma: coin.gamma,
         }
     }
@@ -182,10 +186,17 @@ impl Strategy for RollMaker {
                 .iter()
                 .map(|e| expiry_listed(config.universe.expiries, e.settles)),
         );
+        self.expiry_t.clear();
+        self.expiry_t.extend(
+            state
+                .expiries
+                .iter()
+                .map(|e| state.now.years_until(e.settles)),
+        );
         self.roles.clear();
         self.needed.clear();
         for s in &state.series {
-            let days = state.now.years_until(state.expiries[s.expiry].settles) * 365.0;
+            let days = self.expiry_t[s.expiry] * 365.0;
             let r = if s.right == OptionRight::Call && self.listed[s.expiry] {
                 role(config, index.value, s.strike, days)
             } else {
@@ -208,6 +219,8 @@ impl Strategy for RollMaker {
         }
 
         let config = &self.config;
+        let book_stale_nanos = (stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
+        let per_vega_unit = 1.0 / config.edge.vega_unit;
         for ((s, p), r) in state.series.iter().zip(&self.priced).zip(&self.roles) {
             let Some(role) = *r else {
                 continue;
@@ -222,12 +235,11 @@ impl Strategy for RollMaker {
                 pull(out, PullReason::BookStale);
                 continue;
             }
-            let book_age = age(state.now, s.top.updated);
-            if book_age > stale.book_seconds {
+            if state.now.0 - s.top.updated.0 > book_stale_nanos {
                 pull(
                     out,
                     PullReason::BookQuiet {
-                        age_seconds: book_age,
+                        age_seconds: age(state.now, s.top.updated),
                     },
                 );
                 continue;
@@ -237,12 +249,12 @@ impl Strategy for RollMaker {
                 continue;
             }
             let side = role.side();
-            let q = self.bucket_vega[s.expiry] / config.edge.vega_unit;
+            let q = self.bucket_vega[s.expiry] * per_vega_unit;
             let glft = match side {
                 Side::Buy => self.glft.bid(q),
                 Side::Sell => self.glft.ask(q),
             };
-            let vega_per_point = p.coin.vega / 100.0;
+            let vega_per_point = p.coin.vega * 0.01;
             let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
             let buy = Self::exposure(&p.coin);
             let per_contract = match side {
@@ -359,8 +371,10 @@ fn ceil_i64(x: f64) -> i64 {
 /// multiplying by it converts decimal units as dividing would.
 fn reciprocal(x: f64) -> f64 {
     let r = 1.0 / x;
-    if (r - r.round()).abs() < 1e-9 * r {
-        r.round()
+    // Nearest whole number without libm's `round` (a call on the baseline target).
+    let whole = floor_i64(r + 0.5) as f64;
+    if (r - whole).abs() < 1e-9 * r {
+        whole
     } else {
         r
     }
