@@ -339,3 +339,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_two_sided_baseline_quotes_both_sides_skewed_by_inventory() {
+    let st = state();
+    let mut maker = RollMaker::two_sided(generous());
+    assert_eq!(maker.name(), "two_sided");
+    let mut flat = Wanted::default();
+    maker.quotes(&st, &mut flat);
+    // Every call in the universe (K/S 0.3 to 1.2: all ten strikes, three expiries) both ways.
+    for i in 0..st.series.len() {
+        for side in [Side::Buy, Side::Sell] {
+            assert!(
+                flat.quotes
+                    .iter()
+                    .any(|q| q.key.instrument == InstrumentId(i as u32) && q.key.side == side),
+                "series {i} {side:?}"
+            );
+        }
+    }
+    // Long May vega: May bids step back from fair and May asks come towards it.
+    let mut long = st.clone();
+    long.series[27].position = Qty(2000); // May 1900
+    let mut skewed = Wanted::default();
+    maker.quotes(&long, &mut skewed);
+    let price = |w: &Wanted, i: u32, side: Side| {
+        w.quotes
+            .iter()
+            .find(|q| q.key.instrument == InstrumentId(i) && q.key.side == side && q.key.level == 0)
+            .map(|q| q.price)
+            .unwrap()
+    };
+    assert!(price(&skewed, 28, Side::Buy) < price(&flat, 28, Side::Buy));
+    assert!(price(&skewed, 28, Side::Sell) < price(&flat, 28, Side::Sell));
+}

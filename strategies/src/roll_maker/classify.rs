@@ -43,11 +43,15 @@ pub fn expiry_listed(rule: ExpiryRule, settles: Timestamp) -> bool {
 
 /// The role of a call at strike `k` settling in `days`, with the index at `s`; None if the maker
 /// does not quote it.
-pub fn role(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> Option<Role> {
+/// Whether a strike `k` settling in `days` is in the quoted universe (index at `s`).
+pub fn in_universe(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> bool {
     // Ratios compared by multiplication: this runs for every series on every requote.
     let u = &c.universe;
-    if days < u.min_days || days > u.max_days || k < u.min_moneyness * s || k > u.max_moneyness * s
-    {
+    days >= u.min_days && days <= u.max_days && k >= u.min_moneyness * s && k <= u.max_moneyness * s
+}
+
+pub fn role(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> Option<Role> {
+    if !in_universe(c, s, k, days) {
         return None;
     }
     let r = &c.roll;

@@ -1,5 +1,6 @@
 //! The roll maker: one-sided resting quotes in the calls (N tokens) that P holders roll out of
-//! and into, priced off the vol surface, held to expiry.
+//! and into, priced off the vol surface, held to expiry; and, on the same machinery, the
+//! two-sided baseline ([`RollMaker::two_sided`]) that quotes both sides of every series.
 //!
 //! Per requote:
 //! 1. no index, or an index or surface older than `stale.*`: pull everything, saying why;
@@ -20,7 +21,7 @@ use crate::config::RollMakerConfig;
 use crate::glft::Glft;
 use crate::limits::{Exposure, Limiter};
 use crate::strategy::{PullReason, Pulled, Strategy, Wanted};
-use classify::{expiry_listed, role};
+use classify::{expiry_listed, in_universe, role, Role};
 use engine::instrument::OptionRight;
 use engine::pricing::batch::{greeks_batch, BlackInput};
 use engine::pricing::{coin, Greeks, OptionType};
@@ -44,7 +45,17 @@ struct Priced {
     ok: bool,
 }
 
+/// Which sides the maker quotes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// One side per series, by the roll flow: the roll maker.
+    RollFlow,
+    /// Both sides of every series in the universe: the two-sided baseline.
+    TwoSided,
+}
+
 pub struct RollMaker {
+    mode: Mode,
     config: RollMakerConfig,
     glft: Glft,
     limiter: Limiter,
@@ -58,14 +69,29 @@ pub struct RollMaker {
     needed: Vec<bool>,
     /// Per batch input: the series it prices.
     slots: Vec<usize>,
-    roles: Vec<Option<classify::Role>>,
+    /// Per series: the sides quoted this requote.
+    sides: Vec<&'static [Side]>,
     /// Years to each expiry.
     expiry_t: Vec<f64>,
 }
 
 impl RollMaker {
+    /// The roll maker: one side per series, where the roll flow is.
     pub fn new(config: RollMakerConfig) -> RollMaker {
+        RollMaker::with_mode(config, Mode::RollFlow)
+    }
+
+    /// The two-sided baseline the backtester compares against: the same pricing, edges (GLFT,
+    /// skewed by inventory: the side that adds to it widens, the other narrows), ladder and
+    /// limits, but a bid and an ask on every call in the universe, whatever the roll flow.
+    /// `[roll]` is not used.
+    pub fn two_sided(config: RollMakerConfig) -> RollMaker {
+        RollMaker::with_mode(config, Mode::TwoSided)
+    }
+
+    fn with_mode(config: RollMakerConfig, mode: Mode) -> RollMaker {
         RollMaker {
+            mode,
             glft: Glft::new(&config.edge),
             limiter: Limiter::new(config.limits.bucket.clone(), config.limits.total.clone()),
             config,
@@ -76,7 +102,7 @@ impl RollMaker {
             listed: Vec::new(),
             needed: Vec::new(),
             slots: Vec::new(),
-            roles: Vec::new(),
+            sides: Vec::new(),
             expiry_t: Vec::new(),
         }
     }
@@ -140,7 +166,10 @@ impl RollMaker {
 
 impl Strategy for RollMaker {
     fn name(&self) -> &'static str {
-        "roll_maker"
+        match self.mode {
+            Mode::RollFlow => "roll_maker",
+            Mode::TwoSided => "two_sided",
+        }
     }
 
     fn quotes(&mut self, state: &State, out: &mut Wanted) {
@@ -193,17 +222,27 @@ impl Strategy for RollMaker {
                 .iter()
                 .map(|e| state.now.years_until(e.settles)),
         );
-        self.roles.clear();
+        self.sides.clear();
         self.needed.clear();
         for s in &state.series {
             let days = self.expiry_t[s.expiry] * 365.0;
-            let r = if s.right == OptionRight::Call && self.listed[s.expiry] {
-                role(config, index.value, s.strike, days)
+            let sides: &'static [Side] = if s.right != OptionRight::Call || !self.listed[s.expiry] {
+                &[]
             } else {
-                None
+                match self.mode {
+                    Mode::RollFlow => match role(config, index.value, s.strike, days) {
+                        Some(Role::RollOut) => &[Side::Sell],
+                        Some(Role::RollIn) => &[Side::Buy],
+                        None => &[],
+                    },
+                    Mode::TwoSided if in_universe(config, index.value, s.strike, days) => {
+                        &[Side::Buy, Side::Sell]
+                    }
+                    Mode::TwoSided => &[],
+                }
             };
-            self.roles.push(r);
-            self.needed.push(r.is_some() || s.position.0 != 0);
+            self.sides.push(sides);
+            self.needed.push(!sides.is_empty() || s.position.0 != 0);
         }
         self.price_needed(state);
         self.limiter.reset(state.expiries.len());
@@ -221,10 +260,10 @@ impl Strategy for RollMaker {
         let config = &self.config;
         let book_stale_nanos = (stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
         let per_vega_unit = 1.0 / config.edge.vega_unit;
-        for ((s, p), r) in state.series.iter().zip(&self.priced).zip(&self.roles) {
-            let Some(role) = *r else {
+        for ((s, p), sides) in state.series.iter().zip(&self.priced).zip(&self.sides) {
+            if sides.is_empty() {
                 continue;
-            };
+            }
             let pull = |out: &mut Wanted, reason| {
                 out.pulled.push(Pulled {
                     series: Some(s.id),
@@ -248,60 +287,61 @@ impl Strategy for RollMaker {
                 pull(out, PullReason::NoVol);
                 continue;
             }
-            let side = role.side();
-            let q = self.bucket_vega[s.expiry] * per_vega_unit;
-            let glft = match side {
-                Side::Buy => self.glft.bid(q),
-                Side::Sell => self.glft.ask(q),
-            };
-            let vega_per_point = p.coin.vega * 0.01;
-            let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
-            let buy = Self::exposure(&p.coin);
-            let per_contract = match side {
-                Side::Buy => buy,
-                Side::Sell => buy.scaled(-1.0),
-            };
-            // Lots the series may still add on this side.
-            let mut series_room = match side {
-                Side::Buy => config.size.max_series_lots - s.position.0,
-                Side::Sell => config.size.max_series_lots + s.position.0,
-            }
-            .max(0);
-            // Reciprocals once per series: divisions are the slow links of the per-level chain.
-            let lots_per_contract = reciprocal(s.lot);
-            let units_per_eth = reciprocal(s.price_unit);
-            for (level, l) in config.size.levels.iter().enumerate() {
-                let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
-                let distance = edge_vol * vega_per_point + carry;
-                let Some(price) = quote_price(s, units_per_eth, side, p.coin.price, distance)
-                else {
-                    break;
+            for &side in *sides {
+                let q = self.bucket_vega[s.expiry] * per_vega_unit;
+                let glft = match side {
+                    Side::Buy => self.glft.bid(q),
+                    Side::Sell => self.glft.ask(q),
                 };
-                let lots = l.lots.min(series_room);
-                let adds_gross = match side {
-                    Side::Buy => s.position.0 >= 0,
-                    Side::Sell => s.position.0 <= 0,
+                let vega_per_point = p.coin.vega * 0.01;
+                let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
+                let buy = Self::exposure(&p.coin);
+                let per_contract = match side {
+                    Side::Buy => buy,
+                    Side::Sell => buy.scaled(-1.0),
                 };
-                let admitted =
-                    self.limiter
-                        .admit(s.expiry, per_contract, lots as f64 * s.lot, adds_gross);
-                // Whole lots only, rounded down (the 1e-9 keeps an exact fit from being lost to
-                // floating-point rounding).
-                let lots = floor_i64(admitted * lots_per_contract + 1e-9);
-                if lots <= 0 {
-                    break;
+                // Lots the series may still add on this side.
+                let mut series_room = match side {
+                    Side::Buy => config.size.max_series_lots - s.position.0,
+                    Side::Sell => config.size.max_series_lots + s.position.0,
                 }
-                series_room -= lots;
-                out.quotes.push(WantedQuote {
-                    key: QuoteKey {
-                        instrument: s.id,
-                        side,
-                        level: level as u8,
-                    },
-                    price,
-                    qty: Qty(lots),
-                    tick: s.tick_rule.tick_at(price),
-                });
+                .max(0);
+                // Reciprocals once per series: divisions are the slow links of the per-level chain.
+                let lots_per_contract = reciprocal(s.lot);
+                let units_per_eth = reciprocal(s.price_unit);
+                for (level, l) in config.size.levels.iter().enumerate() {
+                    let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
+                    let distance = edge_vol * vega_per_point + carry;
+                    let Some(price) = quote_price(s, units_per_eth, side, p.coin.price, distance)
+                    else {
+                        break;
+                    };
+                    let lots = l.lots.min(series_room);
+                    let adds_gross = match side {
+                        Side::Buy => s.position.0 >= 0,
+                        Side::Sell => s.position.0 <= 0,
+                    };
+                    let admitted =
+                        self.limiter
+                            .admit(s.expiry, per_contract, lots as f64 * s.lot, adds_gross);
+                    // Whole lots only, rounded down (the 1e-9 keeps an exact fit from being lost to
+                    // floating-point rounding).
+                    let lots = floor_i64(admitted * lots_per_contract + 1e-9);
+                    if lots <= 0 {
+                        break;
+                    }
+                    series_room -= lots;
+                    out.quotes.push(WantedQuote {
+                        key: QuoteKey {
+                            instrument: s.id,
+                            side,
+                            level: level as u8,
+                        },
+                        price,
+                        qty: Qty(lots),
+                        tick: s.tick_rule.tick_at(price),
+                    });
+                }
             }
         }
     }
