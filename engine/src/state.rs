@@ -55,6 +55,21 @@ pub struct SeriesState {
     pub lot: f64,
 }
 
+/// The instrument a delta hedge trades: on Deribit the inverse perpetual, priced in USD and sized
+/// in USD contracts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HedgeState {
+    pub id: InstrumentId,
+    pub top: Top,
+    pub tick_rule: TickRule,
+    /// USD per price unit (0.05 on ETH-PERPETUAL).
+    pub price_unit: f64,
+    /// USD per lot (1 on ETH-PERPETUAL).
+    pub lot_usd: f64,
+    /// Signed lots held.
+    pub position: Qty,
+}
+
 /// The vol surface and when it was fitted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SurfaceState {
@@ -71,4 +86,6 @@ pub struct State {
     pub expiries: Vec<ExpiryState>,
     pub series: Vec<SeriesState>,
     pub surface: Option<SurfaceState>,
+    /// Where the strategy may hedge delta, if anywhere.
+    pub hedge: Option<HedgeState>,
 }

@@ -330,13 +330,6 @@ impl RollMakerConfig {
             ));
         }
         positive("hedge.max_delta", self.hedge.max_delta)?;
-        if self.hedge.enabled {
-            return Err(invalid(
-                "hedge.enabled",
-                "true".into(),
-                "false: the perpetual hedge is not built yet",
-            ));
-        }
         Ok(())
     }
 }

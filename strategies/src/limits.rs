@@ -136,6 +136,13 @@ impl Limiter {
         }
     }
 
+    /// Exposure that belongs to no expiry (the perpetual hedge): counted in the total only.
+    pub fn hold_total(&mut self, e: Exposure) {
+        for (c, x) in self.all.current.iter_mut().zip(e.array()) {
+            *c += x;
+        }
+    }
+
     /// Admits up to `wanted` contracts of per-contract exposure `e` (signed for the quote's side)
     /// and returns how many; `adds_gross` when a fill would grow the position's size.
     pub fn admit(&mut self, bucket: usize, e: Exposure, wanted: f64, adds_gross: bool) -> f64 {

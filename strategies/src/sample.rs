@@ -89,5 +89,6 @@ pub fn chain(now: Timestamp, index: f64, settles: &[Timestamp], strikes: &[f64])
         expiries,
         series,
         surface: Some(surface(now, index, settles, 0.0)),
+        hedge: None,
     }
 }

@@ -270,11 +270,11 @@ fn broken_configs_are_refused_naming_the_key() {
     let missing = DEFAULT_TOML.replacen("roll_days = 3.0", "", 1);
     let e = RollMakerConfig::from_toml(&missing, "test.toml").unwrap_err();
     assert!(e.to_string().contains("roll_days"), "{e}");
-    let hedge = with("enabled = false", "enabled = true");
+    let hedge = with("max_delta = 50.0", "max_delta = -5.0");
     assert!(RollMakerConfig::from_toml(&hedge, "t")
         .unwrap_err()
         .to_string()
-        .contains("hedge.enabled"));
+        .contains("hedge.max_delta"));
 }
 
 /// Net coin delta, vega (per vol point) and gamma of one expiry's positions.
@@ -372,4 +372,71 @@ fn the_two_sided_baseline_quotes_both_sides_skewed_by_inventory() {
     };
     assert!(price(&skewed, 28, Side::Buy) < price(&flat, 28, Side::Buy));
     assert!(price(&skewed, 28, Side::Sell) < price(&flat, 28, Side::Sell));
+}
+
+#[test]
+fn the_optional_hedge_rests_the_excess_delta_on_the_perpetual() {
+    use engine::state::{HedgeState, Top};
+    use engine::tick_rule::TickRule;
+    use engine::Price;
+    let mut st = state();
+    st.hedge = Some(HedgeState {
+        id: InstrumentId(999),
+        top: Top {
+            bid: Some((Price(39_999), Qty(10_000))),
+            ask: Some((Price(40_001), Qty(10_000))),
+            live: true,
+            updated: st.now,
+        },
+        tick_rule: TickRule::uniform(1).unwrap(),
+        price_unit: 0.05,
+        lot_usd: 1.0,
+        position: Qty(0),
+    });
+    // Long 300 May 1200 calls.
+    st.series[23].position = Qty(300);
+    let s = &st.series[23];
+    let t = st.now.years_until(st.expiries[2].settles);
+    let vol = st
+        .surface
+        .as_ref()
+        .unwrap()
+        .surface
+        .vol((s.strike / S).ln(), t)
+        .unwrap();
+    let delta = 300.0 * coin::greeks(OptionType::Call, S, s.strike, t, vol, 1.0).delta;
+    assert!(delta > 50.0);
+    let off = quotes(generous(), &st);
+    assert!(off
+        .quotes
+        .iter()
+        .all(|q| q.key.instrument != InstrumentId(999)));
+    let mut config = generous();
+    config.hedge.enabled = true;
+    let on = quotes(config.clone(), &st);
+    let h: Vec<_> = on
+        .quotes
+        .iter()
+        .filter(|q| q.key.instrument == InstrumentId(999))
+        .collect();
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].key.side, Side::Sell);
+    assert_eq!(
+        h[0].price,
+        Price(40_001),
+        "rests at the ask, never crossing"
+    );
+    let expected = ((delta - 50.0) * S).floor() as i64;
+    assert!(
+        (h[0].qty.0 - expected).abs() <= 1,
+        "{} vs {expected}",
+        h[0].qty.0
+    );
+    // Once the perpetual holds the excess, nothing more.
+    st.hedge.as_mut().unwrap().position = Qty(-expected);
+    let done = quotes(config, &st);
+    assert!(done
+        .quotes
+        .iter()
+        .all(|q| q.key.instrument != InstrumentId(999)));
 }

@@ -13,7 +13,9 @@
 //!    option's vega; the carry pays for holding the contract to expiry. Prices are rounded away
 //!    from fair to the tick (ask up, bid down: never through fair in the maker's disfavour) and
 //!    kept off the opposite best (post-only);
-//! 5. each level's size is cut to `max_series_lots` and to what the limits admit.
+//! 5. each level's size is cut to `max_series_lots` and to what the limits admit;
+//! 6. optionally (`hedge.enabled`, off by default), a resting order on the perpetual for the net
+//!    delta beyond `hedge.max_delta`.
 
 pub mod classify;
 
@@ -248,13 +250,23 @@ impl Strategy for RollMaker {
         self.limiter.reset(state.expiries.len());
         self.bucket_vega.clear();
         self.bucket_vega.resize(state.expiries.len(), 0.0);
+        let mut option_delta = 0.0;
         for (s, p) in state.series.iter().zip(&self.priced) {
             if s.position.0 != 0 && p.ok {
                 let contracts = s.position.0 as f64 * s.lot;
                 let e = Self::exposure(&p.coin).scaled(contracts);
                 self.limiter.hold(s.expiry, e, contracts);
                 self.bucket_vega[s.expiry] += e.vega;
+                option_delta += e.delta;
             }
+        }
+        if let Some(h) = &state.hedge {
+            // The perpetual's delta offsets the options' in the total (never in a bucket).
+            self.limiter.hold_total(Exposure {
+                delta: h.position.0 as f64 * h.lot_usd / index.value,
+                vega: 0.0,
+                gamma: 0.0,
+            });
         }
 
         let config = &self.config;
@@ -344,7 +356,57 @@ impl Strategy for RollMaker {
                 }
             }
         }
+        if self.config.hedge.enabled {
+            hedge(&self.config, state, index.value, option_delta, out);
+        }
     }
+}
+
+/// The slow delta hedge: when the options' net delta plus the hedge position's is beyond
+/// `hedge.max_delta`, one resting order on the hedge instrument for the excess (never the whole
+/// delta: the band is the point), at the passive best (the bid to buy, the ask to sell), so it
+/// never crosses. A stale or empty book pulls it.
+fn hedge(config: &RollMakerConfig, state: &State, index: f64, option_delta: f64, out: &mut Wanted) {
+    let Some(h) = &state.hedge else {
+        return;
+    };
+    // An inverse perpetual of N USD is N/S of ETH exposure.
+    let delta = option_delta + h.position.0 as f64 * h.lot_usd / index;
+    let excess = delta.abs() - config.hedge.max_delta;
+    if excess <= 0.0 {
+        return;
+    }
+    let stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
+    if !h.top.live || state.now.0 - h.top.updated.0 > stale_nanos {
+        out.pulled.push(Pulled {
+            series: Some(h.id),
+            reason: PullReason::BookStale,
+        });
+        return;
+    }
+    let side = if delta > 0.0 { Side::Sell } else { Side::Buy };
+    let best = match side {
+        Side::Buy => h.top.bid,
+        Side::Sell => h.top.ask,
+    };
+    let Some((price, _)) = best else {
+        return;
+    };
+    // Whole lots, rounded down: never hedge more than the excess.
+    let lots = floor_i64(excess * index / h.lot_usd);
+    if lots <= 0 {
+        return;
+    }
+    out.quotes.push(WantedQuote {
+        key: QuoteKey {
+            instrument: h.id,
+            side,
+            level: 0,
+        },
+        price,
+        qty: Qty(lots),
+        tick: h.tick_rule.tick_at(price),
+    });
 }
 
 /// `fair ± distance` (ETH) in price units, rounded away from fair to a valid tick and kept off
