@@ -4,6 +4,8 @@ mod book_demo;
 mod instrument_cmd;
 mod iv_cmd;
 mod price_cmd;
+mod quote_cmd;
+mod snapshots;
 mod surface_cmd;
 
 use anyhow::Result;
@@ -40,6 +42,9 @@ enum Command {
     /// Fit SVI slices to the snapshots of a Deribit chain file and report fit error and
     /// arbitrage, as JSON.
     Surface(surface_cmd::SurfaceArgs),
+    /// What the roll maker (or, with --two-sided, the two-sided baseline) would rest on one chain
+    /// snapshot with a given config, as JSON: quotes against fair value, and what was pulled.
+    Quote(quote_cmd::QuoteArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +67,7 @@ fn run(command: Command) -> Result<()> {
         Command::Price(args) => price_cmd::run(&args),
         Command::Iv(args) => iv_cmd::run(&args),
         Command::Surface(args) => surface_cmd::run(&args),
+        Command::Quote(args) => quote_cmd::run(&args),
     }
 }
 

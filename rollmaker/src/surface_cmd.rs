@@ -1,14 +1,13 @@
 //! `rollmaker surface`: SVI slices per expiry for the snapshots of a Deribit chain file, their
 //! fit error against Deribit's mark IVs and their arbitrage flags, as JSON.
 
-use anyhow::{bail, Context, Result};
+use crate::snapshots::{files, parse_at};
+use anyhow::{bail, Result};
 use backtest::chain::ChainReader;
 use backtest::chain_surface::{fit_snapshot, summarise, SnapshotSurface};
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use clap::Args;
-use engine::Timestamp;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct SurfaceArgs {
@@ -97,40 +96,4 @@ fn snapshot_json(fit: &SnapshotSurface) -> Value {
         })
         .collect();
     json!({"timestamp": fit.timestamp.to_string(), "slices": slices})
-}
-
-/// The file, or the chain files of a folder in name (= time) order.
-fn files(path: &Path) -> Result<Vec<PathBuf>> {
-    if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .with_context(|| format!("reading folder {}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let name = p.to_string_lossy();
-                name.ends_with(".csv") || name.ends_with(".csv.gz")
-            })
-            .collect();
-        files.sort();
-        if files.is_empty() {
-            bail!("no .csv or .csv.gz files in {}", path.display());
-        }
-        Ok(files)
-    } else {
-        Ok(vec![path.to_path_buf()])
-    }
-}
-
-fn parse_at(text: &str) -> Result<Timestamp> {
-    let time = if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        t.to_utc()
-    } else if let Ok(t) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S") {
-        t.and_utc()
-    } else if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        d.and_hms_milli_opt(23, 59, 59, 999)
-            .context("end of day")?
-            .and_utc()
-    } else {
-        bail!("--at {text:?} is not a time: give 2026-02-05T12:00:00Z or 2026-02-05");
-    };
-    Timestamp::from_datetime(time).with_context(|| format!("--at {text:?} is out of range"))
 }

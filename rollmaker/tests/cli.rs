@@ -331,3 +331,91 @@ fn surface_fits_a_real_snapshot_and_reports_fit_error() {
     assert_eq!(early.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&early.stderr).contains("no snapshot at or before"));
 }
+
+/// `quote` on a real snapshot: the roll maker's quotes sit away from fair on the maker's side, a
+/// wider minimum edge in a config file moves them further, and a broken config exits 2 naming
+/// the key.
+#[test]
+fn quote_shows_the_roll_makers_quotes_and_a_config_change() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/deribit_eth_chain/deribit_eth_options_chain_202602.csv.gz");
+    if !data.exists() {
+        eprintln!("SKIPPED: {} is absent", data.display());
+        return;
+    }
+    let data = data.to_str().unwrap();
+    let at = "2026-02-05T12:00:00Z";
+    let base = json(&rollmaker(&["quote", "--data", data, "--at", at]));
+    assert_eq!(base["strategy"], "roll_maker");
+    let quotes = base["quotes"].as_array().unwrap();
+    assert!(base["sell_series"].as_u64().unwrap() > 5, "{base}");
+    assert!(base["buy_series"].as_u64().unwrap() > 0, "{base}");
+    for q in quotes {
+        // At least the default 0.5 vol points from fair, on the maker's side.
+        let d = q["distance_vol_points"].as_f64().unwrap();
+        assert!(d >= 0.5 - 1e-9, "{q}");
+    }
+    let distance = |out: &serde_json::Value, name: &str| {
+        out["quotes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["instrument"] == name && q["level"] == 0)
+            .and_then(|q| q["distance_vol_points"].as_f64())
+    };
+    let first = quotes[0]["instrument"].as_str().unwrap().to_string();
+
+    let dir = std::env::temp_dir().join(format!("rollmaker-quote-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let default = include_str!("../../strategies/configs/roll_maker.toml");
+    let wide = dir.join("wide.toml");
+    std::fs::write(
+        &wide,
+        default.replace("min_edge_vol = 0.5", "min_edge_vol = 4.0"),
+    )
+    .unwrap();
+    let wider = json(&rollmaker(&[
+        "quote",
+        "--data",
+        data,
+        "--at",
+        at,
+        "--config",
+        wide.to_str().unwrap(),
+    ]));
+    let (d0, d1) = (
+        distance(&base, &first).unwrap(),
+        distance(&wider, &first).unwrap(),
+    );
+    assert!(d1 >= 4.0 && d1 > d0, "{first}: {d0} then {d1}");
+
+    let broken = dir.join("broken.toml");
+    std::fs::write(&broken, default.replace("{ lots = 10,", "{ lots = -10,")).unwrap();
+    let out = rollmaker(&[
+        "quote",
+        "--data",
+        data,
+        "--at",
+        at,
+        "--config",
+        broken.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("size.levels.lots") && err.contains("broken.toml"),
+        "{err}"
+    );
+
+    let two = json(&rollmaker(&[
+        "quote",
+        "--data",
+        data,
+        "--at",
+        at,
+        "--two-sided",
+    ]));
+    assert_eq!(two["strategy"], "two_sided");
+    assert!(two["buy_series"].as_u64().unwrap() > base["buy_series"].as_u64().unwrap());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,185 @@
+//! A chain snapshot as the [`State`] a strategy reads: the index, each expiry's forward (Deribit's
+//! `underlying_price`), each option's best bid and ask on its tick grid, and the surface fitted to
+//! the snapshot. Positions start flat. The snapshot format has no book sizes, so every top level
+//! carries size 0 (the strategies use the prices only).
+
+use crate::chain::Snapshot;
+use crate::chain_surface::fit_snapshot;
+use engine::instrument::{Expiry, InstrumentKind, SpecError, ValueError};
+use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top};
+use engine::{Instrument, InstrumentId, Instruments, Price, Qty};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ChainStateError {
+    #[error("snapshot at {0} has no rows")]
+    Empty(engine::Timestamp),
+    #[error("instrument {name}: {source}")]
+    Spec { name: String, source: SpecError },
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    #[error("instrument {0} is not an option")]
+    NotAnOption(String),
+    #[error("instrument {name}: {what} {value} is not a usable price")]
+    BadPrice {
+        name: String,
+        what: &'static str,
+        value: f64,
+    },
+    #[error("instrument {0} is listed twice in one snapshot")]
+    Duplicate(String),
+    #[error("instrument {0} has other contract terms than when first seen")]
+    Conflicting(String),
+}
+
+/// The snapshot's options interned into `instruments` (ids stay stable across snapshots) and
+/// turned into a [`State`] at the snapshot's time.
+pub fn state_from_snapshot(
+    snapshot: &Snapshot,
+    instruments: &mut Instruments,
+) -> Result<State, ChainStateError> {
+    let first = snapshot
+        .rows
+        .first()
+        .ok_or(ChainStateError::Empty(snapshot.timestamp))?;
+    let now = snapshot.timestamp;
+    let mut expiry_index: BTreeMap<Expiry, usize> = BTreeMap::new();
+    let mut expiries: Vec<ExpiryState> = Vec::new();
+    let mut series = Vec::with_capacity(snapshot.rows.len());
+    let mut seen = std::collections::HashSet::new();
+    for row in &snapshot.rows {
+        if !seen.insert(row.instrument.as_str()) {
+            return Err(ChainStateError::Duplicate(row.instrument.clone()));
+        }
+        let instrument =
+            Instrument::deribit(&row.instrument).map_err(|source| ChainStateError::Spec {
+                name: row.instrument.clone(),
+                source,
+            })?;
+        let InstrumentKind::Option { expiry, right, .. } = instrument.kind().clone() else {
+            return Err(ChainStateError::NotAnOption(row.instrument.clone()));
+        };
+        let e = *expiry_index.entry(expiry).or_insert_with(|| {
+            expiries.push(ExpiryState {
+                settles: expiry.settlement_time(),
+                forward: row.underlying,
+                df: 1.0,
+            });
+            expiries.len() - 1
+        });
+        let top = Top {
+            bid: price(&instrument, "best bid", row.bid.filter(|b| *b > 0.0))?.map(|p| (p, Qty(0))),
+            ask: price(&instrument, "best ask", row.ask)?.map(|p| (p, Qty(0))),
+            live: true,
+            updated: now,
+        };
+        let price_unit = f64::try_from(instrument.spec().price_unit).unwrap_or(f64::NAN);
+        let lot = f64::try_from(instrument.spec().min_amount * instrument.spec().contract_size)
+            .unwrap_or(f64::NAN);
+        let tick_rule = instrument.tick_rule().clone();
+        let id: InstrumentId = instruments
+            .intern(instrument)
+            .map_err(|e| ChainStateError::Conflicting(e.0))?;
+        series.push(SeriesState {
+            id,
+            expiry: e,
+            strike: row.strike,
+            right,
+            top,
+            position: Qty(0),
+            tick_rule,
+            price_unit,
+            lot,
+        });
+    }
+    let fit = fit_snapshot(snapshot);
+    Ok(State {
+        now,
+        index: Some(Stamped {
+            value: first.index,
+            at: now,
+        }),
+        expiries,
+        series,
+        surface: Some(SurfaceState {
+            surface: fit.surface,
+            fitted: now,
+        }),
+        hedge: None,
+    })
+}
+
+/// An ETH price from the data on the instrument's grid: its shortest decimal form, which must be
+/// a valid price (never rounded onto the grid).
+fn price(
+    instrument: &Instrument,
+    what: &'static str,
+    value: Option<f64>,
+) -> Result<Option<Price>, ChainStateError> {
+    let Some(v) = value else {
+        return Ok(None);
+    };
+    let bad = || ChainStateError::BadPrice {
+        name: instrument.name().to_string(),
+        what,
+        value: v,
+    };
+    if !(v.is_finite() && v > 0.0) {
+        return Err(bad());
+    }
+    let decimal = Decimal::from_str(&v.to_string()).map_err(|_| bad())?;
+    Ok(Some(instrument.price(decimal)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chain::ChainRow;
+    use engine::pricing::OptionType;
+    use engine::Timestamp;
+
+    fn row(name: &str, strike: f64, bid: Option<f64>, ask: Option<f64>) -> ChainRow {
+        ChainRow {
+            instrument: name.into(),
+            expiry: "27MAR26".into(),
+            kind: OptionType::Call,
+            strike,
+            underlying: 2000.0,
+            t: 0.1,
+            bid,
+            ask,
+            mark: 0.05,
+            mark_iv: 0.6,
+            index: 1995.0,
+        }
+    }
+
+    #[test]
+    fn tops_on_the_tick_grid_and_off_grid_prices_refused() {
+        let snapshot = Snapshot {
+            timestamp: Timestamp::from_millis(1_772_000_000_000),
+            rows: vec![
+                row("ETH-27MAR26-2000-C", 2000.0, Some(0.0505), Some(0.052)),
+                row("ETH-27MAR26-2100-C", 2100.0, None, Some(0.0031)),
+            ],
+        };
+        let mut instruments = Instruments::new();
+        let state = state_from_snapshot(&snapshot, &mut instruments).unwrap();
+        assert_eq!(state.expiries.len(), 1);
+        assert_eq!(state.series.len(), 2);
+        assert_eq!(state.series[0].top.bid.map(|b| b.0), Some(Price(505)));
+        assert_eq!(state.series[0].top.ask.map(|a| a.0), Some(Price(520)));
+        assert_eq!(state.series[1].top.bid, None);
+        assert_eq!(state.index.map(|i| i.value), Some(1995.0));
+        // 0.05234 is not on the 0.0005 grid above 0.005: refused, naming the instrument.
+        let bad = Snapshot {
+            rows: vec![row("ETH-27MAR26-2000-C", 2000.0, Some(0.05234), None)],
+            ..snapshot.clone()
+        };
+        let err = state_from_snapshot(&bad, &mut instruments).unwrap_err();
+        assert!(err.to_string().contains("ETH-27MAR26-2000-C"), "{err}");
+    }
+}
