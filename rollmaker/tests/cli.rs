@@ -36,6 +36,19 @@ fn instrument_prints_terms_and_refuses_bad_names_with_exit_2() {
     );
 }
 
+/// A chain file of the shared data, or None (saying so) when the data is absent.
+fn chain_file(name: &str) -> Option<std::path::PathBuf> {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/deribit_eth_chain")
+        .join(name);
+    if data.exists() {
+        Some(data)
+    } else {
+        eprintln!("SKIPPED: {} is absent", data.display());
+        None
+    }
+}
+
 fn json(out: &std::process::Output) -> serde_json::Value {
     assert!(
         out.status.success(),
@@ -278,12 +291,9 @@ fn iv_csv_adds_iv_and_error_columns() {
 
 #[test]
 fn surface_fits_a_real_snapshot_and_reports_fit_error() {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/deribit_eth_chain/deribit_eth_options_chain_202603.csv.gz");
-    if !data.exists() {
-        eprintln!("SKIPPED: {} is absent", data.display());
+    let Some(data) = chain_file("deribit_eth_options_chain_202603.csv.gz") else {
         return;
-    }
+    };
     let out = json(&rollmaker(&[
         "surface",
         "--data",
@@ -337,12 +347,9 @@ fn surface_fits_a_real_snapshot_and_reports_fit_error() {
 /// the key.
 #[test]
 fn quote_shows_the_roll_makers_quotes_and_a_config_change() {
-    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/deribit_eth_chain/deribit_eth_options_chain_202602.csv.gz");
-    if !data.exists() {
-        eprintln!("SKIPPED: {} is absent", data.display());
+    let Some(data) = chain_file("deribit_eth_options_chain_202602.csv.gz") else {
         return;
-    }
+    };
     let data = data.to_str().unwrap();
     let at = "2026-02-05T12:00:00Z";
     let base = json(&rollmaker(&["quote", "--data", data, "--at", at]));
