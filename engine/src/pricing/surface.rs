@@ -4,7 +4,7 @@
 //! each slice) and calendar (total variance rising with expiry at every k), both checked where
 //! the slices have quotes.
 
-use super::svi::{self, SlicePoint, SviError, SviFit};
+use super::svi::{self, SlicePoint, SviError, SviFit, SviParams};
 
 /// The market data of one expiry.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,6 +48,37 @@ pub struct Surface {
     pub slices: Vec<Slice>,
 }
 
+/// The surface at one time: total variance `scale · ((1 - u)·w_lo(k) + u·w_hi(k))`, linear in t
+/// between the bracketing slices, at constant vol beyond the first and the last.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AtTime {
+    lo: SviParams,
+    hi: SviParams,
+    u: f64,
+    scale: f64,
+}
+
+impl AtTime {
+    fn one(params: SviParams, scale: f64) -> AtTime {
+        AtTime {
+            lo: params,
+            hi: params,
+            u: 0.0,
+            scale,
+        }
+    }
+
+    /// Total implied variance at log-moneyness `k`.
+    pub fn total_variance(&self, k: f64) -> f64 {
+        let w = if self.u == 0.0 {
+            self.lo.total_variance(k)
+        } else {
+            (1.0 - self.u) * self.lo.total_variance(k) + self.u * self.hi.total_variance(k)
+        };
+        self.scale * w
+    }
+}
+
 /// Points on which g and the calendar order are checked.
 const CHECK_POINTS: usize = 201;
 
@@ -82,31 +113,34 @@ impl Surface {
     /// slices, proportional to t before the first, constant vol after the last. None if no
     /// slice was fitted.
     pub fn total_variance(&self, k: f64, t: f64) -> Option<f64> {
-        // One pass, no allocation: a strategy asks this for every series on every requote.
+        self.at(t).map(|at| at.total_variance(k))
+    }
+
+    /// The surface at one time `t`, for evaluating many strikes: the bracketing slices are found
+    /// once. None if no slice was fitted.
+    pub fn at(&self, t: f64) -> Option<AtTime> {
         let mut before: Option<(&Slice, &SviFit)> = None;
-        let mut first: Option<(&Slice, &SviFit)> = None;
         for (slice, fit) in self.fitted() {
-            if first.is_none() {
-                if t <= slice.t {
-                    return Some(fit.params.total_variance(k) * t / slice.t);
-                }
-                first = Some((slice, fit));
+            if before.is_none() && t <= slice.t {
+                // Before the first slice (or on it): its smile at constant vol.
+                return Some(AtTime::one(fit.params, t / slice.t));
             }
             if slice.t == t {
-                // On a slice (every listed expiry has one): no interpolation.
-                return Some(fit.params.total_variance(k));
+                return Some(AtTime::one(fit.params, 1.0));
             }
             if slice.t > t {
                 let (s0, f0) = before?;
-                let u = (t - s0.t) / (slice.t - s0.t);
-                return Some(
-                    (1.0 - u) * f0.params.total_variance(k) + u * fit.params.total_variance(k),
-                );
+                return Some(AtTime {
+                    lo: f0.params,
+                    hi: fit.params,
+                    u: (t - s0.t) / (slice.t - s0.t),
+                    scale: 1.0,
+                });
             }
             before = Some((slice, fit));
         }
         let (last, fit) = before?;
-        Some(fit.params.total_variance(k) * t / last.t)
+        Some(AtTime::one(fit.params, t / last.t))
     }
 
     /// Implied vol at log-moneyness `k` and time `t`.

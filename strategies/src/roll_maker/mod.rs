@@ -26,6 +26,7 @@ use crate::strategy::{PullReason, Pulled, Strategy, Wanted};
 use classify::{expiry_listed, in_universe, role, Role};
 use engine::instrument::OptionRight;
 use engine::pricing::batch::{greeks_batch, BlackInput};
+use engine::pricing::surface::AtTime;
 use engine::pricing::{coin, Greeks, OptionType};
 use engine::quotes::{QuoteKey, WantedQuote};
 use engine::state::{SeriesState, State};
@@ -75,6 +76,11 @@ pub struct RollMaker {
     sides: Vec<&'static [Side]>,
     /// Years to each expiry.
     expiry_t: Vec<f64>,
+    /// ln F per expiry, and (strike, ln strike) per series, kept across requotes.
+    ln_forward: Vec<f64>,
+    ln_strike: Vec<(f64, f64)>,
+    /// The surface at each expiry's t.
+    at_expiry: Vec<Option<AtTime>>,
 }
 
 impl RollMaker {
@@ -106,6 +112,9 @@ impl RollMaker {
             slots: Vec::new(),
             sides: Vec::new(),
             expiry_t: Vec::new(),
+            ln_forward: Vec::new(),
+            ln_strike: Vec::new(),
+            at_expiry: Vec::new(),
         }
     }
 
@@ -117,6 +126,26 @@ impl RollMaker {
     /// `self.priced`; a series not needed, past its expiry, or without a vol is marked not ok.
     fn price_needed(&mut self, state: &State) {
         let surface = state.surface.as_ref().map(|s| &s.surface);
+        self.ln_forward.clear();
+        self.ln_forward
+            .extend(state.expiries.iter().map(|e| e.forward.ln()));
+        self.at_expiry.clear();
+        self.at_expiry.extend(
+            self.expiry_t
+                .iter()
+                .map(|&t| surface.and_then(|sf| sf.at(t))),
+        );
+        if self.ln_strike.len() != state.series.len()
+            || self
+                .ln_strike
+                .iter()
+                .zip(&state.series)
+                .any(|(c, s)| c.0 != s.strike)
+        {
+            self.ln_strike.clear();
+            self.ln_strike
+                .extend(state.series.iter().map(|s| (s.strike, s.strike.ln())));
+        }
         self.inputs.clear();
         self.slots.clear();
         self.priced.clear();
@@ -128,8 +157,11 @@ impl RollMaker {
                 ..Priced::default()
             };
             if self.needed[i] && t > 0.0 {
-                let k = (s.strike / e.forward).ln();
-                let vol = surface.and_then(|sf| sf.vol(k, t));
+                // k = ln K - ln F: ln K is cached per series (strikes do not move), ln F and the
+                // surface's slices at t are taken once per expiry.
+                let k = self.ln_strike[i].1 - self.ln_forward[s.expiry];
+                let vol =
+                    self.at_expiry[s.expiry].map(|at| (at.total_variance(k).max(0.0) / t).sqrt());
                 if let Some(vol) = vol.filter(|v| v.is_finite() && *v > 0.0) {
                     priced.ok = true;
                     self.slots.push(i);
