@@ -29,6 +29,8 @@ pub enum ChainStateError {
         what: &'static str,
         value: f64,
     },
+    #[error("snapshot mixes underlyings: {0} and {1}")]
+    MixedUnderlyings(String, String),
     #[error("instrument {0} is listed twice in one snapshot")]
     Duplicate(String),
     #[error("instrument {0} has other contract terms than when first seen")]
@@ -50,6 +52,7 @@ pub fn state_from_snapshot(
     let mut expiries: Vec<ExpiryState> = Vec::new();
     let mut series = Vec::with_capacity(snapshot.rows.len());
     let mut seen = std::collections::HashSet::new();
+    let mut underlying: Option<String> = None;
     for row in &snapshot.rows {
         if !seen.insert(row.instrument.as_str()) {
             return Err(ChainStateError::Duplicate(row.instrument.clone()));
@@ -62,6 +65,17 @@ pub fn state_from_snapshot(
         let InstrumentKind::Option { expiry, right, .. } = instrument.kind().clone() else {
             return Err(ChainStateError::NotAnOption(row.instrument.clone()));
         };
+        let on = &instrument.parsed().underlying;
+        match &underlying {
+            None => underlying = Some(on.clone()),
+            Some(u) if u != on => {
+                return Err(ChainStateError::MixedUnderlyings(
+                    u.clone(),
+                    row.instrument.clone(),
+                ))
+            }
+            Some(_) => {}
+        }
         let e = *expiry_index.entry(expiry).or_insert_with(|| {
             expiries.push(ExpiryState {
                 settles: expiry.settlement_time(),
@@ -98,6 +112,7 @@ pub fn state_from_snapshot(
     let fit = fit_snapshot(snapshot);
     Ok(State {
         now,
+        underlying: underlying.unwrap_or_default(),
         index: Some(Stamped {
             value: first.index,
             at: now,

@@ -81,6 +81,8 @@ pub struct SurfaceState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub now: Timestamp,
+    /// The underlying every series here is on, as in instrument names (`ETH`).
+    pub underlying: String,
     /// The index (USD per ETH) the venue settles on.
     pub index: Option<Stamped>,
     pub expiries: Vec<ExpiryState>,

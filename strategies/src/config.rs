@@ -39,6 +39,7 @@ pub enum ExpiryRule {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Universe {
+    pub underlying: String,
     pub expiries: ExpiryRule,
     pub min_days: f64,
     pub max_days: f64,
@@ -194,6 +195,13 @@ impl RollMakerConfig {
             }
         };
         let (u, r, e, s) = (&self.universe, &self.roll, &self.edge, &self.size);
+        if u.underlying.is_empty() || !u.underlying.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err(invalid(
+                "universe.underlying",
+                format!("{:?}", u.underlying),
+                "an underlying as in instrument names, e.g. \"ETH\"",
+            ));
+        }
         non_negative("universe.min_days", u.min_days)?;
         positive("universe.max_days", u.max_days)?;
         if u.max_days <= u.min_days {

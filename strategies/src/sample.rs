@@ -82,6 +82,7 @@ pub fn chain(now: Timestamp, index: f64, settles: &[Timestamp], strikes: &[f64])
     }
     State {
         now,
+        underlying: "ETH".to_string(),
         index: Some(Stamped {
             value: index,
             at: now,

@@ -43,6 +43,7 @@ pub enum PullReason {
     BookStale,
     BookQuiet { age_seconds: f64 },
     NoVol,
+    OtherUnderlying { underlying: String },
 }
 
 impl fmt::Display for PullReason {
@@ -61,6 +62,12 @@ impl fmt::Display for PullReason {
                 write!(f, "book not updated for {age_seconds:.1} s")
             }
             PullReason::NoVol => write!(f, "the surface gives no vol at this strike and expiry"),
+            PullReason::OtherUnderlying { underlying } => {
+                write!(
+                    f,
+                    "the market is on {underlying}, not the configured underlying"
+                )
+            }
         }
     }
 }

@@ -213,6 +213,15 @@ fn stale_data_pulls_quotes_and_says_why() {
     );
 
     let mut st = state();
+    st.underlying = "BTC".into();
+    let w = quotes(RollMakerConfig::default_config(), &st);
+    assert!(w.quotes.is_empty());
+    assert_eq!(
+        w.pulled[0].reason.to_string(),
+        "the market is on BTC, not the configured underlying"
+    );
+
+    let mut st = state();
     st.surface = None;
     let w = quotes(RollMakerConfig::default_config(), &st);
     assert!(w.quotes.is_empty());

@@ -214,6 +214,14 @@ impl Strategy for RollMaker {
                 reason,
             })
         };
+        if state.underlying != self.config.universe.underlying {
+            return pull_all(
+                out,
+                PullReason::OtherUnderlying {
+                    underlying: state.underlying.clone(),
+                },
+            );
+        }
         let Some(index) = state.index else {
             return pull_all(out, PullReason::NoIndex);
         };
