@@ -4,3 +4,4 @@
 pub mod chain;
 pub mod chain_state;
 pub mod chain_surface;
+pub mod synthetic;

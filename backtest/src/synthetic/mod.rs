@@ -1,0 +1,6 @@
+//! The synthetic market, seeded and built in so that a backtest needs no files.
+//!
+//! - [`path`]: the ETH index path: stochastic volatility (Heston) with jumps (Merton), and the
+//!   presets `calm`, `trend-down` and `crash` (a fall of 30% or more within one hour).
+
+pub mod path;
