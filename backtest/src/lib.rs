@@ -1,7 +1,9 @@
 //! The backtester: data readers, synthetic market, roll demand, fill simulation, reports.
-//! So far: the Deribit chain snapshot reader and the surface fit over its snapshots.
+//! So far: the Deribit chain snapshot reader, the surface fit over its snapshots, a snapshot as the
+//! strategy's state, the event timeline and latency models, and the synthetic index path.
 
 pub mod chain;
+pub mod events;
 pub mod chain_state;
 pub mod chain_surface;
 pub mod synthetic;
