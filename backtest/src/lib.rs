@@ -3,7 +3,7 @@
 //! strategy's state, the event timeline and latency models, and the synthetic index path.
 
 pub mod chain;
-pub mod events;
 pub mod chain_state;
 pub mod chain_surface;
+pub mod events;
 pub mod synthetic;

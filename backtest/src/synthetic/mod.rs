@@ -2,5 +2,7 @@
 //!
 //! - [`path`]: the ETH index path: stochastic volatility (Heston) with jumps (Merton), and the
 //!   presets `calm`, `trend-down` and `crash` (a fall of 30% or more within one hour).
+//! - [`listing`]: Deribit-like expiries (dailies, weeklies, monthlies, quarterlies) and strikes.
 
+pub mod listing;
 pub mod path;
