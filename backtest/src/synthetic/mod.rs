@@ -3,6 +3,8 @@
 //! - [`path`]: the ETH index path: stochastic volatility (Heston) with jumps (Merton), and the
 //!   presets `calm`, `trend-down` and `crash` (a fall of 30% or more within one hour).
 //! - [`listing`]: Deribit-like expiries (dailies, weeklies, monthlies, quarterlies) and strikes.
+//! - [`smile`]: the SVI surface at each moment, its level and skew moving with the path's variance.
 
 pub mod listing;
 pub mod path;
+pub mod smile;
