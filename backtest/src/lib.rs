@@ -6,4 +6,5 @@ pub mod chain;
 pub mod chain_state;
 pub mod chain_surface;
 pub mod events;
+pub mod roll_flow;
 pub mod synthetic;

@@ -39,14 +39,21 @@ fn arbitrage_free_along_a_crash() {
             .collect();
         let surface = Surface::fit(inputs.clone());
         for (s, input) in surface.slices.iter().zip(&inputs) {
-            let fit = s.fit.as_ref().unwrap_or_else(|e| panic!("minute {minute} {}: {e}", s.expiry));
+            let fit = s
+                .fit
+                .as_ref()
+                .unwrap_or_else(|e| panic!("minute {minute} {}: {e}", s.expiry));
             assert!(s.arbitrage_free(), "minute {minute} {}: {s:?}", s.expiry);
             let worst = input
                 .points
                 .iter()
                 .map(|q| (fit.params.vol(q.k, s.t) - q.vol).abs())
                 .fold(0.0, f64::max);
-            assert!(worst < 1e-3, "minute {minute} {}: refit off by {worst}", s.expiry);
+            assert!(
+                worst < 1e-3,
+                "minute {minute} {}: refit off by {worst}",
+                s.expiry
+            );
         }
     }
 }

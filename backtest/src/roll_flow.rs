@@ -1,0 +1,255 @@
+//! Roll demand: a seeded population of P holders that roll when their triggers fire (ROLLS.md,
+//! "The roll-flow model").
+//!
+//! - The population starts in a steady state, as if it had been rolling before the window: strike
+//!   ratios K/S drawn from `[strike_ratio_min, strike_ratio_max]`, expiries spread over the listed
+//!   monthlies and quarterlies, so that a window of any length sees some holders reach a trigger.
+//! - A holder rolls when S/K falls below its `roll_ratio` or its expiry is within `roll_days` (both
+//!   jittered per holder).
+//! - It rolls into K2 = the listed strike at or below S·`target_ratio`, at T2 = the first listed
+//!   expiry at least `horizon_days` out, keeping its position's USD value:
+//!   q2 = q1·value(P1)/value(P2).
+//! - Patient holders rest their roll for `patience_hours`; impatient ones cross with a limit
+//!   `max_slippage_bps` through fair value. A roll not done by its deadline is retried after
+//!   `retry_minutes`, and counted.
+
+use crate::synthetic::listing::ListedExpiry;
+use engine::instrument::Expiry;
+use engine::Timestamp;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RollFlowConfig {
+    pub holders: usize,
+    /// Total USD value of the P positions at the start.
+    pub notional_usd: f64,
+    pub strike_ratio_min: f64,
+    pub strike_ratio_max: f64,
+    pub roll_ratio: f64,
+    pub roll_days: f64,
+    pub target_ratio: f64,
+    pub horizon_days: f64,
+    /// Relative spread of each holder's triggers around the configured ones.
+    pub jitter: f64,
+    /// Share of holders that rest their rolls.
+    pub patient_share: f64,
+    pub patience_hours: f64,
+    pub max_slippage_bps: f64,
+    pub retry_minutes: f64,
+}
+
+impl Default for RollFlowConfig {
+    fn default() -> Self {
+        RollFlowConfig {
+            holders: 200,
+            notional_usd: 10_000_000.0,
+            strike_ratio_min: 0.5,
+            strike_ratio_max: 0.8,
+            roll_ratio: 1.25,
+            roll_days: 3.0,
+            target_ratio: 0.6,
+            horizon_days: 25.0,
+            jitter: 0.05,
+            patient_share: 0.7,
+            patience_hours: 24.0,
+            max_slippage_bps: 50.0,
+            retry_minutes: 60.0,
+        }
+    }
+}
+
+/// A P position: `qty` tokens of P(strike, expiry).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Position {
+    pub strike: f64,
+    pub expiry: Expiry,
+    pub qty: f64,
+}
+
+/// One holder and its own (jittered) triggers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Holder {
+    pub id: usize,
+    pub position: Position,
+    pub roll_ratio: f64,
+    pub roll_days: f64,
+    pub patient: bool,
+    /// A roll in progress: no new request until it is done or its deadline passes.
+    pub rolling_until: Option<Timestamp>,
+    /// After a missed deadline: not before this time.
+    pub retry_at: Option<Timestamp>,
+}
+
+/// Why a holder rolls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    NearStrike,
+    NearExpiry,
+}
+
+/// A roll a holder wants done: sell `from`, buy `to`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RollRequest {
+    pub holder: usize,
+    pub at: Timestamp,
+    pub trigger: Trigger,
+    pub from: Position,
+    pub to: Position,
+    pub patient: bool,
+    /// Patient: rest until then. Impatient: the limit is `max_slippage_bps` through fair.
+    pub deadline: Timestamp,
+    pub max_slippage_bps: f64,
+}
+
+pub struct RollFlow {
+    config: RollFlowConfig,
+    holders: Vec<Holder>,
+    /// Requests whose deadline passed unfilled.
+    pub missed: u64,
+}
+
+/// Expiries of a listing a holder may hold: the monthlies and quarterlies (last Fridays).
+fn long_dated(listing: &[ListedExpiry]) -> Vec<&ListedExpiry> {
+    use chrono::{Datelike, Duration, Weekday};
+    listing
+        .iter()
+        .filter(|e| {
+            let d = e.expiry.date();
+            d.weekday() == Weekday::Fri && (d + Duration::days(7)).month() != d.month()
+        })
+        .collect()
+}
+
+impl RollFlow {
+    /// The steady-state population at `now`, index at `index`, on `listing`; `value_p(expiry,
+    /// strike)` is a P token's USD value (to size positions to the notional).
+    pub fn new(
+        config: RollFlowConfig,
+        index: f64,
+        listing: &[ListedExpiry],
+        value_p: impl Fn(Expiry, f64) -> f64,
+        seed: u64,
+    ) -> RollFlow {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let expiries = long_dated(listing);
+        let per_holder = config.notional_usd / config.holders.max(1) as f64;
+        let holders = (0..config.holders)
+            .filter_map(|id| {
+                let e = expiries.get(rng.random_range(0..expiries.len().max(1)))?;
+                let ratio = rng.random_range(config.strike_ratio_min..=config.strike_ratio_max);
+                // The listed strike nearest below the drawn ratio.
+                let strike = *e.strikes.iter().rev().find(|k| **k <= ratio * index)?;
+                let value = value_p(e.expiry, strike);
+                let jitter =
+                    |rng: &mut ChaCha8Rng| 1.0 + config.jitter * rng.random_range(-1.0..=1.0);
+                Some(Holder {
+                    id,
+                    position: Position {
+                        strike,
+                        expiry: e.expiry,
+                        qty: per_holder / value,
+                    },
+                    roll_ratio: config.roll_ratio * jitter(&mut rng),
+                    roll_days: config.roll_days * jitter(&mut rng),
+                    patient: rng.random::<f64>() < config.patient_share,
+                    rolling_until: None,
+                    retry_at: None,
+                })
+            })
+            .collect();
+        RollFlow {
+            config,
+            holders,
+            missed: 0,
+        }
+    }
+
+    pub fn holders(&self) -> &[Holder] {
+        &self.holders
+    }
+
+    /// The rolls whose triggers fire at `now`, appended to `out`.
+    pub fn step(
+        &mut self,
+        now: Timestamp,
+        index: f64,
+        listing: &[ListedExpiry],
+        value_p: impl Fn(Expiry, f64) -> f64,
+        out: &mut Vec<RollRequest>,
+    ) {
+        let c = &self.config;
+        let horizon = now.0 + (c.horizon_days * 86_400e9) as i64;
+        let target_expiry = listing
+            .iter()
+            .find(|e| e.expiry.settlement_time().0 >= horizon);
+        for h in &mut self.holders {
+            if let Some(until) = h.rolling_until {
+                if now < until {
+                    continue;
+                }
+                // The deadline passed without the roll being done: retry later.
+                h.rolling_until = None;
+                h.retry_at = Some(Timestamp(now.0 + (c.retry_minutes * 60e9) as i64));
+                self.missed += 1;
+            }
+            if h.retry_at.is_some_and(|r| now < r) {
+                continue;
+            }
+            let days_left = now.years_until(h.position.expiry.settlement_time()) * 365.0;
+            let trigger = if index < h.roll_ratio * h.position.strike {
+                Trigger::NearStrike
+            } else if days_left < h.roll_days {
+                Trigger::NearExpiry
+            } else {
+                continue;
+            };
+            let Some(target) = target_expiry else {
+                continue;
+            };
+            let Some(&strike) = target
+                .strikes
+                .iter()
+                .rev()
+                .find(|k| **k <= c.target_ratio * index)
+            else {
+                continue;
+            };
+            let to_value = value_p(target.expiry, strike);
+            let from_value = value_p(h.position.expiry, h.position.strike);
+            if !(to_value > 0.0 && from_value.is_finite()) {
+                continue;
+            }
+            let deadline = if h.patient {
+                Timestamp(now.0 + (c.patience_hours * 3600e9) as i64)
+            } else {
+                Timestamp(now.0 + 60_000_000_000)
+            };
+            h.rolling_until = Some(deadline);
+            h.retry_at = None;
+            out.push(RollRequest {
+                holder: h.id,
+                at: now,
+                trigger,
+                from: h.position,
+                to: Position {
+                    strike,
+                    expiry: target.expiry,
+                    qty: h.position.qty * from_value / to_value,
+                },
+                patient: h.patient,
+                deadline,
+                max_slippage_bps: c.max_slippage_bps,
+            });
+        }
+    }
+
+    /// The roll of `holder` was done: it now holds `to`.
+    pub fn completed(&mut self, holder: usize, to: Position) {
+        if let Some(h) = self.holders.iter_mut().find(|h| h.id == holder) {
+            h.position = to;
+            h.rolling_until = None;
+            h.retry_at = None;
+        }
+    }
+}

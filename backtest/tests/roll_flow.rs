@@ -1,0 +1,119 @@
+//! Roll demand on synthetic paths: the population's steady state, rolls that keep their USD value
+//! into the configured targets, expiry-driven rolls in a calm month, and a wave of near-strike
+//! rolls in a crash.
+
+use backtest::roll_flow::{RollFlow, RollFlowConfig, RollRequest, Trigger};
+use backtest::synthetic::listing::{listing, ListedExpiry};
+use backtest::synthetic::path::{IndexPath, IndexPoint, PathConfig, Preset};
+use backtest::synthetic::smile::{slice, SmileConfig};
+use engine::instrument::Expiry;
+use engine::pricing::{black76, OptionType};
+
+/// A P token's USD value at the path point: F - C (no discounting).
+fn value_p<'a>(config: &'a PathConfig, p: &IndexPoint) -> impl Fn(Expiry, f64) -> f64 + 'a {
+    let (s, v, at) = (p.price, p.vol * p.vol, p.at);
+    move |e: Expiry, k: f64| {
+        let t = at.years_until(e.settlement_time()).max(1e-6);
+        let vol = slice(config, &SmileConfig::default(), v, t).vol((k / s).ln(), t);
+        s - black76::price(OptionType::Call, s, k, t, vol, 1.0)
+    }
+}
+
+/// Runs a path hourly, every roll done at once; returns the requests.
+fn run(preset: Preset, seed: u64) -> (RollFlow, Vec<RollRequest>) {
+    let config = preset.config();
+    let points: Vec<IndexPoint> = IndexPath::new(config.clone(), seed).collect();
+    let mut list: Vec<ListedExpiry> = listing(points[0].at, points[0].price);
+    let mut flow = RollFlow::new(
+        RollFlowConfig::default(),
+        points[0].price,
+        &list,
+        value_p(&config, &points[0]),
+        seed,
+    );
+    let mut all = Vec::new();
+    for (i, p) in points.iter().enumerate().step_by(60) {
+        if i % 1440 == 0 {
+            list = listing(p.at, p.price);
+        }
+        let mut out = Vec::new();
+        flow.step(p.at, p.price, &list, value_p(&config, p), &mut out);
+        for r in &out {
+            flow.completed(r.holder, r.to);
+        }
+        all.extend(out);
+    }
+    (flow, all)
+}
+
+#[test]
+fn the_population_starts_in_a_steady_state() {
+    let config = Preset::Calm.config();
+    let p0 = IndexPath::new(config.clone(), 1).next().unwrap();
+    let list = listing(p0.at, p0.price);
+    let flow = RollFlow::new(
+        RollFlowConfig::default(),
+        p0.price,
+        &list,
+        value_p(&config, &p0),
+        1,
+    );
+    let holders = flow.holders();
+    assert_eq!(holders.len(), 200);
+    let value = value_p(&config, &p0);
+    let total: f64 = holders
+        .iter()
+        .map(|h| h.position.qty * value(h.position.expiry, h.position.strike))
+        .sum();
+    assert!((total / 10_000_000.0 - 1.0).abs() < 1e-9, "{total}");
+    let ratios: Vec<f64> = holders
+        .iter()
+        .map(|h| h.position.strike / p0.price)
+        .collect();
+    assert!(
+        ratios.iter().all(|r| (0.45..=0.8).contains(r)),
+        "{ratios:?}"
+    );
+    let expiries: std::collections::BTreeSet<_> =
+        holders.iter().map(|h| h.position.expiry).collect();
+    assert!(expiries.len() >= 4, "{expiries:?}");
+}
+
+#[test]
+fn rolls_keep_value_and_go_to_the_targets() {
+    let config = Preset::Calm.config();
+    let (_, requests) = run(Preset::Calm, 1);
+    let points: Vec<IndexPoint> = IndexPath::new(config.clone(), 1).collect();
+    assert!(!requests.is_empty());
+    // A calm month: the March monthly settles on day 26, so its holders roll on expiry.
+    assert!(requests.iter().any(|r| r.trigger == Trigger::NearExpiry));
+    for r in &requests {
+        let minute = ((r.at.0 - points[0].at.0) / 60_000_000_000) as usize;
+        let p = &points[minute];
+        assert!(r.to.strike <= 0.6 * p.price + 1e-9, "{r:?}");
+        let days = r.at.years_until(r.to.expiry.settlement_time()) * 365.0;
+        assert!(days >= 25.0, "{r:?}");
+        let value = value_p(&config, p);
+        let before = r.from.qty * value(r.from.expiry, r.from.strike);
+        let after = r.to.qty * value(r.to.expiry, r.to.strike);
+        assert!((after / before - 1.0).abs() < 1e-9, "{r:?}");
+    }
+    assert_eq!(requests, run(Preset::Calm, 1).1, "same seed, same requests");
+}
+
+#[test]
+fn a_crash_sends_a_wave_of_near_strike_rolls() {
+    let (_, requests) = run(Preset::Crash, 2);
+    let start = 1_772_323_200_000_000_000i64;
+    let crash_day: Vec<&RollRequest> = requests
+        .iter()
+        .filter(|r| r.trigger == Trigger::NearStrike)
+        .filter(|r| (r.at.0 - start) / 86_400_000_000_000 == 10)
+        .collect();
+    // After a 35% fall most holders (strikes from 0.5 to 0.8 of the index) are within 1.25x.
+    assert!(
+        crash_day.len() >= 100,
+        "{} near-strike rolls on the crash day",
+        crash_day.len()
+    );
+}
