@@ -6,5 +6,6 @@ pub mod chain;
 pub mod chain_state;
 pub mod chain_surface;
 pub mod events;
+pub mod queue;
 pub mod roll_flow;
 pub mod synthetic;
