@@ -6,6 +6,8 @@ pub mod chain;
 pub mod chain_state;
 pub mod chain_surface;
 pub mod events;
+pub mod fees;
 pub mod queue;
 pub mod roll_flow;
+pub mod settlement;
 pub mod synthetic;
