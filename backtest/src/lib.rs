@@ -10,4 +10,5 @@ pub mod fees;
 pub mod queue;
 pub mod roll_flow;
 pub mod settlement;
+pub mod sim;
 pub mod synthetic;

@@ -1,5 +1,6 @@
 //! The rollmaker command line: argument parsing and wiring only.
 
+mod backtest_cmd;
 mod book_demo;
 mod instrument_cmd;
 mod iv_cmd;
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the roll maker on a synthetic market (calm, trend-down or crash) and print a summary.
+    Backtest(backtest_cmd::BacktestArgs),
     /// Run a short scripted session on the matching engine and print the events, the book and
     /// the positions (a stand-in for the backtest until it lands).
     BookDemo,
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
+        Command::Backtest(args) => backtest_cmd::run(&args),
         Command::BookDemo => book_demo::run(),
         Command::Instrument { names } => instrument_cmd::run(&names),
         Command::Price(args) => price_cmd::run(&args),

@@ -426,3 +426,44 @@ fn quote_shows_the_roll_makers_quotes_and_a_config_change() {
     assert!(two["buy_series"].as_u64().unwrap() > base["buy_series"].as_u64().unwrap());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The README's main command, shortened to one day: a summary on stdout, summary.json under
+/// --out; a bad preset exits 2.
+#[test]
+fn backtest_prints_a_summary_and_writes_summary_json() {
+    let dir = std::env::temp_dir().join(format!("rollmaker-backtest-{}", std::process::id()));
+    let out = rollmaker(&["backtest", "--days", "1", "--out", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("roll_maker on the synthetic calm market"),
+        "{text}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "events",
+        "fills",
+        "roll_demand_usd",
+        "roll_filled_usd",
+        "roll_fill_ratio",
+        "holder_roll_cost_bps",
+        "taker_roll_cost_bps",
+        "maker_pnl_usd",
+        "max_inventory_vega",
+        "events_per_s",
+        "wall_s",
+    ] {
+        assert!(summary[key].is_number(), "{key}: {summary}");
+    }
+    assert_eq!(summary["events"], 1441);
+    assert!(summary["amm_roll_cost_bps"].is_null());
+    std::fs::remove_dir_all(&dir).ok();
+    let bad = rollmaker(&["backtest", "--preset", "boom"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("\"boom\""));
+}

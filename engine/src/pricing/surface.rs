@@ -103,6 +103,30 @@ impl Surface {
         Surface { slices }
     }
 
+    /// A surface from known slices (label, t, forward, parameters), as a generator that knows
+    /// its own smile supplies it: nothing is fitted, and the arbitrage flags are left unchecked
+    /// (false).
+    pub fn from_params(slices: Vec<(String, f64, f64, SviParams)>) -> Surface {
+        let mut slices: Vec<Slice> = slices
+            .into_iter()
+            .map(|(expiry, t, forward, params)| Slice {
+                expiry,
+                t,
+                forward,
+                fit: Ok(SviFit {
+                    params,
+                    weighted_rmse: 0.0,
+                }),
+                k_range: (f64::NEG_INFINITY, f64::INFINITY),
+                min_butterfly_g: f64::NAN,
+                butterfly_arbitrage: false,
+                calendar_arbitrage: false,
+            })
+            .collect();
+        slices.sort_by(|a, b| a.t.total_cmp(&b.t));
+        Surface { slices }
+    }
+
     fn fitted(&self) -> impl Iterator<Item = (&Slice, &SviFit)> {
         self.slices
             .iter()

@@ -1,0 +1,648 @@
+//! A backtest on the synthetic market: the live strategy and quote manager, a simulated venue
+//! (order latency, queue position, fees, expiry settlement), background trades and the roll
+//! demand of P holders; deterministic for a seed.
+//!
+//! Each minute of the path: the market moves; orders sent a latency ago reach the venue (and are
+//! acknowledged there); series that settled pay out at the 30-minute TWAP of the index; every
+//! `requote_seconds` the strategy requotes and the quote manager sends its actions; background
+//! takers (Poisson, `background_trades_per_day` over the chain) hit the venue's best; every
+//! `flow_seconds` holders whose triggers fired start a roll, whose two legs (buy back the old
+//! call, sell the new one) take the maker's resting quote when it is at least as good as the
+//! venue's best, and otherwise the venue's book: at once if impatient, at the deadline if
+//! patient.
+//!
+//! Money: cash and fees in exact decimals (ETH); marks and the summary's USD figures in f64 from
+//! the model's fair values (a report, not a ledger).
+
+use super::market::{MarketConfig, SyntheticMarket};
+use crate::events::timeline::Timeline;
+use crate::fees::{DeribitOptionFees, FeeModel};
+use crate::queue::{QueueFill, QueueModel, Queues};
+use crate::roll_flow::{RollFlow, RollFlowConfig, RollRequest};
+use crate::settlement::{twap_30_minutes, value_per_contract};
+use crate::synthetic::path::{IndexPath, Preset};
+use engine::instrument::OptionRight;
+use engine::matching::OrderId;
+use engine::order::OrderEvent;
+use engine::quotes::{Action, QuoteManager, QuoteRules};
+use engine::{InstrumentId, Price, Qty, Side, Timestamp};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::Decimal;
+use std::collections::{HashMap, VecDeque};
+use strategies::Strategy;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    pub preset: Preset,
+    pub seed: u64,
+    /// Days of the preset's path to run (at most its horizon).
+    pub days: f64,
+    pub market: MarketConfig,
+    pub flow: RollFlowConfig,
+    pub queue: QueueModel,
+    pub order_latency_ms: i64,
+    pub requote_seconds: f64,
+    pub surface_seconds: f64,
+    pub flow_seconds: f64,
+    pub background_trades_per_day: f64,
+    pub background_lots: i64,
+}
+
+impl RunConfig {
+    pub fn new(preset: Preset, seed: u64) -> RunConfig {
+        RunConfig {
+            preset,
+            seed,
+            days: 30.0,
+            market: MarketConfig::default(),
+            flow: RollFlowConfig::default(),
+            queue: QueueModel::Conservative,
+            order_latency_ms: 50,
+            requote_seconds: 60.0,
+            surface_seconds: 300.0,
+            flow_seconds: 900.0,
+            background_trades_per_day: 2000.0,
+            background_lots: 5,
+        }
+    }
+}
+
+/// What a run produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    pub events: u64,
+    pub fills: u64,
+    pub roll_requests: u64,
+    pub roll_demand_usd: f64,
+    /// Of the roll legs' USD value, what the maker's quotes filled.
+    pub roll_filled_usd: f64,
+    pub roll_fill_ratio: f64,
+    /// Holders' cost of rolling against fair value, bps of the rolled notional (all legs, maker
+    /// and venue).
+    pub holder_roll_cost_bps: f64,
+    /// The same rolls, had every leg crossed the venue's book at once.
+    pub taker_roll_cost_bps: f64,
+    pub maker_pnl_usd: f64,
+    pub pnl_spread_usd: f64,
+    pub pnl_inventory_usd: f64,
+    pub pnl_settlement_usd: f64,
+    pub fees_usd: f64,
+    /// Largest absolute net vega (ETH per vol point) held in one expiry.
+    pub max_inventory_vega: f64,
+    pub missed_rolls: u64,
+    pub start_index: f64,
+    pub end_index: f64,
+}
+
+/// One leg of a holder's roll in call terms: the holder buys back the old call or sells the new.
+#[derive(Clone, Debug)]
+struct Leg {
+    holder: usize,
+    instrument: InstrumentId,
+    /// The holder's side.
+    side: Side,
+    left: i64,
+    patient: bool,
+    deadline: Timestamp,
+}
+
+fn d(x: f64) -> Decimal {
+    Decimal::from_f64(x).unwrap_or_default()
+}
+
+pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -> Summary {
+    let mut path_config = config.preset.config();
+    path_config.days = config.days.min(path_config.days);
+    let mut market = SyntheticMarket::new(path_config.clone(), config.market.clone());
+    let mut manager = QuoteManager::new(rules, 1);
+    let mut queues = Queues::new(config.queue);
+    let mut arrivals: Timeline<Action> = Timeline::new();
+    let fees = DeribitOptionFees::default();
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5eed);
+    let mut positions: HashMap<InstrumentId, i64> = HashMap::new();
+    let mut cash_eth = Decimal::ZERO;
+    let mut fees_eth = Decimal::ZERO;
+    let mut s = Summary::default();
+    let mut wanted = strategies::Wanted::default();
+    let mut actions = Vec::new();
+    let mut recent: VecDeque<(Timestamp, f64)> = VecDeque::new();
+    let mut flow: Option<RollFlow> = None;
+    let mut legs: Vec<Leg> = Vec::new();
+    let mut roll_legs: HashMap<usize, usize> = HashMap::new();
+    let mut pending_rolls: HashMap<usize, RollRequest> = HashMap::new();
+    let (mut cost_eth_usd, mut taker_cost_usd, mut rolled_usd) = (0.0, 0.0, 0.0);
+    let mut surface = None;
+    let mut last_surface: Option<Timestamp> = None;
+    let mut last_requote: Option<Timestamp> = None;
+    let mut last_flow: Option<Timestamp> = None;
+    // Whether `every` seconds have passed since `last` (always, the first time).
+    let due = |last: Option<Timestamp>, now: Timestamp, every: f64| {
+        last.is_none_or(|l| (now.0 - l.0) as f64 >= every * 1e9)
+    };
+    let mut fills: Vec<QueueFill> = Vec::new();
+    let mut by_client: HashMap<u64, (InstrumentId, Side)> = HashMap::new();
+    let latency = config.order_latency_ms * 1_000_000;
+
+    for p in IndexPath::new(path_config.clone(), config.seed) {
+        s.events += 1;
+        if s.start_index == 0.0 {
+            s.start_index = p.price;
+        }
+        s.end_index = p.price;
+        recent.push_back((p.at, p.price));
+        while recent
+            .front()
+            .is_some_and(|(t, _)| p.at.0 - t.0 > 1800 * Timestamp::NANOS_PER_SEC)
+        {
+            recent.pop_front();
+        }
+        // Settlement of held series whose expiry has come (before the market drops them).
+        // (id, strike, the last fair mark before settlement)
+        let settled: Vec<(InstrumentId, f64, f64)> = market
+            .series()
+            .iter()
+            .enumerate()
+            .filter(|(_, sr)| sr.expiry.settlement_time() <= p.at)
+            .map(|(i, sr)| (sr.id, sr.strike, market.fair(i).price))
+            .collect();
+        for (id, strike, last_mark) in settled {
+            let Some(lots) = positions.remove(&id).filter(|l| *l != 0) else {
+                continue;
+            };
+            let samples: Vec<(f64, f64)> = recent
+                .iter()
+                .map(|(t, x)| ((p.at.0 - t.0) as f64 / 1e9, *x))
+                .collect();
+            let twap = twap_30_minutes(&samples).unwrap_or(p.price);
+            let value =
+                value_per_contract(OptionRight::Call, d(strike), d(twap)).unwrap_or_default();
+            let contracts = Decimal::from(lots);
+            let fee = fees.delivery_fee(value, contracts);
+            cash_eth += value * contracts - fee;
+            fees_eth += fee;
+            // Settlement against the last mark: what expiry added beyond the marks.
+            s.pnl_settlement_usd +=
+                (value.to_f64().unwrap_or(0.0) - last_mark) * lots as f64 * twap;
+            // Orders on a settled series end with it.
+            let ids: Vec<u64> = queues
+                .orders()
+                .iter()
+                .filter(|o| o.instrument == id)
+                .map(|o| o.client_id)
+                .collect();
+            for c in ids {
+                queues.remove(c);
+                manager.on_event(c, OrderEvent::Expired).ok();
+            }
+        }
+        market.advance(p);
+        if flow.is_none() {
+            let value = |e: engine::instrument::Expiry, k: f64| p_value(&market, e, k);
+            let list = crate::synthetic::listing::listing(p.at, p.price);
+            flow = Some(RollFlow::new(
+                config.flow.clone(),
+                p.price,
+                &list,
+                value,
+                config.seed,
+            ));
+        }
+
+        // Orders reaching the venue.
+        while arrivals.peek_time().is_some_and(|t| t <= p.at) {
+            let Some((_, action)) = arrivals.pop() else {
+                break;
+            };
+            apply_action(&market, &mut queues, &mut manager, &mut by_client, action);
+        }
+
+        // Requote.
+        if due(last_requote, p.at, config.requote_seconds) {
+            last_requote = Some(p.at);
+            if due(last_surface, p.at, config.surface_seconds) {
+                last_surface = Some(p.at);
+                surface = market.surface_now();
+            }
+            let state = market.state(
+                |id| Qty(positions.get(&id).copied().unwrap_or(0)),
+                surface.clone(),
+            );
+            wanted.clear();
+            strategy.quotes(&state, &mut wanted);
+            actions.clear();
+            if manager
+                .reconcile(p.at, &wanted.quotes, &mut actions)
+                .is_ok()
+            {
+                for a in &actions {
+                    arrivals.push(Timestamp(p.at.0 + latency), *a);
+                }
+            }
+        }
+
+        // Background takers at the venue's best.
+        let n = poisson(&mut rng, config.background_trades_per_day / 1440.0);
+        for _ in 0..n {
+            if market.series().is_empty() {
+                break;
+            }
+            let i = rng.random_range(0..market.series().len());
+            let side = if rng.random::<bool>() {
+                Side::Buy
+            } else {
+                Side::Sell
+            };
+            let top = market.top(i);
+            let best = match side {
+                Side::Buy => top.ask.map(|a| a.0),
+                Side::Sell => top.bid.map(|b| b.0),
+            };
+            let Some(price) = best else { continue };
+            fills.clear();
+            queues.on_trade(
+                market.series()[i].id,
+                side,
+                price,
+                Qty(config.background_lots),
+                &mut fills,
+            );
+            book_fills(
+                &market,
+                &fees,
+                &mut manager,
+                &by_client,
+                &mut positions,
+                &mut cash_eth,
+                &mut fees_eth,
+                &mut s,
+                &fills,
+                None,
+            );
+        }
+
+        // Roll demand.
+        if let Some(flow) = flow.as_mut() {
+            if due(last_flow, p.at, config.flow_seconds) {
+                last_flow = Some(p.at);
+                let list = crate::synthetic::listing::listing(p.at, p.price);
+                let mut requests = Vec::new();
+                flow.step(
+                    p.at,
+                    p.price,
+                    &list,
+                    |e, k| p_value(&market, e, k),
+                    &mut requests,
+                );
+                for r in requests {
+                    let (Some(from), Some(to)) = (
+                        series_index(&market, r.from.expiry, r.from.strike),
+                        series_index(&market, r.to.expiry, r.to.strike),
+                    ) else {
+                        continue;
+                    };
+                    let lots = r.from.qty.round() as i64;
+                    let lots_to = r.to.qty.round() as i64;
+                    if lots <= 0 || lots_to <= 0 {
+                        continue;
+                    }
+                    s.roll_requests += 1;
+                    let usd = r.from.qty * p_value(&market, r.from.expiry, r.from.strike);
+                    s.roll_demand_usd += usd;
+                    rolled_usd += usd;
+                    for (series, side, left) in [(from, Side::Buy, lots), (to, Side::Sell, lots_to)]
+                    {
+                        // The taker route: the same leg crossing the venue's book now.
+                        let top = market.top(series);
+                        let fair = market.fair(series).price;
+                        let venue = match side {
+                            Side::Buy => top.ask.map(|a| a.0),
+                            Side::Sell => top.bid.map(|b| b.0),
+                        };
+                        let taker_px = venue.map_or(fair, |v| eth(&market, series, v));
+                        taker_cost_usd += holder_cost(side, taker_px, fair) * left as f64 * p.price;
+                        legs.push(Leg {
+                            holder: r.holder,
+                            instrument: market.series()[series].id,
+                            side,
+                            left,
+                            patient: r.patient,
+                            deadline: r.deadline,
+                        });
+                    }
+                    roll_legs.insert(r.holder, 2);
+                    pending_rolls.insert(r.holder, r);
+                }
+            }
+            // Work the legs.
+            let mut done_holders = Vec::new();
+            let mut k = 0;
+            while k < legs.len() {
+                let leg = legs[k].clone();
+                let Some(i) = market
+                    .series()
+                    .iter()
+                    .position(|sr| sr.id == leg.instrument)
+                else {
+                    legs.swap_remove(k);
+                    continue;
+                };
+                let fair = market.fair(i).price;
+                let top = market.top(i);
+                let venue = match leg.side {
+                    Side::Buy => top.ask.map(|a| a.0),
+                    Side::Sell => top.bid.map(|b| b.0),
+                };
+                // The maker's best resting price on the other side.
+                let ours = queues
+                    .orders()
+                    .iter()
+                    .filter(|o| o.instrument == leg.instrument && o.side == leg.side.opposite())
+                    .map(|o| o.price)
+                    .reduce(|a, b| {
+                        if leg.side.opposite().better(a, b) {
+                            a
+                        } else {
+                            b
+                        }
+                    });
+                let mut left = leg.left;
+                if let (Some(our), Some(v)) = (ours, venue) {
+                    if !leg.side.opposite().better(v, our) {
+                        fills.clear();
+                        queues.on_trade(leg.instrument, leg.side, our, Qty(left), &mut fills);
+                        let got: i64 = fills.iter().map(|f| f.qty.0).sum();
+                        left -= got;
+                        for f in &fills {
+                            let px = eth(&market, i, f.price);
+                            cost_eth_usd +=
+                                holder_cost(leg.side, px, fair) * f.qty.0 as f64 * p.price;
+                            s.roll_filled_usd += fair * f.qty.0 as f64 * p.price;
+                        }
+                        book_fills(
+                            &market,
+                            &fees,
+                            &mut manager,
+                            &by_client,
+                            &mut positions,
+                            &mut cash_eth,
+                            &mut fees_eth,
+                            &mut s,
+                            &fills,
+                            Some(fair),
+                        );
+                    }
+                }
+                if let Some(v) = venue {
+                    if left > 0 && (!leg.patient || p.at >= leg.deadline) {
+                        let px = eth(&market, i, v);
+                        cost_eth_usd += holder_cost(leg.side, px, fair) * left as f64 * p.price;
+                        left = 0;
+                    }
+                }
+                if left == 0 {
+                    legs.swap_remove(k);
+                    if let Some(n) = roll_legs.get_mut(&leg.holder) {
+                        *n -= 1;
+                    }
+                    continue;
+                }
+                legs[k].left = left;
+                k += 1;
+            }
+            for (holder, n) in &roll_legs {
+                if *n == 0 {
+                    done_holders.push(*holder);
+                }
+            }
+            for h in done_holders {
+                roll_legs.remove(&h);
+                if let Some(r) = pending_rolls.remove(&h) {
+                    flow.completed(h, r.to);
+                }
+            }
+            s.missed_rolls = flow.missed;
+        }
+
+        // Inventory vega per expiry.
+        let mut vega_by_expiry: HashMap<engine::instrument::Expiry, f64> = HashMap::new();
+        for (i, sr) in market.series().iter().enumerate() {
+            if let Some(l) = positions.get(&sr.id) {
+                *vega_by_expiry.entry(sr.expiry).or_default() +=
+                    *l as f64 * market.fair(i).vega / 100.0;
+            }
+        }
+        for v in vega_by_expiry.values() {
+            s.max_inventory_vega = s.max_inventory_vega.max(v.abs());
+        }
+    }
+
+    // Marks: open positions at fair, cash at the end index.
+    let end = s.end_index;
+    let mut open_eth = 0.0;
+    for (i, sr) in market.series().iter().enumerate() {
+        if let Some(l) = positions.get(&sr.id) {
+            open_eth += *l as f64 * market.fair(i).price;
+        }
+    }
+    let cash = cash_eth.to_f64().unwrap_or(0.0);
+    s.fees_usd = fees_eth.to_f64().unwrap_or(0.0) * end;
+    s.maker_pnl_usd = (cash + open_eth) * end;
+    s.pnl_inventory_usd = s.maker_pnl_usd - s.pnl_spread_usd - s.pnl_settlement_usd;
+    s.roll_fill_ratio = if s.roll_demand_usd > 0.0 {
+        s.roll_filled_usd / (2.0 * s.roll_demand_usd)
+    } else {
+        0.0
+    };
+    if rolled_usd > 0.0 {
+        s.holder_roll_cost_bps = 1e4 * cost_eth_usd / rolled_usd;
+        s.taker_roll_cost_bps = 1e4 * taker_cost_usd / rolled_usd;
+    }
+    s
+}
+
+/// A price of series `i` in ETH.
+fn eth(market: &SyntheticMarket, i: usize, price: Price) -> f64 {
+    let inst = market.instruments().get(market.series()[i].id);
+    inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
+}
+
+/// What the holder pays over fair per contract (ETH): buying above it, selling below.
+fn holder_cost(side: Side, price: f64, fair: f64) -> f64 {
+    match side {
+        Side::Buy => price - fair,
+        Side::Sell => fair - price,
+    }
+}
+
+fn series_index(
+    market: &SyntheticMarket,
+    expiry: engine::instrument::Expiry,
+    strike: f64,
+) -> Option<usize> {
+    market
+        .series()
+        .iter()
+        .position(|s| s.expiry == expiry && s.strike == strike)
+}
+
+/// A P token's USD value: S - C, the call at the market's fair value.
+fn p_value(market: &SyntheticMarket, expiry: engine::instrument::Expiry, strike: f64) -> f64 {
+    let Some(p) = market.point() else {
+        return f64::NAN;
+    };
+    match series_index(market, expiry, strike) {
+        Some(i) => p.price * (1.0 - market.fair(i).price),
+        None => f64::NAN,
+    }
+}
+
+fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
+    // Knuth's method: means here are small (a few per minute).
+    let limit = (-mean).exp();
+    let mut k = 0;
+    let mut prod: f64 = rng.random();
+    while prod > limit {
+        k += 1;
+        prod *= rng.random::<f64>();
+    }
+    k
+}
+
+/// An action reaching the venue: orders join their queues and are acknowledged.
+fn apply_action(
+    market: &SyntheticMarket,
+    queues: &mut Queues,
+    manager: &mut QuoteManager,
+    by_client: &mut HashMap<u64, (InstrumentId, Side)>,
+    action: Action,
+) {
+    let displayed = |id: InstrumentId, side: Side, price: Price| {
+        let Some(i) = market.series().iter().position(|s| s.id == id) else {
+            return Qty(0);
+        };
+        let top = market.top(i);
+        let best = match side {
+            Side::Buy => top.bid,
+            Side::Sell => top.ask,
+        };
+        match best {
+            Some((b, q)) if b == price => q,
+            // Behind the best: whatever is ahead trades first; in front of it: nothing is.
+            Some((b, q)) if side.better(b, price) => q,
+            _ => Qty(0),
+        }
+    };
+    match action {
+        Action::Place {
+            client_id,
+            key,
+            price,
+            qty,
+        } => {
+            if market.series().iter().all(|s| s.id != key.instrument) {
+                manager.on_event(client_id, OrderEvent::Rejected).ok();
+                return;
+            }
+            let ahead = displayed(key.instrument, key.side, price);
+            queues.join(client_id, key.instrument, key.side, price, qty, ahead);
+            by_client.insert(client_id, (key.instrument, key.side));
+            manager
+                .on_event(client_id, OrderEvent::Accepted(OrderId(client_id)))
+                .ok();
+        }
+        Action::Amend {
+            client_id,
+            price,
+            amount,
+        } => {
+            let Some(&(instrument, side)) = by_client.get(&client_id) else {
+                return;
+            };
+            let filled = manager
+                .orders()
+                .find(|(_, o)| o.client_id == client_id)
+                .map_or(Qty(0), |(_, o)| o.filled);
+            let remaining = amount - filled;
+            match queues
+                .orders()
+                .iter()
+                .find(|o| o.client_id == client_id)
+                .map(|o| o.price)
+            {
+                Some(p) if p == price => queues.reduce(client_id, remaining),
+                Some(_) => {
+                    queues.remove(client_id);
+                    let ahead = displayed(instrument, side, price);
+                    queues.join(client_id, instrument, side, price, remaining, ahead);
+                }
+                None => {
+                    manager.on_refused(client_id).ok();
+                    return;
+                }
+            }
+            manager
+                .on_event(client_id, OrderEvent::Amended { price, amount })
+                .ok();
+        }
+        Action::Cancel { client_id } => {
+            if queues.remove(client_id).is_some() {
+                manager.on_event(client_id, OrderEvent::Cancelled).ok();
+            } else {
+                manager.on_refused(client_id).ok();
+            }
+        }
+    }
+}
+
+/// Our fills into positions, cash, fees and the quote manager; spread PnL against `fair` (or the
+/// market's fair value of the series).
+#[allow(clippy::too_many_arguments)]
+fn book_fills(
+    market: &SyntheticMarket,
+    fees: &DeribitOptionFees,
+    manager: &mut QuoteManager,
+    by_client: &HashMap<u64, (InstrumentId, Side)>,
+    positions: &mut HashMap<InstrumentId, i64>,
+    cash_eth: &mut Decimal,
+    fees_eth: &mut Decimal,
+    s: &mut Summary,
+    fills: &[QueueFill],
+    fair: Option<f64>,
+) {
+    let Some(p) = market.point() else { return };
+    for f in fills {
+        let Some(&(instrument, side)) = by_client.get(&f.client_id) else {
+            continue;
+        };
+        s.fills += 1;
+        let inst = market.instruments().get(instrument);
+        let price = inst.price_decimal(f.price);
+        let contracts = Decimal::from(f.qty.0);
+        let fee = fees.trade_fee(price, contracts, true);
+        let sign = side.sign();
+        *cash_eth -= price * contracts * Decimal::from(sign);
+        *cash_eth -= fee;
+        *fees_eth += fee;
+        *positions.entry(instrument).or_default() += sign * f.qty.0;
+        let fair = fair.or_else(|| {
+            market
+                .series()
+                .iter()
+                .position(|sr| sr.id == instrument)
+                .map(|i| market.fair(i).price)
+        });
+        if let Some(fair) = fair {
+            let px = price.to_f64().unwrap_or(f64::NAN);
+            let edge = match side {
+                Side::Buy => fair - px,
+                Side::Sell => px - fair,
+            };
+            s.pnl_spread_usd += edge * f.qty.0 as f64 * p.price;
+        }
+        manager
+            .on_event(f.client_id, OrderEvent::Filled { qty: f.qty })
+            .ok();
+    }
+}
