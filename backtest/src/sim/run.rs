@@ -108,6 +108,15 @@ struct Leg {
     deadline: Timestamp,
 }
 
+/// The maker's side of the simulation: its quote manager, its orders' keys, positions and cash.
+struct MakerBook {
+    manager: QuoteManager,
+    by_client: HashMap<u64, (InstrumentId, Side)>,
+    positions: HashMap<InstrumentId, i64>,
+    cash_eth: Decimal,
+    fees_eth: Decimal,
+}
+
 fn d(x: f64) -> Decimal {
     Decimal::from_f64(x).unwrap_or_default()
 }
@@ -116,14 +125,17 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
     let mut path_config = config.preset.config();
     path_config.days = config.days.min(path_config.days);
     let mut market = SyntheticMarket::new(path_config.clone(), config.market.clone());
-    let mut manager = QuoteManager::new(rules, 1);
+    let mut maker = MakerBook {
+        manager: QuoteManager::new(rules, 1),
+        by_client: HashMap::new(),
+        positions: HashMap::new(),
+        cash_eth: Decimal::ZERO,
+        fees_eth: Decimal::ZERO,
+    };
     let mut queues = Queues::new(config.queue);
     let mut arrivals: Timeline<Action> = Timeline::new();
     let fees = DeribitOptionFees::default();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5eed);
-    let mut positions: HashMap<InstrumentId, i64> = HashMap::new();
-    let mut cash_eth = Decimal::ZERO;
-    let mut fees_eth = Decimal::ZERO;
     let mut s = Summary::default();
     let mut wanted = strategies::Wanted::default();
     let mut actions = Vec::new();
@@ -142,7 +154,6 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
         last.is_none_or(|l| (now.0 - l.0) as f64 >= every * 1e9)
     };
     let mut fills: Vec<QueueFill> = Vec::new();
-    let mut by_client: HashMap<u64, (InstrumentId, Side)> = HashMap::new();
     let latency = config.order_latency_ms * 1_000_000;
 
     for p in IndexPath::new(path_config.clone(), config.seed) {
@@ -168,7 +179,7 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
             .map(|(i, sr)| (sr.id, sr.strike, market.fair(i).price))
             .collect();
         for (id, strike, last_mark) in settled {
-            let Some(lots) = positions.remove(&id).filter(|l| *l != 0) else {
+            let Some(lots) = maker.positions.remove(&id).filter(|l| *l != 0) else {
                 continue;
             };
             let samples: Vec<(f64, f64)> = recent
@@ -180,8 +191,8 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
                 value_per_contract(OptionRight::Call, d(strike), d(twap)).unwrap_or_default();
             let contracts = Decimal::from(lots);
             let fee = fees.delivery_fee(value, contracts);
-            cash_eth += value * contracts - fee;
-            fees_eth += fee;
+            maker.cash_eth += value * contracts - fee;
+            maker.fees_eth += fee;
             // Settlement against the last mark: what expiry added beyond the marks.
             s.pnl_settlement_usd +=
                 (value.to_f64().unwrap_or(0.0) - last_mark) * lots as f64 * twap;
@@ -194,7 +205,7 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
                 .collect();
             for c in ids {
                 queues.remove(c);
-                manager.on_event(c, OrderEvent::Expired).ok();
+                maker.manager.on_event(c, OrderEvent::Expired).ok();
             }
         }
         market.advance(p);
@@ -215,7 +226,7 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
             let Some((_, action)) = arrivals.pop() else {
                 break;
             };
-            apply_action(&market, &mut queues, &mut manager, &mut by_client, action);
+            apply_action(&market, &mut queues, &mut maker, action);
         }
 
         // Requote.
@@ -226,13 +237,14 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
                 surface = market.surface_now();
             }
             let state = market.state(
-                |id| Qty(positions.get(&id).copied().unwrap_or(0)),
+                |id| Qty(maker.positions.get(&id).copied().unwrap_or(0)),
                 surface.clone(),
             );
             wanted.clear();
             strategy.quotes(&state, &mut wanted);
             actions.clear();
-            if manager
+            if maker
+                .manager
                 .reconcile(p.at, &wanted.quotes, &mut actions)
                 .is_ok()
             {
@@ -268,18 +280,7 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
                 Qty(config.background_lots),
                 &mut fills,
             );
-            book_fills(
-                &market,
-                &fees,
-                &mut manager,
-                &by_client,
-                &mut positions,
-                &mut cash_eth,
-                &mut fees_eth,
-                &mut s,
-                &fills,
-                None,
-            );
+            maker.book_fills(&market, &fees, &mut s, &fills, None);
         }
 
         // Roll demand.
@@ -380,18 +381,7 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
                                 holder_cost(leg.side, px, fair) * f.qty.0 as f64 * p.price;
                             s.roll_filled_usd += fair * f.qty.0 as f64 * p.price;
                         }
-                        book_fills(
-                            &market,
-                            &fees,
-                            &mut manager,
-                            &by_client,
-                            &mut positions,
-                            &mut cash_eth,
-                            &mut fees_eth,
-                            &mut s,
-                            &fills,
-                            Some(fair),
-                        );
+                        maker.book_fills(&market, &fees, &mut s, &fills, Some(fair));
                     }
                 }
                 if let Some(v) = venue {
@@ -428,7 +418,7 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
         // Inventory vega per expiry.
         let mut vega_by_expiry: HashMap<engine::instrument::Expiry, f64> = HashMap::new();
         for (i, sr) in market.series().iter().enumerate() {
-            if let Some(l) = positions.get(&sr.id) {
+            if let Some(l) = maker.positions.get(&sr.id) {
                 *vega_by_expiry.entry(sr.expiry).or_default() +=
                     *l as f64 * market.fair(i).vega / 100.0;
             }
@@ -442,12 +432,12 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
     let end = s.end_index;
     let mut open_eth = 0.0;
     for (i, sr) in market.series().iter().enumerate() {
-        if let Some(l) = positions.get(&sr.id) {
+        if let Some(l) = maker.positions.get(&sr.id) {
             open_eth += *l as f64 * market.fair(i).price;
         }
     }
-    let cash = cash_eth.to_f64().unwrap_or(0.0);
-    s.fees_usd = fees_eth.to_f64().unwrap_or(0.0) * end;
+    let cash = maker.cash_eth.to_f64().unwrap_or(0.0);
+    s.fees_usd = maker.fees_eth.to_f64().unwrap_or(0.0) * end;
     s.maker_pnl_usd = (cash + open_eth) * end;
     s.pnl_inventory_usd = s.maker_pnl_usd - s.pnl_spread_usd - s.pnl_settlement_usd;
     s.roll_fill_ratio = if s.roll_demand_usd > 0.0 {
@@ -514,10 +504,12 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
 fn apply_action(
     market: &SyntheticMarket,
     queues: &mut Queues,
-    manager: &mut QuoteManager,
-    by_client: &mut HashMap<u64, (InstrumentId, Side)>,
+    maker: &mut MakerBook,
     action: Action,
 ) {
+    let MakerBook {
+        manager, by_client, ..
+    } = maker;
     let displayed = |id: InstrumentId, side: Side, price: Price| {
         let Some(i) = market.series().iter().position(|s| s.id == id) else {
             return Qty(0);
@@ -596,53 +588,50 @@ fn apply_action(
     }
 }
 
-/// Our fills into positions, cash, fees and the quote manager; spread PnL against `fair` (or the
-/// market's fair value of the series).
-#[allow(clippy::too_many_arguments)]
-fn book_fills(
-    market: &SyntheticMarket,
-    fees: &DeribitOptionFees,
-    manager: &mut QuoteManager,
-    by_client: &HashMap<u64, (InstrumentId, Side)>,
-    positions: &mut HashMap<InstrumentId, i64>,
-    cash_eth: &mut Decimal,
-    fees_eth: &mut Decimal,
-    s: &mut Summary,
-    fills: &[QueueFill],
-    fair: Option<f64>,
-) {
-    let Some(p) = market.point() else { return };
-    for f in fills {
-        let Some(&(instrument, side)) = by_client.get(&f.client_id) else {
-            continue;
-        };
-        s.fills += 1;
-        let inst = market.instruments().get(instrument);
-        let price = inst.price_decimal(f.price);
-        let contracts = Decimal::from(f.qty.0);
-        let fee = fees.trade_fee(price, contracts, true);
-        let sign = side.sign();
-        *cash_eth -= price * contracts * Decimal::from(sign);
-        *cash_eth -= fee;
-        *fees_eth += fee;
-        *positions.entry(instrument).or_default() += sign * f.qty.0;
-        let fair = fair.or_else(|| {
-            market
-                .series()
-                .iter()
-                .position(|sr| sr.id == instrument)
-                .map(|i| market.fair(i).price)
-        });
-        if let Some(fair) = fair {
-            let px = price.to_f64().unwrap_or(f64::NAN);
-            let edge = match side {
-                Side::Buy => fair - px,
-                Side::Sell => px - fair,
+impl MakerBook {
+    /// Our fills into positions, cash, fees and the quote manager; spread PnL against `fair` (or
+    /// the market's fair value of the series).
+    fn book_fills(
+        &mut self,
+        market: &SyntheticMarket,
+        fees: &DeribitOptionFees,
+        s: &mut Summary,
+        fills: &[QueueFill],
+        fair: Option<f64>,
+    ) {
+        let Some(p) = market.point() else { return };
+        for f in fills {
+            let Some(&(instrument, side)) = self.by_client.get(&f.client_id) else {
+                continue;
             };
-            s.pnl_spread_usd += edge * f.qty.0 as f64 * p.price;
+            s.fills += 1;
+            let inst = market.instruments().get(instrument);
+            let price = inst.price_decimal(f.price);
+            let contracts = Decimal::from(f.qty.0);
+            let fee = fees.trade_fee(price, contracts, true);
+            let sign = side.sign();
+            self.cash_eth -= price * contracts * Decimal::from(sign);
+            self.cash_eth -= fee;
+            self.fees_eth += fee;
+            *self.positions.entry(instrument).or_default() += sign * f.qty.0;
+            let fair = fair.or_else(|| {
+                market
+                    .series()
+                    .iter()
+                    .position(|sr| sr.id == instrument)
+                    .map(|i| market.fair(i).price)
+            });
+            if let Some(fair) = fair {
+                let px = price.to_f64().unwrap_or(f64::NAN);
+                let edge = match side {
+                    Side::Buy => fair - px,
+                    Side::Sell => px - fair,
+                };
+                s.pnl_spread_usd += edge * f.qty.0 as f64 * p.price;
+            }
+            self.manager
+                .on_event(f.client_id, OrderEvent::Filled { qty: f.qty })
+                .ok();
         }
-        manager
-            .on_event(f.client_id, OrderEvent::Filled { qty: f.qty })
-            .ok();
     }
 }
