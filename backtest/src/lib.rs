@@ -2,6 +2,7 @@
 //! So far: the Deribit chain snapshot reader, the surface fit over its snapshots, a snapshot as the
 //! strategy's state, the event timeline and latency models, and the synthetic index path.
 
+pub mod baselines;
 pub mod chain;
 pub mod chain_state;
 pub mod chain_surface;

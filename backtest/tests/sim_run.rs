@@ -39,6 +39,9 @@ fn a_crash_brings_a_wave_of_rolls_that_the_maker_partly_fills() {
             s.pnl_spread_usd,
             s.pnl_inventory_usd,
             s.fees_usd,
+            s.amm_roll_cost_bps,
+            s.liquidation_loss_bps,
+            s.no_roll_drift_bps,
         ] {
             assert!(x.is_finite(), "{s:?}");
         }
@@ -51,4 +54,14 @@ fn a_crash_brings_a_wave_of_rolls_that_the_maker_partly_fills() {
         "calm {calm:?}\ncrash {crash:?}"
     );
     assert!(crash.roll_filled_usd > 0.0, "{crash:?}");
+    // The baselines see the crash too: more lost to liquidations, more drift without rolling.
+    assert!(
+        crash.liquidation_loss_bps > calm.liquidation_loss_bps,
+        "{calm:?}\n{crash:?}"
+    );
+    assert!(crash.liquidation_sold_eth > 0.0);
+    assert!(
+        crash.no_roll_drift_bps < calm.no_roll_drift_bps - 500.0,
+        "{calm:?}\n{crash:?}"
+    );
 }

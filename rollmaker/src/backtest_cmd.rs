@@ -89,10 +89,10 @@ fn summary_json(s: &Summary, preset: Preset, seed: u64, strategy: &str, wall: f6
         "roll_fill_ratio": s.roll_fill_ratio,
         "holder_roll_cost_bps": s.holder_roll_cost_bps,
         "taker_roll_cost_bps": s.taker_roll_cost_bps,
-        // Baselines not built yet: null, never a made-up number.
-        "amm_roll_cost_bps": Value::Null,
-        "liquidation_loss_bps": Value::Null,
-        "no_roll_drift_bps": Value::Null,
+        "amm_roll_cost_bps": s.amm_roll_cost_bps,
+        "liquidation_loss_bps": s.liquidation_loss_bps,
+        "liquidation_sold_eth": s.liquidation_sold_eth,
+        "no_roll_drift_bps": s.no_roll_drift_bps,
         "maker_pnl_usd": s.maker_pnl_usd,
         "maker_pnl_split_usd": {
             "spread": s.pnl_spread_usd,
@@ -135,6 +135,10 @@ fn print_summary(s: &Summary, preset: Preset, strategy: &str, wall: f64) {
     println!(
         "  holders' cost    {:.1} bps of notional (crossing the book at once: {:.1} bps)",
         s.holder_roll_cost_bps, s.taker_roll_cost_bps
+    );
+    println!(
+        "  baselines        AMM roll {:.1} bps; as ETH-backed loans: {:.1} bps lost to liquidation ({:.0} ETH sold); never rolling: value drifted {:+.0} bps",
+        s.amm_roll_cost_bps, s.liquidation_loss_bps, s.liquidation_sold_eth, s.no_roll_drift_bps
     );
     println!(
         "  maker PnL        {:.0} USD (spread {:.0}, inventory {:.0}, settlement {:.0}); fees {:.0}",

@@ -461,7 +461,13 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
         assert!(summary[key].is_number(), "{key}: {summary}");
     }
     assert_eq!(summary["events"], 1441);
-    assert!(summary["amm_roll_cost_bps"].is_null());
+    for key in [
+        "amm_roll_cost_bps",
+        "liquidation_loss_bps",
+        "no_roll_drift_bps",
+    ] {
+        assert!(summary[key].is_number(), "{key}: {summary}");
+    }
     std::fs::remove_dir_all(&dir).ok();
     let bad = rollmaker(&["backtest", "--preset", "boom"]);
     assert_eq!(bad.status.code(), Some(2));

@@ -15,6 +15,7 @@
 //! the model's fair values (a report, not a ledger).
 
 use super::market::{MarketConfig, SyntheticMarket};
+use crate::baselines::{amm_cost_fraction, Lending, LendingConfig};
 use crate::events::timeline::Timeline;
 use crate::fees::{DeribitOptionFees, FeeModel};
 use crate::queue::{QueueFill, QueueModel, Queues};
@@ -48,6 +49,10 @@ pub struct RunConfig {
     pub flow_seconds: f64,
     pub background_trades_per_day: f64,
     pub background_lots: i64,
+    pub lending: LendingConfig,
+    /// USD depth of each series' AMM pool, and its fee.
+    pub amm_depth_usd: f64,
+    pub amm_fee: f64,
 }
 
 impl RunConfig {
@@ -65,6 +70,9 @@ impl RunConfig {
             flow_seconds: 900.0,
             background_trades_per_day: 2000.0,
             background_lots: 5,
+            lending: LendingConfig::default(),
+            amm_depth_usd: 10_000_000.0,
+            amm_fee: 0.003,
         }
     }
 }
@@ -84,6 +92,13 @@ pub struct Summary {
     pub holder_roll_cost_bps: f64,
     /// The same rolls, had every leg crossed the venue's book at once.
     pub taker_roll_cost_bps: f64,
+    /// The same rolls through constant-product pools at fair value.
+    pub amm_roll_cost_bps: f64,
+    /// The holders as ETH-collateral borrowers: liquidation bonuses lost, bps of collateral.
+    pub liquidation_loss_bps: f64,
+    pub liquidation_sold_eth: f64,
+    /// The holders never rolling: change of their positions' USD value, bps.
+    pub no_roll_drift_bps: f64,
     pub maker_pnl_usd: f64,
     pub pnl_spread_usd: f64,
     pub pnl_inventory_usd: f64,
@@ -145,6 +160,12 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
     let mut roll_legs: HashMap<usize, usize> = HashMap::new();
     let mut pending_rolls: HashMap<usize, RollRequest> = HashMap::new();
     let (mut cost_eth_usd, mut taker_cost_usd, mut rolled_usd) = (0.0, 0.0, 0.0);
+    let mut amm_cost_usd = 0.0;
+    let mut lending: Option<Lending> = None;
+    // The holders' starting positions (expiry, strike, qty) and value: the do-nothing baseline.
+    let mut initial: Vec<(engine::instrument::Expiry, f64, f64)> = Vec::new();
+    let mut initial_usd = 0.0;
+    let mut settle_index: HashMap<engine::instrument::Expiry, f64> = HashMap::new();
     let mut surface = None;
     let mut last_surface: Option<Timestamp> = None;
     let mut last_requote: Option<Timestamp> = None;
@@ -212,13 +233,36 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
         if flow.is_none() {
             let value = |e: engine::instrument::Expiry, k: f64| p_value(&market, e, k);
             let list = crate::synthetic::listing::listing(p.at, p.price);
-            flow = Some(RollFlow::new(
-                config.flow.clone(),
+            let f = RollFlow::new(config.flow.clone(), p.price, &list, value, config.seed);
+            initial = f
+                .holders()
+                .iter()
+                .map(|h| (h.position.expiry, h.position.strike, h.position.qty))
+                .collect();
+            initial_usd = initial
+                .iter()
+                .map(|&(e, k, q)| q * p_value(&market, e, k))
+                .sum();
+            lending = Some(Lending::new(
+                config.lending.clone(),
+                initial.iter().map(|&(_, k, q)| (k, q)),
                 p.price,
-                &list,
-                value,
-                config.seed,
             ));
+            flow = Some(f);
+        }
+
+        if let Some(l) = lending.as_mut() {
+            l.step(p.price);
+        }
+        // Settlement prices of the holders' starting expiries, for the do-nothing baseline.
+        for &(e, _, _) in &initial {
+            if e.settlement_time() <= p.at && !settle_index.contains_key(&e) {
+                let samples: Vec<(f64, f64)> = recent
+                    .iter()
+                    .map(|(t, x)| ((p.at.0 - t.0) as f64 / 1e9, *x))
+                    .collect();
+                settle_index.insert(e, twap_30_minutes(&samples).unwrap_or(p.price));
+            }
         }
 
         // Orders reaching the venue.
@@ -312,6 +356,9 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
                     let usd = r.from.qty * p_value(&market, r.from.expiry, r.from.strike);
                     s.roll_demand_usd += usd;
                     rolled_usd += usd;
+                    // Both legs through the series' pools.
+                    amm_cost_usd +=
+                        2.0 * amm_cost_fraction(usd, config.amm_depth_usd, config.amm_fee) * usd;
                     for (series, side, left) in [(from, Side::Buy, lots), (to, Side::Sell, lots_to)]
                     {
                         // The taker route: the same leg crossing the venue's book now.
@@ -448,6 +495,23 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
     if rolled_usd > 0.0 {
         s.holder_roll_cost_bps = 1e4 * cost_eth_usd / rolled_usd;
         s.taker_roll_cost_bps = 1e4 * taker_cost_usd / rolled_usd;
+        s.amm_roll_cost_bps = 1e4 * amm_cost_usd / rolled_usd;
+    }
+    if let Some(l) = &lending {
+        s.liquidation_loss_bps = l.loss_bps();
+        s.liquidation_sold_eth = l.sold_eth;
+    }
+    if initial_usd > 0.0 {
+        // Settled positions at min(S_T, K); the rest at their fair value now.
+        let end_usd: f64 = initial
+            .iter()
+            .map(|&(e, k, q)| match settle_index.get(&e) {
+                Some(st) => q * st.min(k),
+                None => q * p_value(&market, e, k),
+            })
+            .filter(|v| v.is_finite())
+            .sum();
+        s.no_roll_drift_bps = 1e4 * (end_usd - initial_usd) / initial_usd;
     }
     s
 }

@@ -1,0 +1,172 @@
+//! The alternatives the report compares rolling against (ROLLS.md, "Baselines"), on the same path
+//! and the same holders.
+//!
+//! - **Liquidation lending**: each P holder's position as an ETH-collateral loan with the same
+//!   starting loan-to-value (K/S): q ETH deposited, K·q USD borrowed. Below a health factor of 1
+//!   (collateral × liquidation threshold / debt), liquidators repay `close_factor` of the debt (all
+//!   of it under `full_below_health`) and seize that value plus the bonus in ETH, which they sell
+//!   into a linear depth curve (`depth_usd` per minute): everything sold in the same minute moves
+//!   the price against all of it (the cascade). The borrower loses the bonus; the impact of the
+//!   forced sales is reported beside it.
+//!   Defaults in the spirit of Aave v3's ETH market (threshold 83%, bonus 5%, close factor 50%,
+//!   all of the debt under 0.95); check the live market's values before quoting them.
+//! - **AMM roll**: each roll's two legs traded against a constant-product pool per series priced
+//!   at fair: a trade of u USD into a pool of depth D USD costs u/(D + u) of it, plus the fee.
+//! - **Do nothing**: the holder never rolls; its P position's value drifts from the dollar peg
+//!   (and settles at min(S_T, K) at expiry).
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LendingConfig {
+    pub liquidation_threshold: f64,
+    pub bonus: f64,
+    pub close_factor: f64,
+    pub full_below_health: f64,
+    pub depth_usd: f64,
+}
+
+impl Default for LendingConfig {
+    fn default() -> Self {
+        LendingConfig {
+            liquidation_threshold: 0.83,
+            bonus: 0.05,
+            close_factor: 0.5,
+            full_below_health: 0.95,
+            depth_usd: 20_000_000.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Loan {
+    collateral_eth: f64,
+    debt_usd: f64,
+}
+
+/// The lending equivalents of a population of P holders.
+#[derive(Clone, Debug)]
+pub struct Lending {
+    config: LendingConfig,
+    loans: Vec<Loan>,
+    initial_usd: f64,
+    /// What borrowers lost to liquidation bonuses (USD).
+    pub lost_usd: f64,
+    /// What the forced sales cost in price impact (USD), all liquidations of a minute together.
+    pub impact_usd: f64,
+    /// ETH sold by liquidators.
+    pub sold_eth: f64,
+    pub liquidations: u64,
+}
+
+impl Lending {
+    /// One loan per `(strike, qty)` position at index `s0`.
+    pub fn new(
+        config: LendingConfig,
+        positions: impl IntoIterator<Item = (f64, f64)>,
+        s0: f64,
+    ) -> Lending {
+        let loans: Vec<Loan> = positions
+            .into_iter()
+            .map(|(strike, qty)| Loan {
+                collateral_eth: qty,
+                debt_usd: strike * qty,
+            })
+            .collect();
+        let initial_usd = loans.iter().map(|l| l.collateral_eth * s0).sum();
+        Lending {
+            config,
+            loans,
+            initial_usd,
+            lost_usd: 0.0,
+            impact_usd: 0.0,
+            sold_eth: 0.0,
+            liquidations: 0,
+        }
+    }
+
+    /// Liquidations at index `s` (one minute of the path).
+    pub fn step(&mut self, s: f64) {
+        let c = &self.config;
+        // First what each unhealthy loan gives up, then the impact of selling it all at once.
+        let mut seized: Vec<(usize, f64, f64)> = Vec::new();
+        for (i, l) in self.loans.iter().enumerate() {
+            if l.debt_usd <= 0.0 {
+                continue;
+            }
+            let health = l.collateral_eth * s * c.liquidation_threshold / l.debt_usd;
+            if health >= 1.0 {
+                continue;
+            }
+            let share = if health < c.full_below_health {
+                1.0
+            } else {
+                c.close_factor
+            };
+            let repaid = l.debt_usd * share;
+            let eth = (repaid * (1.0 + c.bonus) / s).min(l.collateral_eth);
+            seized.push((i, repaid, eth));
+        }
+        if seized.is_empty() {
+            return;
+        }
+        let total_eth: f64 = seized.iter().map(|x| x.2).sum();
+        // A linear book: selling u USD moves the average price by u/(2·depth) of it.
+        let impact = (total_eth * s / (2.0 * c.depth_usd)).min(1.0);
+        for (i, repaid, eth) in seized {
+            let l = &mut self.loans[i];
+            l.debt_usd -= repaid;
+            l.collateral_eth -= eth;
+            // The borrower gave eth·s of collateral for `repaid` of debt (under water, all of it
+            // for less: the lender's bad debt, not the borrower's loss).
+            self.lost_usd += (eth * s - repaid).max(0.0);
+            self.impact_usd += eth * s * impact;
+            self.sold_eth += eth;
+            self.liquidations += 1;
+        }
+    }
+
+    /// Borrowers' losses as bps of the collateral's starting value.
+    pub fn loss_bps(&self) -> f64 {
+        if self.initial_usd > 0.0 {
+            1e4 * self.lost_usd / self.initial_usd
+        } else {
+            0.0
+        }
+    }
+}
+
+/// What trading `trade_usd` against a constant-product pool of `depth_usd` costs, as a fraction
+/// of the trade, fee included.
+pub fn amm_cost_fraction(trade_usd: f64, depth_usd: f64, fee: f64) -> f64 {
+    trade_usd / (depth_usd + trade_usd) + fee
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn liquidation_starts_below_health_one_and_cascades() {
+        // K/S = 0.6 at 2000: debt 1200 per ETH; health 1 at S = 1200/0.83 = 1446.
+        let mut l = Lending::new(LendingConfig::default(), [(1200.0, 10.0)], 2000.0);
+        l.step(1500.0);
+        assert_eq!(l.liquidations, 0);
+        l.step(1440.0);
+        assert_eq!(l.liquidations, 1);
+        // Half the debt repaid, the 5% bonus lost; the sale's impact beside it.
+        let repaid = 6000.0;
+        let eth = repaid * 1.05 / 1440.0;
+        let impact = eth * 1440.0 / 40_000_000.0;
+        assert!((l.lost_usd - 0.05 * repaid).abs() < 1e-6);
+        assert!((l.impact_usd - eth * 1440.0 * impact).abs() < 1e-9);
+        // A deep fall: under 0.95, everything goes.
+        l.step(900.0);
+        assert_eq!(l.loans[0].debt_usd, 0.0);
+        assert!(l.loss_bps() > 0.0);
+    }
+
+    #[test]
+    fn amm_costs_grow_with_size() {
+        assert!((amm_cost_fraction(0.0, 1e6, 0.003) - 0.003).abs() < 1e-15);
+        assert!(amm_cost_fraction(1e5, 1e6, 0.003) > amm_cost_fraction(1e4, 1e6, 0.003));
+    }
+}
