@@ -9,6 +9,7 @@ pub mod chain_surface;
 pub mod events;
 pub mod fees;
 pub mod queue;
+pub mod report;
 pub mod roll_flow;
 pub mod settlement;
 pub mod sim;

@@ -2,6 +2,7 @@
 //! printing a summary and, with `--out DIR`, writing `summary.json` there.
 
 use anyhow::{bail, Context, Result};
+use backtest::report;
 use backtest::sim::run::{run as run_backtest, RunConfig, Summary};
 use backtest::synthetic::path::Preset;
 use clap::Args;
@@ -26,7 +27,7 @@ pub struct BacktestArgs {
     /// Run the two-sided baseline instead of the roll maker.
     #[arg(long)]
     two_sided: bool,
-    /// Write summary.json into this folder (created if needed).
+    /// Write summary.json, timeseries.csv and report.html into this folder (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -67,11 +68,22 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     let out = summary_json(&summary, preset, args.seed, strategy_name, wall);
     print_summary(&summary, preset, strategy_name, wall);
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let path = dir.join("summary.json");
-        std::fs::write(&path, serde_json::to_string_pretty(&out)? + "\n")
-            .with_context(|| format!("writing {}", path.display()))?;
-        println!("wrote {}", path.display());
+        let title = format!(
+            "rollmaker backtest: {strategy_name}, {} market, seed {}",
+            preset.name(),
+            args.seed
+        );
+        report::write(
+            dir,
+            &title,
+            &(serde_json::to_string_pretty(&out)? + "\n"),
+            &summary,
+        )
+        .with_context(|| format!("report under {}", dir.display()))?;
+        println!(
+            "wrote {}/summary.json, timeseries.csv and report.html",
+            dir.display()
+        );
     }
     Ok(())
 }

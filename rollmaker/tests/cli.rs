@@ -461,6 +461,12 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
         assert!(summary[key].is_number(), "{key}: {summary}");
     }
     assert_eq!(summary["events"], 1441);
+    // The report: inline SVG plots, no network; the hourly series as CSV (25 hours, header).
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.matches("<svg").count() >= 5, "five plots");
+    assert!(!html.contains("src=\"http") && !html.contains("<link") && !html.contains("<script"));
+    let csv = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 25, "{csv}");
     for key in [
         "amm_roll_cost_bps",
         "liquidation_loss_bps",

@@ -109,6 +109,29 @@ pub struct Summary {
     pub missed_rolls: u64,
     pub start_index: f64,
     pub end_index: f64,
+    /// Hourly samples of the run.
+    pub series: Vec<Sample>,
+}
+
+/// One hourly sample: the index, the maker's PnL and its parts so far, its net vega per expiry,
+/// the holders' value against their start (rolling as they do, and never rolling), and the
+/// roll costs so far against rolled notional.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sample {
+    pub at: Timestamp,
+    pub index: f64,
+    pub maker_pnl_usd: f64,
+    pub spread_usd: f64,
+    pub inventory_usd: f64,
+    pub settlement_usd: f64,
+    /// (expiry, net vega in ETH per vol point), by expiry.
+    pub vega_by_expiry: Vec<(String, f64)>,
+    pub rolling_drift_bps: f64,
+    pub no_roll_drift_bps: f64,
+    pub holder_cost_bps: f64,
+    pub taker_cost_bps: f64,
+    pub amm_cost_bps: f64,
+    pub liquidation_loss_bps: f64,
 }
 
 /// One leg of a holder's roll in call terms: the holder buys back the old call or sells the new.
@@ -472,6 +495,67 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
         }
         for v in vega_by_expiry.values() {
             s.max_inventory_vega = s.max_inventory_vega.max(v.abs());
+        }
+
+        // The hourly sample.
+        if (p.at.0 / Timestamp::NANOS_PER_SEC) % 3600 == 0 {
+            let mut open_eth = 0.0;
+            for (i, sr) in market.series().iter().enumerate() {
+                if let Some(l) = maker.positions.get(&sr.id) {
+                    open_eth += *l as f64 * market.fair(i).price;
+                }
+            }
+            let pnl = (maker.cash_eth.to_f64().unwrap_or(0.0) + open_eth) * p.price;
+            let mut vegas: Vec<(String, f64)> = vega_by_expiry
+                .iter()
+                .map(|(e, v)| (e.to_string(), *v))
+                .collect();
+            vegas.sort_by(|a, b| a.0.cmp(&b.0));
+            let value = |e: engine::instrument::Expiry, k: f64, q: f64| match settle_index.get(&e) {
+                Some(st) => q * st.min(k),
+                None => q * p_value(&market, e, k),
+            };
+            let drift = |v: f64| {
+                if initial_usd > 0.0 {
+                    1e4 * (v - initial_usd) / initial_usd
+                } else {
+                    0.0
+                }
+            };
+            let no_roll: f64 = initial
+                .iter()
+                .map(|&(e, k, q)| value(e, k, q))
+                .filter(|v| v.is_finite())
+                .sum();
+            let rolling: f64 = flow.as_ref().map_or(0.0, |f| {
+                f.holders()
+                    .iter()
+                    .map(|h| value(h.position.expiry, h.position.strike, h.position.qty))
+                    .filter(|v| v.is_finite())
+                    .sum()
+            });
+            let per_rolled = |x: f64| {
+                if rolled_usd > 0.0 {
+                    1e4 * x / rolled_usd
+                } else {
+                    0.0
+                }
+            };
+            s.series.push(Sample {
+                at: p.at,
+                index: p.price,
+                maker_pnl_usd: pnl,
+                spread_usd: s.pnl_spread_usd,
+                settlement_usd: s.pnl_settlement_usd,
+                inventory_usd: pnl - s.pnl_spread_usd - s.pnl_settlement_usd,
+                vega_by_expiry: vegas,
+                rolling_drift_bps: drift(rolling - cost_eth_usd),
+                no_roll_drift_bps: drift(no_roll),
+                holder_cost_bps: per_rolled(cost_eth_usd),
+                taker_cost_bps: per_rolled(taker_cost_usd),
+                amm_cost_bps: per_rolled(amm_cost_usd),
+                liquidation_loss_bps: lending.as_ref().map_or(0.0, |l| l.loss_bps()),
+            });
         }
     }
 
