@@ -3,10 +3,12 @@
 
 use anyhow::{bail, Context, Result};
 use backtest::report;
-use backtest::sim::run::{run as run_backtest, RunConfig, Summary};
+use backtest::sim::run::{run_with_progress, RunConfig, Summary};
 use backtest::synthetic::path::Preset;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 use strategies::{RollMaker, RollMakerConfig};
@@ -58,7 +60,22 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     let mut run_config = RunConfig::new(preset, args.seed);
     run_config.days = args.days;
     let started = Instant::now();
-    let summary = run_backtest(&run_config, &mut strategy, rules);
+    // A bar on stderr once the run has taken a second, and only on a terminal.
+    let bar = ProgressBar::hidden();
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {percent:>3}% simulated, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let on_terminal = std::io::stderr().is_terminal();
+    let mut progress = |done: u64, total: u64| {
+        if on_terminal && bar.is_hidden() && started.elapsed().as_secs_f64() > 1.0 {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let summary = run_with_progress(&run_config, &mut strategy, rules, &mut progress);
+    bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     let strategy_name = if args.two_sided {
         "two_sided"

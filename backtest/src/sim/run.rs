@@ -160,6 +160,17 @@ fn d(x: f64) -> Decimal {
 }
 
 pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -> Summary {
+    run_with_progress(config, strategy, rules, &mut |_, _| {})
+}
+
+/// [`run`], calling `progress(steps done, steps in all)` once per simulated hour (the caller may
+/// draw a progress bar; the run itself does no I/O).
+pub fn run_with_progress(
+    config: &RunConfig,
+    strategy: &mut dyn Strategy,
+    rules: QuoteRules,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Summary {
     let mut path_config = config.preset.config();
     path_config.days = config.days.min(path_config.days);
     let mut market = SyntheticMarket::new(path_config.clone(), config.market.clone());
@@ -200,8 +211,12 @@ pub fn run(config: &RunConfig, strategy: &mut dyn Strategy, rules: QuoteRules) -
     let mut fills: Vec<QueueFill> = Vec::new();
     let latency = config.order_latency_ms * 1_000_000;
 
+    let total_steps = (path_config.days * 86_400.0 / path_config.step_seconds).round() as u64 + 1;
     for p in IndexPath::new(path_config.clone(), config.seed) {
         s.events += 1;
+        if s.events % 60 == 0 {
+            progress(s.events, total_steps);
+        }
         if s.start_index == 0.0 {
             s.start_index = p.price;
         }
