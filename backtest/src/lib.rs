@@ -13,4 +13,5 @@ pub mod report;
 pub mod roll_flow;
 pub mod settlement;
 pub mod sim;
+pub mod sweep;
 pub mod synthetic;

@@ -105,7 +105,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     Ok(())
 }
 
-fn summary_json(s: &Summary, preset: Preset, seed: u64, strategy: &str, wall: f64) -> Value {
+pub fn summary_json(s: &Summary, preset: Preset, seed: u64, strategy: &str, wall: f64) -> Value {
     json!({
         "preset": preset.name(),
         "seed": seed,

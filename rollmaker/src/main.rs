@@ -8,6 +8,7 @@ mod price_cmd;
 mod quote_cmd;
 mod snapshots;
 mod surface_cmd;
+mod sweep_cmd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -48,6 +49,10 @@ enum Command {
     /// What the roll maker (or, with --two-sided, the two-sided baseline) would rest on one chain
     /// snapshot with a given config, as JSON: quotes against fair value, and what was pulled.
     Quote(quote_cmd::QuoteArgs),
+    /// Run one shard (I of N) of a grid of backtests; results as JSON lines under --out.
+    Sweep(sweep_cmd::SweepArgs),
+    /// Merge the results of a sweep's shards into one CSV table on stdout.
+    SweepMerge(sweep_cmd::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +77,8 @@ fn run(command: Command) -> Result<()> {
         Command::Iv(args) => iv_cmd::run(&args),
         Command::Surface(args) => surface_cmd::run(&args),
         Command::Quote(args) => quote_cmd::run(&args),
+        Command::Sweep(args) => sweep_cmd::run_sweep(&args),
+        Command::SweepMerge(args) => sweep_cmd::run_merge(&args),
     }
 }
 

@@ -479,3 +479,49 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("\"boom\""));
 }
+
+/// A grid in two shards, merged: every job once, one row each; a shard run twice is refused.
+#[test]
+fn sweep_in_shards_and_merge() {
+    let dir = std::env::temp_dir().join(format!("rollmaker-sweep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let grid = dir.join("grid.toml");
+    std::fs::write(
+        &grid,
+        "presets = [\"calm\"]\nseeds = [1, 2]\ndays = 0.5\n[config]\n\"edge.min_edge_vol\" = [0.5, 3.0]\n",
+    )
+    .unwrap();
+    let out = dir.join("results");
+    for shard in ["0/2", "1/2"] {
+        let r = rollmaker(&[
+            "sweep",
+            "--grid",
+            grid.to_str().unwrap(),
+            "--shard",
+            shard,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    let merged = rollmaker(&["sweep-merge", out.to_str().unwrap()]);
+    assert!(
+        merged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&merged.stderr)
+    );
+    let table = String::from_utf8(merged.stdout).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 5, "{table}");
+    assert!(
+        lines[0].starts_with("job,edge.min_edge_vol,preset,seed,strategy"),
+        "{table}"
+    );
+    assert!(lines[1].starts_with("0,0.5,calm,1,roll_maker"), "{table}");
+    // The same shard again, into the same folder under another name: job numbers repeat.
+    std::fs::copy(out.join("shard-0-of-2.jsonl"), out.join("again.jsonl")).unwrap();
+    let twice = rollmaker(&["sweep-merge", out.to_str().unwrap()]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("twice"));
+    std::fs::remove_dir_all(&dir).ok();
+}

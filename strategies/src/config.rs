@@ -155,6 +155,39 @@ impl RollMakerConfig {
         }
     }
 
+    /// `text` with some keys replaced (`("edge.min_edge_vol", 1.5)`), then checked as usual. A
+    /// key that is not in `text` is refused, naming it.
+    pub fn from_toml_with(
+        text: &str,
+        source_name: &str,
+        overrides: &[(String, toml::Value)],
+    ) -> Result<RollMakerConfig, ConfigError> {
+        let parse = |message: String| ConfigError::Parse {
+            source_name: source_name.to_string(),
+            message,
+        };
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| parse(e.to_string()))?;
+        for (key, value) in overrides {
+            let mut parts = key.split('.').peekable();
+            let mut at = &mut table;
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    match at.get_mut(part) {
+                        Some(slot) => *slot = value.clone(),
+                        None => return Err(parse(format!("override `{key}`: no such key"))),
+                    }
+                    break;
+                }
+                at = match at.get_mut(part) {
+                    Some(toml::Value::Table(t)) => t,
+                    _ => return Err(parse(format!("override `{key}`: no such key"))),
+                };
+            }
+        }
+        let text = toml::to_string(&table).map_err(|e| parse(e.to_string()))?;
+        RollMakerConfig::from_toml(&text, source_name)
+    }
+
     pub fn load(path: &Path) -> Result<RollMakerConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
             path: path.display().to_string(),

@@ -449,3 +449,28 @@ fn the_optional_hedge_rests_the_excess_delta_on_the_perpetual() {
         .iter()
         .all(|q| q.key.instrument != InstrumentId(999)));
 }
+
+#[test]
+fn overrides_replace_keys_and_are_checked() {
+    let c = RollMakerConfig::from_toml_with(
+        DEFAULT_TOML,
+        "default",
+        &[("edge.min_edge_vol".into(), toml::Value::Float(2.5))],
+    )
+    .unwrap();
+    assert_eq!(c.edge.min_edge_vol, 2.5);
+    let e = RollMakerConfig::from_toml_with(
+        DEFAULT_TOML,
+        "default",
+        &[("edge.nope".into(), toml::Value::Float(1.0))],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("edge.nope"), "{e}");
+    let e = RollMakerConfig::from_toml_with(
+        DEFAULT_TOML,
+        "default",
+        &[("edge.kappa".into(), toml::Value::Float(-1.0))],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("edge.kappa"), "{e}");
+}

@@ -1,0 +1,247 @@
+//! Parameter sweeps: a grid of backtests (presets × seeds × strategies × config values), cut into
+//! shards that separate machines run independently (a Kubernetes Indexed Job, a Slurm array), and
+//! merged afterwards.
+//!
+//! The grid is a TOML file:
+//! ```toml
+//! presets = ["calm", "crash"]
+//! seeds = [1, 2, 3]
+//! days = 30
+//! strategies = ["roll_maker", "two_sided"]   # optional, default ["roll_maker"]
+//! [config]                                   # optional: roll_maker.toml keys and their values
+//! "edge.min_edge_vol" = [0.5, 1.0, 2.0]
+//! ```
+//! Jobs are numbered in a fixed order (the product in the order written, config keys sorted);
+//! shard I of N runs the jobs whose number is I modulo N.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq)]
+pub enum SweepError {
+    #[error("grid {source_name}: {message}")]
+    Grid {
+        source_name: String,
+        message: String,
+    },
+    #[error("--shard {0}: give I/N with 0 <= I < N")]
+    Shard(String),
+    #[error("merge: {0}")]
+    Merge(String),
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    pub presets: Vec<String>,
+    pub seeds: Vec<u64>,
+    pub days: f64,
+    #[serde(default = "default_strategies")]
+    pub strategies: Vec<String>,
+    #[serde(default)]
+    pub config: BTreeMap<String, Vec<toml::Value>>,
+}
+
+fn default_strategies() -> Vec<String> {
+    vec!["roll_maker".to_string()]
+}
+
+/// One backtest of the grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub number: usize,
+    pub preset: String,
+    pub seed: u64,
+    pub strategy: String,
+    /// The config keys set for this job.
+    pub overrides: Vec<(String, toml::Value)>,
+}
+
+impl Grid {
+    pub fn parse(text: &str, source_name: &str) -> Result<Grid, SweepError> {
+        let err = |message: String| SweepError::Grid {
+            source_name: source_name.to_string(),
+            message,
+        };
+        let grid: Grid = toml::from_str(text).map_err(|e| err(e.to_string()))?;
+        if grid.presets.is_empty() || grid.seeds.is_empty() || grid.strategies.is_empty() {
+            return Err(err(
+                "presets, seeds and strategies must each list at least one value".into(),
+            ));
+        }
+        for s in &grid.strategies {
+            if s != "roll_maker" && s != "two_sided" {
+                return Err(err(format!(
+                    "strategy {s:?} is not roll_maker or two_sided"
+                )));
+            }
+        }
+        if let Some((k, _)) = grid.config.iter().find(|(_, v)| v.is_empty()) {
+            return Err(err(format!("config key `{k}` lists no values")));
+        }
+        if !(grid.days.is_finite() && grid.days > 0.0) {
+            return Err(err(format!("days = {} must be above 0", grid.days)));
+        }
+        Ok(grid)
+    }
+
+    /// Every job, numbered.
+    pub fn jobs(&self) -> Vec<Job> {
+        let mut combos: Vec<Vec<(String, toml::Value)>> = vec![Vec::new()];
+        for (key, values) in &self.config {
+            combos = combos
+                .into_iter()
+                .flat_map(|c| {
+                    values.iter().map(move |v| {
+                        let mut c = c.clone();
+                        c.push((key.clone(), v.clone()));
+                        c
+                    })
+                })
+                .collect();
+        }
+        let mut jobs = Vec::new();
+        for preset in &self.presets {
+            for &seed in &self.seeds {
+                for strategy in &self.strategies {
+                    for overrides in &combos {
+                        jobs.push(Job {
+                            number: jobs.len(),
+                            preset: preset.clone(),
+                            seed,
+                            strategy: strategy.clone(),
+                            overrides: overrides.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        jobs
+    }
+}
+
+/// `I/N` from the command line.
+pub fn parse_shard(text: &str) -> Result<(usize, usize), SweepError> {
+    let bad = || SweepError::Shard(text.to_string());
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i >= n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+/// The jobs of shard `i` of `n`.
+pub fn shard(jobs: &[Job], i: usize, n: usize) -> Vec<Job> {
+    jobs.iter().filter(|j| j.number % n == i).cloned().collect()
+}
+
+/// The results of all shards, checked: every job of the grid exactly once (results name their
+/// job number and the grid's job count). Sorted by job number.
+pub fn merge(mut results: Vec<serde_json::Value>) -> Result<Vec<serde_json::Value>, SweepError> {
+    let err = |m: String| SweepError::Merge(m);
+    let total = results
+        .first()
+        .and_then(|r| r["jobs"].as_u64())
+        .ok_or_else(|| err("no results, or a result without `jobs`".into()))?;
+    let mut seen = vec![false; total as usize];
+    for r in &results {
+        let (Some(n), Some(t)) = (r["job"].as_u64(), r["jobs"].as_u64()) else {
+            return Err(err(format!("a result without `job` and `jobs`: {r}")));
+        };
+        if t != total {
+            return Err(err(format!("results of two grids: {t} jobs and {total}")));
+        }
+        let slot = seen
+            .get_mut(n as usize)
+            .ok_or_else(|| err(format!("job {n} of {total}")))?;
+        if *slot {
+            return Err(err(format!("job {n} twice (a shard run twice?)")));
+        }
+        *slot = true;
+    }
+    let missing: Vec<usize> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .map(|(i, _)| i)
+        .collect();
+    if !missing.is_empty() {
+        return Err(err(format!(
+            "{} of {total} jobs missing, e.g. {:?}",
+            missing.len(),
+            &missing[..missing.len().min(10)]
+        )));
+    }
+    results.sort_by_key(|r| r["job"].as_u64());
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GRID: &str = r#"
+presets = ["calm", "crash"]
+seeds = [1, 2]
+days = 2
+[config]
+"edge.min_edge_vol" = [0.5, 1.0, 2.0]
+"edge.carry_bps_per_year" = [25.0, 50.0]
+"#;
+
+    #[test]
+    fn the_product_in_a_fixed_order_split_into_disjoint_shards() {
+        let g = Grid::parse(GRID, "grid.toml").unwrap();
+        let jobs = g.jobs();
+        assert_eq!(jobs.len(), 2 * 2 * 3 * 2);
+        assert_eq!(jobs, g.jobs());
+        assert_eq!(jobs[0].overrides.len(), 2);
+        let mut seen: Vec<usize> = (0..3)
+            .flat_map(|i| shard(&jobs, i, 3))
+            .map(|j| j.number)
+            .collect();
+        seen.sort();
+        assert_eq!(seen, (0..24).collect::<Vec<_>>());
+        assert_eq!(parse_shard("2/3"), Ok((2, 3)));
+        assert!(
+            parse_shard("3/3").is_err() && parse_shard("x").is_err() && parse_shard("0/0").is_err()
+        );
+    }
+
+    #[test]
+    fn merge_wants_every_job_once() {
+        let r = |job: u64| serde_json::json!({"job": job, "jobs": 3});
+        assert_eq!(merge(vec![r(2), r(0), r(1)]).unwrap()[0]["job"], 0);
+        assert!(merge(vec![r(0), r(1)])
+            .unwrap_err()
+            .to_string()
+            .contains("1 of 3 jobs missing"));
+        assert!(merge(vec![r(0), r(1), r(1), r(2)])
+            .unwrap_err()
+            .to_string()
+            .contains("job 1 twice"));
+    }
+
+    #[test]
+    fn bad_grids_are_refused_naming_the_problem() {
+        let e = Grid::parse("presets = []\nseeds = [1]\ndays = 1", "g").unwrap_err();
+        assert!(e.to_string().contains("at least one"));
+        let e = Grid::parse(
+            "presets = [\"calm\"]\nseeds = [1]\ndays = 1\nspeed = 2",
+            "g",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("speed"), "{e}");
+        let e = Grid::parse(
+            "presets = [\"calm\"]\nseeds = [1]\ndays = 1\nstrategies = [\"x\"]",
+            "g",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("\"x\""), "{e}");
+    }
+}

@@ -1,0 +1,155 @@
+//! `rollmaker sweep` (one shard of a parameter grid) and `rollmaker sweep-merge` (all shards'
+//! results into one CSV table).
+
+use crate::backtest_cmd::summary_json;
+use anyhow::{bail, Context, Result};
+use backtest::sim::run::{run, RunConfig};
+use backtest::sweep::{merge, parse_shard, shard, Grid};
+use backtest::synthetic::path::Preset;
+use clap::Args;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+use strategies::config::DEFAULT_TOML;
+use strategies::{RollMaker, RollMakerConfig};
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// The grid (TOML: presets, seeds, days, strategies, [config] values).
+    #[arg(long)]
+    grid: PathBuf,
+    /// Which slice of the jobs to run: I/N (0 <= I < N).
+    #[arg(long, default_value = "0/1")]
+    shard: String,
+    /// Results go to DIR/shard-I-of-N.jsonl.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn run_sweep(args: &SweepArgs) -> Result<()> {
+    let text = std::fs::read_to_string(&args.grid)
+        .with_context(|| format!("reading {}", args.grid.display()))?;
+    let grid = Grid::parse(&text, &args.grid.display().to_string())?;
+    let (i, n) = parse_shard(&args.shard)?;
+    let jobs = grid.jobs();
+    let mine = shard(&jobs, i, n);
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let path = args.out.join(format!("shard-{i}-of-{n}.jsonl"));
+    let mut file =
+        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    eprintln!("shard {i}/{n}: {} of {} jobs", mine.len(), jobs.len());
+    for job in &mine {
+        let Some(preset) = Preset::parse(&job.preset) else {
+            bail!(
+                "grid: preset {:?} is not one of calm, trend-down, crash",
+                job.preset
+            );
+        };
+        let config = RollMakerConfig::from_toml_with(DEFAULT_TOML, "grid", &job.overrides)?;
+        let rules = config.quote_rules();
+        let mut strategy = if job.strategy == "two_sided" {
+            RollMaker::two_sided(config)
+        } else {
+            RollMaker::new(config)
+        };
+        let mut run_config = RunConfig::new(preset, job.seed);
+        run_config.days = grid.days.min(30.0);
+        let started = Instant::now();
+        let summary = run(&run_config, &mut strategy, rules);
+        let wall = started.elapsed().as_secs_f64();
+        let overrides: serde_json::Map<String, Value> = job
+            .overrides
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
+            .collect();
+        let line = json!({
+            "job": job.number,
+            "jobs": jobs.len(),
+            "overrides": overrides,
+            "summary": summary_json(&summary, preset, job.seed, &job.strategy, wall),
+        });
+        writeln!(file, "{line}").with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("job {} done ({wall:.1} s)", job.number);
+    }
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Folders holding shard-*.jsonl files.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+}
+
+/// The summary fields each row of the merged table carries.
+const COLUMNS: [&str; 12] = [
+    "preset",
+    "seed",
+    "strategy",
+    "roll_fill_ratio",
+    "holder_roll_cost_bps",
+    "taker_roll_cost_bps",
+    "amm_roll_cost_bps",
+    "liquidation_loss_bps",
+    "no_roll_drift_bps",
+    "maker_pnl_usd",
+    "max_inventory_vega",
+    "fills",
+];
+
+pub fn run_merge(args: &MergeArgs) -> Result<()> {
+    let mut results = Vec::new();
+    for dir in &args.dirs {
+        let entries =
+            std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+            .collect();
+        files.sort();
+        for f in files {
+            let text =
+                std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let v: Value = serde_json::from_str(line)
+                    .with_context(|| format!("{}:{}: not a result line", f.display(), n + 1))?;
+                results.push(v);
+            }
+        }
+    }
+    let results = merge(results)?;
+    let mut keys: Vec<String> = results
+        .iter()
+        .filter_map(|r| r["overrides"].as_object())
+        .flat_map(|o| o.keys().cloned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    let header: Vec<String> = std::iter::once("job".to_string())
+        .chain(keys.iter().cloned())
+        .chain(COLUMNS.iter().map(|c| c.to_string()))
+        .collect();
+    w.write_record(&header)?;
+    for r in &results {
+        let cell = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        let row: Vec<String> = std::iter::once(cell(&r["job"]))
+            .chain(keys.iter().map(|k| cell(&r["overrides"][k])))
+            .chain(COLUMNS.iter().map(|c| cell(&r["summary"][*c])))
+            .collect();
+        w.write_record(&row)?;
+    }
+    w.flush()?;
+    Ok(())
+}
