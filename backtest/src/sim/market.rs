@@ -3,7 +3,7 @@
 //! smile, and a venue book around fair: the best bid and ask `half_spread_vol` vol points either
 //! side (rounded away from fair to the tick, at least one tick), `depth_lots` displayed on each.
 
-use crate::synthetic::listing::listing;
+use crate::synthetic::listing::{listing, ListedExpiry};
 use crate::synthetic::path::{IndexPoint, PathConfig};
 use crate::synthetic::smile::{slice, SmileConfig};
 use engine::instrument::{Expiry, OptionRight};
@@ -13,6 +13,31 @@ use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top}
 use engine::tick_rule::Rounding;
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Timestamp};
 use std::collections::BTreeMap;
+
+/// What the backtest loop needs of a market, synthetic or replayed from data.
+pub trait Market {
+    /// One step of the market's own timeline (a path point, a snapshot).
+    type Step;
+    /// The time and index of a step, before the market moves to it.
+    fn step_point(step: &Self::Step) -> IndexPoint;
+    /// Moves the market to `step`.
+    fn advance(&mut self, step: Self::Step);
+    fn instruments(&self) -> &Instruments;
+    /// The listed calls now.
+    fn series(&self) -> &[Series];
+    /// Fair coin price and greeks of series `i`.
+    fn fair(&self, i: usize) -> Greeks;
+    /// The venue's best bid and ask of series `i`.
+    fn top(&self, i: usize) -> Top;
+    fn point(&self) -> Option<IndexPoint>;
+    /// The state a strategy sees now, with `position(id)` lots held.
+    fn state(&self, position: &dyn Fn(InstrumentId) -> Qty, surface: Option<SurfaceState>)
+        -> State;
+    /// The surface the strategy is handed.
+    fn surface_now(&self) -> Option<SurfaceState>;
+    /// Expiries and strikes listed now (the roll demand's targets).
+    fn listing(&self) -> Vec<ListedExpiry>;
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MarketConfig {
@@ -64,21 +89,29 @@ impl SyntheticMarket {
             fair: Vec::new(),
         }
     }
+}
 
-    pub fn instruments(&self) -> &Instruments {
+impl Market for SyntheticMarket {
+    type Step = IndexPoint;
+
+    fn step_point(step: &IndexPoint) -> IndexPoint {
+        *step
+    }
+
+    fn instruments(&self) -> &Instruments {
         &self.instruments
     }
 
-    pub fn series(&self) -> &[Series] {
+    fn series(&self) -> &[Series] {
         &self.series
     }
 
-    pub fn point(&self) -> Option<IndexPoint> {
+    fn point(&self) -> Option<IndexPoint> {
         self.point
     }
 
-    /// Moves the market to `p`: relists once a day, drops settled series, reprices.
-    pub fn advance(&mut self, p: IndexPoint) {
+    /// Relists once a day, drops settled series, reprices.
+    fn advance(&mut self, p: IndexPoint) {
         let day = p.at.0.div_euclid(86_400 * Timestamp::NANOS_PER_SEC);
         if self.listed_day != Some(day) {
             self.listed_day = Some(day);
@@ -119,13 +152,12 @@ impl SyntheticMarket {
         }
     }
 
-    /// Fair coin price and greeks of series `i` (index into [`SyntheticMarket::series`]).
-    pub fn fair(&self, i: usize) -> Greeks {
+    fn fair(&self, i: usize) -> Greeks {
         self.fair[i]
     }
 
-    /// The venue's best bid and ask of series `i`.
-    pub fn top(&self, i: usize) -> Top {
+    /// Fair ± the half spread, rounded away from fair to the tick.
+    fn top(&self, i: usize) -> Top {
         let inst = self.instruments.get(self.series[i].id);
         let rule = inst.tick_rule();
         let g = self.fair[i];
@@ -153,14 +185,22 @@ impl SyntheticMarket {
         }
     }
 
-    /// The state a strategy sees now, with `position(id)` lots held, and the surface as the
-    /// market's own smile (refreshed by the caller's schedule through `surface_at`).
-    pub fn state(
+    fn state(
         &self,
-        position: impl Fn(InstrumentId) -> Qty,
+        position: &dyn Fn(InstrumentId) -> Qty,
         surface: Option<SurfaceState>,
     ) -> State {
-        let p = self.point.expect("advance() before state()");
+        let Some(p) = self.point else {
+            return State {
+                now: Timestamp(0),
+                underlying: "ETH".to_string(),
+                index: None,
+                expiries: Vec::new(),
+                series: Vec::new(),
+                surface,
+                hedge: None,
+            };
+        };
         let mut expiry_index: BTreeMap<Expiry, usize> = BTreeMap::new();
         let mut expiries = Vec::new();
         let mut series = Vec::with_capacity(self.series.len());
@@ -200,8 +240,8 @@ impl SyntheticMarket {
         }
     }
 
-    /// The market's smile as a surface for the strategy, one slice per listed expiry.
-    pub fn surface_now(&self) -> Option<SurfaceState> {
+    /// The market's own smile, one slice per listed expiry.
+    fn surface_now(&self) -> Option<SurfaceState> {
         let p = self.point?;
         let v = p.vol * p.vol;
         let mut seen: Vec<Expiry> = self.series.iter().map(|s| s.expiry).collect();
@@ -223,5 +263,12 @@ impl SyntheticMarket {
             surface: Surface::from_params(slices),
             fitted: p.at,
         })
+    }
+
+    fn listing(&self) -> Vec<ListedExpiry> {
+        match self.point {
+            Some(p) => listing(p.at, p.price),
+            None => Vec::new(),
+        }
     }
 }

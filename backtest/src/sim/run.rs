@@ -14,7 +14,7 @@
 //! Money: cash and fees in exact decimals (ETH); marks and the summary's USD figures in f64 from
 //! the model's fair values (a report, not a ledger).
 
-use super::market::{MarketConfig, SyntheticMarket};
+use super::market::{Market, MarketConfig, SyntheticMarket};
 use crate::baselines::{amm_cost_fraction, Lending, LendingConfig};
 use crate::events::timeline::Timeline;
 use crate::fees::{DeribitOptionFees, FeeModel};
@@ -174,6 +174,29 @@ pub fn run_with_progress(
     let mut path_config = config.preset.config();
     path_config.days = config.days.min(path_config.days);
     let mut market = SyntheticMarket::new(path_config.clone(), config.market.clone());
+    let total_steps = (path_config.days * 86_400.0 / path_config.step_seconds).round() as u64 + 1;
+    let steps = IndexPath::new(path_config, config.seed);
+    run_market(
+        &mut market,
+        steps,
+        total_steps,
+        config,
+        strategy,
+        rules,
+        progress,
+    )
+}
+
+/// The backtest loop on any market: `steps` (of which there are about `total_steps`) move it.
+pub fn run_market<M: Market>(
+    market: &mut M,
+    steps: impl Iterator<Item = M::Step>,
+    total_steps: u64,
+    config: &RunConfig,
+    strategy: &mut dyn Strategy,
+    rules: QuoteRules,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Summary {
     let mut maker = MakerBook {
         manager: QuoteManager::new(rules, 1),
         by_client: HashMap::new(),
@@ -211,8 +234,9 @@ pub fn run_with_progress(
     let mut fills: Vec<QueueFill> = Vec::new();
     let latency = config.order_latency_ms * 1_000_000;
 
-    let total_steps = (path_config.days * 86_400.0 / path_config.step_seconds).round() as u64 + 1;
-    for p in IndexPath::new(path_config.clone(), config.seed) {
+    let mut last_sample_hour: Option<i64> = None;
+    for step in steps {
+        let p = M::step_point(&step);
         s.events += 1;
         if s.events % 60 == 0 {
             progress(s.events, total_steps);
@@ -267,10 +291,10 @@ pub fn run_with_progress(
                 maker.manager.on_event(c, OrderEvent::Expired).ok();
             }
         }
-        market.advance(p);
+        market.advance(step);
         if flow.is_none() {
-            let value = |e: engine::instrument::Expiry, k: f64| p_value(&market, e, k);
-            let list = crate::synthetic::listing::listing(p.at, p.price);
+            let value = |e: engine::instrument::Expiry, k: f64| p_value(&*market, e, k);
+            let list = market.listing();
             let f = RollFlow::new(config.flow.clone(), p.price, &list, value, config.seed);
             initial = f
                 .holders()
@@ -279,7 +303,7 @@ pub fn run_with_progress(
                 .collect();
             initial_usd = initial
                 .iter()
-                .map(|&(e, k, q)| q * p_value(&market, e, k))
+                .map(|&(e, k, q)| q * p_value(&*market, e, k))
                 .sum();
             lending = Some(Lending::new(
                 config.lending.clone(),
@@ -308,7 +332,7 @@ pub fn run_with_progress(
             let Some((_, action)) = arrivals.pop() else {
                 break;
             };
-            apply_action(&market, &mut queues, &mut maker, action);
+            apply_action(&*market, &mut queues, &mut maker, action);
         }
 
         // Requote.
@@ -319,7 +343,7 @@ pub fn run_with_progress(
                 surface = market.surface_now();
             }
             let state = market.state(
-                |id| Qty(maker.positions.get(&id).copied().unwrap_or(0)),
+                &|id| Qty(maker.positions.get(&id).copied().unwrap_or(0)),
                 surface.clone(),
             );
             wanted.clear();
@@ -362,26 +386,26 @@ pub fn run_with_progress(
                 Qty(config.background_lots),
                 &mut fills,
             );
-            maker.book_fills(&market, &fees, &mut s, &fills, None);
+            maker.book_fills(&*market, &fees, &mut s, &fills, None);
         }
 
         // Roll demand.
         if let Some(flow) = flow.as_mut() {
             if due(last_flow, p.at, config.flow_seconds) {
                 last_flow = Some(p.at);
-                let list = crate::synthetic::listing::listing(p.at, p.price);
+                let list = market.listing();
                 let mut requests = Vec::new();
                 flow.step(
                     p.at,
                     p.price,
                     &list,
-                    |e, k| p_value(&market, e, k),
+                    |e, k| p_value(&*market, e, k),
                     &mut requests,
                 );
                 for r in requests {
                     let (Some(from), Some(to)) = (
-                        series_index(&market, r.from.expiry, r.from.strike),
-                        series_index(&market, r.to.expiry, r.to.strike),
+                        series_index(&*market, r.from.expiry, r.from.strike),
+                        series_index(&*market, r.to.expiry, r.to.strike),
                     ) else {
                         continue;
                     };
@@ -391,7 +415,7 @@ pub fn run_with_progress(
                         continue;
                     }
                     s.roll_requests += 1;
-                    let usd = r.from.qty * p_value(&market, r.from.expiry, r.from.strike);
+                    let usd = r.from.qty * p_value(&*market, r.from.expiry, r.from.strike);
                     s.roll_demand_usd += usd;
                     rolled_usd += usd;
                     // Both legs through the series' pools.
@@ -406,7 +430,7 @@ pub fn run_with_progress(
                             Side::Buy => top.ask.map(|a| a.0),
                             Side::Sell => top.bid.map(|b| b.0),
                         };
-                        let taker_px = venue.map_or(fair, |v| eth(&market, series, v));
+                        let taker_px = venue.map_or(fair, |v| eth(&*market, series, v));
                         taker_cost_usd += holder_cost(side, taker_px, fair) * left as f64 * p.price;
                         legs.push(Leg {
                             holder: r.holder,
@@ -461,17 +485,17 @@ pub fn run_with_progress(
                         let got: i64 = fills.iter().map(|f| f.qty.0).sum();
                         left -= got;
                         for f in &fills {
-                            let px = eth(&market, i, f.price);
+                            let px = eth(&*market, i, f.price);
                             cost_eth_usd +=
                                 holder_cost(leg.side, px, fair) * f.qty.0 as f64 * p.price;
                             s.roll_filled_usd += fair * f.qty.0 as f64 * p.price;
                         }
-                        maker.book_fills(&market, &fees, &mut s, &fills, Some(fair));
+                        maker.book_fills(&*market, &fees, &mut s, &fills, Some(fair));
                     }
                 }
                 if let Some(v) = venue {
                     if left > 0 && (!leg.patient || p.at >= leg.deadline) {
-                        let px = eth(&market, i, v);
+                        let px = eth(&*market, i, v);
                         cost_eth_usd += holder_cost(leg.side, px, fair) * left as f64 * p.price;
                         left = 0;
                     }
@@ -513,7 +537,10 @@ pub fn run_with_progress(
         }
 
         // The hourly sample.
-        if (p.at.0 / Timestamp::NANOS_PER_SEC) % 3600 == 0 {
+        // Hourly (every step, where steps are further apart).
+        let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
+        if last_sample_hour != Some(hour) {
+            last_sample_hour = Some(hour);
             let mut open_eth = 0.0;
             for (i, sr) in market.series().iter().enumerate() {
                 if let Some(l) = maker.positions.get(&sr.id) {
@@ -528,7 +555,7 @@ pub fn run_with_progress(
             vegas.sort_by(|a, b| a.0.cmp(&b.0));
             let value = |e: engine::instrument::Expiry, k: f64, q: f64| match settle_index.get(&e) {
                 Some(st) => q * st.min(k),
-                None => q * p_value(&market, e, k),
+                None => q * p_value(&*market, e, k),
             };
             let drift = |v: f64| {
                 if initial_usd > 0.0 {
@@ -606,7 +633,7 @@ pub fn run_with_progress(
             .iter()
             .map(|&(e, k, q)| match settle_index.get(&e) {
                 Some(st) => q * st.min(k),
-                None => q * p_value(&market, e, k),
+                None => q * p_value(&*market, e, k),
             })
             .filter(|v| v.is_finite())
             .sum();
@@ -616,7 +643,7 @@ pub fn run_with_progress(
 }
 
 /// A price of series `i` in ETH.
-fn eth(market: &SyntheticMarket, i: usize, price: Price) -> f64 {
+fn eth<M: Market>(market: &M, i: usize, price: Price) -> f64 {
     let inst = market.instruments().get(market.series()[i].id);
     inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
 }
@@ -629,8 +656,8 @@ fn holder_cost(side: Side, price: f64, fair: f64) -> f64 {
     }
 }
 
-fn series_index(
-    market: &SyntheticMarket,
+fn series_index<M: Market>(
+    market: &M,
     expiry: engine::instrument::Expiry,
     strike: f64,
 ) -> Option<usize> {
@@ -641,7 +668,7 @@ fn series_index(
 }
 
 /// A P token's USD value: S - C, the call at the market's fair value.
-fn p_value(market: &SyntheticMarket, expiry: engine::instrument::Expiry, strike: f64) -> f64 {
+fn p_value<M: Market>(market: &M, expiry: engine::instrument::Expiry, strike: f64) -> f64 {
     let Some(p) = market.point() else {
         return f64::NAN;
     };
@@ -664,12 +691,7 @@ fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
 }
 
 /// An action reaching the venue: orders join their queues and are acknowledged.
-fn apply_action(
-    market: &SyntheticMarket,
-    queues: &mut Queues,
-    maker: &mut MakerBook,
-    action: Action,
-) {
+fn apply_action<M: Market>(market: &M, queues: &mut Queues, maker: &mut MakerBook, action: Action) {
     let MakerBook {
         manager, by_client, ..
     } = maker;
@@ -754,9 +776,9 @@ fn apply_action(
 impl MakerBook {
     /// Our fills into positions, cash, fees and the quote manager; spread PnL against `fair` (or
     /// the market's fair value of the series).
-    fn book_fills(
+    fn book_fills<M: Market>(
         &mut self,
-        market: &SyntheticMarket,
+        market: &M,
         fees: &DeribitOptionFees,
         s: &mut Summary,
         fills: &[QueueFill],
