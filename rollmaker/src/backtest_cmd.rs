@@ -1,9 +1,11 @@
 //! `rollmaker backtest`: the roll maker (or the two-sided baseline) on a synthetic preset,
 //! printing a summary and, with `--out DIR`, writing `summary.json` there.
 
+use crate::snapshots::{files, parse_at};
 use anyhow::{bail, Context, Result};
+use backtest::chain::ChainReader;
 use backtest::report;
-use backtest::sim::run::{run_with_progress, RunConfig, Summary};
+use backtest::sim::run::{run_chain, run_with_progress, RunConfig, Summary};
 use backtest::synthetic::path::Preset;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -29,6 +31,16 @@ pub struct BacktestArgs {
     /// Run the two-sided baseline instead of the roll maker.
     #[arg(long)]
     two_sided: bool,
+    /// Replay Deribit chain snapshots instead of the synthetic market: a .csv(.gz) file or a
+    /// folder of them (../shared/data/deribit_eth_chain/). --preset is then not used.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// With --data: the first snapshot at or after this time (RFC 3339 or a date).
+    #[arg(long)]
+    from: Option<String>,
+    /// With --data: the last snapshot at or before this time (a date means the end of that day).
+    #[arg(long)]
+    to: Option<String>,
     /// Write summary.json, timeseries.csv and report.html into this folder (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -71,10 +83,53 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         if on_terminal && bar.is_hidden() && started.elapsed().as_secs_f64() > 1.0 {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
-        bar.set_length(total);
+        bar.set_length(total.max(done));
         bar.set_position(done);
     };
-    let summary = run_with_progress(&run_config, &mut strategy, rules, &mut progress);
+    let summary = match &args.data {
+        None => run_with_progress(&run_config, &mut strategy, rules, &mut progress),
+        Some(data) => {
+            let from = args.from.as_deref().map(parse_from).transpose()?;
+            let to = args.to.as_deref().map(parse_at).transpose()?;
+            let mut error = None;
+            let mut snapshots = Vec::new();
+            for file in files(data)? {
+                for snapshot in ChainReader::open(&file)? {
+                    match snapshot {
+                        Ok(s) if from.is_some_and(|f| s.timestamp < f) => continue,
+                        Ok(s) if to.is_some_and(|t| s.timestamp > t) => break,
+                        Ok(s) => snapshots.push(s),
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if error.is_some() {
+                    break;
+                }
+            }
+            if let Some(e) = error {
+                return Err(e.into());
+            }
+            if snapshots.is_empty() {
+                bail!("no snapshots in {} between --from and --to", data.display());
+            }
+            let n = snapshots.len() as u64;
+            let (summary, skipped) = run_chain(
+                snapshots.into_iter(),
+                n,
+                &run_config,
+                &mut strategy,
+                rules,
+                &mut progress,
+            );
+            for s in &skipped {
+                eprintln!("skipped snapshot {s}");
+            }
+            summary
+        }
+    };
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
     let strategy_name = if args.two_sided {
@@ -82,12 +137,19 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     } else {
         "roll_maker"
     };
-    let out = summary_json(&summary, preset, args.seed, strategy_name, wall);
-    print_summary(&summary, preset, strategy_name, wall);
+    let market_name = match &args.data {
+        Some(d) => format!("replayed {}", d.display()),
+        None => format!("synthetic {}", preset.name()),
+    };
+    let mut out = summary_json(&summary, preset, args.seed, strategy_name, wall);
+    if let Some(d) = &args.data {
+        out["preset"] = Value::Null;
+        out["data"] = json!(d.display().to_string());
+    }
+    print_summary(&summary, &market_name, strategy_name, wall);
     if let Some(dir) = &args.out {
         let title = format!(
-            "rollmaker backtest: {strategy_name}, {} market, seed {}",
-            preset.name(),
+            "rollmaker backtest: {strategy_name}, {market_name} market, seed {}",
             args.seed
         );
         report::write(
@@ -138,11 +200,8 @@ pub fn summary_json(s: &Summary, preset: Preset, seed: u64, strategy: &str, wall
     })
 }
 
-fn print_summary(s: &Summary, preset: Preset, strategy: &str, wall: f64) {
-    println!(
-        "backtest: {strategy} on the synthetic {} market",
-        preset.name()
-    );
+fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) {
+    println!("backtest: {strategy} on the {market} market");
     println!(
         "  index            {:.0} -> {:.0} USD",
         s.start_index, s.end_index
@@ -177,4 +236,13 @@ fn print_summary(s: &Summary, preset: Preset, strategy: &str, wall: f64) {
         "  fills            {}; max |vega| in one expiry {:.2} ETH per vol point; missed rolls {}",
         s.fills, s.max_inventory_vega, s.missed_rolls
     );
+}
+
+/// A --from time: RFC 3339, or a date meaning the start of that day UTC.
+fn parse_from(text: &str) -> Result<engine::Timestamp> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let t = d.and_hms_opt(0, 0, 0).context("start of day")?.and_utc();
+        return engine::Timestamp::from_datetime(t).context("--from out of range");
+    }
+    parse_at(text)
 }

@@ -137,7 +137,7 @@ pub struct Sample {
 /// One leg of a holder's roll in call terms: the holder buys back the old call or sells the new.
 #[derive(Clone, Debug)]
 struct Leg {
-    holder: usize,
+    roll: u64,
     instrument: InstrumentId,
     /// The holder's side.
     side: Side,
@@ -187,6 +187,36 @@ pub fn run_with_progress(
     )
 }
 
+/// A backtest replaying chain snapshots (in time order): no background trades (the data has
+/// none), a requote and a roll-demand step at every snapshot. `expected` snapshots, for progress.
+pub fn run_chain(
+    snapshots: impl Iterator<Item = crate::chain::Snapshot>,
+    expected: u64,
+    config: &RunConfig,
+    strategy: &mut dyn Strategy,
+    rules: QuoteRules,
+    progress: &mut dyn FnMut(u64, u64),
+) -> (Summary, Vec<String>) {
+    let mut market = super::chain_market::ChainMarket::new();
+    let config = RunConfig {
+        background_trades_per_day: 0.0,
+        requote_seconds: 0.0,
+        surface_seconds: 0.0,
+        flow_seconds: 0.0,
+        ..config.clone()
+    };
+    let summary = run_market(
+        &mut market,
+        snapshots,
+        expected,
+        &config,
+        strategy,
+        rules,
+        progress,
+    );
+    (summary, market.skipped)
+}
+
 /// The backtest loop on any market: `steps` (of which there are about `total_steps`) move it.
 pub fn run_market<M: Market>(
     market: &mut M,
@@ -214,8 +244,10 @@ pub fn run_market<M: Market>(
     let mut recent: VecDeque<(Timestamp, f64)> = VecDeque::new();
     let mut flow: Option<RollFlow> = None;
     let mut legs: Vec<Leg> = Vec::new();
-    let mut roll_legs: HashMap<usize, usize> = HashMap::new();
-    let mut pending_rolls: HashMap<usize, RollRequest> = HashMap::new();
+    // Rolls in progress by id: legs left, and the request.
+    let mut roll_legs: HashMap<u64, usize> = HashMap::new();
+    let mut pending_rolls: HashMap<u64, RollRequest> = HashMap::new();
+    let mut next_roll: u64 = 0;
     let (mut cost_eth_usd, mut taker_cost_usd, mut rolled_usd) = (0.0, 0.0, 0.0);
     let mut amm_cost_usd = 0.0;
     let mut lending: Option<Lending> = None;
@@ -238,7 +270,7 @@ pub fn run_market<M: Market>(
     for step in steps {
         let p = M::step_point(&step);
         s.events += 1;
-        if s.events % 60 == 0 {
+        if s.events % 60 == 0 || total_steps < 10_000 {
             progress(s.events, total_steps);
         }
         if s.start_index == 0.0 {
@@ -391,60 +423,6 @@ pub fn run_market<M: Market>(
 
         // Roll demand.
         if let Some(flow) = flow.as_mut() {
-            if due(last_flow, p.at, config.flow_seconds) {
-                last_flow = Some(p.at);
-                let list = market.listing();
-                let mut requests = Vec::new();
-                flow.step(
-                    p.at,
-                    p.price,
-                    &list,
-                    |e, k| p_value(&*market, e, k),
-                    &mut requests,
-                );
-                for r in requests {
-                    let (Some(from), Some(to)) = (
-                        series_index(&*market, r.from.expiry, r.from.strike),
-                        series_index(&*market, r.to.expiry, r.to.strike),
-                    ) else {
-                        continue;
-                    };
-                    let lots = r.from.qty.round() as i64;
-                    let lots_to = r.to.qty.round() as i64;
-                    if lots <= 0 || lots_to <= 0 {
-                        continue;
-                    }
-                    s.roll_requests += 1;
-                    let usd = r.from.qty * p_value(&*market, r.from.expiry, r.from.strike);
-                    s.roll_demand_usd += usd;
-                    rolled_usd += usd;
-                    // Both legs through the series' pools.
-                    amm_cost_usd +=
-                        2.0 * amm_cost_fraction(usd, config.amm_depth_usd, config.amm_fee) * usd;
-                    for (series, side, left) in [(from, Side::Buy, lots), (to, Side::Sell, lots_to)]
-                    {
-                        // The taker route: the same leg crossing the venue's book now.
-                        let top = market.top(series);
-                        let fair = market.fair(series).price;
-                        let venue = match side {
-                            Side::Buy => top.ask.map(|a| a.0),
-                            Side::Sell => top.bid.map(|b| b.0),
-                        };
-                        let taker_px = venue.map_or(fair, |v| eth(&*market, series, v));
-                        taker_cost_usd += holder_cost(side, taker_px, fair) * left as f64 * p.price;
-                        legs.push(Leg {
-                            holder: r.holder,
-                            instrument: market.series()[series].id,
-                            side,
-                            left,
-                            patient: r.patient,
-                            deadline: r.deadline,
-                        });
-                    }
-                    roll_legs.insert(r.holder, 2);
-                    pending_rolls.insert(r.holder, r);
-                }
-            }
             // Work the legs.
             let mut done_holders = Vec::new();
             let mut k = 0;
@@ -502,23 +480,80 @@ pub fn run_market<M: Market>(
                 }
                 if left == 0 {
                     legs.swap_remove(k);
-                    if let Some(n) = roll_legs.get_mut(&leg.holder) {
-                        *n -= 1;
+                    if let Some(n) = roll_legs.get_mut(&leg.roll) {
+                        *n = n.saturating_sub(1);
                     }
                     continue;
                 }
                 legs[k].left = left;
                 k += 1;
             }
-            for (holder, n) in &roll_legs {
+            for (roll, n) in &roll_legs {
                 if *n == 0 {
-                    done_holders.push(*holder);
+                    done_holders.push(*roll);
                 }
             }
-            for h in done_holders {
-                roll_legs.remove(&h);
-                if let Some(r) = pending_rolls.remove(&h) {
-                    flow.completed(h, r.to);
+            done_holders.sort_unstable();
+            for id in done_holders {
+                roll_legs.remove(&id);
+                if let Some(r) = pending_rolls.remove(&id) {
+                    flow.completed(r.holder, r.to);
+                }
+            }
+            if due(last_flow, p.at, config.flow_seconds) {
+                last_flow = Some(p.at);
+                let list = market.listing();
+                let mut requests = Vec::new();
+                flow.step(
+                    p.at,
+                    p.price,
+                    &list,
+                    |e, k| p_value(&*market, e, k),
+                    &mut requests,
+                );
+                for r in requests {
+                    let (Some(from), Some(to)) = (
+                        series_index(&*market, r.from.expiry, r.from.strike),
+                        series_index(&*market, r.to.expiry, r.to.strike),
+                    ) else {
+                        continue;
+                    };
+                    let lots = r.from.qty.round() as i64;
+                    let lots_to = r.to.qty.round() as i64;
+                    if lots <= 0 || lots_to <= 0 {
+                        continue;
+                    }
+                    s.roll_requests += 1;
+                    let usd = r.from.qty * p_value(&*market, r.from.expiry, r.from.strike);
+                    s.roll_demand_usd += usd;
+                    rolled_usd += usd;
+                    // Both legs through the series' pools.
+                    amm_cost_usd +=
+                        2.0 * amm_cost_fraction(usd, config.amm_depth_usd, config.amm_fee) * usd;
+                    let roll_id = next_roll;
+                    next_roll += 1;
+                    for (series, side, left) in [(from, Side::Buy, lots), (to, Side::Sell, lots_to)]
+                    {
+                        // The taker route: the same leg crossing the venue's book now.
+                        let top = market.top(series);
+                        let fair = market.fair(series).price;
+                        let venue = match side {
+                            Side::Buy => top.ask.map(|a| a.0),
+                            Side::Sell => top.bid.map(|b| b.0),
+                        };
+                        let taker_px = venue.map_or(fair, |v| eth(&*market, series, v));
+                        taker_cost_usd += holder_cost(side, taker_px, fair) * left as f64 * p.price;
+                        legs.push(Leg {
+                            roll: roll_id,
+                            instrument: market.series()[series].id,
+                            side,
+                            left,
+                            patient: r.patient,
+                            deadline: r.deadline,
+                        });
+                    }
+                    roll_legs.insert(roll_id, 2);
+                    pending_rolls.insert(roll_id, r);
                 }
             }
             s.missed_rolls = flow.missed;

@@ -1,0 +1,152 @@
+//! The market replayed from Deribit chain snapshots (`../shared/data/deribit_eth_chain/`): each
+//! snapshot is one step. Fair values are Deribit's marks (the coin price at the mark IV, forward
+//! `underlying`), the venue's book is the snapshot's best bid and ask, the strategy's surface is
+//! the SVI fit of the snapshot.
+//!
+//! Fill rule on snapshot data (no trades or depth are seen): only the simulated roll demand fills
+//! the maker's resting orders, when the maker's price is at least as good as the snapshot's best;
+//! displayed size is unknown, so the maker is taken to be first at its price. Snapshots are hours
+//! apart: orders sent at one snapshot rest from the next, and expiries settle at the index of the
+//! first snapshot after them (there is no 30-minute TWAP to take).
+
+use super::market::{Market, Series};
+use crate::chain::Snapshot;
+use crate::chain_state::state_from_snapshot;
+use crate::synthetic::listing::ListedExpiry;
+use crate::synthetic::path::IndexPoint;
+use engine::instrument::{Expiry, InstrumentKind, OptionRight};
+use engine::pricing::{coin, Greeks, OptionType};
+use engine::state::{State, SurfaceState, Top};
+use engine::{InstrumentId, Instruments, Qty};
+use std::collections::BTreeMap;
+
+#[derive(Default)]
+pub struct ChainMarket {
+    instruments: Instruments,
+    series: Vec<Series>,
+    fair: Vec<Greeks>,
+    tops: Vec<Top>,
+    state: Option<State>,
+    point: Option<IndexPoint>,
+    /// Snapshots that could not be turned into a state (skipped, with the reason kept).
+    pub skipped: Vec<String>,
+}
+
+impl ChainMarket {
+    pub fn new() -> ChainMarket {
+        ChainMarket::default()
+    }
+}
+
+impl Market for ChainMarket {
+    type Step = Snapshot;
+
+    fn step_point(step: &Snapshot) -> IndexPoint {
+        IndexPoint {
+            at: step.timestamp,
+            price: step.rows.first().map_or(f64::NAN, |r| r.index),
+            vol: 0.0,
+        }
+    }
+
+    fn advance(&mut self, snapshot: Snapshot) {
+        let state = match state_from_snapshot(&snapshot, &mut self.instruments) {
+            Ok(s) => s,
+            Err(e) => {
+                self.skipped.push(format!("{}: {e}", snapshot.timestamp));
+                return;
+            }
+        };
+        self.series.clear();
+        self.fair.clear();
+        self.tops.clear();
+        // state_from_snapshot keeps the rows' order, one series per row.
+        for (row, s) in snapshot.rows.iter().zip(&state.series) {
+            if s.right != OptionRight::Call || row.t <= 0.0 {
+                continue;
+            }
+            let InstrumentKind::Option { expiry, .. } = self.instruments.get(s.id).kind().clone()
+            else {
+                continue;
+            };
+            self.series.push(Series {
+                id: s.id,
+                expiry,
+                strike: s.strike,
+            });
+            self.fair.push(coin::greeks(
+                OptionType::Call,
+                row.underlying,
+                row.strike,
+                row.t,
+                row.mark_iv,
+                1.0,
+            ));
+            self.tops.push(s.top);
+        }
+        self.point = Some(Self::step_point(&snapshot));
+        self.state = Some(state);
+    }
+
+    fn instruments(&self) -> &Instruments {
+        &self.instruments
+    }
+
+    fn series(&self) -> &[Series] {
+        &self.series
+    }
+
+    fn fair(&self, i: usize) -> Greeks {
+        self.fair[i]
+    }
+
+    fn top(&self, i: usize) -> Top {
+        self.tops[i]
+    }
+
+    fn point(&self) -> Option<IndexPoint> {
+        self.point
+    }
+
+    fn state(
+        &self,
+        position: &dyn Fn(InstrumentId) -> Qty,
+        surface: Option<SurfaceState>,
+    ) -> State {
+        let mut state = self.state.clone().unwrap_or(State {
+            now: engine::Timestamp(0),
+            underlying: "ETH".to_string(),
+            index: None,
+            expiries: Vec::new(),
+            series: Vec::new(),
+            surface: None,
+            hedge: None,
+        });
+        for s in &mut state.series {
+            s.position = position(s.id);
+        }
+        if surface.is_some() {
+            state.surface = surface;
+        }
+        state
+    }
+
+    fn surface_now(&self) -> Option<SurfaceState> {
+        self.state.as_ref().and_then(|s| s.surface.clone())
+    }
+
+    fn listing(&self) -> Vec<ListedExpiry> {
+        let mut by_expiry: BTreeMap<Expiry, Vec<f64>> = BTreeMap::new();
+        for s in &self.series {
+            by_expiry.entry(s.expiry).or_default().push(s.strike);
+        }
+        by_expiry
+            .into_iter()
+            .map(|(expiry, mut strikes)| {
+                strikes.sort_by(f64::total_cmp);
+                strikes.dedup();
+                ListedExpiry { expiry, strikes }
+            })
+            .collect()
+    }
+}
