@@ -8,9 +8,7 @@
 use engine::instrument::{InstrumentKind, InstrumentName, OptionRight};
 use engine::pricing::OptionType;
 use engine::Timestamp;
-use flate2::read::MultiGzDecoder;
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -82,17 +80,7 @@ impl ChainReader {
             line,
             message,
         };
-        let file = File::open(path).map_err(|e| err(0, format!("cannot open: {e}")))?;
-        let raw: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
-            Box::new(MultiGzDecoder::new(BufReader::new(file)))
-        } else {
-            Box::new(BufReader::new(file))
-        };
-        let mut reader = csv::ReaderBuilder::new().from_reader(raw);
-        let header = reader
-            .headers()
-            .map_err(|e| err(1, format!("unreadable header: {e}")))?
-            .clone();
+        let (reader, header) = crate::csv_file::open(path).map_err(|m| err(1, m))?;
         let col = |name: &str| {
             header
                 .iter()

@@ -1,0 +1,334 @@
+//! Tardis.dev CSV data (VENUE.md): `options_chain`, `book_snapshot_25`, `incremental_book_L2` and
+//! `trades`, streamed from `.csv` or `.csv.gz` files (memory does not grow with the file), each
+//! bad row an error naming the file and line, or, when the reader is lenient, skipped and
+//! counted. Several files merge into one stream by timestamp ([`merge`]).
+//!
+//! Timestamps are the venue's (`timestamp`, microseconds since the epoch); options_chain IVs are
+//! in percent and prices in coin, as Tardis writes them (converted here: IVs to fractions).
+
+use crate::csv_file;
+use engine::{Side, Timestamp};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq)]
+#[error("{}:{line}: {message}", file.display())]
+pub struct TardisError {
+    pub file: PathBuf,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Which dataset a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    OptionsChain,
+    BookSnapshot25,
+    IncrementalBookL2,
+    Trades,
+}
+
+/// One option's quote row of `options_chain`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainQuote {
+    pub symbol: String,
+    pub strike: f64,
+    pub expiration: Timestamp,
+    pub bid: Option<(f64, f64)>,
+    pub ask: Option<(f64, f64)>,
+    pub mark: f64,
+    /// As a fraction (Tardis writes percent).
+    pub mark_iv: f64,
+    pub underlying_price: f64,
+}
+
+/// What a row says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TardisEvent {
+    Quote(ChainQuote),
+    /// Up to 25 levels a side, best first: (price, amount).
+    Snapshot {
+        symbol: String,
+        bids: Vec<(f64, f64)>,
+        asks: Vec<(f64, f64)>,
+    },
+    /// One level set to `amount` (0 deletes). `reset` marks the first row of a snapshot run: the
+    /// book is rebuilt from here.
+    Level {
+        symbol: String,
+        reset: bool,
+        side: Side,
+        price: f64,
+        amount: f64,
+    },
+    Trade {
+        symbol: String,
+        /// The aggressor's side.
+        side: Side,
+        price: f64,
+        amount: f64,
+    },
+}
+
+/// A row's timestamp and event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub at: Timestamp,
+    pub event: TardisEvent,
+}
+
+/// Streams one Tardis file.
+pub struct TardisReader {
+    file: PathBuf,
+    dataset: Dataset,
+    records: csv::StringRecordsIntoIter<Box<dyn Read>>,
+    header: csv::StringRecord,
+    lenient: bool,
+    /// Rows skipped as bad (lenient readers only).
+    pub skipped: u64,
+    /// Within a run of `is_snapshot` rows of incremental_book_L2 (only the first resets).
+    in_snapshot: bool,
+}
+
+impl TardisReader {
+    /// Opens `path` as `dataset`; `lenient` skips and counts bad rows instead of stopping.
+    pub fn open(path: &Path, dataset: Dataset, lenient: bool) -> Result<TardisReader, TardisError> {
+        let (reader, header) = csv_file::open(path).map_err(|message| TardisError {
+            file: path.to_path_buf(),
+            line: 1,
+            message,
+        })?;
+        let need: &[&str] = match dataset {
+            Dataset::OptionsChain => &[
+                "symbol",
+                "timestamp",
+                "strike_price",
+                "expiration",
+                "bid_price",
+                "bid_amount",
+                "ask_price",
+                "ask_amount",
+                "mark_price",
+                "mark_iv",
+                "underlying_price",
+            ],
+            Dataset::BookSnapshot25 => &["symbol", "timestamp", "asks[0].price", "bids[0].price"],
+            Dataset::IncrementalBookL2 => &[
+                "symbol",
+                "timestamp",
+                "is_snapshot",
+                "side",
+                "price",
+                "amount",
+            ],
+            Dataset::Trades => &["symbol", "timestamp", "side", "price", "amount"],
+        };
+        for name in need {
+            if !header.iter().any(|h| h == *name) {
+                return Err(TardisError {
+                    file: path.to_path_buf(),
+                    line: 1,
+                    message: format!("the header has no `{name}` column ({dataset:?})"),
+                });
+            }
+        }
+        Ok(TardisReader {
+            file: path.to_path_buf(),
+            dataset,
+            records: reader.into_records(),
+            header,
+            lenient,
+            skipped: 0,
+            in_snapshot: false,
+        })
+    }
+
+    fn parse(&mut self, record: &csv::StringRecord) -> Result<Row, String> {
+        let header = &self.header;
+        let get = |name: &str| -> &str {
+            header
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+        };
+        let number = |name: &str| -> Result<f64, String> {
+            let text = get(name);
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("{name} = {text:?} is not a finite number"))
+        };
+        let optional = |name: &str| -> Result<Option<f64>, String> {
+            if get(name).is_empty() {
+                Ok(None)
+            } else {
+                number(name).map(Some)
+            }
+        };
+        let micros = |name: &str| -> Result<Timestamp, String> {
+            let text = get(name);
+            text.parse::<i64>()
+                .map(Timestamp::from_micros)
+                .map_err(|_| format!("{name} = {text:?} is not microseconds since the epoch"))
+        };
+        let side = |text: &str| -> Result<Side, String> {
+            match text {
+                "buy" | "bid" => Ok(Side::Buy),
+                "sell" | "ask" => Ok(Side::Sell),
+                other => Err(format!("side = {other:?} is not buy/sell or bid/ask")),
+            }
+        };
+        let symbol = get("symbol").to_string();
+        if symbol.is_empty() {
+            return Err("symbol is empty".into());
+        }
+        let at = micros("timestamp")?;
+        let event = match self.dataset {
+            Dataset::OptionsChain => {
+                let pair = |p: &str, a: &str| -> Result<Option<(f64, f64)>, String> {
+                    Ok(match (optional(p)?, optional(a)?) {
+                        (Some(p), Some(a)) if p > 0.0 && a > 0.0 => Some((p, a)),
+                        _ => None,
+                    })
+                };
+                let mark_iv = number("mark_iv")? / 100.0;
+                if mark_iv < 0.0 {
+                    return Err(format!("mark_iv = {} is negative", mark_iv * 100.0));
+                }
+                TardisEvent::Quote(ChainQuote {
+                    symbol,
+                    strike: number("strike_price")?,
+                    expiration: micros("expiration")?,
+                    bid: pair("bid_price", "bid_amount")?,
+                    ask: pair("ask_price", "ask_amount")?,
+                    mark: number("mark_price")?,
+                    mark_iv,
+                    underlying_price: number("underlying_price")?,
+                })
+            }
+            Dataset::BookSnapshot25 => {
+                let levels = |prefix: &str| -> Result<Vec<(f64, f64)>, String> {
+                    let mut out = Vec::new();
+                    for i in 0..25 {
+                        let (p, a) = (
+                            format!("{prefix}[{i}].price"),
+                            format!("{prefix}[{i}].amount"),
+                        );
+                        match (optional(&p)?, optional(&a)?) {
+                            (Some(p), Some(a)) => out.push((p, a)),
+                            _ => break,
+                        }
+                    }
+                    Ok(out)
+                };
+                TardisEvent::Snapshot {
+                    symbol,
+                    bids: levels("bids")?,
+                    asks: levels("asks")?,
+                }
+            }
+            Dataset::IncrementalBookL2 => {
+                let snapshot = match get("is_snapshot") {
+                    "true" => true,
+                    "false" => false,
+                    other => return Err(format!("is_snapshot = {other:?} is not true/false")),
+                };
+                let reset = snapshot && !self.in_snapshot;
+                self.in_snapshot = snapshot;
+                let amount = number("amount")?;
+                if amount < 0.0 {
+                    return Err(format!("amount = {amount} is negative"));
+                }
+                TardisEvent::Level {
+                    symbol,
+                    reset,
+                    side: side(get("side"))?,
+                    price: number("price")?,
+                    amount,
+                }
+            }
+            Dataset::Trades => TardisEvent::Trade {
+                symbol,
+                side: side(get("side"))?,
+                price: number("price")?,
+                amount: number("amount")?,
+            },
+        };
+        let price_ok = match &event {
+            TardisEvent::Level { price, .. } | TardisEvent::Trade { price, .. } => *price > 0.0,
+            _ => true,
+        };
+        if !price_ok {
+            return Err("price is not positive".into());
+        }
+        Ok(Row { at, event })
+    }
+}
+
+impl Iterator for TardisReader {
+    type Item = Result<Row, TardisError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let record = match self.records.next()? {
+                Ok(r) => r,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| p.line());
+                    if self.lenient {
+                        self.skipped += 1;
+                        continue;
+                    }
+                    return Some(Err(TardisError {
+                        file: self.file.clone(),
+                        line,
+                        message: e.to_string(),
+                    }));
+                }
+            };
+            let line = record.position().map_or(0, |p| p.line());
+            match self.parse(&record) {
+                Ok(row) => return Some(Ok(row)),
+                Err(_) if self.lenient => self.skipped += 1,
+                Err(message) => {
+                    return Some(Err(TardisError {
+                        file: self.file.clone(),
+                        line,
+                        message,
+                    }))
+                }
+            }
+        }
+    }
+}
+
+/// Rows of several time-ordered streams as one, by timestamp; ties keep the order of the streams
+/// as given (deterministic). An error ends the merged stream after it is yielded.
+pub fn merge<I>(streams: Vec<I>) -> impl Iterator<Item = Result<Row, TardisError>>
+where
+    I: Iterator<Item = Result<Row, TardisError>>,
+{
+    let mut streams: Vec<std::iter::Peekable<I>> =
+        streams.into_iter().map(|s| s.peekable()).collect();
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        // An error anywhere comes out first; otherwise the earliest row.
+        let mut best: Option<(usize, Timestamp)> = None;
+        for (i, s) in streams.iter_mut().enumerate() {
+            match s.peek() {
+                Some(Err(_)) => {
+                    failed = true;
+                    return s.next();
+                }
+                Some(Ok(row)) if best.is_none_or(|(_, t)| row.at < t) => best = Some((i, row.at)),
+                _ => {}
+            }
+        }
+        let (i, _) = best?;
+        streams[i].next()
+    })
+}
