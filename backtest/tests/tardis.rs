@@ -24,7 +24,7 @@ fn file(name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn read(path: &PathBuf, d: Dataset) -> Vec<Row> {
+fn read(path: &std::path::Path, d: Dataset) -> Vec<Row> {
     TardisReader::open(path, d, false)
         .unwrap()
         .map(|r| r.unwrap())
