@@ -1,7 +1,7 @@
 //! End-to-end backtests on the synthetic market: deterministic for a seed, and the crash does
 //! what a crash does to roll demand.
 
-use backtest::sim::run::{run, RunConfig, Summary};
+use backtest::sim::run::{run, Latency, RunConfig, Summary};
 use backtest::synthetic::path::Preset;
 use strategies::{RollMaker, RollMakerConfig};
 
@@ -22,6 +22,19 @@ fn the_same_seed_gives_the_same_run() {
         format!("{:?}", backtest(Preset::Calm, 5, 4.0))
     );
     assert_ne!(a, backtest(Preset::Calm, 6, 4.0));
+    // A drawn order latency is seeded too.
+    let jittered = |seed| {
+        let mut config = RunConfig::new(Preset::Calm, seed);
+        config.days = 2.0;
+        config.order_latency = Latency::Jittered {
+            median_ms: 80.0,
+            sigma: 0.7,
+        };
+        let c = RollMakerConfig::default_config();
+        let rules = c.quote_rules();
+        run(&config, &mut RollMaker::new(c), rules)
+    };
+    assert_eq!(jittered(3), jittered(3));
     assert_eq!(a.events, 4 * 1440 + 1);
 }
 

@@ -16,6 +16,7 @@
 
 use super::market::{Market, MarketConfig, SyntheticMarket};
 use crate::baselines::{amm_cost_fraction, Lending, LendingConfig};
+use crate::events::latency::{Constant, Jittered, LatencyModel};
 use crate::events::timeline::Timeline;
 use crate::fees::{DeribitOptionFees, FeeModel};
 use crate::queue::{QueueFill, QueueModel, Queues};
@@ -43,7 +44,8 @@ pub struct RunConfig {
     pub market: MarketConfig,
     pub flow: RollFlowConfig,
     pub queue: QueueModel,
-    pub order_latency_ms: i64,
+    /// How long an order takes to reach the venue.
+    pub order_latency: Latency,
     pub requote_seconds: f64,
     pub surface_seconds: f64,
     pub flow_seconds: f64,
@@ -64,7 +66,7 @@ impl RunConfig {
             market: MarketConfig::default(),
             flow: RollFlowConfig::default(),
             queue: QueueModel::Conservative,
-            order_latency_ms: 50,
+            order_latency: Latency::Constant { ms: 50.0 },
             requote_seconds: 60.0,
             surface_seconds: 300.0,
             flow_seconds: 900.0,
@@ -73,6 +75,39 @@ impl RunConfig {
             lending: LendingConfig::default(),
             amm_depth_usd: 10_000_000.0,
             amm_fee: 0.003,
+        }
+    }
+}
+
+/// A latency model, as configured.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Latency {
+    Constant {
+        ms: f64,
+    },
+    /// Log-normal around the median (seeded from the run's seed).
+    Jittered {
+        median_ms: f64,
+        sigma: f64,
+    },
+}
+
+impl Latency {
+    fn model(&self, seed: u64) -> Box<dyn LatencyModel> {
+        match *self {
+            Latency::Constant { ms } => Box::new(Constant {
+                nanos: (ms * 1e6) as i64,
+            }),
+            Latency::Jittered { median_ms, sigma } => {
+                match Jittered::new(median_ms * 1e6, sigma, seed ^ 0x1a7e) {
+                    Ok(j) => Box::new(j),
+                    // An invalid spec (median <= 0, sigma not finite) is a constant delay at the
+                    // median instead.
+                    Err(_) => Box::new(Constant {
+                        nanos: (median_ms.max(0.0) * 1e6) as i64,
+                    }),
+                }
+            }
         }
     }
 }
@@ -264,7 +299,7 @@ pub fn run_market<M: Market>(
         last.is_none_or(|l| (now.0 - l.0) as f64 >= every * 1e9)
     };
     let mut fills: Vec<QueueFill> = Vec::new();
-    let latency = config.order_latency_ms * 1_000_000;
+    let mut latency = config.order_latency.model(config.seed);
 
     let mut last_sample_hour: Option<i64> = None;
     for step in steps {
@@ -387,7 +422,7 @@ pub fn run_market<M: Market>(
                 .is_ok()
             {
                 for a in &actions {
-                    arrivals.push(Timestamp(p.at.0 + latency), *a);
+                    arrivals.push(Timestamp(p.at.0 + latency.delay_nanos()), *a);
                 }
             }
         }
