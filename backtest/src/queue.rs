@@ -116,6 +116,30 @@ impl Queues {
         }
     }
 
+    /// The venue's best on the `aggressor`'s side of the book moved to `price`, reaching our
+    /// orders on the other side (an ask at or below a best bid...): every one it reaches fills
+    /// in full at its own price. The data shows no quantity, so none is consumed ahead.
+    pub fn on_crossed(
+        &mut self,
+        instrument: InstrumentId,
+        aggressor: Side,
+        price: Price,
+        fills: &mut Vec<QueueFill>,
+    ) {
+        let ours = aggressor.opposite();
+        for o in self.orders.iter_mut().filter(|o| {
+            o.instrument == instrument && o.side == ours && ours.crosses(o.price, price)
+        }) {
+            fills.push(QueueFill {
+                client_id: o.client_id,
+                price: o.price,
+                qty: o.remaining,
+            });
+            o.remaining = Qty(0);
+        }
+        self.orders.retain(|o| o.remaining.0 > 0);
+    }
+
     /// A trade on `instrument`: `aggressor` took `qty` at `price`. Returns our fills; each unit
     /// of the trade fills at most one order.
     pub fn on_trade(
@@ -238,6 +262,25 @@ mod tests {
             q.on_cancel(I, Side::Buy, Price(100), Qty(8), Qty(4));
             assert_eq!(q.orders()[0].ahead, ahead, "{model:?}");
         }
+    }
+
+    #[test]
+    fn a_crossing_best_fills_what_it_reaches_in_full() {
+        let mut q = Queues::new(QueueModel::Conservative);
+        q.join(1, I, Side::Sell, Price(100), Qty(5), Qty(50));
+        q.join(2, I, Side::Sell, Price(110), Qty(5), Qty(0));
+        let mut f = Vec::new();
+        // The best bid moved up to 105: the 100 ask is reached, the 110 one is not.
+        q.on_crossed(I, Side::Buy, Price(105), &mut f);
+        assert_eq!(
+            f,
+            vec![QueueFill {
+                client_id: 1,
+                price: Price(100),
+                qty: Qty(5)
+            }]
+        );
+        assert_eq!(q.orders().len(), 1);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! End-to-end backtests on the synthetic market: deterministic for a seed, and the crash does
 //! what a crash does to roll demand.
 
-use backtest::sim::run::{run, Latency, RunConfig, Summary};
+use backtest::sim::run::{run, FillRule, Latency, RunConfig, Summary};
 use backtest::synthetic::path::Preset;
 use strategies::{RollMaker, RollMakerConfig};
 
@@ -35,6 +35,16 @@ fn the_same_seed_gives_the_same_run() {
         run(&config, &mut RollMaker::new(c), rules)
     };
     assert_eq!(jittered(3), jittered(3));
+    // The crossing rule adds fills (orders the moving book reaches), never removes them.
+    let rule = |fill_rule| {
+        let mut config = RunConfig::new(Preset::Calm, 3);
+        config.days = 2.0;
+        config.fill_rule = fill_rule;
+        let c = RollMakerConfig::default_config();
+        let rules = c.quote_rules();
+        run(&config, &mut RollMaker::new(c), rules)
+    };
+    assert!(rule(FillRule::OppositeCrosses).fills > rule(FillRule::RollDemandOnly).fills);
     assert_eq!(a.events, 4 * 1440 + 1);
 }
 

@@ -5,7 +5,7 @@ use crate::snapshots::{files, parse_at};
 use anyhow::{bail, Context, Result};
 use backtest::chain::ChainReader;
 use backtest::report;
-use backtest::sim::run::{run_chain, run_with_progress, RunConfig, Summary};
+use backtest::sim::run::{run_chain, run_with_progress, FillRule, RunConfig, Summary};
 use backtest::synthetic::path::Preset;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -41,6 +41,11 @@ pub struct BacktestArgs {
     /// With --data: the last snapshot at or before this time (a date means the end of that day).
     #[arg(long)]
     to: Option<String>,
+    /// What fills resting orders besides the roll demand (and the synthetic market's takers):
+    /// `demand` (nothing else), or `crosses` (an order the venue's opposite best reaches at a
+    /// later step fills in full at its price).
+    #[arg(long, default_value = "demand")]
+    fill_rule: String,
     /// Write summary.json, timeseries.csv and report.html into this folder (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -71,6 +76,11 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     };
     let mut run_config = RunConfig::new(preset, args.seed);
     run_config.days = args.days;
+    run_config.fill_rule = match args.fill_rule.as_str() {
+        "demand" => FillRule::RollDemandOnly,
+        "crosses" => FillRule::OppositeCrosses,
+        other => bail!("--fill-rule {other:?} is not demand or crosses"),
+    };
     let started = Instant::now();
     // A bar on stderr once the run has taken a second, and only on a terminal.
     let bar = ProgressBar::hidden();

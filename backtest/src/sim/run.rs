@@ -46,6 +46,7 @@ pub struct RunConfig {
     pub queue: QueueModel,
     /// How long an order takes to reach the venue.
     pub order_latency: Latency,
+    pub fill_rule: FillRule,
     pub requote_seconds: f64,
     pub surface_seconds: f64,
     pub flow_seconds: f64,
@@ -67,6 +68,7 @@ impl RunConfig {
             flow: RollFlowConfig::default(),
             queue: QueueModel::Conservative,
             order_latency: Latency::Constant { ms: 50.0 },
+            fill_rule: FillRule::RollDemandOnly,
             requote_seconds: 60.0,
             surface_seconds: 300.0,
             flow_seconds: 900.0,
@@ -77,6 +79,16 @@ impl RunConfig {
             amm_fee: 0.003,
         }
     }
+}
+
+/// What fills the maker where the data shows no trades.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FillRule {
+    /// Only the simulated roll demand (and background takers, where the market has them).
+    RollDemandOnly,
+    /// Also: a resting order that the venue's opposite best reaches at a later step is filled
+    /// in full at its price.
+    OppositeCrosses,
 }
 
 /// A latency model, as configured.
@@ -400,6 +412,20 @@ pub fn run_market<M: Market>(
                 break;
             };
             apply_action(&*market, &mut queues, &mut maker, action);
+        }
+
+        // On data without trades, optionally: an order the venue's opposite best has reached
+        // (an ask at or below the best bid, a bid at or above the best ask) filled in full.
+        if config.fill_rule == FillRule::OppositeCrosses {
+            for (i, sr) in market.series().iter().enumerate() {
+                let top = market.top(i);
+                for (aggressor, best) in [(Side::Buy, top.ask), (Side::Sell, top.bid)] {
+                    let Some((price, _)) = best else { continue };
+                    fills.clear();
+                    queues.on_crossed(sr.id, aggressor, price, &mut fills);
+                    maker.book_fills(&*market, &fees, &mut s, &fills, None);
+                }
+            }
         }
 
         // Requote.
