@@ -101,39 +101,59 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         Some(data) => {
             let from = args.from.as_deref().map(parse_from).transpose()?;
             let to = args.to.as_deref().map(parse_at).transpose()?;
+            // Streamed: memory does not grow with the data (a reader error stops the run and is
+            // reported).
             let mut error = None;
-            let mut snapshots = Vec::new();
-            for file in files(data)? {
-                for snapshot in ChainReader::open(&file)? {
-                    match snapshot {
-                        Ok(s) if from.is_some_and(|f| s.timestamp < f) => continue,
-                        Ok(s) if to.is_some_and(|t| s.timestamp > t) => break,
-                        Ok(s) => snapshots.push(s),
+            let mut count = 0u64;
+            let mut files = files(data)?.into_iter();
+            let mut current: Option<ChainReader> = None;
+            let snapshots = std::iter::from_fn(|| loop {
+                if error.is_some() {
+                    return None;
+                }
+                if current.is_none() {
+                    let file = files.next()?;
+                    match ChainReader::open(&file) {
+                        Ok(r) => current = Some(r),
                         Err(e) => {
                             error = Some(e);
-                            break;
+                            return None;
                         }
                     }
                 }
-                if error.is_some() {
-                    break;
+                match current.as_mut()?.next() {
+                    None => current = None,
+                    Some(Err(e)) => {
+                        error = Some(e);
+                        return None;
+                    }
+                    Some(Ok(s)) if from.is_some_and(|f| s.timestamp < f) => {}
+                    Some(Ok(s)) if to.is_some_and(|t| s.timestamp > t) => return None,
+                    Some(Ok(s)) => {
+                        count += 1;
+                        return Some(s);
+                    }
                 }
-            }
-            if let Some(e) = error {
-                return Err(e.into());
-            }
-            if snapshots.is_empty() {
-                bail!("no snapshots in {} between --from and --to", data.display());
-            }
-            let n = snapshots.len() as u64;
+            });
+            // About four snapshots a day in the shared data: the progress bar's estimate.
+            let days = match (from, to) {
+                (Some(f), Some(t)) => ((t.0 - f.0) as f64 / 86_400e9).max(1.0),
+                _ => 240.0,
+            };
             let (summary, skipped) = run_chain(
-                snapshots.into_iter(),
-                n,
+                snapshots,
+                (4.0 * days) as u64,
                 &run_config,
                 &mut strategy,
                 rules,
                 &mut progress,
             );
+            if let Some(e) = error {
+                return Err(e.into());
+            }
+            if count == 0 {
+                bail!("no snapshots in {} between --from and --to", data.display());
+            }
             for s in &skipped {
                 eprintln!("skipped snapshot {s}");
             }
