@@ -303,6 +303,106 @@ impl Iterator for TardisReader {
     }
 }
 
+/// Writes `options_chain` rows in Tardis's columns (what a quote does not carry is left empty;
+/// IVs in percent, as Tardis writes them), gzipped when `path` ends in `.gz`.
+pub fn write_options_chain(
+    path: &Path,
+    rows: impl IntoIterator<Item = (Timestamp, ChainQuote)>,
+) -> Result<(), TardisError> {
+    let err = |message: String| TardisError {
+        file: path.to_path_buf(),
+        line: 0,
+        message,
+    };
+    let file = std::fs::File::create(path).map_err(|e| err(format!("cannot create: {e}")))?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        let gz = write_chain_rows(gz, rows).map_err(err)?;
+        // The gzip trailer is written here, where its error can still be reported.
+        gz.finish().map_err(|e| err(e.to_string()))?;
+    } else {
+        let mut plain = write_chain_rows(std::io::BufWriter::new(file), rows).map_err(err)?;
+        std::io::Write::flush(&mut plain).map_err(|e| err(e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn write_chain_rows<W: std::io::Write>(
+    sink: W,
+    rows: impl IntoIterator<Item = (Timestamp, ChainQuote)>,
+) -> Result<W, String> {
+    let err = |e: csv::Error| e.to_string();
+    let mut w = csv::Writer::from_writer(sink);
+    let header = [
+        "exchange",
+        "symbol",
+        "timestamp",
+        "local_timestamp",
+        "type",
+        "strike_price",
+        "expiration",
+        "open_interest",
+        "last_price",
+        "bid_price",
+        "bid_amount",
+        "bid_iv",
+        "ask_price",
+        "ask_amount",
+        "ask_iv",
+        "mark_price",
+        "mark_iv",
+        "underlying_index",
+        "underlying_price",
+        "delta",
+        "gamma",
+        "vega",
+        "theta",
+        "rho",
+    ];
+    w.write_record(header).map_err(err)?;
+    let micros = |t: Timestamp| (t.0 / 1000).to_string();
+    for (at, q) in rows {
+        let side = |x: Option<(f64, f64)>| match x {
+            Some((p, a)) => (p.to_string(), a.to_string()),
+            None => (String::new(), String::new()),
+        };
+        let ((bp, ba), (ap, aa)) = (side(q.bid), side(q.ask));
+        let kind = if q.symbol.ends_with("-P") {
+            "put"
+        } else {
+            "call"
+        };
+        let record = [
+            "deribit".to_string(),
+            q.symbol.clone(),
+            micros(at),
+            micros(at),
+            kind.to_string(),
+            q.strike.to_string(),
+            micros(q.expiration),
+            String::new(),
+            String::new(),
+            bp,
+            ba,
+            String::new(),
+            ap,
+            aa,
+            String::new(),
+            q.mark.to_string(),
+            (q.mark_iv * 100.0).to_string(),
+            String::new(),
+            q.underlying_price.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+        w.write_record(&record).map_err(err)?;
+    }
+    w.into_inner().map_err(|e| e.to_string())
+}
+
 /// Rows of several time-ordered streams as one, by timestamp; ties keep the order of the streams
 /// as given (deterministic). An error ends the merged stream after it is yielded.
 pub fn merge<I>(streams: Vec<I>) -> impl Iterator<Item = Result<Row, TardisError>>

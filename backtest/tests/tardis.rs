@@ -155,3 +155,45 @@ deribit,ETH-PERPETUAL,4500,4501,t4,sell,2000,1
         .unwrap();
     assert!(e.to_string().contains("is_snapshot"), "{e}");
 }
+
+/// The synthetic market written as Tardis options_chain and read back: the same quotes.
+#[test]
+fn synthetic_quotes_round_trip_through_tardis_csv() {
+    use backtest::sim::market::{Market, MarketConfig, SyntheticMarket};
+    use backtest::synthetic::path::{IndexPath, Preset};
+    let config = Preset::Calm.config();
+    let mut market = SyntheticMarket::new(config.clone(), MarketConfig::default());
+    let mut written = Vec::new();
+    for p in IndexPath::new(config, 4).step_by(360).take(4) {
+        market.advance(p);
+        for q in market.quotes() {
+            written.push((p.at, q));
+        }
+    }
+    assert!(written.len() > 400, "{}", written.len());
+    let path = file("synthetic_chain.csv.gz", "");
+    backtest::tardis::write_options_chain(&path, written.clone()).unwrap();
+    let read: Vec<(engine::Timestamp, backtest::tardis::ChainQuote)> =
+        read(&path, Dataset::OptionsChain)
+            .into_iter()
+            .map(|r| match r.event {
+                TardisEvent::Quote(q) => (r.at, q),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+    assert_eq!(read.len(), written.len());
+    for ((ta, a), (tb, b)) in written.iter().zip(&read) {
+        assert_eq!(ta, tb);
+        assert_eq!(
+            (&a.symbol, a.strike, a.expiration, a.bid, a.ask, a.mark),
+            (&b.symbol, b.strike, b.expiration, b.bid, b.ask, b.mark)
+        );
+        // IVs pass through percent: equal to the last bits of the conversion.
+        assert!(
+            (a.mark_iv - b.mark_iv).abs() < 1e-15,
+            "{} vs {}",
+            a.mark_iv,
+            b.mark_iv
+        );
+    }
+}

@@ -75,6 +75,8 @@ pub struct SyntheticMarket {
     point: Option<IndexPoint>,
     /// Fair coin greeks of each series at the current point (price, vega per 1.00).
     fair: Vec<Greeks>,
+    /// And the vol they were priced at.
+    vols: Vec<f64>,
 }
 
 impl SyntheticMarket {
@@ -87,7 +89,40 @@ impl SyntheticMarket {
             listed_day: None,
             point: None,
             fair: Vec::new(),
+            vols: Vec::new(),
         }
+    }
+}
+
+impl SyntheticMarket {
+    /// The chain now as Tardis `options_chain` quotes: the venue's best bid and ask with the
+    /// displayed depth, the fair value as the mark.
+    pub fn quotes(&self) -> Vec<crate::tardis::ChainQuote> {
+        let Some(p) = self.point else {
+            return Vec::new();
+        };
+        let eth = |inst: &Instrument, price: Price| {
+            use rust_decimal::prelude::ToPrimitive;
+            inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
+        };
+        self.series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let inst = self.instruments.get(s.id);
+                let top = self.top(i);
+                crate::tardis::ChainQuote {
+                    symbol: inst.name().to_string(),
+                    strike: s.strike,
+                    expiration: s.expiry.settlement_time(),
+                    bid: top.bid.map(|(b, q)| (eth(inst, b), q.0 as f64)),
+                    ask: top.ask.map(|(a, q)| (eth(inst, a), q.0 as f64)),
+                    mark: self.fair[i].price,
+                    mark_iv: self.vols[i],
+                    underlying_price: p.price,
+                }
+            })
+            .collect()
     }
 }
 
@@ -138,6 +173,7 @@ impl Market for SyntheticMarket {
         self.point = Some(p);
         let v = p.vol * p.vol;
         self.fair.clear();
+        self.vols.clear();
         for s in &self.series {
             let t = p.at.years_until(s.expiry.settlement_time());
             let vol = slice(&self.path, &self.config.smile, v, t).vol((s.strike / p.price).ln(), t);
@@ -149,6 +185,7 @@ impl Market for SyntheticMarket {
                 vol,
                 1.0,
             ));
+            self.vols.push(vol);
         }
     }
 
