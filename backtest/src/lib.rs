@@ -3,6 +3,7 @@
 //! strategy's state, the event timeline and latency models, and the synthetic index path.
 
 pub mod baselines;
+pub mod binary;
 pub mod chain;
 pub mod chain_state;
 pub mod chain_surface;
