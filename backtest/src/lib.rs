@@ -11,6 +11,7 @@ pub mod csv_file;
 pub mod events;
 pub mod fees;
 pub mod queue;
+pub mod replay;
 pub mod report;
 pub mod roll_flow;
 pub mod settlement;
