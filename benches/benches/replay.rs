@@ -1,13 +1,26 @@
 //! Replay throughput on one core: a seeded 25-level L2 incremental stream with about 7% trades
 //! (2 million records), through the engine's book mirror and the queue simulator, with a no-op
 //! strategy and with one that keeps a bid and an ask at the best and re-quotes on every event;
-//! read from the binary event file in 64 KiB blocks, and preloaded in memory.
+//! read from the binary event file in 64 KiB blocks, and preloaded in memory. The anchor,
+//! hftbacktest 0.9.4 (L2 asset, risk-averse queue, no-partial-fill exchange), runs the same
+//! stream preloaded in memory with the same two strategies, one call per feed event.
 //! Run: `cargo bench -p benches --bench replay`.
 
-use backtest::binary::{Reader, Record, Writer};
+use backtest::binary::{Kind, Reader, Record, Writer};
 use backtest::replay::{replay, ReplayStrategy};
 use backtest::synthetic::l2_stream::{L2Stream, L2StreamConfig};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use engine::Side;
+use hftbacktest::backtest::assettype::LinearAsset;
+use hftbacktest::backtest::data::Data;
+use hftbacktest::backtest::models::{
+    CommonFees, ConstantLatency, RiskAdverseQueueModel, TradingValueFeeModel,
+};
+use hftbacktest::backtest::{Backtest, DataSource, ExchangeKind, L2AssetBuilder};
+use hftbacktest::prelude::{
+    Bot, ElapseResult, Event, HashMapMarketDepth, MarketDepth, OrdType, TimeInForce, BUY_EVENT,
+    DEPTH_EVENT, EXCH_EVENT, LOCAL_EVENT, SELL_EVENT, TRADE_EVENT,
+};
 use std::hint::black_box;
 
 const RECORDS: u64 = 2_000_000;
@@ -39,8 +52,114 @@ fn replay_bench(c: &mut Criterion) {
             b.iter(|| black_box(replay(records.iter().copied(), strategy)))
         });
     }
+    let events = to_anchor_events(&records);
+    for (name, requote) in [("noop", false), ("requote", true)] {
+        g.bench_function(format!("{name}_anchor_preloaded"), |b| {
+            b.iter(|| black_box(anchor(&events, requote)))
+        });
+    }
     g.finish();
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The stream as hftbacktest events (prices in ticks of 1.0, the feed seen 1 µs after the
+/// exchange); the leading clear is dropped (its book starts empty).
+fn to_anchor_events(records: &[Record]) -> Vec<Event> {
+    records
+        .iter()
+        .filter(|r| r.kind != Kind::Clear)
+        .map(|r| {
+            let side = match r.side {
+                Side::Buy => BUY_EVENT,
+                Side::Sell => SELL_EVENT,
+            };
+            let kind = if r.kind == Kind::Trade {
+                TRADE_EVENT
+            } else {
+                DEPTH_EVENT
+            };
+            Event {
+                ev: EXCH_EVENT | LOCAL_EVENT | kind | side,
+                exch_ts: r.at.0,
+                local_ts: r.at.0 + 1_000,
+                px: r.price.0 as f64,
+                qty: r.qty.0 as f64,
+                order_id: 0,
+                ival: 0,
+                fval: 0.0,
+            }
+        })
+        .collect()
+}
+
+/// Feed events processed by hftbacktest, with a no-op strategy or one that keeps a bid and an
+/// ask at the best (cancel and replace when it moves).
+fn anchor(events: &[Event], requote: bool) -> u64 {
+    let mut hbt = Backtest::builder()
+        .add_asset(
+            L2AssetBuilder::new()
+                .data(vec![DataSource::Data(Data::from_data(events))])
+                .latency_model(ConstantLatency::new(1_000, 1_000))
+                .asset_type(LinearAsset::new(1.0))
+                .fee_model(TradingValueFeeModel::new(CommonFees::new(0.0, 0.0)))
+                .exchange(ExchangeKind::NoPartialFillExchange)
+                .queue_model(RiskAdverseQueueModel::new())
+                .depth(|| HashMapMarketDepth::new(1.0, 1.0))
+                .build()
+                .expect("anchor asset"),
+        )
+        .build()
+        .expect("anchor backtest");
+    let (mut feeds, mut next_id) = (0u64, 1u64);
+    let (mut bid, mut ask): (Option<(u64, f64)>, Option<(u64, f64)>) = (None, None);
+    loop {
+        match hbt.wait_next_feed(false, 1_000_000_000_000) {
+            Ok(ElapseResult::EndOfData) | Err(_) => break,
+            Ok(_) => {}
+        }
+        feeds += 1;
+        if !requote {
+            continue;
+        }
+        let (best_bid, best_ask) = (hbt.depth(0).best_bid(), hbt.depth(0).best_ask());
+        for (is_bid, ours, best) in [(true, &mut bid, best_bid), (false, &mut ask, best_ask)] {
+            if !best.is_finite() || ours.is_some_and(|(_, p)| p == best) {
+                continue;
+            }
+            if let Some((id, _)) = ours.take() {
+                hbt.cancel(0, id, false).ok();
+            }
+            let sent = if is_bid {
+                hbt.submit_buy_order(
+                    0,
+                    next_id,
+                    best,
+                    1.0,
+                    TimeInForce::GTX,
+                    OrdType::Limit,
+                    false,
+                )
+            } else {
+                hbt.submit_sell_order(
+                    0,
+                    next_id,
+                    best,
+                    1.0,
+                    TimeInForce::GTX,
+                    OrdType::Limit,
+                    false,
+                )
+            };
+            if sent.is_ok() {
+                *ours = Some((next_id, best));
+            }
+            next_id += 1;
+        }
+        if feeds % 1024 == 0 {
+            hbt.clear_inactive_orders(Some(0));
+        }
+    }
+    feeds
 }
 
 criterion_group! {
