@@ -111,7 +111,9 @@ fn anchor(events: &[Event], requote: bool) -> u64 {
         .build()
         .expect("anchor backtest");
     let (mut feeds, mut next_id) = (0u64, 1u64);
-    let (mut bid, mut ask): (Option<(u64, f64)>, Option<(u64, f64)>) = (None, None);
+    // Our resting orders: (order id, price) per side.
+    let mut bid: Option<(u64, f64)> = None;
+    let mut ask: Option<(u64, f64)> = None;
     loop {
         match hbt.wait_next_feed(false, 1_000_000_000_000) {
             Ok(ElapseResult::EndOfData) | Err(_) => break,
