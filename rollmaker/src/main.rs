@@ -6,6 +6,7 @@ mod instrument_cmd;
 mod iv_cmd;
 mod price_cmd;
 mod quote_cmd;
+mod replay_cmd;
 mod snapshots;
 mod surface_cmd;
 mod sweep_cmd;
@@ -53,6 +54,10 @@ enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Merge the results of a sweep's shards into one CSV table on stdout.
     SweepMerge(sweep_cmd::MergeArgs),
+    /// Write a seeded 25-level L2 stream (7% trades) in the binary event format.
+    L2Stream(replay_cmd::StreamArgs),
+    /// Replay a binary event file through the book mirror and the queue simulator.
+    Replay(replay_cmd::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +84,8 @@ fn run(command: Command) -> Result<()> {
         Command::Quote(args) => quote_cmd::run(&args),
         Command::Sweep(args) => sweep_cmd::run_sweep(&args),
         Command::SweepMerge(args) => sweep_cmd::run_merge(&args),
+        Command::L2Stream(args) => replay_cmd::run_stream(&args),
+        Command::Replay(args) => replay_cmd::run_replay(&args),
     }
 }
 

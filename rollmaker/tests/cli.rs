@@ -525,3 +525,38 @@ fn sweep_in_shards_and_merge() {
     assert!(String::from_utf8_lossy(&twice.stderr).contains("twice"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A stream written in the binary format and replayed; a truncated file is a clear error.
+#[test]
+fn l2_stream_and_replay() {
+    let dir = std::env::temp_dir().join(format!("rollmaker-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("s.bin");
+    let w = rollmaker(&[
+        "l2-stream",
+        "--records",
+        "20000",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
+    let r = rollmaker(&[
+        "replay",
+        "--file",
+        file.to_str().unwrap(),
+        "--strategy",
+        "requote",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        text.starts_with("20000 events") && text.contains("0 refused deltas"),
+        "{text}"
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() - 5]).unwrap();
+    let cut = rollmaker(&["replay", "--file", file.to_str().unwrap()]);
+    assert_eq!(cut.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&cut.stderr).contains("truncated"));
+    std::fs::remove_dir_all(&dir).ok();
+}
