@@ -12,9 +12,12 @@
 //! - Patient holders rest their roll for `patience_hours`; impatient ones cross with a limit
 //!   `max_slippage_bps` through fair value. A roll not done by its deadline is retried after
 //!   `retry_minutes`, and counted.
+//! - Optionally (`n_holders`), N holders too: leveraged longs that roll up in strike when the
+//!   index has risen far above theirs, and on expiry.
 
 use crate::synthetic::listing::ListedExpiry;
 use engine::instrument::Expiry;
+pub use engine::pricing::tokens::Token;
 use engine::Timestamp;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -37,6 +40,15 @@ pub struct RollFlowConfig {
     pub patience_hours: f64,
     pub max_slippage_bps: f64,
     pub retry_minutes: f64,
+    /// N holders (leveraged longs: N is a call), rolling the other way: up in strike when the
+    /// index has risen to `n_roll_ratio` times their strike (their leverage fell), into the
+    /// listed strike at or below S·`n_target_ratio`; and on expiry like P holders. 0 by default.
+    pub n_holders: usize,
+    pub n_notional_usd: f64,
+    pub n_strike_ratio_min: f64,
+    pub n_strike_ratio_max: f64,
+    pub n_roll_ratio: f64,
+    pub n_target_ratio: f64,
 }
 
 impl Default for RollFlowConfig {
@@ -55,6 +67,12 @@ impl Default for RollFlowConfig {
             patience_hours: 24.0,
             max_slippage_bps: 50.0,
             retry_minutes: 60.0,
+            n_holders: 0,
+            n_notional_usd: 2_000_000.0,
+            n_strike_ratio_min: 0.5,
+            n_strike_ratio_max: 0.8,
+            n_roll_ratio: 1.6,
+            n_target_ratio: 0.7,
         }
     }
 }
@@ -71,6 +89,8 @@ pub struct Position {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Holder {
     pub id: usize,
+    /// P (a dollar claim) or N (a call).
+    pub token: Token,
     pub position: Position,
     pub roll_ratio: f64,
     pub roll_days: f64,
@@ -84,14 +104,18 @@ pub struct Holder {
 /// Why a holder rolls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Trigger {
+    /// P: the index fell near the strike.
     NearStrike,
     NearExpiry,
+    /// N: the index rose far above the strike.
+    LeverageFell,
 }
 
 /// A roll a holder wants done: sell `from`, buy `to`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RollRequest {
     pub holder: usize,
+    pub token: Token,
     pub at: Timestamp,
     pub trigger: Trigger,
     pub from: Position,
@@ -121,9 +145,17 @@ fn long_dated(listing: &[ListedExpiry]) -> Vec<&ListedExpiry> {
         .collect()
 }
 
+/// A token's USD value from the P value: N = S - P (P + N = 1 ETH).
+fn token_value(token: Token, index: f64, value_p: f64) -> f64 {
+    match token {
+        Token::P => value_p,
+        Token::N => index - value_p,
+    }
+}
+
 impl RollFlow {
-    /// The steady-state population at `now`, index at `index`, on `listing`; `value_p(expiry,
-    /// strike)` is a P token's USD value (to size positions to the notional).
+    /// The steady-state population at `now`, index at `index`, on `listing` (P holders, then N
+    /// holders); `value_p(expiry, strike)` is a P token's USD value (N's is S minus it).
     pub fn new(
         config: RollFlowConfig,
         index: f64,
@@ -133,31 +165,56 @@ impl RollFlow {
     ) -> RollFlow {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let expiries = long_dated(listing);
-        let per_holder = config.notional_usd / config.holders.max(1) as f64;
-        let holders = (0..config.holders)
-            .filter_map(|id| {
-                let e = expiries.get(rng.random_range(0..expiries.len().max(1)))?;
-                let ratio = rng.random_range(config.strike_ratio_min..=config.strike_ratio_max);
+        let mut holders = Vec::new();
+        let groups = [
+            (
+                Token::P,
+                config.holders,
+                config.notional_usd,
+                config.strike_ratio_min,
+                config.strike_ratio_max,
+                config.roll_ratio,
+            ),
+            (
+                Token::N,
+                config.n_holders,
+                config.n_notional_usd,
+                config.n_strike_ratio_min,
+                config.n_strike_ratio_max,
+                config.n_roll_ratio,
+            ),
+        ];
+        for (token, count, notional, lo, hi, roll_ratio) in groups {
+            let per_holder = notional / count.max(1) as f64;
+            for _ in 0..count {
+                let id = holders.len();
+                let Some(e) = expiries.get(rng.random_range(0..expiries.len().max(1))) else {
+                    continue;
+                };
+                let ratio = rng.random_range(lo..=hi);
                 // The listed strike nearest below the drawn ratio.
-                let strike = *e.strikes.iter().rev().find(|k| **k <= ratio * index)?;
-                let value = value_p(e.expiry, strike);
+                let Some(&strike) = e.strikes.iter().rev().find(|k| **k <= ratio * index) else {
+                    continue;
+                };
+                let value = token_value(token, index, value_p(e.expiry, strike));
                 let jitter =
                     |rng: &mut ChaCha8Rng| 1.0 + config.jitter * rng.random_range(-1.0..=1.0);
-                Some(Holder {
+                holders.push(Holder {
                     id,
+                    token,
                     position: Position {
                         strike,
                         expiry: e.expiry,
                         qty: per_holder / value,
                     },
-                    roll_ratio: config.roll_ratio * jitter(&mut rng),
+                    roll_ratio: roll_ratio * jitter(&mut rng),
                     roll_days: config.roll_days * jitter(&mut rng),
                     patient: rng.random::<f64>() < config.patient_share,
                     rolling_until: None,
                     retry_at: None,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         RollFlow {
             config,
             holders,
@@ -197,8 +254,10 @@ impl RollFlow {
                 continue;
             }
             let days_left = now.years_until(h.position.expiry.settlement_time()) * 365.0;
-            let trigger = if index < h.roll_ratio * h.position.strike {
+            let trigger = if h.token == Token::P && index < h.roll_ratio * h.position.strike {
                 Trigger::NearStrike
+            } else if h.token == Token::N && index > h.roll_ratio * h.position.strike {
+                Trigger::LeverageFell
             } else if days_left < h.roll_days {
                 Trigger::NearExpiry
             } else {
@@ -207,16 +266,34 @@ impl RollFlow {
             let Some(target) = target_expiry else {
                 continue;
             };
+            let target_ratio = match h.token {
+                Token::P => c.target_ratio,
+                Token::N => c.n_target_ratio,
+            };
             let Some(&strike) = target
                 .strikes
                 .iter()
                 .rev()
-                .find(|k| **k <= c.target_ratio * index)
+                .find(|k| **k <= target_ratio * index)
             else {
                 continue;
             };
-            let to_value = value_p(target.expiry, strike);
-            let from_value = value_p(h.position.expiry, h.position.strike);
+            // A strike trigger wants a strike further away (down for P, up for N); where the
+            // listing has none yet, the holder waits rather than rolling in place.
+            let further = match trigger {
+                Trigger::NearStrike => strike < h.position.strike,
+                Trigger::LeverageFell => strike > h.position.strike,
+                Trigger::NearExpiry => true,
+            };
+            if !further {
+                continue;
+            }
+            let to_value = token_value(h.token, index, value_p(target.expiry, strike));
+            let from_value = token_value(
+                h.token,
+                index,
+                value_p(h.position.expiry, h.position.strike),
+            );
             if !(to_value > 0.0 && from_value.is_finite()) {
                 continue;
             }
@@ -229,6 +306,7 @@ impl RollFlow {
             h.retry_at = None;
             out.push(RollRequest {
                 holder: h.id,
+                token: h.token,
                 at: now,
                 trigger,
                 from: h.position,

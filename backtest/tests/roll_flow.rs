@@ -117,3 +117,55 @@ fn a_crash_sends_a_wave_of_near_strike_rolls() {
         crash_day.len()
     );
 }
+
+#[test]
+fn n_holders_roll_up_in_a_rising_market() {
+    use backtest::roll_flow::Token;
+    let mut config = Preset::Calm.config();
+    config.drift = 4.0; // about +40% in 30 days
+    let points: Vec<IndexPoint> = IndexPath::new(config.clone(), 5).collect();
+    let mut list = listing(points[0].at, points[0].price);
+    let flow_config = RollFlowConfig {
+        holders: 0,
+        n_holders: 50,
+        ..RollFlowConfig::default()
+    };
+    let mut flow = RollFlow::new(
+        flow_config,
+        points[0].price,
+        &list,
+        value_p(&config, &points[0]),
+        5,
+    );
+    assert!(flow.holders().iter().all(|h| h.token == Token::N));
+    let mut ups = 0;
+    for (i, p) in points.iter().enumerate().step_by(60) {
+        if i % 1440 == 0 {
+            list = listing(p.at, p.price);
+        }
+        let mut out = Vec::new();
+        flow.step(p.at, p.price, &list, value_p(&config, p), &mut out);
+        for r in &out {
+            assert_eq!(r.token, Token::N);
+            if r.trigger == Trigger::LeverageFell {
+                ups += 1;
+                assert!(
+                    r.to.strike > r.from.strike && r.to.strike <= 0.7 * p.price + 1e-9,
+                    "{r:?}"
+                );
+                // N's value is S - P: kept across the roll.
+                let v = value_p(&config, p);
+                let before = r.from.qty * (p.price - v(r.from.expiry, r.from.strike));
+                let after = r.to.qty * (p.price - v(r.to.expiry, r.to.strike));
+                assert!((after / before - 1.0).abs() < 1e-9, "{r:?}");
+            }
+            flow.completed(r.holder, r.to);
+        }
+    }
+    assert!(
+        ups > 0,
+        "the index went from {} to {}",
+        points[0].price,
+        points.last().unwrap().price
+    );
+}

@@ -20,7 +20,7 @@ use crate::events::latency::{Constant, Jittered, LatencyModel};
 use crate::events::timeline::Timeline;
 use crate::fees::{DeribitOptionFees, FeeModel};
 use crate::queue::{QueueFill, QueueModel, Queues};
-use crate::roll_flow::{RollFlow, RollFlowConfig, RollRequest};
+use crate::roll_flow::{RollFlow, RollFlowConfig, RollRequest, Token};
 use crate::settlement::{twap_30_minutes, value_per_contract};
 use crate::synthetic::path::{IndexPath, Preset};
 use engine::instrument::OptionRight;
@@ -375,9 +375,11 @@ pub fn run_market<M: Market>(
             let value = |e: engine::instrument::Expiry, k: f64| p_value(&*market, e, k);
             let list = market.listing();
             let f = RollFlow::new(config.flow.clone(), p.price, &list, value, config.seed);
+            // The P holders: the baselines are theirs.
             initial = f
                 .holders()
                 .iter()
+                .filter(|h| h.token == Token::P)
                 .map(|h| (h.position.expiry, h.position.strike, h.position.qty))
                 .collect();
             initial_usd = initial
@@ -585,7 +587,12 @@ pub fn run_market<M: Market>(
                         continue;
                     }
                     s.roll_requests += 1;
-                    let usd = r.from.qty * p_value(&*market, r.from.expiry, r.from.strike);
+                    let p_from = p_value(&*market, r.from.expiry, r.from.strike);
+                    let usd = r.from.qty
+                        * match r.token {
+                            Token::P => p_from,
+                            Token::N => p.price - p_from,
+                        };
                     s.roll_demand_usd += usd;
                     rolled_usd += usd;
                     // Both legs through the series' pools.
@@ -593,8 +600,13 @@ pub fn run_market<M: Market>(
                         2.0 * amm_cost_fraction(usd, config.amm_depth_usd, config.amm_fee) * usd;
                     let roll_id = next_roll;
                     next_roll += 1;
-                    for (series, side, left) in [(from, Side::Buy, lots), (to, Side::Sell, lots_to)]
-                    {
+                    // In call terms a P holder buys back the old call and sells the new one; an N
+                    // holder sells the old call and buys the new one.
+                    let (out_side, in_side) = match r.token {
+                        Token::P => (Side::Buy, Side::Sell),
+                        Token::N => (Side::Sell, Side::Buy),
+                    };
+                    for (series, side, left) in [(from, out_side, lots), (to, in_side, lots_to)] {
                         // The taker route: the same leg crossing the venue's book now.
                         let top = market.top(series);
                         let fair = market.fair(series).price;
@@ -668,6 +680,7 @@ pub fn run_market<M: Market>(
             let rolling: f64 = flow.as_ref().map_or(0.0, |f| {
                 f.holders()
                     .iter()
+                    .filter(|h| h.token == Token::P)
                     .map(|h| value(h.position.expiry, h.position.strike, h.position.qty))
                     .filter(|v| v.is_finite())
                     .sum()
