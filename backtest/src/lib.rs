@@ -7,6 +7,7 @@ pub mod binary;
 pub mod chain;
 pub mod chain_state;
 pub mod chain_surface;
+pub mod config;
 pub mod csv_file;
 pub mod events;
 pub mod fees;

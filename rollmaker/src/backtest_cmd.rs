@@ -41,11 +41,15 @@ pub struct BacktestArgs {
     /// With --data: the last snapshot at or before this time (a date means the end of that day).
     #[arg(long)]
     to: Option<String>,
+    /// The backtest's own config (TOML: venue, schedule, roll demand, baselines). Default: the
+    /// built-in backtest/configs/backtest.toml.
+    #[arg(long)]
+    backtest_config: Option<PathBuf>,
     /// What fills resting orders besides the roll demand (and the synthetic market's takers):
     /// `demand` (nothing else), or `crosses` (an order the venue's opposite best reaches at a
-    /// later step fills in full at its price).
-    #[arg(long, default_value = "demand")]
-    fill_rule: String,
+    /// later step fills in full at its price). Overrides the backtest config's venue.fill_rule.
+    #[arg(long)]
+    fill_rule: Option<String>,
     /// Write summary.json, timeseries.csv and report.html into this folder (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -76,11 +80,18 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     };
     let mut run_config = RunConfig::new(preset, args.seed);
     run_config.days = args.days;
-    run_config.fill_rule = match args.fill_rule.as_str() {
-        "demand" => FillRule::RollDemandOnly,
-        "crosses" => FillRule::OppositeCrosses,
-        other => bail!("--fill-rule {other:?} is not demand or crosses"),
-    };
+    if let Some(path) = &args.backtest_config {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        run_config = backtest::config::apply(&text, &path.display().to_string(), &run_config)?;
+    }
+    if let Some(rule) = &args.fill_rule {
+        run_config.fill_rule = match rule.as_str() {
+            "demand" => FillRule::RollDemandOnly,
+            "crosses" => FillRule::OppositeCrosses,
+            other => bail!("--fill-rule {other:?} is not demand or crosses"),
+        };
+    }
     let started = Instant::now();
     // A bar on stderr once the run has taken a second, and only on a terminal.
     let bar = ProgressBar::hidden();

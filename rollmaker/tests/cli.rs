@@ -478,6 +478,21 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
     let bad = rollmaker(&["backtest", "--preset", "boom"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("\"boom\""));
+    // The backtest's own config: a bad value exits 2 naming the key.
+    let config = std::env::temp_dir().join(format!("rollmaker-bt-{}.toml", std::process::id()));
+    let text = include_str!("../../backtest/configs/backtest.toml")
+        .replace("bonus = 0.05", "bonus = -1.0");
+    std::fs::write(&config, text).unwrap();
+    let bad = rollmaker(&[
+        "backtest",
+        "--days",
+        "1",
+        "--backtest-config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("lending.bonus"));
+    std::fs::remove_file(&config).ok();
 }
 
 /// A grid in two shards, merged: every job once, one row each; a shard run twice is refused.
