@@ -7,9 +7,10 @@
 //! the maker's resting orders, when the maker's price is at least as good as the snapshot's best;
 //! displayed size is unknown, so the maker is taken to be first at its price. Snapshots are hours
 //! apart: orders sent at one snapshot rest from the next, and expiries settle at the index of the
-//! first snapshot after them (there is no 30-minute TWAP to take).
+//! first snapshot after them (there is no 30-minute TWAP to take). The puts are kept for the taker
+//! route through the put and the future.
 
-use super::market::{Market, Series};
+use super::market::{Market, PutRoute, Series};
 use crate::chain::Snapshot;
 use crate::chain_state::state_from_snapshot;
 use crate::synthetic::listing::ListedExpiry;
@@ -18,7 +19,9 @@ use engine::instrument::{Expiry, InstrumentKind, OptionRight};
 use engine::pricing::{coin, Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Qty};
+use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 #[derive(Default)]
 pub struct ChainMarket {
@@ -28,6 +31,8 @@ pub struct ChainMarket {
     tops: Vec<Top>,
     state: Option<State>,
     point: Option<IndexPoint>,
+    /// Puts by (expiry, strike bits): for the taker route through the put.
+    puts: HashMap<(Expiry, u64), PutRoute>,
     /// Snapshots that could not be turned into a state (skipped, with the reason kept).
     pub skipped: Vec<String>,
 }
@@ -60,15 +65,36 @@ impl Market for ChainMarket {
         self.series.clear();
         self.fair.clear();
         self.tops.clear();
+        self.puts.clear();
         // state_from_snapshot keeps the rows' order, one series per row.
         for (row, s) in snapshot.rows.iter().zip(&state.series) {
-            if s.right != OptionRight::Call || row.t <= 0.0 {
+            if row.t <= 0.0 {
                 continue;
             }
-            let InstrumentKind::Option { expiry, .. } = self.instruments.get(s.id).kind().clone()
-            else {
+            let inst = self.instruments.get(s.id);
+            let InstrumentKind::Option { expiry, .. } = inst.kind().clone() else {
                 continue;
             };
+            if s.right == OptionRight::Put {
+                let eth = |p: engine::Price| inst.price_decimal(p).to_f64();
+                let fair = coin::price(
+                    OptionType::Put,
+                    row.underlying,
+                    row.strike,
+                    row.t,
+                    row.mark_iv,
+                    1.0,
+                );
+                self.puts.insert(
+                    (expiry, row.strike.to_bits()),
+                    PutRoute {
+                        bid: s.top.bid.and_then(|(p, _)| eth(p)),
+                        ask: s.top.ask.and_then(|(p, _)| eth(p)),
+                        fair,
+                    },
+                );
+                continue;
+            }
             self.series.push(Series {
                 id: s.id,
                 expiry,
@@ -133,6 +159,11 @@ impl Market for ChainMarket {
 
     fn surface_now(&self) -> Option<SurfaceState> {
         self.state.as_ref().and_then(|s| s.surface.clone())
+    }
+
+    fn put_route(&self, i: usize) -> Option<PutRoute> {
+        let s = self.series.get(i)?;
+        self.puts.get(&(s.expiry, s.strike.to_bits())).copied()
     }
 
     fn listing(&self) -> Vec<ListedExpiry> {

@@ -37,6 +37,31 @@ pub trait Market {
     fn surface_now(&self) -> Option<SurfaceState>;
     /// Expiries and strikes listed now (the roll demand's targets).
     fn listing(&self) -> Vec<ListedExpiry>;
+    /// The put of series `i`'s strike and expiry, for the taker route through the put and the
+    /// future (ETH prices), where the market lists puts.
+    fn put_route(&self, _i: usize) -> Option<PutRoute> {
+        None
+    }
+}
+
+/// A put's best bid and ask and fair value (ETH per contract).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PutRoute {
+    pub bid: Option<f64>,
+    pub ask: Option<f64>,
+    pub fair: f64,
+}
+
+impl PutRoute {
+    /// What crossing the put costs over fair per contract, for a holder on `side` of the call
+    /// (buying the call = buying the put and the future; the future's spread is not in the data
+    /// and taken as nothing).
+    pub fn cost(&self, side: engine::Side) -> Option<f64> {
+        match side {
+            engine::Side::Buy => self.ask.map(|a| a - self.fair),
+            engine::Side::Sell => self.bid.map(|b| self.fair - b),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -537,7 +537,9 @@ pub fn run_market<M: Market>(
                 if let Some(v) = venue {
                     if left > 0 && (!leg.patient || p.at >= leg.deadline) {
                         let px = eth(&*market, i, v);
-                        cost_eth_usd += holder_cost(leg.side, px, fair) * left as f64 * p.price;
+                        let cost =
+                            cheaper_route(&*market, i, leg.side, holder_cost(leg.side, px, fair));
+                        cost_eth_usd += cost * left as f64 * p.price;
                         left = 0;
                     }
                 }
@@ -615,7 +617,13 @@ pub fn run_market<M: Market>(
                             Side::Sell => top.bid.map(|b| b.0),
                         };
                         let taker_px = venue.map_or(fair, |v| eth(&*market, series, v));
-                        taker_cost_usd += holder_cost(side, taker_px, fair) * left as f64 * p.price;
+                        let cost = cheaper_route(
+                            &*market,
+                            series,
+                            side,
+                            holder_cost(side, taker_px, fair),
+                        );
+                        taker_cost_usd += cost * left as f64 * p.price;
                         legs.push(Leg {
                             roll: roll_id,
                             instrument: market.series()[series].id,
@@ -755,6 +763,15 @@ pub fn run_market<M: Market>(
 fn eth<M: Market>(market: &M, i: usize, price: Price) -> f64 {
     let inst = market.instruments().get(market.series()[i].id);
     inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
+}
+
+/// A holder crossing the book takes the cheaper of the call and, where the market lists it, the
+/// put plus the future (ROLLS.md's taker route): `call_cost` per contract, or the put's.
+fn cheaper_route<M: Market>(market: &M, i: usize, side: Side, call_cost: f64) -> f64 {
+    match market.put_route(i).and_then(|r| r.cost(side)) {
+        Some(put_cost) => put_cost.min(call_cost),
+        None => call_cost,
+    }
 }
 
 /// What the holder pays over fair per contract (ETH): buying above it, selling below.
