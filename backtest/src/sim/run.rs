@@ -520,7 +520,16 @@ pub fn run_market<M: Market>(
                     });
                 let mut left = leg.left;
                 if let (Some(our), Some(v)) = (ours, venue) {
-                    if !leg.side.opposite().better(v, our) {
+                    // The holder takes the maker's quote when it costs no more than crossing the
+                    // cheaper of the call's book and the put plus the future.
+                    let venue_cost = cheaper_route(
+                        &*market,
+                        i,
+                        leg.side,
+                        holder_cost(leg.side, eth(&*market, i, v), fair),
+                    );
+                    let maker_cost = holder_cost(leg.side, eth(&*market, i, our), fair);
+                    if maker_cost <= venue_cost + 1e-12 {
                         fills.clear();
                         queues.on_trade(leg.instrument, leg.side, our, Qty(left), &mut fills);
                         let got: i64 = fills.iter().map(|f| f.qty.0).sum();
