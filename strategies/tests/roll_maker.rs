@@ -2,7 +2,7 @@
 //! shape the quotes, stale data, and the config's checks.
 
 use chrono::{TimeZone, Utc};
-use engine::pricing::{coin, OptionType};
+use engine::pricing::{coin, Greeks, OptionType};
 use engine::state::State;
 use engine::{InstrumentId, Qty, Side, Timestamp};
 use proptest::prelude::*;
@@ -45,11 +45,10 @@ fn quotes(config: RollMakerConfig, state: &State) -> Wanted {
     out
 }
 
-/// The fair coin price and coin vega of a series, as the strategy should see it.
-fn fair(state: &State, i: usize) -> (f64, f64) {
+/// Coin greeks of series `i` at the surface's vol, as the strategy should see them.
+fn coin_greeks(state: &State, i: usize) -> Greeks {
     let s = &state.series[i];
-    let e = &state.expiries[s.expiry];
-    let t = state.now.years_until(e.settles);
+    let t = state.now.years_until(state.expiries[s.expiry].settles);
     let vol = state
         .surface
         .as_ref()
@@ -57,7 +56,12 @@ fn fair(state: &State, i: usize) -> (f64, f64) {
         .surface
         .vol((s.strike / S).ln(), t)
         .unwrap();
-    let g = coin::greeks(OptionType::Call, S, s.strike, t, vol, 1.0);
+    coin::greeks(OptionType::Call, S, s.strike, t, vol, 1.0)
+}
+
+/// The fair coin price and coin vega of a series.
+fn fair(state: &State, i: usize) -> (f64, f64) {
+    let g = coin_greeks(state, i);
     (g.price, g.vega)
 }
 
@@ -293,22 +297,12 @@ fn bucket_exposure(st: &State, expiry: usize) -> (f64, f64, f64, f64) {
         if s.expiry != expiry || s.position.0 == 0 {
             continue;
         }
-        let e = &st.expiries[s.expiry];
-        let t = st.now.years_until(e.settles);
-        let vol = st
-            .surface
-            .as_ref()
-            .unwrap()
-            .surface
-            .vol((s.strike / S).ln(), t)
-            .unwrap();
-        let c = coin::greeks(OptionType::Call, S, s.strike, t, vol, 1.0);
+        let c = coin_greeks(st, i);
         let q = s.position.0 as f64;
         d += q * c.delta;
         v += q * c.vega / 100.0;
         g += q * c.gamma;
         n += q.abs();
-        let _ = i;
     }
     (d, v, g, n)
 }
@@ -404,16 +398,7 @@ fn the_optional_hedge_rests_the_excess_delta_on_the_perpetual() {
     });
     // Long 300 May 1200 calls.
     st.series[23].position = Qty(300);
-    let s = &st.series[23];
-    let t = st.now.years_until(st.expiries[2].settles);
-    let vol = st
-        .surface
-        .as_ref()
-        .unwrap()
-        .surface
-        .vol((s.strike / S).ln(), t)
-        .unwrap();
-    let delta = 300.0 * coin::greeks(OptionType::Call, S, s.strike, t, vol, 1.0).delta;
+    let delta = 300.0 * coin_greeks(&st, 23).delta;
     assert!(delta > 50.0);
     let off = quotes(generous(), &st);
     assert!(off

@@ -22,7 +22,7 @@ use crate::fees::{DeribitOptionFees, FeeModel};
 use crate::queue::{QueueFill, QueueModel, Queues};
 use crate::roll_flow::{RollFlow, RollFlowConfig, RollRequest, Token};
 use crate::settlement::{twap_30_minutes, value_per_contract};
-use crate::synthetic::path::{IndexPath, Preset};
+use crate::synthetic::path::{IndexPath, IndexPoint, Preset};
 use engine::instrument::OptionRight;
 use engine::matching::OrderId;
 use engine::order::OrderEvent;
@@ -344,11 +344,7 @@ pub fn run_market<M: Market>(
             let Some(lots) = maker.positions.remove(&id).filter(|l| *l != 0) else {
                 continue;
             };
-            let samples: Vec<(f64, f64)> = recent
-                .iter()
-                .map(|(t, x)| ((p.at.0 - t.0) as f64 / 1e9, *x))
-                .collect();
-            let twap = twap_30_minutes(&samples).unwrap_or(p.price);
+            let twap = twap_now(&recent, p);
             let value =
                 value_per_contract(OptionRight::Call, d(strike), d(twap)).unwrap_or_default();
             let contracts = Decimal::from(lots);
@@ -400,11 +396,7 @@ pub fn run_market<M: Market>(
         // Settlement prices of the holders' starting expiries, for the do-nothing baseline.
         for &(e, _, _) in &initial {
             if e.settlement_time() <= p.at && !settle_index.contains_key(&e) {
-                let samples: Vec<(f64, f64)> = recent
-                    .iter()
-                    .map(|(t, x)| ((p.at.0 - t.0) as f64 / 1e9, *x))
-                    .collect();
-                settle_index.insert(e, twap_30_minutes(&samples).unwrap_or(p.price));
+                settle_index.insert(e, twap_now(&recent, p));
             }
         }
 
@@ -487,7 +479,7 @@ pub fn run_market<M: Market>(
         // Roll demand.
         if let Some(flow) = flow.as_mut() {
             // Work the legs.
-            let mut done_holders = Vec::new();
+            let mut done_rolls = Vec::new();
             let mut k = 0;
             while k < legs.len() {
                 let leg = legs[k].clone();
@@ -564,11 +556,11 @@ pub fn run_market<M: Market>(
             }
             for (roll, n) in &roll_legs {
                 if *n == 0 {
-                    done_holders.push(*roll);
+                    done_rolls.push(*roll);
                 }
             }
-            done_holders.sort_unstable();
-            for id in done_holders {
+            done_rolls.sort_unstable();
+            for id in done_rolls {
                 roll_legs.remove(&id);
                 if let Some(r) = pending_rolls.remove(&id) {
                     flow.completed(r.holder, r.to);
@@ -661,27 +653,17 @@ pub fn run_market<M: Market>(
             s.max_inventory_vega = s.max_inventory_vega.max(v.abs());
         }
 
-        // The hourly sample.
-        // Hourly (every step, where steps are further apart).
+        // The hourly sample (every step, where steps are further apart).
         let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
         if last_sample_hour != Some(hour) {
             last_sample_hour = Some(hour);
-            let mut open_eth = 0.0;
-            for (i, sr) in market.series().iter().enumerate() {
-                if let Some(l) = maker.positions.get(&sr.id) {
-                    open_eth += *l as f64 * market.fair(i).price;
-                }
-            }
-            let pnl = (maker.cash_eth.to_f64().unwrap_or(0.0) + open_eth) * p.price;
+            let pnl = (maker.cash_eth.to_f64().unwrap_or(0.0) + maker.open_eth(&*market)) * p.price;
             let mut vegas: Vec<(String, f64)> = vega_by_expiry
                 .iter()
                 .map(|(e, v)| (e.to_string(), *v))
                 .collect();
             vegas.sort_by(|a, b| a.0.cmp(&b.0));
-            let value = |e: engine::instrument::Expiry, k: f64, q: f64| match settle_index.get(&e) {
-                Some(st) => q * st.min(k),
-                None => q * p_value(&*market, e, k),
-            };
+            let value = |e, k, q| held_value(&*market, &settle_index, e, k, q);
             let drift = |v: f64| {
                 if initial_usd > 0.0 {
                     1e4 * (v - initial_usd) / initial_usd
@@ -729,12 +711,7 @@ pub fn run_market<M: Market>(
 
     // Marks: open positions at fair, cash at the end index.
     let end = s.end_index;
-    let mut open_eth = 0.0;
-    for (i, sr) in market.series().iter().enumerate() {
-        if let Some(l) = maker.positions.get(&sr.id) {
-            open_eth += *l as f64 * market.fair(i).price;
-        }
-    }
+    let open_eth = maker.open_eth(&*market);
     let cash = maker.cash_eth.to_f64().unwrap_or(0.0);
     s.fees_usd = maker.fees_eth.to_f64().unwrap_or(0.0) * end;
     s.maker_pnl_usd = (cash + open_eth) * end;
@@ -754,13 +731,9 @@ pub fn run_market<M: Market>(
         s.liquidation_sold_eth = l.sold_eth;
     }
     if initial_usd > 0.0 {
-        // Settled positions at min(S_T, K); the rest at their fair value now.
         let end_usd: f64 = initial
             .iter()
-            .map(|&(e, k, q)| match settle_index.get(&e) {
-                Some(st) => q * st.min(k),
-                None => q * p_value(&*market, e, k),
-            })
+            .map(|&(e, k, q)| held_value(&*market, &settle_index, e, k, q))
             .filter(|v| v.is_finite())
             .sum();
         s.no_roll_drift_bps = 1e4 * (end_usd - initial_usd) / initial_usd;
@@ -800,6 +773,31 @@ fn series_index<M: Market>(
         .series()
         .iter()
         .position(|s| s.expiry == expiry && s.strike == strike)
+}
+
+/// The index's 30-minute TWAP as of `p`, from the recent samples (`p` itself where there are
+/// none in the window).
+fn twap_now(recent: &VecDeque<(Timestamp, f64)>, p: IndexPoint) -> f64 {
+    let samples: Vec<(f64, f64)> = recent
+        .iter()
+        .map(|(t, x)| ((p.at.0 - t.0) as f64 / 1e9, *x))
+        .collect();
+    twap_30_minutes(&samples).unwrap_or(p.price)
+}
+
+/// USD value of `q` P tokens of (expiry `e`, strike `k`): min(S_T, K) once settled (at the
+/// index in `settled`), else the fair value now.
+fn held_value<M: Market>(
+    market: &M,
+    settled: &HashMap<engine::instrument::Expiry, f64>,
+    e: engine::instrument::Expiry,
+    k: f64,
+    q: f64,
+) -> f64 {
+    match settled.get(&e) {
+        Some(st) => q * st.min(k),
+        None => q * p_value(market, e, k),
+    }
 }
 
 /// A P token's USD value: S - C, the call at the market's fair value.
@@ -909,6 +907,20 @@ fn apply_action<M: Market>(market: &M, queues: &mut Queues, maker: &mut MakerBoo
 }
 
 impl MakerBook {
+    /// The open positions at the market's fair values (ETH).
+    fn open_eth<M: Market>(&self, market: &M) -> f64 {
+        market
+            .series()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, sr)| {
+                self.positions
+                    .get(&sr.id)
+                    .map(|l| *l as f64 * market.fair(i).price)
+            })
+            .sum()
+    }
+
     /// Our fills into positions, cash, fees and the quote manager; spread PnL against `fair` (or
     /// the market's fair value of the series).
     fn book_fills<M: Market>(
