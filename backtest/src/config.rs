@@ -31,11 +31,16 @@ pub enum BacktestConfigError {
 #[serde(deny_unknown_fields)]
 struct Venue {
     half_spread_vol: f64,
+    half_spread_delta_bps: f64,
     depth_lots: i64,
+    levels: usize,
+    level_step_vol: f64,
     background_trades_per_day: f64,
     background_lots: i64,
     order_latency_ms: f64,
     order_latency_sigma: f64,
+    feed_latency_ms: f64,
+    feed_latency_sigma: f64,
     queue: String,
     fill_rule: String,
 }
@@ -127,6 +132,15 @@ pub fn apply(
     let fraction = |key: &str, v: f64| check(key, v, (0.0..=1.0).contains(&v), "between 0 and 1");
     let v = &f.venue;
     non_negative("venue.half_spread_vol", v.half_spread_vol)?;
+    non_negative("venue.half_spread_delta_bps", v.half_spread_delta_bps)?;
+    positive("venue.level_step_vol", v.level_step_vol)?;
+    if !(1..=25).contains(&v.levels) {
+        return Err(invalid(
+            "venue.levels",
+            v.levels.to_string(),
+            "between 1 and 25",
+        ));
+    }
     if v.depth_lots < 0 || v.background_lots <= 0 {
         return Err(invalid(
             "venue.depth_lots / venue.background_lots",
@@ -140,6 +154,8 @@ pub fn apply(
     )?;
     non_negative("venue.order_latency_ms", v.order_latency_ms)?;
     non_negative("venue.order_latency_sigma", v.order_latency_sigma)?;
+    non_negative("venue.feed_latency_ms", v.feed_latency_ms)?;
+    non_negative("venue.feed_latency_sigma", v.feed_latency_sigma)?;
     let queue = match v.queue.as_str() {
         "conservative" => QueueModel::Conservative,
         "probabilistic" => QueueModel::Probabilistic,
@@ -221,19 +237,14 @@ pub fn apply(
 
     let mut c = base.clone();
     c.market.half_spread_vol = v.half_spread_vol;
+    c.market.half_spread_delta_bps = v.half_spread_delta_bps;
     c.market.depth_lots = v.depth_lots;
-    c.background_trades_per_day = v.background_trades_per_day;
-    c.background_lots = v.background_lots;
-    c.order_latency = if v.order_latency_sigma > 0.0 {
-        Latency::Jittered {
-            median_ms: v.order_latency_ms.max(1e-6),
-            sigma: v.order_latency_sigma,
-        }
-    } else {
-        Latency::Constant {
-            ms: v.order_latency_ms,
-        }
-    };
+    c.market.levels = v.levels;
+    c.market.level_step_vol = v.level_step_vol;
+    c.market.background_trades_per_day = v.background_trades_per_day;
+    c.market.background_lots = v.background_lots;
+    c.order_latency = Latency::from_config(v.order_latency_ms, v.order_latency_sigma);
+    c.feed_latency = Latency::from_config(v.feed_latency_ms, v.feed_latency_sigma);
     c.queue = queue;
     c.fill_rule = fill_rule;
     c.requote_seconds = s.requote_seconds;

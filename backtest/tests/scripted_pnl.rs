@@ -16,6 +16,14 @@ use strategies::{Strategy, Wanted};
 /// One step: time, index, and the call's best bid and ask (price units of 0.0001 ETH).
 type Step = (Timestamp, f64, i64, i64);
 
+fn point(s: &Step) -> IndexPoint {
+    IndexPoint {
+        at: s.0,
+        price: s.1,
+        vol: 0.5,
+    }
+}
+
 struct Scripted {
     instruments: Instruments,
     series: Vec<Series>,
@@ -24,12 +32,8 @@ struct Scripted {
 
 impl Market for Scripted {
     type Step = Step;
-    fn step_point(s: &Step) -> IndexPoint {
-        IndexPoint {
-            at: s.0,
-            price: s.1,
-            vol: 0.5,
-        }
+    fn step_point(&self, s: &Step) -> IndexPoint {
+        point(s)
     }
     fn advance(&mut self, s: Step) {
         self.series.retain(|x| x.expiry.settlement_time() > s.0);
@@ -58,7 +62,7 @@ impl Market for Scripted {
         }
     }
     fn point(&self) -> Option<IndexPoint> {
-        self.now.as_ref().map(Self::step_point)
+        self.now.as_ref().map(point)
     }
     fn state(
         &self,
@@ -161,7 +165,6 @@ fn a_scripted_fill_and_settlement_give_the_exact_pnl() {
     ];
     let mut config = RunConfig::new(Preset::Calm, 1);
     config.flow.holders = 0;
-    config.background_trades_per_day = 0.0;
     config.fill_rule = FillRule::OppositeCrosses;
     config.requote_seconds = 0.0;
     let rules = QuoteRules {

@@ -88,3 +88,72 @@ fn a_crash_brings_a_wave_of_rolls_that_the_maker_partly_fills() {
         "{calm:?}\n{crash:?}"
     );
 }
+
+/// The roll maker, recording how old the index it is handed is.
+struct Recorder {
+    inner: RollMaker,
+    ages_ns: Vec<i64>,
+}
+
+impl strategies::Strategy for Recorder {
+    fn name(&self) -> &'static str {
+        "recorder"
+    }
+    fn quotes(&mut self, state: &engine::state::State, out: &mut strategies::Wanted) {
+        if let Some(index) = &state.index {
+            self.ages_ns.push(state.now.0 - index.at.0);
+        }
+        self.inner.quotes(state, out);
+    }
+}
+
+/// Feed latency ages what the strategy sees: by exactly the constant given, and, once it is
+/// longer than the strategy's stale-index limit (10 s), the maker pulls everything and fills
+/// nothing.
+#[test]
+fn feed_latency_reaches_the_strategy() {
+    let with_feed = |ms: f64| {
+        let mut config = RunConfig::new(Preset::Calm, 3);
+        config.days = 2.0;
+        config.feed_latency = Latency::Constant { ms };
+        let c = RollMakerConfig::default_config();
+        let rules = c.quote_rules();
+        let mut r = Recorder {
+            inner: RollMaker::new(c),
+            ages_ns: Vec::new(),
+        };
+        let s = run(&config, &mut r, rules);
+        (s, r.ages_ns)
+    };
+    let (fast, ages) = with_feed(250.0);
+    assert!(!ages.is_empty());
+    assert!(ages.iter().all(|&a| a == 250_000_000), "{:?}", &ages[..5]);
+    assert!(fast.fills > 0, "{}", fast.fills);
+    let (slow, ages) = with_feed(20_000.0);
+    assert!(ages.iter().all(|&a| a == 20_000_000_000));
+    assert_eq!((slow.fills, slow.roll_filled_usd), (0, 0.0));
+}
+
+/// Holders crossing the venue walk its levels: with one lot a level, five levels cost more than
+/// one (where the rest of a leg is taken at the only level's price).
+#[test]
+fn crossing_walks_the_book() {
+    let with_levels = |levels: usize| {
+        let mut config = RunConfig::new(Preset::Crash, 4);
+        config.days = 11.0;
+        config.market.levels = levels;
+        config.market.depth_lots = 1;
+        let c = RollMakerConfig::default_config();
+        let rules = c.quote_rules();
+        run(&config, &mut RollMaker::new(c), rules)
+    };
+    let (one, five) = (with_levels(1), with_levels(5));
+    assert!(one.roll_requests > 10, "{}", one.roll_requests);
+    assert_eq!(one.roll_requests, five.roll_requests);
+    assert!(
+        five.taker_roll_cost_bps > one.taker_roll_cost_bps + 1.0,
+        "{} vs {}",
+        five.taker_roll_cost_bps,
+        one.taker_roll_cost_bps
+    );
+}

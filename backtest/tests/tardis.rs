@@ -159,10 +159,11 @@ deribit,ETH-PERPETUAL,4500,4501,t4,sell,2000,1
 /// The synthetic market written as Tardis options_chain and read back: the same quotes.
 #[test]
 fn synthetic_quotes_round_trip_through_tardis_csv() {
-    use backtest::sim::market::{Market, MarketConfig, SyntheticMarket};
+    use backtest::sim::market::Market;
+    use backtest::sim::synthetic_market::{MarketConfig, SyntheticMarket};
     use backtest::synthetic::path::{IndexPath, Preset};
     let config = Preset::Calm.config();
-    let mut market = SyntheticMarket::new(config.clone(), MarketConfig::default());
+    let mut market = SyntheticMarket::new(config.clone(), MarketConfig::default(), 4);
     let mut written = Vec::new();
     for p in IndexPath::new(config, 4).step_by(360).take(4) {
         market.advance(p);

@@ -46,7 +46,7 @@ impl ChainMarket {
 impl Market for ChainMarket {
     type Step = Snapshot;
 
-    fn step_point(step: &Snapshot) -> IndexPoint {
+    fn step_point(&self, step: &Snapshot) -> IndexPoint {
         IndexPoint {
             at: step.timestamp,
             price: step.rows.first().map_or(f64::NAN, |r| r.index),
@@ -87,9 +87,22 @@ impl Market for ChainMarket {
                 );
                 self.puts.insert(
                     (expiry, row.strike.to_bits()),
+                    // The snapshots show no sizes: one level, as deep as needed.
                     PutRoute {
-                        bid: s.top.bid.and_then(|(p, _)| eth(p)),
-                        ask: s.top.ask.and_then(|(p, _)| eth(p)),
+                        bids: s
+                            .top
+                            .bid
+                            .and_then(|(p, _)| eth(p))
+                            .map(|b| (b, 0))
+                            .into_iter()
+                            .collect(),
+                        asks: s
+                            .top
+                            .ask
+                            .and_then(|(p, _)| eth(p))
+                            .map(|a| (a, 0))
+                            .into_iter()
+                            .collect(),
                         fair,
                     },
                 );
@@ -110,7 +123,7 @@ impl Market for ChainMarket {
             ));
             self.tops.push(s.top);
         }
-        self.point = Some(Self::step_point(&snapshot));
+        self.point = Some(self.step_point(&snapshot));
         self.state = Some(state);
     }
 
@@ -163,7 +176,7 @@ impl Market for ChainMarket {
 
     fn put_route(&self, i: usize) -> Option<PutRoute> {
         let s = self.series.get(i)?;
-        self.puts.get(&(s.expiry, s.strike.to_bits())).copied()
+        self.puts.get(&(s.expiry, s.strike.to_bits())).cloned()
     }
 
     fn listing(&self) -> Vec<ListedExpiry> {

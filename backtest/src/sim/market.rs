@@ -1,25 +1,20 @@
-//! The synthetic market a backtest runs on: the index path, a Deribit-like listing of calls
-//! (relisted daily, each series kept until it settles), their fair values off the synthetic
-//! smile, and a venue book around fair: the best bid and ask `half_spread_vol` vol points either
-//! side (rounded away from fair to the tick, at least one tick), `depth_lots` displayed on each.
+//! What the backtest loop needs of a market, synthetic or replayed from data: its steps, the
+//! listed calls with their fair values and the venue's book, the trades and cancels each step
+//! printed, and the strategy's view of it.
 
-use crate::synthetic::listing::{listing, ListedExpiry};
-use crate::synthetic::path::{IndexPoint, PathConfig};
-use crate::synthetic::smile::{slice, SmileConfig};
-use engine::instrument::{Expiry, OptionRight};
-use engine::pricing::surface::Surface;
-use engine::pricing::{coin, Greeks, OptionType};
-use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top};
-use engine::tick_rule::Rounding;
-use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Timestamp};
-use std::collections::BTreeMap;
+use crate::synthetic::listing::ListedExpiry;
+use crate::synthetic::path::IndexPoint;
+use engine::instrument::Expiry;
+use engine::pricing::Greeks;
+use engine::state::{State, SurfaceState, Top};
+use engine::{InstrumentId, Instruments, Price, Qty, Side};
 
-/// What the backtest loop needs of a market, synthetic or replayed from data.
 pub trait Market {
-    /// One step of the market's own timeline (a path point, a snapshot).
+    /// One step of the market's own timeline (a path point, a snapshot, a batch of data rows).
     type Step;
-    /// The time and index of a step, before the market moves to it.
-    fn step_point(step: &Self::Step) -> IndexPoint;
+    /// The time and index of a step, before the market moves to it (where the step itself
+    /// carries no index, the last one seen; NaN before any).
+    fn step_point(&self, step: &Self::Step) -> IndexPoint;
     /// Moves the market to `step`.
     fn advance(&mut self, step: Self::Step);
     fn instruments(&self) -> &Instruments;
@@ -29,6 +24,26 @@ pub trait Market {
     fn fair(&self, i: usize) -> Greeks;
     /// The venue's best bid and ask of series `i`.
     fn top(&self, i: usize) -> Top;
+    /// The venue's displayed levels of series `i` on `side`, best first, into `out` (cleared
+    /// first). Markets that know only the top give that.
+    fn levels(&self, i: usize, side: Side, out: &mut Vec<(Price, Qty)>) {
+        out.clear();
+        let top = self.top(i);
+        let best = match side {
+            Side::Buy => top.bid,
+            Side::Sell => top.ask,
+        };
+        out.extend(best);
+    }
+    /// Trades the venue printed in the last step (the data's, or the synthetic background
+    /// takers'), in order.
+    fn trades(&self) -> &[MarketTrade] {
+        &[]
+    }
+    /// Displayed quantity that left a level in the last step without a trade to explain it.
+    fn cancels(&self) -> &[LevelCancel] {
+        &[]
+    }
     fn point(&self) -> Option<IndexPoint>;
     /// The state a strategy sees now, with `position(id)` lots held.
     fn state(&self, position: &dyn Fn(InstrumentId) -> Qty, surface: Option<SurfaceState>)
@@ -44,45 +59,6 @@ pub trait Market {
     }
 }
 
-/// A put's best bid and ask and fair value (ETH per contract).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PutRoute {
-    pub bid: Option<f64>,
-    pub ask: Option<f64>,
-    pub fair: f64,
-}
-
-impl PutRoute {
-    /// What crossing the put costs over fair per contract, for a holder on `side` of the call
-    /// (buying the call = buying the put and the future; the future's spread is not in the data
-    /// and taken as nothing).
-    pub fn cost(&self, side: engine::Side) -> Option<f64> {
-        match side {
-            engine::Side::Buy => self.ask.map(|a| a - self.fair),
-            engine::Side::Sell => self.bid.map(|b| self.fair - b),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct MarketConfig {
-    pub smile: SmileConfig,
-    /// Venue spread: the best bid and ask this many vol points from fair.
-    pub half_spread_vol: f64,
-    /// Lots displayed at the venue's best bid and ask.
-    pub depth_lots: i64,
-}
-
-impl Default for MarketConfig {
-    fn default() -> Self {
-        MarketConfig {
-            smile: SmileConfig::default(),
-            half_spread_vol: 2.0,
-            depth_lots: 50,
-        }
-    }
-}
-
 /// One listed call.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
@@ -91,246 +67,89 @@ pub struct Series {
     pub strike: f64,
 }
 
-pub struct SyntheticMarket {
-    path: PathConfig,
-    config: MarketConfig,
-    instruments: Instruments,
-    series: Vec<Series>,
-    listed_day: Option<i64>,
-    point: Option<IndexPoint>,
-    /// Fair coin greeks of each series at the current point (price, vega per 1.00).
-    fair: Vec<Greeks>,
-    /// And the vol they were priced at.
-    vols: Vec<f64>,
+/// A trade on the venue: `aggressor` took `qty` at `price`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketTrade {
+    pub instrument: InstrumentId,
+    pub aggressor: Side,
+    pub price: Price,
+    pub qty: Qty,
 }
 
-impl SyntheticMarket {
-    pub fn new(path: PathConfig, config: MarketConfig) -> SyntheticMarket {
-        SyntheticMarket {
-            path,
-            config,
-            instruments: Instruments::new(),
-            series: Vec::new(),
-            listed_day: None,
-            point: None,
-            fair: Vec::new(),
-            vols: Vec::new(),
+/// Displayed quantity at (`side`, `price`) fell from `before` to `after` by cancels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LevelCancel {
+    pub instrument: InstrumentId,
+    pub side: Side,
+    pub price: Price,
+    pub before: Qty,
+    pub after: Qty,
+}
+
+/// A put's book and fair value (ETH per contract): levels best first, (price, lots).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PutRoute {
+    pub bids: Vec<(f64, i64)>,
+    pub asks: Vec<(f64, i64)>,
+    pub fair: f64,
+}
+
+impl PutRoute {
+    /// What crossing `lots` of the put costs over fair per contract, for a holder on `side` of
+    /// the call (buying the call = buying the put and the future; the future's spread is not in
+    /// the data and taken as nothing). None when that side of the put's book is empty.
+    pub fn cost(&self, side: Side, lots: i64) -> Option<f64> {
+        match side {
+            Side::Buy => average_price(&self.asks, lots).map(|a| a - self.fair),
+            Side::Sell => average_price(&self.bids, lots).map(|b| self.fair - b),
         }
     }
 }
 
-impl SyntheticMarket {
-    /// The chain now as Tardis `options_chain` quotes: the venue's best bid and ask with the
-    /// displayed depth, the fair value as the mark.
-    pub fn quotes(&self) -> Vec<crate::tardis::ChainQuote> {
-        let Some(p) = self.point else {
-            return Vec::new();
-        };
-        let eth = |inst: &Instrument, price: Price| {
-            use rust_decimal::prelude::ToPrimitive;
-            inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
-        };
-        self.series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let inst = self.instruments.get(s.id);
-                let top = self.top(i);
-                crate::tardis::ChainQuote {
-                    symbol: inst.name().to_string(),
-                    strike: s.strike,
-                    expiration: s.expiry.settlement_time(),
-                    bid: top.bid.map(|(b, q)| (eth(inst, b), q.0 as f64)),
-                    ask: top.ask.map(|(a, q)| (eth(inst, a), q.0 as f64)),
-                    mark: self.fair[i].price,
-                    mark_iv: self.vols[i],
-                    underlying_price: p.price,
-                }
-            })
-            .collect()
+/// The average price of taking `lots` from `levels` (best first, (price, lots)): lots beyond the
+/// displayed depth at the last level's price, since nothing further out is seen. None when there
+/// are no levels or no lots.
+pub fn average_price(levels: &[(f64, i64)], lots: i64) -> Option<f64> {
+    if levels.is_empty() || lots <= 0 {
+        return None;
     }
-}
-
-impl Market for SyntheticMarket {
-    type Step = IndexPoint;
-
-    fn step_point(step: &IndexPoint) -> IndexPoint {
-        *step
-    }
-
-    fn instruments(&self) -> &Instruments {
-        &self.instruments
-    }
-
-    fn series(&self) -> &[Series] {
-        &self.series
-    }
-
-    fn point(&self) -> Option<IndexPoint> {
-        self.point
-    }
-
-    /// Relists once a day, drops settled series, reprices.
-    fn advance(&mut self, p: IndexPoint) {
-        let day = p.at.0.div_euclid(86_400 * Timestamp::NANOS_PER_SEC);
-        if self.listed_day != Some(day) {
-            self.listed_day = Some(day);
-            for e in listing(p.at, p.price) {
-                for &k in &e.strikes {
-                    let name = format!("ETH-{}-{}-C", e.expiry, k);
-                    let Ok(inst) = Instrument::deribit(&name) else {
-                        continue;
-                    };
-                    let Ok(id) = self.instruments.intern(inst) else {
-                        continue;
-                    };
-                    if self.series.iter().all(|s| s.id != id) {
-                        self.series.push(Series {
-                            id,
-                            expiry: e.expiry,
-                            strike: k,
-                        });
-                    }
-                }
-            }
-        }
-        self.series.retain(|s| s.expiry.settlement_time() > p.at);
-        self.point = Some(p);
-        let v = p.vol * p.vol;
-        self.fair.clear();
-        self.vols.clear();
-        for s in &self.series {
-            let t = p.at.years_until(s.expiry.settlement_time());
-            let vol = slice(&self.path, &self.config.smile, v, t).vol((s.strike / p.price).ln(), t);
-            self.fair.push(coin::greeks(
-                OptionType::Call,
-                p.price,
-                s.strike,
-                t,
-                vol,
-                1.0,
-            ));
-            self.vols.push(vol);
-        }
-    }
-
-    fn fair(&self, i: usize) -> Greeks {
-        self.fair[i]
-    }
-
-    /// Fair ± the half spread, rounded away from fair to the tick.
-    fn top(&self, i: usize) -> Top {
-        let inst = self.instruments.get(self.series[i].id);
-        let rule = inst.tick_rule();
-        let g = self.fair[i];
-        let half = self.config.half_spread_vol * g.vega / 100.0;
-        let unit = 1e-4;
-        let bid_raw = Price(((g.price - half) / unit).floor() as i64);
-        let ask_raw = Price(((g.price + half) / unit).ceil() as i64);
-        let mut ask = rule.round(ask_raw.max(Price(1)), Rounding::Up);
-        let bid = if bid_raw.0 >= 1 {
-            Some(rule.round(bid_raw, Rounding::Down))
+    let mut left = lots;
+    let mut paid = 0.0;
+    for (k, &(price, qty)) in levels.iter().enumerate() {
+        let take = if k + 1 == levels.len() {
+            left
         } else {
-            None
+            qty.min(left)
         };
-        if let Some(b) = bid {
-            if ask <= b {
-                ask = rule.next_up(b);
-            }
-        }
-        let depth = Qty(self.config.depth_lots);
-        Top {
-            bid: bid.map(|b| (b, depth)),
-            ask: Some((ask, depth)),
-            live: true,
-            updated: self.point.map_or(Timestamp(0), |p| p.at),
+        paid += price * take as f64;
+        left -= take;
+        if left <= 0 {
+            break;
         }
     }
+    Some(paid / lots as f64)
+}
 
-    fn state(
-        &self,
-        position: &dyn Fn(InstrumentId) -> Qty,
-        surface: Option<SurfaceState>,
-    ) -> State {
-        let Some(p) = self.point else {
-            return State {
-                now: Timestamp(0),
-                underlying: "ETH".to_string(),
-                index: None,
-                expiries: Vec::new(),
-                series: Vec::new(),
-                surface,
-                hedge: None,
-            };
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_average_walks_the_levels_and_takes_the_rest_at_the_last() {
+        let asks = [(0.010, 2), (0.012, 3), (0.015, 1)];
+        assert_eq!(average_price(&asks, 1), Some(0.010));
+        let five = (2.0 * 0.010 + 3.0 * 0.012) / 5.0;
+        assert!((average_price(&asks, 5).unwrap() - five).abs() < 1e-15);
+        let ten = (2.0 * 0.010 + 3.0 * 0.012 + 5.0 * 0.015) / 10.0;
+        assert!((average_price(&asks, 10).unwrap() - ten).abs() < 1e-15);
+        assert_eq!(average_price(&[], 3), None);
+        assert_eq!(average_price(&asks, 0), None);
+        let put = PutRoute {
+            bids: vec![(0.009, 1), (0.008, 1)],
+            asks: asks.to_vec(),
+            fair: 0.0095,
         };
-        let mut expiry_index: BTreeMap<Expiry, usize> = BTreeMap::new();
-        let mut expiries = Vec::new();
-        let mut series = Vec::with_capacity(self.series.len());
-        for (i, s) in self.series.iter().enumerate() {
-            let e = *expiry_index.entry(s.expiry).or_insert_with(|| {
-                expiries.push(ExpiryState {
-                    settles: s.expiry.settlement_time(),
-                    forward: p.price,
-                    df: 1.0,
-                });
-                expiries.len() - 1
-            });
-            let inst = self.instruments.get(s.id);
-            series.push(SeriesState {
-                id: s.id,
-                expiry: e,
-                strike: s.strike,
-                right: OptionRight::Call,
-                top: self.top(i),
-                position: position(s.id),
-                tick_rule: inst.tick_rule().clone(),
-                price_unit: 1e-4,
-                lot: 1.0,
-            });
-        }
-        State {
-            now: p.at,
-            underlying: "ETH".to_string(),
-            index: Some(Stamped {
-                value: p.price,
-                at: p.at,
-            }),
-            expiries,
-            series,
-            surface,
-            hedge: None,
-        }
-    }
-
-    /// The market's own smile, one slice per listed expiry.
-    fn surface_now(&self) -> Option<SurfaceState> {
-        let p = self.point?;
-        let v = p.vol * p.vol;
-        let mut seen: Vec<Expiry> = self.series.iter().map(|s| s.expiry).collect();
-        seen.sort();
-        seen.dedup();
-        let slices = seen
-            .into_iter()
-            .map(|e| {
-                let t = p.at.years_until(e.settlement_time());
-                (
-                    e.to_string(),
-                    t,
-                    p.price,
-                    slice(&self.path, &self.config.smile, v, t),
-                )
-            })
-            .collect();
-        Some(SurfaceState {
-            surface: Surface::from_params(slices),
-            fitted: p.at,
-        })
-    }
-
-    fn listing(&self) -> Vec<ListedExpiry> {
-        match self.point {
-            Some(p) => listing(p.at, p.price),
-            None => Vec::new(),
-        }
+        assert!((put.cost(Side::Buy, 1).unwrap() - 0.0005).abs() < 1e-15);
+        assert!((put.cost(Side::Sell, 2).unwrap() - 0.001).abs() < 1e-15);
     }
 }

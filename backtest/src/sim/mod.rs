@@ -8,3 +8,4 @@
 pub mod chain_market;
 pub mod market;
 pub mod run;
+pub mod synthetic_market;

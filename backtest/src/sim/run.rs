@@ -2,19 +2,25 @@
 //! (order latency, queue position, fees, expiry settlement), background trades and the roll
 //! demand of P holders; deterministic for a seed.
 //!
-//! Each minute of the path: the market moves; orders sent a latency ago reach the venue (and are
-//! acknowledged there); series that settled pay out at the 30-minute TWAP of the index; every
-//! `requote_seconds` the strategy requotes and the quote manager sends its actions; background
-//! takers (Poisson, `background_trades_per_day` over the chain) hit the venue's best; every
-//! `flow_seconds` holders whose triggers fired start a roll, whose two legs (buy back the old
-//! call, sell the new one) take the maker's resting quote when it is at least as good as the
-//! venue's best, and otherwise the venue's book: at once if impatient, at the deadline if
-//! patient.
+//! Each step of the market (a minute of the synthetic path, a snapshot, a batch of data rows):
+//! series that settled pay out at the 30-minute TWAP of the index; the market moves; orders sent
+//! a latency ago reach the venue (and are acknowledged there); the trades the market printed
+//! (background takers, or the data's) fill our orders through their queues, and cancels move
+//! them up; every `requote_seconds` the strategy requotes and the quote manager sends its
+//! actions; every `flow_seconds` holders whose triggers fired start a roll, whose two legs (buy
+//! back the old call, sell the new one) take the maker's resting quote when it is at least as
+//! good as the venue's, and otherwise walk the venue's book: at once if impatient, at the
+//! deadline if patient.
+//!
+//! Two latencies: the strategy sees a step `feed_latency` after it happened (its clock, and the
+//! age of what it sees, are that much later), and its orders reach the venue `order_latency`
+//! after it decides.
 //!
 //! Money: cash and fees in exact decimals (ETH); marks and the summary's USD figures in f64 from
 //! the model's fair values (a report, not a ledger).
 
-use super::market::{Market, MarketConfig, SyntheticMarket};
+use super::market::{average_price, Market};
+use super::synthetic_market::{MarketConfig, SyntheticMarket};
 use crate::baselines::{amm_cost_fraction, Lending, LendingConfig};
 use crate::events::latency::{Constant, Jittered, LatencyModel};
 use crate::events::timeline::Timeline;
@@ -28,8 +34,6 @@ use engine::matching::OrderId;
 use engine::order::OrderEvent;
 use engine::quotes::{Action, QuoteManager, QuoteRules};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 use std::collections::{HashMap, VecDeque};
@@ -46,12 +50,12 @@ pub struct RunConfig {
     pub queue: QueueModel,
     /// How long an order takes to reach the venue.
     pub order_latency: Latency,
+    /// How long market data takes to reach the strategy.
+    pub feed_latency: Latency,
     pub fill_rule: FillRule,
     pub requote_seconds: f64,
     pub surface_seconds: f64,
     pub flow_seconds: f64,
-    pub background_trades_per_day: f64,
-    pub background_lots: i64,
     pub lending: LendingConfig,
     /// USD depth of each series' AMM pool, and its fee.
     pub amm_depth_usd: f64,
@@ -68,12 +72,11 @@ impl RunConfig {
             flow: RollFlowConfig::default(),
             queue: QueueModel::Conservative,
             order_latency: Latency::Constant { ms: 50.0 },
+            feed_latency: Latency::Constant { ms: 10.0 },
             fill_rule: FillRule::RollDemandOnly,
             requote_seconds: 60.0,
             surface_seconds: 300.0,
             flow_seconds: 900.0,
-            background_trades_per_day: 2000.0,
-            background_lots: 5,
             lending: LendingConfig::default(),
             amm_depth_usd: 10_000_000.0,
             amm_fee: 0.003,
@@ -105,6 +108,18 @@ pub enum Latency {
 }
 
 impl Latency {
+    /// A median in milliseconds and a log-normal sigma (0: constant).
+    pub fn from_config(median_ms: f64, sigma: f64) -> Latency {
+        if sigma > 0.0 {
+            Latency::Jittered {
+                median_ms: median_ms.max(1e-6),
+                sigma,
+            }
+        } else {
+            Latency::Constant { ms: median_ms }
+        }
+    }
+
     fn model(&self, seed: u64) -> Box<dyn LatencyModel> {
         match *self {
             Latency::Constant { ms } => Box::new(Constant {
@@ -220,7 +235,7 @@ pub fn run_with_progress(
 ) -> Summary {
     let mut path_config = config.preset.config();
     path_config.days = config.days.min(path_config.days);
-    let mut market = SyntheticMarket::new(path_config.clone(), config.market.clone());
+    let mut market = SyntheticMarket::new(path_config.clone(), config.market.clone(), config.seed);
     let total_steps = (path_config.days * 86_400.0 / path_config.step_seconds).round() as u64 + 1;
     let steps = IndexPath::new(path_config, config.seed);
     run_market(
@@ -246,7 +261,6 @@ pub fn run_chain(
 ) -> (Summary, Vec<String>) {
     let mut market = super::chain_market::ChainMarket::new();
     let config = RunConfig {
-        background_trades_per_day: 0.0,
         requote_seconds: 0.0,
         surface_seconds: 0.0,
         flow_seconds: 0.0,
@@ -284,7 +298,6 @@ pub fn run_market<M: Market>(
     let mut queues = Queues::new(config.queue);
     let mut arrivals: Timeline<Action> = Timeline::new();
     let fees = DeribitOptionFees::default();
-    let mut rng = ChaCha8Rng::seed_from_u64(config.seed ^ 0x5eed);
     let mut s = Summary::default();
     let mut wanted = strategies::Wanted::default();
     let mut actions = Vec::new();
@@ -312,19 +325,32 @@ pub fn run_market<M: Market>(
     };
     let mut fills: Vec<QueueFill> = Vec::new();
     let mut latency = config.order_latency.model(config.seed);
+    let mut feed_latency = config.feed_latency.model(config.seed ^ 0xfeed);
+    let mut levels: Vec<(Price, Qty)> = Vec::new();
 
     let mut last_sample_hour: Option<i64> = None;
     for step in steps {
-        let p = M::step_point(&step);
+        let p = market.step_point(&step);
         s.events += 1;
         if s.events % 60 == 0 || total_steps < 10_000 {
             progress(s.events, total_steps);
+        }
+        if !(p.price.is_finite() && p.price > 0.0) {
+            // No index yet (data rows before the first chain quote): the market keeps its books.
+            market.advance(step);
+            continue;
         }
         if s.start_index == 0.0 {
             s.start_index = p.price;
         }
         s.end_index = p.price;
-        recent.push_back((p.at, p.price));
+        // The TWAP's samples: at most one a second (data steps can be microseconds apart).
+        if recent
+            .back()
+            .is_none_or(|(t, _)| p.at.0 - t.0 >= Timestamp::NANOS_PER_SEC)
+        {
+            recent.push_back((p.at, p.price));
+        }
         while recent
             .front()
             .is_some_and(|(t, _)| p.at.0 - t.0 > 1800 * Timestamp::NANOS_PER_SEC)
@@ -422,58 +448,41 @@ pub fn run_market<M: Market>(
             }
         }
 
-        // Requote.
+        // The venue's trades fill our orders through their queues; cancels move them up.
+        for t in market.trades() {
+            fills.clear();
+            queues.on_trade(t.instrument, t.aggressor, t.price, t.qty, &mut fills);
+            maker.book_fills(&*market, &fees, &mut s, &fills, None);
+        }
+        for c in market.cancels() {
+            queues.on_cancel(c.instrument, c.side, c.price, c.before, c.after);
+        }
+
+        // Requote, on what the feed has delivered: the step, `feed_latency` late.
         if due(last_requote, p.at, config.requote_seconds) {
             last_requote = Some(p.at);
             if due(last_surface, p.at, config.surface_seconds) {
                 last_surface = Some(p.at);
                 surface = market.surface_now();
             }
-            let state = market.state(
+            let decided = Timestamp(p.at.0 + feed_latency.delay_nanos());
+            let mut state = market.state(
                 &|id| Qty(maker.positions.get(&id).copied().unwrap_or(0)),
                 surface.clone(),
             );
+            state.now = decided;
             wanted.clear();
             strategy.quotes(&state, &mut wanted);
             actions.clear();
             if maker
                 .manager
-                .reconcile(p.at, &wanted.quotes, &mut actions)
+                .reconcile(decided, &wanted.quotes, &mut actions)
                 .is_ok()
             {
                 for a in &actions {
-                    arrivals.push(Timestamp(p.at.0 + latency.delay_nanos()), *a);
+                    arrivals.push(Timestamp(decided.0 + latency.delay_nanos()), *a);
                 }
             }
-        }
-
-        // Background takers at the venue's best.
-        let n = poisson(&mut rng, config.background_trades_per_day / 1440.0);
-        for _ in 0..n {
-            if market.series().is_empty() {
-                break;
-            }
-            let i = rng.random_range(0..market.series().len());
-            let side = if rng.random::<bool>() {
-                Side::Buy
-            } else {
-                Side::Sell
-            };
-            let top = market.top(i);
-            let best = match side {
-                Side::Buy => top.ask.map(|a| a.0),
-                Side::Sell => top.bid.map(|b| b.0),
-            };
-            let Some(price) = best else { continue };
-            fills.clear();
-            queues.on_trade(
-                market.series()[i].id,
-                side,
-                price,
-                Qty(config.background_lots),
-                &mut fills,
-            );
-            maker.book_fills(&*market, &fees, &mut s, &fills, None);
         }
 
         // Roll demand.
@@ -513,11 +522,12 @@ pub fn run_market<M: Market>(
                 let mut left = leg.left;
                 if let (Some(our), Some(v)) = (ours, venue) {
                     // The holder takes the maker's quote when it costs no more than crossing the
-                    // cheaper of the call's book and the put plus the future.
+                    // cheaper of the call's best and the put's (plus the future).
                     let venue_cost = cheaper_route(
                         &*market,
                         i,
                         leg.side,
+                        1,
                         holder_cost(leg.side, eth(&*market, i, v), fair),
                     );
                     let maker_cost = holder_cost(leg.side, eth(&*market, i, our), fair);
@@ -535,11 +545,10 @@ pub fn run_market<M: Market>(
                         maker.book_fills(&*market, &fees, &mut s, &fills, Some(fair));
                     }
                 }
-                if let Some(v) = venue {
-                    if left > 0 && (!leg.patient || p.at >= leg.deadline) {
-                        let px = eth(&*market, i, v);
-                        let cost =
-                            cheaper_route(&*market, i, leg.side, holder_cost(leg.side, px, fair));
+                if left > 0 && (!leg.patient || p.at >= leg.deadline) {
+                    if let Some(px) = sweep_price(&*market, i, leg.side, left, &mut levels) {
+                        let call_cost = holder_cost(leg.side, px, fair);
+                        let cost = cheaper_route(&*market, i, leg.side, left, call_cost);
                         cost_eth_usd += cost * left as f64 * p.price;
                         left = 0;
                     }
@@ -611,17 +620,14 @@ pub fn run_market<M: Market>(
                     };
                     for (series, side, left) in [(from, out_side, lots), (to, in_side, lots_to)] {
                         // The taker route: the same leg crossing the venue's book now.
-                        let top = market.top(series);
                         let fair = market.fair(series).price;
-                        let venue = match side {
-                            Side::Buy => top.ask.map(|a| a.0),
-                            Side::Sell => top.bid.map(|b| b.0),
-                        };
-                        let taker_px = venue.map_or(fair, |v| eth(&*market, series, v));
+                        let taker_px =
+                            sweep_price(&*market, series, side, left, &mut levels).unwrap_or(fair);
                         let cost = cheaper_route(
                             &*market,
                             series,
                             side,
+                            left,
                             holder_cost(side, taker_px, fair),
                         );
                         taker_cost_usd += cost * left as f64 * p.price;
@@ -747,10 +753,28 @@ fn eth<M: Market>(market: &M, i: usize, price: Price) -> f64 {
     inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
 }
 
-/// A holder crossing the book takes the cheaper of the call and, where the market lists it, the
-/// put plus the future (ROLLS.md's taker route): `call_cost` per contract, or the put's.
-fn cheaper_route<M: Market>(market: &M, i: usize, side: Side, call_cost: f64) -> f64 {
-    match market.put_route(i).and_then(|r| r.cost(side)) {
+/// The average price (ETH) of a holder on `side` crossing `lots` of series `i`, walking the
+/// venue's displayed levels ([`average_price`]). None when that side of the book is empty.
+fn sweep_price<M: Market>(
+    market: &M,
+    i: usize,
+    side: Side,
+    lots: i64,
+    levels: &mut Vec<(Price, Qty)>,
+) -> Option<f64> {
+    market.levels(i, side.opposite(), levels);
+    let eth_levels: Vec<(f64, i64)> = levels
+        .iter()
+        .map(|&(p, q)| (eth(market, i, p), q.0))
+        .collect();
+    average_price(&eth_levels, lots)
+}
+
+/// A holder crossing the book for `lots` takes the cheaper of the call and, where the market
+/// lists it, the put plus the future (ROLLS.md's taker route): `call_cost` per contract, or the
+/// put's.
+fn cheaper_route<M: Market>(market: &M, i: usize, side: Side, lots: i64, call_cost: f64) -> f64 {
+    match market.put_route(i).and_then(|r| r.cost(side, lots)) {
         Some(put_cost) => put_cost.min(call_cost),
         None => call_cost,
     }
@@ -811,38 +835,23 @@ fn p_value<M: Market>(market: &M, expiry: engine::instrument::Expiry, strike: f6
     }
 }
 
-fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
-    // Knuth's method: means here are small (a few per minute).
-    let limit = (-mean).exp();
-    let mut k = 0;
-    let mut prod: f64 = rng.random();
-    while prod > limit {
-        k += 1;
-        prod *= rng.random::<f64>();
-    }
-    k
-}
-
 /// An action reaching the venue: orders join their queues and are acknowledged.
 fn apply_action<M: Market>(market: &M, queues: &mut Queues, maker: &mut MakerBook, action: Action) {
     let MakerBook {
         manager, by_client, ..
     } = maker;
-    let displayed = |id: InstrumentId, side: Side, price: Price| {
+    // Others' quantity displayed at the order's price: it trades first. (Behind the best the
+    // better levels trade first too, but a trade reaches the order only at its price.)
+    let mut levels = Vec::new();
+    let mut displayed = |id: InstrumentId, side: Side, price: Price| {
         let Some(i) = market.series().iter().position(|s| s.id == id) else {
             return Qty(0);
         };
-        let top = market.top(i);
-        let best = match side {
-            Side::Buy => top.bid,
-            Side::Sell => top.ask,
-        };
-        match best {
-            Some((b, q)) if b == price => q,
-            // Behind the best: whatever is ahead trades first; in front of it: nothing is.
-            Some((b, q)) if side.better(b, price) => q,
-            _ => Qty(0),
-        }
+        market.levels(i, side, &mut levels);
+        levels
+            .iter()
+            .find(|(p, _)| *p == price)
+            .map_or(Qty(0), |(_, q)| *q)
     };
     match action {
         Action::Place {

@@ -1,0 +1,589 @@
+//! The synthetic market a backtest runs on: the index path, a Deribit-like listing of calls and
+//! puts (relisted daily, each series kept until it settles), their fair values off the synthetic
+//! smile, a venue book of `levels` levels a side around fair, and background takers.
+//!
+//! The book: the best bid and ask sit `half_spread_vol` vol points plus `half_spread_delta_bps`
+//! of the option's USD delta from fair (the second term is what a venue maker charges to hedge:
+//! it makes deep in-the-money calls dearer to cross than the put plus the future, as on Deribit),
+//! each further level `level_step_vol` vol points out, `depth_lots` displayed on each; prices are
+//! rounded away from fair to the tick. Background takers (Poisson, `background_trades_per_day`
+//! over the whole chain) take `background_lots` at a random series' best.
+
+use super::market::{Market, MarketTrade, PutRoute, Series};
+use crate::synthetic::listing::{listing, ListedExpiry};
+use crate::synthetic::path::{IndexPoint, PathConfig};
+use crate::synthetic::smile::{slice, SmileConfig};
+use engine::instrument::{Expiry, OptionRight};
+use engine::pricing::surface::Surface;
+use engine::pricing::{coin, Greeks, OptionType};
+use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top};
+use engine::tick_rule::{Rounding, TickRule};
+use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MarketConfig {
+    pub smile: SmileConfig,
+    /// The best bid and ask this many vol points from fair...
+    pub half_spread_vol: f64,
+    /// ...plus this many bps of the option's USD delta (ETH per contract).
+    pub half_spread_delta_bps: f64,
+    /// Lots displayed on each level.
+    pub depth_lots: i64,
+    /// Levels a side.
+    pub levels: usize,
+    /// Vol points between levels.
+    pub level_step_vol: f64,
+    pub background_trades_per_day: f64,
+    pub background_lots: i64,
+}
+
+impl Default for MarketConfig {
+    fn default() -> Self {
+        MarketConfig {
+            smile: SmileConfig::default(),
+            half_spread_vol: 2.0,
+            half_spread_delta_bps: 10.0,
+            depth_lots: 50,
+            levels: 5,
+            level_step_vol: 1.0,
+            background_trades_per_day: 2000.0,
+            background_lots: 5,
+        }
+    }
+}
+
+/// A listed option's fair value, the vol it was priced at, and the venue's best bid and ask
+/// (the deeper levels are derived when asked for: most steps need only the top).
+#[derive(Clone, Copy, Debug)]
+struct Priced {
+    id: InstrumentId,
+    fair: Greeks,
+    vol: f64,
+    bid: Option<(Price, Qty)>,
+    ask: Option<(Price, Qty)>,
+}
+
+impl Priced {
+    fn top(&self, at: Timestamp) -> Top {
+        Top {
+            bid: self.bid,
+            ask: self.ask,
+            live: true,
+            updated: at,
+        }
+    }
+
+    /// Prices at `fair` and sets the top: never crossed.
+    fn reprice(&mut self, fair: Greeks, vol: f64, rule: &TickRule, config: &MarketConfig) {
+        self.fair = fair;
+        self.vol = vol;
+        let mut level = Vec::with_capacity(1);
+        side_levels(rule, &fair, config, Side::Buy, None, 1, &mut level);
+        self.bid = level.first().copied();
+        level.clear();
+        side_levels(
+            rule,
+            &fair,
+            config,
+            Side::Sell,
+            self.bid.map(|b| b.0),
+            1,
+            &mut level,
+        );
+        self.ask = level.first().copied();
+    }
+
+    /// One side of the book, `config.levels` deep, best first (its first level is the top).
+    fn side(
+        &self,
+        rule: &TickRule,
+        config: &MarketConfig,
+        side: Side,
+        out: &mut Vec<(Price, Qty)>,
+    ) {
+        out.clear();
+        let best_bid = self.bid.map(|b| b.0);
+        side_levels(rule, &self.fair, config, side, best_bid, config.levels, out);
+    }
+}
+
+/// One option's book: levels best first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionBook {
+    pub id: InstrumentId,
+    pub bids: Vec<(Price, Qty)>,
+    pub asks: Vec<(Price, Qty)>,
+}
+
+pub struct SyntheticMarket {
+    path: PathConfig,
+    config: MarketConfig,
+    instruments: Instruments,
+    series: Vec<Series>,
+    /// The calls of `series` and their puts, index for index.
+    calls: Vec<Priced>,
+    puts: Vec<Priced>,
+    listed_day: Option<i64>,
+    point: Option<IndexPoint>,
+    rng: ChaCha8Rng,
+    trades: Vec<MarketTrade>,
+}
+
+impl SyntheticMarket {
+    pub fn new(path: PathConfig, config: MarketConfig, seed: u64) -> SyntheticMarket {
+        SyntheticMarket {
+            path,
+            config,
+            instruments: Instruments::new(),
+            series: Vec::new(),
+            calls: Vec::new(),
+            puts: Vec::new(),
+            listed_day: None,
+            point: None,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+            trades: Vec::new(),
+        }
+    }
+
+    /// Every listed option's book now, calls then puts.
+    pub fn books(&self) -> Vec<OptionBook> {
+        self.calls
+            .iter()
+            .chain(&self.puts)
+            .map(|q| {
+                let rule = self.instruments.get(q.id).tick_rule();
+                let (mut bids, mut asks) = (Vec::new(), Vec::new());
+                q.side(rule, &self.config, Side::Buy, &mut bids);
+                q.side(rule, &self.config, Side::Sell, &mut asks);
+                OptionBook {
+                    id: q.id,
+                    bids,
+                    asks,
+                }
+            })
+            .collect()
+    }
+
+    /// The chain now as Tardis `options_chain` quotes: the venue's best bid and ask with the
+    /// displayed depth, the fair value as the mark.
+    pub fn quotes(&self) -> Vec<crate::tardis::ChainQuote> {
+        let Some(p) = self.point else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(2 * self.series.len());
+        let terms = self.series.iter().chain(&self.series);
+        for (q, s) in self.calls.iter().chain(&self.puts).zip(terms) {
+            let inst = self.instruments.get(q.id);
+            let eth = |(price, qty): (Price, Qty)| (to_eth(inst, price), qty.0 as f64);
+            out.push(crate::tardis::ChainQuote {
+                symbol: inst.name().to_string(),
+                strike: s.strike,
+                expiration: s.expiry.settlement_time(),
+                bid: q.bid.map(eth),
+                ask: q.ask.map(eth),
+                mark: q.fair.price,
+                mark_iv: q.vol,
+                underlying_price: p.price,
+            });
+        }
+        out
+    }
+
+    fn intern(&mut self, expiry: Expiry, strike: f64, right: char) -> Option<InstrumentId> {
+        let inst = Instrument::deribit(&format!("ETH-{expiry}-{strike}-{right}")).ok()?;
+        self.instruments.intern(inst).ok()
+    }
+}
+
+fn to_eth(inst: &Instrument, price: Price) -> f64 {
+    inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
+}
+
+/// The put's coin greeks from the call's of the same strike, forward `f` and no discounting:
+/// c - p = 1 - K/F in coin, so only the delta (by K/F) and gamma (by -K/F²) differ.
+fn put_by_parity(call: Greeks, f: f64, k: f64) -> Greeks {
+    Greeks {
+        price: call.price - (1.0 - k / f),
+        delta: call.delta - k / f,
+        gamma: call.gamma + k / (f * f),
+        ..call
+    }
+}
+
+/// Half the venue's spread around `fair` (ETH per contract).
+fn half_spread(fair: &Greeks, config: &MarketConfig) -> f64 {
+    // Coin greeks: the USD delta is the coin delta plus the coin price.
+    let delta_usd = (fair.delta + fair.price).abs();
+    config.half_spread_vol * fair.vega / 100.0 + config.half_spread_delta_bps * 1e-4 * delta_usd
+}
+
+/// One side's levels, best first: each `level_step_vol` further from fair, at least a tick apart,
+/// rounded away from fair; bids stop at the smallest price; asks stay above `best_bid`. At most
+/// `levels` of them.
+fn side_levels(
+    rule: &TickRule,
+    fair: &Greeks,
+    config: &MarketConfig,
+    side: Side,
+    best_bid: Option<Price>,
+    levels: usize,
+    out: &mut Vec<(Price, Qty)>,
+) {
+    const UNIT: f64 = 1e-4;
+    let half = half_spread(fair, config);
+    let step = config.level_step_vol * fair.vega / 100.0;
+    let depth = Qty(config.depth_lots);
+    let mut last: Option<Price> = None;
+    for k in 0..levels.min(config.levels) {
+        let off = half + k as f64 * step;
+        let p = match side {
+            Side::Buy => {
+                let raw = ((fair.price - off) / UNIT).floor();
+                if raw.is_nan() || raw < 1.0 {
+                    break;
+                }
+                let p = rule.round(Price(raw as i64), Rounding::Down);
+                match last {
+                    Some(l) if p >= l => rule.next_down(l),
+                    _ => p,
+                }
+            }
+            Side::Sell => {
+                let raw = ((fair.price + off) / UNIT).ceil().max(1.0);
+                let p = rule.round(Price(raw as i64), Rounding::Up);
+                match last.or(best_bid) {
+                    Some(l) if p <= l => rule.next_up(l),
+                    _ => p,
+                }
+            }
+        };
+        if p.0 < 1 {
+            break;
+        }
+        out.push((p, depth));
+        last = Some(p);
+    }
+}
+
+/// Knuth's method: the means here are small (a few per step).
+fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
+    let limit = (-mean).exp();
+    let mut k = 0;
+    let mut prod: f64 = rng.random();
+    while prod > limit {
+        k += 1;
+        prod *= rng.random::<f64>();
+    }
+    k
+}
+
+impl Market for SyntheticMarket {
+    type Step = IndexPoint;
+
+    fn step_point(&self, step: &IndexPoint) -> IndexPoint {
+        *step
+    }
+
+    fn instruments(&self) -> &Instruments {
+        &self.instruments
+    }
+
+    fn series(&self) -> &[Series] {
+        &self.series
+    }
+
+    fn point(&self) -> Option<IndexPoint> {
+        self.point
+    }
+
+    /// Relists once a day, drops settled series, reprices, draws the background trades since
+    /// the last step.
+    fn advance(&mut self, p: IndexPoint) {
+        let day = p.at.0.div_euclid(86_400 * Timestamp::NANOS_PER_SEC);
+        if self.listed_day != Some(day) {
+            self.listed_day = Some(day);
+            for e in listing(p.at, p.price) {
+                for &k in &e.strikes {
+                    let (Some(call), Some(put)) =
+                        (self.intern(e.expiry, k, 'C'), self.intern(e.expiry, k, 'P'))
+                    else {
+                        continue;
+                    };
+                    if self.series.iter().all(|s| s.id != call) {
+                        self.series.push(Series {
+                            id: call,
+                            expiry: e.expiry,
+                            strike: k,
+                        });
+                        let unpriced = Priced {
+                            id: call,
+                            fair: Greeks::default(),
+                            vol: 0.0,
+                            bid: None,
+                            ask: None,
+                        };
+                        self.puts.push(Priced {
+                            id: put,
+                            ..unpriced
+                        });
+                        self.calls.push(unpriced);
+                    }
+                }
+            }
+        }
+        let mut i = 0;
+        while i < self.series.len() {
+            if self.series[i].expiry.settlement_time() > p.at {
+                i += 1;
+            } else {
+                self.series.remove(i);
+                self.calls.remove(i);
+                self.puts.remove(i);
+            }
+        }
+        let dt_days = self
+            .point
+            .map_or(0.0, |last| (p.at.0 - last.at.0) as f64 / 86_400e9);
+        self.point = Some(p);
+        let v = p.vol * p.vol;
+        for (i, s) in self.series.iter().enumerate() {
+            let t = p.at.years_until(s.expiry.settlement_time());
+            let vol = slice(&self.path, &self.config.smile, v, t).vol((s.strike / p.price).ln(), t);
+            let call = coin::greeks(OptionType::Call, p.price, s.strike, t, vol, 1.0);
+            let put = put_by_parity(call, p.price, s.strike);
+            // Options share one tick rule; each is asked for its own all the same.
+            let rule = self.instruments.get(self.calls[i].id).tick_rule();
+            self.calls[i].reprice(call, vol, rule, &self.config);
+            let rule = self.instruments.get(self.puts[i].id).tick_rule();
+            self.puts[i].reprice(put, vol, rule, &self.config);
+        }
+        self.trades.clear();
+        let n = poisson(
+            &mut self.rng,
+            self.config.background_trades_per_day * dt_days,
+        );
+        for _ in 0..n {
+            if self.series.is_empty() {
+                break;
+            }
+            let k = self.rng.random_range(0..2 * self.series.len());
+            let aggressor = if self.rng.random::<bool>() {
+                Side::Buy
+            } else {
+                Side::Sell
+            };
+            let q = if k < self.series.len() {
+                &self.calls[k]
+            } else {
+                &self.puts[k - self.series.len()]
+            };
+            let best = match aggressor {
+                Side::Buy => q.ask,
+                Side::Sell => q.bid,
+            };
+            if let Some((price, _)) = best {
+                self.trades.push(MarketTrade {
+                    instrument: q.id,
+                    aggressor,
+                    price,
+                    qty: Qty(self.config.background_lots),
+                });
+            }
+        }
+    }
+
+    fn fair(&self, i: usize) -> Greeks {
+        self.calls[i].fair
+    }
+
+    fn top(&self, i: usize) -> Top {
+        self.calls[i].top(self.point.map_or(Timestamp(0), |p| p.at))
+    }
+
+    fn levels(&self, i: usize, side: Side, out: &mut Vec<(Price, Qty)>) {
+        let q = &self.calls[i];
+        q.side(
+            self.instruments.get(q.id).tick_rule(),
+            &self.config,
+            side,
+            out,
+        );
+    }
+
+    fn trades(&self) -> &[MarketTrade] {
+        &self.trades
+    }
+
+    fn put_route(&self, i: usize) -> Option<PutRoute> {
+        let q = self.puts.get(i)?;
+        let inst = self.instruments.get(q.id);
+        let side = |s: Side| {
+            let mut levels = Vec::new();
+            q.side(inst.tick_rule(), &self.config, s, &mut levels);
+            levels
+                .into_iter()
+                .map(|(p, n)| (to_eth(inst, p), n.0))
+                .collect()
+        };
+        Some(PutRoute {
+            bids: side(Side::Buy),
+            asks: side(Side::Sell),
+            fair: q.fair.price,
+        })
+    }
+
+    /// The calls and puts, the calls first.
+    fn state(
+        &self,
+        position: &dyn Fn(InstrumentId) -> Qty,
+        surface: Option<SurfaceState>,
+    ) -> State {
+        let Some(p) = self.point else {
+            return State {
+                now: Timestamp(0),
+                underlying: "ETH".to_string(),
+                index: None,
+                expiries: Vec::new(),
+                series: Vec::new(),
+                surface,
+                hedge: None,
+            };
+        };
+        let mut expiry_index: BTreeMap<Expiry, usize> = BTreeMap::new();
+        let mut expiries = Vec::new();
+        let mut series = Vec::with_capacity(2 * self.series.len());
+        let updated = p.at;
+        for (right, priced) in [
+            (OptionRight::Call, &self.calls),
+            (OptionRight::Put, &self.puts),
+        ] {
+            for (s, q) in self.series.iter().zip(priced) {
+                let e = *expiry_index.entry(s.expiry).or_insert_with(|| {
+                    expiries.push(ExpiryState {
+                        settles: s.expiry.settlement_time(),
+                        forward: p.price,
+                        df: 1.0,
+                    });
+                    expiries.len() - 1
+                });
+                let inst = self.instruments.get(q.id);
+                series.push(SeriesState {
+                    id: q.id,
+                    expiry: e,
+                    strike: s.strike,
+                    right,
+                    top: q.top(updated),
+                    position: position(q.id),
+                    tick_rule: inst.tick_rule().clone(),
+                    price_unit: 1e-4,
+                    lot: 1.0,
+                });
+            }
+        }
+        State {
+            now: p.at,
+            underlying: "ETH".to_string(),
+            index: Some(Stamped {
+                value: p.price,
+                at: p.at,
+            }),
+            expiries,
+            series,
+            surface,
+            hedge: None,
+        }
+    }
+
+    /// The market's own smile, one slice per listed expiry.
+    fn surface_now(&self) -> Option<SurfaceState> {
+        let p = self.point?;
+        let v = p.vol * p.vol;
+        let mut seen: Vec<Expiry> = self.series.iter().map(|s| s.expiry).collect();
+        seen.sort();
+        seen.dedup();
+        let slices = seen
+            .into_iter()
+            .map(|e| {
+                let t = p.at.years_until(e.settlement_time());
+                (
+                    e.to_string(),
+                    t,
+                    p.price,
+                    slice(&self.path, &self.config.smile, v, t),
+                )
+            })
+            .collect();
+        Some(SurfaceState {
+            surface: Surface::from_params(slices),
+            fitted: p.at,
+        })
+    }
+
+    fn listing(&self) -> Vec<ListedExpiry> {
+        match self.point {
+            Some(p) => listing(p.at, p.price),
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn puts_by_parity_match_pricing_them() {
+        for (f, k, t, vol) in [
+            (2000.0, 1500.0, 0.1, 0.7),
+            (2000.0, 2500.0, 0.02, 0.9),
+            (1800.0, 1800.0, 1.0, 0.5),
+        ] {
+            let call = coin::greeks(OptionType::Call, f, k, t, vol, 1.0);
+            let put = coin::greeks(OptionType::Put, f, k, t, vol, 1.0);
+            let by_parity = put_by_parity(call, f, k);
+            for (a, b) in [
+                (by_parity.price, put.price),
+                (by_parity.delta, put.delta),
+                (by_parity.gamma, put.gamma),
+                (by_parity.vega, put.vega),
+                (by_parity.theta, put.theta),
+                (by_parity.vanna, put.vanna),
+                (by_parity.volga, put.volga),
+            ] {
+                assert!((a - b).abs() < 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_book_has_its_levels_uncrossed_and_the_deep_call_is_wider() {
+        let config = MarketConfig::default();
+        let rule = TickRule::deribit_option();
+        let f = 2000.0;
+        for k in [1000.0, 2000.0, 3000.0] {
+            let call = coin::greeks(OptionType::Call, f, k, 0.1, 0.7, 1.0);
+            let mut bids = Vec::new();
+            let mut asks = Vec::new();
+            let n = config.levels;
+            side_levels(&rule, &call, &config, Side::Buy, None, n, &mut bids);
+            let best_bid = bids.first().map(|b| b.0);
+            side_levels(&rule, &call, &config, Side::Sell, best_bid, n, &mut asks);
+            assert_eq!(asks.len(), config.levels, "{k}");
+            assert!(bids.windows(2).all(|w| w[0].0 > w[1].0), "{k} {bids:?}");
+            assert!(asks.windows(2).all(|w| w[0].0 < w[1].0), "{k} {asks:?}");
+            if let Some(b) = bids.first() {
+                assert!(b.0 < asks[0].0);
+                assert!(b.0 .0 as f64 * 1e-4 <= call.price);
+            }
+            assert!(asks[0].0 .0 as f64 * 1e-4 >= call.price);
+        }
+        // The deep in-the-money call's spread carries the delta term; its put's does not.
+        let call = coin::greeks(OptionType::Call, f, 1000.0, 0.1, 0.7, 1.0);
+        let put = put_by_parity(call, f, 1000.0);
+        assert!(half_spread(&call, &config) > 5.0 * half_spread(&put, &config));
+    }
+}
