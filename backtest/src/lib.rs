@@ -1,6 +1,6 @@
-//! The backtester: data readers, synthetic market, roll demand, fill simulation, reports.
-//! So far: the Deribit chain snapshot reader, the surface fit over its snapshots, a snapshot as the
-//! strategy's state, the event timeline and latency models, and the synthetic index path.
+//! The backtester: data readers (Deribit chain snapshots, Tardis.dev CSV, our binary event
+//! format), the synthetic market, roll demand, fill simulation (queues, latency, fees,
+//! settlement), the baselines, and reports. The loop itself is [`sim::run`].
 
 pub mod baselines;
 pub mod binary;

@@ -53,8 +53,8 @@ pub enum TardisEvent {
         bids: Vec<(f64, f64)>,
         asks: Vec<(f64, f64)>,
     },
-    /// One level set to `amount` (0 deletes). `reset` marks the first row of a snapshot run: the
-    /// book is rebuilt from here.
+    /// One level set to `amount` (0 deletes). `reset` marks the first row of a symbol's snapshot
+    /// run: that symbol's book is rebuilt from here.
     Level {
         symbol: String,
         reset: bool,
@@ -87,8 +87,9 @@ pub struct TardisReader {
     lenient: bool,
     /// Rows skipped as bad (lenient readers only).
     pub skipped: u64,
-    /// Within a run of `is_snapshot` rows of incremental_book_L2 (only the first resets).
-    in_snapshot: bool,
+    /// The symbol of the run of `is_snapshot` rows of incremental_book_L2 we are in: only a
+    /// run's first row of each symbol resets that symbol's book (one file holds many symbols).
+    snapshot_of: Option<String>,
 }
 
 impl TardisReader {
@@ -140,7 +141,7 @@ impl TardisReader {
             header,
             lenient,
             skipped: 0,
-            in_snapshot: false,
+            snapshot_of: None,
         })
     }
 
@@ -235,8 +236,8 @@ impl TardisReader {
                     "false" => false,
                     other => return Err(format!("is_snapshot = {other:?} is not true/false")),
                 };
-                let reset = snapshot && !self.in_snapshot;
-                self.in_snapshot = snapshot;
+                let reset = snapshot && self.snapshot_of.as_deref() != Some(symbol.as_str());
+                self.snapshot_of = snapshot.then(|| symbol.clone());
                 let amount = number("amount")?;
                 if amount < 0.0 {
                     return Err(format!("amount = {amount} is negative"));
@@ -309,59 +310,149 @@ pub fn write_options_chain(
     path: &Path,
     rows: impl IntoIterator<Item = (Timestamp, ChainQuote)>,
 ) -> Result<(), TardisError> {
-    let err = |message: String| TardisError {
-        file: path.to_path_buf(),
-        line: 0,
-        message,
-    };
-    let file = std::fs::File::create(path).map_err(|e| err(format!("cannot create: {e}")))?;
-    if path.extension().is_some_and(|e| e == "gz") {
-        let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
-        let gz = write_chain_rows(gz, rows).map_err(err)?;
-        // The gzip trailer is written here, where its error can still be reported.
-        gz.finish().map_err(|e| err(e.to_string()))?;
-    } else {
-        let mut plain = write_chain_rows(std::io::BufWriter::new(file), rows).map_err(err)?;
-        std::io::Write::flush(&mut plain).map_err(|e| err(e.to_string()))?;
+    let mut w = TardisWriter::create(path, Dataset::OptionsChain)?;
+    for (at, q) in rows {
+        w.quote(at, &q)?;
     }
-    Ok(())
+    w.finish()
 }
 
-fn write_chain_rows<W: std::io::Write>(
-    sink: W,
-    rows: impl IntoIterator<Item = (Timestamp, ChainQuote)>,
-) -> Result<W, String> {
-    let err = |e: csv::Error| e.to_string();
-    let mut w = csv::Writer::from_writer(sink);
-    let header = [
-        "exchange",
-        "symbol",
-        "timestamp",
-        "local_timestamp",
-        "type",
-        "strike_price",
-        "expiration",
-        "open_interest",
-        "last_price",
-        "bid_price",
-        "bid_amount",
-        "bid_iv",
-        "ask_price",
-        "ask_amount",
-        "ask_iv",
-        "mark_price",
-        "mark_iv",
-        "underlying_index",
-        "underlying_price",
-        "delta",
-        "gamma",
-        "vega",
-        "theta",
-        "rho",
-    ];
-    w.write_record(header).map_err(err)?;
-    let micros = |t: Timestamp| (t.0 / 1000).to_string();
-    for (at, q) in rows {
+/// The file under a [`TardisWriter`]: gzipped or plain.
+enum Sink {
+    Plain(std::io::BufWriter<std::fs::File>),
+    Gz(flate2::write::GzEncoder<std::fs::File>),
+}
+
+impl std::io::Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::Plain(w) => w.write(buf),
+            Sink::Gz(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(w) => w.flush(),
+            Sink::Gz(w) => w.flush(),
+        }
+    }
+}
+
+/// Writes one Tardis dataset row by row in Tardis's columns (those the readers need, plus the
+/// usual neighbours left empty), gzipped when the path ends in `.gz`. Timestamps in
+/// microseconds; `local_timestamp` is written equal to `timestamp`.
+pub struct TardisWriter {
+    path: PathBuf,
+    dataset: Dataset,
+    csv: csv::Writer<Sink>,
+    rows: u64,
+}
+
+impl TardisWriter {
+    pub fn create(path: &Path, dataset: Dataset) -> Result<TardisWriter, TardisError> {
+        let file = std::fs::File::create(path).map_err(|e| TardisError {
+            file: path.to_path_buf(),
+            line: 0,
+            message: format!("cannot create: {e}"),
+        })?;
+        let sink = if path.extension().is_some_and(|e| e == "gz") {
+            Sink::Gz(flate2::write::GzEncoder::new(
+                file,
+                flate2::Compression::fast(),
+            ))
+        } else {
+            Sink::Plain(std::io::BufWriter::new(file))
+        };
+        let header: &[&str] = match dataset {
+            Dataset::OptionsChain => &[
+                "exchange",
+                "symbol",
+                "timestamp",
+                "local_timestamp",
+                "type",
+                "strike_price",
+                "expiration",
+                "open_interest",
+                "last_price",
+                "bid_price",
+                "bid_amount",
+                "bid_iv",
+                "ask_price",
+                "ask_amount",
+                "ask_iv",
+                "mark_price",
+                "mark_iv",
+                "underlying_index",
+                "underlying_price",
+                "delta",
+                "gamma",
+                "vega",
+                "theta",
+                "rho",
+            ],
+            Dataset::IncrementalBookL2 => &[
+                "exchange",
+                "symbol",
+                "timestamp",
+                "local_timestamp",
+                "is_snapshot",
+                "side",
+                "price",
+                "amount",
+            ],
+            Dataset::Trades => &[
+                "exchange",
+                "symbol",
+                "timestamp",
+                "local_timestamp",
+                "id",
+                "side",
+                "price",
+                "amount",
+            ],
+            Dataset::BookSnapshot25 => {
+                return Err(TardisError {
+                    file: path.to_path_buf(),
+                    line: 0,
+                    message: "writing book_snapshot_25 is not supported".into(),
+                })
+            }
+        };
+        let mut w = TardisWriter {
+            path: path.to_path_buf(),
+            dataset,
+            csv: csv::Writer::from_writer(sink),
+            rows: 0,
+        };
+        w.record(header.iter().map(|h| h.to_string()).collect())?;
+        Ok(w)
+    }
+
+    fn record(&mut self, fields: Vec<String>) -> Result<(), TardisError> {
+        self.rows += 1;
+        let line = self.rows;
+        self.csv.write_record(&fields).map_err(|e| TardisError {
+            file: self.path.clone(),
+            line,
+            message: e.to_string(),
+        })
+    }
+
+    fn expect(&self, dataset: Dataset) -> Result<(), TardisError> {
+        if self.dataset == dataset {
+            Ok(())
+        } else {
+            Err(TardisError {
+                file: self.path.clone(),
+                line: self.rows + 1,
+                message: format!("a {dataset:?} row in a {:?} file", self.dataset),
+            })
+        }
+    }
+
+    /// An options_chain row.
+    pub fn quote(&mut self, at: Timestamp, q: &ChainQuote) -> Result<(), TardisError> {
+        self.expect(Dataset::OptionsChain)?;
         let side = |x: Option<(f64, f64)>| match x {
             Some((p, a)) => (p.to_string(), a.to_string()),
             None => (String::new(), String::new()),
@@ -372,7 +463,8 @@ fn write_chain_rows<W: std::io::Write>(
         } else {
             "call"
         };
-        let record = [
+        let e = String::new;
+        self.record(vec![
             "deribit".to_string(),
             q.symbol.clone(),
             micros(at),
@@ -380,27 +472,121 @@ fn write_chain_rows<W: std::io::Write>(
             kind.to_string(),
             q.strike.to_string(),
             micros(q.expiration),
-            String::new(),
-            String::new(),
+            e(),
+            e(),
             bp,
             ba,
-            String::new(),
+            e(),
             ap,
             aa,
-            String::new(),
+            e(),
             q.mark.to_string(),
             (q.mark_iv * 100.0).to_string(),
-            String::new(),
+            e(),
             q.underlying_price.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-        ];
-        w.write_record(&record).map_err(err)?;
+            e(),
+            e(),
+            e(),
+            e(),
+            e(),
+        ])
     }
-    w.into_inner().map_err(|e| e.to_string())
+
+    /// An incremental_book_L2 row: the level (`side`, `price`) now shows `amount` (0 deletes).
+    pub fn level(
+        &mut self,
+        at: Timestamp,
+        symbol: &str,
+        is_snapshot: bool,
+        side: Side,
+        price: f64,
+        amount: f64,
+    ) -> Result<(), TardisError> {
+        self.expect(Dataset::IncrementalBookL2)?;
+        self.record(vec![
+            "deribit".to_string(),
+            symbol.to_string(),
+            micros(at),
+            micros(at),
+            is_snapshot.to_string(),
+            match side {
+                Side::Buy => "bid",
+                Side::Sell => "ask",
+            }
+            .to_string(),
+            price.to_string(),
+            amount.to_string(),
+        ])
+    }
+
+    /// A trades row; `aggressor` is the taker's side.
+    pub fn trade(
+        &mut self,
+        at: Timestamp,
+        symbol: &str,
+        id: u64,
+        aggressor: Side,
+        price: f64,
+        amount: f64,
+    ) -> Result<(), TardisError> {
+        self.expect(Dataset::Trades)?;
+        self.record(vec![
+            "deribit".to_string(),
+            symbol.to_string(),
+            micros(at),
+            micros(at),
+            id.to_string(),
+            match aggressor {
+                Side::Buy => "buy",
+                Side::Sell => "sell",
+            }
+            .to_string(),
+            price.to_string(),
+            amount.to_string(),
+        ])
+    }
+
+    /// Flushes (and ends the gzip stream), reporting what fails there.
+    pub fn finish(self) -> Result<(), TardisError> {
+        let err = |message: String| TardisError {
+            file: self.path.clone(),
+            line: 0,
+            message,
+        };
+        let sink = self.csv.into_inner().map_err(|e| err(e.to_string()))?;
+        match sink {
+            Sink::Gz(gz) => gz.finish().map(drop).map_err(|e| err(e.to_string())),
+            Sink::Plain(mut w) => std::io::Write::flush(&mut w).map_err(|e| err(e.to_string())),
+        }
+    }
+}
+
+fn micros(t: Timestamp) -> String {
+    (t.0 / 1000).to_string()
+}
+
+/// Which dataset a Tardis file holds, from its header (None: not a Tardis file).
+pub fn detect(path: &Path) -> Result<Option<Dataset>, TardisError> {
+    let (_, header) = csv_file::open(path).map_err(|message| TardisError {
+        file: path.to_path_buf(),
+        line: 1,
+        message,
+    })?;
+    let has = |name: &str| header.iter().any(|h| h == name);
+    if !(has("symbol") && has("timestamp")) {
+        return Ok(None);
+    }
+    Ok(if has("is_snapshot") {
+        Some(Dataset::IncrementalBookL2)
+    } else if has("asks[0].price") {
+        Some(Dataset::BookSnapshot25)
+    } else if has("strike_price") && has("mark_iv") {
+        Some(Dataset::OptionsChain)
+    } else if has("side") && has("price") && has("amount") {
+        Some(Dataset::Trades)
+    } else {
+        None
+    })
 }
 
 /// Rows of several time-ordered streams as one, by timestamp; ties keep the order of the streams

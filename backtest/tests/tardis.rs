@@ -34,6 +34,7 @@ fn read(path: &std::path::Path, d: Dataset) -> Vec<Row> {
 const L2: &str = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount
 deribit,ETH-PERPETUAL,1000,1001,true,bid,2000.5,10
 deribit,ETH-PERPETUAL,1000,1001,true,ask,2001,5
+deribit,ETH-27MAR26-2000-C,1000,1001,true,bid,0.05,3
 deribit,ETH-PERPETUAL,2000,2001,false,bid,2000.5,0
 deribit,ETH-PERPETUAL,3000,3001,true,bid,1999,7
 ";
@@ -47,7 +48,7 @@ deribit,ETH-PERPETUAL,2500,2501,t2,sell,2000,1
 fn incremental_l2_and_trades_gzipped_and_merged() {
     let l2 = file("l2.csv.gz", L2);
     let rows = read(&l2, Dataset::IncrementalBookL2);
-    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.len(), 5);
     assert!(matches!(
         rows[0].event,
         TardisEvent::Level {
@@ -56,14 +57,18 @@ fn incremental_l2_and_trades_gzipped_and_merged() {
             ..
         }
     ));
-    // Only the first row of a snapshot run resets the book; a new run resets again.
+    // Only a snapshot run's first row of each symbol resets that book; a new run resets again.
     assert!(matches!(
         rows[1].event,
         TardisEvent::Level { reset: false, .. }
     ));
-    assert!(matches!(rows[2].event, TardisEvent::Level { amount, .. } if amount == 0.0));
     assert!(matches!(
-        rows[3].event,
+        &rows[2].event,
+        TardisEvent::Level { reset: true, symbol, .. } if symbol == "ETH-27MAR26-2000-C"
+    ));
+    assert!(matches!(rows[3].event, TardisEvent::Level { amount, .. } if amount == 0.0));
+    assert!(matches!(
+        rows[4].event,
         TardisEvent::Level { reset: true, .. }
     ));
     assert_eq!(rows[0].at.0, 1_000_000);
@@ -76,9 +81,9 @@ fn incremental_l2_and_trades_gzipped_and_merged() {
     .map(|r| r.unwrap())
     .collect();
     let times: Vec<i64> = merged.iter().map(|r| r.at.0 / 1000).collect();
-    assert_eq!(times, vec![1000, 1000, 1500, 2000, 2500, 3000]);
+    assert_eq!(times, vec![1000, 1000, 1000, 1500, 2000, 2500, 3000]);
     assert!(matches!(
-        merged[2].event,
+        merged[3].event,
         TardisEvent::Trade {
             side: Side::Buy,
             ..

@@ -1,11 +1,11 @@
-//! `rollmaker backtest`: the roll maker (or the two-sided baseline) on a synthetic preset,
-//! printing a summary and, with `--out DIR`, writing `summary.json` there.
+//! `rollmaker backtest`: the roll maker (or the two-sided baseline) on a synthetic preset or on
+//! replayed data, printing a summary and, with `--out DIR`, writing the report there.
 
-use crate::snapshots::{files, parse_at};
+use crate::data_replay::{self, Window};
+use crate::snapshots::parse_at;
 use anyhow::{bail, Context, Result};
-use backtest::chain::ChainReader;
 use backtest::report;
-use backtest::sim::run::{run_chain, run_with_progress, FillRule, RunConfig, Summary};
+use backtest::sim::run::{run_with_progress, FillRule, RunConfig, Summary};
 use backtest::synthetic::path::Preset;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -31,8 +31,10 @@ pub struct BacktestArgs {
     /// Run the two-sided baseline instead of the roll maker.
     #[arg(long)]
     two_sided: bool,
-    /// Replay Deribit chain snapshots instead of the synthetic market: a .csv(.gz) file or a
-    /// folder of them (../shared/data/deribit_eth_chain/). --preset is then not used.
+    /// Replay data instead of the synthetic market: a .csv(.gz) file or a folder of them, either
+    /// Deribit chain snapshots (../shared/data/deribit_eth_chain/) or Tardis.dev files
+    /// (options_chain with incremental_book_L2 or book_snapshot_25, and trades; told apart by
+    /// their headers). --preset is then not used.
     #[arg(long)]
     data: Option<PathBuf>,
     /// With --data: the first snapshot at or after this time (RFC 3339 or a date).
@@ -110,65 +112,18 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     let summary = match &args.data {
         None => run_with_progress(&run_config, &mut strategy, rules, &mut progress),
         Some(data) => {
-            let from = args.from.as_deref().map(parse_from).transpose()?;
-            let to = args.to.as_deref().map(parse_at).transpose()?;
-            // Streamed: memory does not grow with the data (a reader error stops the run and is
-            // reported).
-            let mut error = None;
-            let mut count = 0u64;
-            let mut files = files(data)?.into_iter();
-            let mut current: Option<ChainReader> = None;
-            let snapshots = std::iter::from_fn(|| loop {
-                if error.is_some() {
-                    return None;
-                }
-                if current.is_none() {
-                    let file = files.next()?;
-                    match ChainReader::open(&file) {
-                        Ok(r) => current = Some(r),
-                        Err(e) => {
-                            error = Some(e);
-                            return None;
-                        }
-                    }
-                }
-                match current.as_mut()?.next() {
-                    None => current = None,
-                    Some(Err(e)) => {
-                        error = Some(e);
-                        return None;
-                    }
-                    Some(Ok(s)) if from.is_some_and(|f| s.timestamp < f) => {}
-                    Some(Ok(s)) if to.is_some_and(|t| s.timestamp > t) => return None,
-                    Some(Ok(s)) => {
-                        count += 1;
-                        return Some(s);
-                    }
-                }
-            });
-            // About four snapshots a day in the shared data: the progress bar's estimate.
-            let days = match (from, to) {
-                (Some(f), Some(t)) => ((t.0 - f.0) as f64 / 86_400e9).max(1.0),
-                _ => 240.0,
+            let window = Window {
+                from: args.from.as_deref().map(parse_from).transpose()?,
+                to: args.to.as_deref().map(parse_at).transpose()?,
             };
-            let (summary, skipped) = run_chain(
-                snapshots,
-                (4.0 * days) as u64,
+            data_replay::run(
+                data,
+                &window,
                 &run_config,
                 &mut strategy,
                 rules,
                 &mut progress,
-            );
-            if let Some(e) = error {
-                return Err(e.into());
-            }
-            if count == 0 {
-                bail!("no snapshots in {} between --from and --to", data.display());
-            }
-            for s in &skipped {
-                eprintln!("skipped snapshot {s}");
-            }
-            summary
+            )?
         }
     };
     bar.finish_and_clear();

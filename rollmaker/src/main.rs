@@ -2,6 +2,8 @@
 
 mod backtest_cmd;
 mod book_demo;
+mod data_replay;
+mod export_cmd;
 mod instrument_cmd;
 mod iv_cmd;
 mod price_cmd;
@@ -28,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the roll maker on a synthetic market (calm, trend-down or crash) and print a summary.
+    /// Run the roll maker on a synthetic market (calm, trend-down or crash) or on replayed data
+    /// and print a summary.
     Backtest(backtest_cmd::BacktestArgs),
     /// Run a short scripted session on the matching engine and print the events, the book and
     /// the positions (a stand-in for the backtest until it lands).
@@ -54,6 +57,9 @@ enum Command {
     Sweep(sweep_cmd::SweepArgs),
     /// Merge the results of a sweep's shards into one CSV table on stdout.
     SweepMerge(sweep_cmd::MergeArgs),
+    /// Write the synthetic market as Tardis.dev CSV (options_chain, incremental_book_L2, trades),
+    /// for `backtest --data`.
+    ExportTardis(export_cmd::ExportArgs),
     /// Write a seeded 25-level L2 stream (7% trades) in the binary event format.
     L2Stream(replay_cmd::StreamArgs),
     /// Replay a binary event file through the book mirror and the queue simulator.
@@ -84,6 +90,7 @@ fn run(command: Command) -> Result<()> {
         Command::Quote(args) => quote_cmd::run(&args),
         Command::Sweep(args) => sweep_cmd::run_sweep(&args),
         Command::SweepMerge(args) => sweep_cmd::run_merge(&args),
+        Command::ExportTardis(args) => export_cmd::run(&args),
         Command::L2Stream(args) => replay_cmd::run_stream(&args),
         Command::Replay(args) => replay_cmd::run_replay(&args),
     }

@@ -575,3 +575,62 @@ fn l2_stream_and_replay() {
     assert!(String::from_utf8_lossy(&cut.stderr).contains("truncated"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The synthetic market exported as Tardis CSV and backtested from the files: every row is an
+/// event; a corrupt row stops the run naming the file and line.
+#[test]
+fn export_tardis_and_backtest_the_files() {
+    let dir = std::env::temp_dir().join(format!("rollmaker-tardis-{}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    let out = rollmaker(&[
+        "export-tardis",
+        "--days",
+        "0.1",
+        "--max-expiry-days",
+        "10",
+        "--out",
+        d,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let numbers: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let rows: u64 = numbers.iter().take(3).sum();
+    assert!(rows > 10_000, "{text}");
+    let report = dir.join("report");
+    let out = rollmaker(&["backtest", "--data", d, "--out", report.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["events"], rows, "{summary}");
+    assert!(summary["start_index"].as_f64().unwrap() > 0.0);
+    // A corrupt trade row: the run stops, naming the file and line.
+    let trades = dir.join("deribit_trades_synthetic.csv.gz");
+    std::fs::remove_file(&trades).unwrap();
+    std::fs::write(
+        dir.join("deribit_trades_synthetic.csv"),
+        "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n\
+         deribit,ETH-6MAR26-2000-C,1772323260000000,1772323260000000,1,buy,0.01,1\n\
+         deribit,ETH-6MAR26-2000-C,1772323270000000,1772323270000000,2,buy,NaN,1\n",
+    )
+    .unwrap();
+    let out = rollmaker(&["backtest", "--data", d]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("deribit_trades_synthetic.csv:3") && err.contains("price"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

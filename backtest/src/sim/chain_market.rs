@@ -41,6 +41,12 @@ impl ChainMarket {
     pub fn new() -> ChainMarket {
         ChainMarket::default()
     }
+
+    /// For a market built on this one that interns the instruments of its own rows (ids stay
+    /// those of the chain).
+    pub(crate) fn instruments_mut(&mut self) -> &mut Instruments {
+        &mut self.instruments
+    }
 }
 
 impl Market for ChainMarket {

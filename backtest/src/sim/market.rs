@@ -44,6 +44,10 @@ pub trait Market {
     fn cancels(&self) -> &[LevelCancel] {
         &[]
     }
+    /// Market events the last step held (data rows; one for a path point or a snapshot).
+    fn step_events(&self) -> u64 {
+        1
+    }
     fn point(&self) -> Option<IndexPoint>;
     /// The state a strategy sees now, with `position(id)` lots held.
     fn state(&self, position: &dyn Fn(InstrumentId) -> Qty, surface: Option<SurfaceState>)

@@ -142,6 +142,7 @@ impl Latency {
 /// What a run produced.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Summary {
+    /// Market events replayed: path points, snapshots, or data rows.
     pub events: u64,
     pub fills: u64,
     pub roll_requests: u64,
@@ -329,15 +330,17 @@ pub fn run_market<M: Market>(
     let mut levels: Vec<(Price, Qty)> = Vec::new();
 
     let mut last_sample_hour: Option<i64> = None;
+    let mut steps_done: u64 = 0;
     for step in steps {
         let p = market.step_point(&step);
-        s.events += 1;
-        if s.events % 60 == 0 || total_steps < 10_000 {
-            progress(s.events, total_steps);
+        steps_done += 1;
+        if steps_done % 60 == 0 || total_steps < 10_000 {
+            progress(steps_done, total_steps);
         }
         if !(p.price.is_finite() && p.price > 0.0) {
             // No index yet (data rows before the first chain quote): the market keeps its books.
             market.advance(step);
+            s.events += market.step_events();
             continue;
         }
         if s.start_index == 0.0 {
@@ -393,6 +396,7 @@ pub fn run_market<M: Market>(
             }
         }
         market.advance(step);
+        s.events += market.step_events();
         if flow.is_none() {
             let value = |e: engine::instrument::Expiry, k: f64| p_value(&*market, e, k);
             let list = market.listing();

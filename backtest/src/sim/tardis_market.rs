@@ -1,0 +1,497 @@
+//! The market replayed from Tardis.dev data (VENUE.md): `options_chain` for the listing, fair
+//! values (Deribit's marks at the mark IV), the index and the surface; `incremental_book_L2` or
+//! `book_snapshot_25` for the venue's books, levels deep; `trades` for the trades that fill our
+//! resting orders through their queues. One step is a run of rows sharing a timestamp
+//! ([`Batches`]).
+//!
+//! - The chain (series, fair values, the SVI surface) is rebuilt from the latest quote of each
+//!   option at most every `rebuild_seconds` (default 60) and whenever a listed series expires:
+//!   a full refit per quote row would cost more than the replay.
+//! - The index is the `underlying_price` of the nearest expiry quoted (Deribit quotes options
+//!   on their expiry's future; the nearest is closest to the index).
+//! - An option with book data takes its top and levels from the book; one without, from its
+//!   last `options_chain` quote. A crossed book's top is marked not live (the strategy pulls).
+//! - Cancels: where a level's displayed quantity falls by more than the step's trades at that
+//!   price took, the rest left by cancels (the probabilistic queue model moves up on them).
+//! - Rows the engine cannot use (a symbol that is not a Deribit ETH option, a price off the
+//!   tick, a fractional amount) are skipped and counted, the first few kept with the reason.
+
+use super::chain_market::ChainMarket;
+use super::market::{LevelCancel, Market, MarketTrade, PutRoute, Series};
+use crate::chain::{ChainRow, Snapshot};
+use crate::synthetic::listing::ListedExpiry;
+use crate::synthetic::path::IndexPoint;
+use crate::tardis::{ChainQuote, Row, TardisError, TardisEvent};
+use engine::book::Ladder;
+use engine::instrument::{InstrumentKind, OptionRight};
+use engine::pricing::{Greeks, OptionType};
+use engine::state::{State, SurfaceState, Top};
+use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::{BTreeMap, HashMap};
+
+/// Skipped rows kept with their reason (the rest are only counted).
+const KEEP_SKIPPED: usize = 20;
+
+struct Book {
+    bids: Ladder,
+    asks: Ladder,
+}
+
+impl Book {
+    fn side_mut(&mut self, side: Side) -> &mut Ladder {
+        match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        }
+    }
+    fn side(&self, side: Side) -> &Ladder {
+        match side {
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
+        }
+    }
+    /// The top as of `now`: the feed is continuous, so a book that did not change is current.
+    fn top(&self, now: Timestamp) -> Top {
+        let (bid, ask) = (self.bids.best(), self.asks.best());
+        let crossed = matches!((bid, ask), (Some((b, _)), Some((a, _))) if b >= a);
+        Top {
+            bid,
+            ask,
+            live: !crossed,
+            updated: now,
+        }
+    }
+}
+
+pub struct TardisMarket {
+    chain: ChainMarket,
+    /// The latest quote of each option, by symbol (ordered: the rebuilt chain is deterministic).
+    quotes: BTreeMap<String, ChainQuote>,
+    changed: bool,
+    rebuilt: Option<Timestamp>,
+    pub rebuild_seconds: f64,
+    books: HashMap<InstrumentId, Book>,
+    trades: Vec<MarketTrade>,
+    cancels: Vec<LevelCancel>,
+    point: Option<IndexPoint>,
+    /// The last step's time and rows.
+    now: Timestamp,
+    step_rows: u64,
+    /// Rows skipped, and the first few with why.
+    pub skipped_rows: u64,
+    pub skipped: Vec<String>,
+}
+
+impl Default for TardisMarket {
+    fn default() -> Self {
+        TardisMarket::new()
+    }
+}
+
+impl TardisMarket {
+    pub fn new() -> TardisMarket {
+        TardisMarket {
+            chain: ChainMarket::new(),
+            quotes: BTreeMap::new(),
+            changed: false,
+            rebuilt: None,
+            rebuild_seconds: 60.0,
+            books: HashMap::new(),
+            trades: Vec::new(),
+            cancels: Vec::new(),
+            point: None,
+            now: Timestamp(0),
+            step_rows: 0,
+            skipped_rows: 0,
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Chain snapshots that could not be turned into a state.
+    pub fn skipped_snapshots(&self) -> &[String] {
+        &self.chain.skipped
+    }
+
+    fn skip(&mut self, at: Timestamp, why: String) {
+        self.skipped_rows += 1;
+        if self.skipped.len() < KEEP_SKIPPED {
+            self.skipped.push(format!("{at}: {why}"));
+        }
+    }
+
+    /// The instrument of a book or trade row, and the row's price and amount in its units.
+    fn resolve(
+        &mut self,
+        symbol: &str,
+        price: f64,
+        amount: f64,
+    ) -> Result<(InstrumentId, Price, Qty), String> {
+        let inst = Instrument::deribit(symbol).map_err(|e| format!("{symbol}: {e}"))?;
+        if !matches!(inst.kind(), InstrumentKind::Option { .. }) {
+            return Err(format!("{symbol} is not an option"));
+        }
+        let price = inst
+            .parse_price(&price.to_string())
+            .map_err(|e| e.to_string())?;
+        // An amount of 0 deletes a level; anything else must be whole lots.
+        let qty = if amount == 0.0 {
+            Qty(0)
+        } else {
+            inst.parse_qty(&amount.to_string())
+                .map_err(|e| e.to_string())?
+        };
+        let id = self
+            .chain
+            .instruments_mut()
+            .intern(inst)
+            .map_err(|e| format!("{symbol}: {e}"))?;
+        Ok((id, price, qty))
+    }
+
+    fn book(&mut self, id: InstrumentId) -> &mut Book {
+        self.books.entry(id).or_insert_with(|| Book {
+            bids: Ladder::new(Side::Buy),
+            asks: Ladder::new(Side::Sell),
+        })
+    }
+
+    /// The chain of the latest quotes as a snapshot at `now`: live options only, every row with
+    /// the nearest expiry's underlying as the index.
+    fn snapshot(&self, now: Timestamp) -> Snapshot {
+        let index = self.index_of(self.quotes.values(), now).unwrap_or(f64::NAN);
+        let rows = self
+            .quotes
+            .values()
+            .filter(|q| q.expiration > now)
+            .filter_map(|q| {
+                let inst = Instrument::deribit(&q.symbol).ok()?;
+                let InstrumentKind::Option { expiry, right, .. } = inst.kind() else {
+                    return None;
+                };
+                Some(ChainRow {
+                    instrument: q.symbol.clone(),
+                    expiry: expiry.to_string(),
+                    kind: match right {
+                        OptionRight::Call => OptionType::Call,
+                        OptionRight::Put => OptionType::Put,
+                    },
+                    strike: q.strike,
+                    underlying: q.underlying_price,
+                    t: now.years_until(q.expiration),
+                    bid: q.bid.map(|b| b.0),
+                    ask: q.ask.map(|a| a.0),
+                    mark: q.mark,
+                    mark_iv: q.mark_iv,
+                    index,
+                })
+            })
+            .collect();
+        Snapshot {
+            timestamp: now,
+            rows,
+        }
+    }
+
+    /// The underlying price of the nearest live expiry among `quotes`.
+    fn index_of<'a>(
+        &self,
+        quotes: impl Iterator<Item = &'a ChainQuote>,
+        now: Timestamp,
+    ) -> Option<f64> {
+        quotes
+            .filter(|q| q.expiration > now && q.underlying_price > 0.0)
+            .min_by_key(|q| q.expiration)
+            .map(|q| q.underlying_price)
+    }
+
+    fn book_of_series(&self, i: usize) -> Option<&Book> {
+        self.books.get(&self.chain.series().get(i)?.id)
+    }
+
+    /// The put's book, found by name from its call's.
+    fn put_book(&self, i: usize) -> Option<&Book> {
+        let call = self.chain.instruments().get(self.chain.series().get(i)?.id);
+        let put = call.name().strip_suffix("-C")?.to_string() + "-P";
+        self.books.get(&self.chain.instruments().id(&put).ok()?)
+    }
+}
+
+/// Rows grouped into steps of equal timestamps. A reader error ends the steps and is kept in
+/// `error` (take it after the run).
+pub struct Batches<I: Iterator<Item = Result<Row, TardisError>>> {
+    rows: std::iter::Peekable<I>,
+    pub error: Option<TardisError>,
+    pub rows_read: u64,
+}
+
+impl<I: Iterator<Item = Result<Row, TardisError>>> Batches<I> {
+    pub fn new(rows: I) -> Batches<I> {
+        Batches {
+            rows: rows.peekable(),
+            error: None,
+            rows_read: 0,
+        }
+    }
+}
+
+impl<I: Iterator<Item = Result<Row, TardisError>>> Iterator for Batches<I> {
+    type Item = Vec<Row>;
+
+    fn next(&mut self) -> Option<Vec<Row>> {
+        if self.error.is_some() {
+            return None;
+        }
+        let mut batch: Vec<Row> = Vec::new();
+        loop {
+            match self.rows.peek() {
+                Some(Ok(r)) if batch.first().is_none_or(|b| b.at == r.at) => {}
+                Some(Err(_)) => {
+                    if let Some(Err(e)) = self.rows.next() {
+                        self.error = Some(e);
+                    }
+                    break;
+                }
+                _ => break,
+            }
+            if let Some(Ok(r)) = self.rows.next() {
+                self.rows_read += 1;
+                batch.push(r);
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    }
+}
+
+impl Market for TardisMarket {
+    type Step = Vec<Row>;
+
+    fn step_point(&self, rows: &Vec<Row>) -> IndexPoint {
+        let at = rows.first().map_or(Timestamp(0), |r| r.at);
+        let quoted = rows.iter().filter_map(|r| match &r.event {
+            TardisEvent::Quote(q) => Some(q),
+            _ => None,
+        });
+        let price = self
+            .index_of(quoted, at)
+            .or(self.point.map(|p| p.price))
+            .unwrap_or(f64::NAN);
+        IndexPoint {
+            at,
+            price,
+            vol: 0.0,
+        }
+    }
+
+    fn advance(&mut self, rows: Vec<Row>) {
+        self.trades.clear();
+        self.cancels.clear();
+        let Some(at) = rows.first().map(|r| r.at) else {
+            return;
+        };
+        self.now = at;
+        self.step_rows = rows.len() as u64;
+        // What this step's trades took at each (instrument, resting side, price).
+        let mut traded: HashMap<(InstrumentId, Side, Price), i64> = HashMap::new();
+        for row in rows {
+            match row.event {
+                TardisEvent::Quote(q) => {
+                    if q.expiration > at {
+                        self.quotes.insert(q.symbol.clone(), q);
+                        self.changed = true;
+                    }
+                }
+                TardisEvent::Snapshot { symbol, bids, asks } => {
+                    let mut levels = Vec::with_capacity(bids.len() + asks.len());
+                    for (side, side_levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
+                        for (price, amount) in side_levels {
+                            match self.resolve(&symbol, price, amount) {
+                                Ok((id, p, q)) => levels.push((id, side, p, q)),
+                                Err(why) => self.skip(at, why),
+                            }
+                        }
+                    }
+                    if let Some(&(id, ..)) = levels.first() {
+                        let book = self.book(id);
+                        book.bids.clear();
+                        book.asks.clear();
+                        for (_, side, p, q) in levels {
+                            book.side_mut(side).set(p, q);
+                        }
+                    }
+                }
+                TardisEvent::Level {
+                    symbol,
+                    reset,
+                    side,
+                    price,
+                    amount,
+                } => {
+                    let (id, p, q) = match self.resolve(&symbol, price, amount) {
+                        Ok(x) => x,
+                        Err(why) => {
+                            self.skip(at, why);
+                            continue;
+                        }
+                    };
+                    let took = traded.remove(&(id, side, p)).unwrap_or(0);
+                    let book = self.book(id);
+                    if reset {
+                        book.bids.clear();
+                        book.asks.clear();
+                    }
+                    let ladder = book.side_mut(side);
+                    let before = ladder.qty_at(p).0 - took;
+                    if q.0 == 0 {
+                        ladder.remove(p);
+                    } else {
+                        ladder.set(p, q);
+                    }
+                    if !reset && q.0 < before {
+                        self.cancels.push(LevelCancel {
+                            instrument: id,
+                            side,
+                            price: p,
+                            before: Qty(before),
+                            after: q,
+                        });
+                    }
+                }
+                TardisEvent::Trade {
+                    symbol,
+                    side,
+                    price,
+                    amount,
+                } => match self.resolve(&symbol, price, amount) {
+                    Ok((_, _, Qty(0))) => self.skip(at, format!("{symbol}: a trade of nothing")),
+                    Ok((id, p, q)) => {
+                        *traded.entry((id, side.opposite(), p)).or_default() += q.0;
+                        self.trades.push(MarketTrade {
+                            instrument: id,
+                            aggressor: side,
+                            price: p,
+                            qty: q,
+                        });
+                    }
+                    Err(why) => self.skip(at, why),
+                },
+            }
+        }
+        if let Some(price) = self.index_of(self.quotes.values(), at) {
+            self.point = Some(IndexPoint {
+                at,
+                price,
+                vol: 0.0,
+            });
+        }
+        // Rebuild the chain when quotes changed and it is due, or a listed series expired.
+        let expired = self
+            .chain
+            .series()
+            .iter()
+            .any(|s| s.expiry.settlement_time() <= at);
+        let due = self
+            .rebuilt
+            .is_none_or(|r| (at.0 - r.0) as f64 >= self.rebuild_seconds * 1e9);
+        if (self.changed && due) || expired {
+            self.quotes.retain(|_, q| q.expiration > at);
+            let snapshot = self.snapshot(at);
+            if !snapshot.rows.is_empty() {
+                self.chain.advance(snapshot);
+                self.rebuilt = Some(at);
+                self.changed = false;
+            }
+        }
+    }
+
+    fn instruments(&self) -> &Instruments {
+        self.chain.instruments()
+    }
+
+    fn series(&self) -> &[Series] {
+        self.chain.series()
+    }
+
+    fn fair(&self, i: usize) -> Greeks {
+        self.chain.fair(i)
+    }
+
+    fn top(&self, i: usize) -> Top {
+        match self.book_of_series(i) {
+            Some(b) => b.top(self.now),
+            None => self.chain.top(i),
+        }
+    }
+
+    fn levels(&self, i: usize, side: Side, out: &mut Vec<(Price, Qty)>) {
+        out.clear();
+        match self.book_of_series(i) {
+            Some(b) => out.extend(b.side(side).iter()),
+            None => {
+                let top = self.chain.top(i);
+                out.extend(match side {
+                    Side::Buy => top.bid,
+                    Side::Sell => top.ask,
+                });
+            }
+        }
+    }
+
+    fn trades(&self) -> &[MarketTrade] {
+        &self.trades
+    }
+
+    fn cancels(&self) -> &[LevelCancel] {
+        &self.cancels
+    }
+
+    fn step_events(&self) -> u64 {
+        self.step_rows
+    }
+
+    fn point(&self) -> Option<IndexPoint> {
+        self.point
+    }
+
+    /// The chain's state, with the tops of options that have books taken from them.
+    fn state(
+        &self,
+        position: &dyn Fn(InstrumentId) -> Qty,
+        surface: Option<SurfaceState>,
+    ) -> State {
+        let mut state = self.chain.state(position, surface);
+        for s in &mut state.series {
+            if let Some(b) = self.books.get(&s.id) {
+                s.top = b.top(self.now);
+            }
+        }
+        if let Some(p) = self.point {
+            if let Some(index) = state.index.as_mut() {
+                index.value = p.price;
+                index.at = p.at;
+            }
+            state.now = p.at;
+        }
+        state
+    }
+
+    fn surface_now(&self) -> Option<SurfaceState> {
+        self.chain.surface_now()
+    }
+
+    fn listing(&self) -> Vec<ListedExpiry> {
+        self.chain.listing()
+    }
+
+    fn put_route(&self, i: usize) -> Option<PutRoute> {
+        let mut route = self.chain.put_route(i)?;
+        if let Some(b) = self.put_book(i) {
+            let call = self.chain.instruments().get(self.chain.series()[i].id);
+            let eth =
+                |(p, q): (Price, Qty)| (call.price_decimal(p).to_f64().unwrap_or(f64::NAN), q.0);
+            route.bids = b.bids.iter().map(eth).collect();
+            route.asks = b.asks.iter().map(eth).collect();
+        }
+        Some(route)
+    }
+}

@@ -1,0 +1,150 @@
+//! The synthetic market written as Tardis.dev CSV (`options_chain`, `incremental_book_L2`,
+//! `trades`), so that the replay of Tardis data runs on files with known contents and both
+//! paths, generated and replayed, are tested against each other.
+//!
+//! Every `book_seconds` the books are written as level changes against the last written state
+//! (a first sight of an option's book is a snapshot run); the chain's quotes every
+//! `chain_seconds`; every background trade as it happens (at the step's time). Only options
+//! expiring within `max_expiry_days` are written, to keep the files small.
+
+use crate::sim::market::Market;
+use crate::sim::synthetic_market::{MarketConfig, SyntheticMarket};
+use crate::synthetic::path::{IndexPath, PathConfig};
+use crate::tardis::{Dataset, TardisError, TardisWriter};
+use engine::{InstrumentId, Price, Qty, Side, Timestamp};
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportConfig {
+    pub days: f64,
+    pub book_seconds: f64,
+    pub chain_seconds: f64,
+    pub max_expiry_days: f64,
+}
+
+impl Default for ExportConfig {
+    fn default() -> Self {
+        ExportConfig {
+            days: 1.0,
+            book_seconds: 60.0,
+            chain_seconds: 60.0,
+            max_expiry_days: 45.0,
+        }
+    }
+}
+
+/// Rows written, and the files.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Exported {
+    pub quotes: u64,
+    pub levels: u64,
+    pub trades: u64,
+    pub files: Vec<PathBuf>,
+}
+
+type Levels = Vec<(Price, Qty)>;
+
+fn expires(inst: &engine::Instrument) -> Option<Timestamp> {
+    match inst.kind() {
+        engine::instrument::InstrumentKind::Option { expiry, .. } => Some(expiry.settlement_time()),
+        _ => None,
+    }
+}
+
+/// Writes `days` of the synthetic market of `path` (seeded) under `dir`, gzipped.
+pub fn export(
+    path: PathConfig,
+    market: MarketConfig,
+    seed: u64,
+    config: &ExportConfig,
+    dir: &Path,
+) -> Result<Exported, TardisError> {
+    let mut path = path;
+    path.days = config.days.min(path.days);
+    let files = [
+        dir.join("deribit_options_chain_synthetic.csv.gz"),
+        dir.join("deribit_incremental_book_L2_synthetic.csv.gz"),
+        dir.join("deribit_trades_synthetic.csv.gz"),
+    ];
+    let mut chain = TardisWriter::create(&files[0], Dataset::OptionsChain)?;
+    let mut book = TardisWriter::create(&files[1], Dataset::IncrementalBookL2)?;
+    let mut trades = TardisWriter::create(&files[2], Dataset::Trades)?;
+    let mut m = SyntheticMarket::new(path.clone(), market, seed);
+    let mut out = Exported::default();
+    let mut written: HashMap<InstrumentId, (Levels, Levels)> = HashMap::new();
+    let (mut last_book, mut last_chain): (Option<Timestamp>, Option<Timestamp>) = (None, None);
+    let due = |last: Option<Timestamp>, now: Timestamp, every: f64| {
+        last.is_none_or(|l| (now.0 - l.0) as f64 >= every * 1e9)
+    };
+    let horizon = (config.max_expiry_days * 86_400e9) as i64;
+    let mut trade_id = 0u64;
+    for p in IndexPath::new(path, seed) {
+        m.advance(p);
+        let near = |at: Timestamp| at.0 - p.at.0 <= horizon;
+        let eth = |id: InstrumentId, price: Price| {
+            m.instruments()
+                .get(id)
+                .price_decimal(price)
+                .to_f64()
+                .unwrap_or(f64::NAN)
+        };
+        if due(last_chain, p.at, config.chain_seconds) {
+            last_chain = Some(p.at);
+            for q in m.quotes().iter().filter(|q| near(q.expiration)) {
+                chain.quote(p.at, q)?;
+                out.quotes += 1;
+            }
+        }
+        if due(last_book, p.at, config.book_seconds) {
+            last_book = Some(p.at);
+            let live: std::collections::HashSet<InstrumentId> =
+                m.books().iter().map(|b| b.id).collect();
+            written.retain(|id, _| live.contains(id));
+            for b in m.books() {
+                let inst = m.instruments().get(b.id);
+                if !expires(inst).is_some_and(near) {
+                    continue;
+                }
+                let symbol = inst.name().to_string();
+                let first = !written.contains_key(&b.id);
+                let (old_bids, old_asks) = written.remove(&b.id).unwrap_or_default();
+                for (side, old, new) in [
+                    (Side::Buy, &old_bids, &b.bids),
+                    (Side::Sell, &old_asks, &b.asks),
+                ] {
+                    for &(price, _) in old {
+                        if !new.iter().any(|l| l.0 == price) {
+                            book.level(p.at, &symbol, false, side, eth(b.id, price), 0.0)?;
+                            out.levels += 1;
+                        }
+                    }
+                    for &(price, qty) in new {
+                        if !old.contains(&(price, qty)) {
+                            let amount = qty.0 as f64;
+                            book.level(p.at, &symbol, first, side, eth(b.id, price), amount)?;
+                            out.levels += 1;
+                        }
+                    }
+                }
+                written.insert(b.id, (b.bids, b.asks));
+            }
+        }
+        for t in m.trades() {
+            let inst = m.instruments().get(t.instrument);
+            if expires(inst).is_some_and(near) {
+                trade_id += 1;
+                let price = eth(t.instrument, t.price);
+                let qty = t.qty.0 as f64;
+                trades.trade(p.at, inst.name(), trade_id, t.aggressor, price, qty)?;
+                out.trades += 1;
+            }
+        }
+    }
+    chain.finish()?;
+    book.finish()?;
+    trades.finish()?;
+    out.files = files.to_vec();
+    Ok(out)
+}

@@ -1,0 +1,269 @@
+//! The synthetic market written as Tardis CSV (options_chain, incremental_book_L2, trades) and
+//! replayed through the Tardis market: the books it rebuilds are the generator's, level for
+//! level, and a backtest on the files fills the maker through the trades.
+
+use backtest::sim::market::Market;
+use backtest::sim::run::{run_market, RunConfig};
+use backtest::sim::synthetic_market::{MarketConfig, SyntheticMarket};
+use backtest::sim::tardis_market::{Batches, TardisMarket};
+use backtest::synthetic::path::{IndexPath, Preset};
+use backtest::synthetic::tardis_export::{export, ExportConfig, Exported};
+use backtest::tardis::{detect, merge, Dataset, TardisReader};
+use engine::Side;
+use std::path::{Path, PathBuf};
+use strategies::{RollMaker, RollMakerConfig};
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("rollmaker-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn exported(name: &str, config: ExportConfig, market: MarketConfig) -> (PathBuf, Exported) {
+    let d = dir(name);
+    let e = export(Preset::Calm.config(), market, 7, &config, &d).unwrap();
+    (d, e)
+}
+
+fn batches(
+    files: &[PathBuf],
+) -> Batches<impl Iterator<Item = Result<backtest::tardis::Row, backtest::tardis::TardisError>>> {
+    let readers = files
+        .iter()
+        .map(|f| {
+            let dataset = detect(f).unwrap().unwrap();
+            TardisReader::open(f, dataset, false).unwrap()
+        })
+        .collect();
+    Batches::new(merge(readers))
+}
+
+#[test]
+fn replayed_books_are_the_generated_ones() {
+    let (d, e) = exported(
+        "books",
+        ExportConfig {
+            days: 0.1,
+            max_expiry_days: 10.0,
+            ..ExportConfig::default()
+        },
+        MarketConfig::default(),
+    );
+    assert!(
+        e.quotes > 1000 && e.levels > 10_000 && e.trades > 10,
+        "{e:?}"
+    );
+    let datasets: Vec<Dataset> = e
+        .files
+        .iter()
+        .map(|f| detect(f).unwrap().unwrap())
+        .collect();
+    assert_eq!(
+        datasets,
+        [
+            Dataset::OptionsChain,
+            Dataset::IncrementalBookL2,
+            Dataset::Trades
+        ]
+    );
+    let mut replayed = TardisMarket::new();
+    let mut generated = SyntheticMarket::new(Preset::Calm.config(), MarketConfig::default(), 7);
+    let mut path = IndexPath::new(Preset::Calm.config(), 7);
+    let mut steps = batches(&e.files);
+    let (mut compared, mut levels) = (0, 0);
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for batch in steps.by_ref() {
+        let at = batch[0].at;
+        replayed.advance(batch);
+        // The generator at the same minute.
+        for p in path.by_ref() {
+            generated.advance(p);
+            if p.at >= at {
+                break;
+            }
+        }
+        for (i, s) in replayed.series().iter().enumerate() {
+            let name = replayed.instruments().get(s.id).name();
+            let Some(j) = generated
+                .series()
+                .iter()
+                .position(|g| generated.instruments().get(g.id).name() == name)
+            else {
+                continue;
+            };
+            assert_eq!(replayed.top(i).bid, generated.top(j).bid, "{name} at {at}");
+            assert_eq!(replayed.top(i).ask, generated.top(j).ask, "{name} at {at}");
+            for side in [Side::Buy, Side::Sell] {
+                replayed.levels(i, side, &mut a);
+                generated.levels(j, side, &mut b);
+                assert_eq!(a, b, "{name} {side:?} at {at}");
+                levels += a.len();
+            }
+            compared += 1;
+        }
+    }
+    assert!(steps.error.is_none());
+    assert_eq!(replayed.skipped_rows, 0, "{:?}", replayed.skipped);
+    assert!(
+        compared > 1000 && levels > 5 * compared,
+        "{compared} {levels}"
+    );
+    std::fs::remove_dir_all(d).ok();
+}
+
+#[test]
+fn a_backtest_on_tardis_files_fills_through_trades() {
+    // Half a day, the monthly expiry the roll maker quotes included; the chain every 10 minutes.
+    let (d, e) = exported(
+        "run",
+        ExportConfig {
+            days: 0.5,
+            chain_seconds: 600.0,
+            max_expiry_days: 45.0,
+            ..ExportConfig::default()
+        },
+        // Busier than the default, so that trades reach the maker's few series in half a day.
+        MarketConfig {
+            background_trades_per_day: 50_000.0,
+            ..MarketConfig::default()
+        },
+    );
+    let run = || {
+        let mut market = TardisMarket::new();
+        let mut config = RunConfig::new(Preset::Calm, 7);
+        config.requote_seconds = 60.0;
+        let c = RollMakerConfig::default_config();
+        let rules = c.quote_rules();
+        let mut steps = batches(&e.files);
+        let s = run_market(
+            &mut market,
+            steps.by_ref(),
+            1440,
+            &config,
+            &mut RollMaker::new(c),
+            rules,
+            &mut |_, _| {},
+        );
+        assert!(steps.error.is_none());
+        // Every row is an event.
+        assert_eq!(s.events, steps.rows_read);
+        assert_eq!(s.events, e.quotes + e.levels + e.trades);
+        s
+    };
+    let s = run();
+    assert_eq!(
+        s.series.len(),
+        13,
+        "hourly samples over half a day, both ends"
+    );
+    assert!(s.fills > 0, "{}", s.fills);
+    assert!(s.maker_pnl_usd.is_finite() && s.start_index > 0.0);
+    // Deterministic.
+    assert_eq!(s, run());
+    std::fs::remove_dir_all(Path::new(&d)).ok();
+}
+
+/// Hand-built rows: a trade and the level update after it (what the trade does not explain was
+/// cancelled), a row of an unknown instrument (skipped and counted), a crossed book (not live).
+#[test]
+fn trades_cancels_and_bad_rows() {
+    use backtest::sim::market::{LevelCancel, MarketTrade};
+    use backtest::tardis::{ChainQuote, Row, TardisEvent};
+    use engine::{Price, Qty, Timestamp};
+    let t = |s: i64| Timestamp(1_772_323_200_000_000_000 + s * 1_000_000_000);
+    let name = "ETH-27MAR26-2000-C";
+    let quote = ChainQuote {
+        symbol: name.to_string(),
+        strike: 2000.0,
+        expiration: t(30 * 86_400),
+        bid: Some((0.05, 10.0)),
+        ask: Some((0.052, 10.0)),
+        mark: 0.051,
+        mark_iv: 0.6,
+        underlying_price: 2000.0,
+    };
+    let level = |side, price, amount, reset| TardisEvent::Level {
+        symbol: name.to_string(),
+        reset,
+        side,
+        price,
+        amount,
+    };
+    let mut m = TardisMarket::new();
+    m.advance(vec![
+        Row {
+            at: t(0),
+            event: TardisEvent::Quote(quote),
+        },
+        Row {
+            at: t(0),
+            event: level(Side::Buy, 0.05, 10.0, true),
+        },
+        Row {
+            at: t(0),
+            event: level(Side::Sell, 0.052, 10.0, false),
+        },
+    ]);
+    assert_eq!(m.series().len(), 1);
+    assert_eq!(m.point().map(|p| p.price), Some(2000.0));
+    let id = m.series()[0].id;
+    assert_eq!(m.top(0).bid, Some((Price(500), Qty(10))));
+    m.advance(vec![
+        Row {
+            at: t(1),
+            event: TardisEvent::Trade {
+                symbol: name.to_string(),
+                side: Side::Sell,
+                price: 0.05,
+                amount: 3.0,
+            },
+        },
+        Row {
+            at: t(1),
+            event: level(Side::Buy, 0.05, 5.0, false),
+        },
+        Row {
+            at: t(1),
+            event: TardisEvent::Trade {
+                symbol: "BTC-27MAR26-90000-C".to_string(),
+                side: Side::Buy,
+                price: 0.01,
+                amount: 1.0,
+            },
+        },
+    ]);
+    assert_eq!(
+        m.trades(),
+        [MarketTrade {
+            instrument: id,
+            aggressor: Side::Sell,
+            price: Price(500),
+            qty: Qty(3),
+        }]
+    );
+    // 10 shown, 3 traded, 5 left: 2 cancelled, from the 7 the trade left.
+    assert_eq!(
+        m.cancels(),
+        [LevelCancel {
+            instrument: id,
+            side: Side::Buy,
+            price: Price(500),
+            before: Qty(7),
+            after: Qty(5),
+        }]
+    );
+    assert_eq!(m.skipped_rows, 1);
+    assert!(
+        m.skipped[0].contains("BTC-27MAR26-90000-C"),
+        "{:?}",
+        m.skipped
+    );
+    assert!(m.top(0).live);
+    // A bid through the ask: the top is shown, not live.
+    m.advance(vec![Row {
+        at: t(2),
+        event: level(Side::Buy, 0.053, 1.0, false),
+    }]);
+    assert!(!m.top(0).live);
+    assert!(m.trades().is_empty() && m.cancels().is_empty());
+}

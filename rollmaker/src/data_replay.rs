@@ -1,0 +1,158 @@
+//! `rollmaker backtest --data PATH`: the data under PATH as a backtest market. Tardis.dev files
+//! (recognised by their header: options_chain, incremental_book_L2, book_snapshot_25, trades)
+//! are merged by time and replayed through the Tardis market; otherwise the files are Deribit
+//! chain snapshots (../shared/data/deribit_eth_chain/). Both are streamed: memory does not grow
+//! with the data, and a reader error stops the run and is reported.
+
+use crate::snapshots::files;
+use anyhow::{bail, Result};
+use backtest::chain::ChainReader;
+use backtest::sim::run::{run_chain, run_market, RunConfig, Summary};
+use backtest::sim::tardis_market::{Batches, TardisMarket};
+use backtest::tardis::{detect, merge, TardisReader};
+use engine::quotes::QuoteRules;
+use engine::Timestamp;
+use std::path::{Path, PathBuf};
+use strategies::Strategy;
+
+/// The time window asked for.
+pub struct Window {
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+impl Window {
+    fn days(&self, otherwise: f64) -> f64 {
+        match (self.from, self.to) {
+            (Some(f), Some(t)) => ((t.0 - f.0) as f64 / 86_400e9).max(1.0),
+            _ => otherwise,
+        }
+    }
+}
+
+pub fn run(
+    data: &Path,
+    window: &Window,
+    config: &RunConfig,
+    strategy: &mut dyn Strategy,
+    rules: QuoteRules,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Summary> {
+    let all = files(data)?;
+    let mut tardis = Vec::new();
+    let mut other = Vec::new();
+    for f in all {
+        match detect(&f)? {
+            Some(dataset) => tardis.push((f, dataset)),
+            None => other.push(f),
+        }
+    }
+    if tardis.is_empty() {
+        return chain(data, other, window, config, strategy, rules, progress);
+    }
+    for f in &other {
+        eprintln!("not a Tardis file, left out: {}", f.display());
+    }
+    let readers = tardis
+        .iter()
+        .map(|(f, dataset)| TardisReader::open(f, *dataset, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (from, to) = (window.from, window.to);
+    // Rows before --from are passed over (a Tardis day starts with book snapshots).
+    let rows = merge(readers).filter(move |r| match r {
+        Ok(row) => from.is_none_or(|f| row.at >= f),
+        Err(_) => true,
+    });
+    let rows = rows.take_while(move |r| match r {
+        Ok(row) => to.is_none_or(|t| row.at <= t),
+        Err(_) => true,
+    });
+    let mut steps = Batches::new(rows);
+    let mut market = TardisMarket::new();
+    let expected = (1440.0 * window.days(1.0)) as u64;
+    let summary = run_market(
+        &mut market,
+        steps.by_ref(),
+        expected,
+        config,
+        strategy,
+        rules,
+        progress,
+    );
+    if let Some(e) = steps.error {
+        return Err(e.into());
+    }
+    if steps.rows_read == 0 {
+        bail!(
+            "no Tardis rows in {} between --from and --to",
+            data.display()
+        );
+    }
+    if market.skipped_rows > 0 {
+        eprintln!(
+            "skipped {} rows the engine cannot use; the first: {}",
+            market.skipped_rows,
+            market.skipped.join("; ")
+        );
+    }
+    for s in market.skipped_snapshots() {
+        eprintln!("skipped chain {s}");
+    }
+    Ok(summary)
+}
+
+fn chain(
+    data: &Path,
+    files: Vec<PathBuf>,
+    window: &Window,
+    config: &RunConfig,
+    strategy: &mut dyn Strategy,
+    rules: QuoteRules,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Summary> {
+    let mut error = None;
+    let mut count = 0u64;
+    let mut files = files.into_iter();
+    let mut current: Option<ChainReader> = None;
+    let snapshots = std::iter::from_fn(|| loop {
+        if error.is_some() {
+            return None;
+        }
+        if current.is_none() {
+            let file = files.next()?;
+            match ChainReader::open(&file) {
+                Ok(r) => current = Some(r),
+                Err(e) => {
+                    error = Some(e);
+                    return None;
+                }
+            }
+        }
+        match current.as_mut()?.next() {
+            None => current = None,
+            Some(Err(e)) => {
+                error = Some(e);
+                return None;
+            }
+            Some(Ok(s)) if window.from.is_some_and(|f| s.timestamp < f) => {}
+            Some(Ok(s)) if window.to.is_some_and(|t| s.timestamp > t) => return None,
+            Some(Ok(s)) => {
+                count += 1;
+                return Some(s);
+            }
+        }
+    });
+    // About four snapshots a day in the shared data: the progress bar's estimate.
+    let expected = (4.0 * window.days(240.0)) as u64;
+    let (summary, skipped) = run_chain(snapshots, expected, config, strategy, rules, progress);
+    if let Some(e) = error {
+        return Err(e.into());
+    }
+    if count == 0 {
+        bail!("no snapshots in {} between --from and --to", data.display());
+    }
+    for s in &skipped {
+        eprintln!("skipped snapshot {s}");
+    }
+    Ok(summary)
+}
