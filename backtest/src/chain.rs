@@ -70,6 +70,9 @@ pub struct ChainReader {
     cols: Columns,
     pending: Option<(Timestamp, ChainRow)>,
     done: bool,
+    lenient: bool,
+    /// Bad rows skipped (lenient readers only).
+    pub skipped: u64,
 }
 
 impl ChainReader {
@@ -105,7 +108,16 @@ impl ChainReader {
             cols,
             pending: None,
             done: false,
+            lenient: false,
+            skipped: 0,
         })
+    }
+
+    /// Bad rows are skipped and counted (in `skipped`) instead of ending the stream. A header
+    /// that does not fit, and time going backwards, still end it.
+    pub fn lenient(mut self) -> ChainReader {
+        self.lenient = true;
+        self
     }
 
     fn error(&self, line: u64, message: String) -> ChainError {
@@ -205,6 +217,10 @@ impl Iterator for ChainReader {
                 .and_then(|r| self.parse(&r));
             let (timestamp, row) = match parsed {
                 Ok(v) => v,
+                Err(_) if self.lenient => {
+                    self.skipped += 1;
+                    continue;
+                }
                 Err(e) => {
                     self.done = true;
                     return Some(Err(e));

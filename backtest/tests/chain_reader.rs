@@ -77,6 +77,12 @@ fn a_corrupt_line_is_reported_with_file_line_and_field() {
         let text = err.to_string();
         assert!(text.contains("bad.csv:3:"), "{text}");
         assert!(text.contains(needle), "{text}");
+        // Lenient: the bad row is skipped and counted, the good one kept.
+        let mut lenient = ChainReader::open(&path).unwrap().lenient();
+        let snapshots: Vec<_> = lenient.by_ref().map(Result::unwrap).collect();
+        assert_eq!(snapshots.len(), 1);
+        assert_eq!(snapshots[0].rows.len(), 1);
+        assert_eq!(lenient.skipped, 1);
     }
     let path = write("noheader.csv", &[]);
     std::fs::write(&path, "a,b\n1,2\n").unwrap();

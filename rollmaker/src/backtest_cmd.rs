@@ -43,6 +43,10 @@ pub struct BacktestArgs {
     /// With --data: the last snapshot at or before this time (a date means the end of that day).
     #[arg(long)]
     to: Option<String>,
+    /// With --data: skip and count bad rows instead of stopping at the first (which is named
+    /// with its file and line either way).
+    #[arg(long)]
+    skip_bad_rows: bool,
     /// The backtest's own config (TOML: venue, schedule, roll demand, baselines). Default: the
     /// built-in backtest/configs/backtest.toml.
     #[arg(long)]
@@ -115,6 +119,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             let window = Window {
                 from: args.from.as_deref().map(parse_from).transpose()?,
                 to: args.to.as_deref().map(parse_at).transpose()?,
+                skip_bad_rows: args.skip_bad_rows,
             };
             data_replay::run(
                 data,

@@ -15,10 +15,12 @@ use engine::Timestamp;
 use std::path::{Path, PathBuf};
 use strategies::Strategy;
 
-/// The time window asked for.
+/// The time window asked for, and whether bad rows are skipped (and counted) instead of
+/// stopping the run.
 pub struct Window {
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
+    pub skip_bad_rows: bool,
 }
 
 impl Window {
@@ -55,8 +57,23 @@ pub fn run(
     }
     let readers = tardis
         .iter()
-        .map(|(f, dataset)| TardisReader::open(f, *dataset, false))
+        .map(|(f, dataset)| TardisReader::open(f, *dataset, window.skip_bad_rows))
         .collect::<Result<Vec<_>, _>>()?;
+    // Each reader counts what it skipped; the merge owns them, so the counts are shared.
+    let bad_rows = std::rc::Rc::new(std::cell::Cell::new(0u64));
+    let readers: Vec<_> = readers
+        .into_iter()
+        .map(|mut r| {
+            let bad_rows = bad_rows.clone();
+            let mut seen = 0;
+            std::iter::from_fn(move || {
+                let next = r.next();
+                bad_rows.set(bad_rows.get() + r.skipped - seen);
+                seen = r.skipped;
+                next
+            })
+        })
+        .collect();
     let (from, to) = (window.from, window.to);
     // Rows before --from are passed over (a Tardis day starts with book snapshots).
     let rows = merge(readers).filter(move |r| match r {
@@ -88,6 +105,9 @@ pub fn run(
             data.display()
         );
     }
+    if bad_rows.get() > 0 {
+        eprintln!("skipped {} bad rows (--skip-bad-rows)", bad_rows.get());
+    }
     if market.skipped_rows > 0 {
         eprintln!(
             "skipped {} rows the engine cannot use; the first: {}",
@@ -112,6 +132,7 @@ fn chain(
 ) -> Result<Summary> {
     let mut error = None;
     let mut count = 0u64;
+    let mut bad_rows = 0u64;
     let mut files = files.into_iter();
     let mut current: Option<ChainReader> = None;
     let snapshots = std::iter::from_fn(|| loop {
@@ -121,6 +142,7 @@ fn chain(
         if current.is_none() {
             let file = files.next()?;
             match ChainReader::open(&file) {
+                Ok(r) if window.skip_bad_rows => current = Some(r.lenient()),
                 Ok(r) => current = Some(r),
                 Err(e) => {
                     error = Some(e);
@@ -129,7 +151,9 @@ fn chain(
             }
         }
         match current.as_mut()?.next() {
-            None => current = None,
+            None => {
+                bad_rows += current.take().map_or(0, |r| r.skipped);
+            }
             Some(Err(e)) => {
                 error = Some(e);
                 return None;
@@ -153,6 +177,9 @@ fn chain(
     }
     for s in &skipped {
         eprintln!("skipped snapshot {s}");
+    }
+    if bad_rows > 0 {
+        eprintln!("skipped {bad_rows} bad rows (--skip-bad-rows)");
     }
     Ok(summary)
 }

@@ -632,5 +632,62 @@ fn export_tardis_and_backtest_the_files() {
         err.contains("deribit_trades_synthetic.csv:3") && err.contains("price"),
         "{err}"
     );
+    // Or, asked to, skips and counts it.
+    let out = rollmaker(&["backtest", "--data", d, "--skip-bad-rows"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("skipped 1 bad rows"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The same data, config and seed give byte-identical reports, the wall-clock fields of
+/// summary.json (which report.html shows too) aside.
+#[test]
+fn the_same_seed_writes_byte_identical_reports() {
+    let base = std::env::temp_dir().join(format!("rollmaker-same-{}", std::process::id()));
+    let run = |name: &str| {
+        let dir = base.join(name);
+        let out = rollmaker(&[
+            "backtest",
+            "--preset",
+            "crash",
+            "--days",
+            "0.5",
+            "--seed",
+            "9",
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+        dir
+    };
+    let (a, b) = (run("a"), run("b"));
+    let timeless = |d: &std::path::Path, file: &str| -> Vec<u8> {
+        let bytes = std::fs::read(d.join(file)).unwrap();
+        bytes
+            .split(|&b| b == b'\n')
+            .filter(|line| {
+                let line = String::from_utf8_lossy(line);
+                !line.contains("wall_s") && !line.contains("events_per_s")
+            })
+            .flat_map(|line| line.iter().copied().chain([b'\n']))
+            .collect()
+    };
+    assert_eq!(
+        std::fs::read(a.join("timeseries.csv")).unwrap(),
+        std::fs::read(b.join("timeseries.csv")).unwrap()
+    );
+    assert!(timeless(&a, "report.html") == timeless(&b, "report.html"));
+    assert!(timeless(&a, "report.html").len() > 10_000);
+    let summary = |d: &std::path::Path| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(d.join("summary.json")).unwrap())
+                .unwrap();
+        let o = v.as_object_mut().unwrap();
+        o.remove("wall_s");
+        o.remove("events_per_s");
+        serde_json::to_string(&v).unwrap()
+    };
+    assert_eq!(summary(&a), summary(&b));
+    std::fs::remove_dir_all(&base).ok();
 }
