@@ -634,7 +634,11 @@ fn export_tardis_and_backtest_the_files() {
     );
     // Or, asked to, skips and counts it.
     let out = rollmaker(&["backtest", "--data", d, "--skip-bad-rows"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("skipped 1 bad rows"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
