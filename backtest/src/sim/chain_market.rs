@@ -82,7 +82,12 @@ impl Market for ChainMarket {
                 continue;
             };
             if s.right == OptionRight::Put {
-                let eth = |p: engine::Price| inst.price_decimal(p).to_f64();
+                let one_level = |best: Option<(engine::Price, Qty)>| -> Vec<(f64, i64)> {
+                    best.and_then(|(p, _)| inst.price_decimal(p).to_f64())
+                        .map(|price| (price, 0))
+                        .into_iter()
+                        .collect()
+                };
                 let fair = coin::price(
                     OptionType::Put,
                     row.underlying,
@@ -95,20 +100,8 @@ impl Market for ChainMarket {
                     (expiry, row.strike.to_bits()),
                     // The snapshots show no sizes: one level, as deep as needed.
                     PutRoute {
-                        bids: s
-                            .top
-                            .bid
-                            .and_then(|(p, _)| eth(p))
-                            .map(|b| (b, 0))
-                            .into_iter()
-                            .collect(),
-                        asks: s
-                            .top
-                            .ask
-                            .and_then(|(p, _)| eth(p))
-                            .map(|a| (a, 0))
-                            .into_iter()
-                            .collect(),
+                        bids: one_level(s.top.bid),
+                        asks: one_level(s.top.ask),
                         fair,
                     },
                 );
