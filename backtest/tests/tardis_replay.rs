@@ -45,6 +45,8 @@ fn replayed_books_are_the_generated_ones() {
         ExportConfig {
             days: 0.1,
             max_expiry_days: 10.0,
+            // One step a minute, compared with the generator's minute.
+            distinct_timestamps: false,
             ..ExportConfig::default()
         },
         MarketConfig::default(),
@@ -190,10 +192,12 @@ fn trades_cancels_and_bad_rows() {
         amount,
     };
     let mut m = TardisMarket::new();
+    // The chain built at once (no warm-up), so that its one series is there after the first step.
+    m.rebuild_seconds = 0.0;
     m.advance(vec![
         Row {
             at: t(0),
-            event: TardisEvent::Quote(quote),
+            event: TardisEvent::Quote(quote.clone()),
         },
         Row {
             at: t(0),
@@ -266,4 +270,16 @@ fn trades_cancels_and_bad_rows() {
     }]);
     assert!(!m.top(0).live);
     assert!(m.trades().is_empty() && m.cancels().is_empty());
+
+    // By default the chain is first built a minute after the first quote (for the whole chain
+    // to have been quoted); until then there is no index, and the loop only keeps the books.
+    let mut warm = TardisMarket::new();
+    let step = |at, event| vec![Row { at, event }];
+    warm.advance(step(t(0), TardisEvent::Quote(quote.clone())));
+    assert!(warm.series().is_empty() && warm.point().is_none());
+    let next = step(t(61), level(Side::Buy, 0.05, 4.0, false));
+    assert!(warm.step_point(&next).price.is_nan());
+    warm.advance(next);
+    assert_eq!(warm.series().len(), 1);
+    assert_eq!(warm.point().map(|p| p.price), Some(2000.0));
 }

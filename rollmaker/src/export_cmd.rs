@@ -23,6 +23,9 @@ pub struct ExportArgs {
     book_seconds: f64,
     #[arg(long, default_value_t = 60.0)]
     chain_seconds: f64,
+    /// Stamp a step's rows with the step's time (default: a microsecond apart, as real data).
+    #[arg(long)]
+    same_timestamps: bool,
     /// The backtest config whose venue section shapes the market (default: the built-in one).
     #[arg(long)]
     backtest_config: Option<PathBuf>,
@@ -61,6 +64,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         book_seconds: args.book_seconds,
         chain_seconds: args.chain_seconds,
         max_expiry_days: args.max_expiry_days,
+        distinct_timestamps: !args.same_timestamps,
     };
     let e = export(
         preset.config(),

@@ -320,6 +320,8 @@ pub fn run_market<M: Market>(
     let mut last_surface: Option<Timestamp> = None;
     let mut last_requote: Option<Timestamp> = None;
     let mut last_flow: Option<Timestamp> = None;
+    let mut last_settle_scan: Option<Timestamp> = None;
+    let mut last_legs: Option<Timestamp> = None;
     // Whether `every` seconds have passed since `last` (always, the first time).
     let due = |last: Option<Timestamp>, now: Timestamp, every: f64| {
         last.is_none_or(|l| (now.0 - l.0) as f64 >= every * 1e9)
@@ -360,15 +362,24 @@ pub fn run_market<M: Market>(
         {
             recent.pop_front();
         }
-        // Settlement of held series whose expiry has come (before the market drops them).
+        // Settlement of held series whose expiry has come (before the market drops them), looked
+        // for at most once a second of market time (data steps can be microseconds apart).
         // (id, strike, the last fair mark before settlement)
-        let settled: Vec<(InstrumentId, f64, f64)> = market
-            .series()
-            .iter()
-            .enumerate()
-            .filter(|(_, sr)| sr.expiry.settlement_time() <= p.at)
-            .map(|(i, sr)| (sr.id, sr.strike, market.fair(i).price))
-            .collect();
+        let settle_scan = due(last_settle_scan, p.at, 1.0);
+        if settle_scan {
+            last_settle_scan = Some(p.at);
+        }
+        let settled: Vec<(InstrumentId, f64, f64)> = if settle_scan {
+            market
+                .series()
+                .iter()
+                .enumerate()
+                .filter(|(_, sr)| sr.expiry.settlement_time() <= p.at)
+                .map(|(i, sr)| (sr.id, sr.strike, market.fair(i).price))
+                .collect()
+        } else {
+            Vec::new()
+        };
         for (id, strike, last_mark) in settled {
             let Some(lots) = maker.positions.remove(&id).filter(|l| *l != 0) else {
                 continue;
@@ -424,7 +435,7 @@ pub fn run_market<M: Market>(
             l.step(p.price);
         }
         // Settlement prices of the holders' starting expiries, for the do-nothing baseline.
-        for &(e, _, _) in &initial {
+        for &(e, _, _) in initial.iter().filter(|_| settle_scan) {
             if e.settlement_time() <= p.at && !settle_index.contains_key(&e) {
                 settle_index.insert(e, twap_now(&recent, p));
             }
@@ -463,7 +474,8 @@ pub fn run_market<M: Market>(
         }
 
         // Requote, on what the feed has delivered: the step, `feed_latency` late.
-        if due(last_requote, p.at, config.requote_seconds) {
+        let requoted = due(last_requote, p.at, config.requote_seconds);
+        if requoted {
             last_requote = Some(p.at);
             if due(last_surface, p.at, config.surface_seconds) {
                 last_surface = Some(p.at);
@@ -491,10 +503,14 @@ pub fn run_market<M: Market>(
 
         // Roll demand.
         if let Some(flow) = flow.as_mut() {
-            // Work the legs.
+            // Work the legs: holders look at the book at most once a second of market time.
             let mut done_rolls = Vec::new();
             let mut k = 0;
-            while k < legs.len() {
+            let work_legs = !legs.is_empty() && due(last_legs, p.at, 1.0);
+            if work_legs {
+                last_legs = Some(p.at);
+            }
+            while work_legs && k < legs.len() {
                 let leg = legs[k].clone();
                 let Some(i) = market
                     .series()
@@ -651,21 +667,25 @@ pub fn run_market<M: Market>(
             s.missed_rolls = flow.missed;
         }
 
-        // Inventory vega per expiry.
+        // The hourly sample (every step, where steps are further apart).
+        let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
+        let sample = last_sample_hour != Some(hour);
+
+        // Inventory vega per expiry, at each requote and sample.
         let mut vega_by_expiry: HashMap<engine::instrument::Expiry, f64> = HashMap::new();
-        for (i, sr) in market.series().iter().enumerate() {
-            if let Some(l) = maker.positions.get(&sr.id) {
-                *vega_by_expiry.entry(sr.expiry).or_default() +=
-                    *l as f64 * market.fair(i).vega / 100.0;
+        if requoted || sample {
+            for (i, sr) in market.series().iter().enumerate() {
+                if let Some(l) = maker.positions.get(&sr.id) {
+                    *vega_by_expiry.entry(sr.expiry).or_default() +=
+                        *l as f64 * market.fair(i).vega / 100.0;
+                }
             }
         }
         for v in vega_by_expiry.values() {
             s.max_inventory_vega = s.max_inventory_vega.max(v.abs());
         }
 
-        // The hourly sample (every step, where steps are further apart).
-        let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
-        if last_sample_hour != Some(hour) {
+        if sample {
             last_sample_hour = Some(hour);
             let pnl = (maker.cash_eth.to_f64().unwrap_or(0.0) + maker.open_eth(&*market)) * p.price;
             let mut vegas: Vec<(String, f64)> = vega_by_expiry

@@ -6,7 +6,9 @@
 //!
 //! - The chain (series, fair values, the SVI surface) is rebuilt from the latest quote of each
 //!   option at most every `rebuild_seconds` (default 60) and whenever a listed series expires:
-//!   a full refit per quote row would cost more than the replay.
+//!   a full refit per quote row would cost more than the replay. The first build waits
+//!   `rebuild_seconds` after the first quote, for the whole chain to have been quoted; until
+//!   then the market has no index and the backtest only keeps the books.
 //! - The index is the `underlying_price` of the nearest expiry quoted (Deribit quotes options
 //!   on their expiry's future; the nearest is closest to the index).
 //! - An option with book data takes its top and levels from the book; one without, from its
@@ -69,7 +71,12 @@ pub struct TardisMarket {
     /// The latest quote of each option, by symbol (ordered: the rebuilt chain is deterministic).
     quotes: BTreeMap<String, ChainQuote>,
     changed: bool,
+    first_quote: Option<Timestamp>,
     rebuilt: Option<Timestamp>,
+    /// The nearest live expiry quoted and its underlying price: the index.
+    index: Option<(Timestamp, f64)>,
+    /// The first settlement among the chain's series.
+    next_expiry: Option<Timestamp>,
     pub rebuild_seconds: f64,
     books: HashMap<InstrumentId, Book>,
     trades: Vec<MarketTrade>,
@@ -95,7 +102,10 @@ impl TardisMarket {
             chain: ChainMarket::new(),
             quotes: BTreeMap::new(),
             changed: false,
+            first_quote: None,
             rebuilt: None,
+            next_expiry: None,
+            index: None,
             rebuild_seconds: 60.0,
             books: HashMap::new(),
             trades: Vec::new(),
@@ -159,7 +169,7 @@ impl TardisMarket {
     /// The chain of the latest quotes as a snapshot at `now`: live options only, every row with
     /// the nearest expiry's underlying as the index.
     fn snapshot(&self, now: Timestamp) -> Snapshot {
-        let index = self.index_of(self.quotes.values(), now).unwrap_or(f64::NAN);
+        let index = self.index.map_or(f64::NAN, |(_, price)| price);
         let rows = self
             .quotes
             .values()
@@ -193,16 +203,16 @@ impl TardisMarket {
         }
     }
 
-    /// The underlying price of the nearest live expiry among `quotes`.
+    /// The nearest live expiry among `quotes` and its underlying price.
     fn index_of<'a>(
         &self,
         quotes: impl Iterator<Item = &'a ChainQuote>,
         now: Timestamp,
-    ) -> Option<f64> {
+    ) -> Option<(Timestamp, f64)> {
         quotes
             .filter(|q| q.expiration > now && q.underlying_price > 0.0)
             .min_by_key(|q| q.expiration)
-            .map(|q| q.underlying_price)
+            .map(|q| (q.expiration, q.underlying_price))
     }
 
     fn book_of_series(&self, i: usize) -> Option<&Book> {
@@ -268,14 +278,12 @@ impl Market for TardisMarket {
 
     fn step_point(&self, rows: &Vec<Row>) -> IndexPoint {
         let at = rows.first().map_or(Timestamp(0), |r| r.at);
-        let quoted = rows.iter().filter_map(|r| match &r.event {
-            TardisEvent::Quote(q) => Some(q),
-            _ => None,
-        });
-        let price = self
-            .index_of(quoted, at)
-            .or(self.point.map(|p| p.price))
-            .unwrap_or(f64::NAN);
+        // The index as the step finds it (no look-ahead into the step); none until the chain is
+        // first built.
+        let price = match (self.rebuilt, self.point) {
+            (Some(_), Some(p)) => p.price,
+            _ => f64::NAN,
+        };
         IndexPoint {
             at,
             price,
@@ -297,8 +305,15 @@ impl Market for TardisMarket {
             match row.event {
                 TardisEvent::Quote(q) => {
                     if q.expiration > at {
+                        // The nearest expiry's underlying is the index.
+                        if q.underlying_price > 0.0
+                            && self.index.is_none_or(|(e, _)| q.expiration <= e)
+                        {
+                            self.index = Some((q.expiration, q.underlying_price));
+                        }
                         self.quotes.insert(q.symbol.clone(), q);
                         self.changed = true;
+                        self.first_quote.get_or_insert(at);
                     }
                 }
                 TardisEvent::Snapshot { symbol, bids, asks } => {
@@ -377,22 +392,13 @@ impl Market for TardisMarket {
                 },
             }
         }
-        if let Some(price) = self.index_of(self.quotes.values(), at) {
-            self.point = Some(IndexPoint {
-                at,
-                price,
-                vol: 0.0,
-            });
-        }
         // Rebuild the chain when quotes changed and it is due, or a listed series expired.
-        let expired = self
-            .chain
-            .series()
-            .iter()
-            .any(|s| s.expiry.settlement_time() <= at);
-        let due = self
-            .rebuilt
-            .is_none_or(|r| (at.0 - r.0) as f64 >= self.rebuild_seconds * 1e9);
+        let since = |t: Option<Timestamp>| t.map_or(0.0, |t| (at.0 - t.0) as f64 / 1e9);
+        let due = match self.rebuilt {
+            Some(r) => since(Some(r)) >= self.rebuild_seconds,
+            None => self.first_quote.is_some() && since(self.first_quote) >= self.rebuild_seconds,
+        };
+        let expired = self.next_expiry.is_some_and(|e| e <= at);
         if (self.changed && due) || expired {
             self.quotes.retain(|_, q| q.expiration > at);
             let snapshot = self.snapshot(at);
@@ -400,6 +406,31 @@ impl Market for TardisMarket {
                 self.chain.advance(snapshot);
                 self.rebuilt = Some(at);
                 self.changed = false;
+                self.next_expiry = self
+                    .chain
+                    .series()
+                    .iter()
+                    .map(|s| s.expiry.settlement_time())
+                    .min();
+                // Books of options that have settled are not needed again.
+                let instruments = self.chain.instruments();
+                self.books
+                    .retain(|id, _| match instruments.get(*id).kind() {
+                        InstrumentKind::Option { expiry, .. } => expiry.settlement_time() > at,
+                        _ => false,
+                    });
+            }
+        }
+        if self.index.is_some_and(|(e, _)| e <= at) {
+            self.index = self.index_of(self.quotes.values(), at);
+        }
+        if self.rebuilt.is_some() {
+            if let Some((_, price)) = self.index {
+                self.point = Some(IndexPoint {
+                    at,
+                    price,
+                    vol: 0.0,
+                });
             }
         }
     }

@@ -5,7 +5,9 @@
 //! Every `book_seconds` the books are written as level changes against the last written state
 //! (a first sight of an option's book is a snapshot run); the chain's quotes every
 //! `chain_seconds`; every background trade as it happens (at the step's time). Only options
-//! expiring within `max_expiry_days` are written, to keep the files small.
+//! expiring within `max_expiry_days` are written, to keep the files small. With
+//! `distinct_timestamps` (as in real data) the rows of one step are stamped a microsecond apart,
+//! in the order written; otherwise they share the step's time.
 
 use crate::sim::market::Market;
 use crate::sim::synthetic_market::{MarketConfig, SyntheticMarket};
@@ -22,6 +24,7 @@ pub struct ExportConfig {
     pub book_seconds: f64,
     pub chain_seconds: f64,
     pub max_expiry_days: f64,
+    pub distinct_timestamps: bool,
 }
 
 impl Default for ExportConfig {
@@ -31,6 +34,7 @@ impl Default for ExportConfig {
             book_seconds: 60.0,
             chain_seconds: 60.0,
             max_expiry_days: 45.0,
+            distinct_timestamps: true,
         }
     }
 }
@@ -82,6 +86,13 @@ pub fn export(
     let mut trade_id = 0u64;
     for p in IndexPath::new(path, seed) {
         m.advance(p);
+        // The next row's time.
+        let mut row = 0i64;
+        let mut stamp = || {
+            let t = Timestamp(p.at.0 + row * 1_000);
+            row += i64::from(config.distinct_timestamps);
+            t
+        };
         let near = |at: Timestamp| at.0 - p.at.0 <= horizon;
         let eth = |id: InstrumentId, price: Price| {
             m.instruments()
@@ -93,7 +104,7 @@ pub fn export(
         if due(last_chain, p.at, config.chain_seconds) {
             last_chain = Some(p.at);
             for q in m.quotes().iter().filter(|q| near(q.expiration)) {
-                chain.quote(p.at, q)?;
+                chain.quote(stamp(), q)?;
                 out.quotes += 1;
             }
         }
@@ -116,14 +127,15 @@ pub fn export(
                 ] {
                     for &(price, _) in old {
                         if !new.iter().any(|l| l.0 == price) {
-                            book.level(p.at, &symbol, false, side, eth(b.id, price), 0.0)?;
+                            book.level(stamp(), &symbol, false, side, eth(b.id, price), 0.0)?;
                             out.levels += 1;
                         }
                     }
                     for &(price, qty) in new {
                         if !old.contains(&(price, qty)) {
                             let amount = qty.0 as f64;
-                            book.level(p.at, &symbol, first, side, eth(b.id, price), amount)?;
+                            let price = eth(b.id, price);
+                            book.level(stamp(), &symbol, first, side, price, amount)?;
                             out.levels += 1;
                         }
                     }
@@ -137,7 +149,7 @@ pub fn export(
                 trade_id += 1;
                 let price = eth(t.instrument, t.price);
                 let qty = t.qty.0 as f64;
-                trades.trade(p.at, inst.name(), trade_id, t.aggressor, price, qty)?;
+                trades.trade(stamp(), inst.name(), trade_id, t.aggressor, price, qty)?;
                 out.trades += 1;
             }
         }
