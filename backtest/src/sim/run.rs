@@ -10,7 +10,8 @@
 //! actions; every `flow_seconds` holders whose triggers fired start a roll, whose two legs (buy
 //! back the old call, sell the new one) take the maker's resting quote when it is at least as
 //! good as the venue's, and otherwise walk the venue's book: at once if impatient, at the
-//! deadline if patient.
+//! deadline if patient. Where steps come faster than a second (data rows), settlements and the
+//! legs of rolls in progress are looked at once a second of market time.
 //!
 //! Two latencies: the strategy sees a step `feed_latency` after it happened (its clock, and the
 //! age of what it sees, are that much later), and its orders reach the venue `order_latency`
