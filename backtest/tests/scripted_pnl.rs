@@ -152,6 +152,7 @@ fn a_scripted_fill_and_settlement_give_the_exact_pnl() {
             id,
             expiry: expiry(),
             strike: 2000.0,
+            settles: expiry().settlement_time(),
         }],
         now: None,
     };

@@ -111,6 +111,7 @@ impl Market for ChainMarket {
                 id: s.id,
                 expiry,
                 strike: s.strike,
+                settles: expiry.settlement_time(),
             });
             self.fair.push(coin::greeks(
                 OptionType::Call,

@@ -7,7 +7,7 @@ use crate::synthetic::path::IndexPoint;
 use engine::instrument::Expiry;
 use engine::pricing::Greeks;
 use engine::state::{State, SurfaceState, Top};
-use engine::{InstrumentId, Instruments, Price, Qty, Side};
+use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 
 pub trait Market {
     /// One step of the market's own timeline (a path point, a snapshot, a batch of data rows).
@@ -69,6 +69,8 @@ pub struct Series {
     pub id: InstrumentId,
     pub expiry: Expiry,
     pub strike: f64,
+    /// `expiry.settlement_time()`, kept: the loop compares it every step.
+    pub settles: Timestamp,
 }
 
 /// A trade on the venue: `aggressor` took `qty` at `price`.

@@ -210,11 +210,32 @@ struct Leg {
     deadline: Timestamp,
 }
 
+/// Lots held per instrument, by the registry's dense ids (looked up for every series at every
+/// requote: an index, not a hash).
+#[derive(Default)]
+struct Lots(Vec<i64>);
+
+impl Lots {
+    fn get(&self, id: InstrumentId) -> i64 {
+        self.0.get(id.index()).copied().unwrap_or(0)
+    }
+    fn add(&mut self, id: InstrumentId, lots: i64) {
+        if self.0.len() <= id.index() {
+            self.0.resize(id.index() + 1, 0);
+        }
+        self.0[id.index()] += lots;
+    }
+    /// The position, leaving none.
+    fn take(&mut self, id: InstrumentId) -> i64 {
+        self.0.get_mut(id.index()).map_or(0, std::mem::take)
+    }
+}
+
 /// The maker's side of the simulation: its quote manager, its orders' keys, positions and cash.
 struct MakerBook {
     manager: QuoteManager,
     by_client: HashMap<u64, (InstrumentId, Side)>,
-    positions: HashMap<InstrumentId, i64>,
+    positions: Lots,
     cash_eth: Decimal,
     fees_eth: Decimal,
 }
@@ -293,7 +314,7 @@ pub fn run_market<M: Market>(
     let mut maker = MakerBook {
         manager: QuoteManager::new(rules, 1),
         by_client: HashMap::new(),
-        positions: HashMap::new(),
+        positions: Lots::default(),
         cash_eth: Decimal::ZERO,
         fees_eth: Decimal::ZERO,
     };
@@ -375,16 +396,17 @@ pub fn run_market<M: Market>(
                 .series()
                 .iter()
                 .enumerate()
-                .filter(|(_, sr)| sr.expiry.settlement_time() <= p.at)
+                .filter(|(_, sr)| sr.settles <= p.at)
                 .map(|(i, sr)| (sr.id, sr.strike, market.fair(i).price))
                 .collect()
         } else {
             Vec::new()
         };
         for (id, strike, last_mark) in settled {
-            let Some(lots) = maker.positions.remove(&id).filter(|l| *l != 0) else {
+            let lots = maker.positions.take(id);
+            if lots == 0 {
                 continue;
-            };
+            }
             let twap = twap_now(&recent, p);
             let value =
                 value_per_contract(OptionRight::Call, d(strike), d(twap)).unwrap_or_default();
@@ -483,10 +505,7 @@ pub fn run_market<M: Market>(
                 surface = market.surface_now();
             }
             let decided = Timestamp(p.at.0 + feed_latency.delay_nanos());
-            let mut state = market.state(
-                &|id| Qty(maker.positions.get(&id).copied().unwrap_or(0)),
-                surface.clone(),
-            );
+            let mut state = market.state(&|id| Qty(maker.positions.get(id)), surface.clone());
             state.now = decided;
             wanted.clear();
             strategy.quotes(&state, &mut wanted);
@@ -676,9 +695,10 @@ pub fn run_market<M: Market>(
         let mut vega_by_expiry: HashMap<engine::instrument::Expiry, f64> = HashMap::new();
         if requoted || sample {
             for (i, sr) in market.series().iter().enumerate() {
-                if let Some(l) = maker.positions.get(&sr.id) {
+                let l = maker.positions.get(sr.id);
+                if l != 0 {
                     *vega_by_expiry.entry(sr.expiry).or_default() +=
-                        *l as f64 * market.fair(i).vega / 100.0;
+                        l as f64 * market.fair(i).vega / 100.0;
                 }
             }
         }
@@ -947,11 +967,7 @@ impl MakerBook {
             .series()
             .iter()
             .enumerate()
-            .filter_map(|(i, sr)| {
-                self.positions
-                    .get(&sr.id)
-                    .map(|l| *l as f64 * market.fair(i).price)
-            })
+            .map(|(i, sr)| self.positions.get(sr.id) as f64 * market.fair(i).price)
             .sum()
     }
 
@@ -979,7 +995,7 @@ impl MakerBook {
             self.cash_eth -= price * contracts * Decimal::from(sign);
             self.cash_eth -= fee;
             self.fees_eth += fee;
-            *self.positions.entry(instrument).or_default() += sign * f.qty.0;
+            self.positions.add(instrument, sign * f.qty.0);
             let fair = fair.or_else(|| {
                 market
                     .series()

@@ -81,20 +81,10 @@ impl Priced {
     fn reprice(&mut self, fair: Greeks, vol: f64, rule: &TickRule, config: &MarketConfig) {
         self.fair = fair;
         self.vol = vol;
-        let mut level = Vec::with_capacity(1);
-        side_levels(rule, &fair, config, Side::Buy, None, 1, &mut level);
-        self.bid = level.first().copied();
-        level.clear();
-        side_levels(
-            rule,
-            &fair,
-            config,
-            Side::Sell,
-            self.bid.map(|b| b.0),
-            1,
-            &mut level,
-        );
-        self.ask = level.first().copied();
+        let depth = Qty(config.depth_lots);
+        let bid = level(rule, &fair, config, Side::Buy, 0, None);
+        self.bid = bid.map(|p| (p, depth));
+        self.ask = level(rule, &fair, config, Side::Sell, 0, bid).map(|p| (p, depth));
     }
 
     /// One side of the book, `config.levels` deep, best first (its first level is the top).
@@ -182,7 +172,7 @@ impl SyntheticMarket {
             out.push(crate::tardis::ChainQuote {
                 symbol: inst.name().to_string(),
                 strike: s.strike,
-                expiration: s.expiry.settlement_time(),
+                expiration: s.settles,
                 bid: q.bid.map(eth),
                 ask: q.ask.map(eth),
                 mark: q.fair.price,
@@ -233,40 +223,55 @@ fn side_levels(
     levels: usize,
     out: &mut Vec<(Price, Qty)>,
 ) {
-    const UNIT: f64 = 1e-4;
-    let half = half_spread(fair, config);
-    let step = config.level_step_vol * fair.vega / 100.0;
     let depth = Qty(config.depth_lots);
     let mut last: Option<Price> = None;
     for k in 0..levels.min(config.levels) {
-        let off = half + k as f64 * step;
-        let p = match side {
-            Side::Buy => {
-                let raw = ((fair.price - off) / UNIT).floor();
-                if raw.is_nan() || raw < 1.0 {
-                    break;
-                }
-                let p = rule.round(Price(raw as i64), Rounding::Down);
-                match last {
-                    Some(l) if p >= l => rule.next_down(l),
-                    _ => p,
-                }
-            }
-            Side::Sell => {
-                let raw = ((fair.price + off) / UNIT).ceil().max(1.0);
-                let p = rule.round(Price(raw as i64), Rounding::Up);
-                match last.or(best_bid) {
-                    Some(l) if p <= l => rule.next_up(l),
-                    _ => p,
-                }
-            }
+        let beyond = match side {
+            Side::Buy => last,
+            Side::Sell => last.or(best_bid),
         };
-        if p.0 < 1 {
+        let Some(p) = level(rule, fair, config, side, k, beyond) else {
             break;
-        }
+        };
         out.push((p, depth));
         last = Some(p);
     }
+}
+
+/// The price of level `k` (0: the best) on `side`, strictly beyond `beyond` (the level before, or
+/// for the best ask the best bid); None where a bid would be below the smallest price.
+fn level(
+    rule: &TickRule,
+    fair: &Greeks,
+    config: &MarketConfig,
+    side: Side,
+    k: usize,
+    beyond: Option<Price>,
+) -> Option<Price> {
+    const UNIT: f64 = 1e-4;
+    let off = half_spread(fair, config) + k as f64 * config.level_step_vol * fair.vega / 100.0;
+    let p = match side {
+        Side::Buy => {
+            let raw = ((fair.price - off) / UNIT).floor();
+            if raw.is_nan() || raw < 1.0 {
+                return None;
+            }
+            let p = rule.round(Price(raw as i64), Rounding::Down);
+            match beyond {
+                Some(l) if p >= l => rule.next_down(l),
+                _ => p,
+            }
+        }
+        Side::Sell => {
+            let raw = ((fair.price + off) / UNIT).ceil().max(1.0);
+            let p = rule.round(Price(raw as i64), Rounding::Up);
+            match beyond {
+                Some(l) if p <= l => rule.next_up(l),
+                _ => p,
+            }
+        }
+    };
+    (p.0 >= 1).then_some(p)
 }
 
 /// Knuth's method: the means here are small (a few per step).
@@ -318,6 +323,7 @@ impl Market for SyntheticMarket {
                             id: call,
                             expiry: e.expiry,
                             strike: k,
+                            settles: e.expiry.settlement_time(),
                         });
                         let unpriced = Priced {
                             id: call,
@@ -337,7 +343,7 @@ impl Market for SyntheticMarket {
         }
         let mut i = 0;
         while i < self.series.len() {
-            if self.series[i].expiry.settlement_time() > p.at {
+            if self.series[i].settles > p.at {
                 i += 1;
             } else {
                 self.series.remove(i);
@@ -351,7 +357,7 @@ impl Market for SyntheticMarket {
         self.point = Some(p);
         let v = p.vol * p.vol;
         for (i, s) in self.series.iter().enumerate() {
-            let t = p.at.years_until(s.expiry.settlement_time());
+            let t = p.at.years_until(s.settles);
             let vol = slice(&self.path, &self.config.smile, v, t).vol((s.strike / p.price).ln(), t);
             let call = coin::greeks(OptionType::Call, p.price, s.strike, t, vol, 1.0);
             let put = put_by_parity(call, p.price, s.strike);
@@ -464,7 +470,7 @@ impl Market for SyntheticMarket {
             for (s, q) in self.series.iter().zip(priced) {
                 let e = *expiry_index.entry(s.expiry).or_insert_with(|| {
                     expiries.push(ExpiryState {
-                        settles: s.expiry.settlement_time(),
+                        settles: s.settles,
                         forward: p.price,
                         df: 1.0,
                     });

@@ -406,12 +406,7 @@ impl Market for TardisMarket {
                 self.chain.advance(snapshot);
                 self.rebuilt = Some(at);
                 self.changed = false;
-                self.next_expiry = self
-                    .chain
-                    .series()
-                    .iter()
-                    .map(|s| s.expiry.settlement_time())
-                    .min();
+                self.next_expiry = self.chain.series().iter().map(|s| s.settles).min();
                 // Books of options that have settled are not needed again.
                 let instruments = self.chain.instruments();
                 self.books
