@@ -1,6 +1,6 @@
 //! The backtester's own event format: fixed-size 32-byte little-endian records after a 16-byte
-//! header, written once (from CSV or the generator) and read back in large blocks, so that replay
-//! is not bound by text parsing.
+//! header, written once (from Tardis CSV by [`crate::tardis_binary`], or by the generator) and
+//! read back in large blocks, so that replay is not bound by text parsing.
 //!
 //! Header: `RMEV`, version (u32 = 1), record size (u32 = 32), reserved (u32). Record: time (i64
 //! ns), instrument (u32), kind (u8: 0 level, 1 trade, 2 clear), side (u8: 0 buy, 1 sell), 2

@@ -20,3 +20,4 @@ pub mod sim;
 pub mod sweep;
 pub mod synthetic;
 pub mod tardis;
+pub mod tardis_binary;

@@ -7,7 +7,7 @@
 //! in percent and prices in coin, as Tardis writes them (converted here: IVs to fractions).
 
 use crate::csv_file;
-use engine::{Side, Timestamp};
+use engine::{Instrument, Price, Qty, Side, Timestamp};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -53,10 +53,12 @@ pub enum TardisEvent {
         bids: Vec<(f64, f64)>,
         asks: Vec<(f64, f64)>,
     },
-    /// One level set to `amount` (0 deletes). `reset` marks the first row of a symbol's snapshot
-    /// run: that symbol's book is rebuilt from here.
+    /// One level set to `amount` (0 deletes). `snapshot` rows are part of a book snapshot;
+    /// `reset` marks the first row of a symbol's snapshot run: that symbol's book is rebuilt from
+    /// here.
     Level {
         symbol: String,
+        snapshot: bool,
         reset: bool,
         side: Side,
         price: f64,
@@ -244,6 +246,7 @@ impl TardisReader {
                 }
                 TardisEvent::Level {
                     symbol,
+                    snapshot,
                     reset,
                     side: side(get("side"))?,
                     price: number("price")?,
@@ -563,6 +566,22 @@ impl TardisWriter {
 
 fn micros(t: Timestamp) -> String {
     (t.0 / 1000).to_string()
+}
+
+/// A row's price and amount in `inst`'s integer units: the price on its tick, the amount in
+/// whole lots (0 allowed: it deletes a level). Nothing is rounded; an error names the
+/// instrument and the value.
+pub fn units(inst: &Instrument, price: f64, amount: f64) -> Result<(Price, Qty), String> {
+    let price = inst
+        .parse_price(&price.to_string())
+        .map_err(|e| e.to_string())?;
+    let qty = if amount == 0.0 {
+        Qty(0)
+    } else {
+        inst.parse_qty(&amount.to_string())
+            .map_err(|e| e.to_string())?
+    };
+    Ok((price, qty))
 }
 
 /// Which dataset a Tardis file holds, from its header (None: not a Tardis file).

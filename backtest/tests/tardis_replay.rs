@@ -186,6 +186,7 @@ fn trades_cancels_and_bad_rows() {
     };
     let level = |side, price, amount, reset| TardisEvent::Level {
         symbol: name.to_string(),
+        snapshot: reset,
         reset,
         side,
         price,
@@ -282,4 +283,89 @@ fn trades_cancels_and_bad_rows() {
     warm.advance(next);
     assert_eq!(warm.series().len(), 1);
     assert_eq!(warm.point().map(|p| p.price), Some(2000.0));
+}
+
+/// Tardis book and trade rows written once in the binary format: one record a row (and a clear
+/// per snapshot run), read back in order, and each instrument's stream replays without a refused
+/// delta.
+#[test]
+fn tardis_rows_convert_to_the_binary_format() {
+    use backtest::binary::{Kind, Reader};
+    use backtest::replay::{replay, ReplayStrategy};
+    use backtest::tardis_binary::{convert, symbols_path};
+    let (d, e) = exported(
+        "binary",
+        ExportConfig {
+            days: 0.05,
+            max_expiry_days: 3.0,
+            ..ExportConfig::default()
+        },
+        MarketConfig::default(),
+    );
+    let out = d.join("events.bin");
+    let rows = || {
+        let readers = e
+            .files
+            .iter()
+            .map(|f| TardisReader::open(f, detect(f).unwrap().unwrap(), false).unwrap())
+            .collect();
+        merge(readers)
+    };
+    let done = convert(rows(), &out, None).unwrap();
+    assert_eq!(done.quotes_passed, e.quotes);
+    let records: Vec<_> = Reader::open(&out).unwrap().map(Result::unwrap).collect();
+    let clears = records.iter().filter(|r| r.kind == Kind::Clear).count() as u64;
+    assert_eq!(
+        clears,
+        done.symbols.len() as u64,
+        "one snapshot run per book"
+    );
+    assert_eq!(records.len() as u64, e.levels + e.trades + clears);
+    assert_eq!(done.records, records.len() as u64);
+    let table = std::fs::read_to_string(symbols_path(&out)).unwrap();
+    assert_eq!(table.lines().collect::<Vec<_>>(), done.symbols);
+    // Each instrument on its own replays cleanly.
+    for id in 0..done.symbols.len() as u32 {
+        let mine = records.iter().copied().filter(|r| r.instrument.0 == id);
+        let stats = replay(mine, ReplayStrategy::Requote { lots: 1 });
+        assert_eq!(stats.refused, 0, "{}", done.symbols[id as usize]);
+        assert!(stats.events > 0);
+    }
+    // One symbol only: the same records, renumbered 0.
+    let name = &done.symbols[3];
+    let one = convert(rows(), &d.join("one.bin"), Some(name)).unwrap();
+    assert_eq!(one.symbols, std::slice::from_ref(name));
+    let single: Vec<_> = Reader::open(&d.join("one.bin"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected: Vec<_> = records.iter().filter(|r| r.instrument.0 == 3).collect();
+    assert_eq!(single.len(), expected.len());
+    assert!(single.iter().zip(expected).all(|(a, b)| a.instrument.0 == 0
+        && (a.at, a.kind, a.side, a.price, a.qty) == (b.at, b.kind, b.side, b.price, b.qty)));
+    std::fs::remove_dir_all(d).ok();
+}
+
+/// A price off the instrument's tick is an error naming the row, not a rounded price.
+#[test]
+fn an_off_tick_row_is_refused_by_the_converter() {
+    use backtest::tardis::{Row, TardisEvent};
+    let d = dir("offtick");
+    let row = Row {
+        at: engine::Timestamp(1_772_323_200_000_000_000),
+        event: TardisEvent::Trade {
+            symbol: "ETH-27MAR26-2000-C".to_string(),
+            side: Side::Buy,
+            price: 0.01234,
+            amount: 1.0,
+        },
+    };
+    let e = backtest::tardis_binary::convert(std::iter::once(Ok(row)), &d.join("x.bin"), None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("ETH-27MAR26-2000-C") && e.contains("0.01234"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(d).ok();
 }

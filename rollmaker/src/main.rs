@@ -62,7 +62,10 @@ enum Command {
     ExportTardis(export_cmd::ExportArgs),
     /// Write a seeded 25-level L2 stream (7% trades) in the binary event format.
     L2Stream(replay_cmd::StreamArgs),
-    /// Replay a binary event file through the book mirror and the queue simulator.
+    /// Write Tardis.dev book and trade files in the binary event format.
+    TardisToBinary(replay_cmd::ToBinaryArgs),
+    /// Replay one instrument of a binary event file through the book mirror and the queue
+    /// simulator.
     Replay(replay_cmd::ReplayArgs),
 }
 
@@ -93,6 +96,7 @@ fn run(command: Command) -> Result<()> {
         Command::ExportTardis(args) => export_cmd::run(&args),
         Command::L2Stream(args) => replay_cmd::run_stream(&args),
         Command::Replay(args) => replay_cmd::run_replay(&args),
+        Command::TardisToBinary(args) => replay_cmd::run_to_binary(&args),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `rollmaker l2-stream` (write a seeded L2 stream in the binary event format) and
+//! `rollmaker l2-stream` (write a seeded L2 stream in the binary event format),
+//! `rollmaker tardis-to-binary` (Tardis.dev book and trade files in that format), and
 //! `rollmaker replay` (replay such a file through the book mirror and the queue simulator).
 
 use anyhow::{bail, Result};
@@ -40,6 +41,10 @@ pub struct ReplayArgs {
     /// noop, or requote (a bid and an ask at the best, moved with it).
     #[arg(long, default_value = "noop")]
     strategy: String,
+    /// The instrument id to replay (a file converted from Tardis may hold several; ids are the
+    /// lines of its `.symbols` file, from 0).
+    #[arg(long, default_value_t = 0)]
+    instrument: u32,
 }
 
 pub fn run_replay(args: &ReplayArgs) -> Result<()> {
@@ -50,13 +55,20 @@ pub fn run_replay(args: &ReplayArgs) -> Result<()> {
     };
     let started = Instant::now();
     let mut error = None;
-    let records = Reader::open(&args.file)?.map_while(|r| match r {
-        Ok(r) => Some(r),
-        Err(e) => {
-            error = Some(e);
-            None
-        }
-    });
+    let mut others = 0u64;
+    let records = Reader::open(&args.file)?
+        .map_while(|r| match r {
+            Ok(r) => Some(r),
+            Err(e) => {
+                error = Some(e);
+                None
+            }
+        })
+        .filter(|r| {
+            let ours = r.instrument.0 == args.instrument;
+            others += u64::from(!ours);
+            ours
+        });
     let stats = replay(records, strategy);
     if let Some(e) = error {
         return Err(e.into());
@@ -72,5 +84,60 @@ pub fn run_replay(args: &ReplayArgs) -> Result<()> {
         stats.filled_lots,
         stats.refused
     );
+    if others > 0 {
+        println!("passed over {others} records of other instruments");
+    }
+    if stats.events == 0 {
+        bail!(
+            "no records of instrument {} in {}",
+            args.instrument,
+            args.file.display()
+        );
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct ToBinaryArgs {
+    /// Tardis.dev files: a .csv(.gz) file or a folder of them (incremental_book_L2,
+    /// book_snapshot_25, trades; options_chain rows are passed over).
+    #[arg(long)]
+    data: PathBuf,
+    /// Only this instrument's rows (e.g. ETH-PERPETUAL).
+    #[arg(long)]
+    symbol: Option<String>,
+    /// The binary file to write; its symbol table goes beside it (`<out>.symbols`).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+pub fn run_to_binary(args: &ToBinaryArgs) -> Result<()> {
+    let mut readers = Vec::new();
+    for f in crate::snapshots::files(&args.data)? {
+        match backtest::tardis::detect(&f)? {
+            Some(dataset) => {
+                readers.push(backtest::tardis::TardisReader::open(&f, dataset, false)?)
+            }
+            None => bail!("{} is not a Tardis file", f.display()),
+        }
+    }
+    let rows = backtest::tardis::merge(readers);
+    let done = backtest::tardis_binary::convert(rows, &args.out, args.symbol.as_deref())?;
+    println!(
+        "wrote {} records of {} instruments to {} (symbols in {}); passed over {} options_chain rows{}",
+        done.records,
+        done.symbols.len(),
+        args.out.display(),
+        backtest::tardis_binary::symbols_path(&args.out).display(),
+        done.quotes_passed,
+        if args.symbol.is_some() {
+            format!(" and {} rows of other symbols", done.other_symbols)
+        } else {
+            String::new()
+        }
+    );
+    if done.records == 0 {
+        bail!("no book or trade rows in {}", args.data.display());
+    }
     Ok(())
 }

@@ -23,7 +23,7 @@ use super::market::{LevelCancel, Market, MarketTrade, PutRoute, Series};
 use crate::chain::{ChainRow, Snapshot};
 use crate::synthetic::listing::ListedExpiry;
 use crate::synthetic::path::IndexPoint;
-use crate::tardis::{ChainQuote, Row, TardisError, TardisEvent};
+use crate::tardis::{units, ChainQuote, Row, TardisError, TardisEvent};
 use engine::book::Ladder;
 use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{Greeks, OptionType};
@@ -141,16 +141,7 @@ impl TardisMarket {
         if !matches!(inst.kind(), InstrumentKind::Option { .. }) {
             return Err(format!("{symbol} is not an option"));
         }
-        let price = inst
-            .parse_price(&price.to_string())
-            .map_err(|e| e.to_string())?;
-        // An amount of 0 deletes a level; anything else must be whole lots.
-        let qty = if amount == 0.0 {
-            Qty(0)
-        } else {
-            inst.parse_qty(&amount.to_string())
-                .map_err(|e| e.to_string())?
-        };
+        let (price, qty) = units(&inst, price, amount)?;
         let id = self
             .chain
             .instruments_mut()
@@ -338,6 +329,7 @@ impl Market for TardisMarket {
                 TardisEvent::Level {
                     symbol,
                     reset,
+                    snapshot: _,
                     side,
                     price,
                     amount,

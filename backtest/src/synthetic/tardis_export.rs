@@ -120,6 +120,8 @@ pub fn export(
                 }
                 let symbol = inst.name().to_string();
                 let first = !written.contains_key(&b.id);
+                // A snapshot's rows share one time, as Tardis writes them.
+                let snapshot_at = if first { stamp() } else { p.at };
                 let (old_bids, old_asks) = written.remove(&b.id).unwrap_or_default();
                 for (side, old, new) in [
                     (Side::Buy, &old_bids, &b.bids),
@@ -135,7 +137,8 @@ pub fn export(
                         if !old.contains(&(price, qty)) {
                             let amount = qty.0 as f64;
                             let price = eth(b.id, price);
-                            book.level(stamp(), &symbol, first, side, price, amount)?;
+                            let at = if first { snapshot_at } else { stamp() };
+                            book.level(at, &symbol, first, side, price, amount)?;
                             out.levels += 1;
                         }
                     }

@@ -1,0 +1,152 @@
+//! Tardis.dev book and trade rows written once in the binary event format ([`crate::binary`]),
+//! so that replaying the same data again is not bound by CSV parsing.
+//!
+//! A symbol's snapshot run becomes a clear and its levels, all at the run's first time (the
+//! binary replay takes the levels sharing a clear's time as the snapshot); a book snapshot row
+//! likewise; other levels and trades one record each. `options_chain` rows carry no book events
+//! and are passed over (counted). Instruments get dense ids in order of first sight; their names
+//! are written beside the file, one a line in id order (`<file>.symbols`). Prices and amounts
+//! are converted exactly ([`crate::tardis::units`]); a value off the instrument's grid is an
+//! error naming the row.
+
+use crate::binary::{BinaryError, Kind, Record, Writer};
+use crate::tardis::{units, Row, TardisError, TardisEvent};
+use engine::{Instrument, InstrumentId, Instruments, Qty, Side, Timestamp};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ConvertError {
+    #[error(transparent)]
+    Tardis(#[from] TardisError),
+    #[error(transparent)]
+    Binary(#[from] BinaryError),
+    #[error("row at {at}: {message}")]
+    Row { at: Timestamp, message: String },
+    #[error("{}: {message}", file.display())]
+    Symbols { file: PathBuf, message: String },
+}
+
+/// What a conversion wrote.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Converted {
+    pub records: u64,
+    /// Names by id.
+    pub symbols: Vec<String>,
+    /// options_chain rows passed over.
+    pub quotes_passed: u64,
+    /// Rows of other symbols than the one asked for.
+    pub other_symbols: u64,
+}
+
+/// The path of the symbol table beside a binary file.
+pub fn symbols_path(file: &Path) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".symbols");
+    PathBuf::from(name)
+}
+
+/// Converts `rows` (time-ordered) into the binary file `out`, only the rows of `only` when given.
+pub fn convert(
+    rows: impl Iterator<Item = Result<Row, TardisError>>,
+    out: &Path,
+    only: Option<&str>,
+) -> Result<Converted, ConvertError> {
+    let mut w = Writer::create(out)?;
+    let mut instruments = Instruments::new();
+    let mut ids: HashMap<String, InstrumentId> = HashMap::new();
+    let mut done = Converted::default();
+    // The time of each symbol's snapshot run in progress.
+    let mut run_at: HashMap<InstrumentId, Timestamp> = HashMap::new();
+    for row in rows {
+        let row = row?;
+        let at = row.at;
+        let symbol = match &row.event {
+            TardisEvent::Quote(_) => {
+                done.quotes_passed += 1;
+                continue;
+            }
+            TardisEvent::Snapshot { symbol, .. }
+            | TardisEvent::Level { symbol, .. }
+            | TardisEvent::Trade { symbol, .. } => symbol.clone(),
+        };
+        if only.is_some_and(|o| o != symbol) {
+            done.other_symbols += 1;
+            continue;
+        }
+        let bad = |message: String| ConvertError::Row { at, message };
+        let id = match ids.get(&symbol) {
+            Some(id) => *id,
+            None => {
+                let inst = Instrument::deribit(&symbol).map_err(|e| bad(e.to_string()))?;
+                let id = instruments.intern(inst).map_err(|e| bad(e.to_string()))?;
+                ids.insert(symbol.clone(), id);
+                done.symbols.push(symbol.clone());
+                id
+            }
+        };
+        let inst = instruments.get(id);
+        let mut put = |at, kind, side, price, amount: f64| -> Result<(), ConvertError> {
+            let (price, qty) = match kind {
+                Kind::Clear => (engine::Price(0), Qty(0)),
+                _ => units(inst, price, amount).map_err(|m| bad(format!("{symbol}: {m}")))?,
+            };
+            w.write(&Record {
+                at,
+                instrument: id,
+                kind,
+                side,
+                price,
+                qty,
+            })?;
+            done.records += 1;
+            Ok(())
+        };
+        match row.event {
+            TardisEvent::Quote(_) => {}
+            TardisEvent::Snapshot { bids, asks, .. } => {
+                put(at, Kind::Clear, Side::Buy, 0.0, 0.0)?;
+                for (side, levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
+                    for (price, amount) in levels {
+                        put(at, Kind::Level, side, price, amount)?;
+                    }
+                }
+            }
+            TardisEvent::Level {
+                snapshot,
+                reset,
+                side,
+                price,
+                amount,
+                ..
+            } => {
+                if reset {
+                    run_at.insert(id, at);
+                    put(at, Kind::Clear, Side::Buy, 0.0, 0.0)?;
+                } else if !snapshot {
+                    run_at.remove(&id);
+                }
+                let level_at = if snapshot {
+                    run_at.get(&id).copied().unwrap_or(at)
+                } else {
+                    at
+                };
+                put(level_at, Kind::Level, side, price, amount)?;
+            }
+            TardisEvent::Trade {
+                side,
+                price,
+                amount,
+                ..
+            } => put(at, Kind::Trade, side, price, amount)?,
+        }
+    }
+    w.finish()?;
+    let file = symbols_path(out);
+    std::fs::write(&file, done.symbols.join("\n") + "\n").map_err(|e| ConvertError::Symbols {
+        file: file.clone(),
+        message: e.to_string(),
+    })?;
+    Ok(done)
+}
