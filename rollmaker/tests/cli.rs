@@ -615,6 +615,38 @@ fn export_tardis_and_backtest_the_files() {
             .unwrap();
     assert_eq!(summary["events"], rows, "{summary}");
     assert!(summary["start_index"].as_f64().unwrap() > 0.0);
+    // Converted once to the binary format, one instrument replayed from it.
+    let bin = dir.join("events.bin");
+    let out = rollmaker(&[
+        "tardis-to-binary",
+        "--data",
+        d,
+        "--out",
+        bin.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = rollmaker(&[
+        "replay",
+        "--file",
+        bin.to_str().unwrap(),
+        "--instrument",
+        "0",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("0 refused deltas") && text.contains("other instruments"),
+        "{text}"
+    );
+    std::fs::remove_file(&bin).ok();
     // A corrupt trade row: the run stops, naming the file and line.
     let trades = dir.join("deribit_trades_synthetic.csv.gz");
     std::fs::remove_file(&trades).unwrap();
