@@ -9,6 +9,17 @@ fn rollmaker(args: &[&str]) -> std::process::Output {
         .expect("the rollmaker binary runs")
 }
 
+/// Runs a command that must succeed; its stdout.
+fn succeeds(args: &[&str]) -> String {
+    let out = rollmaker(args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn book_demo_trades_and_prints_positions() {
     let out = rollmaker(&["book-demo"]);
@@ -582,7 +593,7 @@ fn l2_stream_and_replay() {
 fn export_tardis_and_backtest_the_files() {
     let dir = std::env::temp_dir().join(format!("rollmaker-tardis-{}", std::process::id()));
     let d = dir.to_str().unwrap();
-    let out = rollmaker(&[
+    let text = succeeds(&[
         "export-tardis",
         "--days",
         "0.1",
@@ -591,12 +602,6 @@ fn export_tardis_and_backtest_the_files() {
         "--out",
         d,
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
     let numbers: Vec<u64> = text
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
@@ -604,12 +609,7 @@ fn export_tardis_and_backtest_the_files() {
     let rows: u64 = numbers.iter().take(3).sum();
     assert!(rows > 10_000, "{text}");
     let report = dir.join("report");
-    let out = rollmaker(&["backtest", "--data", d, "--out", report.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeds(&["backtest", "--data", d, "--out", report.to_str().unwrap()]);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(report.join("summary.json")).unwrap())
             .unwrap();
@@ -617,31 +617,20 @@ fn export_tardis_and_backtest_the_files() {
     assert!(summary["start_index"].as_f64().unwrap() > 0.0);
     // Converted once to the binary format, one instrument replayed from it.
     let bin = dir.join("events.bin");
-    let out = rollmaker(&[
+    succeeds(&[
         "tardis-to-binary",
         "--data",
         d,
         "--out",
         bin.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let out = rollmaker(&[
+    let text = succeeds(&[
         "replay",
         "--file",
         bin.to_str().unwrap(),
         "--instrument",
         "0",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("0 refused deltas") && text.contains("other instruments"),
         "{text}"
