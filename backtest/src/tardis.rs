@@ -7,7 +7,8 @@
 //! in percent and prices in coin, as Tardis writes them (converted here: IVs to fractions).
 
 use crate::csv_file;
-use engine::{Instrument, Price, Qty, Side, Timestamp};
+use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -566,6 +567,31 @@ impl TardisWriter {
 
 fn micros(t: Timestamp) -> String {
     (t.0 / 1000).to_string()
+}
+
+/// Instrument ids of Tardis symbols: a name is parsed and interned on first sight, looked up
+/// after (data rows repeat a few symbols millions of times).
+#[derive(Clone, Debug, Default)]
+pub struct Symbols(HashMap<String, InstrumentId>);
+
+impl Symbols {
+    /// The id of `symbol` in `instruments` (Deribit's terms), interning it the first time; an
+    /// error names the symbol.
+    pub fn id(
+        &mut self,
+        symbol: &str,
+        instruments: &mut Instruments,
+    ) -> Result<InstrumentId, String> {
+        if let Some(id) = self.0.get(symbol) {
+            return Ok(*id);
+        }
+        let inst = Instrument::deribit(symbol).map_err(|e| format!("{symbol}: {e}"))?;
+        let id = instruments
+            .intern(inst)
+            .map_err(|e| format!("{symbol}: {e}"))?;
+        self.0.insert(symbol.to_string(), id);
+        Ok(id)
+    }
 }
 
 /// A row's price and amount in `inst`'s integer units: the price on its tick, the amount in

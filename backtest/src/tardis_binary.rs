@@ -10,8 +10,8 @@
 //! error naming the row.
 
 use crate::binary::{BinaryError, Kind, Record, Writer};
-use crate::tardis::{units, Row, TardisError, TardisEvent};
-use engine::{Instrument, InstrumentId, Instruments, Qty, Side, Timestamp};
+use crate::tardis::{units, Row, Symbols, TardisError, TardisEvent};
+use engine::{InstrumentId, Instruments, Qty, Side, Timestamp};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -55,7 +55,7 @@ pub fn convert(
 ) -> Result<Converted, ConvertError> {
     let mut w = Writer::create(out)?;
     let mut instruments = Instruments::new();
-    let mut ids: HashMap<String, InstrumentId> = HashMap::new();
+    let mut symbols = Symbols::default();
     let mut done = Converted::default();
     // The time of each symbol's snapshot run in progress.
     let mut run_at: HashMap<InstrumentId, Timestamp> = HashMap::new();
@@ -76,16 +76,7 @@ pub fn convert(
             continue;
         }
         let bad = |message: String| ConvertError::Row { at, message };
-        let id = match ids.get(&symbol) {
-            Some(id) => *id,
-            None => {
-                let inst = Instrument::deribit(&symbol).map_err(|e| bad(e.to_string()))?;
-                let id = instruments.intern(inst).map_err(|e| bad(e.to_string()))?;
-                ids.insert(symbol.clone(), id);
-                done.symbols.push(symbol.clone());
-                id
-            }
-        };
+        let id = symbols.id(&symbol, &mut instruments).map_err(bad)?;
         let inst = instruments.get(id);
         let mut put = |at, kind, side, price, amount: f64| -> Result<(), ConvertError> {
             let (price, qty) = match kind {
@@ -143,6 +134,10 @@ pub fn convert(
         }
     }
     w.finish()?;
+    done.symbols = instruments
+        .iter()
+        .map(|(_, inst)| inst.name().to_string())
+        .collect();
     let file = symbols_path(out);
     std::fs::write(&file, done.symbols.join("\n") + "\n").map_err(|e| ConvertError::Symbols {
         file: file.clone(),

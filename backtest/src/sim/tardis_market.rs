@@ -23,7 +23,7 @@ use super::market::{LevelCancel, Market, MarketTrade, PutRoute, Series};
 use crate::chain::{ChainRow, Snapshot};
 use crate::synthetic::listing::ListedExpiry;
 use crate::synthetic::path::IndexPoint;
-use crate::tardis::{units, ChainQuote, Row, TardisError, TardisEvent};
+use crate::tardis::{units, ChainQuote, Row, Symbols, TardisError, TardisEvent};
 use engine::book::Ladder;
 use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{Greeks, OptionType};
@@ -79,6 +79,7 @@ pub struct TardisMarket {
     next_expiry: Option<Timestamp>,
     pub rebuild_seconds: f64,
     books: HashMap<InstrumentId, Book>,
+    symbols: Symbols,
     trades: Vec<MarketTrade>,
     cancels: Vec<LevelCancel>,
     point: Option<IndexPoint>,
@@ -108,6 +109,7 @@ impl TardisMarket {
             index: None,
             rebuild_seconds: 60.0,
             books: HashMap::new(),
+            symbols: Symbols::default(),
             trades: Vec::new(),
             cancels: Vec::new(),
             point: None,
@@ -137,16 +139,12 @@ impl TardisMarket {
         price: f64,
         amount: f64,
     ) -> Result<(InstrumentId, Price, Qty), String> {
-        let inst = Instrument::deribit(symbol).map_err(|e| format!("{symbol}: {e}"))?;
+        let id = self.symbols.id(symbol, self.chain.instruments_mut())?;
+        let inst = self.chain.instruments().get(id);
         if !matches!(inst.kind(), InstrumentKind::Option { .. }) {
             return Err(format!("{symbol} is not an option"));
         }
-        let (price, qty) = units(&inst, price, amount)?;
-        let id = self
-            .chain
-            .instruments_mut()
-            .intern(inst)
-            .map_err(|e| format!("{symbol}: {e}"))?;
+        let (price, qty) = units(inst, price, amount)?;
         Ok((id, price, qty))
     }
 
