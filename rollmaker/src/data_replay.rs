@@ -40,43 +40,17 @@ pub fn run(
     rules: QuoteRules,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Summary> {
-    let all = files(data)?;
-    let mut tardis = Vec::new();
-    let mut other = Vec::new();
-    for f in all {
-        match detect(&f)? {
-            Some(dataset) => tardis.push((f, dataset)),
-            None => other.push(f),
-        }
-    }
-    if tardis.is_empty() {
+    let (mut readers, other) = tardis_readers(files(data)?, window.skip_bad_rows)?;
+    if readers.is_empty() {
         return chain(data, other, window, config, strategy, rules, progress);
     }
     for f in &other {
         eprintln!("not a Tardis file, left out: {}", f.display());
     }
-    let readers = tardis
-        .iter()
-        .map(|(f, dataset)| TardisReader::open(f, *dataset, window.skip_bad_rows))
-        .collect::<Result<Vec<_>, _>>()?;
-    // Each reader counts what it skipped; the merge owns them, so the counts are shared.
-    let bad_rows = std::rc::Rc::new(std::cell::Cell::new(0u64));
-    let readers: Vec<_> = readers
-        .into_iter()
-        .map(|mut r| {
-            let bad_rows = bad_rows.clone();
-            let mut seen = 0;
-            std::iter::from_fn(move || {
-                let next = r.next();
-                bad_rows.set(bad_rows.get() + r.skipped - seen);
-                seen = r.skipped;
-                next
-            })
-        })
-        .collect();
     let (from, to) = (window.from, window.to);
-    // Rows before --from are passed over (a Tardis day starts with book snapshots).
-    let rows = merge(readers).filter(move |r| match r {
+    // Rows before --from are passed over (a Tardis day starts with book snapshots). The merge
+    // borrows the readers, which keep their counts of skipped rows for after the run.
+    let rows = merge(readers.iter_mut().collect()).filter(move |r| match r {
         Ok(row) => from.is_none_or(|f| row.at >= f),
         Err(_) => true,
     });
@@ -96,17 +70,20 @@ pub fn run(
         rules,
         progress,
     );
-    if let Some(e) = steps.error {
+    let (error, rows_read) = (steps.error.take(), steps.rows_read);
+    drop(steps);
+    if let Some(e) = error {
         return Err(e.into());
     }
-    if steps.rows_read == 0 {
+    if rows_read == 0 {
         bail!(
             "no Tardis rows in {} between --from and --to",
             data.display()
         );
     }
-    if bad_rows.get() > 0 {
-        eprintln!("skipped {} bad rows (--skip-bad-rows)", bad_rows.get());
+    let bad_rows: u64 = readers.iter().map(|r| r.skipped).sum();
+    if bad_rows > 0 {
+        eprintln!("skipped {bad_rows} bad rows (--skip-bad-rows)");
     }
     if market.skipped_rows > 0 {
         eprintln!(
@@ -119,6 +96,23 @@ pub fn run(
         eprintln!("skipped chain {s}");
     }
     Ok(summary)
+}
+
+/// The Tardis files among `files` opened (`lenient`: bad rows skipped and counted), and the
+/// files that are not Tardis's.
+pub fn tardis_readers(
+    files: Vec<PathBuf>,
+    lenient: bool,
+) -> Result<(Vec<TardisReader>, Vec<PathBuf>)> {
+    let mut readers = Vec::new();
+    let mut other = Vec::new();
+    for f in files {
+        match detect(&f)? {
+            Some(dataset) => readers.push(TardisReader::open(&f, dataset, lenient)?),
+            None => other.push(f),
+        }
+    }
+    Ok((readers, other))
 }
 
 fn chain(

@@ -2,6 +2,7 @@
 //! `rollmaker tardis-to-binary` (Tardis.dev book and trade files in that format), and
 //! `rollmaker replay` (replay such a file through the book mirror and the queue simulator).
 
+use crate::data_replay::tardis_readers;
 use anyhow::{bail, Result};
 use backtest::binary::{Reader, Writer};
 use backtest::replay::{replay, ReplayStrategy};
@@ -112,14 +113,9 @@ pub struct ToBinaryArgs {
 }
 
 pub fn run_to_binary(args: &ToBinaryArgs) -> Result<()> {
-    let mut readers = Vec::new();
-    for f in crate::snapshots::files(&args.data)? {
-        match backtest::tardis::detect(&f)? {
-            Some(dataset) => {
-                readers.push(backtest::tardis::TardisReader::open(&f, dataset, false)?)
-            }
-            None => bail!("{} is not a Tardis file", f.display()),
-        }
+    let (readers, other) = tardis_readers(crate::snapshots::files(&args.data)?, false)?;
+    if let Some(f) = other.first() {
+        bail!("{} is not a Tardis file", f.display());
     }
     let rows = backtest::tardis::merge(readers);
     let done = backtest::tardis_binary::convert(rows, &args.out, args.symbol.as_deref())?;

@@ -110,10 +110,11 @@ pub fn export(
         }
         if due(last_book, p.at, config.book_seconds) {
             last_book = Some(p.at);
+            let books = m.books();
             let live: std::collections::HashSet<InstrumentId> =
-                m.books().iter().map(|b| b.id).collect();
+                books.iter().map(|b| b.id).collect();
             written.retain(|id, _| live.contains(id));
-            for b in m.books() {
+            for b in books {
                 let inst = m.instruments().get(b.id);
                 if !expires(inst).is_some_and(near) {
                     continue;
