@@ -34,6 +34,24 @@ pub struct ReplayStats {
     pub refused: u64,
 }
 
+/// A level record as the mirror's delta: a size of 0 deletes the level, a price the book does
+/// not show is new, any other a change.
+pub fn level_update(book: &L2Book, r: &Record) -> LevelUpdate {
+    let action = if r.qty.0 == 0 {
+        LevelAction::Delete
+    } else if book.qty_at(r.side, r.price).0 == 0 {
+        LevelAction::New
+    } else {
+        LevelAction::Change
+    };
+    LevelUpdate {
+        side: r.side,
+        action,
+        price: r.price,
+        qty: r.qty,
+    }
+}
+
 /// Replays one instrument's records.
 pub fn replay(records: impl Iterator<Item = Record>, strategy: ReplayStrategy) -> ReplayStats {
     let mut stats = ReplayStats::default();
@@ -76,20 +94,10 @@ pub fn replay(records: impl Iterator<Item = Record>, strategy: ReplayStrategy) -
                 continue;
             }
             Kind::Level => {
-                let action = if r.qty.0 == 0 {
-                    LevelAction::Delete
-                } else if book.qty_at(r.side, r.price).0 == 0 {
-                    LevelAction::New
-                } else {
-                    LevelAction::Change
-                };
-                let update = LevelUpdate {
-                    side: r.side,
-                    action,
-                    price: r.price,
-                    qty: r.qty,
-                };
-                if book.apply_update(seq + 1, seq, &[update]).is_err() {
+                if book
+                    .apply_update(seq + 1, seq, &[level_update(&book, &r)])
+                    .is_err()
+                {
                     stats.refused += 1;
                 }
                 seq += 1;

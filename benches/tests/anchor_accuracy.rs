@@ -11,7 +11,7 @@
 mod common;
 
 use ::implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility};
-use common::lbr_cases;
+use common::{lbr_cases, LbrCase};
 use engine::pricing::implied_vol_batch::{implied_vol_batch, IvInput};
 use engine::pricing::{black76, implied_vol, OptionType};
 
@@ -27,15 +27,16 @@ fn score(solve: impl Fn(OptionType, f64, f64, f64, f64) -> Option<f64>) -> Optio
         worst_reprice: 0.0,
         solved: 0,
     };
-    for case in lbr_cases()? {
-        let (kind, f, k, t, sigma, p) = (
-            case.kind,
-            case.forward,
-            case.strike,
-            case.t,
-            case.sigma,
-            case.price,
-        );
+    for case in &lbr_cases()? {
+        let LbrCase {
+            kind,
+            forward: f,
+            strike: k,
+            t,
+            sigma,
+            price: p,
+            ..
+        } = *case;
         // Only the cases both can invert: time value present and the price resolving 1e-11.
         if implied_vol(kind, p, f, k, t, 1.0).is_err() || case.attainable() > 1e-11 {
             continue;

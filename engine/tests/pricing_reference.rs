@@ -57,14 +57,15 @@ fn lets_be_rational_cases() {
     assert_eq!(cases.len(), 500);
     let mut worst_price = 0.0f64;
     for case in &cases {
-        let (kind, f, k, t, sigma, p) = (
-            case.kind,
-            case.forward,
-            case.strike,
-            case.t,
-            case.sigma,
-            case.price,
-        );
+        let LbrCase {
+            kind,
+            forward: f,
+            strike: k,
+            t,
+            sigma,
+            price: p,
+            ..
+        } = *case;
         let ours = black76::undiscounted_price(kind, f, k, t, sigma);
         if p > 0.0 {
             let rel = ((ours - p) / p).abs();
@@ -103,14 +104,15 @@ fn check_lbr_vols(name: &str, cases: &[LbrCase], vols: &[Result<f64, ImpliedVolE
     let mut worst_reprice = 0.0f64;
     let (mut inverted, mut limited_by_price, mut no_iv) = (0, 0, 0);
     for (case, vol) in cases.iter().zip(vols) {
-        let (kind, f, k, t, sigma, p) = (
-            case.kind,
-            case.forward,
-            case.strike,
-            case.t,
-            case.sigma,
-            case.price,
-        );
+        let LbrCase {
+            kind,
+            forward: f,
+            strike: k,
+            t,
+            sigma,
+            price: p,
+            ..
+        } = *case;
         let line = case.line;
         match *vol {
             Ok(iv) => {

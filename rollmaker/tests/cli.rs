@@ -17,14 +17,12 @@ fn succeeds(args: &[&str]) -> String {
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    String::from_utf8(out.stdout).expect("UTF-8 on stdout")
 }
 
 #[test]
 fn book_demo_trades_and_prints_positions() {
-    let out = rollmaker(&["book-demo"]);
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = succeeds(&["book-demo"]);
     assert!(text.contains("fill 5 @ 0.0125"), "{text}");
     assert!(
         text.contains("rests: buy 6 @ 0.0120"),
@@ -35,9 +33,7 @@ fn book_demo_trades_and_prints_positions() {
 
 #[test]
 fn instrument_prints_terms_and_refuses_bad_names_with_exit_2() {
-    let out = rollmaker(&["instrument", "ETH-5JAN26-1500-P"]);
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2026-01-05T08:00:00Z"));
+    assert!(succeeds(&["instrument", "ETH-5JAN26-1500-P"]).contains("2026-01-05T08:00:00Z"));
     let out = rollmaker(&["instrument", "ETH-5JAN26-1500-X"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -274,9 +270,7 @@ fn iv_csv_adds_iv_and_error_columns() {
         "# a comment\nforward,strike,t,type,price\n3000,3200,0.25,call,277.58\n3000,3200,0.25,put,150\n3000,3200,0,call,1\n3000,abc,1,call,1\n",
     )
     .unwrap();
-    let out = rollmaker(&["iv", "--csv", file.to_str().unwrap()]);
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = succeeds(&["iv", "--csv", file.to_str().unwrap()]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "forward,strike,t,type,price,iv,error");
     assert_eq!(lines.len(), 5, "{text}");
@@ -443,13 +437,7 @@ fn quote_shows_the_roll_makers_quotes_and_a_config_change() {
 #[test]
 fn backtest_prints_a_summary_and_writes_summary_json() {
     let dir = std::env::temp_dir().join(format!("rollmaker-backtest-{}", std::process::id()));
-    let out = rollmaker(&["backtest", "--days", "1", "--out", dir.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = succeeds(&["backtest", "--days", "1", "--out", dir.to_str().unwrap()]);
     assert!(
         text.contains("roll_maker on the synthetic calm market"),
         "{text}"
@@ -519,7 +507,7 @@ fn sweep_in_shards_and_merge() {
     .unwrap();
     let out = dir.join("results");
     for shard in ["0/2", "1/2"] {
-        let r = rollmaker(&[
+        succeeds(&[
             "sweep",
             "--grid",
             grid.to_str().unwrap(),
@@ -528,15 +516,8 @@ fn sweep_in_shards_and_merge() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     }
-    let merged = rollmaker(&["sweep-merge", out.to_str().unwrap()]);
-    assert!(
-        merged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&merged.stderr)
-    );
-    let table = String::from_utf8(merged.stdout).unwrap();
+    let table = succeeds(&["sweep-merge", out.to_str().unwrap()]);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 5, "{table}");
     assert!(
@@ -558,23 +539,20 @@ fn l2_stream_and_replay() {
     let dir = std::env::temp_dir().join(format!("rollmaker-replay-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("s.bin");
-    let w = rollmaker(&[
+    succeeds(&[
         "l2-stream",
         "--records",
         "20000",
         "--out",
         file.to_str().unwrap(),
     ]);
-    assert!(w.status.success(), "{}", String::from_utf8_lossy(&w.stderr));
-    let r = rollmaker(&[
+    let text = succeeds(&[
         "replay",
         "--file",
         file.to_str().unwrap(),
         "--strategy",
         "requote",
     ]);
-    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    let text = String::from_utf8_lossy(&r.stdout);
     assert!(
         text.starts_with("20000 events") && text.contains("0 refused deltas"),
         "{text}"
@@ -672,7 +650,7 @@ fn the_same_seed_writes_byte_identical_reports() {
     let base = std::env::temp_dir().join(format!("rollmaker-same-{}", std::process::id()));
     let run = |name: &str| {
         let dir = base.join(name);
-        let out = rollmaker(&[
+        succeeds(&[
             "backtest",
             "--preset",
             "crash",
@@ -683,7 +661,6 @@ fn the_same_seed_writes_byte_identical_reports() {
             "--out",
             dir.to_str().unwrap(),
         ]);
-        assert!(out.status.success());
         dir
     };
     let (a, b) = (run("a"), run("b"));

@@ -458,9 +458,11 @@ pub fn run_market<M: Market>(
             l.step(p.price);
         }
         // Settlement prices of the holders' starting expiries, for the do-nothing baseline.
-        for &(e, _, _) in initial.iter().filter(|_| settle_scan) {
-            if e.settlement_time() <= p.at && !settle_index.contains_key(&e) {
-                settle_index.insert(e, twap_now(&recent, p));
+        if settle_scan {
+            for &(e, _, _) in &initial {
+                if e.settlement_time() <= p.at && !settle_index.contains_key(&e) {
+                    settle_index.insert(e, twap_now(&recent, p));
+                }
             }
         }
 

@@ -192,13 +192,10 @@ impl TardisMarket {
         }
     }
 
-    /// The nearest live expiry among `quotes` and its underlying price.
-    fn index_of<'a>(
-        &self,
-        quotes: impl Iterator<Item = &'a ChainQuote>,
-        now: Timestamp,
-    ) -> Option<(Timestamp, f64)> {
-        quotes
+    /// The nearest live expiry quoted and its underlying price.
+    fn nearest_index(&self, now: Timestamp) -> Option<(Timestamp, f64)> {
+        self.quotes
+            .values()
             .filter(|q| q.expiration > now && q.underlying_price > 0.0)
             .min_by_key(|q| q.expiration)
             .map(|q| (q.expiration, q.underlying_price))
@@ -407,7 +404,7 @@ impl Market for TardisMarket {
             }
         }
         if self.index.is_some_and(|(e, _)| e <= at) {
-            self.index = self.index_of(self.quotes.values(), at);
+            self.index = self.nearest_index(at);
         }
         if self.rebuilt.is_some() {
             if let Some((_, price)) = self.index {

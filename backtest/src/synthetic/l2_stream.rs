@@ -192,7 +192,6 @@ impl Iterator for L2Stream {
 mod tests {
     use super::*;
     use engine::book::L2Book;
-    use engine::book::{LevelAction, LevelUpdate};
 
     #[test]
     fn a_live_uncrossed_25_level_book_with_about_7_percent_trades() {
@@ -225,24 +224,8 @@ mod tests {
                 .iter()
                 .filter(|r| r.kind == Kind::Level),
         ) {
-            let action = if r.qty.0 == 0 {
-                LevelAction::Delete
-            } else if book.qty_at(r.side, r.price).0 == 0 {
-                LevelAction::New
-            } else {
-                LevelAction::Change
-            };
-            book.apply_update(
-                seq + 1,
-                seq,
-                &[LevelUpdate {
-                    side: r.side,
-                    action,
-                    price: r.price,
-                    qty: r.qty,
-                }],
-            )
-            .unwrap_or_else(|e| panic!("{r:?}: {e}"));
+            book.apply_update(seq + 1, seq, &[crate::replay::level_update(&book, r)])
+                .unwrap_or_else(|e| panic!("{r:?}: {e}"));
         }
         assert!(book.is_live());
         let (bid, ask) = (book.best_bid().unwrap().0, book.best_ask().unwrap().0);
