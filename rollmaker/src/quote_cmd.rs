@@ -67,7 +67,7 @@ pub fn run(args: &QuoteArgs) -> Result<()> {
                 };
                 Some((coin::greeks(kind, e.forward, s.strike, t, vol, e.df), vol))
             });
-            let price = f64::try_from(inst.price_decimal(q.price)).unwrap_or(f64::NAN);
+            let price = inst.price_f64(q.price);
             let (fair_eth, vol, distance) = match fair {
                 Some((g, vol)) => {
                     let away = match q.key.side {

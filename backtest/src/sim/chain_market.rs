@@ -19,7 +19,6 @@ use engine::instrument::{Expiry, InstrumentKind, OptionRight};
 use engine::pricing::{coin, Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Qty};
-use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 
@@ -83,7 +82,7 @@ impl Market for ChainMarket {
             };
             if s.right == OptionRight::Put {
                 let one_level = |best: Option<(engine::Price, Qty)>| -> Vec<(f64, i64)> {
-                    best.and_then(|(p, _)| inst.price_decimal(p).to_f64())
+                    best.map(|(p, _)| inst.price_f64(p))
                         .map(|price| (price, 0))
                         .into_iter()
                         .collect()

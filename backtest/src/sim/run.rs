@@ -797,7 +797,7 @@ pub fn run_market<M: Market>(
 /// A price of series `i` in ETH.
 fn eth<M: Market>(market: &M, i: usize, price: Price) -> f64 {
     let inst = market.instruments().get(market.series()[i].id);
-    inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
+    inst.price_f64(price)
 }
 
 /// The average price (ETH) of a holder on `side` crossing `lots` of series `i`, walking the

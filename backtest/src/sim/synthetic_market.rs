@@ -21,7 +21,6 @@ use engine::tick_rule::{Rounding, TickRule};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rust_decimal::prelude::ToPrimitive;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -168,7 +167,7 @@ impl SyntheticMarket {
         let terms = self.series.iter().chain(&self.series);
         for (q, s) in self.calls.iter().chain(&self.puts).zip(terms) {
             let inst = self.instruments.get(q.id);
-            let eth = |(price, qty): (Price, Qty)| (to_eth(inst, price), qty.0 as f64);
+            let eth = |(price, qty): (Price, Qty)| (inst.price_f64(price), qty.0 as f64);
             out.push(crate::tardis::ChainQuote {
                 symbol: inst.name().to_string(),
                 strike: s.strike,
@@ -187,10 +186,6 @@ impl SyntheticMarket {
         let inst = Instrument::deribit(&format!("ETH-{expiry}-{strike}-{right}")).ok()?;
         self.instruments.intern(inst).ok()
     }
-}
-
-fn to_eth(inst: &Instrument, price: Price) -> f64 {
-    inst.price_decimal(price).to_f64().unwrap_or(f64::NAN)
 }
 
 /// The put's coin greeks from the call's of the same strike, forward `f` and no discounting:
@@ -432,7 +427,7 @@ impl Market for SyntheticMarket {
             q.side(inst.tick_rule(), &self.config, s, &mut levels);
             levels
                 .into_iter()
-                .map(|(p, n)| (to_eth(inst, p), n.0))
+                .map(|(p, n)| (inst.price_f64(p), n.0))
                 .collect()
         };
         Some(PutRoute {

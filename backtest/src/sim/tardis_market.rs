@@ -29,7 +29,6 @@ use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
-use rust_decimal::prelude::ToPrimitive;
 use std::collections::{BTreeMap, HashMap};
 
 /// Skipped rows kept with their reason (the rest are only counted).
@@ -500,8 +499,7 @@ impl Market for TardisMarket {
         let mut route = self.chain.put_route(i)?;
         if let Some(b) = self.put_book(i) {
             let call = self.chain.instruments().get(self.chain.series()[i].id);
-            let eth =
-                |(p, q): (Price, Qty)| (call.price_decimal(p).to_f64().unwrap_or(f64::NAN), q.0);
+            let eth = |(p, q): (Price, Qty)| (call.price_f64(p), q.0);
             route.bids = b.bids.iter().map(eth).collect();
             route.asks = b.asks.iter().map(eth).collect();
         }

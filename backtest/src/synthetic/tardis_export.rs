@@ -14,7 +14,6 @@ use crate::sim::synthetic_market::{MarketConfig, SyntheticMarket};
 use crate::synthetic::path::{IndexPath, PathConfig};
 use crate::tardis::{Dataset, TardisError, TardisWriter};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
-use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -94,13 +93,7 @@ pub fn export(
             t
         };
         let near = |at: Timestamp| at.0 - p.at.0 <= horizon;
-        let eth = |id: InstrumentId, price: Price| {
-            m.instruments()
-                .get(id)
-                .price_decimal(price)
-                .to_f64()
-                .unwrap_or(f64::NAN)
-        };
+        let eth = |id: InstrumentId, price: Price| m.instruments().get(id).price_f64(price);
         if due(last_chain, p.at, config.chain_seconds) {
             last_chain = Some(p.at);
             for q in m.quotes().iter().filter(|q| near(q.expiration)) {

@@ -267,6 +267,11 @@ impl Instrument {
     pub fn price_decimal(&self, p: Price) -> Decimal {
         self.price_scale.to_decimal(p.0)
     }
+    /// The price as f64, for models and reports (money is booked with [`Self::price_decimal`]).
+    pub fn price_f64(&self, p: Price) -> f64 {
+        use rust_decimal::prelude::ToPrimitive;
+        self.price_decimal(p).to_f64().unwrap_or(f64::NAN)
+    }
     pub fn qty_decimal(&self, q: Qty) -> Decimal {
         self.lot_scale.to_decimal(q.0)
     }
@@ -289,6 +294,7 @@ mod tests {
     fn deribit_option_prices_convert_exactly_and_check_the_tick() {
         let o = Instrument::deribit("ETH-27MAR26-2000-C").unwrap();
         assert_eq!(o.price(d("0.0049")), Ok(Price(49)));
+        assert_eq!(o.price_f64(Price(49)), 0.0049);
         assert_eq!(o.price(d("0.0055")), Ok(Price(55)));
         assert_eq!(o.price_decimal(Price(55)), d("0.0055"));
         assert_eq!(o.tick_size_at(Price(49)), d("0.0001"));
