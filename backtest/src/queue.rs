@@ -91,6 +91,30 @@ impl Queues {
         }
     }
 
+    /// An amend to `price` with `remaining` left to fill: at the same price it keeps its place
+    /// ([`Queues::reduce`]); at a new price it joins that level's queue behind `displayed`
+    /// (others' quantity there now). False when the order is not resting (it filled or went).
+    pub fn amend(
+        &mut self,
+        client_id: u64,
+        price: Price,
+        remaining: Qty,
+        displayed: impl FnOnce(InstrumentId, Side) -> Qty,
+    ) -> bool {
+        let Some(o) = self.orders.iter().find(|o| o.client_id == client_id) else {
+            return false;
+        };
+        if o.price == price {
+            self.reduce(client_id, remaining);
+            return true;
+        }
+        let (instrument, side) = (o.instrument, o.side);
+        self.remove(client_id);
+        let ahead = displayed(instrument, side);
+        self.join(client_id, instrument, side, price, remaining, ahead);
+        true
+    }
+
     /// Displayed quantity at a price fell from `before` to `after` with no trade to explain it:
     /// others cancelled. How far that moves our orders there depends on the model.
     pub fn on_cancel(

@@ -23,7 +23,22 @@ pub enum ReportError {
     Plot(&'static str, String),
 }
 
-/// Writes `summary.json` (the given text), `timeseries.csv` and `report.html` into `dir`.
+/// Checks, before a run, that the report can be written under `dir` (created if needed): a
+/// probe file is written there and removed.
+pub fn check_dir(dir: &Path) -> Result<(), ReportError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| ReportError::Io { path, source }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let probe = dir.join(format!(".rollmaker-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(io(&probe))?;
+    std::fs::remove_file(&probe).map_err(io(&probe))
+}
+
+/// Writes `summary.json` (the given text), `timeseries.csv` and `report.html` into `dir`. All
+/// three are written under temporary names first and renamed only once all are whole, so a
+/// failed write leaves the previous report as it was, never a new file beside an old one.
 pub fn write(
     dir: &Path,
     title: &str,
@@ -35,11 +50,24 @@ pub fn write(
         move |source| ReportError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let path = dir.join("summary.json");
-    std::fs::write(&path, summary_json).map_err(io(&path))?;
-    write_csv(&dir.join("timeseries.csv"), &summary.series)?;
-    let path = dir.join("report.html");
-    std::fs::write(&path, html(title, summary_json, &summary.series)?).map_err(io(&path))?;
+    let names = ["summary.json", "timeseries.csv", "report.html"];
+    let tmp = |name: &str| dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = (|| {
+        std::fs::write(tmp(names[0]), summary_json).map_err(io(&tmp(names[0])))?;
+        write_csv(&tmp(names[1]), &summary.series)?;
+        let page = html(title, summary_json, &summary.series)?;
+        std::fs::write(tmp(names[2]), page).map_err(io(&tmp(names[2])))
+    })();
+    if let Err(e) = written {
+        for name in names {
+            std::fs::remove_file(tmp(name)).ok();
+        }
+        return Err(e);
+    }
+    for name in names {
+        let path = dir.join(name);
+        std::fs::rename(tmp(name), &path).map_err(io(&path))?;
+    }
     Ok(())
 }
 
@@ -247,4 +275,38 @@ fn html(title: &str, summary_json: &str, series: &[Sample]) -> Result<String, Re
         esc(summary_json)
     );
     Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_report_whole() {
+        let dir = std::env::temp_dir().join(format!("rollmaker-report-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let summary = Summary::default();
+        write(&dir, "t", "{\"old\": 1}\n", &summary).unwrap();
+        let old = std::fs::read_to_string(dir.join("report.html")).unwrap();
+        // The CSV's temporary name is taken by a folder: its write fails.
+        let blocker = dir.join(format!(".timeseries.csv.tmp-{}", std::process::id()));
+        std::fs::create_dir_all(&blocker).unwrap();
+        assert!(write(&dir, "t", "{\"new\": 2}\n", &summary).is_err());
+        let summary_json = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+        assert_eq!(summary_json, "{\"old\": 1}\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("report.html")).unwrap(),
+            old
+        );
+        std::fs::remove_dir(&blocker).unwrap();
+        let left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".tmp-"))
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+        // And a folder that cannot be made is found before a run.
+        assert!(check_dir(&dir.join("summary.json").join("sub")).is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

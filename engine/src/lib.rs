@@ -14,8 +14,10 @@ pub mod pricing;
 pub mod quotes;
 pub mod scale;
 pub mod state;
+pub mod strategy;
 pub mod tick_rule;
 pub mod time;
+pub mod trader;
 pub mod units;
 
 pub use instrument::{Instrument, InstrumentId, InstrumentKind, Instruments};

@@ -2,6 +2,10 @@
 //! first out, so for linear instruments every figure is an exact integer count of price units times
 //! lots, turned into the settlement currency only when asked.
 //!
+//! Cash is the settlement currency that fills and settlements moved: premiums paid and received
+//! (linear instruments; an inverse one moves only its realized PnL), fees, and settlement payouts.
+//! A series settled at expiry is closed at its settlement value ([`Position::settle`]).
+//!
 //! Where money is rounded: nowhere for [`PnlStyle::Linear`] instruments. For
 //! [`PnlStyle::Inverse`] ones (USD amounts settled in coin) PnL needs `1/price`, which `Decimal`
 //! carries to 28 significant digits; [`Position::avg_price`] divides the same way.
@@ -57,6 +61,8 @@ pub enum PositionError {
     NonPositivePrice { instrument: String, price: Price },
     #[error("{instrument}: PnL out of range")]
     Overflow { instrument: String },
+    #[error("{instrument}: settlement value {value} must not be negative")]
+    NegativeSettlement { instrument: String, value: Decimal },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +80,8 @@ pub struct Position {
     lots: VecDeque<Lot>,
     realized: Decimal,
     fees: Decimal,
+    /// Settlement currency in (positive) or out, fees included.
+    cash: Decimal,
     fills: u64,
 }
 
@@ -90,6 +98,11 @@ impl Position {
     }
     pub fn fill_count(&self) -> u64 {
         self.fills
+    }
+    /// Settlement currency received less paid: premiums (linear instruments) or realized PnL
+    /// (inverse ones), less fees, plus settlement payouts. Exact.
+    pub fn cash(&self) -> Decimal {
+        self.cash
     }
 
     /// Sum of price x lots over the open lots (signed like the size), exact.
@@ -153,10 +166,49 @@ impl Position {
             });
             self.size += dir * left;
         }
+        self.cash += match inst.spec().pnl {
+            PnlStyle::Linear => {
+                let contracts = contracts(inst, fill.qty.0)
+                    .ok_or_else(|| PositionError::Overflow { instrument: name() })?;
+                -(inst.price_decimal(fill.price) * contracts * Decimal::from(dir))
+            }
+            PnlStyle::Inverse => realized,
+        } - fill.fee;
         self.realized += realized;
         self.fees += fill.fee;
         self.fills += 1;
         Ok(())
+    }
+
+    /// Expiry: the open lots close at `value` (settlement currency per contract, as the venue
+    /// pays it), less `fee`. Returns the PnL realized against the lots' entry prices. A negative
+    /// value is refused and changes nothing.
+    pub fn settle(
+        &mut self,
+        inst: &Instrument,
+        value: Decimal,
+        fee: Decimal,
+    ) -> Result<Decimal, PositionError> {
+        let name = || inst.name().to_string();
+        if value < Decimal::ZERO {
+            return Err(PositionError::NegativeSettlement {
+                instrument: name(),
+                value,
+            });
+        }
+        let overflow = || PositionError::Overflow { instrument: name() };
+        let dir = Decimal::from(self.size.signum());
+        let mut realized = Decimal::ZERO;
+        for l in &self.lots {
+            let per = value - inst.price_decimal(l.price);
+            realized += per * contracts(inst, l.qty).ok_or_else(overflow)? * dir;
+        }
+        self.cash += value * contracts(inst, self.size).ok_or_else(overflow)? - fee;
+        self.realized += realized;
+        self.fees += fee;
+        self.lots.clear();
+        self.size = 0;
+        Ok(realized)
     }
 
     /// What the open lots would realize if closed at `mark`, in the settlement currency.
@@ -168,14 +220,17 @@ impl Position {
     }
 }
 
+/// `lots` in contracts (signed like `lots`).
+fn contracts(inst: &Instrument, lots: i64) -> Option<Decimal> {
+    inst.lot_scale()
+        .to_decimal(lots)
+        .checked_mul(inst.spec().contract_size)
+}
+
 /// PnL of `q` lots opened on side `dir` (+1 long, -1 short) at `entry` and closed at `exit`.
 fn lot_pnl(inst: &Instrument, dir: i64, entry: Price, exit: Price, q: i64) -> Option<Decimal> {
-    let spec = inst.spec();
-    let contracts = inst
-        .lot_scale()
-        .to_decimal(q)
-        .checked_mul(spec.contract_size)?;
-    match spec.pnl {
+    let contracts = contracts(inst, q)?;
+    match inst.spec().pnl {
         PnlStyle::Linear => {
             let units = (exit.0 as i128 - entry.0 as i128) * dir as i128;
             inst.price_scale()
@@ -210,8 +265,37 @@ impl Ledger {
         self.positions[i].apply(inst, fill)
     }
 
+    /// Closes the position in `inst` at its settlement value (see [`Position::settle`]).
+    pub fn settle(
+        &mut self,
+        inst: &Instrument,
+        id: InstrumentId,
+        value: Decimal,
+        fee: Decimal,
+    ) -> Result<Decimal, PositionError> {
+        match self.positions.get_mut(id.index()) {
+            Some(p) => p.settle(inst, value, fee),
+            None => Ok(Decimal::ZERO),
+        }
+    }
+
     pub fn position(&self, id: InstrumentId) -> Option<&Position> {
         self.positions.get(id.index())
+    }
+
+    /// Signed lots held in `id` (0 for an instrument never traded).
+    pub fn size(&self, id: InstrumentId) -> i64 {
+        self.positions.get(id.index()).map_or(0, |p| p.size)
+    }
+
+    /// Cash across every instrument (see [`Position::cash`]).
+    pub fn cash(&self) -> Decimal {
+        self.positions.iter().map(|p| p.cash).sum()
+    }
+
+    /// Fees across every instrument, settlement fees included.
+    pub fn fees(&self) -> Decimal {
+        self.positions.iter().map(|p| p.fees).sum()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (InstrumentId, &Position)> {
@@ -288,6 +372,25 @@ mod tests {
     }
 
     #[test]
+    fn settlement_closes_the_lots_at_the_value_and_pays_the_cash() {
+        let inst = Instrument::deribit("ETH-27MAR26-2000-C").unwrap();
+        let mut p = Position::default();
+        // Short 10 at 0.0515, fee 0.003: cash 0.512.
+        p.apply(&inst, &fill(Side::Sell, 515, 10, "0.003")).unwrap();
+        assert_eq!(p.cash(), d("0.512"));
+        // Settles at 0.2 a contract, delivery fee 0.0015: pays 2.0015.
+        let realized = p.settle(&inst, d("0.2"), d("0.0015")).unwrap();
+        assert_eq!(realized, d("-1.485"));
+        assert_eq!(p.cash(), d("-1.4895"));
+        assert_eq!(p.size(), Qty(0));
+        assert_eq!(p.fees_paid(), d("0.0045"));
+        assert_eq!(p.realized_pnl() - p.fees_paid(), p.cash());
+        let before = p.clone();
+        assert!(p.settle(&inst, d("-0.1"), d("0")).is_err());
+        assert_eq!(p, before);
+    }
+
+    #[test]
     fn ledger_keeps_one_position_per_instrument() {
         let a = Instrument::deribit("ETH-27MAR26-2000-C").unwrap();
         let mut l = Ledger::new();
@@ -297,5 +400,8 @@ mod tests {
         assert_eq!(l.position(InstrumentId(3)).unwrap().size(), Qty(2));
         assert_eq!(l.position(InstrumentId(0)).unwrap().size(), Qty(0));
         assert_eq!(l.iter().count(), 1);
+        assert_eq!(l.size(InstrumentId(3)), 2);
+        assert_eq!(l.size(InstrumentId(9)), 0);
+        assert_eq!(l.cash(), d("-0.02"));
     }
 }

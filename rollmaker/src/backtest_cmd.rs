@@ -2,6 +2,7 @@
 //! replayed data, printing a summary and, with `--out DIR`, writing the report there.
 
 use crate::data_replay::{self, Window};
+use crate::out::out;
 use crate::snapshots::parse_at;
 use anyhow::{bail, Context, Result};
 use backtest::report;
@@ -98,6 +99,9 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             other => bail!("--fill-rule {other:?} is not demand or crosses"),
         };
     }
+    if let Some(dir) = &args.out {
+        report::check_dir(dir).with_context(|| format!("--out {}", dir.display()))?;
+    }
     let started = Instant::now();
     // A bar on stderr once the run has taken a second, and only on a terminal.
     let bar = ProgressBar::hidden();
@@ -147,7 +151,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         out["preset"] = Value::Null;
         out["data"] = json!(d.display().to_string());
     }
-    print_summary(&summary, &market_name, strategy_name, wall);
+    // The report first: a reader of stdout that has gone (`| head`) must not lose it.
     if let Some(dir) = &args.out {
         let title = format!(
             "rollmaker backtest: {strategy_name}, {market_name} market, seed {}",
@@ -160,7 +164,10 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             &summary,
         )
         .with_context(|| format!("report under {}", dir.display()))?;
-        println!(
+    }
+    print_summary(&summary, &market_name, strategy_name, wall)?;
+    if let Some(dir) = &args.out {
+        out!(
             "wrote {}/summary.json, timeseries.csv and report.html",
             dir.display()
         );
@@ -201,42 +208,48 @@ pub fn summary_json(s: &Summary, preset: Preset, seed: u64, strategy: &str, wall
     })
 }
 
-fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) {
-    println!("backtest: {strategy} on the {market} market");
-    println!(
+fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result<()> {
+    out!("backtest: {strategy} on the {market} market");
+    out!(
         "  index            {:.0} -> {:.0} USD",
-        s.start_index, s.end_index
+        s.start_index,
+        s.end_index
     );
-    println!(
+    out!(
         "  events           {} ({:.0}/s, {wall:.1} s)",
         s.events,
         s.events as f64 / wall.max(1e-9)
     );
-    println!(
+    out!(
         "  roll demand      {} rolls, {:.0} USD",
-        s.roll_requests, s.roll_demand_usd
+        s.roll_requests,
+        s.roll_demand_usd
     );
-    println!(
+    out!(
         "  filled by maker  {:.0} USD of legs ({:.1}% of the legs' value)",
         s.roll_filled_usd,
         100.0 * s.roll_fill_ratio
     );
-    println!(
+    out!(
         "  holders' cost    {:.1} bps of notional (crossing the book at once: {:.1} bps)",
-        s.holder_roll_cost_bps, s.taker_roll_cost_bps
+        s.holder_roll_cost_bps,
+        s.taker_roll_cost_bps
     );
-    println!(
+    out!(
         "  baselines        AMM roll {:.1} bps; as ETH-backed loans: {:.1} bps lost to liquidation ({:.0} ETH sold); never rolling: value drifted {:+.0} bps",
         s.amm_roll_cost_bps, s.liquidation_loss_bps, s.liquidation_sold_eth, s.no_roll_drift_bps
     );
-    println!(
+    out!(
         "  maker PnL        {:.0} USD (spread {:.0}, inventory {:.0}, settlement {:.0}); fees {:.0}",
         s.maker_pnl_usd, s.pnl_spread_usd, s.pnl_inventory_usd, s.pnl_settlement_usd, s.fees_usd
     );
-    println!(
+    out!(
         "  fills            {}; max |vega| in one expiry {:.2} ETH per vol point; missed rolls {}",
-        s.fills, s.max_inventory_vega, s.missed_rolls
+        s.fills,
+        s.max_inventory_vega,
+        s.missed_rolls
     );
+    Ok(())
 }
 
 /// A --from time: RFC 3339, or a date meaning the start of that day UTC.

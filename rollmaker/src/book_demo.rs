@@ -1,5 +1,6 @@
 //! `rollmaker book-demo`: a scripted session that shows the engine at work, printed in decimals.
 
+use crate::out::out;
 use anyhow::{Context, Result};
 use engine::instrument::Instrument;
 use engine::matching::{MatchEvent, MatchingEngine, NewOrder, OwnerId, PostOnly};
@@ -15,7 +16,7 @@ pub fn run() -> Result<()> {
     let inst = Instrument::deribit("ETH-27MAR26-2000-C")?;
     let mut book = MatchingEngine::new(inst.tick_rule().clone());
     let mut ledger = [Ledger::new(), Ledger::new(), Ledger::new(), Ledger::new()];
-    println!(
+    out!(
         "book demo on {} (prices in ETH, sizes in contracts)\n",
         inst.name()
     );
@@ -81,13 +82,13 @@ pub fn run() -> Result<()> {
         );
         order.post_only = post_only;
         events.clear();
-        println!("> owner {} {side} {amount} @ {price} ({what})", owner.0);
+        out!("> owner {} {side} {amount} @ {price} ({what})", owner.0);
         match book.submit(order, &mut events) {
-            Ok(id) => println!("  accepted as {id}"),
-            Err(reject) => println!("  rejected: {reject}"),
+            Ok(id) => out!("  accepted as {id}"),
+            Err(reject) => out!("  rejected: {reject}"),
         }
         for e in &events {
-            print_event(&inst, e);
+            print_event(&inst, e)?;
             for x in e.executions().into_iter().flatten() {
                 let fill = Fill::from_execution(InstrumentId(0), &x, Decimal::ZERO, Timestamp(0));
                 ledger[x.owner.0 as usize]
@@ -97,20 +98,20 @@ pub fn run() -> Result<()> {
         }
     }
 
-    println!("\nbook:");
+    out!("\nbook:");
     for side in [Side::Sell, Side::Buy] {
         for (price, qty, count) in book.levels(side) {
-            println!(
+            out!(
                 "  {side:4} {:>8} x {:>3} ({count} orders)",
                 inst.price_decimal(price),
                 inst.qty_decimal(qty)
             );
         }
     }
-    println!("\npositions (fees left out):");
+    out!("\npositions (fees left out):");
     for (who, l) in ledger.iter().enumerate() {
         for (_, p) in l.iter() {
-            println!(
+            out!(
                 "  owner {who}: {} contracts, avg {}, realized {} ETH",
                 inst.qty_decimal(p.size()),
                 p.avg_price(&inst)
@@ -122,7 +123,7 @@ pub fn run() -> Result<()> {
     Ok(())
 }
 
-fn print_event(inst: &Instrument, e: &MatchEvent) {
+fn print_event(inst: &Instrument, e: &MatchEvent) -> Result<()> {
     let px = |p| inst.price_decimal(p);
     let q = |q| inst.qty_decimal(q);
     match *e {
@@ -133,7 +134,7 @@ fn print_event(inst: &Instrument, e: &MatchEvent) {
             qty,
             maker_remaining,
             ..
-        } => println!(
+        } => out!(
             "  fill {} @ {}: maker {maker} (left {}), taker {taker}",
             q(qty),
             px(price),
@@ -146,7 +147,7 @@ fn print_event(inst: &Instrument, e: &MatchEvent) {
             qty,
             ..
         } => {
-            println!("  {id} rests: {side} {} @ {}", q(qty), px(price))
+            out!("  {id} rests: {side} {} @ {}", q(qty), px(price))
         }
         MatchEvent::Cancelled {
             id,
@@ -154,7 +155,7 @@ fn print_event(inst: &Instrument, e: &MatchEvent) {
             reason,
             ..
         } => {
-            println!("  {id} cancelled ({reason:?}), {} left", q(remaining))
+            out!("  {id} cancelled ({reason:?}), {} left", q(remaining))
         }
         MatchEvent::Amended {
             id,
@@ -162,10 +163,11 @@ fn print_event(inst: &Instrument, e: &MatchEvent) {
             qty,
             kept_priority,
             ..
-        } => println!(
+        } => out!(
             "  {id} amended to {} @ {} (priority kept: {kept_priority})",
             q(qty),
             px(price)
         ),
     }
+    Ok(())
 }

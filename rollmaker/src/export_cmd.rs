@@ -1,5 +1,6 @@
 //! `rollmaker export-tardis`: the synthetic market written as Tardis.dev CSV files.
 
+use crate::out::out;
 use anyhow::{bail, Context, Result};
 use backtest::synthetic::path::Preset;
 use backtest::synthetic::tardis_export::{export, ExportConfig};
@@ -73,12 +74,14 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         &config,
         &args.out,
     )?;
-    println!(
+    out!(
         "wrote {} quotes, {} book levels and {} trades:",
-        e.quotes, e.levels, e.trades
+        e.quotes,
+        e.levels,
+        e.trades
     );
     for f in &e.files {
-        println!("  {}", f.display());
+        out!("  {}", f.display());
     }
     Ok(())
 }

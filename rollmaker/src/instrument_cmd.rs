@@ -1,5 +1,6 @@
 //! `rollmaker instrument`: parse Deribit names and print their contract terms.
 
+use crate::out::out;
 use anyhow::Result;
 use engine::instrument::Instrument;
 
@@ -7,21 +8,22 @@ pub fn run(names: &[String]) -> Result<()> {
     for name in names {
         let inst = Instrument::deribit(name)?;
         let spec = inst.spec();
-        println!("{}", inst.name());
-        println!("  kind:        {:?}", inst.kind());
+        out!("{}", inst.name());
+        out!("  kind:        {:?}", inst.kind());
         if let Some(expiry) = inst.kind().expiry() {
-            println!("  settles:     {}", expiry.settlement_time());
+            out!("  settles:     {}", expiry.settlement_time());
         }
-        println!("  price unit:  {}", spec.price_unit);
-        println!("  tick size:   {}", spec.tick_size);
+        out!("  price unit:  {}", spec.price_unit);
+        out!("  tick size:   {}", spec.tick_size);
         for (above, tick) in &spec.tick_size_steps {
-            println!("    above {above}: {tick}");
+            out!("    above {above}: {tick}");
         }
-        println!("  contract:    {}", spec.contract_size);
-        println!("  min amount:  {}", spec.min_amount);
-        println!(
+        out!("  contract:    {}", spec.contract_size);
+        out!("  min amount:  {}", spec.min_amount);
+        out!(
             "  settlement:  {} ({:?})",
-            spec.settlement_currency, spec.pnl
+            spec.settlement_currency,
+            spec.pnl
         );
     }
     Ok(())

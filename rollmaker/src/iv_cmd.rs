@@ -1,5 +1,6 @@
 //! `rollmaker iv`: the implied volatility of one price, or of every row of a CSV file.
 
+use crate::out::out;
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use engine::pricing::{implied_vol, ImpliedVolError, OptionType};
@@ -46,7 +47,7 @@ pub fn run(args: &IvArgs) -> Result<()> {
         bail!("give --type, --forward, --strike, --t and --price, or --csv FILE");
     };
     let iv = solve(kind, price, f, k, t, df, args.coin)?;
-    println!("{}", json!({ "iv": iv }));
+    out!("{}", json!({ "iv": iv }));
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod data_replay;
 mod export_cmd;
 mod instrument_cmd;
 mod iv_cmd;
+mod out;
 mod price_cmd;
 mod quote_cmd;
 mod replay_cmd;
@@ -75,9 +76,14 @@ fn main() -> ExitCode {
         // A reader that stops early (`| head`) is not an error.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            // Every error so far is bad input (a name, a number): exit 2, as clap does for flags.
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            // A failed read or write (a missing file, a full disk) is 1; bad input (a name, a
+            // number, a malformed row) is 2, as clap does for flags.
+            if is_io(&e) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }
@@ -98,6 +104,16 @@ fn run(command: Command) -> Result<()> {
         Command::Replay(args) => replay_cmd::run_replay(&args),
         Command::TardisToBinary(args) => replay_cmd::run_to_binary(&args),
     }
+}
+
+/// A failed read or write; a stream that is corrupt or cut short (a bad .gz) is bad input.
+fn is_io(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::{InvalidData, InvalidInput, UnexpectedEof};
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| !matches!(io.kind(), InvalidData | InvalidInput | UnexpectedEof))
+    })
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -1,5 +1,6 @@
 //! `rollmaker price`: one option or token priced, greeks as JSON.
 
+use crate::out::out;
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use engine::pricing::bsm::{self, SpotInputs};
@@ -68,7 +69,7 @@ pub fn run(args: &PriceArgs) -> Result<()> {
         "volga": greeks.volga,
         "unit": unit,
     });
-    println!("{out}");
+    out!("{out}");
     Ok(())
 }
 

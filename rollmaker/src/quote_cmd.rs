@@ -3,6 +3,7 @@
 //! in vol points, and what was pulled and why. The way to see a config change in the strategy's
 //! output.
 
+use crate::out::out;
 use crate::snapshots::{parse_at, snapshot_at};
 use anyhow::{Context, Result};
 use backtest::chain_state::state_from_snapshot;
@@ -121,6 +122,6 @@ pub fn run(args: &QuoteArgs) -> Result<()> {
         "quotes": quotes,
         "pulled": pulled,
     });
-    println!("{out}");
+    out!("{out}");
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! `rollmaker replay` (replay such a file through the book mirror and the queue simulator).
 
 use crate::data_replay::tardis_readers;
+use crate::out::out;
 use anyhow::{bail, Result};
 use backtest::binary::{Reader, Writer};
 use backtest::replay::{replay, ReplayStrategy};
@@ -30,7 +31,7 @@ pub fn run_stream(args: &StreamArgs) -> Result<()> {
         n += 1;
     }
     w.finish()?;
-    println!("wrote {n} records to {}", args.out.display());
+    out!("wrote {n} records to {}", args.out.display());
     Ok(())
 }
 
@@ -75,7 +76,7 @@ pub fn run_replay(args: &ReplayArgs) -> Result<()> {
         return Err(e.into());
     }
     let wall = started.elapsed().as_secs_f64();
-    println!(
+    out!(
         "{} events ({} trades) in {wall:.2} s: {:.1} M events/s; {} orders, {} fills ({} lots); {} refused deltas",
         stats.events,
         stats.trades,
@@ -86,7 +87,7 @@ pub fn run_replay(args: &ReplayArgs) -> Result<()> {
         stats.refused
     );
     if others > 0 {
-        println!("passed over {others} records of other instruments");
+        out!("passed over {others} records of other instruments");
     }
     if stats.events == 0 {
         bail!(
@@ -119,7 +120,7 @@ pub fn run_to_binary(args: &ToBinaryArgs) -> Result<()> {
     }
     let rows = backtest::tardis::merge(readers);
     let done = backtest::tardis_binary::convert(rows, &args.out, args.symbol.as_deref())?;
-    println!(
+    out!(
         "wrote {} records of {} instruments to {} (symbols in {}); passed over {} options_chain rows{}",
         done.records,
         done.symbols.len(),

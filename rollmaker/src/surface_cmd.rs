@@ -1,6 +1,7 @@
 //! `rollmaker surface`: SVI slices per expiry for the snapshots of a Deribit chain file, their
 //! fit error against Deribit's mark IVs and their arbitrage flags, as JSON.
 
+use crate::out::out;
 use crate::snapshots::{files, parse_at};
 use anyhow::{bail, Result};
 use backtest::chain::ChainReader;
@@ -57,7 +58,7 @@ pub fn run(args: &SurfaceArgs) -> Result<()> {
             "p95_rmse_vs_mark_points": summary.p95_rmse_points,
         },
     });
-    println!("{out}");
+    out!("{out}");
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! results into one CSV table).
 
 use crate::backtest_cmd::summary_json;
+use crate::out::out;
 use anyhow::{bail, Context, Result};
 use backtest::sim::run::{run, RunConfig};
 use backtest::sweep::{merge, parse_shard, shard, Grid};
@@ -73,7 +74,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<()> {
         writeln!(file, "{line}").with_context(|| format!("writing {}", path.display()))?;
         eprintln!("job {} done ({wall:.1} s)", job.number);
     }
-    println!("wrote {}", path.display());
+    out!("wrote {}", path.display());
     Ok(())
 }
 

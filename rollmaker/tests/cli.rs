@@ -693,3 +693,68 @@ fn the_same_seed_writes_byte_identical_reports() {
     assert_eq!(summary(&a), summary(&b));
     std::fs::remove_dir_all(&base).ok();
 }
+
+/// Runs a command whose reader has already gone (`| head` that closed at once): no panic, a
+/// normal exit, and the report written all the same.
+fn with_closed_stdout(args: &[&str]) -> std::process::ExitStatus {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollmaker"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the rollmaker binary runs");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("it ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    out.status
+}
+
+#[test]
+fn a_closed_pipe_is_a_normal_end_and_loses_no_report() {
+    for args in [
+        &["book-demo"][..],
+        &["instrument", "ETH-27MAR26-2000-C", "ETH-PERPETUAL"],
+        &[
+            "price",
+            "--type",
+            "call",
+            "--forward",
+            "2000",
+            "--strike",
+            "2000",
+            "--vol",
+            "0.5",
+            "--t",
+            "0.1",
+        ],
+    ] {
+        assert_eq!(with_closed_stdout(args).code(), Some(0), "{args:?}");
+    }
+    let dir = std::env::temp_dir().join(format!("rollmaker-pipe-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    let status = with_closed_stdout(&["backtest", "--days", "0.2", "--out", dir.to_str().unwrap()]);
+    assert_eq!(status.code(), Some(0));
+    for f in ["summary.json", "timeseries.csv", "report.html"] {
+        assert!(dir.join(f).is_file(), "{f} missing");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// An --out that cannot be written is refused before the run, as an I/O failure (exit 1).
+#[test]
+fn an_unwritable_out_is_refused_before_the_run() {
+    let file = std::env::temp_dir().join(format!("rollmaker-notadir-{}", std::process::id()));
+    std::fs::write(&file, "a file, not a folder").unwrap();
+    let out = file.join("report");
+    let r = rollmaker(&["backtest", "--days", "30", "--out", out.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(stderr.contains("--out"), "{stderr}");
+    assert!(
+        r.stdout.is_empty(),
+        "ran before refusing: {}",
+        String::from_utf8_lossy(&r.stdout)
+    );
+    std::fs::remove_file(&file).ok();
+}

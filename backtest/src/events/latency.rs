@@ -67,6 +67,52 @@ impl LatencyModel for Jittered {
     }
 }
 
+/// A latency model as configured: constant, or log-normal around a median.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Latency {
+    Constant {
+        ms: f64,
+    },
+    /// Log-normal around the median (seeded from the run's seed).
+    Jittered {
+        median_ms: f64,
+        sigma: f64,
+    },
+}
+
+impl Latency {
+    /// A median in milliseconds and a log-normal sigma (0: constant).
+    pub fn from_config(median_ms: f64, sigma: f64) -> Latency {
+        if sigma > 0.0 {
+            Latency::Jittered {
+                median_ms: median_ms.max(1e-6),
+                sigma,
+            }
+        } else {
+            Latency::Constant { ms: median_ms }
+        }
+    }
+
+    /// The model, drawing (where it draws) from `seed`.
+    pub fn model(&self, seed: u64) -> Box<dyn LatencyModel> {
+        match *self {
+            Latency::Constant { ms } => Box::new(Constant {
+                nanos: (ms * 1e6) as i64,
+            }),
+            Latency::Jittered { median_ms, sigma } => {
+                match Jittered::new(median_ms * 1e6, sigma, seed ^ 0x1a7e) {
+                    Ok(j) => Box::new(j),
+                    // An invalid spec (median <= 0, sigma not finite) is a constant delay at the
+                    // median instead.
+                    Err(_) => Box::new(Constant {
+                        nanos: (median_ms.max(0.0) * 1e6) as i64,
+                    }),
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

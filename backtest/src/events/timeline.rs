@@ -62,6 +62,15 @@ impl<E> Timeline<E> {
         self.heap.pop().map(|e| (e.at, e.event))
     }
 
+    /// The earliest event if it is due at `now`.
+    pub fn pop_due(&mut self, now: Timestamp) -> Option<(Timestamp, E)> {
+        if self.peek_time()? <= now {
+            self.pop()
+        } else {
+            None
+        }
+    }
+
     pub fn peek_time(&self) -> Option<Timestamp> {
         self.heap.peek().map(|e| e.at)
     }

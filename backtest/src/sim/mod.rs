@@ -1,14 +1,28 @@
 //! Backtests: on the synthetic market, or replaying chain snapshots or Tardis.dev data.
 //!
-//! - [`market`]: what the loop needs of a market.
-//! - [`synthetic_market`]: the synthetic one (listing of calls and puts, fair values, the venue's
-//!   book levels deep around them, background takers).
-//! - [`chain_market`]: the market replayed from Deribit chain snapshots.
-//! - [`tardis_market`]: the market replayed from Tardis.dev options_chain, L2 books and trades.
-//! - [`run`]: the loop: strategy, quote manager, simulated venue, roll demand, settlement.
+//! - [`market`]: what the loop needs of a market; [`synthetic_market`], [`chain_market`] and
+//!   [`tardis_market`] are the three.
+//! - [`venue`]: the simulated venue (latency, queues, fill rule, fees, settlement payouts).
+//! - [`desk`]: the roll demand: holders starting rolls and working their legs.
+//! - [`baselines`]: the holders' alternatives (taker, AMM, lending, never rolling).
+//! - [`settler`]: the TWAP window and expiry; [`attribution`]: the PnL split;
+//!   [`sampler`]: hourly samples and the final [`summary`].
+//! - [`prices`]: what a series, a crossing or a P token costs on a market.
+//! - [`run`]: the loop that joins them with the engine's trader; [`run_config`]: its config.
 
+pub mod attribution;
+pub mod baselines;
 pub mod chain_market;
+pub mod desk;
 pub mod market;
+pub mod prices;
 pub mod run;
+pub mod run_config;
+pub mod sampler;
+pub mod settler;
+pub mod summary;
 pub mod synthetic_market;
 pub mod tardis_market;
+#[cfg(test)]
+mod test_market;
+pub mod venue;

@@ -1,8 +1,8 @@
 //! The one interface every strategy implements, and what it returns.
 
-use engine::quotes::WantedQuote;
-use engine::state::State;
-use engine::InstrumentId;
+use crate::instrument::InstrumentId;
+use crate::quotes::WantedQuote;
+use crate::state::State;
 use std::fmt;
 
 /// A quoting strategy: a decision from the state it is handed, nothing else (no clock, no I/O),

@@ -1,0 +1,133 @@
+//! The holders' alternatives, measured over the same run: every roll crossing the venue's book at
+//! once (the taker), every roll through constant-product pools (the AMM), the same P positions
+//! as ETH-backed loans (liquidations), and never rolling at all. The models are in
+//! [`crate::baselines`]; this keeps their running totals.
+
+use super::market::Market;
+use super::prices::{held_value, p_value};
+use super::run_config::RunConfig;
+use super::settler::Settler;
+use crate::baselines::{amm_cost_fraction, Lending};
+use crate::roll_flow::{RollFlow, Token};
+use crate::synthetic::path::IndexPoint;
+use engine::instrument::Expiry;
+use std::collections::HashMap;
+
+pub struct Baselines {
+    pub taker_cost_usd: f64,
+    pub amm_cost_usd: f64,
+    amm_depth_usd: f64,
+    amm_fee: f64,
+    pub lending: Lending,
+    /// The P holders' starting positions (expiry, strike, qty) and their USD value.
+    initial: Vec<(Expiry, f64, f64)>,
+    initial_usd: f64,
+    /// The settlement index of each starting expiry that has settled.
+    settled: HashMap<Expiry, f64>,
+}
+
+impl Baselines {
+    /// The P holders of `flow` as they start, at `p`.
+    pub fn start<M: Market>(
+        flow: &RollFlow,
+        market: &M,
+        p: IndexPoint,
+        config: &RunConfig,
+    ) -> Baselines {
+        let initial: Vec<(Expiry, f64, f64)> = flow
+            .holders()
+            .iter()
+            .filter(|h| h.token == Token::P)
+            .map(|h| (h.position.expiry, h.position.strike, h.position.qty))
+            .collect();
+        let initial_usd = initial
+            .iter()
+            .map(|&(e, k, q)| q * p_value(market, e, k))
+            .sum();
+        let lending = Lending::new(
+            config.lending.clone(),
+            initial.iter().map(|&(_, k, q)| (k, q)),
+            p.price,
+        );
+        Baselines {
+            taker_cost_usd: 0.0,
+            amm_cost_usd: 0.0,
+            amm_depth_usd: config.amm_depth_usd,
+            amm_fee: config.amm_fee,
+            lending,
+            initial,
+            initial_usd,
+            settled: HashMap::new(),
+        }
+    }
+
+    /// The step at `p`: loans liquidated; on a settlement scan, the starting expiries that have
+    /// settled take the settler's TWAP.
+    pub fn step(&mut self, p: IndexPoint, scan: bool, settler: &Settler) {
+        self.lending.step(p.price);
+        if !scan {
+            return;
+        }
+        for &(e, _, _) in &self.initial {
+            if e.settlement_time() <= p.at && !self.settled.contains_key(&e) {
+                self.settled.insert(e, settler.twap(p));
+            }
+        }
+    }
+
+    /// A roll of `usd`: both legs through the series' pools.
+    pub fn on_roll(&mut self, usd: f64) {
+        self.amm_cost_usd += 2.0 * amm_cost_fraction(usd, self.amm_depth_usd, self.amm_fee) * usd;
+    }
+
+    /// USD value of `q` P tokens of (`e`, `k`) now, settled ones at their settlement.
+    pub fn value<M: Market>(&self, market: &M, e: Expiry, k: f64, q: f64) -> f64 {
+        held_value(market, &self.settled, e, k, q)
+    }
+
+    /// The starting positions' value now, had they never rolled.
+    pub fn no_roll_usd<M: Market>(&self, market: &M) -> f64 {
+        self.initial
+            .iter()
+            .map(|&(e, k, q)| self.value(market, e, k, q))
+            .filter(|v| v.is_finite())
+            .sum()
+    }
+
+    /// The change from the starting value to `usd`, bps (0 with no starting value).
+    pub fn drift_bps(&self, usd: f64) -> f64 {
+        if self.initial_usd > 0.0 {
+            1e4 * (usd - self.initial_usd) / self.initial_usd
+        } else {
+            0.0
+        }
+    }
+
+    pub fn has_holders(&self) -> bool {
+        self.initial_usd > 0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::baselines::LendingConfig;
+
+    #[test]
+    fn both_legs_of_a_roll_pay_the_pool() {
+        let mut b = Baselines {
+            taker_cost_usd: 0.0,
+            amm_cost_usd: 0.0,
+            amm_depth_usd: 1e6,
+            amm_fee: 0.003,
+            lending: Lending::new(LendingConfig::default(), [], 2000.0),
+            initial: Vec::new(),
+            initial_usd: 1e5,
+            settled: HashMap::new(),
+        };
+        b.on_roll(1e4);
+        let per_leg = 1e4 / (1e6 + 1e4) + 0.003;
+        assert!((b.amm_cost_usd - 2.0 * per_leg * 1e4).abs() < 1e-9);
+        assert!((b.drift_bps(0.99e5) + 100.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,335 @@
+//! The roll-demand desk: the holders of ROLLS.md's flow model, whose triggers start rolls, and
+//! the legs of those rolls worked against the market. In call terms a P holder buys back the old
+//! call and sells the new one (an N holder the other way). A leg takes the maker's resting quote
+//! when it costs no more than crossing the venue (the cheaper of the call and the put plus the
+//! future); otherwise an impatient holder crosses the book at once and a patient one at its
+//! deadline. Holders look at the book at most once a second of market time.
+
+use super::attribution::Attribution;
+use super::baselines::Baselines;
+use super::market::Market;
+use super::prices::{cheaper_route, eth, holder_cost, p_value, series_at, series_of, sweep_price};
+use super::run_config::RunConfig;
+use super::venue::SimVenue;
+use crate::roll_flow::{RollFlow, RollRequest, Token};
+use crate::synthetic::path::IndexPoint;
+use engine::{InstrumentId, Price, Qty, Side, Timestamp};
+use std::collections::HashMap;
+
+/// One leg of a holder's roll in call terms.
+#[derive(Clone, Debug)]
+struct Leg {
+    roll: u64,
+    instrument: InstrumentId,
+    /// The holder's side.
+    side: Side,
+    left: i64,
+    patient: bool,
+    deadline: Timestamp,
+}
+
+/// What the holders' rolls came to, in USD.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HolderTotals {
+    pub requests: u64,
+    /// The rolled P (or N) tokens' value at request.
+    pub demand_usd: f64,
+    /// Holders' cost against fair, every leg, maker's and venue's.
+    pub cost_usd: f64,
+    /// The legs' value that the maker's quotes filled.
+    pub filled_usd: f64,
+}
+
+pub struct RollDesk {
+    pub flow: RollFlow,
+    /// The same holders' alternatives.
+    pub baselines: Baselines,
+    legs: Vec<Leg>,
+    /// Rolls in progress: legs left, and the request.
+    legs_left: HashMap<u64, usize>,
+    pending: HashMap<u64, RollRequest>,
+    next_roll: u64,
+    last_legs: Option<Timestamp>,
+    pub totals: HolderTotals,
+    levels: Vec<(Price, Qty)>,
+}
+
+impl RollDesk {
+    /// The desk for the holders of `config`'s flow model at `p`, on `market`'s listing.
+    pub fn start<M: Market>(p: IndexPoint, market: &M, config: &RunConfig) -> RollDesk {
+        let list = market.listing();
+        let value = |e, k| p_value(market, e, k);
+        let flow = RollFlow::new(config.flow.clone(), p.price, &list, value, config.seed);
+        let baselines = Baselines::start(&flow, market, p, config);
+        RollDesk {
+            flow,
+            baselines,
+            legs: Vec::new(),
+            legs_left: HashMap::new(),
+            pending: HashMap::new(),
+            next_roll: 0,
+            last_legs: None,
+            totals: HolderTotals::default(),
+            levels: Vec::new(),
+        }
+    }
+
+    /// Holders look at the book (at most once a second): each leg takes the maker's quote where
+    /// it is no dearer than the venue, or crosses the venue when it may no longer wait. Rolls
+    /// whose legs are all done complete.
+    pub fn work_legs<M: Market>(
+        &mut self,
+        p: IndexPoint,
+        market: &M,
+        venue: &mut SimVenue,
+        pnl: &mut Attribution,
+    ) {
+        if self.legs.is_empty()
+            || self
+                .last_legs
+                .is_some_and(|l| p.at.0 - l.0 < Timestamp::NANOS_PER_SEC)
+        {
+            return;
+        }
+        self.last_legs = Some(p.at);
+        let mut k = 0;
+        while k < self.legs.len() {
+            let leg = self.legs[k].clone();
+            let Some(i) = series_of(market, leg.instrument) else {
+                self.legs.swap_remove(k);
+                continue;
+            };
+            let left = self.work_leg(p, market, venue, pnl, &leg, i);
+            if left == 0 {
+                self.legs.swap_remove(k);
+                if let Some(n) = self.legs_left.get_mut(&leg.roll) {
+                    *n = n.saturating_sub(1);
+                }
+                continue;
+            }
+            self.legs[k].left = left;
+            k += 1;
+        }
+        let mut done: Vec<u64> = self
+            .legs_left
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(r, _)| *r)
+            .collect();
+        done.sort_unstable();
+        for id in done {
+            self.legs_left.remove(&id);
+            if let Some(r) = self.pending.remove(&id) {
+                self.flow.completed(r.holder, r.to);
+            }
+        }
+    }
+
+    /// One leg on series `i`: what is left of it after this look.
+    fn work_leg<M: Market>(
+        &mut self,
+        p: IndexPoint,
+        market: &M,
+        venue: &mut SimVenue,
+        pnl: &mut Attribution,
+        leg: &Leg,
+        i: usize,
+    ) -> i64 {
+        let fair = market.fair(i).price;
+        let top = market.top(i);
+        let best = match leg.side {
+            Side::Buy => top.ask.map(|a| a.0),
+            Side::Sell => top.bid.map(|b| b.0),
+        };
+        let ours = venue.best_resting(leg.instrument, leg.side.opposite());
+        let mut left = leg.left;
+        if let (Some(our), Some(v)) = (ours, best) {
+            let venue_cost = cheaper_route(
+                market,
+                i,
+                leg.side,
+                1,
+                holder_cost(leg.side, eth(market, i, v), fair),
+            );
+            let maker_cost = holder_cost(leg.side, eth(market, i, our), fair);
+            if maker_cost <= venue_cost + 1e-12 {
+                venue.take(
+                    p.at,
+                    market.instruments(),
+                    leg.instrument,
+                    leg.side,
+                    our,
+                    Qty(left),
+                );
+                for f in venue.fills() {
+                    let px = eth(market, i, f.price);
+                    let q = f.qty.0 as f64;
+                    self.totals.cost_usd += holder_cost(leg.side, px, fair) * q * p.price;
+                    self.totals.filled_usd += fair * q * p.price;
+                    left -= f.qty.0;
+                }
+                pnl.on_fills(market, venue.fills(), Some(fair));
+            }
+        }
+        if left > 0 && (!leg.patient || p.at >= leg.deadline) {
+            if let Some(px) = sweep_price(market, i, leg.side, left, &mut self.levels) {
+                let cost =
+                    cheaper_route(market, i, leg.side, left, holder_cost(leg.side, px, fair));
+                self.totals.cost_usd += cost * left as f64 * p.price;
+                left = 0;
+            }
+        }
+        left
+    }
+
+    /// The rolls whose triggers fire at `p` become legs; each is priced for the baselines (the
+    /// taker crossing now, the AMM).
+    pub fn take_requests<M: Market>(&mut self, p: IndexPoint, market: &M) {
+        let baselines = &mut self.baselines;
+        let list = market.listing();
+        let mut requests = Vec::new();
+        self.flow.step(
+            p.at,
+            p.price,
+            &list,
+            |e, k| p_value(market, e, k),
+            &mut requests,
+        );
+        for r in requests {
+            let (Some(from), Some(to)) = (
+                series_at(market, r.from.expiry, r.from.strike),
+                series_at(market, r.to.expiry, r.to.strike),
+            ) else {
+                continue;
+            };
+            let (lots, lots_to) = (r.from.qty.round() as i64, r.to.qty.round() as i64);
+            if lots <= 0 || lots_to <= 0 {
+                continue;
+            }
+            self.totals.requests += 1;
+            let p_from = p_value(market, r.from.expiry, r.from.strike);
+            let usd = r.from.qty
+                * match r.token {
+                    Token::P => p_from,
+                    Token::N => p.price - p_from,
+                };
+            self.totals.demand_usd += usd;
+            baselines.on_roll(usd);
+            let roll = self.next_roll;
+            self.next_roll += 1;
+            let (out_side, in_side) = match r.token {
+                Token::P => (Side::Buy, Side::Sell),
+                Token::N => (Side::Sell, Side::Buy),
+            };
+            for (series, side, left) in [(from, out_side, lots), (to, in_side, lots_to)] {
+                // The taker route: the same leg crossing the venue's book now.
+                let fair = market.fair(series).price;
+                let taker_px =
+                    sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
+                let cost = cheaper_route(
+                    market,
+                    series,
+                    side,
+                    left,
+                    holder_cost(side, taker_px, fair),
+                );
+                baselines.taker_cost_usd += cost * left as f64 * p.price;
+                self.legs.push(Leg {
+                    roll,
+                    instrument: market.series()[series].id,
+                    side,
+                    left,
+                    patient: r.patient,
+                    deadline: r.deadline,
+                });
+            }
+            self.legs_left.insert(roll, 2);
+            self.pending.insert(roll, r);
+        }
+    }
+
+    /// The P holders' positions' value now (as they roll).
+    pub fn rolling_usd<M: Market>(&self, market: &M) -> f64 {
+        let baselines = &self.baselines;
+        self.flow
+            .holders()
+            .iter()
+            .filter(|h| h.token == Token::P)
+            .map(|h| baselines.value(market, h.position.expiry, h.position.strike, h.position.qty))
+            .filter(|v| v.is_finite())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_market::OneCall;
+    use super::*;
+    use crate::synthetic::path::Preset;
+    use engine::quotes::{Action, QuoteKey};
+
+    fn desk_with_leg(m: &OneCall, side: Side, patient: bool) -> RollDesk {
+        let mut config = RunConfig::new(Preset::Calm, 1);
+        config.flow.holders = 0;
+        let p = m.point().unwrap();
+        let mut desk = RollDesk::start(p, m, &config);
+        desk.legs.push(Leg {
+            roll: 0,
+            instrument: m.id(),
+            side,
+            left: 4,
+            patient,
+            deadline: Timestamp(i64::MAX),
+        });
+        desk.legs_left.insert(0, 1);
+        desk
+    }
+
+    fn resting_offer(m: &OneCall, price: i64) -> SimVenue {
+        let mut v = SimVenue::new(&RunConfig::new(Preset::Calm, 1));
+        let offer = Action::Place {
+            client_id: 1,
+            key: QuoteKey {
+                instrument: m.id(),
+                side: Side::Sell,
+                level: 0,
+            },
+            price: Price(price),
+            qty: Qty(10),
+        };
+        v.send(Timestamp(0), &[offer]);
+        v.arrive(Timestamp(i64::MAX / 2), m);
+        v
+    }
+
+    #[test]
+    fn a_leg_takes_the_maker_where_it_is_no_dearer_than_the_venue() {
+        let m = OneCall::new();
+        // The venue asks 0.0520 against a fair 0.0510; the maker offers 0.0515.
+        let mut v = resting_offer(&m, 515);
+        let mut desk = desk_with_leg(&m, Side::Buy, true);
+        let mut pnl = Attribution::default();
+        desk.work_legs(m.point().unwrap(), &m, &mut v, &mut pnl);
+        assert!(desk.legs.is_empty());
+        assert_eq!(v.held(m.id()), -4);
+        assert_eq!(pnl.fills, 1);
+        // The holder paid 0.0005 over fair on 4 contracts at 2000 USD.
+        assert!((desk.totals.cost_usd - 0.0005 * 4.0 * 2000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_dearer_maker_is_passed_over_and_only_the_impatient_cross() {
+        let m = OneCall::new();
+        let mut v = resting_offer(&m, 530);
+        let mut pnl = Attribution::default();
+        let mut patient = desk_with_leg(&m, Side::Buy, true);
+        patient.work_legs(m.point().unwrap(), &m, &mut v, &mut pnl);
+        assert_eq!(patient.legs.len(), 1, "a patient holder waits");
+        let mut impatient = desk_with_leg(&m, Side::Buy, false);
+        impatient.work_legs(m.point().unwrap(), &m, &mut v, &mut pnl);
+        assert!(impatient.legs.is_empty());
+        assert_eq!(v.held(m.id()), 0, "the maker was not taken");
+        // Crossed at the venue's 0.0520 (the only level): 0.001 over fair.
+        assert!((impatient.totals.cost_usd - 0.001 * 4.0 * 2000.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,126 @@
+//! What things cost on a backtest market, in ETH per contract: a series' price, a holder crossing
+//! its book (walking the levels, through the cheaper of the call and the put plus the future), a
+//! P token's value. Pure functions of the market; the desk, the baselines and the venue share them.
+
+use super::market::{average_price, Market};
+use engine::instrument::Expiry;
+use engine::{InstrumentId, Price, Qty, Side};
+use std::collections::HashMap;
+
+/// The position of instrument `id` among the market's series.
+pub fn series_of<M: Market>(market: &M, id: InstrumentId) -> Option<usize> {
+    market.series().iter().position(|s| s.id == id)
+}
+
+/// The series of (expiry, strike).
+pub fn series_at<M: Market>(market: &M, expiry: Expiry, strike: f64) -> Option<usize> {
+    market
+        .series()
+        .iter()
+        .position(|s| s.expiry == expiry && s.strike == strike)
+}
+
+/// A price of series `i` in ETH.
+pub fn eth<M: Market>(market: &M, i: usize, price: Price) -> f64 {
+    let inst = market.instruments().get(market.series()[i].id);
+    inst.price_f64(price)
+}
+
+/// Others' quantity displayed at `price` on `side` of instrument `id` (0 where none, or where the
+/// market does not list it).
+pub fn displayed<M: Market>(
+    market: &M,
+    id: InstrumentId,
+    side: Side,
+    price: Price,
+    levels: &mut Vec<(Price, Qty)>,
+) -> Qty {
+    let Some(i) = series_of(market, id) else {
+        return Qty(0);
+    };
+    market.levels(i, side, levels);
+    levels
+        .iter()
+        .find(|(p, _)| *p == price)
+        .map_or(Qty(0), |(_, q)| *q)
+}
+
+/// The average price (ETH) of a holder on `side` crossing `lots` of series `i`, walking the
+/// venue's displayed levels ([`average_price`]). None when that side of the book is empty.
+pub fn sweep_price<M: Market>(
+    market: &M,
+    i: usize,
+    side: Side,
+    lots: i64,
+    levels: &mut Vec<(Price, Qty)>,
+) -> Option<f64> {
+    market.levels(i, side.opposite(), levels);
+    let eth_levels: Vec<(f64, i64)> = levels
+        .iter()
+        .map(|&(p, q)| (eth(market, i, p), q.0))
+        .collect();
+    average_price(&eth_levels, lots)
+}
+
+/// A holder crossing the book for `lots` takes the cheaper of the call and, where the market
+/// lists it, the put plus the future (ROLLS.md's taker route): `call_cost` per contract, or the
+/// put's.
+pub fn cheaper_route<M: Market>(
+    market: &M,
+    i: usize,
+    side: Side,
+    lots: i64,
+    call_cost: f64,
+) -> f64 {
+    match market.put_route(i).and_then(|r| r.cost(side, lots)) {
+        Some(put_cost) => put_cost.min(call_cost),
+        None => call_cost,
+    }
+}
+
+/// What the holder pays over fair per contract (ETH): buying above it, selling below.
+pub fn holder_cost(side: Side, price: f64, fair: f64) -> f64 {
+    match side {
+        Side::Buy => price - fair,
+        Side::Sell => fair - price,
+    }
+}
+
+/// A P token's USD value: S - C, the call at the market's fair value (NaN where the market has
+/// no index or does not list the series).
+pub fn p_value<M: Market>(market: &M, expiry: Expiry, strike: f64) -> f64 {
+    let Some(p) = market.point() else {
+        return f64::NAN;
+    };
+    match series_at(market, expiry, strike) {
+        Some(i) => p.price * (1.0 - market.fair(i).price),
+        None => f64::NAN,
+    }
+}
+
+/// USD value of `q` P tokens of (expiry `e`, strike `k`): min(S_T, K) once settled (at the
+/// index in `settled`), else the fair value now.
+pub fn held_value<M: Market>(
+    market: &M,
+    settled: &HashMap<Expiry, f64>,
+    e: Expiry,
+    k: f64,
+    q: f64,
+) -> f64 {
+    match settled.get(&e) {
+        Some(st) => q * st.min(k),
+        None => q * p_value(market, e, k),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_pays_above_fair_buying_and_below_it_selling() {
+        assert!((holder_cost(Side::Buy, 0.052, 0.05) - 0.002).abs() < 1e-15);
+        assert!((holder_cost(Side::Sell, 0.048, 0.05) - 0.002).abs() < 1e-15);
+        assert!(holder_cost(Side::Sell, 0.052, 0.05) < 0.0);
+    }
+}

@@ -1,0 +1,149 @@
+//! The run's measurements over time: the maker's net vega per expiry (at each requote and
+//! sample), an hourly [`Sample`], and the final [`Summary`] with the open positions marked at
+//! fair and the cash at the last index.
+
+use super::attribution::Attribution;
+use super::desk::RollDesk;
+use super::market::Market;
+use super::summary::{Sample, Summary};
+use crate::synthetic::path::IndexPoint;
+use engine::instrument::Expiry;
+use engine::trader::Trader;
+use engine::Timestamp;
+use rust_decimal::prelude::ToPrimitive;
+use std::collections::HashMap;
+
+/// What the samples read: the market, the trader's ledger, the PnL split and the holders.
+pub struct View<'a, M> {
+    pub market: &'a M,
+    pub trader: &'a Trader,
+    pub pnl: &'a Attribution,
+    pub desk: Option<&'a RollDesk>,
+}
+
+impl<M: Market> View<'_, M> {
+    /// The open positions at the market's fair values (ETH).
+    fn open_eth(&self) -> f64 {
+        let m = self.market;
+        m.series()
+            .iter()
+            .enumerate()
+            .map(|(i, sr)| self.trader.position(sr.id).0 as f64 * m.fair(i).price)
+            .sum()
+    }
+
+    /// Cash plus the open positions at fair, at index `s` (USD).
+    fn pnl_usd(&self, s: f64) -> f64 {
+        let cash = self.trader.ledger().cash().to_f64().unwrap_or(0.0);
+        (cash + self.open_eth()) * s
+    }
+
+    fn vega_by_expiry(&self) -> HashMap<Expiry, f64> {
+        let mut by = HashMap::new();
+        for (i, sr) in self.market.series().iter().enumerate() {
+            let lots = self.trader.position(sr.id).0;
+            if lots != 0 {
+                *by.entry(sr.expiry).or_default() += lots as f64 * self.market.fair(i).vega / 100.0;
+            }
+        }
+        by
+    }
+}
+
+#[derive(Default)]
+pub struct Sampler {
+    last_hour: Option<i64>,
+    max_vega: f64,
+    samples: Vec<Sample>,
+}
+
+impl Sampler {
+    /// The step at `p`: inventory vega where the strategy requoted or a sample is due, and the
+    /// hourly sample (at every step where steps are further apart).
+    pub fn step<M: Market>(&mut self, p: IndexPoint, requoted: bool, v: &View<'_, M>) {
+        let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
+        let sample = self.last_hour != Some(hour);
+        if !(requoted || sample) {
+            return;
+        }
+        let vega = v.vega_by_expiry();
+        for x in vega.values() {
+            self.max_vega = self.max_vega.max(x.abs());
+        }
+        if !sample {
+            return;
+        }
+        self.last_hour = Some(hour);
+        let pnl = v.pnl_usd(p.price);
+        let mut vegas: Vec<(String, f64)> = vega.iter().map(|(e, x)| (e.to_string(), *x)).collect();
+        vegas.sort_by(|a, b| a.0.cmp(&b.0));
+        let (spread, settlement) = (v.pnl.spread_usd, v.pnl.settlement_usd);
+        let mut s = Sample {
+            at: p.at,
+            index: p.price,
+            maker_pnl_usd: pnl,
+            spread_usd: spread,
+            settlement_usd: settlement,
+            inventory_usd: pnl - spread - settlement,
+            vega_by_expiry: vegas,
+            ..Sample::default()
+        };
+        if let Some(d) = v.desk {
+            let b = &d.baselines;
+            let per_rolled = |x: f64| {
+                let rolled = d.totals.demand_usd;
+                if rolled > 0.0 {
+                    1e4 * x / rolled
+                } else {
+                    0.0
+                }
+            };
+            s.rolling_drift_bps = b.drift_bps(d.rolling_usd(v.market) - d.totals.cost_usd);
+            s.no_roll_drift_bps = b.drift_bps(b.no_roll_usd(v.market));
+            s.holder_cost_bps = per_rolled(d.totals.cost_usd);
+            s.taker_cost_bps = per_rolled(b.taker_cost_usd);
+            s.amm_cost_bps = per_rolled(b.amm_cost_usd);
+            s.liquidation_loss_bps = b.lending.loss_bps();
+        }
+        self.samples.push(s);
+    }
+
+    /// The summary at the end of the run (`s` holds the loop's counts and index range).
+    pub fn finish<M: Market>(self, mut s: Summary, v: &View<'_, M>) -> Summary {
+        let end = s.end_index;
+        let ledger = v.trader.ledger();
+        s.fills = v.pnl.fills;
+        s.fees_usd = ledger.fees().to_f64().unwrap_or(0.0) * end;
+        s.maker_pnl_usd = v.pnl_usd(end);
+        s.pnl_spread_usd = v.pnl.spread_usd;
+        s.pnl_settlement_usd = v.pnl.settlement_usd;
+        s.pnl_inventory_usd = s.maker_pnl_usd - s.pnl_spread_usd - s.pnl_settlement_usd;
+        s.max_inventory_vega = self.max_vega;
+        s.refused = v
+            .trader
+            .refusals()
+            .iter()
+            .map(|(r, n)| (r.to_string(), *n))
+            .collect();
+        if let Some(d) = v.desk {
+            let (t, b) = (&d.totals, &d.baselines);
+            s.roll_requests = t.requests;
+            s.roll_demand_usd = t.demand_usd;
+            s.roll_filled_usd = t.filled_usd;
+            s.missed_rolls = d.flow.missed;
+            if t.demand_usd > 0.0 {
+                s.roll_fill_ratio = t.filled_usd / (2.0 * t.demand_usd);
+                s.holder_roll_cost_bps = 1e4 * t.cost_usd / t.demand_usd;
+                s.taker_roll_cost_bps = 1e4 * b.taker_cost_usd / t.demand_usd;
+                s.amm_roll_cost_bps = 1e4 * b.amm_cost_usd / t.demand_usd;
+            }
+            s.liquidation_loss_bps = b.lending.loss_bps();
+            s.liquidation_sold_eth = b.lending.sold_eth;
+            if b.has_holders() {
+                s.no_roll_drift_bps = b.drift_bps(b.no_roll_usd(v.market));
+            }
+        }
+        s.series = self.samples;
+        s
+    }
+}

@@ -1,0 +1,65 @@
+//! What a backtest run produced: the summary's figures and the hourly samples.
+
+use engine::Timestamp;
+use std::collections::BTreeMap;
+
+/// What a run produced.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Market events replayed: path points, snapshots, or data rows.
+    pub events: u64,
+    pub fills: u64,
+    pub roll_requests: u64,
+    pub roll_demand_usd: f64,
+    /// Of the roll legs' USD value, what the maker's quotes filled.
+    pub roll_filled_usd: f64,
+    pub roll_fill_ratio: f64,
+    /// Holders' cost of rolling against fair value, bps of the rolled notional (all legs, maker
+    /// and venue).
+    pub holder_roll_cost_bps: f64,
+    /// The same rolls, had every leg crossed the venue's book at once.
+    pub taker_roll_cost_bps: f64,
+    /// The same rolls through constant-product pools at fair value.
+    pub amm_roll_cost_bps: f64,
+    /// The holders as ETH-collateral borrowers: liquidation bonuses lost, bps of collateral.
+    pub liquidation_loss_bps: f64,
+    pub liquidation_sold_eth: f64,
+    /// The holders never rolling: change of their positions' USD value, bps.
+    pub no_roll_drift_bps: f64,
+    pub maker_pnl_usd: f64,
+    pub pnl_spread_usd: f64,
+    pub pnl_inventory_usd: f64,
+    pub pnl_settlement_usd: f64,
+    pub fees_usd: f64,
+    /// Largest absolute net vega (ETH per vol point) held in one expiry.
+    pub max_inventory_vega: f64,
+    pub missed_rolls: u64,
+    /// What the trader sent or was told that did not take effect, by reason (see
+    /// `engine::trader::Refusal`); never dropped silently.
+    pub refused: BTreeMap<String, u64>,
+    pub start_index: f64,
+    pub end_index: f64,
+    /// Hourly samples of the run.
+    pub series: Vec<Sample>,
+}
+
+/// One hourly sample: the index, the maker's PnL and its parts so far, its net vega per expiry,
+/// the holders' value against their start (rolling as they do, and never rolling), and the
+/// roll costs so far against rolled notional.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sample {
+    pub at: Timestamp,
+    pub index: f64,
+    pub maker_pnl_usd: f64,
+    pub spread_usd: f64,
+    pub inventory_usd: f64,
+    pub settlement_usd: f64,
+    /// (expiry, net vega in ETH per vol point), by expiry.
+    pub vega_by_expiry: Vec<(String, f64)>,
+    pub rolling_drift_bps: f64,
+    pub no_roll_drift_bps: f64,
+    pub holder_cost_bps: f64,
+    pub taker_cost_bps: f64,
+    pub amm_cost_bps: f64,
+    pub liquidation_loss_bps: f64,
+}

@@ -1,0 +1,439 @@
+//! The simulated venue: our orders reach it `order_latency` after they are sent, rest in its
+//! queues behind what others display ([`Queues`]), fill on the market's trades (and, under the
+//! `crosses` rule, when the opposite best reaches them) or on a holder taking them, pay the
+//! venue's fees, and settle at expiry. Everything it says goes back to the trader
+//! `response_latency` later, as [`VenueEvent`]s.
+//!
+//! Money: each fill's fee is the fee model's, in exact decimals (ETH), charged per fill.
+
+use super::market::Market;
+use super::prices::displayed;
+use super::run_config::{FillRule, RunConfig};
+use crate::events::latency::LatencyModel;
+use crate::events::timeline::Timeline;
+use crate::fees::{DeribitOptionFees, FeeModel};
+use crate::queue::{QueueFill, Queues};
+use engine::matching::OrderId;
+use engine::position::Fill;
+use engine::quotes::Action;
+use engine::trader::{Trader, VenueEvent};
+use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// A fill of ours, as the venue made it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct VenueFill {
+    pub client_id: u64,
+    pub instrument: InstrumentId,
+    /// Our side.
+    pub side: Side,
+    pub price: Price,
+    pub qty: Qty,
+}
+
+/// An order of ours the venue knows: what it trades and how much of it has filled.
+#[derive(Clone, Copy, Debug)]
+struct Known {
+    instrument: InstrumentId,
+    side: Side,
+    filled: Qty,
+}
+
+pub struct SimVenue {
+    queues: Queues,
+    arrivals: Timeline<Action>,
+    outbox: Timeline<VenueEvent>,
+    order_latency: Box<dyn LatencyModel>,
+    response_latency: Box<dyn LatencyModel>,
+    fees: Box<dyn FeeModel>,
+    fill_rule: FillRule,
+    known: HashMap<u64, Known>,
+    /// Our net lots per instrument, as the venue records them (what settles at expiry).
+    held: Vec<i64>,
+    scratch: Vec<QueueFill>,
+    levels: Vec<(Price, Qty)>,
+    /// The fills of the last call that filled anything.
+    fills: Vec<VenueFill>,
+}
+
+impl SimVenue {
+    pub fn new(config: &RunConfig) -> SimVenue {
+        SimVenue {
+            queues: Queues::new(config.queue),
+            arrivals: Timeline::new(),
+            outbox: Timeline::new(),
+            order_latency: config.order_latency.model(config.seed),
+            response_latency: config.response_latency.model(config.seed ^ 0x5e5b),
+            fees: Box::new(DeribitOptionFees::default()),
+            fill_rule: config.fill_rule,
+            known: HashMap::new(),
+            held: Vec::new(),
+            scratch: Vec::new(),
+            levels: Vec::new(),
+            fills: Vec::new(),
+        }
+    }
+
+    /// Actions decided at `decided`: each reaches the venue an order latency later.
+    pub fn send(&mut self, decided: Timestamp, actions: &[Action]) {
+        for a in actions {
+            let at = Timestamp(decided.0 + self.order_latency.delay_nanos());
+            self.arrivals.push(at, *a);
+        }
+    }
+
+    /// Applies the actions that have reached the venue by `now`.
+    pub fn arrive<M: Market>(&mut self, now: Timestamp, market: &M) {
+        while let Some((_, action)) = self.arrivals.pop_due(now) {
+            let event = self.apply(market, action);
+            self.answer(now, event);
+        }
+    }
+
+    fn apply<M: Market>(&mut self, market: &M, action: Action) -> VenueEvent {
+        let levels = &mut self.levels;
+        match action {
+            Action::Place {
+                client_id,
+                key,
+                price,
+                qty,
+            } => {
+                if market.series().iter().all(|s| s.id != key.instrument) {
+                    return VenueEvent::Rejected { client_id };
+                }
+                let ahead = displayed(market, key.instrument, key.side, price, levels);
+                self.queues
+                    .join(client_id, key.instrument, key.side, price, qty, ahead);
+                let known = Known {
+                    instrument: key.instrument,
+                    side: key.side,
+                    filled: Qty(0),
+                };
+                self.known.insert(client_id, known);
+                VenueEvent::Accepted {
+                    client_id,
+                    venue_id: OrderId(client_id),
+                }
+            }
+            Action::Amend {
+                client_id,
+                price,
+                amount,
+            } => {
+                let Some(k) = self.known.get(&client_id) else {
+                    return VenueEvent::Refused { client_id };
+                };
+                let remaining = amount - k.filled;
+                // An amount not above what has filled leaves nothing to rest: refused.
+                let moved = remaining.0 > 0
+                    && self.queues.amend(client_id, price, remaining, |i, s| {
+                        displayed(market, i, s, price, levels)
+                    });
+                if moved {
+                    VenueEvent::Amended {
+                        client_id,
+                        price,
+                        amount,
+                    }
+                } else {
+                    VenueEvent::Refused { client_id }
+                }
+            }
+            Action::Cancel { client_id } => match self.queues.remove(client_id) {
+                Some(_) => VenueEvent::Cancelled { client_id },
+                None => VenueEvent::Refused { client_id },
+            },
+        }
+    }
+
+    /// The market's step fills our orders: under the `crosses` rule an order the venue's
+    /// opposite best has reached fills in full; the printed trades fill through the queues; and
+    /// cancels move the queues up. The fills are in [`SimVenue::fills`].
+    pub fn match_market<M: Market>(&mut self, now: Timestamp, market: &M) {
+        self.fills.clear();
+        if self.fill_rule == FillRule::OppositeCrosses {
+            for (i, sr) in market.series().iter().enumerate() {
+                let top = market.top(i);
+                for (aggressor, best) in [(Side::Buy, top.ask), (Side::Sell, top.bid)] {
+                    let Some((price, _)) = best else { continue };
+                    self.scratch.clear();
+                    self.queues
+                        .on_crossed(sr.id, aggressor, price, &mut self.scratch);
+                    self.book(now, market.instruments());
+                }
+            }
+        }
+        for t in market.trades() {
+            self.scratch.clear();
+            self.queues
+                .on_trade(t.instrument, t.aggressor, t.price, t.qty, &mut self.scratch);
+            self.book(now, market.instruments());
+        }
+        for c in market.cancels() {
+            self.queues
+                .on_cancel(c.instrument, c.side, c.price, c.before, c.after);
+        }
+    }
+
+    /// A holder on `side` takes up to `qty` of our orders on `instrument` at `price`. The fills
+    /// are in [`SimVenue::fills`].
+    pub fn take(
+        &mut self,
+        now: Timestamp,
+        instruments: &Instruments,
+        instrument: InstrumentId,
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) {
+        self.fills.clear();
+        self.scratch.clear();
+        self.queues
+            .on_trade(instrument, side, price, qty, &mut self.scratch);
+        self.book(now, instruments);
+    }
+
+    /// The fills in `scratch`: charged their fees, recorded, and told to the trader.
+    fn book(&mut self, now: Timestamp, instruments: &Instruments) {
+        for i in 0..self.scratch.len() {
+            let f = self.scratch[i];
+            let Some(k) = self.known.get_mut(&f.client_id) else {
+                continue;
+            };
+            k.filled += f.qty;
+            let (instrument, side) = (k.instrument, k.side);
+            let inst = instruments.get(instrument);
+            let fee =
+                self.fees
+                    .trade_fee(inst.price_decimal(f.price), Decimal::from(f.qty.0), true);
+            *self.held_mut(instrument) += side.sign() * f.qty.0;
+            let fill = Fill {
+                instrument,
+                side,
+                price: f.price,
+                qty: f.qty,
+                fee,
+                ts: now,
+            };
+            self.answer(
+                now,
+                VenueEvent::Filled {
+                    client_id: f.client_id,
+                    fill,
+                },
+            );
+            self.fills.push(VenueFill {
+                client_id: f.client_id,
+                instrument,
+                side,
+                price: f.price,
+                qty: f.qty,
+            });
+        }
+    }
+
+    /// The fills of the last [`SimVenue::match_market`] or [`SimVenue::take`].
+    pub fn fills(&self) -> &[VenueFill] {
+        &self.fills
+    }
+
+    /// Our best resting price on `side` of `instrument`.
+    pub fn best_resting(&self, instrument: InstrumentId, side: Side) -> Option<Price> {
+        self.queues
+            .orders()
+            .iter()
+            .filter(|o| o.instrument == instrument && o.side == side)
+            .map(|o| o.price)
+            .reduce(|a, b| if side.better(a, b) { a } else { b })
+    }
+
+    /// Our net lots in `instrument` as the venue records them.
+    pub fn held(&self, instrument: InstrumentId) -> i64 {
+        self.held.get(instrument.index()).copied().unwrap_or(0)
+    }
+
+    fn held_mut(&mut self, instrument: InstrumentId) -> &mut i64 {
+        if self.held.len() <= instrument.index() {
+            self.held.resize(instrument.index() + 1, 0);
+        }
+        &mut self.held[instrument.index()]
+    }
+
+    /// `instrument` expired at index `s` with `lots` held: the position settles at `value` per
+    /// contract (ETH) less the delivery fee, which is returned, and our orders on it end.
+    pub fn settle(&mut self, now: Timestamp, instrument: InstrumentId, value: Decimal) -> Decimal {
+        let lots = std::mem::take(self.held_mut(instrument));
+        let fee = self.fees.delivery_fee(value, Decimal::from(lots));
+        let settled = VenueEvent::Settled {
+            instrument,
+            value,
+            fee,
+            at: now,
+        };
+        self.answer(now, settled);
+        let ending: Vec<u64> = self
+            .queues
+            .orders()
+            .iter()
+            .filter(|o| o.instrument == instrument)
+            .map(|o| o.client_id)
+            .collect();
+        for client_id in ending {
+            self.queues.remove(client_id);
+            self.answer(now, VenueEvent::Expired { client_id });
+        }
+        fee
+    }
+
+    fn answer(&mut self, now: Timestamp, event: VenueEvent) {
+        let at = Timestamp(now.0 + self.response_latency.delay_nanos());
+        self.outbox.push(at, event);
+    }
+
+    /// Hands the trader what has reached it by `now` (everything, with `now` None: the run's
+    /// end).
+    pub fn deliver(
+        &mut self,
+        now: Option<Timestamp>,
+        trader: &mut Trader,
+        instruments: &Instruments,
+    ) {
+        let until = now.unwrap_or(Timestamp(i64::MAX));
+        while let Some((_, event)) = self.outbox.pop_due(until) {
+            trader.on_event(instruments, event);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_market::{Fixed, OneCall};
+    use super::*;
+    use crate::events::latency::Latency;
+    use crate::synthetic::path::Preset;
+    use engine::quotes::{QuoteKey, QuoteRules, WantedQuote};
+    use engine::trader::Refusal;
+
+    const MS: i64 = 1_000_000;
+
+    fn place(id: InstrumentId, client_id: u64, side: Side, price: i64, qty: i64) -> Action {
+        Action::Place {
+            client_id,
+            key: QuoteKey {
+                instrument: id,
+                side,
+                level: 0,
+            },
+            price: Price(price),
+            qty: Qty(qty),
+        }
+    }
+
+    fn venue(response_ms: f64) -> SimVenue {
+        let mut config = RunConfig::new(Preset::Calm, 1);
+        config.response_latency = Latency::Constant { ms: response_ms };
+        SimVenue::new(&config)
+    }
+
+    #[test]
+    fn orders_arrive_after_the_order_latency_and_wait_behind_the_book() {
+        let mut m = OneCall::new();
+        let id = m.id();
+        let mut v = venue(0.0);
+        v.send(Timestamp(0), &[place(id, 1, Side::Sell, 520, 5)]);
+        v.arrive(Timestamp(49 * MS), &m);
+        assert_eq!(v.best_resting(id, Side::Sell), None);
+        v.arrive(Timestamp(50 * MS), &m);
+        assert_eq!(v.best_resting(id, Side::Sell), Some(Price(520)));
+        // 12 bought at 520: the 10 displayed ahead go first, then 2 of ours.
+        m.print(Side::Buy, 520, 12);
+        v.match_market(Timestamp(60 * MS), &m);
+        let got: Vec<(u64, i64)> = v.fills().iter().map(|f| (f.client_id, f.qty.0)).collect();
+        assert_eq!(got, [(1, 2)]);
+        assert_eq!(v.held(id), -2);
+    }
+
+    #[test]
+    fn answers_reach_the_trader_a_response_latency_later() {
+        let mut m = OneCall::new();
+        let id = m.id();
+        let rules = QuoteRules {
+            price_threshold_ticks: 0,
+            size_threshold_lots: 0,
+            max_actions_per_second: 100,
+        };
+        let mut trader = Trader::new(rules, 1);
+        let mut v = venue(100.0);
+        let wanted = WantedQuote {
+            key: QuoteKey {
+                instrument: id,
+                side: Side::Sell,
+                level: 0,
+            },
+            price: Price(520),
+            qty: Qty(5),
+            tick: 5,
+        };
+        let mut actions = Vec::new();
+        let mut strategy = Fixed(vec![wanted]);
+        let state = m.state(&|_| Qty(0), None);
+        trader.requote(Timestamp(0), &state, &mut strategy, &mut actions);
+        v.send(Timestamp(0), &actions);
+        v.arrive(Timestamp(50 * MS), &m);
+        m.print(Side::Buy, 525, 15);
+        v.match_market(Timestamp(50 * MS), &m);
+        assert_eq!(v.held(id), -5);
+        v.deliver(Some(Timestamp(149 * MS)), &mut trader, &m.instruments);
+        assert_eq!(trader.position(id), Qty(0), "not yet told");
+        v.deliver(Some(Timestamp(150 * MS)), &mut trader, &m.instruments);
+        assert_eq!(trader.position(id), Qty(-5));
+        assert!(trader.refusals().is_empty());
+        // An amend of the filled order is refused, and the refusal counted.
+        let amend = Action::Amend {
+            client_id: 1,
+            price: Price(525),
+            amount: Qty(5),
+        };
+        v.send(Timestamp(200 * MS), &[amend]);
+        v.arrive(Timestamp(300 * MS), &m);
+        v.deliver(None, &mut trader, &m.instruments);
+        assert_eq!(trader.refusals().get(&Refusal::ActionRefused), Some(&1));
+    }
+
+    #[test]
+    fn a_size_cut_keeps_the_place_and_a_new_price_joins_behind() {
+        let mut m = OneCall::new();
+        let id = m.id();
+        let mut v = venue(0.0);
+        v.send(Timestamp(0), &[place(id, 1, Side::Sell, 520, 5)]);
+        v.arrive(Timestamp(50 * MS), &m);
+        // 10 ahead; 8 trade: 2 ahead left.
+        m.print(Side::Buy, 520, 8);
+        v.match_market(Timestamp(60 * MS), &m);
+        m.trades.clear();
+        let cut = Action::Amend {
+            client_id: 1,
+            price: Price(520),
+            amount: Qty(3),
+        };
+        v.send(Timestamp(60 * MS), &[cut]);
+        v.arrive(Timestamp(110 * MS), &m);
+        m.print(Side::Buy, 520, 4);
+        v.match_market(Timestamp(120 * MS), &m);
+        assert_eq!(v.held(id), -2, "2 ahead, then 2 of our 3");
+        // Moved to 515, where the book shows nothing: first in line.
+        m.trades.clear();
+        let moved = Action::Amend {
+            client_id: 1,
+            price: Price(515),
+            amount: Qty(3),
+        };
+        v.send(Timestamp(120 * MS), &[moved]);
+        v.arrive(Timestamp(170 * MS), &m);
+        m.print(Side::Buy, 515, 1);
+        v.match_market(Timestamp(180 * MS), &m);
+        assert_eq!(v.held(id), -3);
+    }
+}

@@ -1,0 +1,262 @@
+//! The trading core every driver runs (the backtester now, the live service next): it hands the
+//! market state to a strategy, turns what the strategy wants into venue actions through the quote
+//! manager, and takes back what the venue says happened: acknowledgements, refusals, fills,
+//! expiries and settlements, booked into the one [`Ledger`].
+//!
+//! Pure: no I/O, no clock (time comes in with each call), no threads. Nothing is dropped
+//! silently: every refused action or event that does not fit what the trader knows is counted
+//! by [`Refusal`] reason, for the summary or the metrics.
+
+use crate::instrument::{InstrumentId, Instruments};
+use crate::matching::OrderId;
+use crate::order::OrderEvent;
+use crate::position::{Fill, Ledger};
+use crate::quotes::{Action, QuoteManager, QuoteRules};
+use crate::state::State;
+use crate::strategy::{Strategy, Wanted};
+use crate::time::Timestamp;
+use crate::units::{Price, Qty, Side};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+/// What the venue says about our orders and positions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VenueEvent {
+    Accepted {
+        client_id: u64,
+        venue_id: OrderId,
+    },
+    /// A new order was refused (unknown instrument, post-only would cross, ...).
+    Rejected {
+        client_id: u64,
+    },
+    Amended {
+        client_id: u64,
+        price: Price,
+        amount: Qty,
+    },
+    Cancelled {
+        client_id: u64,
+    },
+    /// An amend or a cancel was refused (the order had filled or gone): it stands as it was.
+    Refused {
+        client_id: u64,
+    },
+    /// A fill of one of our orders, its fee charged by the venue.
+    Filled {
+        client_id: u64,
+        fill: Fill,
+    },
+    /// The order's instrument expired with the order still resting.
+    Expired {
+        client_id: u64,
+    },
+    /// The position in `instrument` settled at `value` per contract, less `fee`.
+    Settled {
+        instrument: InstrumentId,
+        value: Decimal,
+        fee: Decimal,
+        at: Timestamp,
+    },
+}
+
+/// Why something the trader sent, or was told, did not take effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Refusal {
+    /// The strategy's wanted quotes were refused whole (a key twice, a price or size not
+    /// positive): nothing was sent that requote.
+    BadWantedQuotes,
+    /// The venue rejected a new order.
+    OrderRejected,
+    /// The venue refused an amend or a cancel.
+    ActionRefused,
+    /// An event for an order the trader does not know.
+    UnknownOrder,
+    /// An event that does not fit the order's state (e.g. a fill past its amount).
+    ImpossibleEvent,
+    /// A fill or settlement the ledger refused (size or price not positive, out of range).
+    BadFill,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::BadWantedQuotes => "bad_wanted_quotes",
+            Refusal::OrderRejected => "order_rejected",
+            Refusal::ActionRefused => "action_refused",
+            Refusal::UnknownOrder => "unknown_order",
+            Refusal::ImpossibleEvent => "impossible_event",
+            Refusal::BadFill => "bad_fill",
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The strategy, its quote manager and the accounting, driven from outside.
+pub struct Trader {
+    manager: QuoteManager,
+    /// Every order we sent, by client id: what a fill of it trades.
+    orders: HashMap<u64, (InstrumentId, Side)>,
+    ledger: Ledger,
+    refused: BTreeMap<Refusal, u64>,
+    wanted: Wanted,
+}
+
+impl Trader {
+    /// Client ids start at `first_client_id` (distinct per session: see [`QuoteManager::new`]).
+    pub fn new(rules: QuoteRules, first_client_id: u64) -> Trader {
+        Trader {
+            manager: QuoteManager::new(rules, first_client_id),
+            orders: HashMap::new(),
+            ledger: Ledger::new(),
+            refused: BTreeMap::new(),
+            wanted: Wanted::default(),
+        }
+    }
+
+    /// Asks `strategy` for its quotes on `state` (decided at `now`) and appends to `out` the
+    /// actions that bring the resting orders there. Refused wanted quotes send nothing and are
+    /// counted.
+    pub fn requote(
+        &mut self,
+        now: Timestamp,
+        state: &State,
+        strategy: &mut dyn Strategy,
+        out: &mut Vec<Action>,
+    ) {
+        self.wanted.clear();
+        strategy.quotes(state, &mut self.wanted);
+        let first = out.len();
+        if self
+            .manager
+            .reconcile(now, &self.wanted.quotes, out)
+            .is_err()
+        {
+            self.count(Refusal::BadWantedQuotes);
+            return;
+        }
+        for a in &out[first..] {
+            if let Action::Place { client_id, key, .. } = a {
+                self.orders.insert(*client_id, (key.instrument, key.side));
+            }
+        }
+    }
+
+    /// What the venue said. `instruments` resolves the instrument of a fill or settlement.
+    pub fn on_event(&mut self, instruments: &Instruments, event: VenueEvent) {
+        let order_event = match event {
+            VenueEvent::Accepted {
+                client_id,
+                venue_id,
+            } => Some((client_id, OrderEvent::Accepted(venue_id))),
+            VenueEvent::Rejected { client_id } => {
+                self.count(Refusal::OrderRejected);
+                Some((client_id, OrderEvent::Rejected))
+            }
+            VenueEvent::Amended {
+                client_id,
+                price,
+                amount,
+            } => Some((client_id, OrderEvent::Amended { price, amount })),
+            VenueEvent::Cancelled { client_id } => Some((client_id, OrderEvent::Cancelled)),
+            VenueEvent::Expired { client_id } => Some((client_id, OrderEvent::Expired)),
+            VenueEvent::Refused { client_id } => {
+                self.count(Refusal::ActionRefused);
+                if self.manager.on_refused(client_id).is_err() {
+                    self.count(Refusal::UnknownOrder);
+                }
+                None
+            }
+            VenueEvent::Filled { client_id, fill } => {
+                self.book_fill(instruments, client_id, fill);
+                Some((client_id, OrderEvent::Filled { qty: fill.qty }))
+            }
+            VenueEvent::Settled {
+                instrument,
+                value,
+                fee,
+                ..
+            } => {
+                let inst = instruments.get(instrument);
+                if self.ledger.settle(inst, instrument, value, fee).is_err() {
+                    self.count(Refusal::BadFill);
+                }
+                None
+            }
+        };
+        if let Some((client_id, e)) = order_event {
+            self.order_event(client_id, e);
+            if matches!(
+                e,
+                OrderEvent::Rejected | OrderEvent::Cancelled | OrderEvent::Expired
+            ) {
+                // Final, and nothing fills after it: forget the order.
+                self.orders.remove(&client_id);
+            }
+        }
+    }
+
+    fn book_fill(&mut self, instruments: &Instruments, client_id: u64, fill: Fill) {
+        if !self.orders.contains_key(&client_id) {
+            // Still booked: the venue says we traded, whatever we remember.
+            self.count(Refusal::UnknownOrder);
+        }
+        let inst = instruments.get(fill.instrument);
+        if self.ledger.apply(inst, &fill).is_err() {
+            self.count(Refusal::BadFill);
+        }
+    }
+
+    fn order_event(&mut self, client_id: u64, event: OrderEvent) {
+        use crate::quotes::QuoteError;
+        match self.manager.on_event(client_id, event) {
+            Ok(()) => {}
+            Err(QuoteError::UnknownOrder(_)) => {
+                // A fill already counted its unknown order above.
+                if !matches!(event, OrderEvent::Filled { .. }) {
+                    self.count(Refusal::UnknownOrder)
+                }
+            }
+            Err(_) => self.count(Refusal::ImpossibleEvent),
+        }
+    }
+
+    fn count(&mut self, reason: Refusal) {
+        *self.refused.entry(reason).or_default() += 1;
+    }
+
+    /// Signed lots held in `id`.
+    pub fn position(&self, id: InstrumentId) -> Qty {
+        Qty(self.ledger.size(id))
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// The orders the quote manager has placed and not yet seen end.
+    pub fn manager(&self) -> &QuoteManager {
+        &self.manager
+    }
+
+    /// What the strategy wanted at the last requote, and what it pulled and why.
+    pub fn wanted(&self) -> &Wanted {
+        &self.wanted
+    }
+
+    /// The instrument and side of an order we sent.
+    pub fn order(&self, client_id: u64) -> Option<(InstrumentId, Side)> {
+        self.orders.get(&client_id).copied()
+    }
+
+    /// Refusals so far, by reason.
+    pub fn refusals(&self) -> &BTreeMap<Refusal, u64> {
+        &self.refused
+    }
+}
