@@ -91,9 +91,10 @@ impl Queues {
         }
     }
 
-    /// An amend to `price` with `remaining` left to fill: at the same price it keeps its place
-    /// ([`Queues::reduce`]); at a new price it joins that level's queue behind `displayed`
-    /// (others' quantity there now). False when the order is not resting (it filled or went).
+    /// An amend to `price` with `remaining` left to fill: a size cut at the same price keeps its
+    /// place ([`Queues::reduce`]); a new price or a larger size joins the level's queue behind
+    /// `displayed` (others' quantity there now), as on Deribit. False when the order is not
+    /// resting (it filled or went).
     pub fn amend(
         &mut self,
         client_id: u64,
@@ -104,7 +105,7 @@ impl Queues {
         let Some(o) = self.orders.iter().find(|o| o.client_id == client_id) else {
             return false;
         };
-        if o.price == price {
+        if o.price == price && remaining <= o.remaining {
             self.reduce(client_id, remaining);
             return true;
         }

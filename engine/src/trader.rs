@@ -168,7 +168,10 @@ impl Trader {
             VenueEvent::Expired { client_id } => Some((client_id, OrderEvent::Expired)),
             VenueEvent::Refused { client_id } => {
                 self.count(Refusal::ActionRefused);
-                if self.manager.on_refused(client_id).is_err() {
+                // An order we sent that has since ended (a cancel that met its last fill) is a
+                // race, not an unknown order.
+                let sent = self.orders.contains_key(&client_id);
+                if self.manager.on_refused(client_id).is_err() && !sent {
                     self.count(Refusal::UnknownOrder);
                 }
                 None

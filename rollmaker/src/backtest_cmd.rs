@@ -201,6 +201,7 @@ pub fn summary_json(s: &Summary, preset: Preset, seed: u64, strategy: &str, wall
         "fees_usd": s.fees_usd,
         "max_inventory_vega": s.max_inventory_vega,
         "missed_rolls": s.missed_rolls,
+        "refused": s.refused,
         "start_index": s.start_index,
         "end_index": s.end_index,
         "events_per_s": s.events as f64 / wall.max(1e-9),
@@ -249,6 +250,10 @@ fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result
         s.max_inventory_vega,
         s.missed_rolls
     );
+    if !s.refused.is_empty() {
+        let counts: Vec<String> = s.refused.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        out!("  refused          {}", counts.join(", "));
+    }
     Ok(())
 }
 

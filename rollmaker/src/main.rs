@@ -35,7 +35,7 @@ enum Command {
     /// and print a summary.
     Backtest(backtest_cmd::BacktestArgs),
     /// Run a short scripted session on the matching engine and print the events, the book and
-    /// the positions (a stand-in for the backtest until it lands).
+    /// the positions.
     BookDemo,
     /// Parse Deribit instrument names and print their contract terms.
     Instrument {

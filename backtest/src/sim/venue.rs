@@ -423,17 +423,34 @@ mod tests {
         m.print(Side::Buy, 520, 4);
         v.match_market(Timestamp(120 * MS), &m);
         assert_eq!(v.held(id), -2, "2 ahead, then 2 of our 3");
-        // Moved to 515, where the book shows nothing: first in line.
+        // Moved to 515 with 2 left, where the book shows nothing: first in line.
         m.trades.clear();
         let moved = Action::Amend {
             client_id: 1,
             price: Price(515),
-            amount: Qty(3),
+            amount: Qty(4),
         };
         v.send(Timestamp(120 * MS), &[moved]);
         v.arrive(Timestamp(170 * MS), &m);
         m.print(Side::Buy, 515, 1);
         v.match_market(Timestamp(180 * MS), &m);
         assert_eq!(v.held(id), -3);
+        // A larger size at the same price: all of it rests, behind what the book shows.
+        m.trades.clear();
+        m.ask = (515, 6);
+        let larger = Action::Amend {
+            client_id: 1,
+            price: Price(515),
+            amount: Qty(8),
+        };
+        v.send(Timestamp(180 * MS), &[larger]);
+        v.arrive(Timestamp(230 * MS), &m);
+        m.print(Side::Buy, 515, 7);
+        v.match_market(Timestamp(240 * MS), &m);
+        assert_eq!(v.held(id), -4, "6 ahead, then 1 of our 5");
+        m.trades.clear();
+        m.print(Side::Buy, 515, 9);
+        v.match_market(Timestamp(250 * MS), &m);
+        assert_eq!(v.held(id), -8, "the whole larger size fills");
     }
 }
