@@ -14,7 +14,8 @@
 //! Jobs are numbered in a fixed order (the product in the order written, config keys sorted);
 //! shard I of N runs the jobs whose number is I modulo N.
 
-use serde::Deserialize;
+use crate::synthetic::path::Preset;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -31,10 +32,10 @@ pub enum SweepError {
     Merge(String),
 }
 
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Grid {
-    pub presets: Vec<String>,
+    pub presets: Vec<Preset>,
     pub seeds: Vec<u64>,
     pub days: f64,
     #[serde(default = "default_strategies")]
@@ -51,7 +52,7 @@ fn default_strategies() -> Vec<String> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
     pub number: usize,
-    pub preset: String,
+    pub preset: Preset,
     pub seed: u64,
     pub strategy: String,
     /// The config keys set for this job.
@@ -73,16 +74,19 @@ impl Grid {
         for s in &grid.strategies {
             if s != "roll_maker" && s != "two_sided" {
                 return Err(err(format!(
-                    "strategy {s:?} is not roll_maker or two_sided"
+                    "{}strategy {s:?} is not roll_maker or two_sided",
+                    at_line(text, &format!("{s:?}"))
                 )));
             }
         }
         if let Some((k, _)) = grid.config.iter().find(|(_, v)| v.is_empty()) {
-            return Err(err(format!("config key `{k}` lists no values")));
+            return Err(err(format!(
+                "{}config key `{k}` lists no values",
+                at_line(text, k)
+            )));
         }
-        if !(grid.days.is_finite() && grid.days > 0.0) {
-            return Err(err(format!("days = {} must be above 0", grid.days)));
-        }
+        crate::synthetic::path::check_days("days =", grid.days)
+            .map_err(|m| err(format!("{}{m}", at_line(text, "days"))))?;
         Ok(grid)
     }
 
@@ -108,7 +112,7 @@ impl Grid {
                     for overrides in &combos {
                         jobs.push(Job {
                             number: jobs.len(),
-                            preset: preset.clone(),
+                            preset: *preset,
                             seed,
                             strategy: strategy.clone(),
                             overrides: overrides.clone(),
@@ -118,6 +122,28 @@ impl Grid {
             }
         }
         jobs
+    }
+}
+
+/// "line N: " for the first line of `text` holding `needle` (so an error names the grid file's
+/// own line), or nothing.
+pub fn at_line(text: &str, needle: &str) -> String {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(String::new(), |n| format!("line {}: ", n + 1))
+}
+
+impl Grid {
+    /// A fingerprint of the grid's jobs (FNV-1a of its canonical JSON): every result carries it,
+    /// and shards of different grids are refused at merge.
+    pub fn hash(&self) -> String {
+        let canonical = serde_json::to_string(self).unwrap_or_default();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in canonical.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{h:016x}")
     }
 }
 
@@ -148,6 +174,13 @@ pub fn merge(mut results: Vec<serde_json::Value>) -> Result<Vec<serde_json::Valu
         .first()
         .and_then(|r| r["jobs"].as_u64())
         .ok_or_else(|| err("no results, or a result without `jobs`".into()))?;
+    let grid = results[0]["grid"].clone();
+    if let Some(r) = results.iter().find(|r| r["grid"] != grid) {
+        return Err(err(format!(
+            "results of two grids: {} and {} (job {})",
+            grid, r["grid"], r["job"]
+        )));
+    }
     let mut seen = vec![false; total as usize];
     for r in &results {
         let (Some(n), Some(t)) = (r["job"].as_u64(), r["jobs"].as_u64()) else {
@@ -215,8 +248,13 @@ days = 2
 
     #[test]
     fn merge_wants_every_job_once() {
-        let r = |job: u64| serde_json::json!({"job": job, "jobs": 3});
+        let r = |job: u64| serde_json::json!({"job": job, "jobs": 3, "grid": "a"});
         assert_eq!(merge(vec![r(2), r(0), r(1)]).unwrap()[0]["job"], 0);
+        let other = serde_json::json!({"job": 1, "jobs": 3, "grid": "b"});
+        assert!(merge(vec![r(0), other, r(2)])
+            .unwrap_err()
+            .to_string()
+            .contains("two grids"));
         assert!(merge(vec![r(0), r(1)])
             .unwrap_err()
             .to_string()
@@ -243,5 +281,16 @@ days = 2
         )
         .unwrap_err();
         assert!(e.to_string().contains("\"x\""), "{e}");
+        assert!(e.to_string().contains("line 4: "), "{e}");
+        let e = Grid::parse("presets = [\"calm\"]\nseeds = [1]\ndays = 31", "g").unwrap_err();
+        assert!(e.to_string().contains("line 3: days = 31"), "{e}");
+        // A preset that is not one: the TOML error names its line.
+        let e = Grid::parse("seeds = [1]\npresets = [\"calmer\"]\ndays = 1", "g").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let a = Grid::parse(GRID, "g").unwrap();
+        let mut b = a.clone();
+        b.seeds.push(3);
+        assert_ne!(a.hash(), b.hash());
+        assert_eq!(a.hash(), Grid::parse(GRID, "other name").unwrap().hash());
     }
 }

@@ -4,10 +4,10 @@
 use crate::data_replay::{self, Window};
 use crate::out::out;
 use crate::snapshots::parse_at;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use backtest::report;
 use backtest::sim::run::{run_with_progress, FillRule, RunConfig, Summary};
-use backtest::synthetic::path::Preset;
+use backtest::synthetic::path::{check_days, Preset, PRESET_DAYS};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
@@ -18,13 +18,13 @@ use strategies::{RollMaker, RollMakerConfig};
 
 #[derive(Args, Debug)]
 pub struct BacktestArgs {
-    /// The synthetic market: calm, trend-down or crash.
-    #[arg(long, default_value = "calm")]
-    preset: String,
+    /// The synthetic market (not with --data).
+    #[arg(long, value_enum, default_value_t = Preset::Calm, conflicts_with = "data")]
+    preset: Preset,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Days to run (the presets are 30 days long).
-    #[arg(long, default_value_t = 30.0)]
+    /// Days of the synthetic market to run (the presets are 30 days long; not with --data).
+    #[arg(long, default_value_t = PRESET_DAYS, conflicts_with = "data")]
     days: f64,
     /// The strategy config (TOML). Default: the built-in strategies/configs/roll_maker.toml.
     #[arg(long)]
@@ -35,18 +35,18 @@ pub struct BacktestArgs {
     /// Replay data instead of the synthetic market: a .csv(.gz) file or a folder of them, either
     /// Deribit chain snapshots (../shared/data/deribit_eth_chain/) or Tardis.dev files
     /// (options_chain with incremental_book_L2 or book_snapshot_25, and trades; told apart by
-    /// their headers). --preset is then not used.
+    /// their headers).
     #[arg(long)]
     data: Option<PathBuf>,
     /// With --data: the first snapshot at or after this time (RFC 3339 or a date).
-    #[arg(long)]
+    #[arg(long, requires = "data")]
     from: Option<String>,
     /// With --data: the last snapshot at or before this time (a date means the end of that day).
-    #[arg(long)]
+    #[arg(long, requires = "data")]
     to: Option<String>,
     /// With --data: skip and count bad rows instead of stopping at the first (which is named
     /// with its file and line either way).
-    #[arg(long)]
+    #[arg(long, requires = "data")]
     skip_bad_rows: bool,
     /// The backtest's own config (TOML: venue, schedule, roll demand, baselines). Default: the
     /// built-in backtest/configs/backtest.toml.
@@ -55,26 +55,16 @@ pub struct BacktestArgs {
     /// What fills resting orders besides the roll demand (and the synthetic market's takers):
     /// `demand` (nothing else), or `crosses` (an order the venue's opposite best reaches at a
     /// later step fills in full at its price). Overrides the backtest config's venue.fill_rule.
-    #[arg(long)]
-    fill_rule: Option<String>,
+    #[arg(long, value_enum)]
+    fill_rule: Option<FillRule>,
     /// Write summary.json, timeseries.csv and report.html into this folder (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
 }
 
 pub fn run(args: &BacktestArgs) -> Result<()> {
-    let Some(preset) = Preset::parse(&args.preset) else {
-        bail!(
-            "--preset {:?} is not one of calm, trend-down, crash",
-            args.preset
-        );
-    };
-    if !(args.days.is_finite() && args.days > 0.0 && args.days <= 30.0) {
-        bail!(
-            "--days {} must be above 0 and at most 30 (the presets' length)",
-            args.days
-        );
-    }
+    let preset = args.preset;
+    check_days("--days", args.days).map_err(anyhow::Error::msg)?;
     let config = match &args.config {
         Some(path) => RollMakerConfig::load(path)?,
         None => RollMakerConfig::default_config(),
@@ -92,12 +82,8 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         run_config = backtest::config::apply(&text, &path.display().to_string(), &run_config)?;
     }
-    if let Some(rule) = &args.fill_rule {
-        run_config.fill_rule = match rule.as_str() {
-            "demand" => FillRule::RollDemandOnly,
-            "crosses" => FillRule::OppositeCrosses,
-            other => bail!("--fill-rule {other:?} is not demand or crosses"),
-        };
+    if let Some(rule) = args.fill_rule {
+        run_config.fill_rule = rule;
     }
     if let Some(dir) = &args.out {
         report::check_dir(dir).with_context(|| format!("--out {}", dir.display()))?;
@@ -122,7 +108,11 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         Some(data) => {
             let window = Window {
                 from: args.from.as_deref().map(parse_from).transpose()?,
-                to: args.to.as_deref().map(parse_at).transpose()?,
+                to: args
+                    .to
+                    .as_deref()
+                    .map(|t| parse_at("--to", t))
+                    .transpose()?,
                 skip_bad_rows: args.skip_bad_rows,
             };
             data_replay::run(
@@ -261,7 +251,8 @@ fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result
 fn parse_from(text: &str) -> Result<engine::Timestamp> {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         let t = d.and_hms_opt(0, 0, 0).context("start of day")?.and_utc();
-        return engine::Timestamp::from_datetime(t).context("--from out of range");
+        return engine::Timestamp::from_datetime(t)
+            .with_context(|| format!("--from {text:?} is out of range"));
     }
-    parse_at(text)
+    parse_at("--from", text)
 }

@@ -45,7 +45,7 @@ pub fn run(
         return chain(data, other, window, config, strategy, rules, progress);
     }
     for f in &other {
-        eprintln!("not a Tardis file, left out: {}", f.display());
+        tracing::warn!("not a Tardis file, left out: {}", f.display());
     }
     let (from, to) = (window.from, window.to);
     // Rows before --from are passed over (a Tardis day starts with book snapshots). The merge
@@ -83,17 +83,17 @@ pub fn run(
     }
     let bad_rows: u64 = readers.iter().map(|r| r.skipped).sum();
     if bad_rows > 0 {
-        eprintln!("skipped {bad_rows} bad rows (--skip-bad-rows)");
+        tracing::warn!("skipped {bad_rows} bad rows (--skip-bad-rows)");
     }
     if market.skipped_rows > 0 {
-        eprintln!(
+        tracing::warn!(
             "skipped {} rows the engine cannot use; the first: {}",
             market.skipped_rows,
             market.skipped.join("; ")
         );
     }
     for s in market.skipped_snapshots() {
-        eprintln!("skipped chain {s}");
+        tracing::warn!("skipped chain {s}");
     }
     Ok(summary)
 }
@@ -170,10 +170,10 @@ fn chain(
         bail!("no snapshots in {} between --from and --to", data.display());
     }
     for s in &skipped {
-        eprintln!("skipped snapshot {s}");
+        tracing::warn!("skipped snapshot {s}");
     }
     if bad_rows > 0 {
-        eprintln!("skipped {bad_rows} bad rows (--skip-bad-rows)");
+        tracing::warn!("skipped {bad_rows} bad rows (--skip-bad-rows)");
     }
     Ok(summary)
 }

@@ -2,16 +2,16 @@
 
 use crate::out::out;
 use anyhow::{bail, Context, Result};
-use backtest::synthetic::path::Preset;
+use backtest::synthetic::path::{check_days, Preset};
 use backtest::synthetic::tardis_export::{export, ExportConfig};
 use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// The synthetic market: calm, trend-down or crash.
-    #[arg(long, default_value = "calm")]
-    preset: String,
+    /// The synthetic market.
+    #[arg(long, value_enum, default_value_t = Preset::Calm)]
+    preset: Preset,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     #[arg(long, default_value_t = 1.0)]
@@ -36,14 +36,9 @@ pub struct ExportArgs {
 }
 
 pub fn run(args: &ExportArgs) -> Result<()> {
-    let Some(preset) = Preset::parse(&args.preset) else {
-        bail!(
-            "--preset {:?} is not one of calm, trend-down, crash",
-            args.preset
-        );
-    };
+    let preset = args.preset;
+    check_days("--days", args.days).map_err(anyhow::Error::msg)?;
     for (flag, v) in [
-        ("--days", args.days),
         ("--max-expiry-days", args.max_expiry_days),
         ("--book-seconds", args.book_seconds),
         ("--chain-seconds", args.chain_seconds),

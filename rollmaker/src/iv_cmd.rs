@@ -8,6 +8,13 @@ use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// The option whose implied vol is asked for.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Right {
+    Call,
+    Put,
+}
+
 #[derive(Args, Debug)]
 #[command(allow_negative_numbers = true)]
 pub struct IvArgs {
@@ -15,9 +22,10 @@ pub struct IvArgs {
     /// are skipped. Writes the rows to stdout with `iv` and `error` columns added.
     #[arg(long, conflicts_with_all = ["kind", "forward", "strike", "t", "price"])]
     csv: Option<PathBuf>,
-    /// call or put.
-    #[arg(long = "type", required_unless_present = "csv")]
-    kind: Option<OptionType>,
+    /// call or put (the letters p and n are not taken here: in `rollmaker price` they are the
+    /// P and N tokens).
+    #[arg(long = "type", value_enum, required_unless_present = "csv")]
+    kind: Option<Right>,
     #[arg(long, required_unless_present = "csv")]
     forward: Option<f64>,
     #[arg(long, required_unless_present = "csv")]
@@ -45,6 +53,10 @@ pub fn run(args: &IvArgs) -> Result<()> {
         (args.kind, args.forward, args.strike, args.t, args.price)
     else {
         bail!("give --type, --forward, --strike, --t and --price, or --csv FILE");
+    };
+    let kind = match kind {
+        Right::Call => OptionType::Call,
+        Right::Put => OptionType::Put,
     };
     let iv = solve(kind, price, f, k, t, df, args.coin)?;
     out!("{}", json!({ "iv": iv }));

@@ -71,6 +71,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Diagnostics (skipped rows, progress of a sweep) on stderr; RUST_LOG tunes them
+    // (`RUST_LOG=warn` for warnings only, `RUST_LOG=debug` for more).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .without_time()
+        .with_target(false)
+        .init();
     match run(Cli::parse().command) {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stops early (`| head`) is not an error.

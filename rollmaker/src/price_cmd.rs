@@ -59,6 +59,19 @@ pub fn run(args: &PriceArgs) -> Result<()> {
         (None, Some(spot)) => spot_form(args, spot)?,
         (None, None) => bail!("give --forward, or --spot with --rate and --yield"),
     };
+    // JSON has no NaN or infinity: an input that overflows is refused, never printed as null.
+    let fields = [
+        ("price", greeks.price),
+        ("delta", greeks.delta),
+        ("gamma", greeks.gamma),
+        ("vega", greeks.vega),
+        ("theta", greeks.theta),
+        ("vanna", greeks.vanna),
+        ("volga", greeks.volga),
+    ];
+    if let Some((name, v)) = fields.iter().find(|(_, v)| !v.is_finite()) {
+        bail!("the inputs overflow: {name} comes out as {v}; check --forward/--spot, --strike, --t and --vol");
+    }
     let out = json!({
         "price": greeks.price,
         "delta": greeks.delta,

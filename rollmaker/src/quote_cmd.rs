@@ -37,7 +37,7 @@ pub fn run(args: &QuoteArgs) -> Result<()> {
         Some(path) => RollMakerConfig::load(path)?,
         None => RollMakerConfig::default_config(),
     };
-    let at = parse_at(&args.at)?;
+    let at = parse_at("--at", &args.at)?;
     let snapshot = snapshot_at(&args.data, at, &args.at)?;
     let mut instruments = Instruments::new();
     let state = state_from_snapshot(&snapshot, &mut instruments)

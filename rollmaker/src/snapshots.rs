@@ -29,7 +29,9 @@ pub fn files(path: &Path) -> Result<Vec<PathBuf>> {
 
 /// RFC 3339 (2026-02-05T12:00:00Z), a naive time taken as UTC, or a date meaning the end of that
 /// day UTC.
-pub fn parse_at(text: &str) -> Result<Timestamp> {
+/// A time given on the command line as `flag` (named in the error): RFC 3339, a time without a
+/// zone (UTC), or a date meaning the end of that day.
+pub fn parse_at(flag: &str, text: &str) -> Result<Timestamp> {
     let time = if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         t.to_utc()
     } else if let Ok(t) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S") {
@@ -39,9 +41,9 @@ pub fn parse_at(text: &str) -> Result<Timestamp> {
             .context("end of day")?
             .and_utc()
     } else {
-        bail!("--at {text:?} is not a time: give 2026-02-05T12:00:00Z or 2026-02-05");
+        bail!("{flag} {text:?} is not a time: give 2026-02-05T12:00:00Z or 2026-02-05");
     };
-    Timestamp::from_datetime(time).with_context(|| format!("--at {text:?} is out of range"))
+    Timestamp::from_datetime(time).with_context(|| format!("{flag} {text:?} is out of range"))
 }
 
 /// The last snapshot at or before `at` in the files under `data`.

@@ -22,7 +22,11 @@ pub struct SurfaceArgs {
 }
 
 pub fn run(args: &SurfaceArgs) -> Result<()> {
-    let at = args.at.as_deref().map(parse_at).transpose()?;
+    let at = args
+        .at
+        .as_deref()
+        .map(|t| parse_at("--at", t))
+        .transpose()?;
     let mut fits: Vec<SnapshotSurface> = Vec::new();
     for file in files(&args.data)? {
         for snapshot in ChainReader::open(&file)? {

@@ -3,10 +3,9 @@
 
 use crate::backtest_cmd::summary_json;
 use crate::out::out;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use backtest::sim::run::{run, RunConfig};
-use backtest::sweep::{merge, parse_shard, shard, Grid};
-use backtest::synthetic::path::Preset;
+use backtest::sweep::{at_line, merge, parse_shard, shard, Grid, Job};
 use clap::Args;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -31,32 +30,35 @@ pub struct SweepArgs {
 pub fn run_sweep(args: &SweepArgs) -> Result<()> {
     let text = std::fs::read_to_string(&args.grid)
         .with_context(|| format!("reading {}", args.grid.display()))?;
-    let grid = Grid::parse(&text, &args.grid.display().to_string())?;
+    let name = args.grid.display().to_string();
+    let grid = Grid::parse(&text, &name)?;
     let (i, n) = parse_shard(&args.shard)?;
     let jobs = grid.jobs();
+    // The whole grid is checked before any job runs: a bad value fails now, not hours in.
+    let configs = jobs
+        .iter()
+        .map(|job| job_config(job, &text, &name))
+        .collect::<Result<Vec<_>>>()?;
     let mine = shard(&jobs, i, n);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let path = args.out.join(format!("shard-{i}-of-{n}.jsonl"));
+    // Written under a temporary name and renamed when whole: a failed shard leaves no partial
+    // results that a merge would take for finished ones.
+    let tmp = args.out.join(format!(".shard-{i}-of-{n}.jsonl.tmp"));
     let mut file =
-        std::fs::File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-    eprintln!("shard {i}/{n}: {} of {} jobs", mine.len(), jobs.len());
+        std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+    tracing::info!("shard {i}/{n}: {} of {} jobs", mine.len(), jobs.len());
     for job in &mine {
-        let Some(preset) = Preset::parse(&job.preset) else {
-            bail!(
-                "grid: preset {:?} is not one of calm, trend-down, crash",
-                job.preset
-            );
-        };
-        let config = RollMakerConfig::from_toml_with(DEFAULT_TOML, "grid", &job.overrides)?;
+        let config = configs[job.number].clone();
         let rules = config.quote_rules();
         let mut strategy = if job.strategy == "two_sided" {
             RollMaker::two_sided(config)
         } else {
             RollMaker::new(config)
         };
-        let mut run_config = RunConfig::new(preset, job.seed);
-        run_config.days = grid.days.min(30.0);
+        let mut run_config = RunConfig::new(job.preset, job.seed);
+        run_config.days = grid.days;
         let started = Instant::now();
         let summary = run(&run_config, &mut strategy, rules);
         let wall = started.elapsed().as_secs_f64();
@@ -68,14 +70,32 @@ pub fn run_sweep(args: &SweepArgs) -> Result<()> {
         let line = json!({
             "job": job.number,
             "jobs": jobs.len(),
+            "grid": grid.hash(),
             "overrides": overrides,
-            "summary": summary_json(&summary, preset, job.seed, &job.strategy, wall),
+            "summary": summary_json(&summary, job.preset, job.seed, &job.strategy, wall),
         });
-        writeln!(file, "{line}").with_context(|| format!("writing {}", path.display()))?;
-        eprintln!("job {} done ({wall:.1} s)", job.number);
+        writeln!(file, "{line}").with_context(|| format!("writing {}", tmp.display()))?;
+        tracing::info!("job {} done ({wall:.1} s)", job.number);
     }
+    file.sync_all()
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
     out!("wrote {}", path.display());
     Ok(())
+}
+
+/// The strategy config of one job: the built-in one with the job's values; an error names the
+/// grid's line of the key at fault.
+fn job_config(job: &Job, text: &str, name: &str) -> Result<RollMakerConfig> {
+    RollMakerConfig::from_toml_with(DEFAULT_TOML, "grid", &job.overrides).map_err(|e| {
+        let message = e.to_string();
+        let line = job
+            .overrides
+            .iter()
+            .find(|(k, _)| message.contains(k.as_str()))
+            .map_or(String::new(), |(k, _)| at_line(text, k));
+        anyhow::anyhow!("grid {name}: {line}job {}: {message}", job.number)
+    })
 }
 
 #[derive(Args, Debug)]

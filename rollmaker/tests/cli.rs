@@ -476,7 +476,8 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
     std::fs::remove_dir_all(&dir).ok();
     let bad = rollmaker(&["backtest", "--preset", "boom"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("\"boom\""));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("'boom'") && stderr.contains("calm, trend-down, crash"), "{stderr}");
     // The backtest's own config: a bad value exits 2 naming the key.
     let config = std::env::temp_dir().join(format!("rollmaker-bt-{}.toml", std::process::id()));
     let text = include_str!("../../backtest/configs/backtest.toml")
@@ -757,4 +758,100 @@ fn an_unwritable_out_is_refused_before_the_run() {
         String::from_utf8_lossy(&r.stdout)
     );
     std::fs::remove_file(&file).ok();
+}
+
+/// Runs a command that must fail as bad input (exit 2) without printing anything on stdout;
+/// its stderr.
+fn refused(args: &[&str]) -> String {
+    let out = rollmaker(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?} printed {:?}", out.stdout);
+    stderr
+}
+
+/// Flags mean one thing everywhere, flags that do not apply are refused, and no command prints
+/// a null for a number.
+#[test]
+fn the_command_line_is_consistent() {
+    // `p` is the P token in `price`; `iv` does not take it for a put.
+    let e = refused(&[
+        "iv",
+        "--type",
+        "p",
+        "--forward",
+        "1",
+        "--strike",
+        "1",
+        "--t",
+        "1",
+        "--price",
+        "0.1",
+    ]);
+    assert!(e.contains("possible values: call, put"), "{e}");
+    let e = refused(&[
+        "price",
+        "--type",
+        "call",
+        "--forward",
+        "3000",
+        "--strike",
+        "3000",
+        "--t",
+        "1e300",
+        "--vol",
+        "1e300",
+    ]);
+    assert!(e.contains("overflow"), "{e}");
+    let e = refused(&["backtest", "--data", "nowhere", "--preset", "crash"]);
+    assert!(e.contains("--preset"), "{e}");
+    let e = refused(&["backtest", "--data", "nowhere", "--days", "3"]);
+    assert!(e.contains("--days"), "{e}");
+    let e = refused(&["backtest", "--from", "2026-01-01"]);
+    assert!(e.contains("--data"), "{e}");
+    let e = refused(&["backtest", "--data", "nowhere", "--from", "soon"]);
+    assert!(e.contains("--from \"soon\""), "{e}");
+    // The presets' 30 days, one message wherever days are asked for.
+    let e = refused(&["backtest", "--days", "31"]);
+    assert!(e.contains("at most 30"), "{e}");
+    let e = refused(&[
+        "export-tardis",
+        "--days",
+        "40",
+        "--out",
+        "/nonexistent/never-written",
+    ]);
+    assert!(
+        e.contains("--days 40 must be above 0 and at most 30"),
+        "{e}"
+    );
+    let help = succeeds(&["book-demo", "--help"]);
+    assert!(!help.contains("stand-in"), "{help}");
+}
+
+/// A sweep checks every job of the grid before running one: a bad config value fails at once,
+/// naming the grid's line, and writes no results.
+#[test]
+fn a_bad_grid_fails_before_any_job() {
+    let dir = std::env::temp_dir().join(format!("rollmaker-badgrid-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let grid = dir.join("grid.toml");
+    std::fs::write(
+        &grid,
+        "presets = [\"calm\"]\nseeds = [1, 2]\ndays = 0.5\n[config]\n\"edge.min_edge_vol\" = [0.5, -3.0]\n",
+    )
+    .unwrap();
+    let out = dir.join("results");
+    let e = refused(&[
+        "sweep",
+        "--grid",
+        grid.to_str().unwrap(),
+        "--shard",
+        "0/2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(e.contains("line 5: "), "{e}");
+    assert!(!out.exists(), "results written before the grid was checked");
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -47,6 +47,7 @@ pub fn run_with_progress(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Summary {
     let mut path_config = config.preset.config();
+    // Checked against the preset's length where it is asked for (check_days).
     path_config.days = config.days.min(path_config.days);
     let mut market = SyntheticMarket::new(path_config.clone(), config.market.clone(), config.seed);
     let total_steps = (path_config.days * 86_400.0 / path_config.step_seconds).round() as u64 + 1;

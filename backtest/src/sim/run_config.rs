@@ -58,11 +58,13 @@ impl RunConfig {
 }
 
 /// What fills the maker where the data shows no trades.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum FillRule {
     /// Only the simulated roll demand (and background takers, where the market has them).
+    #[value(name = "demand")]
     RollDemandOnly,
     /// Also: a resting order that the venue's opposite best reaches at a later step is filled
     /// in full at its price.
+    #[value(name = "crosses")]
     OppositeCrosses,
 }

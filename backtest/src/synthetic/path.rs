@@ -51,7 +51,10 @@ pub struct PathConfig {
 }
 
 /// The built-in market scenarios.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Deserialize, serde::Serialize,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Preset {
     /// 30 days around 50% vol, no trend, rare small jumps.
     Calm,
@@ -60,6 +63,21 @@ pub enum Preset {
     TrendDown,
     /// Calm for ten days, then a 35% fall within one hour, vol at 120% after it, decaying.
     Crash,
+}
+
+/// The presets' length: a synthetic run is at most this many days.
+pub const PRESET_DAYS: f64 = 30.0;
+
+/// Checks the days asked of a synthetic run: above 0 and at most the presets' length. The one
+/// place that limit is applied; `what` names the input (`--days`, the grid's `days`).
+pub fn check_days(what: &str, days: f64) -> Result<(), String> {
+    if days.is_finite() && days > 0.0 && days <= PRESET_DAYS {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {days} must be above 0 and at most {PRESET_DAYS} (the synthetic presets' length)"
+        ))
+    }
 }
 
 impl Preset {
@@ -86,7 +104,7 @@ impl Preset {
             start: Timestamp::from_millis(1_772_323_200_000),
             s0: 2000.0,
             step_seconds: 60.0,
-            days: 30.0,
+            days: PRESET_DAYS,
             drift: 0.0,
             v0: 0.25,
             theta: 0.25,
