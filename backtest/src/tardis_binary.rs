@@ -47,10 +47,41 @@ pub fn symbols_path(file: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Converts `rows` (time-ordered) into the binary file `out`, only the rows of `only` when given.
+/// Converts `rows` (time-ordered) into the binary file `out` and its symbol table beside it,
+/// only the rows of `only` when given. Both are written under temporary names and renamed once
+/// whole: a failed run leaves the previous pair as it was and no partial file.
 pub fn convert(
     rows: impl Iterator<Item = Result<Row, TardisError>>,
     out: &Path,
+    only: Option<&str>,
+) -> Result<Converted, ConvertError> {
+    let tmp = |p: &Path| {
+        let mut name = p.as_os_str().to_owned();
+        name.push(format!(".tmp-{}", std::process::id()));
+        PathBuf::from(name)
+    };
+    let (bin, symbols) = (tmp(out), tmp(&symbols_path(out)));
+    let done = convert_into(rows, &bin, &symbols, only);
+    let renamed = done.and_then(|d| {
+        for (from, to) in [(&symbols, symbols_path(out)), (&bin, out.to_path_buf())] {
+            std::fs::rename(from, &to).map_err(|e| ConvertError::Symbols {
+                file: to.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        Ok(d)
+    });
+    if renamed.is_err() {
+        std::fs::remove_file(&bin).ok();
+        std::fs::remove_file(&symbols).ok();
+    }
+    renamed
+}
+
+fn convert_into(
+    rows: impl Iterator<Item = Result<Row, TardisError>>,
+    out: &Path,
+    symbols_file: &Path,
     only: Option<&str>,
 ) -> Result<Converted, ConvertError> {
     let mut w = Writer::create(out)?;
@@ -138,7 +169,7 @@ pub fn convert(
         .iter()
         .map(|(_, inst)| inst.name().to_string())
         .collect();
-    let file = symbols_path(out);
+    let file = symbols_file.to_path_buf();
     std::fs::write(&file, done.symbols.join("\n") + "\n").map_err(|e| ConvertError::Symbols {
         file: file.clone(),
         message: e.to_string(),

@@ -114,7 +114,24 @@ pub struct ToBinaryArgs {
 }
 
 pub fn run_to_binary(args: &ToBinaryArgs) -> Result<()> {
-    let (readers, other) = tardis_readers(crate::snapshots::files(&args.data)?, false)?;
+    let inputs = crate::snapshots::files(&args.data)?;
+    let symbols = backtest::tardis_binary::symbols_path(&args.out);
+    for target in [&args.out, &symbols] {
+        // Writing over an input would destroy the data being read.
+        if let Ok(t) = target.canonicalize() {
+            if let Some(f) = inputs
+                .iter()
+                .find(|f| f.canonicalize().is_ok_and(|c| c == t))
+            {
+                bail!(
+                    "--out {}: that is an input ({})",
+                    args.out.display(),
+                    f.display()
+                );
+            }
+        }
+    }
+    let (readers, other) = tardis_readers(inputs, false)?;
     if let Some(f) = other.first() {
         bail!("{} is not a Tardis file", f.display());
     }

@@ -477,7 +477,10 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
     let bad = rollmaker(&["backtest", "--preset", "boom"]);
     assert_eq!(bad.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&bad.stderr);
-    assert!(stderr.contains("'boom'") && stderr.contains("calm, trend-down, crash"), "{stderr}");
+    assert!(
+        stderr.contains("'boom'") && stderr.contains("calm, trend-down, crash"),
+        "{stderr}"
+    );
     // The backtest's own config: a bad value exits 2 naming the key.
     let config = std::env::temp_dir().join(format!("rollmaker-bt-{}.toml", std::process::id()));
     let text = include_str!("../../backtest/configs/backtest.toml")
@@ -614,7 +617,11 @@ fn export_tardis_and_backtest_the_files() {
         text.contains("0 refused deltas") && text.contains("other instruments"),
         "{text}"
     );
-    std::fs::remove_file(&bin).ok();
+    let symbols = dir.join("events.bin.symbols");
+    let (old_bin, old_symbols) = (
+        std::fs::read(&bin).unwrap(),
+        std::fs::read(&symbols).unwrap(),
+    );
     // A corrupt trade row: the run stops, naming the file and line.
     let trades = dir.join("deribit_trades_synthetic.csv.gz");
     std::fs::remove_file(&trades).unwrap();
@@ -632,6 +639,32 @@ fn export_tardis_and_backtest_the_files() {
         err.contains("deribit_trades_synthetic.csv:3") && err.contains("price"),
         "{err}"
     );
+    // A conversion that fails on it leaves the previous pair whole and no partial file.
+    let bin_arg = bin.to_str().unwrap();
+    let failed = rollmaker(&["tardis-to-binary", "--data", d, "--out", bin_arg]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(std::fs::read(&bin).unwrap(), old_bin);
+    assert_eq!(std::fs::read(&symbols).unwrap(), old_symbols);
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".tmp-")), "{names:?}");
+    std::fs::remove_file(&bin).ok();
+    std::fs::remove_file(&symbols).ok();
+    // Writing over an input is refused before anything is read or written.
+    let input = dir.join("deribit_trades_synthetic.csv");
+    let before = std::fs::read(&input).unwrap();
+    let over = rollmaker(&[
+        "tardis-to-binary",
+        "--data",
+        d,
+        "--out",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(over.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&over.stderr).contains("that is an input"));
+    assert_eq!(std::fs::read(&input).unwrap(), before);
     // Or, asked to, skips and counts it.
     let out = rollmaker(&["backtest", "--data", d, "--skip-bad-rows"]);
     assert!(
