@@ -73,6 +73,8 @@ pub struct ChainReader {
     lenient: bool,
     /// Bad rows skipped (lenient readers only).
     pub skipped: u64,
+    /// The line of the last record read (1: the header).
+    line: u64,
 }
 
 impl ChainReader {
@@ -110,6 +112,7 @@ impl ChainReader {
             done: false,
             lenient: false,
             skipped: 0,
+            line: 1,
         })
     }
 
@@ -178,17 +181,50 @@ impl ChainReader {
             mark_iv: number(self.cols.mark_iv, "implied_volatility")?,
             index: number(self.cols.index, "index_price")?,
         };
-        if row.strike <= 0.0 || row.underlying <= 0.0 {
-            return Err(self.error(
-                line,
-                format!(
-                    "strike {} and underlying {} must be positive",
-                    row.strike, row.underlying
-                ),
-            ));
+        if let Some(message) = implausible(&row) {
+            return Err(self.error(line, message));
         }
         Ok((timestamp, row))
     }
+}
+
+/// What makes a parsed row unusable, if anything: numbers that parse but cannot be a market
+/// (the real chain has none of these; they would turn into wrong figures downstream).
+fn implausible(row: &ChainRow) -> Option<String> {
+    if row.strike <= 0.0 || row.underlying <= 0.0 {
+        return Some(format!(
+            "strike {} and underlying {} must be positive",
+            row.strike, row.underlying
+        ));
+    }
+    // The index and the expiry's future differ by carry, never by half.
+    let ratio = row.index / row.underlying;
+    if !(0.5..=2.0).contains(&ratio) {
+        return Some(format!(
+            "index_price = {:?} is not within a factor 2 of underlying = {:?}",
+            row.index, row.underlying
+        ));
+    }
+    if row.mark < 0.0 {
+        return Some(format!("mark_price = {:?} is negative", row.mark));
+    }
+    if !(row.mark_iv > 0.0 && row.mark_iv <= 10.0) {
+        return Some(format!(
+            "implied_volatility = {:?} is not above 0 and at most 10 (1000%)",
+            row.mark_iv
+        ));
+    }
+    if row.t < 0.0 {
+        return Some(format!("time_to_maturity = {:?} is negative", row.t));
+    }
+    if let (Some(bid), Some(ask)) = (row.bid, row.ask) {
+        if bid > ask {
+            return Some(format!(
+                "crossed: bid_price = {bid:?} is above ask_price = {ask:?}"
+            ));
+        }
+    }
+    None
 }
 
 impl Iterator for ChainReader {
@@ -207,13 +243,15 @@ impl Iterator for ChainReader {
                 self.done = true;
                 return snapshot.map(Ok);
             };
+            // A record's own line; a stream that breaks (a corrupt .gz) has none: the line after
+            // the last one read.
+            let line = match &record {
+                Ok(r) => r.position().map_or(self.line + 1, |p| p.line()),
+                Err(e) => e.position().map_or(self.line + 1, |p| p.line()),
+            };
+            self.line = line;
             let parsed = record
-                .map_err(|e| {
-                    self.error(
-                        e.position().map_or(0, |p| p.line()),
-                        format!("unreadable row: {e}"),
-                    )
-                })
+                .map_err(|e| self.error(line, format!("unreadable row: {e}")))
                 .and_then(|r| self.parse(&r));
             let (timestamp, row) = match parsed {
                 Ok(v) => v,
@@ -234,11 +272,16 @@ impl Iterator for ChainReader {
                     })
                 }
                 Some(s) if s.timestamp == timestamp => s.rows.push(row),
+                Some(s) if self.lenient && timestamp < s.timestamp => {
+                    self.skipped += 1;
+                }
                 Some(s) if timestamp < s.timestamp => {
                     self.done = true;
-                    return Some(Err(
-                        self.error(0, format!("timestamps go back in time at {timestamp}"))
-                    ));
+                    let message = format!(
+                        "timestamp {timestamp} goes back in time (the snapshot before is at {})",
+                        s.timestamp
+                    );
+                    return Some(Err(self.error(line, message)));
                 }
                 Some(_) => {
                     self.pending = Some((timestamp, row));

@@ -67,6 +67,38 @@ fn a_corrupt_line_is_reported_with_file_line_and_field() {
             row(t, "ETH-23JAN26-3600-C", "NaN", "0.007", "0.008"),
             "strike = \"NaN\"",
         ),
+        // Numbers that parse but cannot be a market.
+        (
+            row(t, "ETH-23JAN26-3600-C", "3600", "0.009", "0.008"),
+            "crossed: bid_price = 0.009 is above ask_price = 0.008",
+        ),
+        (
+            row(t, "ETH-23JAN26-3600-C", "3600", "0.007", "0.008").replace(",2982.3,0", ",1e300,0"),
+            "index_price = 1e300 is not within a factor 2",
+        ),
+        (
+            row(t, "ETH-23JAN26-3600-C", "3600", "0.007", "0.008").replace(",2982.3,0", ",0,0"),
+            "index_price = 0.0 is not within a factor 2",
+        ),
+        (
+            row(t, "ETH-23JAN26-3600-C", "3600", "0.007", "0.008").replace(",0.59,", ",1000000,"),
+            "implied_volatility = 1000000.0 is not above 0",
+        ),
+        (
+            row(t, "ETH-23JAN26-3600-C", "3600", "0.007", "0.008")
+                .replace(",0.0075,0.0075,", ",-0.01,0.0075,"),
+            "mark_price = -0.01 is negative",
+        ),
+        (
+            row(
+                "2025-12-31T09:18:35+00:00",
+                "ETH-23JAN26-3600-C",
+                "3600",
+                "0.007",
+                "0.008",
+            ),
+            "goes back in time",
+        ),
     ] {
         let path = write(
             "bad.csv",
@@ -84,6 +116,20 @@ fn a_corrupt_line_is_reported_with_file_line_and_field() {
         assert_eq!(snapshots[0].rows.len(), 1);
         assert_eq!(lenient.skipped, 1);
     }
+    // A .gz cut short: the error names the line after the last one read, not line 0.
+    let gz = write(
+        "cut.csv",
+        &[row(t, "ETH-23JAN26-3400-C", "3400", "0.01", "0.02")],
+    );
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut enc, &std::fs::read(&gz).unwrap()).unwrap();
+    let bytes = enc.finish().unwrap();
+    let cut = gz.with_extension("csv.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() - 12]).unwrap();
+    let results: Vec<_> = ChainReader::open(&cut).unwrap().collect();
+    let err = results.into_iter().find_map(Result::err).expect("an error");
+    assert!(err.to_string().contains("cut.csv.gz:"), "{err}");
+    assert!(!err.to_string().contains("cut.csv.gz:0:"), "{err}");
     let path = write("noheader.csv", &[]);
     std::fs::write(&path, "a,b\n1,2\n").unwrap();
     let err = ChainReader::open(&path).err().expect("refused");

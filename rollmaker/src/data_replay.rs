@@ -124,11 +124,14 @@ fn chain(
     rules: QuoteRules,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Summary> {
-    let mut error = None;
+    let mut error: Option<anyhow::Error> = None;
     let mut count = 0u64;
     let mut bad_rows = 0u64;
     let mut files = files.into_iter();
-    let mut current: Option<ChainReader> = None;
+    let mut current: Option<(PathBuf, ChainReader)> = None;
+    // The last snapshot replayed, and its file: time only moves forward across files (a file
+    // given twice, or files out of order, would replay the market backwards).
+    let mut last: Option<(Timestamp, PathBuf)> = None;
     let snapshots = std::iter::from_fn(|| loop {
         if error.is_some() {
             return None;
@@ -136,20 +139,37 @@ fn chain(
         if current.is_none() {
             let file = files.next()?;
             match ChainReader::open(&file) {
-                Ok(r) if window.skip_bad_rows => current = Some(r.lenient()),
-                Ok(r) => current = Some(r),
+                Ok(r) if window.skip_bad_rows => current = Some((file, r.lenient())),
+                Ok(r) => current = Some((file, r)),
                 Err(e) => {
-                    error = Some(e);
+                    error = Some(e.into());
                     return None;
                 }
             }
         }
-        match current.as_mut()?.next() {
+        let (file, reader) = current.as_mut()?;
+        let next = reader.next();
+        if let (Some(Ok(s)), Some((at, before))) = (&next, &last) {
+            if s.timestamp <= *at && before != file {
+                error = Some(anyhow::anyhow!(
+                    "{}: its snapshot at {} is not after the last of {} (at {}): the same data twice, or files out of order",
+                    file.display(),
+                    s.timestamp,
+                    before.display(),
+                    at
+                ));
+                return None;
+            }
+        }
+        if let Some(Ok(s)) = &next {
+            last = Some((s.timestamp, file.clone()));
+        }
+        match next {
             None => {
-                bad_rows += current.take().map_or(0, |r| r.skipped);
+                bad_rows += current.take().map_or(0, |(_, r)| r.skipped);
             }
             Some(Err(e)) => {
-                error = Some(e);
+                error = Some(e.into());
                 return None;
             }
             Some(Ok(s)) if window.from.is_some_and(|f| s.timestamp < f) => {}
@@ -164,7 +184,7 @@ fn chain(
     let expected = (4.0 * window.days(240.0)) as u64;
     let (summary, skipped) = run_chain(snapshots, expected, config, strategy, rules, progress);
     if let Some(e) = error {
-        return Err(e.into());
+        return Err(e);
     }
     if count == 0 {
         bail!("no snapshots in {} between --from and --to", data.display());

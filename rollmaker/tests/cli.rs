@@ -888,3 +888,25 @@ fn a_bad_grid_fails_before_any_job() {
     assert!(!out.exists(), "results written before the grid was checked");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The same chain file twice in one folder would replay the market backwards: refused, naming
+/// both files.
+#[test]
+fn the_same_data_twice_is_refused() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/deribit_eth_chain/deribit_eth_options_chain_202601.csv.gz");
+    if !data.exists() {
+        eprintln!("SKIPPED: ../shared/data is absent");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("rollmaker-twice-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&data, dir.join("a.csv.gz")).unwrap();
+    std::fs::copy(&data, dir.join("b.csv.gz")).unwrap();
+    let e = refused(&["backtest", "--data", dir.to_str().unwrap()]);
+    assert!(
+        e.contains("b.csv.gz") && e.contains("a.csv.gz") && e.contains("twice"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
