@@ -208,7 +208,9 @@ fn implausible(row: &ChainRow) -> Option<String> {
     if row.mark < 0.0 {
         return Some(format!("mark_price = {:?} is negative", row.mark));
     }
-    if !(row.mark_iv > 0.0 && row.mark_iv <= 10.0) {
+    // A worthless option has no vol to invert: 0 is taken there, and only there.
+    let worthless = row.mark == 0.0 && row.mark_iv == 0.0;
+    if !(worthless || (row.mark_iv > 0.0 && row.mark_iv <= 10.0)) {
         return Some(format!(
             "implied_volatility = {:?} is not above 0 and at most 10 (1000%)",
             row.mark_iv

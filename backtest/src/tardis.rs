@@ -93,6 +93,12 @@ pub struct TardisReader {
     /// The symbol of the run of `is_snapshot` rows of incremental_book_L2 we are in: only a
     /// run's first row of each symbol resets that symbol's book (one file holds many symbols).
     snapshot_of: Option<String>,
+    /// The line and order key of the last row read: within a file the order key never goes
+    /// back. Tardis orders its files by `local_timestamp` (receipt), whose column is the key
+    /// where present (exchange timestamps may step back a little); else `timestamp`.
+    line: u64,
+    last_at: Timestamp,
+    local_col: Option<usize>,
 }
 
 impl TardisReader {
@@ -137,6 +143,7 @@ impl TardisReader {
                 });
             }
         }
+        let local_col = header.iter().position(|h| h == "local_timestamp");
         Ok(TardisReader {
             file: path.to_path_buf(),
             dataset,
@@ -145,6 +152,9 @@ impl TardisReader {
             lenient,
             skipped: 0,
             snapshot_of: None,
+            line: 1,
+            last_at: Timestamp(i64::MIN),
+            local_col,
         })
     }
 
@@ -197,20 +207,18 @@ impl TardisReader {
                         _ => None,
                     })
                 };
-                let mark_iv = number("mark_iv")? / 100.0;
-                if mark_iv < 0.0 {
-                    return Err(format!("mark_iv = {} is negative", mark_iv * 100.0));
-                }
-                TardisEvent::Quote(ChainQuote {
+                let quote = ChainQuote {
                     symbol,
                     strike: number("strike_price")?,
                     expiration: micros("expiration")?,
                     bid: pair("bid_price", "bid_amount")?,
                     ask: pair("ask_price", "ask_amount")?,
                     mark: number("mark_price")?,
-                    mark_iv,
+                    mark_iv: number("mark_iv")? / 100.0,
                     underlying_price: number("underlying_price")?,
-                })
+                };
+                implausible(&quote).map_or(Ok(()), Err)?;
+                TardisEvent::Quote(quote)
             }
             Dataset::BookSnapshot25 => {
                 let levels = |prefix: &str| -> Result<Vec<(f64, f64)>, String> {
@@ -272,29 +280,79 @@ impl TardisReader {
     }
 }
 
+/// What makes a parsed chain quote unusable: numbers that parse but cannot be a market.
+fn implausible(q: &ChainQuote) -> Option<String> {
+    // An index outside (0, 10^7) USD is no ETH price (1e300 or 0 would price everything wrong).
+    if !(q.underlying_price > 0.0 && q.underlying_price < 1e7) {
+        return Some(format!(
+            "underlying_price = {:?} is not a price (0 to 10,000,000)",
+            q.underlying_price
+        ));
+    }
+    if q.strike <= 0.0 {
+        return Some(format!("strike_price = {:?} is not positive", q.strike));
+    }
+    if q.mark < 0.0 {
+        return Some(format!("mark_price = {:?} is negative", q.mark));
+    }
+    // A worthless option has no vol to invert: 0 is taken there, and only there.
+    let worthless = q.mark == 0.0 && q.mark_iv == 0.0;
+    if !(worthless || (q.mark_iv > 0.0 && q.mark_iv <= 10.0)) {
+        return Some(format!(
+            "mark_iv = {:?} is not above 0 and at most 1000 (percent), nor 0 with a mark of 0",
+            q.mark_iv * 100.0
+        ));
+    }
+    if let (Some((bid, _)), Some((ask, _))) = (q.bid, q.ask) {
+        if bid > ask {
+            return Some(format!(
+                "crossed: bid_price = {bid:?} is above ask_price = {ask:?}"
+            ));
+        }
+    }
+    None
+}
+
 impl Iterator for TardisReader {
     type Item = Result<Row, TardisError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let record = match self.records.next()? {
-                Ok(r) => r,
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    if self.lenient {
-                        self.skipped += 1;
-                        continue;
-                    }
-                    return Some(Err(TardisError {
-                        file: self.file.clone(),
-                        line,
-                        message: e.to_string(),
-                    }));
-                }
+            let record = self.records.next()?;
+            // A record's own line; a stream that breaks (a corrupt .gz) has none: the line after
+            // the last one read.
+            let line = match &record {
+                Ok(r) => r.position().map_or(self.line + 1, |p| p.line()),
+                Err(e) => e.position().map_or(self.line + 1, |p| p.line()),
             };
-            let line = record.position().map_or(0, |p| p.line());
-            match self.parse(&record) {
-                Ok(row) => return Some(Ok(row)),
+            self.line = line;
+            let parsed = record.map_err(|e| e.to_string()).and_then(|r| {
+                let row = self.parse(&r)?;
+                let key = match self.local_col {
+                    Some(i) => {
+                        let text = r.get(i).unwrap_or("");
+                        let micros = text.parse::<i64>().map_err(|_| {
+                            format!(
+                                "local_timestamp = {text:?} is not microseconds since the epoch"
+                            )
+                        })?;
+                        Timestamp::from_micros(micros)
+                    }
+                    None => row.at,
+                };
+                if key < self.last_at {
+                    return Err(format!(
+                        "time goes back: {key} after {} on the line before",
+                        self.last_at
+                    ));
+                }
+                Ok((row, key))
+            });
+            match parsed {
+                Ok((row, key)) => {
+                    self.last_at = key;
+                    return Some(Ok(row));
+                }
                 Err(_) if self.lenient => self.skipped += 1,
                 Err(message) => {
                     return Some(Err(TardisError {

@@ -161,6 +161,43 @@ deribit,ETH-PERPETUAL,4500,4501,t4,sell,2000,1
     assert!(e.to_string().contains("is_snapshot"), "{e}");
 }
 
+/// Chain quotes whose numbers parse but cannot be a market, and rows going back in time: each
+/// named by file and line (or skipped and counted when lenient).
+#[test]
+fn implausible_quotes_and_time_going_back_are_named() {
+    let header = "exchange,symbol,timestamp,local_timestamp,type,strike_price,expiration,open_interest,last_price,bid_price,bid_amount,bid_iv,ask_price,ask_amount,ask_iv,mark_price,mark_iv,underlying_index,underlying_price,delta,gamma,vega,theta,rho";
+    let good = "deribit,ETH-27MAR26-2000-C,5000,5001,call,2000,1774598400000000,10,0.05,0.049,12,61.2,0.051,3,63.0,0.0502,62.1,ETH-27MAR26,2010.5,0.5,0.001,2.1,-3.2,0.4";
+    for (bad, needle) in [
+        (
+            good.replace(",2010.5,", ",1e300,"),
+            "underlying_price = 1e300",
+        ),
+        (good.replace(",2010.5,", ",0,"), "underlying_price = 0.0"),
+        (
+            good.replace(",62.1,", ",100000000,"),
+            "mark_iv = 100000000.0",
+        ),
+        (good.replace(",0.0502,", ",-0.01,"), "mark_price = -0.01"),
+        (
+            good.replace(",0.049,12,", ",0.06,12,"),
+            "crossed: bid_price = 0.06",
+        ),
+        (good.replace(",5000,5001,", ",4000,4001,"), "time goes back"),
+    ] {
+        let path = file("implausible.csv", &format!("{header}\n{good}\n{bad}\n"));
+        let mut strict = TardisReader::open(&path, Dataset::OptionsChain, false).unwrap();
+        assert!(strict.next().unwrap().is_ok());
+        let e = strict.next().unwrap().unwrap_err().to_string();
+        assert!(
+            e.contains("implausible.csv:3:") && e.contains(needle),
+            "{needle}: {e}"
+        );
+        let mut lenient = TardisReader::open(&path, Dataset::OptionsChain, true).unwrap();
+        assert_eq!(lenient.by_ref().count(), 1);
+        assert_eq!(lenient.skipped, 1);
+    }
+}
+
 /// The synthetic market written as Tardis options_chain and read back: the same quotes.
 #[test]
 fn synthetic_quotes_round_trip_through_tardis_csv() {

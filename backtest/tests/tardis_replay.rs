@@ -104,7 +104,7 @@ fn replayed_books_are_the_generated_ones() {
             compared += 1;
         }
     }
-    assert!(steps.error.is_none());
+    assert!(steps.error.is_none(), "{:?}", steps.error);
     assert_eq!(replayed.skipped_rows, 0, "{:?}", replayed.skipped);
     assert!(
         compared > 1000 && levels > 5 * compared,
@@ -146,7 +146,7 @@ fn a_backtest_on_tardis_files_fills_through_trades() {
             rules,
             &mut |_, _| {},
         );
-        assert!(steps.error.is_none());
+        assert!(steps.error.is_none(), "{:?}", steps.error);
         // Every row is an event.
         assert_eq!(s.events, steps.rows_read);
         assert_eq!(s.events, e.quotes + e.levels + e.trades);

@@ -189,10 +189,11 @@ impl SyntheticMarket {
 }
 
 /// The put's coin greeks from the call's of the same strike, forward `f` and no discounting:
-/// c - p = 1 - K/F in coin, so only the delta (by K/F) and gamma (by -K/F²) differ.
+/// c - p = 1 - K/F in coin, so only the delta (by K/F) and gamma (by -K/F²) differ. A deep
+/// out-of-the-money put's parity price can round below zero (-4e-17): it is floored at 0.
 fn put_by_parity(call: Greeks, f: f64, k: f64) -> Greeks {
     Greeks {
-        price: call.price - (1.0 - k / f),
+        price: (call.price - (1.0 - k / f)).max(0.0),
         delta: call.delta - k / f,
         gamma: call.gamma + k / (f * f),
         ..call
@@ -353,7 +354,10 @@ impl Market for SyntheticMarket {
         let v = p.vol * p.vol;
         for (i, s) in self.series.iter().enumerate() {
             let t = p.at.years_until(s.settles);
-            let vol = slice(&self.path, &self.config.smile, v, t).vol((s.strike / p.price).ln(), t);
+            // Minutes from expiry the slice's wing can take total variance below zero (vol 0):
+            // the vol is floored at half the at-the-money vol.
+            let svi = slice(&self.path, &self.config.smile, v, t);
+            let vol = svi.vol((s.strike / p.price).ln(), t).max(0.5 * svi.vol(0.0, t));
             let call = coin::greeks(OptionType::Call, p.price, s.strike, t, vol, 1.0);
             let put = put_by_parity(call, p.price, s.strike);
             // Options share one tick rule; each is asked for its own all the same.
