@@ -76,14 +76,36 @@ impl Record {
             1 => Side::Sell,
             s => return Err(format!("side byte {s} is not 0 or 1")),
         };
-        Ok(Record {
+        let r = Record {
             at: Timestamp(i64_at(0)),
             instrument: InstrumentId(u32::from_le_bytes(id)),
             kind,
             side,
             price: Price(i64_at(16)),
             qty: Qty(i64_at(24)),
-        })
+        };
+        r.check()?;
+        Ok(r)
+    }
+
+    /// What a record may hold: a level's or trade's price positive and a size not negative (a
+    /// trade's positive), both below 2^53 (exact as f64, far above any market); a clear all 0.
+    fn check(&self) -> Result<(), String> {
+        const MAX: i64 = 1 << 53;
+        let (p, q) = (self.price.0, self.qty.0);
+        let ok = match self.kind {
+            Kind::Clear => p == 0 && q == 0,
+            Kind::Level => (1..MAX).contains(&p) && (0..MAX).contains(&q),
+            Kind::Trade => (1..MAX).contains(&p) && (1..MAX).contains(&q),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "{:?} with price {p} and quantity {q} units: a level's or trade's price must be in 1..2^53 and its quantity in 0..2^53 (a trade's above 0); a clear's both 0",
+                self.kind
+            ))
+        }
     }
 }
 
@@ -152,6 +174,8 @@ pub struct Reader {
     at: usize,
     index: u64,
     failed: bool,
+    /// The last record's time: records never go back in time.
+    last_at: Timestamp,
 }
 
 impl Reader {
@@ -182,6 +206,7 @@ impl Reader {
             at: 0,
             index: 0,
             failed: false,
+            last_at: Timestamp(i64::MIN),
         })
     }
 
@@ -233,13 +258,26 @@ impl Iterator for Reader {
                 }));
             }
         }
-        let r = Record::decode(&self.block[self.at..self.at + RECORD_SIZE]).map_err(|message| {
-            BinaryError::Record {
+        let last_at = self.last_at;
+        let r = Record::decode(&self.block[self.at..self.at + RECORD_SIZE])
+            .and_then(|r| {
+                if r.at < last_at {
+                    Err(format!(
+                        "time {} goes back (the record before is at {last_at})",
+                        r.at
+                    ))
+                } else {
+                    Ok(r)
+                }
+            })
+            .map_err(|message| BinaryError::Record {
                 file: self.path.clone(),
                 index: self.index,
                 message,
-            }
-        });
+            });
+        if let Ok(rec) = &r {
+            self.last_at = rec.at;
+        }
         self.at += RECORD_SIZE;
         self.index += 1;
         if r.is_err() {
@@ -262,13 +300,17 @@ mod tests {
     #[test]
     fn round_trip_across_blocks_and_errors_named() {
         let records: Vec<Record> = (0..5000)
-            .map(|i| Record {
-                at: Timestamp(i * 1000),
-                instrument: InstrumentId((i % 3) as u32),
-                kind: [Kind::Level, Kind::Trade, Kind::Clear][(i % 3) as usize],
-                side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
-                price: Price(-5 + i),
-                qty: Qty(i * 7),
+            .map(|i| {
+                let kind = [Kind::Level, Kind::Trade, Kind::Clear][(i % 3) as usize];
+                let clear = kind == Kind::Clear;
+                Record {
+                    at: Timestamp(i * 1000),
+                    instrument: InstrumentId((i % 3) as u32),
+                    kind,
+                    side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
+                    price: Price(if clear { 0 } else { 1 + i }),
+                    qty: Qty(if clear { 0 } else { 1 + i * 7 }),
+                }
             })
             .collect();
         let p = path("events.bin");
@@ -297,5 +339,69 @@ mod tests {
             .unwrap()
             .to_string()
             .contains("RMEV"));
+    }
+
+    #[test]
+    fn impossible_records_are_refused_naming_their_index() {
+        let p = path("bad-records.bin");
+        let good = Record {
+            at: Timestamp(10),
+            instrument: InstrumentId(0),
+            kind: Kind::Level,
+            side: Side::Buy,
+            price: Price(100),
+            qty: Qty(5),
+        };
+        for (bad, needle) in [
+            (
+                Record {
+                    price: Price(-5),
+                    ..good
+                },
+                "price -5",
+            ),
+            (
+                Record {
+                    price: Price(i64::MAX),
+                    ..good
+                },
+                "price 9223372036854775807",
+            ),
+            (
+                Record {
+                    qty: Qty(-1),
+                    ..good
+                },
+                "quantity -1",
+            ),
+            (
+                Record {
+                    kind: Kind::Trade,
+                    qty: Qty(0),
+                    ..good
+                },
+                "Trade with price 100 and quantity 0",
+            ),
+            (
+                Record {
+                    at: Timestamp(9),
+                    ..good
+                },
+                "goes back",
+            ),
+        ] {
+            let mut w = Writer::create(&p).unwrap();
+            w.write(&good).unwrap();
+            w.write(&bad).unwrap();
+            w.finish().unwrap();
+            let results: Vec<_> = Reader::open(&p).unwrap().collect();
+            assert!(results[0].is_ok());
+            let e = results[1].as_ref().unwrap_err().to_string();
+            assert!(
+                e.contains("record 1: ") && e.contains(needle),
+                "{needle}: {e}"
+            );
+        }
+        std::fs::remove_file(&p).ok();
     }
 }
