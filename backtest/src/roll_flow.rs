@@ -124,6 +124,8 @@ pub struct RollRequest {
     /// Patient: rest until then. Impatient: the limit is `max_slippage_bps` through fair.
     pub deadline: Timestamp,
     pub max_slippage_bps: f64,
+    /// The same roll again after a missed deadline (its demand was counted the first time).
+    pub retry: bool,
 }
 
 pub struct RollFlow {
@@ -303,7 +305,7 @@ impl RollFlow {
                 Timestamp(now.0 + 60_000_000_000)
             };
             h.rolling_until = Some(deadline);
-            h.retry_at = None;
+            let retry = h.retry_at.take().is_some();
             out.push(RollRequest {
                 holder: h.id,
                 token: h.token,
@@ -318,6 +320,7 @@ impl RollFlow {
                 patient: h.patient,
                 deadline,
                 max_slippage_bps: c.max_slippage_bps,
+                retry,
             });
         }
     }

@@ -191,6 +191,7 @@ pub fn summary_json(s: &Summary, preset: Preset, seed: u64, strategy: &str, wall
         "fees_usd": s.fees_usd,
         "max_inventory_vega": s.max_inventory_vega,
         "missed_rolls": s.missed_rolls,
+        "abandoned_rolls": s.abandoned_rolls,
         "refused": s.refused,
         "start_index": s.start_index,
         "end_index": s.end_index,
@@ -235,10 +236,11 @@ fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result
         s.maker_pnl_usd, s.pnl_spread_usd, s.pnl_inventory_usd, s.pnl_settlement_usd, s.fees_usd
     );
     out!(
-        "  fills            {}; max |vega| in one expiry {:.2} ETH per vol point; missed rolls {}",
+        "  fills            {}; max |vega| in one expiry {:.2} ETH per vol point; missed rolls {} ({} impatient attempts given up: crossing cost more than max_slippage_bps)",
         s.fills,
         s.max_inventory_vega,
-        s.missed_rolls
+        s.missed_rolls,
+        s.abandoned_rolls
     );
     if !s.refused.is_empty() {
         let counts: Vec<String> = s.refused.iter().map(|(r, n)| format!("{r} {n}")).collect();

@@ -26,6 +26,9 @@ struct Leg {
     left: i64,
     patient: bool,
     deadline: Timestamp,
+    /// Impatient holders' limit: cost over fair per contract, as a fraction of the token's value.
+    max_slippage: f64,
+    token: Token,
 }
 
 /// What the holders' rolls came to, in USD.
@@ -38,6 +41,9 @@ pub struct HolderTotals {
     pub cost_usd: f64,
     /// The legs' value that the maker's quotes filled.
     pub filled_usd: f64,
+    /// Impatient rolls dropped at their deadline: crossing cost more than `max_slippage_bps`
+    /// and the maker did not fill them (the holder retries later, as the flow model says).
+    pub abandoned: u64,
 }
 
 pub struct RollDesk {
@@ -100,6 +106,11 @@ impl RollDesk {
                 continue;
             };
             let left = self.work_leg(p, market, venue, pnl, &leg, i);
+            if left > 0 && !leg.patient && p.at >= leg.deadline {
+                self.abandon(leg.roll);
+                k = 0;
+                continue;
+            }
             if left == 0 {
                 self.legs.swap_remove(k);
                 if let Some(n) = self.legs_left.get_mut(&leg.roll) {
@@ -123,6 +134,15 @@ impl RollDesk {
                 self.flow.completed(r.holder, r.to);
             }
         }
+    }
+
+    /// An impatient roll past its deadline with a leg beyond the limit: its legs are dropped
+    /// and it ends without completing (the flow retries it).
+    fn abandon(&mut self, roll: u64) {
+        self.legs.retain(|l| l.roll != roll);
+        self.legs_left.remove(&roll);
+        self.pending.remove(&roll);
+        self.totals.abandoned += 1;
     }
 
     /// One leg on series `i`: what is left of it after this look.
@@ -175,8 +195,16 @@ impl RollDesk {
             if let Some(px) = sweep_price(market, i, leg.side, left, &mut self.levels) {
                 let cost =
                     cheaper_route(market, i, leg.side, left, holder_cost(leg.side, px, fair));
-                self.totals.cost_usd += cost * left as f64 * p.price;
-                left = 0;
+                // An impatient holder's limit: cost per contract within max_slippage of the
+                // token's value (P: 1 - call, N: the call, ETH per contract).
+                let token_value = match leg.token {
+                    Token::P => 1.0 - fair,
+                    Token::N => fair,
+                };
+                if leg.patient || cost <= leg.max_slippage * token_value {
+                    self.totals.cost_usd += cost * left as f64 * p.price;
+                    left = 0;
+                }
             }
         }
         left
@@ -206,15 +234,19 @@ impl RollDesk {
             if lots <= 0 || lots_to <= 0 {
                 continue;
             }
-            self.totals.requests += 1;
+            // A retried roll's demand and baselines were counted when it was first asked for.
+            let first = !r.retry;
             let p_from = p_value(market, r.from.expiry, r.from.strike);
             let usd = r.from.qty
                 * match r.token {
                     Token::P => p_from,
                     Token::N => p.price - p_from,
                 };
-            self.totals.demand_usd += usd;
-            baselines.on_roll(usd);
+            if first {
+                self.totals.requests += 1;
+                self.totals.demand_usd += usd;
+                baselines.on_roll(usd);
+            }
             let roll = self.next_roll;
             self.next_roll += 1;
             let (out_side, in_side) = match r.token {
@@ -233,7 +265,9 @@ impl RollDesk {
                     left,
                     holder_cost(side, taker_px, fair),
                 );
-                baselines.taker_cost_usd += cost * left as f64 * p.price;
+                if first {
+                    baselines.taker_cost_usd += cost * left as f64 * p.price;
+                }
                 self.legs.push(Leg {
                     roll,
                     instrument: market.series()[series].id,
@@ -241,6 +275,8 @@ impl RollDesk {
                     left,
                     patient: r.patient,
                     deadline: r.deadline,
+                    max_slippage: r.max_slippage_bps / 1e4,
+                    token: r.token,
                 });
             }
             self.legs_left.insert(roll, 2);
@@ -269,6 +305,16 @@ mod tests {
     use engine::quotes::{Action, QuoteKey};
 
     fn desk_with_leg(m: &OneCall, side: Side, patient: bool) -> RollDesk {
+        desk_with_limit(m, side, patient, 0.005, Timestamp(i64::MAX))
+    }
+
+    fn desk_with_limit(
+        m: &OneCall,
+        side: Side,
+        patient: bool,
+        max_slippage: f64,
+        deadline: Timestamp,
+    ) -> RollDesk {
         let mut config = RunConfig::new(Preset::Calm, 1);
         config.flow.holders = 0;
         let p = m.point().unwrap();
@@ -279,7 +325,9 @@ mod tests {
             side,
             left: 4,
             patient,
-            deadline: Timestamp(i64::MAX),
+            deadline,
+            max_slippage,
+            token: Token::P,
         });
         desk.legs_left.insert(0, 1);
         desk
@@ -331,5 +379,23 @@ mod tests {
         assert_eq!(v.held(m.id()), 0, "the maker was not taken");
         // Crossed at the venue's 0.0520 (the only level): 0.001 over fair.
         assert!((impatient.totals.cost_usd - 0.001 * 4.0 * 2000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_impatient_holder_crosses_only_within_its_limit_and_gives_up_at_the_deadline() {
+        let mut m = OneCall::new();
+        let mut v = resting_offer(&m, 530);
+        let mut pnl = Attribution::default();
+        // Crossing at 0.0520 costs 0.001 a contract over fair: above 5 bps of the P's 0.949.
+        let deadline = Timestamp(60 * Timestamp::NANOS_PER_SEC);
+        let mut desk = desk_with_limit(&m, Side::Buy, false, 0.0005, deadline);
+        desk.work_legs(m.point().unwrap(), &m, &mut v, &mut pnl);
+        assert_eq!(desk.legs.len(), 1, "waits for the maker");
+        assert_eq!(desk.totals.cost_usd, 0.0);
+        m.at = deadline;
+        desk.work_legs(m.point().unwrap(), &m, &mut v, &mut pnl);
+        assert!(desk.legs.is_empty() && desk.legs_left.is_empty());
+        assert_eq!(desk.totals.abandoned, 1);
+        assert_eq!(desk.totals.cost_usd, 0.0, "nothing crossed");
     }
 }

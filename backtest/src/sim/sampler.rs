@@ -131,6 +131,7 @@ impl Sampler {
             s.roll_demand_usd = t.demand_usd;
             s.roll_filled_usd = t.filled_usd;
             s.missed_rolls = d.flow.missed;
+            s.abandoned_rolls = t.abandoned;
             if t.demand_usd > 0.0 {
                 s.roll_fill_ratio = t.filled_usd / (2.0 * t.demand_usd);
                 s.holder_roll_cost_bps = 1e4 * t.cost_usd / t.demand_usd;

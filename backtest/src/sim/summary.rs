@@ -34,6 +34,9 @@ pub struct Summary {
     /// Largest absolute net vega (ETH per vol point) held in one expiry.
     pub max_inventory_vega: f64,
     pub missed_rolls: u64,
+    /// Impatient rolls dropped at their deadline because crossing cost more than
+    /// `max_slippage_bps` (retried later by the flow, so also among the missed).
+    pub abandoned_rolls: u64,
     /// What the trader sent or was told that did not take effect, by reason (see
     /// `engine::trader::Refusal`); never dropped silently.
     pub refused: BTreeMap<String, u64>,

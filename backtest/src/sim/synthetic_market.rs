@@ -357,7 +357,9 @@ impl Market for SyntheticMarket {
             // Minutes from expiry the slice's wing can take total variance below zero (vol 0):
             // the vol is floored at half the at-the-money vol.
             let svi = slice(&self.path, &self.config.smile, v, t);
-            let vol = svi.vol((s.strike / p.price).ln(), t).max(0.5 * svi.vol(0.0, t));
+            let vol = svi
+                .vol((s.strike / p.price).ln(), t)
+                .max(0.5 * svi.vol(0.0, t));
             let call = coin::greeks(OptionType::Call, p.price, s.strike, t, vol, 1.0);
             let put = put_by_parity(call, p.price, s.strike);
             // Options share one tick rule; each is asked for its own all the same.
