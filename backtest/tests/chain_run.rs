@@ -54,9 +54,9 @@ fn the_january_february_2026_drawdown_runs_end_to_end() {
         s.liquidation_loss_bps,
         s.no_roll_drift_bps,
         s.maker_pnl_usd,
-        s.pnl_spread_usd,
-        s.pnl_inventory_usd,
-        s.pnl_settlement_usd,
+        s.maker_pnl_split_usd.spread,
+        s.maker_pnl_split_usd.inventory,
+        s.maker_pnl_split_usd.settlement,
     ] {
         assert!(x.is_finite(), "{s:?}");
     }

@@ -198,9 +198,9 @@ fn a_scripted_fill_and_settlement_give_the_exact_pnl() {
     );
     // Spread PnL against the fair 0.051: 10 x 0.0005 ETH at 2450.
     assert!(
-        (s.pnl_spread_usd - 10.0 * 0.0005 * 2450.0).abs() < 1e-9,
+        (s.maker_pnl_split_usd.spread - 10.0 * 0.0005 * 2450.0).abs() < 1e-9,
         "{}",
-        s.pnl_spread_usd
+        s.maker_pnl_split_usd.spread
     );
     assert!((s.fees_usd - (0.003 + delivery) * 2500.0).abs() < 1e-9);
 }

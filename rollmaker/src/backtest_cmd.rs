@@ -10,7 +10,7 @@ use backtest::sim::run::{run_with_progress, FillRule, RunConfig, Summary};
 use backtest::synthetic::path::{check_days, Preset, PRESET_DAYS};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -136,11 +136,14 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         Some(d) => format!("replayed {}", d.display()),
         None => format!("synthetic {}", preset.name()),
     };
-    let mut out = summary_json(&summary, preset, args.seed, strategy_name, wall);
-    if let Some(d) = &args.data {
-        out["preset"] = Value::Null;
-        out["data"] = json!(d.display().to_string());
-    }
+    let mut out = SummaryRecord::new(
+        &summary,
+        args.data.is_none().then_some(preset),
+        args.seed,
+        strategy_name,
+        wall,
+    );
+    out.data = args.data.as_ref().map(|d| d.display().to_string());
     // The report first: a reader of stdout that has gone (`| head`) must not lose it.
     if let Some(dir) = &args.out {
         let title = format!(
@@ -165,39 +168,39 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn summary_json(s: &Summary, preset: Preset, seed: u64, strategy: &str, wall: f64) -> Value {
-    json!({
-        "preset": preset.name(),
-        "seed": seed,
-        "strategy": strategy,
-        "events": s.events,
-        "fills": s.fills,
-        "roll_requests": s.roll_requests,
-        "roll_demand_usd": s.roll_demand_usd,
-        "roll_filled_usd": s.roll_filled_usd,
-        "roll_fill_ratio": s.roll_fill_ratio,
-        "holder_roll_cost_bps": s.holder_roll_cost_bps,
-        "taker_roll_cost_bps": s.taker_roll_cost_bps,
-        "amm_roll_cost_bps": s.amm_roll_cost_bps,
-        "liquidation_loss_bps": s.liquidation_loss_bps,
-        "liquidation_sold_eth": s.liquidation_sold_eth,
-        "no_roll_drift_bps": s.no_roll_drift_bps,
-        "maker_pnl_usd": s.maker_pnl_usd,
-        "maker_pnl_split_usd": {
-            "spread": s.pnl_spread_usd,
-            "inventory": s.pnl_inventory_usd,
-            "settlement": s.pnl_settlement_usd,
-        },
-        "fees_usd": s.fees_usd,
-        "max_inventory_vega": s.max_inventory_vega,
-        "missed_rolls": s.missed_rolls,
-        "abandoned_rolls": s.abandoned_rolls,
-        "refused": s.refused,
-        "start_index": s.start_index,
-        "end_index": s.end_index,
-        "events_per_s": s.events as f64 / wall.max(1e-9),
-        "wall_s": wall,
-    })
+/// `summary.json`: the run's identity, its summary, and how fast it ran.
+#[derive(Serialize)]
+pub struct SummaryRecord<'a> {
+    /// The synthetic market; none when data was replayed.
+    pub preset: Option<Preset>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    pub seed: u64,
+    pub strategy: &'a str,
+    #[serde(flatten)]
+    pub summary: &'a Summary,
+    pub events_per_s: f64,
+    pub wall_s: f64,
+}
+
+impl SummaryRecord<'_> {
+    pub fn new<'a>(
+        summary: &'a Summary,
+        preset: Option<Preset>,
+        seed: u64,
+        strategy: &'a str,
+        wall: f64,
+    ) -> SummaryRecord<'a> {
+        SummaryRecord {
+            preset,
+            data: None,
+            seed,
+            strategy,
+            summary,
+            events_per_s: summary.events as f64 / wall.max(1e-9),
+            wall_s: wall,
+        }
+    }
 }
 
 fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result<()> {
@@ -233,7 +236,7 @@ fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result
     );
     out!(
         "  maker PnL        {:.0} USD (spread {:.0}, inventory {:.0}, settlement {:.0}); fees {:.0}",
-        s.maker_pnl_usd, s.pnl_spread_usd, s.pnl_inventory_usd, s.pnl_settlement_usd, s.fees_usd
+        s.maker_pnl_usd, s.maker_pnl_split_usd.spread, s.maker_pnl_split_usd.inventory, s.maker_pnl_split_usd.settlement, s.fees_usd
     );
     out!(
         "  fills            {}; max |vega| in one expiry {:.2} ETH per vol point; missed rolls {} ({} impatient attempts given up: crossing cost more than max_slippage_bps)",

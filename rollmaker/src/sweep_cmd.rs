@@ -1,7 +1,7 @@
 //! `rollmaker sweep` (one shard of a parameter grid) and `rollmaker sweep-merge` (all shards'
 //! results into one CSV table).
 
-use crate::backtest_cmd::summary_json;
+use crate::backtest_cmd::SummaryRecord;
 use crate::out::out;
 use anyhow::{Context, Result};
 use backtest::sim::run::{run, RunConfig};
@@ -72,7 +72,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<()> {
             "jobs": jobs.len(),
             "grid": grid.hash(),
             "overrides": overrides,
-            "summary": summary_json(&summary, job.preset, job.seed, &job.strategy, wall),
+            "summary": SummaryRecord::new(&summary, Some(job.preset), job.seed, &job.strategy, wall),
         });
         writeln!(file, "{line}").with_context(|| format!("writing {}", tmp.display()))?;
         tracing::info!("job {} done ({wall:.1} s)", job.number);
@@ -104,22 +104,6 @@ pub struct MergeArgs {
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
 }
-
-/// The summary fields each row of the merged table carries.
-const COLUMNS: [&str; 12] = [
-    "preset",
-    "seed",
-    "strategy",
-    "roll_fill_ratio",
-    "holder_roll_cost_bps",
-    "taker_roll_cost_bps",
-    "amm_roll_cost_bps",
-    "liquidation_loss_bps",
-    "no_roll_drift_bps",
-    "maker_pnl_usd",
-    "max_inventory_vega",
-    "fills",
-];
 
 pub fn run_merge(args: &MergeArgs) -> Result<()> {
     let mut results = Vec::new();
@@ -153,10 +137,20 @@ pub fn run_merge(args: &MergeArgs) -> Result<()> {
         .collect();
     keys.sort();
     keys.dedup();
+    // Every plain figure of the summary, in its own order (nested parts are left out).
+    let columns: Vec<String> = results[0]["summary"]
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter(|(_, v)| !v.is_object() && !v.is_array())
+                .map(|(k, _)| k.clone())
+                .collect()
+        })
+        .unwrap_or_default();
     let mut w = csv::Writer::from_writer(std::io::stdout().lock());
     let header: Vec<String> = std::iter::once("job".to_string())
         .chain(keys.iter().cloned())
-        .chain(COLUMNS.iter().map(|c| c.to_string()))
+        .chain(columns.iter().cloned())
         .collect();
     w.write_record(&header)?;
     for r in &results {
@@ -167,7 +161,7 @@ pub fn run_merge(args: &MergeArgs) -> Result<()> {
         };
         let row: Vec<String> = std::iter::once(cell(&r["job"]))
             .chain(keys.iter().map(|k| cell(&r["overrides"][k])))
-            .chain(COLUMNS.iter().map(|c| cell(&r["summary"][*c])))
+            .chain(columns.iter().map(|c| cell(&r["summary"][c.as_str()])))
             .collect();
         w.write_record(&row)?;
     }

@@ -115,9 +115,10 @@ impl Sampler {
         s.fills = v.pnl.fills;
         s.fees_usd = ledger.fees().to_f64().unwrap_or(0.0) * end;
         s.maker_pnl_usd = v.pnl_usd(end);
-        s.pnl_spread_usd = v.pnl.spread_usd;
-        s.pnl_settlement_usd = v.pnl.settlement_usd;
-        s.pnl_inventory_usd = s.maker_pnl_usd - s.pnl_spread_usd - s.pnl_settlement_usd;
+        s.maker_pnl_split_usd.spread = v.pnl.spread_usd;
+        s.maker_pnl_split_usd.settlement = v.pnl.settlement_usd;
+        s.maker_pnl_split_usd.inventory =
+            s.maker_pnl_usd - s.maker_pnl_split_usd.spread - s.maker_pnl_split_usd.settlement;
         s.max_inventory_vega = self.max_vega;
         s.refused = v
             .trader

@@ -1,10 +1,11 @@
 //! What a backtest run produced: the summary's figures and the hourly samples.
 
 use engine::Timestamp;
+use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// What a run produced.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What a run produced (`summary.json` is this, with the run's identity beside it).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     /// Market events replayed: path points, snapshots, or data rows.
     pub events: u64,
@@ -27,9 +28,9 @@ pub struct Summary {
     /// The holders never rolling: change of their positions' USD value, bps.
     pub no_roll_drift_bps: f64,
     pub maker_pnl_usd: f64,
-    pub pnl_spread_usd: f64,
-    pub pnl_inventory_usd: f64,
-    pub pnl_settlement_usd: f64,
+    /// The maker's PnL in parts: spread (fills against fair when they filled), settlement
+    /// (what expiry paid beyond the last mark), inventory (the rest).
+    pub maker_pnl_split_usd: PnlSplit,
     pub fees_usd: f64,
     /// Largest absolute net vega (ETH per vol point) held in one expiry.
     pub max_inventory_vega: f64,
@@ -42,15 +43,17 @@ pub struct Summary {
     pub refused: BTreeMap<String, u64>,
     pub start_index: f64,
     pub end_index: f64,
-    /// Hourly samples of the run.
+    /// Hourly samples of the run (`timeseries.csv`, not `summary.json`).
+    #[serde(skip)]
     pub series: Vec<Sample>,
 }
 
 /// One hourly sample: the index, the maker's PnL and its parts so far, its net vega per expiry,
 /// the holders' value against their start (rolling as they do, and never rolling), and the
 /// roll costs so far against rolled notional.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Sample {
+    #[serde(serialize_with = "as_text")]
     pub at: Timestamp,
     pub index: f64,
     pub maker_pnl_usd: f64,
@@ -65,4 +68,17 @@ pub struct Sample {
     pub taker_cost_bps: f64,
     pub amm_cost_bps: f64,
     pub liquidation_loss_bps: f64,
+}
+
+/// The maker's PnL in its parts, USD.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct PnlSplit {
+    pub spread: f64,
+    pub inventory: f64,
+    pub settlement: f64,
+}
+
+/// A time as its text (RFC 3339, UTC).
+fn as_text<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(t)
 }
