@@ -1,7 +1,7 @@
 //! Backtests: on the synthetic market, or replaying chain snapshots or Tardis.dev data.
 //!
-//! - [`market`]: what the loop needs of a market; [`synthetic_market`], [`chain_market`] and
-//!   [`tardis_market`] are the three.
+//! - [`market`]: what the loop needs of a market; [`synthetic_market`] (its books in
+//!   [`synthetic_book`]), [`chain_market`] and [`tardis_market`] are the three.
 //! - [`venue`]: the simulated venue (latency, queues, fill rule, fees, settlement payouts).
 //! - [`desk`]: the roll demand: holders starting rolls and working their legs.
 //! - [`baselines`]: the holders' alternatives (taker, AMM, lending, never rolling).
@@ -21,6 +21,7 @@ pub mod run_config;
 pub mod sampler;
 pub mod settler;
 pub mod summary;
+pub mod synthetic_book;
 pub mod synthetic_market;
 pub mod tardis_market;
 #[cfg(test)]

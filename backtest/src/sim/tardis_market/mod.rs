@@ -18,12 +18,15 @@
 //! - Rows the engine cannot use (a symbol that is not a Deribit ETH option, a price off the
 //!   tick, a fractional amount) are skipped and counted, the first few kept with the reason.
 
+mod rows;
+
 use super::chain_market::ChainMarket;
 use super::market::{LevelCancel, Market, MarketTrade, PutRoute, Series};
 use crate::chain::{ChainRow, Snapshot};
 use crate::synthetic::listing::ListedExpiry;
 use crate::synthetic::path::IndexPoint;
-use crate::tardis::{units, ChainQuote, Row, Symbols, TardisError, TardisEvent};
+pub use crate::tardis::Batches;
+use crate::tardis::{units, ChainQuote, Row, Symbols, TardisEvent};
 use engine::book::Ladder;
 use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{Greeks, OptionType};
@@ -212,52 +215,6 @@ impl TardisMarket {
     }
 }
 
-/// Rows grouped into steps of equal timestamps. A reader error ends the steps and is kept in
-/// `error` (take it after the run).
-pub struct Batches<I: Iterator<Item = Result<Row, TardisError>>> {
-    rows: std::iter::Peekable<I>,
-    pub error: Option<TardisError>,
-    pub rows_read: u64,
-}
-
-impl<I: Iterator<Item = Result<Row, TardisError>>> Batches<I> {
-    pub fn new(rows: I) -> Batches<I> {
-        Batches {
-            rows: rows.peekable(),
-            error: None,
-            rows_read: 0,
-        }
-    }
-}
-
-impl<I: Iterator<Item = Result<Row, TardisError>>> Iterator for Batches<I> {
-    type Item = Vec<Row>;
-
-    fn next(&mut self) -> Option<Vec<Row>> {
-        if self.error.is_some() {
-            return None;
-        }
-        let mut batch: Vec<Row> = Vec::new();
-        loop {
-            match self.rows.peek() {
-                Some(Ok(r)) if batch.first().is_none_or(|b| b.at == r.at) => {}
-                Some(Err(_)) => {
-                    if let Some(Err(e)) = self.rows.next() {
-                        self.error = Some(e);
-                    }
-                    break;
-                }
-                _ => break,
-            }
-            if let Some(Ok(r)) = self.rows.next() {
-                self.rows_read += 1;
-                batch.push(r);
-            }
-        }
-        (!batch.is_empty()).then_some(batch)
-    }
-}
-
 impl Market for TardisMarket {
     type Step = Vec<Row>;
 
@@ -288,132 +245,27 @@ impl Market for TardisMarket {
         let mut traded: HashMap<(InstrumentId, Side, Price), i64> = HashMap::new();
         for row in rows {
             match row.event {
-                TardisEvent::Quote(q) => {
-                    if q.expiration > at {
-                        // The nearest expiry's underlying is the index.
-                        if q.underlying_price > 0.0
-                            && self.index.is_none_or(|(e, _)| q.expiration <= e)
-                        {
-                            self.index = Some((q.expiration, q.underlying_price));
-                        }
-                        self.quotes.insert(q.symbol.clone(), q);
-                        self.changed = true;
-                        self.first_quote.get_or_insert(at);
-                    }
-                }
+                TardisEvent::Quote(q) => self.on_quote(at, q),
                 TardisEvent::Snapshot { symbol, bids, asks } => {
-                    let mut levels = Vec::with_capacity(bids.len() + asks.len());
-                    for (side, side_levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
-                        for (price, amount) in side_levels {
-                            match self.resolve(&symbol, price, amount) {
-                                Ok((id, p, q)) => levels.push((id, side, p, q)),
-                                Err(why) => self.skip(at, why),
-                            }
-                        }
-                    }
-                    if let Some(&(id, ..)) = levels.first() {
-                        let book = self.book(id);
-                        book.bids.clear();
-                        book.asks.clear();
-                        for (_, side, p, q) in levels {
-                            book.side_mut(side).set(p, q);
-                        }
-                    }
+                    self.on_snapshot(at, &symbol, bids, asks)
                 }
                 TardisEvent::Level {
                     symbol,
                     reset,
-                    snapshot: _,
                     side,
                     price,
                     amount,
-                } => {
-                    let (id, p, q) = match self.resolve(&symbol, price, amount) {
-                        Ok(x) => x,
-                        Err(why) => {
-                            self.skip(at, why);
-                            continue;
-                        }
-                    };
-                    let took = traded.remove(&(id, side, p)).unwrap_or(0);
-                    let book = self.book(id);
-                    if reset {
-                        book.bids.clear();
-                        book.asks.clear();
-                    }
-                    let ladder = book.side_mut(side);
-                    let before = ladder.qty_at(p).0 - took;
-                    if q.0 == 0 {
-                        ladder.remove(p);
-                    } else {
-                        ladder.set(p, q);
-                    }
-                    if !reset && q.0 < before {
-                        self.cancels.push(LevelCancel {
-                            instrument: id,
-                            side,
-                            price: p,
-                            before: Qty(before),
-                            after: q,
-                        });
-                    }
-                }
+                    ..
+                } => self.on_level(at, &symbol, reset, side, (price, amount), &mut traded),
                 TardisEvent::Trade {
                     symbol,
                     side,
                     price,
                     amount,
-                } => match self.resolve(&symbol, price, amount) {
-                    Ok((_, _, Qty(0))) => self.skip(at, format!("{symbol}: a trade of nothing")),
-                    Ok((id, p, q)) => {
-                        *traded.entry((id, side.opposite(), p)).or_default() += q.0;
-                        self.trades.push(MarketTrade {
-                            instrument: id,
-                            aggressor: side,
-                            price: p,
-                            qty: q,
-                        });
-                    }
-                    Err(why) => self.skip(at, why),
-                },
+                } => self.on_trade(at, &symbol, side, (price, amount), &mut traded),
             }
         }
-        // Rebuild the chain when quotes changed and it is due, or a listed series expired.
-        let since = |t: Option<Timestamp>| t.map_or(0.0, |t| (at.0 - t.0) as f64 / 1e9);
-        let due = match self.rebuilt {
-            Some(r) => since(Some(r)) >= self.rebuild_seconds,
-            None => self.first_quote.is_some() && since(self.first_quote) >= self.rebuild_seconds,
-        };
-        let expired = self.next_expiry.is_some_and(|e| e <= at);
-        if (self.changed && due) || expired {
-            self.quotes.retain(|_, q| q.expiration > at);
-            let snapshot = self.snapshot(at);
-            if !snapshot.rows.is_empty() {
-                self.chain.advance(snapshot);
-                self.rebuilt = Some(at);
-                self.changed = false;
-                self.next_expiry = self.chain.series().iter().map(|s| s.settles).min();
-                // Books of options that have settled are not needed again.
-                let instruments = self.chain.instruments();
-                self.books
-                    .retain(|id, _| match instruments.get(*id).kind() {
-                        InstrumentKind::Option { expiry, .. } => expiry.settlement_time() > at,
-                        _ => false,
-                    });
-            }
-        }
-        if self.index.is_some_and(|(e, _)| e <= at) {
-            self.index = self.nearest_index(at);
-        }
-        if self.rebuilt.is_some() {
-            if let Some((_, price)) = self.index {
-                self.point = Some(IndexPoint {
-                    at,
-                    price,
-                    vol: 0.0,
-                });
-            }
-        }
+        self.rebuild(at);
     }
 
     fn instruments(&self) -> &Instruments {

@@ -1,0 +1,158 @@
+//! What each Tardis row does to the market: a chain quote updates the listing and the index, a
+//! snapshot or level row the books (cancels inferred where a level falls by more than the step's
+//! trades took), a trade is printed; and the chain is rebuilt when due.
+
+use super::super::market::{LevelCancel, Market, MarketTrade};
+use super::TardisMarket;
+use crate::synthetic::path::IndexPoint;
+use crate::tardis::ChainQuote;
+use engine::instrument::InstrumentKind;
+use engine::{InstrumentId, Price, Qty, Side, Timestamp};
+use std::collections::HashMap;
+
+/// What the step's trades took at each (instrument, resting side, price).
+pub(super) type Traded = HashMap<(InstrumentId, Side, Price), i64>;
+
+impl TardisMarket {
+    pub(super) fn on_quote(&mut self, at: Timestamp, q: ChainQuote) {
+        if q.expiration <= at {
+            return;
+        }
+        // The nearest expiry's underlying is the index.
+        if q.underlying_price > 0.0 && self.index.is_none_or(|(e, _)| q.expiration <= e) {
+            self.index = Some((q.expiration, q.underlying_price));
+        }
+        self.quotes.insert(q.symbol.clone(), q);
+        self.changed = true;
+        self.first_quote.get_or_insert(at);
+    }
+
+    /// A `book_snapshot_25` row: the symbol's book replaced by its levels.
+    pub(super) fn on_snapshot(
+        &mut self,
+        at: Timestamp,
+        symbol: &str,
+        bids: Vec<(f64, f64)>,
+        asks: Vec<(f64, f64)>,
+    ) {
+        let mut levels = Vec::with_capacity(bids.len() + asks.len());
+        for (side, side_levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
+            for (price, amount) in side_levels {
+                match self.resolve(symbol, price, amount) {
+                    Ok((id, p, q)) => levels.push((id, side, p, q)),
+                    Err(why) => self.skip(at, why),
+                }
+            }
+        }
+        if let Some(&(id, ..)) = levels.first() {
+            let book = self.book(id);
+            book.bids.clear();
+            book.asks.clear();
+            for (_, side, p, q) in levels {
+                book.side_mut(side).set(p, q);
+            }
+        }
+    }
+
+    /// An `incremental_book_L2` row: one level's new size (a reset clears the book first).
+    pub(super) fn on_level(
+        &mut self,
+        at: Timestamp,
+        symbol: &str,
+        reset: bool,
+        side: Side,
+        (price, amount): (f64, f64),
+        traded: &mut Traded,
+    ) {
+        let (id, p, q) = match self.resolve(symbol, price, amount) {
+            Ok(x) => x,
+            Err(why) => return self.skip(at, why),
+        };
+        let took = traded.remove(&(id, side, p)).unwrap_or(0);
+        let book = self.book(id);
+        if reset {
+            book.bids.clear();
+            book.asks.clear();
+        }
+        let ladder = book.side_mut(side);
+        let before = ladder.qty_at(p).0 - took;
+        if q.0 == 0 {
+            ladder.remove(p);
+        } else {
+            ladder.set(p, q);
+        }
+        if !reset && q.0 < before {
+            self.cancels.push(LevelCancel {
+                instrument: id,
+                side,
+                price: p,
+                before: Qty(before),
+                after: q,
+            });
+        }
+    }
+
+    /// A `trades` row: printed for the step, and remembered at the level it took from.
+    pub(super) fn on_trade(
+        &mut self,
+        at: Timestamp,
+        symbol: &str,
+        side: Side,
+        (price, amount): (f64, f64),
+        traded: &mut Traded,
+    ) {
+        match self.resolve(symbol, price, amount) {
+            Ok((_, _, Qty(0))) => self.skip(at, format!("{symbol}: a trade of nothing")),
+            Ok((id, p, q)) => {
+                *traded.entry((id, side.opposite(), p)).or_default() += q.0;
+                self.trades.push(MarketTrade {
+                    instrument: id,
+                    aggressor: side,
+                    price: p,
+                    qty: q,
+                });
+            }
+            Err(why) => self.skip(at, why),
+        }
+    }
+
+    /// Rebuilds the chain when quotes changed and it is due, or a listed series expired; moves
+    /// the index to the next expiry once the nearest has gone.
+    pub(super) fn rebuild(&mut self, at: Timestamp) {
+        let since = |t: Option<Timestamp>| t.map_or(0.0, |t| (at.0 - t.0) as f64 / 1e9);
+        let due = match self.rebuilt {
+            Some(r) => since(Some(r)) >= self.rebuild_seconds,
+            None => self.first_quote.is_some() && since(self.first_quote) >= self.rebuild_seconds,
+        };
+        let expired = self.next_expiry.is_some_and(|e| e <= at);
+        if (self.changed && due) || expired {
+            self.quotes.retain(|_, q| q.expiration > at);
+            let snapshot = self.snapshot(at);
+            if !snapshot.rows.is_empty() {
+                self.chain.advance(snapshot);
+                self.rebuilt = Some(at);
+                self.changed = false;
+                self.next_expiry = self.chain.series().iter().map(|s| s.settles).min();
+                // Books of options that have settled are not needed again.
+                let instruments = self.chain.instruments();
+                self.books
+                    .retain(|id, _| match instruments.get(*id).kind() {
+                        InstrumentKind::Option { expiry, .. } => expiry.settlement_time() > at,
+                        _ => false,
+                    });
+            }
+        }
+        if self.index.is_some_and(|(e, _)| e <= at) {
+            self.index = self.nearest_index(at);
+        }
+        if self.rebuilt.is_some() {
+            if let Some((_, price)) = self.index {
+                self.point = Some(IndexPoint {
+                    at,
+                    price,
+                    vol: 0.0,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! A merged stream of rows as steps: the rows of one timestamp together (a backtest step).
+
+use super::{Row, TardisError};
+
+/// Rows grouped into steps of equal timestamps. A reader error ends the steps and is kept in
+/// `error` (take it after the run).
+pub struct Batches<I: Iterator<Item = Result<Row, TardisError>>> {
+    rows: std::iter::Peekable<I>,
+    pub error: Option<TardisError>,
+    pub rows_read: u64,
+}
+
+impl<I: Iterator<Item = Result<Row, TardisError>>> Batches<I> {
+    pub fn new(rows: I) -> Batches<I> {
+        Batches {
+            rows: rows.peekable(),
+            error: None,
+            rows_read: 0,
+        }
+    }
+}
+
+impl<I: Iterator<Item = Result<Row, TardisError>>> Iterator for Batches<I> {
+    type Item = Vec<Row>;
+
+    fn next(&mut self) -> Option<Vec<Row>> {
+        if self.error.is_some() {
+            return None;
+        }
+        let mut batch: Vec<Row> = Vec::new();
+        loop {
+            match self.rows.peek() {
+                Some(Ok(r)) if batch.first().is_none_or(|b| b.at == r.at) => {}
+                Some(Err(_)) => {
+                    if let Some(Err(e)) = self.rows.next() {
+                        self.error = Some(e);
+                    }
+                    break;
+                }
+                _ => break,
+            }
+            if let Some(Ok(r)) = self.rows.next() {
+                self.rows_read += 1;
+                batch.push(r);
+            }
+        }
+        (!batch.is_empty()).then_some(batch)
+    }
+}

@@ -1,0 +1,190 @@
+//! Tardis.dev CSV data (VENUE.md): `options_chain`, `book_snapshot_25`, `incremental_book_L2` and
+//! `trades`, streamed from `.csv` or `.csv.gz` files (memory does not grow with the file), each
+//! bad row an error naming the file and line, or, when the reader is lenient, skipped and
+//! counted. Several files merge into one stream by timestamp ([`merge`]).
+//!
+//! Timestamps are the venue's (`timestamp`, microseconds since the epoch); options_chain IVs are
+//! in percent and prices in coin, as Tardis writes them (converted here: IVs to fractions).
+
+//! - [`reader`]: a file as a stream of rows, each checked;
+//! - [`writer`]: rows written in Tardis's columns (the synthetic market's export);
+//! - [`Batches`]: a merged stream as steps of equal timestamps;
+//! - here: the rows' types, the symbol cache, the conversion to integer units, the dataset of a
+//!   file from its header, and the merge of several files by time.
+
+mod batches;
+mod reader;
+mod writer;
+
+pub use batches::Batches;
+pub use reader::TardisReader;
+pub use writer::{write_options_chain, TardisWriter};
+
+use crate::csv_file;
+use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq)]
+#[error("{}:{line}: {message}", file.display())]
+pub struct TardisError {
+    pub file: PathBuf,
+    pub line: u64,
+    pub message: String,
+}
+
+/// Which dataset a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    OptionsChain,
+    BookSnapshot25,
+    IncrementalBookL2,
+    Trades,
+}
+
+/// One option's quote row of `options_chain`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChainQuote {
+    pub symbol: String,
+    pub strike: f64,
+    pub expiration: Timestamp,
+    pub bid: Option<(f64, f64)>,
+    pub ask: Option<(f64, f64)>,
+    pub mark: f64,
+    /// As a fraction (Tardis writes percent).
+    pub mark_iv: f64,
+    pub underlying_price: f64,
+}
+
+/// What a row says.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TardisEvent {
+    Quote(ChainQuote),
+    /// Up to 25 levels a side, best first: (price, amount).
+    Snapshot {
+        symbol: String,
+        bids: Vec<(f64, f64)>,
+        asks: Vec<(f64, f64)>,
+    },
+    /// One level set to `amount` (0 deletes). `snapshot` rows are part of a book snapshot;
+    /// `reset` marks the first row of a symbol's snapshot run: that symbol's book is rebuilt from
+    /// here.
+    Level {
+        symbol: String,
+        snapshot: bool,
+        reset: bool,
+        side: Side,
+        price: f64,
+        amount: f64,
+    },
+    Trade {
+        symbol: String,
+        /// The aggressor's side.
+        side: Side,
+        price: f64,
+        amount: f64,
+    },
+}
+
+/// A row's timestamp and event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub at: Timestamp,
+    pub event: TardisEvent,
+}
+
+/// Instrument ids of Tardis symbols: a name is parsed and interned on first sight, looked up
+/// after (data rows repeat a few symbols millions of times).
+#[derive(Clone, Debug, Default)]
+pub struct Symbols(HashMap<String, InstrumentId>);
+
+impl Symbols {
+    /// The id of `symbol` in `instruments` (Deribit's terms), interning it the first time; an
+    /// error names the symbol.
+    pub fn id(
+        &mut self,
+        symbol: &str,
+        instruments: &mut Instruments,
+    ) -> Result<InstrumentId, String> {
+        if let Some(id) = self.0.get(symbol) {
+            return Ok(*id);
+        }
+        let inst = Instrument::deribit(symbol).map_err(|e| format!("{symbol}: {e}"))?;
+        let id = instruments
+            .intern(inst)
+            .map_err(|e| format!("{symbol}: {e}"))?;
+        self.0.insert(symbol.to_string(), id);
+        Ok(id)
+    }
+}
+
+/// A row's price and amount in `inst`'s integer units: the price on its tick, the amount in
+/// whole lots (0 allowed: it deletes a level). Nothing is rounded; an error names the
+/// instrument and the value.
+pub fn units(inst: &Instrument, price: f64, amount: f64) -> Result<(Price, Qty), String> {
+    let price = inst
+        .parse_price(&price.to_string())
+        .map_err(|e| e.to_string())?;
+    let qty = if amount == 0.0 {
+        Qty(0)
+    } else {
+        inst.parse_qty(&amount.to_string())
+            .map_err(|e| e.to_string())?
+    };
+    Ok((price, qty))
+}
+
+/// Which dataset a Tardis file holds, from its header (None: not a Tardis file).
+pub fn detect(path: &Path) -> Result<Option<Dataset>, TardisError> {
+    let (_, header) = csv_file::open(path).map_err(|message| TardisError {
+        file: path.to_path_buf(),
+        line: 1,
+        message,
+    })?;
+    let has = |name: &str| header.iter().any(|h| h == name);
+    if !(has("symbol") && has("timestamp")) {
+        return Ok(None);
+    }
+    Ok(if has("is_snapshot") {
+        Some(Dataset::IncrementalBookL2)
+    } else if has("asks[0].price") {
+        Some(Dataset::BookSnapshot25)
+    } else if has("strike_price") && has("mark_iv") {
+        Some(Dataset::OptionsChain)
+    } else if has("side") && has("price") && has("amount") {
+        Some(Dataset::Trades)
+    } else {
+        None
+    })
+}
+
+/// Rows of several time-ordered streams as one, by timestamp; ties keep the order of the streams
+/// as given (deterministic). An error ends the merged stream after it is yielded.
+pub fn merge<I>(streams: Vec<I>) -> impl Iterator<Item = Result<Row, TardisError>>
+where
+    I: Iterator<Item = Result<Row, TardisError>>,
+{
+    let mut streams: Vec<std::iter::Peekable<I>> =
+        streams.into_iter().map(|s| s.peekable()).collect();
+    let mut failed = false;
+    std::iter::from_fn(move || {
+        if failed {
+            return None;
+        }
+        // An error anywhere comes out first; otherwise the earliest row.
+        let mut best: Option<(usize, Timestamp)> = None;
+        for (i, s) in streams.iter_mut().enumerate() {
+            match s.peek() {
+                Some(Err(_)) => {
+                    failed = true;
+                    return s.next();
+                }
+                Some(Ok(row)) if best.is_none_or(|(_, t)| row.at < t) => best = Some((i, row.at)),
+                _ => {}
+            }
+        }
+        let (i, _) = best?;
+        streams[i].next()
+    })
+}

@@ -1,0 +1,293 @@
+//! One Tardis file as a stream of rows: each parsed and checked, a bad one an error naming the
+//! file and line (or, lenient, skipped and counted).
+
+use super::{ChainQuote, Dataset, Row, TardisError, TardisEvent};
+use crate::csv_file;
+use engine::{Side, Timestamp};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Streams one Tardis file.
+pub struct TardisReader {
+    file: PathBuf,
+    dataset: Dataset,
+    records: csv::StringRecordsIntoIter<Box<dyn Read>>,
+    header: csv::StringRecord,
+    lenient: bool,
+    /// Rows skipped as bad (lenient readers only).
+    pub skipped: u64,
+    /// The symbol of the run of `is_snapshot` rows of incremental_book_L2 we are in: only a
+    /// run's first row of each symbol resets that symbol's book (one file holds many symbols).
+    snapshot_of: Option<String>,
+    /// The line and order key of the last row read: within a file the order key never goes
+    /// back. Tardis orders its files by `local_timestamp` (receipt), whose column is the key
+    /// where present (exchange timestamps may step back a little); else `timestamp`.
+    line: u64,
+    last_at: Timestamp,
+    local_col: Option<usize>,
+}
+
+impl TardisReader {
+    /// Opens `path` as `dataset`; `lenient` skips and counts bad rows instead of stopping.
+    pub fn open(path: &Path, dataset: Dataset, lenient: bool) -> Result<TardisReader, TardisError> {
+        let (reader, header) = csv_file::open(path).map_err(|message| TardisError {
+            file: path.to_path_buf(),
+            line: 1,
+            message,
+        })?;
+        let need: &[&str] = match dataset {
+            Dataset::OptionsChain => &[
+                "symbol",
+                "timestamp",
+                "strike_price",
+                "expiration",
+                "bid_price",
+                "bid_amount",
+                "ask_price",
+                "ask_amount",
+                "mark_price",
+                "mark_iv",
+                "underlying_price",
+            ],
+            Dataset::BookSnapshot25 => &["symbol", "timestamp", "asks[0].price", "bids[0].price"],
+            Dataset::IncrementalBookL2 => &[
+                "symbol",
+                "timestamp",
+                "is_snapshot",
+                "side",
+                "price",
+                "amount",
+            ],
+            Dataset::Trades => &["symbol", "timestamp", "side", "price", "amount"],
+        };
+        for name in need {
+            if !header.iter().any(|h| h == *name) {
+                return Err(TardisError {
+                    file: path.to_path_buf(),
+                    line: 1,
+                    message: format!("the header has no `{name}` column ({dataset:?})"),
+                });
+            }
+        }
+        let local_col = header.iter().position(|h| h == "local_timestamp");
+        Ok(TardisReader {
+            file: path.to_path_buf(),
+            dataset,
+            records: reader.into_records(),
+            header,
+            lenient,
+            skipped: 0,
+            snapshot_of: None,
+            line: 1,
+            last_at: Timestamp(i64::MIN),
+            local_col,
+        })
+    }
+
+    fn parse(&mut self, record: &csv::StringRecord) -> Result<Row, String> {
+        let header = &self.header;
+        let get = |name: &str| -> &str {
+            header
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+        };
+        let number = |name: &str| -> Result<f64, String> {
+            let text = get(name);
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| format!("{name} = {text:?} is not a finite number"))
+        };
+        let optional = |name: &str| -> Result<Option<f64>, String> {
+            if get(name).is_empty() {
+                Ok(None)
+            } else {
+                number(name).map(Some)
+            }
+        };
+        let micros = |name: &str| -> Result<Timestamp, String> {
+            let text = get(name);
+            text.parse::<i64>()
+                .map(Timestamp::from_micros)
+                .map_err(|_| format!("{name} = {text:?} is not microseconds since the epoch"))
+        };
+        let side = |text: &str| -> Result<Side, String> {
+            match text {
+                "buy" | "bid" => Ok(Side::Buy),
+                "sell" | "ask" => Ok(Side::Sell),
+                other => Err(format!("side = {other:?} is not buy/sell or bid/ask")),
+            }
+        };
+        let symbol = get("symbol").to_string();
+        if symbol.is_empty() {
+            return Err("symbol is empty".into());
+        }
+        let at = micros("timestamp")?;
+        let event = match self.dataset {
+            Dataset::OptionsChain => {
+                let pair = |p: &str, a: &str| -> Result<Option<(f64, f64)>, String> {
+                    Ok(match (optional(p)?, optional(a)?) {
+                        (Some(p), Some(a)) if p > 0.0 && a > 0.0 => Some((p, a)),
+                        _ => None,
+                    })
+                };
+                let quote = ChainQuote {
+                    symbol,
+                    strike: number("strike_price")?,
+                    expiration: micros("expiration")?,
+                    bid: pair("bid_price", "bid_amount")?,
+                    ask: pair("ask_price", "ask_amount")?,
+                    mark: number("mark_price")?,
+                    mark_iv: number("mark_iv")? / 100.0,
+                    underlying_price: number("underlying_price")?,
+                };
+                implausible(&quote).map_or(Ok(()), Err)?;
+                TardisEvent::Quote(quote)
+            }
+            Dataset::BookSnapshot25 => {
+                let levels = |prefix: &str| -> Result<Vec<(f64, f64)>, String> {
+                    let mut out = Vec::new();
+                    for i in 0..25 {
+                        let (p, a) = (
+                            format!("{prefix}[{i}].price"),
+                            format!("{prefix}[{i}].amount"),
+                        );
+                        match (optional(&p)?, optional(&a)?) {
+                            (Some(p), Some(a)) => out.push((p, a)),
+                            _ => break,
+                        }
+                    }
+                    Ok(out)
+                };
+                TardisEvent::Snapshot {
+                    symbol,
+                    bids: levels("bids")?,
+                    asks: levels("asks")?,
+                }
+            }
+            Dataset::IncrementalBookL2 => {
+                let snapshot = match get("is_snapshot") {
+                    "true" => true,
+                    "false" => false,
+                    other => return Err(format!("is_snapshot = {other:?} is not true/false")),
+                };
+                let reset = snapshot && self.snapshot_of.as_deref() != Some(symbol.as_str());
+                self.snapshot_of = snapshot.then(|| symbol.clone());
+                let amount = number("amount")?;
+                if amount < 0.0 {
+                    return Err(format!("amount = {amount} is negative"));
+                }
+                TardisEvent::Level {
+                    symbol,
+                    snapshot,
+                    reset,
+                    side: side(get("side"))?,
+                    price: number("price")?,
+                    amount,
+                }
+            }
+            Dataset::Trades => TardisEvent::Trade {
+                symbol,
+                side: side(get("side"))?,
+                price: number("price")?,
+                amount: number("amount")?,
+            },
+        };
+        let price_ok = match &event {
+            TardisEvent::Level { price, .. } | TardisEvent::Trade { price, .. } => *price > 0.0,
+            _ => true,
+        };
+        if !price_ok {
+            return Err("price is not positive".into());
+        }
+        Ok(Row { at, event })
+    }
+}
+
+/// What makes a parsed chain quote unusable: numbers that parse but cannot be a market.
+fn implausible(q: &ChainQuote) -> Option<String> {
+    // An index outside (0, 10^7) USD is no ETH price (1e300 or 0 would price everything wrong).
+    if !(q.underlying_price > 0.0 && q.underlying_price < 1e7) {
+        return Some(format!(
+            "underlying_price = {:?} is not a price (0 to 10,000,000)",
+            q.underlying_price
+        ));
+    }
+    if q.strike <= 0.0 {
+        return Some(format!("strike_price = {:?} is not positive", q.strike));
+    }
+    if q.mark < 0.0 {
+        return Some(format!("mark_price = {:?} is negative", q.mark));
+    }
+    // A worthless option has no vol to invert: 0 is taken there, and only there.
+    let worthless = q.mark == 0.0 && q.mark_iv == 0.0;
+    if !(worthless || (q.mark_iv > 0.0 && q.mark_iv <= 10.0)) {
+        return Some(format!(
+            "mark_iv = {:?} is not above 0 and at most 1000 (percent), nor 0 with a mark of 0",
+            q.mark_iv * 100.0
+        ));
+    }
+    if let (Some((bid, _)), Some((ask, _))) = (q.bid, q.ask) {
+        if bid > ask {
+            return Some(format!(
+                "crossed: bid_price = {bid:?} is above ask_price = {ask:?}"
+            ));
+        }
+    }
+    None
+}
+
+impl Iterator for TardisReader {
+    type Item = Result<Row, TardisError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let record = self.records.next()?;
+            // A record's own line; a stream that breaks (a corrupt .gz) has none: the line after
+            // the last one read.
+            let line = match &record {
+                Ok(r) => r.position().map_or(self.line + 1, |p| p.line()),
+                Err(e) => e.position().map_or(self.line + 1, |p| p.line()),
+            };
+            self.line = line;
+            let parsed = record.map_err(|e| e.to_string()).and_then(|r| {
+                let row = self.parse(&r)?;
+                let key = match self.local_col {
+                    Some(i) => {
+                        let text = r.get(i).unwrap_or("");
+                        let micros = text.parse::<i64>().map_err(|_| {
+                            format!(
+                                "local_timestamp = {text:?} is not microseconds since the epoch"
+                            )
+                        })?;
+                        Timestamp::from_micros(micros)
+                    }
+                    None => row.at,
+                };
+                if key < self.last_at {
+                    return Err(format!(
+                        "time goes back: {key} after {} on the line before",
+                        self.last_at
+                    ));
+                }
+                Ok((row, key))
+            });
+            match parsed {
+                Ok((row, key)) => {
+                    self.last_at = key;
+                    return Some(Ok(row));
+                }
+                Err(_) if self.lenient => self.skipped += 1,
+                Err(message) => {
+                    return Some(Err(TardisError {
+                        file: self.file.clone(),
+                        line,
+                        message,
+                    }))
+                }
+            }
+        }
+    }
+}
