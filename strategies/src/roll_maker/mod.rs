@@ -18,6 +18,9 @@
 //!    delta beyond `hedge.max_delta`.
 
 pub mod classify;
+mod hedge;
+mod levels;
+mod side;
 
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
@@ -27,12 +30,11 @@ use engine::instrument::OptionRight;
 use engine::pricing::batch::{greeks_batch, BlackInput};
 use engine::pricing::surface::AtTime;
 use engine::pricing::{coin, Greeks, OptionType};
-use engine::quotes::{QuoteKey, WantedQuote};
-use engine::state::{SeriesState, State};
+use engine::state::State;
 use engine::strategy::{PullReason, Pulled, Strategy, Wanted};
-use engine::tick_rule::Rounding;
-use engine::units::{Price, Qty, Side};
+use engine::units::Side;
 use engine::Timestamp;
+use hedge::hedge;
 
 /// Seconds from `then` to `now`.
 fn age(now: Timestamp, then: Timestamp) -> f64 {
@@ -207,48 +209,89 @@ impl Strategy for RollMaker {
     }
 
     fn quotes(&mut self, state: &State, out: &mut Wanted) {
-        let stale = self.config.stale.clone();
-        let pull_all = |out: &mut Wanted, reason| {
-            out.pulled.push(Pulled {
-                series: None,
-                reason,
-            })
+        let index = match self.usable_index(state) {
+            Ok(index) => index,
+            Err(reason) => {
+                return out.pulled.push(Pulled {
+                    series: None,
+                    reason,
+                })
+            }
         };
-        if state.underlying != self.config.universe.underlying {
-            return pull_all(
-                out,
-                PullReason::OtherUnderlying {
-                    underlying: state.underlying.clone(),
-                },
-            );
+        self.assign_sides(state, index);
+        self.price_needed(state);
+        let option_delta = self.hold_positions(state, index);
+        let config = &self.config;
+        let book_stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
+        for ((s, p), sides) in state.series.iter().zip(&self.priced).zip(&self.sides) {
+            if sides.is_empty() {
+                continue;
+            }
+            let pulled = if !s.top.live {
+                Some(PullReason::BookStale)
+            } else if state.now.0 - s.top.updated.0 > book_stale_nanos {
+                Some(PullReason::BookQuiet {
+                    age_seconds: age(state.now, s.top.updated),
+                })
+            } else if !p.ok {
+                Some(PullReason::NoVol)
+            } else {
+                None
+            };
+            if let Some(reason) = pulled {
+                out.pulled.push(Pulled {
+                    series: Some(s.id),
+                    reason,
+                });
+                continue;
+            }
+            for &side in *sides {
+                let held_vega = self.bucket_vega[s.expiry];
+                let quoting = side::Quoting {
+                    config,
+                    glft: &self.glft,
+                    held_vega,
+                };
+                quoting.side(&mut self.limiter, s, p, side, out);
+            }
         }
-        let Some(index) = state.index else {
-            return pull_all(out, PullReason::NoIndex);
-        };
+        if self.config.hedge.enabled {
+            hedge(&self.config, state, index, option_delta, out);
+        }
+    }
+}
+
+impl RollMaker {
+    /// The index, when the state can be quoted on: the configured underlying, an index and a
+    /// surface, neither stale. Otherwise why everything is pulled.
+    fn usable_index(&self, state: &State) -> Result<f64, PullReason> {
+        let stale = &self.config.stale;
+        if state.underlying != self.config.universe.underlying {
+            return Err(PullReason::OtherUnderlying {
+                underlying: state.underlying.clone(),
+            });
+        }
+        let index = state.index.ok_or(PullReason::NoIndex)?;
         let index_age = age(state.now, index.at);
         if index_age > stale.index_seconds {
-            return pull_all(
-                out,
-                PullReason::IndexStale {
-                    age_seconds: index_age,
-                },
-            );
+            return Err(PullReason::IndexStale {
+                age_seconds: index_age,
+            });
         }
-        let Some(surface) = &state.surface else {
-            return pull_all(out, PullReason::NoSurface);
-        };
+        let surface = state.surface.as_ref().ok_or(PullReason::NoSurface)?;
         let surface_age = age(state.now, surface.fitted);
         if surface_age > stale.surface_seconds {
-            return pull_all(
-                out,
-                PullReason::SurfaceStale {
-                    age_seconds: surface_age,
-                },
-            );
+            return Err(PullReason::SurfaceStale {
+                age_seconds: surface_age,
+            });
         }
+        Ok(index.value)
+    }
 
-        // Roles first (calendar arithmetic once per expiry), so that only the series held or
-        // quoted are priced.
+    /// The sides quoted on each series (its role in the roll flow, or both in the universe for
+    /// the two-sided baseline), and which series need pricing: those quoted or held. Roles
+    /// first (calendar arithmetic once per expiry), so that only those are priced.
+    fn assign_sides(&mut self, state: &State, index: f64) {
         let config = &self.config;
         self.listed.clear();
         self.listed.extend(
@@ -272,12 +315,12 @@ impl Strategy for RollMaker {
                 &[]
             } else {
                 match self.mode {
-                    Mode::RollFlow => match role(config, index.value, s.strike, days) {
+                    Mode::RollFlow => match role(config, index, s.strike, days) {
                         Some(Role::RollOut) => &[Side::Sell],
                         Some(Role::RollIn) => &[Side::Buy],
                         None => &[],
                     },
-                    Mode::TwoSided if in_universe(config, index.value, s.strike, days) => {
+                    Mode::TwoSided if in_universe(config, index, s.strike, days) => {
                         &[Side::Buy, Side::Sell]
                     }
                     Mode::TwoSided => &[],
@@ -286,7 +329,11 @@ impl Strategy for RollMaker {
             self.sides.push(sides);
             self.needed.push(!sides.is_empty() || s.position.0 != 0);
         }
-        self.price_needed(state);
+    }
+
+    /// The exposure held (positions and the hedge) into the limiter and the vega buckets; the
+    /// options' net delta.
+    fn hold_positions(&mut self, state: &State, index: f64) -> f64 {
         self.limiter.reset(state.expiries.len());
         self.bucket_vega.clear();
         self.bucket_vega.resize(state.expiries.len(), 0.0);
@@ -303,221 +350,11 @@ impl Strategy for RollMaker {
         if let Some(h) = &state.hedge {
             // The perpetual's delta offsets the options' in the total (never in a bucket).
             self.limiter.hold_total(Exposure {
-                delta: h.position.0 as f64 * h.lot_usd / index.value,
+                delta: h.position.0 as f64 * h.lot_usd / index,
                 vega: 0.0,
                 gamma: 0.0,
             });
         }
-
-        let config = &self.config;
-        let book_stale_nanos = (stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
-        let per_vega_unit = 1.0 / config.edge.vega_unit;
-        for ((s, p), sides) in state.series.iter().zip(&self.priced).zip(&self.sides) {
-            if sides.is_empty() {
-                continue;
-            }
-            let pull = |out: &mut Wanted, reason| {
-                out.pulled.push(Pulled {
-                    series: Some(s.id),
-                    reason,
-                })
-            };
-            if !s.top.live {
-                pull(out, PullReason::BookStale);
-                continue;
-            }
-            if state.now.0 - s.top.updated.0 > book_stale_nanos {
-                pull(
-                    out,
-                    PullReason::BookQuiet {
-                        age_seconds: age(state.now, s.top.updated),
-                    },
-                );
-                continue;
-            }
-            if !p.ok {
-                pull(out, PullReason::NoVol);
-                continue;
-            }
-            for &side in *sides {
-                let q = self.bucket_vega[s.expiry] * per_vega_unit;
-                let glft = match side {
-                    Side::Buy => self.glft.bid(q),
-                    Side::Sell => self.glft.ask(q),
-                };
-                let vega_per_point = p.coin.vega * 0.01;
-                let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
-                let buy = Self::exposure(&p.coin);
-                let per_contract = match side {
-                    Side::Buy => buy,
-                    Side::Sell => buy.scaled(-1.0),
-                };
-                // Lots the series may still add on this side.
-                let mut series_room = match side {
-                    Side::Buy => config.size.max_series_lots - s.position.0,
-                    Side::Sell => config.size.max_series_lots + s.position.0,
-                }
-                .max(0);
-                // Reciprocals once per series: divisions are the slow links of the per-level chain.
-                let lots_per_contract = reciprocal(s.lot);
-                let units_per_eth = reciprocal(s.price_unit);
-                for (level, l) in config.size.levels.iter().enumerate() {
-                    let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
-                    let distance = edge_vol * vega_per_point + carry;
-                    let Some(price) = quote_price(s, units_per_eth, side, p.coin.price, distance)
-                    else {
-                        break;
-                    };
-                    let lots = l.lots.min(series_room);
-                    let adds_gross = match side {
-                        Side::Buy => s.position.0 >= 0,
-                        Side::Sell => s.position.0 <= 0,
-                    };
-                    let admitted =
-                        self.limiter
-                            .admit(s.expiry, per_contract, lots as f64 * s.lot, adds_gross);
-                    // Whole lots only, rounded down (the 1e-9 keeps an exact fit from being lost to
-                    // floating-point rounding).
-                    let lots = floor_i64(admitted * lots_per_contract + 1e-9);
-                    if lots <= 0 {
-                        break;
-                    }
-                    series_room -= lots;
-                    out.quotes.push(WantedQuote {
-                        key: QuoteKey {
-                            instrument: s.id,
-                            side,
-                            level: level as u8,
-                        },
-                        price,
-                        qty: Qty(lots),
-                        tick: s.tick_rule.tick_at(price),
-                    });
-                }
-            }
-        }
-        if self.config.hedge.enabled {
-            hedge(&self.config, state, index.value, option_delta, out);
-        }
-    }
-}
-
-/// The slow delta hedge: when the options' net delta plus the hedge position's is beyond
-/// `hedge.max_delta`, one resting order on the hedge instrument for the excess (never the whole
-/// delta: the band is the point), at the passive best (the bid to buy, the ask to sell), so it
-/// never crosses. A stale or empty book pulls it.
-fn hedge(config: &RollMakerConfig, state: &State, index: f64, option_delta: f64, out: &mut Wanted) {
-    let Some(h) = &state.hedge else {
-        return;
-    };
-    // An inverse perpetual of N USD is N/S of ETH exposure.
-    let delta = option_delta + h.position.0 as f64 * h.lot_usd / index;
-    let excess = delta.abs() - config.hedge.max_delta;
-    if excess <= 0.0 {
-        return;
-    }
-    let stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
-    if !h.top.live || state.now.0 - h.top.updated.0 > stale_nanos {
-        out.pulled.push(Pulled {
-            series: Some(h.id),
-            reason: PullReason::BookStale,
-        });
-        return;
-    }
-    let side = if delta > 0.0 { Side::Sell } else { Side::Buy };
-    let best = match side {
-        Side::Buy => h.top.bid,
-        Side::Sell => h.top.ask,
-    };
-    let Some((price, _)) = best else {
-        return;
-    };
-    // Whole lots, rounded down: never hedge more than the excess.
-    let lots = floor_i64(excess * index / h.lot_usd);
-    if lots <= 0 {
-        return;
-    }
-    out.quotes.push(WantedQuote {
-        key: QuoteKey {
-            instrument: h.id,
-            side,
-            level: 0,
-        },
-        price,
-        qty: Qty(lots),
-        tick: h.tick_rule.tick_at(price),
-    });
-}
-
-/// `fair ± distance` (ETH) in price units, rounded away from fair to a valid tick and kept off
-/// the opposite best so that the order rests (post-only). None for a bid that would be at or below
-/// zero.
-fn quote_price(
-    s: &SeriesState,
-    units_per_eth: f64,
-    side: Side,
-    fair: f64,
-    distance: f64,
-) -> Option<Price> {
-    let rule = &s.tick_rule;
-    let price = match side {
-        Side::Sell => {
-            let raw = Price(ceil_i64((fair + distance) * units_per_eth));
-            let mut p = rule.round(raw.max(Price(1)), Rounding::Up);
-            if let Some((bid, _)) = s.top.bid {
-                if p <= bid {
-                    p = rule.next_up(bid);
-                }
-            }
-            p
-        }
-        Side::Buy => {
-            let raw = Price(floor_i64((fair - distance) * units_per_eth));
-            if raw.0 <= 0 {
-                return None;
-            }
-            let mut p = rule.round(raw, Rounding::Down);
-            if let Some((ask, _)) = s.top.ask {
-                if p >= ask {
-                    p = rule.next_down(ask);
-                }
-            }
-            p
-        }
-    };
-    (price.0 > 0).then_some(price)
-}
-
-/// ⌊x⌋ for the finite prices and sizes here, without a call to libm's `floor` (the baseline
-/// x86-64 target has no rounding instruction).
-fn floor_i64(x: f64) -> i64 {
-    let t = x as i64;
-    if (t as f64) > x {
-        t - 1
-    } else {
-        t
-    }
-}
-
-/// ⌈x⌉, as [`floor_i64`].
-fn ceil_i64(x: f64) -> i64 {
-    let t = x as i64;
-    if (t as f64) < x {
-        t + 1
-    } else {
-        t
-    }
-}
-
-/// 1/x, exact when it is a whole number (1/0.0001 is 10000, not 10000.000000000002), so that
-/// multiplying by it converts decimal units as dividing would.
-fn reciprocal(x: f64) -> f64 {
-    let r = 1.0 / x;
-    // Nearest whole number without libm's `round` (a call on the baseline target).
-    let whole = floor_i64(r + 0.5) as f64;
-    if (r - whole).abs() < 1e-9 * r {
-        whole
-    } else {
-        r
+        option_delta
     }
 }

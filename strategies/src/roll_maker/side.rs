@@ -1,0 +1,87 @@
+//! One side of one series quoted: the GLFT edge for the expiry's held vega, plus carry, at each
+//! ladder level; each level's lots the most the series room and the limiter admit, in whole lots.
+
+use super::levels::{floor_i64, quote_price, reciprocal};
+use super::{Priced, RollMaker};
+use crate::config::RollMakerConfig;
+use crate::glft::Glft;
+use crate::limits::Limiter;
+use engine::quotes::{QuoteKey, WantedQuote};
+use engine::state::SeriesState;
+use engine::strategy::Wanted;
+use engine::units::{Qty, Side};
+
+/// What quoting a side reads: the config, the edge model, and the vega held in the series'
+/// expiry.
+pub(super) struct Quoting<'a> {
+    pub config: &'a RollMakerConfig,
+    pub glft: &'a Glft,
+    pub held_vega: f64,
+}
+
+impl Quoting<'_> {
+    /// The wanted quotes on `side` of series `s` (priced `p`), level by level into `out`, each
+    /// admitted by `limiter`.
+    pub fn side(
+        &self,
+        limiter: &mut Limiter,
+        s: &SeriesState,
+        p: &Priced,
+        side: Side,
+        out: &mut Wanted,
+    ) {
+        let config = self.config;
+        // Times the reciprocal, as before the split: the same rounding, the same quotes.
+        let q = self.held_vega * (1.0 / config.edge.vega_unit);
+        let glft = match side {
+            Side::Buy => self.glft.bid(q),
+            Side::Sell => self.glft.ask(q),
+        };
+        let vega_per_point = p.coin.vega * 0.01;
+        let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
+        let buy = RollMaker::exposure(&p.coin);
+        let per_contract = match side {
+            Side::Buy => buy,
+            Side::Sell => buy.scaled(-1.0),
+        };
+        // Lots the series may still add on this side.
+        let mut series_room = match side {
+            Side::Buy => config.size.max_series_lots - s.position.0,
+            Side::Sell => config.size.max_series_lots + s.position.0,
+        }
+        .max(0);
+        // Reciprocals once per series: divisions are the slow links of the per-level chain.
+        let lots_per_contract = reciprocal(s.lot);
+        let units_per_eth = reciprocal(s.price_unit);
+        let adds_gross = match side {
+            Side::Buy => s.position.0 >= 0,
+            Side::Sell => s.position.0 <= 0,
+        };
+        for (level, l) in config.size.levels.iter().enumerate() {
+            let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
+            let distance = edge_vol * vega_per_point + carry;
+            let Some(price) = quote_price(s, units_per_eth, side, p.coin.price, distance) else {
+                break;
+            };
+            let lots = l.lots.min(series_room);
+            let admitted = limiter.admit(s.expiry, per_contract, lots as f64 * s.lot, adds_gross);
+            // Whole lots only, rounded down (the 1e-9 keeps an exact fit from being lost to
+            // floating-point rounding).
+            let lots = floor_i64(admitted * lots_per_contract + 1e-9);
+            if lots <= 0 {
+                break;
+            }
+            series_room -= lots;
+            out.quotes.push(WantedQuote {
+                key: QuoteKey {
+                    instrument: s.id,
+                    side,
+                    level: level as u8,
+                },
+                price,
+                qty: Qty(lots),
+                tick: s.tick_rule.tick_at(price),
+            });
+        }
+    }
+}
