@@ -15,7 +15,8 @@
 //! - **Do nothing**: the holder never rolls; its P position's value drifts from the dollar peg
 //!   (and settles at min(S_T, K) at expiry).
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LendingConfig {
     pub liquidation_threshold: f64,
     pub bonus: f64,
@@ -132,6 +133,14 @@ impl Lending {
             0.0
         }
     }
+}
+
+/// The AMM baseline: a constant-product pool per series of `depth_usd`, charging `fee`.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmmConfig {
+    pub depth_usd: f64,
+    pub fee: f64,
 }
 
 /// What trading `trade_usd` against a constant-product pool of `depth_usd` costs, as a fraction

@@ -11,7 +11,8 @@
 
 use engine::{InstrumentId, Price, Qty, Side};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum QueueModel {
     Conservative,
     Probabilistic,

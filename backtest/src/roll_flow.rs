@@ -22,7 +22,8 @@ use engine::Timestamp;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RollFlowConfig {
     pub holders: usize,
     /// Total USD value of the P positions at the start.

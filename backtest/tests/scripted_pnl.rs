@@ -166,8 +166,8 @@ fn a_scripted_fill_and_settlement_give_the_exact_pnl() {
     ];
     let mut config = RunConfig::new(Preset::Calm, 1);
     config.flow.holders = 0;
-    config.fill_rule = FillRule::OppositeCrosses;
-    config.requote_seconds = 0.0;
+    config.venue.fill_rule = FillRule::OppositeCrosses;
+    config.schedule.requote_seconds = 0.0;
     let rules = QuoteRules {
         price_threshold_ticks: 0,
         size_threshold_lots: 0,

@@ -26,7 +26,7 @@ fn the_same_seed_gives_the_same_run() {
     let jittered = |seed| {
         let mut config = RunConfig::new(Preset::Calm, seed);
         config.days = 2.0;
-        config.order_latency = Latency::Jittered {
+        config.venue.order_latency = Latency::Jittered {
             median_ms: 80.0,
             sigma: 0.7,
         };
@@ -39,7 +39,7 @@ fn the_same_seed_gives_the_same_run() {
     let rule = |fill_rule| {
         let mut config = RunConfig::new(Preset::Calm, 3);
         config.days = 2.0;
-        config.fill_rule = fill_rule;
+        config.venue.fill_rule = fill_rule;
         let c = RollMakerConfig::default_config();
         let rules = c.quote_rules();
         run(&config, &mut RollMaker::new(c), rules)
@@ -115,7 +115,7 @@ fn feed_latency_reaches_the_strategy() {
     let with_feed = |ms: f64| {
         let mut config = RunConfig::new(Preset::Calm, 3);
         config.days = 2.0;
-        config.feed_latency = Latency::Constant { ms };
+        config.venue.feed_latency = Latency::Constant { ms };
         let c = RollMakerConfig::default_config();
         let rules = c.quote_rules();
         let mut r = Recorder {

@@ -133,7 +133,7 @@ fn a_backtest_on_tardis_files_fills_through_trades() {
     let run = || {
         let mut market = TardisMarket::new();
         let mut config = RunConfig::new(Preset::Calm, 7);
-        config.requote_seconds = 60.0;
+        config.schedule.requote_seconds = 60.0;
         let c = RollMakerConfig::default_config();
         let rules = c.quote_rules();
         let mut steps = batches(&e.files);

@@ -83,7 +83,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         run_config = backtest::config::apply(&text, &path.display().to_string(), &run_config)?;
     }
     if let Some(rule) = args.fill_rule {
-        run_config.fill_rule = rule;
+        run_config.venue.fill_rule = rule;
     }
     if let Some(dir) = &args.out {
         report::check_dir(dir).with_context(|| format!("--out {}", dir.display()))?;

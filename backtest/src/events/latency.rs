@@ -67,8 +67,36 @@ impl LatencyModel for Jittered {
     }
 }
 
+/// A latency as the config file gives it: a median and a log-normal sigma (0: constant).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySpec {
+    pub median_ms: f64,
+    pub sigma: f64,
+}
+
+impl TryFrom<LatencySpec> for Latency {
+    type Error = String;
+    fn try_from(s: LatencySpec) -> Result<Latency, String> {
+        if !(s.median_ms.is_finite() && s.median_ms >= 0.0) {
+            return Err(format!(
+                "median_ms = {} must be a finite number at least 0",
+                s.median_ms
+            ));
+        }
+        if !(s.sigma.is_finite() && s.sigma >= 0.0) {
+            return Err(format!(
+                "sigma = {} must be a finite number at least 0",
+                s.sigma
+            ));
+        }
+        Ok(Latency::from_config(s.median_ms, s.sigma))
+    }
+}
+
 /// A latency model as configured: constant, or log-normal around a median.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(try_from = "LatencySpec")]
 pub enum Latency {
     Constant {
         ms: f64,

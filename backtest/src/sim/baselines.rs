@@ -52,8 +52,8 @@ impl Baselines {
         Baselines {
             taker_cost_usd: 0.0,
             amm_cost_usd: 0.0,
-            amm_depth_usd: config.amm_depth_usd,
-            amm_fee: config.amm_fee,
+            amm_depth_usd: config.amm.depth_usd,
+            amm_fee: config.amm.fee,
             lending,
             initial,
             initial_usd,

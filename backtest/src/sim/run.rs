@@ -30,7 +30,7 @@ use engine::trader::Trader;
 use engine::Timestamp;
 
 // What a caller of the loop needs, in one place.
-pub use super::run_config::{FillRule, RunConfig};
+pub use super::run_config::{FillRule, RunConfig, Schedule, VenueConfig};
 pub use super::summary::{Sample, Summary};
 pub use crate::events::latency::Latency;
 
@@ -74,11 +74,12 @@ pub fn run_chain(
     progress: &mut dyn FnMut(u64, u64),
 ) -> (Summary, Vec<String>) {
     let mut market = ChainMarket::new();
-    let config = RunConfig {
+    // Every snapshot is a requote, a refit and a look for rolls.
+    let mut config = config.clone();
+    config.schedule = Schedule {
         requote_seconds: 0.0,
         surface_seconds: 0.0,
         flow_seconds: 0.0,
-        ..config.clone()
     };
     let summary = run_market(
         &mut market,
@@ -113,7 +114,7 @@ pub fn run_market<M: Market>(
 ) -> Summary {
     let mut trader = Trader::new(rules, 1);
     let mut venue = SimVenue::new(config);
-    let mut feed_latency = config.feed_latency.model(config.seed ^ 0xfeed);
+    let mut feed_latency = config.venue.feed_latency.model(config.seed ^ 0xfeed);
     let (mut settler, mut sampler) = (Settler::default(), Sampler::default());
     let mut pnl = Attribution::default();
     let mut desk: Option<RollDesk> = None;
@@ -153,9 +154,9 @@ pub fn run_market<M: Market>(
         venue.deliver(Some(p.at), &mut trader, market.instruments());
 
         // Requote, on what the feed has delivered: the step, `feed_latency` late.
-        let requoted = due(&mut last_requote, p.at, config.requote_seconds);
+        let requoted = due(&mut last_requote, p.at, config.schedule.requote_seconds);
         if requoted {
-            if due(&mut last_surface, p.at, config.surface_seconds) {
+            if due(&mut last_surface, p.at, config.schedule.surface_seconds) {
                 surface = market.surface_now();
             }
             let decided = Timestamp(p.at.0 + feed_latency.delay_nanos());
@@ -167,7 +168,7 @@ pub fn run_market<M: Market>(
         }
 
         d.work_legs(p, &*market, &mut venue, &mut pnl);
-        if due(&mut last_flow, p.at, config.flow_seconds) {
+        if due(&mut last_flow, p.at, config.schedule.flow_seconds) {
             d.take_requests(p, &*market);
         }
         venue.deliver(Some(p.at), &mut trader, market.instruments());

@@ -1,13 +1,14 @@
 //! What a backtest run is configured with: the market, the venue's models, the schedule, the roll
-//! demand and the baselines. The TOML file (`backtest/configs/backtest.toml`) fills it in
-//! ([`crate::config`]).
+//! demand and the baselines. The TOML file (`backtest/configs/backtest.toml`) deserializes into
+//! these sections directly ([`crate::config`] checks their ranges).
 
 use super::synthetic_market::MarketConfig;
-use crate::baselines::LendingConfig;
+use crate::baselines::{AmmConfig, LendingConfig};
 use crate::events::latency::Latency;
 use crate::queue::QueueModel;
 use crate::roll_flow::RollFlowConfig;
 use crate::synthetic::path::Preset;
+use serde::Deserialize;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunConfig {
@@ -15,23 +16,37 @@ pub struct RunConfig {
     pub seed: u64,
     /// Days of the preset's path to run (at most its horizon).
     pub days: f64,
+    /// The synthetic market's books (`[book]`).
     pub market: MarketConfig,
+    pub venue: VenueConfig,
+    pub schedule: Schedule,
     pub flow: RollFlowConfig,
+    pub lending: LendingConfig,
+    pub amm: AmmConfig,
+}
+
+/// The simulated venue's models (`[venue]`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VenueConfig {
     pub queue: QueueModel,
+    pub fill_rule: FillRule,
     /// How long an order takes to reach the venue.
     pub order_latency: Latency,
     /// How long the venue's answers (acknowledgements, fills) take to reach the trader.
     pub response_latency: Latency,
     /// How long market data takes to reach the strategy.
     pub feed_latency: Latency,
-    pub fill_rule: FillRule,
+}
+
+/// How often the strategy requotes, its surface is refitted and the holders look for rolls
+/// (`[schedule]`, seconds of market time; 0: every step).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
     pub requote_seconds: f64,
     pub surface_seconds: f64,
     pub flow_seconds: f64,
-    pub lending: LendingConfig,
-    /// USD depth of each series' AMM pool, and its fee.
-    pub amm_depth_usd: f64,
-    pub amm_fee: f64,
 }
 
 impl RunConfig {
@@ -41,30 +56,38 @@ impl RunConfig {
             seed,
             days: 30.0,
             market: MarketConfig::default(),
+            venue: VenueConfig {
+                queue: QueueModel::Conservative,
+                fill_rule: FillRule::RollDemandOnly,
+                order_latency: Latency::Constant { ms: 50.0 },
+                response_latency: Latency::Constant { ms: 0.0 },
+                feed_latency: Latency::Constant { ms: 10.0 },
+            },
+            schedule: Schedule {
+                requote_seconds: 60.0,
+                surface_seconds: 300.0,
+                flow_seconds: 900.0,
+            },
             flow: RollFlowConfig::default(),
-            queue: QueueModel::Conservative,
-            order_latency: Latency::Constant { ms: 50.0 },
-            response_latency: Latency::Constant { ms: 0.0 },
-            feed_latency: Latency::Constant { ms: 10.0 },
-            fill_rule: FillRule::RollDemandOnly,
-            requote_seconds: 60.0,
-            surface_seconds: 300.0,
-            flow_seconds: 900.0,
             lending: LendingConfig::default(),
-            amm_depth_usd: 10_000_000.0,
-            amm_fee: 0.003,
+            amm: AmmConfig {
+                depth_usd: 10_000_000.0,
+                fee: 0.003,
+            },
         }
     }
 }
 
 /// What fills the maker where the data shows no trades.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Deserialize)]
 pub enum FillRule {
     /// Only the simulated roll demand (and background takers, where the market has them).
     #[value(name = "demand")]
+    #[serde(rename = "demand")]
     RollDemandOnly,
     /// Also: a resting order that the venue's opposite best reaches at a later step is filled
     /// in full at its price.
     #[value(name = "crosses")]
+    #[serde(rename = "crosses")]
     OppositeCrosses,
 }

@@ -8,8 +8,11 @@ use engine::state::Top;
 use engine::tick_rule::{Rounding, TickRule};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MarketConfig {
+    /// The synthetic smile (not in the config file: the built-in one).
+    #[serde(skip)]
     pub smile: SmileConfig,
     /// The best bid and ask this many vol points from fair...
     pub half_spread_vol: f64,

@@ -60,13 +60,13 @@ pub struct SimVenue {
 impl SimVenue {
     pub fn new(config: &RunConfig) -> SimVenue {
         SimVenue {
-            queues: Queues::new(config.queue),
+            queues: Queues::new(config.venue.queue),
             arrivals: Timeline::new(),
             outbox: Timeline::new(),
-            order_latency: config.order_latency.model(config.seed),
-            response_latency: config.response_latency.model(config.seed ^ 0x5e5b),
+            order_latency: config.venue.order_latency.model(config.seed),
+            response_latency: config.venue.response_latency.model(config.seed ^ 0x5e5b),
             fees: Box::new(DeribitOptionFees::default()),
-            fill_rule: config.fill_rule,
+            fill_rule: config.venue.fill_rule,
             known: HashMap::new(),
             held: Vec::new(),
             scratch: Vec::new(),
@@ -333,7 +333,7 @@ mod tests {
 
     fn venue(response_ms: f64) -> SimVenue {
         let mut config = RunConfig::new(Preset::Calm, 1);
-        config.response_latency = Latency::Constant { ms: response_ms };
+        config.venue.response_latency = Latency::Constant { ms: response_ms };
         SimVenue::new(&config)
     }
 
