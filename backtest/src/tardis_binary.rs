@@ -10,7 +10,7 @@
 //! error naming the row.
 
 use crate::binary::{BinaryError, Kind, Record, Writer};
-use crate::tardis::{units, Row, Symbols, TardisError, TardisEvent};
+use crate::tardis::{units, Origin, Row, Symbols, TardisError, TardisEvent};
 use engine::{InstrumentId, Instruments, Qty, Side, Timestamp};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -22,8 +22,12 @@ pub enum ConvertError {
     Tardis(#[from] TardisError),
     #[error(transparent)]
     Binary(#[from] BinaryError),
-    #[error("row at {at}: {message}")]
-    Row { at: Timestamp, message: String },
+    #[error("{origin}: row at {at}: {message}")]
+    Row {
+        origin: Origin,
+        at: Timestamp,
+        message: String,
+    },
     #[error("{}: {message}", file.display())]
     Symbols { file: PathBuf, message: String },
 }
@@ -106,7 +110,12 @@ fn convert_into(
             done.other_symbols += 1;
             continue;
         }
-        let bad = |message: String| ConvertError::Row { at, message };
+        let origin = row.origin.clone();
+        let bad = |message: String| ConvertError::Row {
+            origin: origin.clone(),
+            at,
+            message,
+        };
         let id = symbols.id(&symbol, &mut instruments).map_err(bad)?;
         let inst = instruments.get(id);
         let mut put = |at, kind, side, price, amount: f64| -> Result<(), ConvertError> {

@@ -199,14 +199,17 @@ fn trades_cancels_and_bad_rows() {
         Row {
             at: t(0),
             event: TardisEvent::Quote(quote.clone()),
+            origin: Default::default(),
         },
         Row {
             at: t(0),
             event: level(Side::Buy, 0.05, 10.0, true),
+            origin: Default::default(),
         },
         Row {
             at: t(0),
             event: level(Side::Sell, 0.052, 10.0, false),
+            origin: Default::default(),
         },
     ]);
     assert_eq!(m.series().len(), 1);
@@ -222,10 +225,12 @@ fn trades_cancels_and_bad_rows() {
                 price: 0.05,
                 amount: 3.0,
             },
+            origin: Default::default(),
         },
         Row {
             at: t(1),
             event: level(Side::Buy, 0.05, 5.0, false),
+            origin: Default::default(),
         },
         Row {
             at: t(1),
@@ -235,6 +240,7 @@ fn trades_cancels_and_bad_rows() {
                 price: 0.01,
                 amount: 1.0,
             },
+            origin: Default::default(),
         },
     ]);
     assert_eq!(
@@ -268,6 +274,7 @@ fn trades_cancels_and_bad_rows() {
     m.advance(vec![Row {
         at: t(2),
         event: level(Side::Buy, 0.053, 1.0, false),
+        origin: Default::default(),
     }]);
     assert!(!m.top(0).live);
     assert!(m.trades().is_empty() && m.cancels().is_empty());
@@ -275,7 +282,13 @@ fn trades_cancels_and_bad_rows() {
     // By default the chain is first built a minute after the first quote (for the whole chain
     // to have been quoted); until then there is no index, and the loop only keeps the books.
     let mut warm = TardisMarket::new();
-    let step = |at, event| vec![Row { at, event }];
+    let step = |at, event| {
+        vec![Row {
+            at,
+            event,
+            origin: Default::default(),
+        }]
+    };
     warm.advance(step(t(0), TardisEvent::Quote(quote.clone())));
     assert!(warm.series().is_empty() && warm.point().is_none());
     let next = step(t(61), level(Side::Buy, 0.05, 4.0, false));
@@ -346,26 +359,46 @@ fn tardis_rows_convert_to_the_binary_format() {
     std::fs::remove_dir_all(d).ok();
 }
 
-/// A price off the instrument's tick is an error naming the row, not a rounded price.
+/// A price off the instrument's tick, or a symbol the engine does not know, is refused naming the
+/// file and line it was read from: an error in the converter, skipped and counted in the market.
 #[test]
-fn an_off_tick_row_is_refused_by_the_converter() {
-    use backtest::tardis::{Row, TardisEvent};
+fn rows_the_engine_refuses_name_their_file_and_line() {
     let d = dir("offtick");
-    let row = Row {
-        at: engine::Timestamp(1_772_323_200_000_000_000),
-        event: TardisEvent::Trade {
-            symbol: "ETH-27MAR26-2000-C".to_string(),
-            side: Side::Buy,
-            price: 0.01234,
-            amount: 1.0,
-        },
-    };
-    let e = backtest::tardis_binary::convert(std::iter::once(Ok(row)), &d.join("x.bin"), None)
-        .unwrap_err()
-        .to_string();
+    let trades = d.join("trades.csv");
+    std::fs::write(
+        &trades,
+        "exchange,symbol,timestamp,local_timestamp,id,side,price,amount
+deribit,ETH-27MAR26-2000-C,1772323200000000,1772323200000000,t1,buy,0.0125,1
+deribit,ETH-27MAR26-2000-C,1772323201000000,1772323201000000,t2,buy,0.01234,1
+deribit,BTC-27MAR26-90000-C,1772323202000000,1772323202000000,t3,buy,0.01,1
+",
+    )
+    .unwrap();
+    let e = backtest::tardis_binary::convert(
+        TardisReader::open(&trades, Dataset::Trades, false).unwrap(),
+        &d.join("x.bin"),
+        None,
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
-        e.contains("ETH-27MAR26-2000-C") && e.contains("0.01234"),
+        e.contains("trades.csv:3") && e.contains("ETH-27MAR26-2000-C") && e.contains("0.01234"),
         "{e}"
+    );
+    let mut market = TardisMarket::new();
+    for step in batches(std::slice::from_ref(&trades)) {
+        market.advance(step);
+    }
+    assert_eq!(market.skipped_rows, 2, "{:?}", market.skipped);
+    assert!(
+        market.skipped[0].contains("trades.csv:3"),
+        "{:?}",
+        market.skipped
+    );
+    assert!(
+        market.skipped[1].contains("trades.csv:4"),
+        "{:?}",
+        market.skipped
     );
     std::fs::remove_dir_all(d).ok();
 }

@@ -24,6 +24,7 @@ use crate::csv_file;
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq)]
@@ -87,11 +88,29 @@ pub enum TardisEvent {
     },
 }
 
-/// A row's timestamp and event.
+/// A row's timestamp and event, and where it was read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub at: Timestamp,
     pub event: TardisEvent,
+    pub origin: Origin,
+}
+
+/// The file and line a row was read from, so that what is refused after reading (an unknown
+/// symbol, a price off the tick) is named as a bad row is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub file: Option<Arc<Path>>,
+    pub line: u64,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(file) => write!(f, "{}:{}", file.display(), self.line),
+            None => f.write_str("(a row made in memory)"),
+        }
+    }
 }
 
 /// Instrument ids of Tardis symbols: a name is parsed and interned on first sight, looked up

@@ -1,15 +1,18 @@
 //! One Tardis file as a stream of rows: each parsed and checked, a bad one an error naming the
 //! file and line (or, lenient, skipped and counted).
 
-use super::{ChainQuote, Dataset, Row, TardisError, TardisEvent};
+use super::{ChainQuote, Dataset, Origin, Row, TardisError, TardisEvent};
 use crate::csv_file;
 use engine::{Side, Timestamp};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Streams one Tardis file.
 pub struct TardisReader {
     file: PathBuf,
+    /// The same path, shared by every row's origin.
+    shared_file: Arc<Path>,
     dataset: Dataset,
     records: csv::StringRecordsIntoIter<Box<dyn Read>>,
     header: csv::StringRecord,
@@ -72,6 +75,7 @@ impl TardisReader {
         let local_col = header.iter().position(|h| h == "local_timestamp");
         Ok(TardisReader {
             file: path.to_path_buf(),
+            shared_file: Arc::from(path),
             dataset,
             records: reader.into_records(),
             header,
@@ -202,7 +206,11 @@ impl TardisReader {
         if !price_ok {
             return Err("price is not positive".into());
         }
-        Ok(Row { at, event })
+        Ok(Row {
+            at,
+            event,
+            origin: Origin::default(),
+        })
     }
 }
 
@@ -275,8 +283,12 @@ impl Iterator for TardisReader {
                 Ok((row, key))
             });
             match parsed {
-                Ok((row, key)) => {
+                Ok((mut row, key)) => {
                     self.last_at = key;
+                    row.origin = Origin {
+                        file: Some(self.shared_file.clone()),
+                        line,
+                    };
                     return Some(Ok(row));
                 }
                 Err(_) if self.lenient => self.skipped += 1,

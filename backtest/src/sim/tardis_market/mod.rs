@@ -26,7 +26,7 @@ use crate::chain::{ChainRow, Snapshot};
 use crate::synthetic::listing::ListedExpiry;
 use crate::synthetic::path::IndexPoint;
 pub use crate::tardis::Batches;
-use crate::tardis::{units, ChainQuote, Row, Symbols, TardisEvent};
+use crate::tardis::{units, ChainQuote, Origin, Row, Symbols, TardisEvent};
 use engine::book::Ladder;
 use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{Greeks, OptionType};
@@ -127,10 +127,10 @@ impl TardisMarket {
         &self.chain.skipped
     }
 
-    fn skip(&mut self, at: Timestamp, why: String) {
+    fn skip(&mut self, origin: &Origin, why: String) {
         self.skipped_rows += 1;
         if self.skipped.len() < KEEP_SKIPPED {
-            self.skipped.push(format!("{at}: {why}"));
+            self.skipped.push(format!("{origin}: {why}"));
         }
     }
 
@@ -244,10 +244,11 @@ impl Market for TardisMarket {
         // What this step's trades took at each (instrument, resting side, price).
         let mut traded: HashMap<(InstrumentId, Side, Price), i64> = HashMap::new();
         for row in rows {
+            let origin = &row.origin;
             match row.event {
                 TardisEvent::Quote(q) => self.on_quote(at, q),
                 TardisEvent::Snapshot { symbol, bids, asks } => {
-                    self.on_snapshot(at, &symbol, bids, asks)
+                    self.on_snapshot(origin, &symbol, bids, asks)
                 }
                 TardisEvent::Level {
                     symbol,
@@ -256,13 +257,13 @@ impl Market for TardisMarket {
                     price,
                     amount,
                     ..
-                } => self.on_level(at, &symbol, reset, side, (price, amount), &mut traded),
+                } => self.on_level(origin, &symbol, reset, side, (price, amount), &mut traded),
                 TardisEvent::Trade {
                     symbol,
                     side,
                     price,
                     amount,
-                } => self.on_trade(at, &symbol, side, (price, amount), &mut traded),
+                } => self.on_trade(origin, &symbol, side, (price, amount), &mut traded),
             }
         }
         self.rebuild(at);

@@ -5,7 +5,7 @@
 use super::super::market::{LevelCancel, Market, MarketTrade};
 use super::TardisMarket;
 use crate::synthetic::path::IndexPoint;
-use crate::tardis::ChainQuote;
+use crate::tardis::{ChainQuote, Origin};
 use engine::instrument::InstrumentKind;
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use std::collections::HashMap;
@@ -30,7 +30,7 @@ impl TardisMarket {
     /// A `book_snapshot_25` row: the symbol's book replaced by its levels.
     pub(super) fn on_snapshot(
         &mut self,
-        at: Timestamp,
+        origin: &Origin,
         symbol: &str,
         bids: Vec<(f64, f64)>,
         asks: Vec<(f64, f64)>,
@@ -40,7 +40,7 @@ impl TardisMarket {
             for (price, amount) in side_levels {
                 match self.resolve(symbol, price, amount) {
                     Ok((id, p, q)) => levels.push((id, side, p, q)),
-                    Err(why) => self.skip(at, why),
+                    Err(why) => self.skip(origin, why),
                 }
             }
         }
@@ -57,7 +57,7 @@ impl TardisMarket {
     /// An `incremental_book_L2` row: one level's new size (a reset clears the book first).
     pub(super) fn on_level(
         &mut self,
-        at: Timestamp,
+        origin: &Origin,
         symbol: &str,
         reset: bool,
         side: Side,
@@ -66,7 +66,7 @@ impl TardisMarket {
     ) {
         let (id, p, q) = match self.resolve(symbol, price, amount) {
             Ok(x) => x,
-            Err(why) => return self.skip(at, why),
+            Err(why) => return self.skip(origin, why),
         };
         let took = traded.remove(&(id, side, p)).unwrap_or(0);
         let book = self.book(id);
@@ -95,14 +95,14 @@ impl TardisMarket {
     /// A `trades` row: printed for the step, and remembered at the level it took from.
     pub(super) fn on_trade(
         &mut self,
-        at: Timestamp,
+        origin: &Origin,
         symbol: &str,
         side: Side,
         (price, amount): (f64, f64),
         traded: &mut Traded,
     ) {
         match self.resolve(symbol, price, amount) {
-            Ok((_, _, Qty(0))) => self.skip(at, format!("{symbol}: a trade of nothing")),
+            Ok((_, _, Qty(0))) => self.skip(origin, format!("{symbol}: a trade of nothing")),
             Ok((id, p, q)) => {
                 *traded.entry((id, side.opposite(), p)).or_default() += q.0;
                 self.trades.push(MarketTrade {
@@ -112,7 +112,7 @@ impl TardisMarket {
                     qty: q,
                 });
             }
-            Err(why) => self.skip(at, why),
+            Err(why) => self.skip(origin, why),
         }
     }
 
