@@ -17,6 +17,7 @@
 use crate::synthetic::path::Preset;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use strategies::StrategyKind;
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq)]
@@ -39,13 +40,13 @@ pub struct Grid {
     pub seeds: Vec<u64>,
     pub days: f64,
     #[serde(default = "default_strategies")]
-    pub strategies: Vec<String>,
+    pub strategies: Vec<StrategyKind>,
     #[serde(default)]
     pub config: BTreeMap<String, Vec<toml::Value>>,
 }
 
-fn default_strategies() -> Vec<String> {
-    vec!["roll_maker".to_string()]
+fn default_strategies() -> Vec<StrategyKind> {
+    vec![StrategyKind::RollMaker]
 }
 
 /// One backtest of the grid.
@@ -54,7 +55,7 @@ pub struct Job {
     pub number: usize,
     pub preset: Preset,
     pub seed: u64,
-    pub strategy: String,
+    pub strategy: StrategyKind,
     /// The config keys set for this job.
     pub overrides: Vec<(String, toml::Value)>,
 }
@@ -70,14 +71,6 @@ impl Grid {
             return Err(err(
                 "presets, seeds and strategies must each list at least one value".into(),
             ));
-        }
-        for s in &grid.strategies {
-            if s != "roll_maker" && s != "two_sided" {
-                return Err(err(format!(
-                    "{}strategy {s:?} is not roll_maker or two_sided",
-                    at_line(text, &format!("{s:?}"))
-                )));
-            }
         }
         if let Some((k, _)) = grid.config.iter().find(|(_, v)| v.is_empty()) {
             return Err(err(format!(
@@ -114,7 +107,7 @@ impl Grid {
                             number: jobs.len(),
                             preset: *preset,
                             seed,
-                            strategy: strategy.clone(),
+                            strategy: *strategy,
                             overrides: overrides.clone(),
                         });
                     }
@@ -280,8 +273,11 @@ days = 2
             "g",
         )
         .unwrap_err();
-        assert!(e.to_string().contains("\"x\""), "{e}");
-        assert!(e.to_string().contains("line 4: "), "{e}");
+        // Not a strategy: the TOML error names the value and its line.
+        assert!(
+            e.to_string().contains("\"x\"") && e.to_string().contains("line 4"),
+            "{e}"
+        );
         let e = Grid::parse("presets = [\"calm\"]\nseeds = [1]\ndays = 31", "g").unwrap_err();
         assert!(e.to_string().contains("line 3: days = 31"), "{e}");
         // A preset that is not one: the TOML error names its line.

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
-use strategies::{RollMaker, RollMakerConfig};
+use strategies::{RollMakerConfig, StrategyKind};
 
 #[derive(Args, Debug)]
 pub struct BacktestArgs {
@@ -70,11 +70,12 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         None => RollMakerConfig::default_config(),
     };
     let rules = config.quote_rules();
-    let mut strategy = if args.two_sided {
-        RollMaker::two_sided(config)
+    let kind = if args.two_sided {
+        StrategyKind::TwoSided
     } else {
-        RollMaker::new(config)
+        StrategyKind::RollMaker
     };
+    let mut strategy = kind.build(config);
     let mut run_config = RunConfig::new(preset, args.seed);
     run_config.days = args.days;
     if let Some(path) = &args.backtest_config {
@@ -127,11 +128,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     };
     bar.finish_and_clear();
     let wall = started.elapsed().as_secs_f64();
-    let strategy_name = if args.two_sided {
-        "two_sided"
-    } else {
-        "roll_maker"
-    };
+    let strategy_name = kind.name();
     let market_name = match &args.data {
         Some(d) => format!("replayed {}", d.display()),
         None => format!("synthetic {}", preset.name()),

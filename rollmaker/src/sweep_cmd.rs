@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 use strategies::config::DEFAULT_TOML;
-use strategies::{RollMaker, RollMakerConfig};
+use strategies::RollMakerConfig;
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
@@ -52,11 +52,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<()> {
     for job in &mine {
         let config = configs[job.number].clone();
         let rules = config.quote_rules();
-        let mut strategy = if job.strategy == "two_sided" {
-            RollMaker::two_sided(config)
-        } else {
-            RollMaker::new(config)
-        };
+        let mut strategy = job.strategy.build(config);
         let mut run_config = RunConfig::new(job.preset, job.seed);
         run_config.days = grid.days;
         let started = Instant::now();
@@ -72,7 +68,7 @@ pub fn run_sweep(args: &SweepArgs) -> Result<()> {
             "jobs": jobs.len(),
             "grid": grid.hash(),
             "overrides": overrides,
-            "summary": SummaryRecord::new(&summary, Some(job.preset), job.seed, &job.strategy, wall),
+            "summary": SummaryRecord::new(&summary, Some(job.preset), job.seed, job.strategy.name(), wall),
         });
         writeln!(file, "{line}").with_context(|| format!("writing {}", tmp.display()))?;
         tracing::info!("job {} done ({wall:.1} s)", job.number);

@@ -18,5 +18,31 @@ pub mod sample;
 
 pub use config::RollMakerConfig;
 pub use roll_maker::RollMaker;
+
+/// Which strategy a run uses: the roll maker or its two-sided baseline (`roll_maker`,
+/// `two_sided` in a sweep grid and in summaries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyKind {
+    RollMaker,
+    TwoSided,
+}
+
+impl StrategyKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StrategyKind::RollMaker => "roll_maker",
+            StrategyKind::TwoSided => "two_sided",
+        }
+    }
+
+    /// The strategy of this kind with `config`.
+    pub fn build(self, config: RollMakerConfig) -> RollMaker {
+        match self {
+            StrategyKind::RollMaker => RollMaker::new(config),
+            StrategyKind::TwoSided => RollMaker::two_sided(config),
+        }
+    }
+}
 // The trait lives in the engine, where the backtester and the connectors both reach it.
 pub use engine::strategy::{PullReason, Pulled, Strategy, Wanted};
