@@ -6,7 +6,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use engine::Timestamp;
 use std::path::{Path, PathBuf};
 
-/// `path` itself, or the .csv and .csv.gz files of the folder it names, in name order.
+/// `path` itself (checked to open), or the .csv and .csv.gz files of the folder it names, in name
+/// order.
 pub fn files(path: &Path) -> Result<Vec<PathBuf>> {
     if path.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
@@ -23,6 +24,9 @@ pub fn files(path: &Path) -> Result<Vec<PathBuf>> {
         }
         Ok(files)
     } else {
+        // Opened here first, so a missing or unreadable file is an I/O failure (exit 1) naming
+        // the path, not a reader's complaint about its rows.
+        std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
         Ok(vec![path.to_path_buf()])
     }
 }

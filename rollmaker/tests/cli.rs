@@ -910,3 +910,16 @@ fn the_same_data_twice_is_refused() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A data file that is not there is an I/O failure (exit 1) naming it; a bad row in one that is
+/// is bad input (exit 2, tested with the chain and Tardis readers).
+#[test]
+fn a_missing_data_file_is_an_io_failure() {
+    let r = rollmaker(&["backtest", "--data", "/nonexistent/chain.csv.gz"]);
+    assert_eq!(r.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert!(
+        stderr.contains("opening /nonexistent/chain.csv.gz"),
+        "{stderr}"
+    );
+}
