@@ -146,103 +146,12 @@ impl Market for SyntheticMarket {
     /// Relists once a day, drops settled series, reprices, draws the background trades since
     /// the last step.
     fn advance(&mut self, p: IndexPoint) {
-        let day = p.at.0.div_euclid(86_400 * Timestamp::NANOS_PER_SEC);
-        if self.listed_day != Some(day) {
-            self.listed_day = Some(day);
-            for e in listing(p.at, p.price) {
-                for &k in &e.strikes {
-                    let (Some(call), Some(put)) =
-                        (self.intern(e.expiry, k, 'C'), self.intern(e.expiry, k, 'P'))
-                    else {
-                        continue;
-                    };
-                    if self.series.iter().all(|s| s.id != call) {
-                        self.series.push(Series {
-                            id: call,
-                            expiry: e.expiry,
-                            strike: k,
-                            settles: e.expiry.settlement_time(),
-                        });
-                        let unpriced = Priced {
-                            id: call,
-                            fair: Greeks::default(),
-                            vol: 0.0,
-                            bid: None,
-                            ask: None,
-                        };
-                        self.puts.push(Priced {
-                            id: put,
-                            ..unpriced
-                        });
-                        self.calls.push(unpriced);
-                    }
-                }
-            }
-        }
-        let mut i = 0;
-        while i < self.series.len() {
-            if self.series[i].settles > p.at {
-                i += 1;
-            } else {
-                self.series.remove(i);
-                self.calls.remove(i);
-                self.puts.remove(i);
-            }
-        }
+        self.relist(p);
         let dt_days = self
             .point
             .map_or(0.0, |last| (p.at.0 - last.at.0) as f64 / 86_400e9);
-        self.point = Some(p);
-        let v = p.vol * p.vol;
-        for (i, s) in self.series.iter().enumerate() {
-            let t = p.at.years_until(s.settles);
-            // Minutes from expiry the slice's wing can take total variance below zero (vol 0):
-            // the vol is floored at half the at-the-money vol.
-            let svi = slice(&self.path, &self.config.smile, v, t);
-            let vol = svi
-                .vol((s.strike / p.price).ln(), t)
-                .max(0.5 * svi.vol(0.0, t));
-            let call = coin::greeks(OptionType::Call, p.price, s.strike, t, vol, 1.0);
-            let put = put_by_parity(call, p.price, s.strike);
-            // Options share one tick rule; each is asked for its own all the same.
-            let rule = self.instruments.get(self.calls[i].id).tick_rule();
-            self.calls[i].reprice(call, vol, rule, &self.config);
-            let rule = self.instruments.get(self.puts[i].id).tick_rule();
-            self.puts[i].reprice(put, vol, rule, &self.config);
-        }
-        self.trades.clear();
-        let n = poisson(
-            &mut self.rng,
-            self.config.background_trades_per_day * dt_days,
-        );
-        for _ in 0..n {
-            if self.series.is_empty() {
-                break;
-            }
-            let k = self.rng.random_range(0..2 * self.series.len());
-            let aggressor = if self.rng.random::<bool>() {
-                Side::Buy
-            } else {
-                Side::Sell
-            };
-            let q = if k < self.series.len() {
-                &self.calls[k]
-            } else {
-                &self.puts[k - self.series.len()]
-            };
-            let best = match aggressor {
-                Side::Buy => q.ask,
-                Side::Sell => q.bid,
-            };
-            if let Some((price, _)) = best {
-                self.trades.push(MarketTrade {
-                    instrument: q.id,
-                    aggressor,
-                    price,
-                    qty: Qty(self.config.background_lots),
-                });
-            }
-        }
+        self.reprice(p);
+        self.draw_trades(dt_days);
     }
 
     fn fair(&self, i: usize) -> Greeks {
@@ -376,6 +285,115 @@ impl Market for SyntheticMarket {
         match self.point {
             Some(p) => listing(p.at, p.price),
             None => Vec::new(),
+        }
+    }
+}
+
+impl SyntheticMarket {
+    /// Once a day: the day's listing added (each series kept until it settles).
+    fn relist(&mut self, p: IndexPoint) {
+        let day = p.at.0.div_euclid(86_400 * Timestamp::NANOS_PER_SEC);
+        if self.listed_day != Some(day) {
+            self.listed_day = Some(day);
+            for e in listing(p.at, p.price) {
+                for &k in &e.strikes {
+                    let (Some(call), Some(put)) =
+                        (self.intern(e.expiry, k, 'C'), self.intern(e.expiry, k, 'P'))
+                    else {
+                        continue;
+                    };
+                    if self.series.iter().all(|s| s.id != call) {
+                        self.series.push(Series {
+                            id: call,
+                            expiry: e.expiry,
+                            strike: k,
+                            settles: e.expiry.settlement_time(),
+                        });
+                        let unpriced = Priced {
+                            id: call,
+                            fair: Greeks::default(),
+                            vol: 0.0,
+                            bid: None,
+                            ask: None,
+                        };
+                        self.puts.push(Priced {
+                            id: put,
+                            ..unpriced
+                        });
+                        self.calls.push(unpriced);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drops settled series, and prices every option and its book at `p`.
+    fn reprice(&mut self, p: IndexPoint) {
+        let mut i = 0;
+        while i < self.series.len() {
+            if self.series[i].settles > p.at {
+                i += 1;
+            } else {
+                self.series.remove(i);
+                self.calls.remove(i);
+                self.puts.remove(i);
+            }
+        }
+        self.point = Some(p);
+        let v = p.vol * p.vol;
+        for (i, s) in self.series.iter().enumerate() {
+            let t = p.at.years_until(s.settles);
+            // Minutes from expiry the slice's wing can take total variance below zero (vol 0):
+            // the vol is floored at half the at-the-money vol.
+            let svi = slice(&self.path, &self.config.smile, v, t);
+            let vol = svi
+                .vol((s.strike / p.price).ln(), t)
+                .max(0.5 * svi.vol(0.0, t));
+            let call = coin::greeks(OptionType::Call, p.price, s.strike, t, vol, 1.0);
+            let put = put_by_parity(call, p.price, s.strike);
+            // Options share one tick rule; each is asked for its own all the same.
+            let rule = self.instruments.get(self.calls[i].id).tick_rule();
+            self.calls[i].reprice(call, vol, rule, &self.config);
+            let rule = self.instruments.get(self.puts[i].id).tick_rule();
+            self.puts[i].reprice(put, vol, rule, &self.config);
+        }
+    }
+
+    /// The background takers since the last step (`dt_days` of them at the configured rate),
+    /// each hitting the best of a random option.
+    fn draw_trades(&mut self, dt_days: f64) {
+        self.trades.clear();
+        let n = poisson(
+            &mut self.rng,
+            self.config.background_trades_per_day * dt_days,
+        );
+        for _ in 0..n {
+            if self.series.is_empty() {
+                break;
+            }
+            let k = self.rng.random_range(0..2 * self.series.len());
+            let aggressor = if self.rng.random::<bool>() {
+                Side::Buy
+            } else {
+                Side::Sell
+            };
+            let q = if k < self.series.len() {
+                &self.calls[k]
+            } else {
+                &self.puts[k - self.series.len()]
+            };
+            let best = match aggressor {
+                Side::Buy => q.ask,
+                Side::Sell => q.bid,
+            };
+            if let Some((price, _)) = best {
+                self.trades.push(MarketTrade {
+                    instrument: q.id,
+                    aggressor,
+                    price,
+                    qty: Qty(self.config.background_lots),
+                });
+            }
         }
     }
 }

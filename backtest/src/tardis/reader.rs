@@ -89,115 +89,23 @@ impl TardisReader {
     }
 
     fn parse(&mut self, record: &csv::StringRecord) -> Result<Row, String> {
-        let header = &self.header;
-        let get = |name: &str| -> &str {
-            header
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| record.get(i))
-                .unwrap_or("")
+        let f = Fields {
+            header: &self.header,
+            record,
         };
-        let number = |name: &str| -> Result<f64, String> {
-            let text = get(name);
-            text.parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| format!("{name} = {text:?} is not a finite number"))
-        };
-        let optional = |name: &str| -> Result<Option<f64>, String> {
-            if get(name).is_empty() {
-                Ok(None)
-            } else {
-                number(name).map(Some)
-            }
-        };
-        let micros = |name: &str| -> Result<Timestamp, String> {
-            let text = get(name);
-            text.parse::<i64>()
-                .map(Timestamp::from_micros)
-                .map_err(|_| format!("{name} = {text:?} is not microseconds since the epoch"))
-        };
-        let side = |text: &str| -> Result<Side, String> {
-            match text {
-                "buy" | "bid" => Ok(Side::Buy),
-                "sell" | "ask" => Ok(Side::Sell),
-                other => Err(format!("side = {other:?} is not buy/sell or bid/ask")),
-            }
-        };
-        let symbol = get("symbol").to_string();
+        let symbol = f.get("symbol").to_string();
         if symbol.is_empty() {
             return Err("symbol is empty".into());
         }
-        let at = micros("timestamp")?;
+        let at = f.micros("timestamp")?;
         let event = match self.dataset {
-            Dataset::OptionsChain => {
-                let pair = |p: &str, a: &str| -> Result<Option<(f64, f64)>, String> {
-                    Ok(match (optional(p)?, optional(a)?) {
-                        (Some(p), Some(a)) if p > 0.0 && a > 0.0 => Some((p, a)),
-                        _ => None,
-                    })
-                };
-                let quote = ChainQuote {
-                    symbol,
-                    strike: number("strike_price")?,
-                    expiration: micros("expiration")?,
-                    bid: pair("bid_price", "bid_amount")?,
-                    ask: pair("ask_price", "ask_amount")?,
-                    mark: number("mark_price")?,
-                    mark_iv: number("mark_iv")? / 100.0,
-                    underlying_price: number("underlying_price")?,
-                };
-                implausible(&quote).map_or(Ok(()), Err)?;
-                TardisEvent::Quote(quote)
-            }
-            Dataset::BookSnapshot25 => {
-                let levels = |prefix: &str| -> Result<Vec<(f64, f64)>, String> {
-                    let mut out = Vec::new();
-                    for i in 0..25 {
-                        let (p, a) = (
-                            format!("{prefix}[{i}].price"),
-                            format!("{prefix}[{i}].amount"),
-                        );
-                        match (optional(&p)?, optional(&a)?) {
-                            (Some(p), Some(a)) => out.push((p, a)),
-                            _ => break,
-                        }
-                    }
-                    Ok(out)
-                };
-                TardisEvent::Snapshot {
-                    symbol,
-                    bids: levels("bids")?,
-                    asks: levels("asks")?,
-                }
-            }
+            Dataset::OptionsChain => quote_row(&f, symbol)?,
+            Dataset::BookSnapshot25 => snapshot_row(&f, symbol)?,
             Dataset::IncrementalBookL2 => {
-                let snapshot = match get("is_snapshot") {
-                    "true" => true,
-                    "false" => false,
-                    other => return Err(format!("is_snapshot = {other:?} is not true/false")),
-                };
-                let reset = snapshot && self.snapshot_of.as_deref() != Some(symbol.as_str());
-                self.snapshot_of = snapshot.then(|| symbol.clone());
-                let amount = number("amount")?;
-                if amount < 0.0 {
-                    return Err(format!("amount = {amount} is negative"));
-                }
-                TardisEvent::Level {
-                    symbol,
-                    snapshot,
-                    reset,
-                    side: side(get("side"))?,
-                    price: number("price")?,
-                    amount,
-                }
+                let snapshot_of = &mut self.snapshot_of;
+                level_row(&f, symbol, snapshot_of)?
             }
-            Dataset::Trades => TardisEvent::Trade {
-                symbol,
-                side: side(get("side"))?,
-                price: number("price")?,
-                amount: number("amount")?,
-            },
+            Dataset::Trades => trade_row(&f, symbol)?,
         };
         let price_ok = match &event {
             TardisEvent::Level { price, .. } | TardisEvent::Trade { price, .. } => *price > 0.0,
@@ -212,6 +120,135 @@ impl TardisReader {
             origin: Origin::default(),
         })
     }
+}
+
+/// One record's fields by column name.
+struct Fields<'a> {
+    header: &'a csv::StringRecord,
+    record: &'a csv::StringRecord,
+}
+
+impl Fields<'_> {
+    fn get(&self, name: &str) -> &str {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .and_then(|i| self.record.get(i))
+            .unwrap_or("")
+    }
+
+    fn number(&self, name: &str) -> Result<f64, String> {
+        let text = self.get(name);
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("{name} = {text:?} is not a finite number"))
+    }
+
+    fn optional(&self, name: &str) -> Result<Option<f64>, String> {
+        if self.get(name).is_empty() {
+            Ok(None)
+        } else {
+            self.number(name).map(Some)
+        }
+    }
+
+    fn micros(&self, name: &str) -> Result<Timestamp, String> {
+        let text = self.get(name);
+        text.parse::<i64>()
+            .map(Timestamp::from_micros)
+            .map_err(|_| format!("{name} = {text:?} is not microseconds since the epoch"))
+    }
+}
+
+fn side(text: &str) -> Result<Side, String> {
+    match text {
+        "buy" | "bid" => Ok(Side::Buy),
+        "sell" | "ask" => Ok(Side::Sell),
+        other => Err(format!("side = {other:?} is not buy/sell or bid/ask")),
+    }
+}
+
+/// An `options_chain` row: one option's quote, checked.
+fn quote_row(f: &Fields, symbol: String) -> Result<TardisEvent, String> {
+    let pair = |p: &str, a: &str| -> Result<Option<(f64, f64)>, String> {
+        Ok(match (f.optional(p)?, f.optional(a)?) {
+            (Some(p), Some(a)) if p > 0.0 && a > 0.0 => Some((p, a)),
+            _ => None,
+        })
+    };
+    let quote = ChainQuote {
+        symbol,
+        strike: f.number("strike_price")?,
+        expiration: f.micros("expiration")?,
+        bid: pair("bid_price", "bid_amount")?,
+        ask: pair("ask_price", "ask_amount")?,
+        mark: f.number("mark_price")?,
+        mark_iv: f.number("mark_iv")? / 100.0,
+        underlying_price: f.number("underlying_price")?,
+    };
+    implausible(&quote).map_or(Ok(()), Err)?;
+    Ok(TardisEvent::Quote(quote))
+}
+
+/// A `book_snapshot_25` row: up to 25 levels a side.
+fn snapshot_row(f: &Fields, symbol: String) -> Result<TardisEvent, String> {
+    let levels = |prefix: &str| -> Result<Vec<(f64, f64)>, String> {
+        let mut out = Vec::new();
+        for i in 0..25 {
+            let (p, a) = (
+                format!("{prefix}[{i}].price"),
+                format!("{prefix}[{i}].amount"),
+            );
+            match (f.optional(&p)?, f.optional(&a)?) {
+                (Some(p), Some(a)) => out.push((p, a)),
+                _ => break,
+            }
+        }
+        Ok(out)
+    };
+    Ok(TardisEvent::Snapshot {
+        symbol,
+        bids: levels("bids")?,
+        asks: levels("asks")?,
+    })
+}
+
+/// An `incremental_book_L2` row; `snapshot_of` is the symbol of the snapshot run in progress.
+fn level_row(
+    f: &Fields,
+    symbol: String,
+    snapshot_of: &mut Option<String>,
+) -> Result<TardisEvent, String> {
+    let snapshot = match f.get("is_snapshot") {
+        "true" => true,
+        "false" => false,
+        other => return Err(format!("is_snapshot = {other:?} is not true/false")),
+    };
+    let reset = snapshot && snapshot_of.as_deref() != Some(symbol.as_str());
+    *snapshot_of = snapshot.then(|| symbol.clone());
+    let amount = f.number("amount")?;
+    if amount < 0.0 {
+        return Err(format!("amount = {amount} is negative"));
+    }
+    Ok(TardisEvent::Level {
+        symbol,
+        snapshot,
+        reset,
+        side: side(f.get("side"))?,
+        price: f.number("price")?,
+        amount,
+    })
+}
+
+/// A `trades` row.
+fn trade_row(f: &Fields, symbol: String) -> Result<TardisEvent, String> {
+    Ok(TardisEvent::Trade {
+        symbol,
+        side: side(f.get("side"))?,
+        price: f.number("price")?,
+        amount: f.number("amount")?,
+    })
 }
 
 /// What makes a parsed chain quote unusable: numbers that parse but cannot be a market.
