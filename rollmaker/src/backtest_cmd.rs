@@ -63,7 +63,6 @@ pub struct BacktestArgs {
 }
 
 pub fn run(args: &BacktestArgs) -> Result<()> {
-    let preset = args.preset;
     check_days("--days", args.days).map_err(anyhow::Error::msg)?;
     let config = match &args.config {
         Some(path) => RollMakerConfig::load(path)?,
@@ -76,28 +75,15 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         StrategyKind::RollMaker
     };
     let mut strategy = kind.build(config);
-    let mut run_config = RunConfig::new(preset, args.seed);
-    run_config.days = args.days;
-    if let Some(path) = &args.backtest_config {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        run_config = backtest::config::apply(&text, &path.display().to_string(), &run_config)?;
-    }
-    if let Some(rule) = args.fill_rule {
-        run_config.venue.fill_rule = rule;
-    }
+    let run_config = run_config(args)?;
     if let Some(dir) = &args.out {
         report::check_dir(dir).with_context(|| format!("--out {}", dir.display()))?;
     }
     let started = Instant::now();
-    // A bar on stderr once the run has taken a second, and only on a terminal.
-    let bar = ProgressBar::hidden();
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {percent:>3}% simulated, {eta} left")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = progress_bar();
     let on_terminal = std::io::stderr().is_terminal();
     let mut progress = |done: u64, total: u64| {
+        // Drawn once the run has taken a second, and only on a terminal.
         if on_terminal && bar.is_hidden() && started.elapsed().as_secs_f64() > 1.0 {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
@@ -116,46 +102,71 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
                     .transpose()?,
                 skip_bad_rows: args.skip_bad_rows,
             };
-            data_replay::run(
-                data,
-                &window,
-                &run_config,
-                &mut strategy,
-                rules,
-                &mut progress,
-            )?
+            let (config, strategy) = (&run_config, &mut strategy);
+            data_replay::run(data, &window, config, strategy, rules, &mut progress)?
         }
     };
     bar.finish_and_clear();
-    let wall = started.elapsed().as_secs_f64();
+    report_and_print(args, kind, &summary, started.elapsed().as_secs_f64())
+}
+
+/// The run's config: the preset, seed and days asked for, the backtest config file over the
+/// defaults, and --fill-rule over that.
+fn run_config(args: &BacktestArgs) -> Result<RunConfig> {
+    let mut run_config = RunConfig::new(args.preset, args.seed);
+    run_config.days = args.days;
+    if let Some(path) = &args.backtest_config {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        run_config = backtest::config::apply(&text, &path.display().to_string(), &run_config)?;
+    }
+    if let Some(rule) = args.fill_rule {
+        run_config.venue.fill_rule = rule;
+    }
+    Ok(run_config)
+}
+
+/// A progress bar, hidden until the run has taken a while.
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::hidden();
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {percent:>3}% simulated, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// The report under --out (first: a reader of stdout that has gone, `| head`, must not lose
+/// it), then the summary on stdout.
+fn report_and_print(
+    args: &BacktestArgs,
+    kind: StrategyKind,
+    summary: &Summary,
+    wall: f64,
+) -> Result<()> {
     let strategy_name = kind.name();
     let market_name = match &args.data {
         Some(d) => format!("replayed {}", d.display()),
-        None => format!("synthetic {}", preset.name()),
+        None => format!("synthetic {}", args.preset.name()),
     };
     let mut out = SummaryRecord::new(
-        &summary,
-        args.data.is_none().then_some(preset),
+        summary,
+        args.data.is_none().then_some(args.preset),
         args.seed,
         strategy_name,
         wall,
     );
     out.data = args.data.as_ref().map(|d| d.display().to_string());
-    // The report first: a reader of stdout that has gone (`| head`) must not lose it.
     if let Some(dir) = &args.out {
         let title = format!(
             "rollmaker backtest: {strategy_name}, {market_name} market, seed {}",
             args.seed
         );
-        report::write(
-            dir,
-            &title,
-            &(serde_json::to_string_pretty(&out)? + "\n"),
-            &summary,
-        )
-        .with_context(|| format!("report under {}", dir.display()))?;
+        let json = serde_json::to_string_pretty(&out)? + "\n";
+        report::write(dir, &title, &json, summary)
+            .with_context(|| format!("report under {}", dir.display()))?;
     }
-    print_summary(&summary, &market_name, strategy_name, wall)?;
+    print_summary(summary, &market_name, strategy_name, wall)?;
     if let Some(dir) = &args.out {
         out!(
             "wrote {}/summary.json, timeseries.csv and report.html",
