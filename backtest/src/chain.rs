@@ -5,6 +5,7 @@
 //! Prices stay `f64` here: they feed implied vols and surfaces, not the books. Every bad field is
 //! an error naming the file, the line and the column.
 
+use crate::quote_check::{self, Fault};
 use engine::instrument::{InstrumentKind, InstrumentName, OptionRight};
 use engine::pricing::OptionType;
 use engine::Timestamp;
@@ -205,28 +206,21 @@ fn implausible(row: &ChainRow) -> Option<String> {
             row.index, row.underlying
         ));
     }
-    if row.mark < 0.0 {
-        return Some(format!("mark_price = {:?} is negative", row.mark));
-    }
-    // A worthless option has no vol to invert: 0 is taken there, and only there.
-    let worthless = row.mark == 0.0 && row.mark_iv == 0.0;
-    if !(worthless || (row.mark_iv > 0.0 && row.mark_iv <= 10.0)) {
-        return Some(format!(
-            "implied_volatility = {:?} is not above 0 and at most 10 (1000%)",
-            row.mark_iv
-        ));
-    }
     if row.t < 0.0 {
         return Some(format!("time_to_maturity = {:?} is negative", row.t));
     }
-    if let (Some(bid), Some(ask)) = (row.bid, row.ask) {
-        if bid > ask {
-            return Some(format!(
-                "crossed: bid_price = {bid:?} is above ask_price = {ask:?}"
-            ));
-        }
-    }
-    None
+    let (mark, iv) = (row.mark, row.mark_iv);
+    quote_check::check(mark, iv, row.bid, row.ask).map(|fault| match fault {
+        Fault::NegativeMark => format!("mark_price = {mark:?} is negative"),
+        Fault::Vol => format!(
+            "implied_volatility = {iv:?} is not above 0 and at most 10 (1000%), nor 0 with a mark of 0"
+        ),
+        Fault::Crossed => format!(
+            "crossed: bid_price = {:?} is above ask_price = {:?}",
+            row.bid.unwrap_or_default(),
+            row.ask.unwrap_or_default()
+        ),
+    })
 }
 
 impl Iterator for ChainReader {

@@ -12,6 +12,7 @@ pub mod csv_file;
 pub mod events;
 pub mod fees;
 pub mod queue;
+pub mod quote_check;
 pub mod replay;
 pub mod report;
 pub mod roll_flow;

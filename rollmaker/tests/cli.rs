@@ -498,17 +498,23 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
     std::fs::remove_file(&config).ok();
 }
 
+/// A folder holding a half-day grid over two seeds and the given `edge.min_edge_vol` values (the
+/// fifth line).
+fn grid_file(name: &str, edges: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("rollmaker-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let grid = dir.join("grid.toml");
+    let text = format!(
+        "presets = [\"calm\"]\nseeds = [1, 2]\ndays = 0.5\n[config]\n\"edge.min_edge_vol\" = [{edges}]\n"
+    );
+    std::fs::write(&grid, text).unwrap();
+    (dir, grid)
+}
+
 /// A grid in two shards, merged: every job once, one row each; a shard run twice is refused.
 #[test]
 fn sweep_in_shards_and_merge() {
-    let dir = std::env::temp_dir().join(format!("rollmaker-sweep-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let grid = dir.join("grid.toml");
-    std::fs::write(
-        &grid,
-        "presets = [\"calm\"]\nseeds = [1, 2]\ndays = 0.5\n[config]\n\"edge.min_edge_vol\" = [0.5, 3.0]\n",
-    )
-    .unwrap();
+    let (dir, grid) = grid_file("sweep", "0.5, 3.0");
     let out = dir.join("results");
     for shard in ["0/2", "1/2"] {
         succeeds(&[
@@ -866,14 +872,7 @@ fn the_command_line_is_consistent() {
 /// naming the grid's line, and writes no results.
 #[test]
 fn a_bad_grid_fails_before_any_job() {
-    let dir = std::env::temp_dir().join(format!("rollmaker-badgrid-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let grid = dir.join("grid.toml");
-    std::fs::write(
-        &grid,
-        "presets = [\"calm\"]\nseeds = [1, 2]\ndays = 0.5\n[config]\n\"edge.min_edge_vol\" = [0.5, -3.0]\n",
-    )
-    .unwrap();
+    let (dir, grid) = grid_file("badgrid", "0.5, -3.0");
     let out = dir.join("results");
     let e = refused(&[
         "sweep",

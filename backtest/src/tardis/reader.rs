@@ -3,6 +3,7 @@
 
 use super::{ChainQuote, Dataset, Origin, Row, TardisError, TardisEvent};
 use crate::csv_file;
+use crate::quote_check::{self, Fault};
 use engine::{Side, Timestamp};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -263,25 +264,19 @@ fn implausible(q: &ChainQuote) -> Option<String> {
     if q.strike <= 0.0 {
         return Some(format!("strike_price = {:?} is not positive", q.strike));
     }
-    if q.mark < 0.0 {
-        return Some(format!("mark_price = {:?} is negative", q.mark));
-    }
-    // A worthless option has no vol to invert: 0 is taken there, and only there.
-    let worthless = q.mark == 0.0 && q.mark_iv == 0.0;
-    if !(worthless || (q.mark_iv > 0.0 && q.mark_iv <= 10.0)) {
-        return Some(format!(
+    let (bid, ask) = (q.bid.map(|b| b.0), q.ask.map(|a| a.0));
+    quote_check::check(q.mark, q.mark_iv, bid, ask).map(|fault| match fault {
+        Fault::NegativeMark => format!("mark_price = {:?} is negative", q.mark),
+        Fault::Vol => format!(
             "mark_iv = {:?} is not above 0 and at most 1000 (percent), nor 0 with a mark of 0",
             q.mark_iv * 100.0
-        ));
-    }
-    if let (Some((bid, _)), Some((ask, _))) = (q.bid, q.ask) {
-        if bid > ask {
-            return Some(format!(
-                "crossed: bid_price = {bid:?} is above ask_price = {ask:?}"
-            ));
-        }
-    }
-    None
+        ),
+        Fault::Crossed => format!(
+            "crossed: bid_price = {:?} is above ask_price = {:?}",
+            bid.unwrap_or_default(),
+            ask.unwrap_or_default()
+        ),
+    })
 }
 
 impl Iterator for TardisReader {
