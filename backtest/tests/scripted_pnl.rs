@@ -45,21 +45,21 @@ impl Market for Scripted {
     fn series(&self) -> &[Series] {
         &self.series
     }
-    fn fair(&self, _: usize) -> Greeks {
-        Greeks {
+    fn fair(&self, id: InstrumentId) -> Option<Greeks> {
+        self.series.iter().any(|s| s.id == id).then_some(Greeks {
             price: 0.051,
             vega: 1.0,
             ..Greeks::default()
-        }
+        })
     }
-    fn top(&self, _: usize) -> Top {
-        let (at, _, bid, ask) = self.now.unwrap();
-        Top {
+    fn top(&self, id: InstrumentId) -> Option<Top> {
+        let (at, _, bid, ask) = self.now?;
+        self.series.iter().any(|s| s.id == id).then_some(Top {
             bid: Some((Price(bid), Qty(10))),
             ask: Some((Price(ask), Qty(10))),
             live: true,
             updated: at,
-        }
+        })
     }
     fn point(&self) -> Option<IndexPoint> {
         self.now.as_ref().map(point)
@@ -73,13 +73,12 @@ impl Market for Scripted {
         let series = self
             .series
             .iter()
-            .enumerate()
-            .map(|(i, s)| SeriesState {
+            .map(|s| SeriesState {
                 id: s.id,
                 expiry: 0,
                 strike: s.strike,
                 right: OptionRight::Call,
-                top: self.top(i),
+                top: self.top(s.id).unwrap_or_default(),
                 position: position(s.id),
                 tick_rule: self.instruments.get(s.id).tick_rule().clone(),
                 price_unit: 1e-4,

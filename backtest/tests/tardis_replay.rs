@@ -84,17 +84,19 @@ fn replayed_books_are_the_generated_ones() {
                 break;
             }
         }
-        for (i, s) in replayed.series().iter().enumerate() {
-            let name = replayed.instruments().get(s.id).name();
+        for s in replayed.series() {
+            let (i, name) = (s.id, replayed.instruments().get(s.id).name());
             let Some(j) = generated
                 .series()
                 .iter()
-                .position(|g| generated.instruments().get(g.id).name() == name)
+                .find(|g| generated.instruments().get(g.id).name() == name)
+                .map(|g| g.id)
             else {
                 continue;
             };
-            assert_eq!(replayed.top(i).bid, generated.top(j).bid, "{name} at {at}");
-            assert_eq!(replayed.top(i).ask, generated.top(j).ask, "{name} at {at}");
+            let (r, g) = (replayed.top(i).unwrap(), generated.top(j).unwrap());
+            assert_eq!(r.bid, g.bid, "{name} at {at}");
+            assert_eq!(r.ask, g.ask, "{name} at {at}");
             for side in [Side::Buy, Side::Sell] {
                 replayed.levels(i, side, &mut a);
                 generated.levels(j, side, &mut b);
@@ -215,7 +217,10 @@ fn trades_cancels_and_bad_rows() {
     assert_eq!(m.series().len(), 1);
     assert_eq!(m.point().map(|p| p.price), Some(2000.0));
     let id = m.series()[0].id;
-    assert_eq!(m.top(0).bid, Some((Price(500), Qty(10))));
+    assert_eq!(
+        m.top(m.series()[0].id).unwrap().bid,
+        Some((Price(500), Qty(10)))
+    );
     m.advance(vec![
         Row {
             at: t(1),
@@ -269,14 +274,14 @@ fn trades_cancels_and_bad_rows() {
         "{:?}",
         m.skipped
     );
-    assert!(m.top(0).live);
+    assert!(m.top(m.series()[0].id).unwrap().live);
     // A bid through the ask: the top is shown, not live.
     m.advance(vec![Row {
         at: t(2),
         event: level(Side::Buy, 0.053, 1.0, false),
         origin: Default::default(),
     }]);
-    assert!(!m.top(0).live);
+    assert!(!m.top(m.series()[0].id).unwrap().live);
     assert!(m.trades().is_empty() && m.cancels().is_empty());
 
     // By default the chain is first built a minute after the first quote (for the whole chain

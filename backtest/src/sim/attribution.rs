@@ -4,7 +4,6 @@
 //! trader) holds the money.
 
 use super::market::Market;
-use super::prices::series_of;
 use super::venue::VenueFill;
 use engine::Side;
 
@@ -22,8 +21,7 @@ impl Attribution {
         let Some(p) = market.point() else { return };
         for f in fills {
             self.fills += 1;
-            let fair =
-                fair.or_else(|| series_of(market, f.instrument).map(|i| market.fair(i).price));
+            let fair = fair.or_else(|| market.fair(f.instrument).map(|g| g.price));
             if let Some(fair) = fair {
                 let px = market.instruments().get(f.instrument).price_f64(f.price);
                 let edge = match f.side {

@@ -10,7 +10,7 @@
 //! first snapshot after them (there is no 30-minute TWAP to take). The puts are kept for the taker
 //! route through the put and the future.
 
-use super::market::{Market, PutRoute, Series};
+use super::market::{Market, PutRoute, Series, SeriesIndex};
 use crate::chain::Snapshot;
 use crate::chain_state::state_from_snapshot;
 use crate::synthetic::listing::ListedExpiry;
@@ -32,6 +32,8 @@ pub struct ChainMarket {
     point: Option<IndexPoint>,
     /// Puts by (expiry, strike bits): for the taker route through the put.
     puts: HashMap<(Expiry, u64), PutRoute>,
+    /// Where each series is in `series`, `fair` and `tops`.
+    index: SeriesIndex,
     /// Snapshots that could not be turned into a state (skipped, with the reason kept).
     pub skipped: Vec<String>,
 }
@@ -122,6 +124,7 @@ impl Market for ChainMarket {
             ));
             self.tops.push(s.top);
         }
+        self.index.rebuild(&self.series);
         self.point = Some(self.step_point(&snapshot));
         self.state = Some(state);
     }
@@ -134,12 +137,12 @@ impl Market for ChainMarket {
         &self.series
     }
 
-    fn fair(&self, i: usize) -> Greeks {
-        self.fair[i]
+    fn fair(&self, id: InstrumentId) -> Option<Greeks> {
+        Some(self.fair[self.index.get(id)?])
     }
 
-    fn top(&self, i: usize) -> Top {
-        self.tops[i]
+    fn top(&self, id: InstrumentId) -> Option<Top> {
+        Some(self.tops[self.index.get(id)?])
     }
 
     fn point(&self) -> Option<IndexPoint> {
@@ -173,8 +176,8 @@ impl Market for ChainMarket {
         self.state.as_ref().and_then(|s| s.surface.clone())
     }
 
-    fn put_route(&self, i: usize) -> Option<PutRoute> {
-        let s = self.series.get(i)?;
+    fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {
+        let s = &self.series[self.index.get(id)?];
         self.puts.get(&(s.expiry, s.strike.to_bits())).cloned()
     }
 

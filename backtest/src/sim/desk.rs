@@ -8,7 +8,7 @@
 use super::attribution::Attribution;
 use super::baselines::Baselines;
 use super::market::Market;
-use super::prices::{cheaper_route, eth, holder_cost, p_value, series_at, series_of, sweep_price};
+use super::prices::{cheaper_route, eth, holder_cost, p_value, series_at, sweep_price};
 use super::run_config::RunConfig;
 use super::venue::SimVenue;
 use crate::roll_flow::{RollFlow, RollRequest, Token};
@@ -101,14 +101,17 @@ impl RollDesk {
         let mut k = 0;
         while k < self.legs.len() {
             let leg = self.legs[k].clone();
-            let Some(i) = series_of(market, leg.instrument) else {
+            let Some(fair) = market.fair(leg.instrument) else {
+                // The series is no longer listed.
                 self.legs.swap_remove(k);
                 continue;
             };
-            let left = self.work_leg(p, market, venue, pnl, &leg, i);
+            let left = self.work_leg(p, market, venue, pnl, &leg, fair.price);
             if left > 0 && !leg.patient && p.at >= leg.deadline {
+                // Its legs go; the next unvisited leg moves back by those before this one.
+                let before = self.legs[..k].iter().filter(|l| l.roll == leg.roll).count();
                 self.abandon(leg.roll);
-                k = 0;
+                k -= before;
                 continue;
             }
             if left == 0 {
@@ -145,7 +148,7 @@ impl RollDesk {
         self.totals.abandoned += 1;
     }
 
-    /// One leg on series `i`: what is left of it after this look.
+    /// One leg (its call's fair value `fair`): what is left of it after this look.
     fn work_leg<M: Market>(
         &mut self,
         p: IndexPoint,
@@ -153,10 +156,10 @@ impl RollDesk {
         venue: &mut SimVenue,
         pnl: &mut Attribution,
         leg: &Leg,
-        i: usize,
+        fair: f64,
     ) -> i64 {
-        let fair = market.fair(i).price;
-        let top = market.top(i);
+        let i = leg.instrument;
+        let top = market.top(i).unwrap_or_default();
         let best = match leg.side {
             Side::Buy => top.ask.map(|a| a.0),
             Side::Sell => top.bid.map(|b| b.0),
@@ -255,7 +258,8 @@ impl RollDesk {
             };
             for (series, side, left) in [(from, out_side, lots), (to, in_side, lots_to)] {
                 // The taker route: the same leg crossing the venue's book now.
-                let fair = market.fair(series).price;
+                // Listed: series_at found it among the market's series.
+                let fair = market.fair(series).map_or(f64::NAN, |g| g.price);
                 let taker_px =
                     sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
                 let cost = cheaper_route(
@@ -270,7 +274,7 @@ impl RollDesk {
                 }
                 self.legs.push(Leg {
                     roll,
-                    instrument: market.series()[series].id,
+                    instrument: series,
                     side,
                     left,
                     patient: r.patient,

@@ -20,15 +20,15 @@ pub trait Market {
     fn instruments(&self) -> &Instruments;
     /// The listed calls now.
     fn series(&self) -> &[Series];
-    /// Fair coin price and greeks of series `i`.
-    fn fair(&self, i: usize) -> Greeks;
-    /// The venue's best bid and ask of series `i`.
-    fn top(&self, i: usize) -> Top;
-    /// The venue's displayed levels of series `i` on `side`, best first, into `out` (cleared
-    /// first). Markets that know only the top give that.
-    fn levels(&self, i: usize, side: Side, out: &mut Vec<(Price, Qty)>) {
+    /// Fair coin price and greeks of the listed call `id` (None: not listed now).
+    fn fair(&self, id: InstrumentId) -> Option<Greeks>;
+    /// The venue's best bid and ask of the listed call `id` (None: not listed now).
+    fn top(&self, id: InstrumentId) -> Option<Top>;
+    /// The venue's displayed levels of call `id` on `side`, best first, into `out` (cleared
+    /// first; empty where it is not listed). Markets that know only the top give that.
+    fn levels(&self, id: InstrumentId, side: Side, out: &mut Vec<(Price, Qty)>) {
         out.clear();
-        let top = self.top(i);
+        let Some(top) = self.top(id) else { return };
         let best = match side {
             Side::Buy => top.bid,
             Side::Sell => top.ask,
@@ -56,10 +56,39 @@ pub trait Market {
     fn surface_now(&self) -> Option<SurfaceState>;
     /// Expiries and strikes listed now (the roll demand's targets).
     fn listing(&self) -> Vec<ListedExpiry>;
-    /// The put of series `i`'s strike and expiry, for the taker route through the put and the
+    /// The put of call `id`'s strike and expiry, for the taker route through the put and the
     /// future (ETH prices), where the market lists puts.
-    fn put_route(&self, _i: usize) -> Option<PutRoute> {
+    fn put_route(&self, _id: InstrumentId) -> Option<PutRoute> {
         None
+    }
+}
+
+/// Where each listed series is among a market's series, by instrument id: a dense table (ids
+/// are dense), so that looking a series up costs an index, not a search.
+#[derive(Clone, Debug, Default)]
+pub struct SeriesIndex(Vec<u32>);
+
+impl SeriesIndex {
+    const ABSENT: u32 = u32::MAX;
+
+    /// The positions of `series` (after the market's list changed).
+    pub fn rebuild(&mut self, series: &[Series]) {
+        self.0.iter_mut().for_each(|p| *p = Self::ABSENT);
+        for (i, s) in series.iter().enumerate() {
+            let k = s.id.index();
+            if self.0.len() <= k {
+                self.0.resize(k + 1, Self::ABSENT);
+            }
+            self.0[k] = i as u32;
+        }
+    }
+
+    /// The position of `id`, if listed.
+    pub fn get(&self, id: InstrumentId) -> Option<usize> {
+        match self.0.get(id.index()) {
+            Some(&p) if p != Self::ABSENT => Some(p as usize),
+            _ => None,
+        }
     }
 }
 
@@ -157,5 +186,30 @@ mod tests {
         };
         assert!((put.cost(Side::Buy, 1).unwrap() - 0.0005).abs() < 1e-15);
         assert!((put.cost(Side::Sell, 2).unwrap() - 0.001).abs() < 1e-15);
+    }
+
+    #[test]
+    fn the_series_index_follows_the_list() {
+        let expiry = Expiry::parse("27MAR26").unwrap();
+        let series = |ids: &[u32]| -> Vec<Series> {
+            ids.iter()
+                .map(|&i| Series {
+                    id: InstrumentId(i),
+                    expiry,
+                    strike: 2000.0,
+                    settles: expiry.settlement_time(),
+                })
+                .collect()
+        };
+        let mut index = SeriesIndex::default();
+        index.rebuild(&series(&[7, 2, 9]));
+        assert_eq!(index.get(InstrumentId(2)), Some(1));
+        assert_eq!(index.get(InstrumentId(9)), Some(2));
+        assert_eq!(index.get(InstrumentId(3)), None);
+        assert_eq!(index.get(InstrumentId(1000)), None);
+        // 7 settled: gone, the others moved up.
+        index.rebuild(&series(&[2, 9]));
+        assert_eq!(index.get(InstrumentId(7)), None);
+        assert_eq!(index.get(InstrumentId(9)), Some(1));
     }
 }

@@ -7,23 +7,19 @@ use engine::instrument::Expiry;
 use engine::{InstrumentId, Price, Qty, Side};
 use std::collections::HashMap;
 
-/// The position of instrument `id` among the market's series.
-pub fn series_of<M: Market>(market: &M, id: InstrumentId) -> Option<usize> {
-    market.series().iter().position(|s| s.id == id)
-}
-
-/// The series of (expiry, strike).
-pub fn series_at<M: Market>(market: &M, expiry: Expiry, strike: f64) -> Option<usize> {
+/// The listed call of (expiry, strike): where the roll-flow model, which works in strikes,
+/// meets the market's instruments.
+pub fn series_at<M: Market>(market: &M, expiry: Expiry, strike: f64) -> Option<InstrumentId> {
     market
         .series()
         .iter()
-        .position(|s| s.expiry == expiry && s.strike == strike)
+        .find(|s| s.expiry == expiry && s.strike == strike)
+        .map(|s| s.id)
 }
 
-/// A price of series `i` in ETH.
-pub fn eth<M: Market>(market: &M, i: usize, price: Price) -> f64 {
-    let inst = market.instruments().get(market.series()[i].id);
-    inst.price_f64(price)
+/// A price of instrument `id` in ETH.
+pub fn eth<M: Market>(market: &M, id: InstrumentId, price: Price) -> f64 {
+    market.instruments().get(id).price_f64(price)
 }
 
 /// Others' quantity displayed at `price` on `side` of instrument `id` (0 where none, or where the
@@ -35,29 +31,26 @@ pub fn displayed<M: Market>(
     price: Price,
     levels: &mut Vec<(Price, Qty)>,
 ) -> Qty {
-    let Some(i) = series_of(market, id) else {
-        return Qty(0);
-    };
-    market.levels(i, side, levels);
+    market.levels(id, side, levels);
     levels
         .iter()
         .find(|(p, _)| *p == price)
         .map_or(Qty(0), |(_, q)| *q)
 }
 
-/// The average price (ETH) of a holder on `side` crossing `lots` of series `i`, walking the
+/// The average price (ETH) of a holder on `side` crossing `lots` of call `id`, walking the
 /// venue's displayed levels ([`average_price`]). None when that side of the book is empty.
 pub fn sweep_price<M: Market>(
     market: &M,
-    i: usize,
+    id: InstrumentId,
     side: Side,
     lots: i64,
     levels: &mut Vec<(Price, Qty)>,
 ) -> Option<f64> {
-    market.levels(i, side.opposite(), levels);
+    market.levels(id, side.opposite(), levels);
     let eth_levels: Vec<(f64, i64)> = levels
         .iter()
-        .map(|&(p, q)| (eth(market, i, p), q.0))
+        .map(|&(p, q)| (eth(market, id, p), q.0))
         .collect();
     average_price(&eth_levels, lots)
 }
@@ -67,12 +60,12 @@ pub fn sweep_price<M: Market>(
 /// put's.
 pub fn cheaper_route<M: Market>(
     market: &M,
-    i: usize,
+    id: InstrumentId,
     side: Side,
     lots: i64,
     call_cost: f64,
 ) -> f64 {
-    match market.put_route(i).and_then(|r| r.cost(side, lots)) {
+    match market.put_route(id).and_then(|r| r.cost(side, lots)) {
         Some(put_cost) => put_cost.min(call_cost),
         None => call_cost,
     }
@@ -92,8 +85,8 @@ pub fn p_value<M: Market>(market: &M, expiry: Expiry, strike: f64) -> f64 {
     let Some(p) = market.point() else {
         return f64::NAN;
     };
-    match series_at(market, expiry, strike) {
-        Some(i) => p.price * (1.0 - market.fair(i).price),
+    match series_at(market, expiry, strike).and_then(|id| market.fair(id)) {
+        Some(fair) => p.price * (1.0 - fair.price),
         None => f64::NAN,
     }
 }

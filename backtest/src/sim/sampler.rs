@@ -27,8 +27,10 @@ impl<M: Market> View<'_, M> {
         let m = self.market;
         m.series()
             .iter()
-            .enumerate()
-            .map(|(i, sr)| self.trader.position(sr.id).0 as f64 * m.fair(i).price)
+            .filter_map(|sr| {
+                let lots = self.trader.position(sr.id).0;
+                (lots != 0).then(|| lots as f64 * m.fair(sr.id).map_or(f64::NAN, |g| g.price))
+            })
             .sum()
     }
 
@@ -40,10 +42,10 @@ impl<M: Market> View<'_, M> {
 
     fn vega_by_expiry(&self) -> HashMap<Expiry, f64> {
         let mut by = HashMap::new();
-        for (i, sr) in self.market.series().iter().enumerate() {
+        for sr in self.market.series() {
             let lots = self.trader.position(sr.id).0;
-            if lots != 0 {
-                *by.entry(sr.expiry).or_default() += lots as f64 * self.market.fair(i).vega / 100.0;
+            if let (true, Some(fair)) = (lots != 0, self.market.fair(sr.id)) {
+                *by.entry(sr.expiry).or_default() += lots as f64 * fair.vega / 100.0;
             }
         }
         by

@@ -65,7 +65,7 @@ impl Settler {
         venue: &mut SimVenue,
         pnl: &mut Attribution,
     ) {
-        for (i, sr) in market.series().iter().enumerate() {
+        for sr in market.series() {
             if sr.settles > p.at {
                 continue;
             }
@@ -81,7 +81,7 @@ impl Settler {
             };
             let value = value_per_contract(OptionRight::Call, strike, index).unwrap_or_default();
             venue.settle(p.at, sr.id, value);
-            let last_mark = market.fair(i).price;
+            let last_mark = market.fair(sr.id).map_or(f64::NAN, |g| g.price);
             pnl.on_settlement(value.to_f64().unwrap_or(0.0), last_mark, lots, twap);
         }
     }

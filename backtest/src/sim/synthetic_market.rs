@@ -9,7 +9,7 @@
 //! rounded away from fair to the tick. Background takers (Poisson, `background_trades_per_day`
 //! over the whole chain) take `background_lots` at a random series' best.
 
-use super::market::{Market, MarketTrade, PutRoute, Series};
+use super::market::{Market, MarketTrade, PutRoute, Series, SeriesIndex};
 pub use super::synthetic_book::MarketConfig;
 use super::synthetic_book::{put_by_parity, Priced};
 use crate::synthetic::listing::{listing, ListedExpiry};
@@ -44,6 +44,8 @@ pub struct SyntheticMarket {
     point: Option<IndexPoint>,
     rng: ChaCha8Rng,
     trades: Vec<MarketTrade>,
+    /// Where each series is in `series`, `calls` and `puts`.
+    index: SeriesIndex,
 }
 
 impl SyntheticMarket {
@@ -59,6 +61,7 @@ impl SyntheticMarket {
             point: None,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
             trades: Vec::new(),
+            index: SeriesIndex::default(),
         }
     }
 
@@ -154,15 +157,19 @@ impl Market for SyntheticMarket {
         self.draw_trades(dt_days);
     }
 
-    fn fair(&self, i: usize) -> Greeks {
-        self.calls[i].fair
+    fn fair(&self, id: InstrumentId) -> Option<Greeks> {
+        Some(self.calls[self.index.get(id)?].fair)
     }
 
-    fn top(&self, i: usize) -> Top {
-        self.calls[i].top(self.point.map_or(Timestamp(0), |p| p.at))
+    fn top(&self, id: InstrumentId) -> Option<Top> {
+        let at = self.point.map_or(Timestamp(0), |p| p.at);
+        Some(self.calls[self.index.get(id)?].top(at))
     }
 
-    fn levels(&self, i: usize, side: Side, out: &mut Vec<(Price, Qty)>) {
+    fn levels(&self, id: InstrumentId, side: Side, out: &mut Vec<(Price, Qty)>) {
+        let Some(i) = self.index.get(id) else {
+            return out.clear();
+        };
         let q = &self.calls[i];
         q.side(
             self.instruments.get(q.id).tick_rule(),
@@ -176,8 +183,8 @@ impl Market for SyntheticMarket {
         &self.trades
     }
 
-    fn put_route(&self, i: usize) -> Option<PutRoute> {
-        let q = self.puts.get(i)?;
+    fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {
+        let q = self.puts.get(self.index.get(id)?)?;
         let inst = self.instruments.get(q.id);
         let side = |s: Side| {
             let mut levels = Vec::new();
@@ -339,6 +346,7 @@ impl SyntheticMarket {
                 self.puts.remove(i);
             }
         }
+        self.index.rebuild(&self.series);
         self.point = Some(p);
         let v = p.vol * p.vol;
         for (i, s) in self.series.iter().enumerate() {

@@ -78,19 +78,19 @@ impl Market for OneCall {
     fn series(&self) -> &[Series] {
         &self.series
     }
-    fn fair(&self, _: usize) -> Greeks {
-        Greeks {
+    fn fair(&self, id: InstrumentId) -> Option<Greeks> {
+        (id == self.id()).then(|| Greeks {
             price: self.fair,
             ..Greeks::default()
-        }
+        })
     }
-    fn top(&self, _: usize) -> Top {
-        Top {
+    fn top(&self, id: InstrumentId) -> Option<Top> {
+        (id == self.id()).then_some(Top {
             bid: Some((Price(self.bid.0), Qty(self.bid.1))),
             ask: Some((Price(self.ask.0), Qty(self.ask.1))),
             live: true,
             updated: self.at,
-        }
+        })
     }
     fn trades(&self) -> &[MarketTrade] {
         &self.trades

@@ -154,8 +154,10 @@ impl SimVenue {
     pub fn match_market<M: Market>(&mut self, now: Timestamp, market: &M) {
         self.fills.clear();
         if self.fill_rule == FillRule::OppositeCrosses {
-            for (i, sr) in market.series().iter().enumerate() {
-                let top = market.top(i);
+            for sr in market.series() {
+                let Some(top) = market.top(sr.id) else {
+                    continue;
+                };
                 for (aggressor, best) in [(Side::Buy, top.ask), (Side::Sell, top.bid)] {
                     let Some((price, _)) = best else { continue };
                     self.scratch.clear();

@@ -203,13 +203,9 @@ impl TardisMarket {
             .map(|q| (q.expiration, q.underlying_price))
     }
 
-    fn book_of_series(&self, i: usize) -> Option<&Book> {
-        self.books.get(&self.chain.series().get(i)?.id)
-    }
-
     /// The put's book, found by name from its call's.
-    fn put_book(&self, i: usize) -> Option<&Book> {
-        let call = self.chain.instruments().get(self.chain.series().get(i)?.id);
+    fn put_book(&self, call: InstrumentId) -> Option<&Book> {
+        let call = self.chain.instruments().get(call);
         let put = call.name().strip_suffix("-C")?.to_string() + "-P";
         self.books.get(&self.chain.instruments().id(&put).ok()?)
     }
@@ -277,28 +273,30 @@ impl Market for TardisMarket {
         self.chain.series()
     }
 
-    fn fair(&self, i: usize) -> Greeks {
-        self.chain.fair(i)
+    fn fair(&self, id: InstrumentId) -> Option<Greeks> {
+        self.chain.fair(id)
     }
 
-    fn top(&self, i: usize) -> Top {
-        match self.book_of_series(i) {
+    /// A listed call's top from its book where the data has one, else from its chain quote.
+    fn top(&self, id: InstrumentId) -> Option<Top> {
+        let chain_top = self.chain.top(id)?;
+        Some(match self.books.get(&id) {
             Some(b) => b.top(self.now),
-            None => self.chain.top(i),
-        }
+            None => chain_top,
+        })
     }
 
-    fn levels(&self, i: usize, side: Side, out: &mut Vec<(Price, Qty)>) {
+    fn levels(&self, id: InstrumentId, side: Side, out: &mut Vec<(Price, Qty)>) {
         out.clear();
-        match self.book_of_series(i) {
+        let Some(chain_top) = self.chain.top(id) else {
+            return;
+        };
+        match self.books.get(&id) {
             Some(b) => out.extend(b.side(side).iter()),
-            None => {
-                let top = self.chain.top(i);
-                out.extend(match side {
-                    Side::Buy => top.bid,
-                    Side::Sell => top.ask,
-                });
-            }
+            None => out.extend(match side {
+                Side::Buy => chain_top.bid,
+                Side::Sell => chain_top.ask,
+            }),
         }
     }
 
@@ -348,10 +346,10 @@ impl Market for TardisMarket {
         self.chain.listing()
     }
 
-    fn put_route(&self, i: usize) -> Option<PutRoute> {
-        let mut route = self.chain.put_route(i)?;
-        if let Some(b) = self.put_book(i) {
-            let call = self.chain.instruments().get(self.chain.series()[i].id);
+    fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {
+        let mut route = self.chain.put_route(id)?;
+        if let Some(b) = self.put_book(id) {
+            let call = self.chain.instruments().get(id);
             let eth = |(p, q): (Price, Qty)| (call.price_f64(p), q.0);
             route.bids = b.bids.iter().map(eth).collect();
             route.asks = b.asks.iter().map(eth).collect();
