@@ -7,6 +7,8 @@ use engine::pricing::Greeks;
 use engine::state::Top;
 use engine::tick_rule::{Rounding, TickRule};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 
 #[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,4 +170,16 @@ pub(super) fn level(
         }
     };
     (p.0 >= 1).then_some(p)
+}
+
+/// Knuth's method: the means here are small (a few per step).
+pub(super) fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
+    let limit = (-mean).exp();
+    let mut k = 0;
+    let mut prod: f64 = rng.random();
+    while prod > limit {
+        k += 1;
+        prod *= rng.random::<f64>();
+    }
+    k
 }

@@ -11,7 +11,7 @@
 
 use super::market::{Market, MarketTrade, PutRoute, Series, SeriesIndex};
 pub use super::synthetic_book::MarketConfig;
-use super::synthetic_book::{put_by_parity, Priced};
+use super::synthetic_book::{poisson, put_by_parity, Priced};
 use crate::synthetic::listing::{listing, ListedExpiry};
 use crate::synthetic::path::{IndexPoint, PathConfig};
 use crate::synthetic::smile::slice;
@@ -113,18 +113,6 @@ impl SyntheticMarket {
         let inst = Instrument::deribit(&format!("ETH-{expiry}-{strike}-{right}")).ok()?;
         self.instruments.intern(inst).ok()
     }
-}
-
-/// Knuth's method: the means here are small (a few per step).
-fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
-    let limit = (-mean).exp();
-    let mut k = 0;
-    let mut prod: f64 = rng.random();
-    while prod > limit {
-        k += 1;
-        prod *= rng.random::<f64>();
-    }
-    k
 }
 
 impl Market for SyntheticMarket {
