@@ -257,19 +257,14 @@ impl RollDesk {
                 Token::N => (Side::Sell, Side::Buy),
             };
             for (series, side, left) in [(from, out_side, lots), (to, in_side, lots_to)] {
-                // The taker route: the same leg crossing the venue's book now.
-                // Listed: series_at found it among the market's series.
-                let fair = market.fair(series).map_or(f64::NAN, |g| g.price);
-                let taker_px =
-                    sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
-                let cost = cheaper_route(
-                    market,
-                    series,
-                    side,
-                    left,
-                    holder_cost(side, taker_px, fair),
-                );
                 if first {
+                    // The taker route: the same leg crossing the venue's book now. Listed:
+                    // series_at found it among the market's series.
+                    let fair = market.fair(series).map_or(f64::NAN, |g| g.price);
+                    let taker_px =
+                        sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
+                    let call_cost = holder_cost(side, taker_px, fair);
+                    let cost = cheaper_route(market, series, side, left, call_cost);
                     baselines.taker_cost_usd += cost * left as f64 * p.price;
                 }
                 self.legs.push(Leg {

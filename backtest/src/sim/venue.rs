@@ -100,7 +100,7 @@ impl SimVenue {
                 price,
                 qty,
             } => {
-                if market.series().iter().all(|s| s.id != key.instrument) {
+                if market.top(key.instrument).is_none() {
                     return VenueEvent::Rejected { client_id };
                 }
                 let ahead = displayed(market, key.instrument, key.side, price, levels);
@@ -263,9 +263,9 @@ impl SimVenue {
         &mut self.held[instrument.index()]
     }
 
-    /// `instrument` expired at index `s` with `lots` held: the position settles at `value` per
-    /// contract (ETH) less the delivery fee, which is returned, and our orders on it end.
-    pub fn settle(&mut self, now: Timestamp, instrument: InstrumentId, value: Decimal) -> Decimal {
+    /// `instrument` expired: the lots held settle at `value` per contract (ETH) less the
+    /// delivery fee, and our orders on it end.
+    pub fn settle(&mut self, now: Timestamp, instrument: InstrumentId, value: Decimal) {
         let lots = std::mem::take(self.held_mut(instrument));
         let fee = self.fees.delivery_fee(value, Decimal::from(lots));
         let settled = VenueEvent::Settled {
@@ -286,7 +286,6 @@ impl SimVenue {
             self.queues.remove(client_id);
             self.answer(now, VenueEvent::Expired { client_id });
         }
-        fee
     }
 
     fn answer(&mut self, now: Timestamp, event: VenueEvent) {

@@ -81,15 +81,6 @@ pub fn check_days(what: &str, days: f64) -> Result<(), String> {
 }
 
 impl Preset {
-    pub fn parse(name: &str) -> Option<Preset> {
-        match name {
-            "calm" => Some(Preset::Calm),
-            "trend-down" => Some(Preset::TrendDown),
-            "crash" => Some(Preset::Crash),
-            _ => None,
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Preset::Calm => "calm",
