@@ -129,9 +129,12 @@ fn chain(
     let mut bad_rows = 0u64;
     let mut files = files.into_iter();
     let mut current: Option<(PathBuf, ChainReader)> = None;
-    // The last snapshot replayed, and its file: time only moves forward across files (a file
-    // given twice, or files out of order, would replay the market backwards).
-    let mut last: Option<(Timestamp, PathBuf)> = None;
+    // Time only moves forward across files (a file given twice, or files out of order, would
+    // replay the market backwards; within a file the reader checks it): the last snapshot read,
+    // and the end of the file before, for the next file's first snapshot.
+    let mut last_at: Option<Timestamp> = None;
+    let mut file_before: Option<(Timestamp, PathBuf)> = None;
+    let mut yielded = false;
     let snapshots = std::iter::from_fn(|| loop {
         if error.is_some() {
             return None;
@@ -146,11 +149,28 @@ fn chain(
                     return None;
                 }
             }
+            yielded = false;
         }
         let (file, reader) = current.as_mut()?;
-        let next = reader.next();
-        if let (Some(Ok(s)), Some((at, before))) = (&next, &last) {
-            if s.timestamp <= *at && before != file {
+        let s = match reader.next() {
+            None => {
+                if let Some((done, r)) = current.take() {
+                    bad_rows += r.skipped;
+                    // A file with no snapshots leaves the end of the one before it.
+                    if yielded {
+                        file_before = last_at.map(|at| (at, done));
+                    }
+                }
+                continue;
+            }
+            Some(Err(e)) => {
+                error = Some(e.into());
+                return None;
+            }
+            Some(Ok(s)) => s,
+        };
+        if let Some((at, before)) = file_before.take() {
+            if s.timestamp <= at {
                 error = Some(anyhow::anyhow!(
                     "{}: its snapshot at {} is not after the last of {} (at {}): the same data twice, or files out of order",
                     file.display(),
@@ -161,24 +181,15 @@ fn chain(
                 return None;
             }
         }
-        if let Some(Ok(s)) = &next {
-            last = Some((s.timestamp, file.clone()));
+        (last_at, yielded) = (Some(s.timestamp), true);
+        if window.from.is_some_and(|f| s.timestamp < f) {
+            continue;
         }
-        match next {
-            None => {
-                bad_rows += current.take().map_or(0, |(_, r)| r.skipped);
-            }
-            Some(Err(e)) => {
-                error = Some(e.into());
-                return None;
-            }
-            Some(Ok(s)) if window.from.is_some_and(|f| s.timestamp < f) => {}
-            Some(Ok(s)) if window.to.is_some_and(|t| s.timestamp > t) => return None,
-            Some(Ok(s)) => {
-                count += 1;
-                return Some(s);
-            }
+        if window.to.is_some_and(|t| s.timestamp > t) {
+            return None;
         }
+        count += 1;
+        return Some(s);
     });
     // About four snapshots a day in the shared data: the progress bar's estimate.
     let expected = (4.0 * window.days(240.0)) as u64;
