@@ -239,12 +239,7 @@ impl Iterator for ChainReader {
                 self.done = true;
                 return snapshot.map(Ok);
             };
-            // A record's own line; a stream that breaks (a corrupt .gz) has none: the line after
-            // the last one read.
-            let line = match &record {
-                Ok(r) => r.position().map_or(self.line + 1, |p| p.line()),
-                Err(e) => e.position().map_or(self.line + 1, |p| p.line()),
-            };
+            let line = crate::csv_file::line_of(&record, self.line);
             self.line = line;
             let parsed = record
                 .map_err(|e| self.error(line, format!("unreadable row: {e}")))

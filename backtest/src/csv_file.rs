@@ -22,3 +22,13 @@ pub fn open(path: &Path) -> Result<(csv::Reader<Box<dyn Read>>, csv::StringRecor
         .clone();
     Ok((reader, header))
 }
+
+/// The file line of a record just read: its own, or, for a stream that broke (a corrupt `.gz`)
+/// and has none, the line after `last` (the line of the record before).
+pub fn line_of(record: &Result<csv::StringRecord, csv::Error>, last: u64) -> u64 {
+    let position = match record {
+        Ok(r) => r.position(),
+        Err(e) => e.position(),
+    };
+    position.map_or(last + 1, |p| p.line())
+}

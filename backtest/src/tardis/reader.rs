@@ -285,12 +285,7 @@ impl Iterator for TardisReader {
     fn next(&mut self) -> Option<Self::Item> {
         loop {
             let record = self.records.next()?;
-            // A record's own line; a stream that breaks (a corrupt .gz) has none: the line after
-            // the last one read.
-            let line = match &record {
-                Ok(r) => r.position().map_or(self.line + 1, |p| p.line()),
-                Err(e) => e.position().map_or(self.line + 1, |p| p.line()),
-            };
+            let line = crate::csv_file::line_of(&record, self.line);
             self.line = line;
             let parsed = record.map_err(|e| e.to_string()).and_then(|r| {
                 let row = self.parse(&r)?;
