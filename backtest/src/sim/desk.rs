@@ -46,6 +46,17 @@ pub struct HolderTotals {
     pub abandoned: u64,
 }
 
+impl HolderTotals {
+    /// `usd` in bps of the rolls' demand (0 before any roll).
+    pub fn bps_of_demand(&self, usd: f64) -> f64 {
+        if self.demand_usd > 0.0 {
+            1e4 * usd / self.demand_usd
+        } else {
+            0.0
+        }
+    }
+}
+
 pub struct RollDesk {
     pub flow: RollFlow,
     /// The same holders' alternatives.

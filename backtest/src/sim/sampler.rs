@@ -91,20 +91,12 @@ impl Sampler {
             ..Sample::default()
         };
         if let Some(d) = v.desk {
-            let b = &d.baselines;
-            let per_rolled = |x: f64| {
-                let rolled = d.totals.demand_usd;
-                if rolled > 0.0 {
-                    1e4 * x / rolled
-                } else {
-                    0.0
-                }
-            };
-            s.rolling_drift_bps = b.drift_bps(d.rolling_usd(v.market) - d.totals.cost_usd);
+            let (t, b) = (&d.totals, &d.baselines);
+            s.rolling_drift_bps = b.drift_bps(d.rolling_usd(v.market) - t.cost_usd);
             s.no_roll_drift_bps = b.drift_bps(b.no_roll_usd(v.market));
-            s.holder_cost_bps = per_rolled(d.totals.cost_usd);
-            s.taker_cost_bps = per_rolled(b.taker_cost_usd);
-            s.amm_cost_bps = per_rolled(b.amm_cost_usd);
+            s.holder_cost_bps = t.bps_of_demand(t.cost_usd);
+            s.taker_cost_bps = t.bps_of_demand(b.taker_cost_usd);
+            s.amm_cost_bps = t.bps_of_demand(b.amm_cost_usd);
             s.liquidation_loss_bps = b.lending.loss_bps();
         }
         self.samples.push(s);
@@ -137,10 +129,10 @@ impl Sampler {
             s.abandoned_rolls = t.abandoned;
             if t.demand_usd > 0.0 {
                 s.roll_fill_ratio = t.filled_usd / (2.0 * t.demand_usd);
-                s.holder_roll_cost_bps = 1e4 * t.cost_usd / t.demand_usd;
-                s.taker_roll_cost_bps = 1e4 * b.taker_cost_usd / t.demand_usd;
-                s.amm_roll_cost_bps = 1e4 * b.amm_cost_usd / t.demand_usd;
             }
+            s.holder_roll_cost_bps = t.bps_of_demand(t.cost_usd);
+            s.taker_roll_cost_bps = t.bps_of_demand(b.taker_cost_usd);
+            s.amm_roll_cost_bps = t.bps_of_demand(b.amm_cost_usd);
             s.liquidation_loss_bps = b.lending.loss_bps();
             s.liquidation_sold_eth = b.lending.sold_eth;
             if b.has_holders() {
