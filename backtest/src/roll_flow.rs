@@ -15,10 +15,9 @@
 //! - Optionally (`n_holders`), N holders too: leveraged longs that roll up in strike when the
 //!   index has risen far above theirs, and on expiry.
 
-use crate::synthetic::listing::ListedExpiry;
 use engine::instrument::Expiry;
 pub use engine::pricing::tokens::Token;
-use engine::Timestamp;
+use engine::{InstrumentId, Timestamp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -78,12 +77,51 @@ impl Default for RollFlowConfig {
     }
 }
 
-/// A P position: `qty` tokens of P(strike, expiry).
+/// A P position: `qty` tokens of P(strike, expiry), traded and priced through `call`, the
+/// market's call of that series (P = S - C).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Position {
     pub strike: f64,
     pub expiry: Expiry,
+    pub call: InstrumentId,
     pub qty: f64,
+}
+
+/// One listed call: the series a holder may hold or roll into.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ListedCall {
+    pub strike: f64,
+    pub id: InstrumentId,
+}
+
+/// An expiry the market lists now and its calls, by ascending strike: what the flow picks its
+/// holders' series from (by instrument, so a roll names the series it trades).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedCalls {
+    pub expiry: Expiry,
+    pub calls: Vec<ListedCall>,
+}
+
+/// The calls of `listing` grouped by expiry (ascending) and strike (ascending, one per strike).
+pub fn group_by_expiry(
+    listing: impl IntoIterator<Item = (Expiry, ListedCall)>,
+) -> Vec<ListedCalls> {
+    let mut by: std::collections::BTreeMap<Expiry, Vec<ListedCall>> = Default::default();
+    for (expiry, call) in listing {
+        by.entry(expiry).or_default().push(call);
+    }
+    by.into_iter()
+        .map(|(expiry, mut calls)| {
+            calls.sort_by(|a, b| a.strike.total_cmp(&b.strike));
+            calls.dedup_by(|a, b| a.strike == b.strike);
+            ListedCalls { expiry, calls }
+        })
+        .collect()
+}
+
+/// The listed call at or below `level` (the highest such strike).
+fn call_at_or_below(calls: &[ListedCall], level: f64) -> Option<ListedCall> {
+    calls.iter().rev().find(|c| c.strike <= level).copied()
 }
 
 /// One holder and its own (jittered) triggers.
@@ -137,7 +175,7 @@ pub struct RollFlow {
 }
 
 /// Expiries of a listing a holder may hold: the monthlies and quarterlies (last Fridays).
-fn long_dated(listing: &[ListedExpiry]) -> Vec<&ListedExpiry> {
+fn long_dated(listing: &[ListedCalls]) -> Vec<&ListedCalls> {
     use chrono::{Datelike, Duration, Weekday};
     listing
         .iter()
@@ -158,12 +196,13 @@ fn token_value(token: Token, index: f64, value_p: f64) -> f64 {
 
 impl RollFlow {
     /// The steady-state population at `now`, index at `index`, on `listing` (P holders, then N
-    /// holders); `value_p(expiry, strike)` is a P token's USD value (N's is S minus it).
+    /// holders); `value_p(call)` is the USD value of the P token of call `call`'s series (N's is
+    /// S minus it).
     pub fn new(
         config: RollFlowConfig,
         index: f64,
-        listing: &[ListedExpiry],
-        value_p: impl Fn(Expiry, f64) -> f64,
+        listing: &[ListedCalls],
+        value_p: impl Fn(InstrumentId) -> f64,
         seed: u64,
     ) -> RollFlow {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -196,18 +235,19 @@ impl RollFlow {
                 };
                 let ratio = rng.random_range(lo..=hi);
                 // The listed strike nearest below the drawn ratio.
-                let Some(&strike) = e.strikes.iter().rev().find(|k| **k <= ratio * index) else {
+                let Some(call) = call_at_or_below(&e.calls, ratio * index) else {
                     continue;
                 };
-                let value = token_value(token, index, value_p(e.expiry, strike));
+                let value = token_value(token, index, value_p(call.id));
                 let jitter =
                     |rng: &mut ChaCha8Rng| 1.0 + config.jitter * rng.random_range(-1.0..=1.0);
                 holders.push(Holder {
                     id,
                     token,
                     position: Position {
-                        strike,
+                        strike: call.strike,
                         expiry: e.expiry,
+                        call: call.id,
                         qty: per_holder / value,
                     },
                     roll_ratio: roll_ratio * jitter(&mut rng),
@@ -234,8 +274,8 @@ impl RollFlow {
         &mut self,
         now: Timestamp,
         index: f64,
-        listing: &[ListedExpiry],
-        value_p: impl Fn(Expiry, f64) -> f64,
+        listing: &[ListedCalls],
+        value_p: impl Fn(InstrumentId) -> f64,
         out: &mut Vec<RollRequest>,
     ) {
         let c = &self.config;
@@ -273,11 +313,8 @@ impl RollFlow {
                 Token::P => c.target_ratio,
                 Token::N => c.n_target_ratio,
             };
-            let Some(&strike) = target
-                .strikes
-                .iter()
-                .rev()
-                .find(|k| **k <= target_ratio * index)
+            let Some(ListedCall { strike, id: call }) =
+                call_at_or_below(&target.calls, target_ratio * index)
             else {
                 continue;
             };
@@ -291,12 +328,8 @@ impl RollFlow {
             if !further {
                 continue;
             }
-            let to_value = token_value(h.token, index, value_p(target.expiry, strike));
-            let from_value = token_value(
-                h.token,
-                index,
-                value_p(h.position.expiry, h.position.strike),
-            );
+            let to_value = token_value(h.token, index, value_p(call));
+            let from_value = token_value(h.token, index, value_p(h.position.call));
             if !(to_value > 0.0 && from_value.is_finite()) {
                 continue;
             }
@@ -316,6 +349,7 @@ impl RollFlow {
                 to: Position {
                     strike,
                     expiry: target.expiry,
+                    call,
                     qty: h.position.qty * from_value / to_value,
                 },
                 patient: h.patient,

@@ -2,20 +2,60 @@
 //! into the configured targets, expiry-driven rolls in a calm month, and a wave of near-strike
 //! rolls in a crash.
 
-use backtest::roll_flow::{RollFlow, RollFlowConfig, RollRequest, Trigger};
-use backtest::synthetic::listing::{listing, ListedExpiry};
+use backtest::roll_flow::{
+    group_by_expiry, ListedCall, ListedCalls, RollFlow, RollFlowConfig, RollRequest, Trigger,
+};
+use backtest::synthetic::listing::listing;
 use backtest::synthetic::path::{IndexPath, IndexPoint, PathConfig, Preset};
 use backtest::synthetic::smile::{slice, SmileConfig};
 use engine::instrument::Expiry;
 use engine::pricing::{black76, OptionType};
+use engine::InstrumentId;
+use std::cell::RefCell;
+
+thread_local! {
+    /// The series behind each instrument id the tests hand out (id = position).
+    static SERIES: RefCell<Vec<(Expiry, f64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The generator's listing at `p`, each call given an id (one per series, kept across days).
+fn listed(p: &IndexPoint) -> Vec<ListedCalls> {
+    let calls = listing(p.at, p.price).into_iter().flat_map(|e| {
+        e.strikes.into_iter().map(move |strike| {
+            let id = SERIES.with_borrow_mut(|all| {
+                let at = all.iter().position(|s| *s == (e.expiry, strike));
+                at.unwrap_or_else(|| {
+                    all.push((e.expiry, strike));
+                    all.len() - 1
+                })
+            });
+            let id = InstrumentId(id as u32);
+            (e.expiry, ListedCall { strike, id })
+        })
+    });
+    group_by_expiry(calls)
+}
+
+fn series(id: InstrumentId) -> (Expiry, f64) {
+    SERIES.with_borrow(|all| all[id.index()])
+}
 
 /// A P token's USD value at the path point: F - C (no discounting).
-fn value_p<'a>(config: &'a PathConfig, p: &IndexPoint) -> impl Fn(Expiry, f64) -> f64 + 'a {
+fn value_at<'a>(config: &'a PathConfig, p: &IndexPoint) -> impl Fn(Expiry, f64) -> f64 + 'a {
     let (s, v, at) = (p.price, p.vol * p.vol, p.at);
     move |e: Expiry, k: f64| {
         let t = at.years_until(e.settlement_time()).max(1e-6);
         let vol = slice(config, &SmileConfig::default(), v, t).vol((k / s).ln(), t);
         s - black76::price(OptionType::Call, s, k, t, vol, 1.0)
+    }
+}
+
+/// The same, by the call's id, as the flow asks for it.
+fn value_p<'a>(config: &'a PathConfig, p: &IndexPoint) -> impl Fn(InstrumentId) -> f64 + 'a {
+    let value = value_at(config, p);
+    move |id| {
+        let (e, k) = series(id);
+        value(e, k)
     }
 }
 
@@ -27,7 +67,7 @@ fn run_flow(
     seed: u64,
 ) -> (RollFlow, Vec<(IndexPoint, RollRequest)>) {
     let points: Vec<IndexPoint> = IndexPath::new(config.clone(), seed).collect();
-    let mut list: Vec<ListedExpiry> = listing(points[0].at, points[0].price);
+    let mut list = listed(&points[0]);
     let mut flow = RollFlow::new(
         flow_config,
         points[0].price,
@@ -38,7 +78,7 @@ fn run_flow(
     let mut all = Vec::new();
     for (i, p) in points.iter().enumerate().step_by(60) {
         if i % 1440 == 0 {
-            list = listing(p.at, p.price);
+            list = listed(p);
         }
         let mut out = Vec::new();
         flow.step(p.at, p.price, &list, value_p(config, p), &mut out);
@@ -60,7 +100,7 @@ fn run(preset: Preset, seed: u64) -> (RollFlow, Vec<RollRequest>) {
 fn the_population_starts_in_a_steady_state() {
     let config = Preset::Calm.config();
     let p0 = IndexPath::new(config.clone(), 1).next().unwrap();
-    let list = listing(p0.at, p0.price);
+    let list = listed(&p0);
     let flow = RollFlow::new(
         RollFlowConfig::default(),
         p0.price,
@@ -70,7 +110,7 @@ fn the_population_starts_in_a_steady_state() {
     );
     let holders = flow.holders();
     assert_eq!(holders.len(), 200);
-    let value = value_p(&config, &p0);
+    let value = value_at(&config, &p0);
     let total: f64 = holders
         .iter()
         .map(|h| h.position.qty * value(h.position.expiry, h.position.strike))
@@ -103,7 +143,9 @@ fn rolls_keep_value_and_go_to_the_targets() {
         assert!(r.to.strike <= 0.6 * p.price + 1e-9, "{r:?}");
         let days = r.at.years_until(r.to.expiry.settlement_time()) * 365.0;
         assert!(days >= 25.0, "{r:?}");
-        let value = value_p(&config, p);
+        let value = value_at(&config, p);
+        assert_eq!(series(r.to.call), (r.to.expiry, r.to.strike), "{r:?}");
+        assert_eq!(series(r.from.call), (r.from.expiry, r.from.strike), "{r:?}");
         let before = r.from.qty * value(r.from.expiry, r.from.strike);
         let after = r.to.qty * value(r.to.expiry, r.to.strike);
         assert!((after / before - 1.0).abs() < 1e-9, "{r:?}");
@@ -150,7 +192,7 @@ fn n_holders_roll_up_in_a_rising_market() {
                 "{r:?}"
             );
             // N's value is S - P: kept across the roll.
-            let v = value_p(&config, p);
+            let v = value_at(&config, p);
             let before = r.from.qty * (p.price - v(r.from.expiry, r.from.strike));
             let after = r.to.qty * (p.price - v(r.to.expiry, r.to.strike));
             assert!((after / before - 1.0).abs() < 1e-9, "{r:?}");

@@ -2,9 +2,9 @@
 //! that offers 10 at 0.0515 ETH, the book's best bid rising to meet it (filled in full under the
 //! crossing rule), and expiry at 2,500 USD. The PnL comes out to the unit.
 
+use backtest::roll_flow::ListedCalls;
 use backtest::sim::market::{Market, Series};
 use backtest::sim::run::{run_market, FillRule, RunConfig};
-use backtest::synthetic::listing::ListedExpiry;
 use backtest::synthetic::path::{IndexPoint, Preset};
 use engine::instrument::{Expiry, OptionRight};
 use engine::pricing::Greeks;
@@ -105,8 +105,8 @@ impl Market for Scripted {
     fn surface_now(&self) -> Option<SurfaceState> {
         None
     }
-    fn listing(&self) -> Vec<ListedExpiry> {
-        Vec::new()
+    fn listing(&self) -> &[ListedCalls] {
+        &[]
     }
 }
 

@@ -149,7 +149,10 @@ fn crossing_walks_the_book() {
     };
     let (one, five) = (with_levels(1), with_levels(5));
     assert!(one.roll_requests > 10, "{}", one.roll_requests);
-    assert_eq!(one.roll_requests, five.roll_requests);
+    // The same holders: demand differs only where a roll that completed on one book and not
+    // on the other moved its holder to another series (a few requests).
+    let (a, b) = (one.roll_requests as f64, five.roll_requests as f64);
+    assert!((a - b).abs() <= 0.02 * a, "{a} vs {b} rolls");
     assert!(
         five.taker_roll_cost_bps > one.taker_roll_cost_bps + 1.0,
         "{} vs {}",

@@ -8,7 +8,7 @@ use super::prices::{held_value, p_value};
 use super::run_config::RunConfig;
 use super::settler::Settler;
 use crate::baselines::{amm_cost_fraction, Lending};
-use crate::roll_flow::{RollFlow, Token};
+use crate::roll_flow::{Position, RollFlow, Token};
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::Expiry;
 use std::collections::HashMap;
@@ -19,8 +19,8 @@ pub struct Baselines {
     amm_depth_usd: f64,
     amm_fee: f64,
     pub lending: Lending,
-    /// The P holders' starting positions (expiry, strike, qty) and their USD value.
-    initial: Vec<(Expiry, f64, f64)>,
+    /// The P holders' starting positions and their USD value.
+    initial: Vec<Position>,
     initial_usd: f64,
     /// The settlement index of each starting expiry that has settled.
     settled: HashMap<Expiry, f64>,
@@ -34,19 +34,19 @@ impl Baselines {
         p: IndexPoint,
         config: &RunConfig,
     ) -> Baselines {
-        let initial: Vec<(Expiry, f64, f64)> = flow
+        let initial: Vec<Position> = flow
             .holders()
             .iter()
             .filter(|h| h.token == Token::P)
-            .map(|h| (h.position.expiry, h.position.strike, h.position.qty))
+            .map(|h| h.position)
             .collect();
         let initial_usd = initial
             .iter()
-            .map(|&(e, k, q)| q * p_value(market, e, k))
+            .map(|h| h.qty * p_value(market, h.call))
             .sum();
         let lending = Lending::new(
             config.lending.clone(),
-            initial.iter().map(|&(_, k, q)| (k, q)),
+            initial.iter().map(|h| (h.strike, h.qty)),
             p.price,
         );
         Baselines {
@@ -68,7 +68,7 @@ impl Baselines {
         if !scan {
             return;
         }
-        for &(e, _, _) in &self.initial {
+        for e in self.initial.iter().map(|h| h.expiry) {
             if e.settlement_time() <= p.at && !self.settled.contains_key(&e) {
                 self.settled.insert(e, settler.twap(p));
             }
@@ -80,16 +80,16 @@ impl Baselines {
         self.amm_cost_usd += 2.0 * amm_cost_fraction(usd, self.amm_depth_usd, self.amm_fee) * usd;
     }
 
-    /// USD value of `q` P tokens of (`e`, `k`) now, settled ones at their settlement.
-    pub fn value<M: Market>(&self, market: &M, e: Expiry, k: f64, q: f64) -> f64 {
-        held_value(market, &self.settled, e, k, q)
+    /// USD value of the P tokens `held` now, settled ones at their settlement.
+    pub fn value<M: Market>(&self, market: &M, held: &Position) -> f64 {
+        held_value(market, &self.settled, held)
     }
 
     /// The starting positions' value now, had they never rolled.
     pub fn no_roll_usd<M: Market>(&self, market: &M) -> f64 {
         self.initial
             .iter()
-            .map(|&(e, k, q)| self.value(market, e, k, q))
+            .map(|h| self.value(market, h))
             .filter(|v| v.is_finite())
             .sum()
     }

@@ -13,13 +13,12 @@
 use super::market::{Market, PutRoute, Series, SeriesIndex};
 use crate::chain::Snapshot;
 use crate::chain_state::state_from_snapshot;
-use crate::synthetic::listing::ListedExpiry;
+use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::{Expiry, InstrumentKind, OptionRight};
 use engine::pricing::{coin, Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Qty};
-use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 #[derive(Default)]
@@ -181,18 +180,7 @@ impl Market for ChainMarket {
         self.puts.get(&(s.expiry, s.strike.to_bits())).cloned()
     }
 
-    fn listing(&self) -> Vec<ListedExpiry> {
-        let mut by_expiry: BTreeMap<Expiry, Vec<f64>> = BTreeMap::new();
-        for s in &self.series {
-            by_expiry.entry(s.expiry).or_default().push(s.strike);
-        }
-        by_expiry
-            .into_iter()
-            .map(|(expiry, mut strikes)| {
-                strikes.sort_by(f64::total_cmp);
-                strikes.dedup();
-                ListedExpiry { expiry, strikes }
-            })
-            .collect()
+    fn listing(&self) -> &[ListedCalls] {
+        self.index.listing()
     }
 }

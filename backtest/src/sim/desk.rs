@@ -8,7 +8,7 @@
 use super::attribution::Attribution;
 use super::baselines::Baselines;
 use super::market::Market;
-use super::prices::{cheaper_route, eth, holder_cost, p_value, series_at, sweep_price};
+use super::prices::{cheaper_route, eth, holder_cost, p_value, sweep_price};
 use super::run_config::RunConfig;
 use super::venue::SimVenue;
 use crate::roll_flow::{RollFlow, RollRequest, Token};
@@ -74,9 +74,9 @@ pub struct RollDesk {
 impl RollDesk {
     /// The desk for the holders of `config`'s flow model at `p`, on `market`'s listing.
     pub fn start<M: Market>(p: IndexPoint, market: &M, config: &RunConfig) -> RollDesk {
-        let list = market.listing();
-        let value = |e, k| p_value(market, e, k);
-        let flow = RollFlow::new(config.flow.clone(), p.price, &list, value, config.seed);
+        let value = |call| p_value(market, call);
+        let listing = market.listing();
+        let flow = RollFlow::new(config.flow.clone(), p.price, listing, value, config.seed);
         let baselines = Baselines::start(&flow, market, p, config);
         RollDesk {
             flow,
@@ -228,29 +228,22 @@ impl RollDesk {
     /// taker crossing now, the AMM).
     pub fn take_requests<M: Market>(&mut self, p: IndexPoint, market: &M) {
         let baselines = &mut self.baselines;
-        let list = market.listing();
         let mut requests = Vec::new();
-        self.flow.step(
-            p.at,
-            p.price,
-            &list,
-            |e, k| p_value(market, e, k),
-            &mut requests,
-        );
+        let value = |call| p_value(market, call);
+        (self.flow).step(p.at, p.price, market.listing(), value, &mut requests);
         for r in requests {
-            let (Some(from), Some(to)) = (
-                series_at(market, r.from.expiry, r.from.strike),
-                series_at(market, r.to.expiry, r.to.strike),
-            ) else {
+            let (from, to) = (r.from.call, r.to.call);
+            if market.fair(from).is_none() || market.fair(to).is_none() {
+                // A series no longer listed (the holder's own may have settled).
                 continue;
-            };
+            }
             let (lots, lots_to) = (r.from.qty.round() as i64, r.to.qty.round() as i64);
             if lots <= 0 || lots_to <= 0 {
                 continue;
             }
             // A retried roll's demand and baselines were counted when it was first asked for.
             let first = !r.retry;
-            let p_from = p_value(market, r.from.expiry, r.from.strike);
+            let p_from = p_value(market, r.from.call);
             let usd = r.from.qty
                 * match r.token {
                     Token::P => p_from,
@@ -269,8 +262,7 @@ impl RollDesk {
             };
             for (series, side, left) in [(from, out_side, lots), (to, in_side, lots_to)] {
                 if first {
-                    // The taker route: the same leg crossing the venue's book now. Listed:
-                    // series_at found it among the market's series.
+                    // The taker route: the same leg crossing the venue's book now.
                     let fair = market.fair(series).map_or(f64::NAN, |g| g.price);
                     let taker_px =
                         sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
@@ -301,7 +293,7 @@ impl RollDesk {
             .holders()
             .iter()
             .filter(|h| h.token == Token::P)
-            .map(|h| baselines.value(market, h.position.expiry, h.position.strike, h.position.qty))
+            .map(|h| baselines.value(market, &h.position))
             .filter(|v| v.is_finite())
             .sum()
     }

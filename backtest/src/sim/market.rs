@@ -2,7 +2,7 @@
 //! listed calls with their fair values and the venue's book, the trades and cancels each step
 //! printed, and the strategy's view of it.
 
-use crate::synthetic::listing::ListedExpiry;
+use crate::roll_flow::{group_by_expiry, ListedCall, ListedCalls};
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::Expiry;
 use engine::pricing::Greeks;
@@ -54,8 +54,8 @@ pub trait Market {
         -> State;
     /// The surface the strategy is handed.
     fn surface_now(&self) -> Option<SurfaceState>;
-    /// Expiries and strikes listed now (the roll demand's targets).
-    fn listing(&self) -> Vec<ListedExpiry>;
+    /// The listed calls by expiry and strike (the roll demand's series): [`Listing`] keeps it.
+    fn listing(&self) -> &[ListedCalls];
     /// The put of call `id`'s strike and expiry, for the taker route through the put and the
     /// future (ETH prices), where the market lists puts.
     fn put_route(&self, _id: InstrumentId) -> Option<PutRoute> {
@@ -63,32 +63,48 @@ pub trait Market {
     }
 }
 
-/// Where each listed series is among a market's series, by instrument id: a dense table (ids
-/// are dense), so that looking a series up costs an index, not a search.
+/// What a market derives from its list of series each time the list changes: where each series
+/// is, by instrument id (a dense table, ids being dense, so a lookup costs an index, not a
+/// search), and the calls grouped by expiry for the roll demand.
 #[derive(Clone, Debug, Default)]
-pub struct SeriesIndex(Vec<u32>);
+pub struct SeriesIndex {
+    position: Vec<u32>,
+    listing: Vec<ListedCalls>,
+}
 
 impl SeriesIndex {
     const ABSENT: u32 = u32::MAX;
 
-    /// The positions of `series` (after the market's list changed).
+    /// The positions and listing of `series` (after the market's list changed).
     pub fn rebuild(&mut self, series: &[Series]) {
-        self.0.iter_mut().for_each(|p| *p = Self::ABSENT);
+        self.position.iter_mut().for_each(|p| *p = Self::ABSENT);
         for (i, s) in series.iter().enumerate() {
             let k = s.id.index();
-            if self.0.len() <= k {
-                self.0.resize(k + 1, Self::ABSENT);
+            if self.position.len() <= k {
+                self.position.resize(k + 1, Self::ABSENT);
             }
-            self.0[k] = i as u32;
+            self.position[k] = i as u32;
         }
+        self.listing = group_by_expiry(series.iter().map(|s| {
+            let call = ListedCall {
+                strike: s.strike,
+                id: s.id,
+            };
+            (s.expiry, call)
+        }));
     }
 
     /// The position of `id`, if listed.
     pub fn get(&self, id: InstrumentId) -> Option<usize> {
-        match self.0.get(id.index()) {
+        match self.position.get(id.index()) {
             Some(&p) if p != Self::ABSENT => Some(p as usize),
             _ => None,
         }
+    }
+
+    /// The listed calls by expiry.
+    pub fn listing(&self) -> &[ListedCalls] {
+        &self.listing
     }
 }
 
@@ -207,6 +223,8 @@ mod tests {
         assert_eq!(index.get(InstrumentId(9)), Some(2));
         assert_eq!(index.get(InstrumentId(3)), None);
         assert_eq!(index.get(InstrumentId(1000)), None);
+        assert_eq!(index.listing().len(), 1);
+        assert_eq!(index.listing()[0].calls.len(), 1, "one call per strike");
         // 7 settled: gone, the others moved up.
         index.rebuild(&series(&[2, 9]));
         assert_eq!(index.get(InstrumentId(7)), None);

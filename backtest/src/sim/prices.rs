@@ -3,19 +3,10 @@
 //! P token's value. Pure functions of the market; the desk, the baselines and the venue share them.
 
 use super::market::{average_price, Market};
+use crate::roll_flow::Position;
 use engine::instrument::Expiry;
 use engine::{InstrumentId, Price, Qty, Side};
 use std::collections::HashMap;
-
-/// The listed call of (expiry, strike): where the roll-flow model, which works in strikes,
-/// meets the market's instruments.
-pub fn series_at<M: Market>(market: &M, expiry: Expiry, strike: f64) -> Option<InstrumentId> {
-    market
-        .series()
-        .iter()
-        .find(|s| s.expiry == expiry && s.strike == strike)
-        .map(|s| s.id)
-}
 
 /// A price of instrument `id` in ETH.
 pub fn eth<M: Market>(market: &M, id: InstrumentId, price: Price) -> f64 {
@@ -79,30 +70,24 @@ pub fn holder_cost(side: Side, price: f64, fair: f64) -> f64 {
     }
 }
 
-/// A P token's USD value: S - C, the call at the market's fair value (NaN where the market has
-/// no index or does not list the series).
-pub fn p_value<M: Market>(market: &M, expiry: Expiry, strike: f64) -> f64 {
+/// A P token's USD value: S - C, with C the fair value of `call`, the call of its series (NaN
+/// where the market has no index or no longer lists the series).
+pub fn p_value<M: Market>(market: &M, call: InstrumentId) -> f64 {
     let Some(p) = market.point() else {
         return f64::NAN;
     };
-    match series_at(market, expiry, strike).and_then(|id| market.fair(id)) {
+    match market.fair(call) {
         Some(fair) => p.price * (1.0 - fair.price),
         None => f64::NAN,
     }
 }
 
-/// USD value of `q` P tokens of (expiry `e`, strike `k`): min(S_T, K) once settled (at the
-/// index in `settled`), else the fair value now.
-pub fn held_value<M: Market>(
-    market: &M,
-    settled: &HashMap<Expiry, f64>,
-    e: Expiry,
-    k: f64,
-    q: f64,
-) -> f64 {
-    match settled.get(&e) {
-        Some(st) => q * st.min(k),
-        None => q * p_value(market, e, k),
+/// USD value of the P tokens `held`: min(S_T, K) each once settled (at the index in `settled`),
+/// else the fair value now.
+pub fn held_value<M: Market>(market: &M, settled: &HashMap<Expiry, f64>, held: &Position) -> f64 {
+    match settled.get(&held.expiry) {
+        Some(st) => held.qty * st.min(held.strike),
+        None => held.qty * p_value(market, held.call),
     }
 }
 

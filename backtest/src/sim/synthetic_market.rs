@@ -12,7 +12,8 @@
 use super::market::{Market, MarketTrade, PutRoute, Series, SeriesIndex};
 pub use super::synthetic_book::MarketConfig;
 use super::synthetic_book::{poisson, put_by_parity, Priced};
-use crate::synthetic::listing::{listing, ListedExpiry};
+use crate::roll_flow::ListedCalls;
+use crate::synthetic::listing::listing;
 use crate::synthetic::path::{IndexPoint, PathConfig};
 use crate::synthetic::smile::slice;
 use engine::instrument::{Expiry, OptionRight};
@@ -276,11 +277,8 @@ impl Market for SyntheticMarket {
         })
     }
 
-    fn listing(&self) -> Vec<ListedExpiry> {
-        match self.point {
-            Some(p) => listing(p.at, p.price),
-            None => Vec::new(),
-        }
+    fn listing(&self) -> &[ListedCalls] {
+        self.index.listing()
     }
 }
 

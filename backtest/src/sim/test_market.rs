@@ -1,7 +1,7 @@
 //! A one-call market for the parts' unit tests: a book set by hand, trades printed by hand.
 
 use super::market::{Market, MarketTrade, Series};
-use crate::synthetic::listing::ListedExpiry;
+use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::Expiry;
 use engine::pricing::Greeks;
@@ -113,8 +113,8 @@ impl Market for OneCall {
     fn surface_now(&self) -> Option<SurfaceState> {
         None
     }
-    fn listing(&self) -> Vec<ListedExpiry> {
-        Vec::new()
+    fn listing(&self) -> &[ListedCalls] {
+        &[]
     }
 }
 

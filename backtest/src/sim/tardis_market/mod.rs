@@ -23,7 +23,7 @@ mod rows;
 use super::chain_market::ChainMarket;
 use super::market::{LevelCancel, Market, MarketTrade, PutRoute, Series};
 use crate::chain::{ChainRow, Snapshot};
-use crate::synthetic::listing::ListedExpiry;
+use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
 pub use crate::tardis::Batches;
 use crate::tardis::{units, ChainQuote, Origin, Row, Symbols, TardisEvent};
@@ -342,7 +342,7 @@ impl Market for TardisMarket {
         self.chain.surface_now()
     }
 
-    fn listing(&self) -> Vec<ListedExpiry> {
+    fn listing(&self) -> &[ListedCalls] {
         self.chain.listing()
     }
 
