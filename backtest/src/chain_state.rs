@@ -5,11 +5,11 @@
 
 use crate::chain::Snapshot;
 use crate::chain_surface::fit_snapshot;
-use engine::instrument::{Expiry, InstrumentKind, SpecError, ValueError};
-use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top};
+use engine::instrument::{InstrumentKind, SpecError, ValueError};
+use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::str::FromStr;
 use thiserror::Error;
 
@@ -48,11 +48,9 @@ pub fn state_from_snapshot(
         .first()
         .ok_or(ChainStateError::Empty(snapshot.timestamp))?;
     let now = snapshot.timestamp;
-    let mut expiry_index: BTreeMap<Expiry, usize> = BTreeMap::new();
-    let mut expiries: Vec<ExpiryState> = Vec::new();
-    let mut series = Vec::with_capacity(snapshot.rows.len());
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     let mut underlying: Option<String> = None;
+    let mut ids = Vec::with_capacity(snapshot.rows.len());
     for row in &snapshot.rows {
         if !seen.insert(row.instrument.as_str()) {
             return Err(ChainStateError::Duplicate(row.instrument.clone()));
@@ -62,9 +60,9 @@ pub fn state_from_snapshot(
                 name: row.instrument.clone(),
                 source,
             })?;
-        let InstrumentKind::Option { expiry, right, .. } = instrument.kind().clone() else {
+        if !matches!(instrument.kind(), InstrumentKind::Option { .. }) {
             return Err(ChainStateError::NotAnOption(row.instrument.clone()));
-        };
+        }
         let on = &instrument.parsed().underlying;
         match &underlying {
             None => underlying = Some(on.clone()),
@@ -76,55 +74,33 @@ pub fn state_from_snapshot(
             }
             Some(_) => {}
         }
-        let e = *expiry_index.entry(expiry).or_insert_with(|| {
-            expiries.push(ExpiryState {
-                settles: expiry.settlement_time(),
-                forward: row.underlying,
-                df: 1.0,
-            });
-            expiries.len() - 1
-        });
         let top = Top {
             bid: price(&instrument, "best bid", row.bid.filter(|b| *b > 0.0))?.map(|p| (p, Qty(0))),
             ask: price(&instrument, "best ask", row.ask)?.map(|p| (p, Qty(0))),
             live: true,
             updated: now,
         };
-        let price_unit = f64::try_from(instrument.spec().price_unit).unwrap_or(f64::NAN);
-        let lot = f64::try_from(instrument.spec().min_amount * instrument.spec().contract_size)
-            .unwrap_or(f64::NAN);
-        let tick_rule = instrument.tick_rule().clone();
         let id: InstrumentId = instruments
             .intern(instrument)
             .map_err(|e| ChainStateError::Conflicting(e.0))?;
-        series.push(SeriesState {
-            id,
-            expiry: e,
-            strike: row.strike,
-            right,
-            top,
-            position: Qty(0),
-            tick_rule,
-            price_unit,
-            lot,
-        });
+        ids.push((id, row.underlying, top));
+    }
+    let mut state = StateBuilder::new(now, underlying.as_deref().unwrap_or_default());
+    for (id, forward, top) in ids {
+        state
+            .push(id, instruments.get(id), forward, top, Qty(0))
+            .map_err(|e| ChainStateError::NotAnOption(e.0))?;
     }
     let fit = fit_snapshot(snapshot);
-    Ok(State {
-        now,
-        underlying: underlying.unwrap_or_default(),
-        index: Some(Stamped {
-            value: first.index,
-            at: now,
-        }),
-        expiries,
-        series,
-        surface: Some(SurfaceState {
-            surface: fit.surface,
-            fitted: now,
-        }),
-        hedge: None,
-    })
+    let index = Stamped {
+        value: first.index,
+        at: now,
+    };
+    let surface = SurfaceState {
+        surface: fit.surface,
+        fitted: now,
+    };
+    Ok(state.finish(Some(index), Some(surface)))
 }
 
 /// An ETH price from the data on the instrument's grid: its shortest decimal form, which must be

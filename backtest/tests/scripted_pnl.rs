@@ -6,10 +6,10 @@ use backtest::roll_flow::ListedCalls;
 use backtest::sim::market::{Market, Series};
 use backtest::sim::run::{run_market, FillRule, RunConfig};
 use backtest::synthetic::path::{IndexPoint, Preset};
-use engine::instrument::{Expiry, OptionRight};
+use engine::instrument::Expiry;
 use engine::pricing::Greeks;
 use engine::quotes::{QuoteKey, QuoteRules, WantedQuote};
-use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top};
+use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use strategies::{Strategy, Wanted};
 
@@ -70,37 +70,19 @@ impl Market for Scripted {
         surface: Option<SurfaceState>,
     ) -> State {
         let p = self.point().unwrap();
-        let series = self
-            .series
-            .iter()
-            .map(|s| SeriesState {
-                id: s.id,
-                expiry: 0,
-                strike: s.strike,
-                right: OptionRight::Call,
-                top: self.top(s.id).unwrap_or_default(),
-                position: position(s.id),
-                tick_rule: self.instruments.get(s.id).tick_rule().clone(),
-                price_unit: 1e-4,
-                lot: 1.0,
-            })
-            .collect();
-        State {
-            now: p.at,
-            underlying: "ETH".into(),
-            index: Some(Stamped {
-                value: p.price,
-                at: p.at,
-            }),
-            expiries: vec![ExpiryState {
-                settles: expiry().settlement_time(),
-                forward: p.price,
-                df: 1.0,
-            }],
-            series,
-            surface,
-            hedge: None,
+        let mut state = StateBuilder::new(p.at, "ETH");
+        for s in &self.series {
+            let top = self.top(s.id).unwrap_or_default();
+            let inst = self.instruments.get(s.id);
+            state
+                .push(s.id, inst, p.price, top, position(s.id))
+                .unwrap();
         }
+        let index = Stamped {
+            value: p.price,
+            at: p.at,
+        };
+        state.finish(Some(index), surface)
     }
     fn surface_now(&self) -> Option<SurfaceState> {
         None

@@ -3,7 +3,7 @@
 //! code runs in a backtest and live; whoever drives it (the backtester, the live loop) keeps it
 //! up to date from books, fills and the surface fit.
 
-use crate::instrument::{InstrumentId, OptionRight};
+use crate::instrument::{Expiry, Instrument, InstrumentId, InstrumentKind, OptionRight};
 use crate::pricing::surface::Surface;
 use crate::tick_rule::TickRule;
 use crate::time::Timestamp;
@@ -90,4 +90,147 @@ pub struct State {
     pub surface: Option<SurfaceState>,
     /// Where the strategy may hedge delta, if anywhere.
     pub hedge: Option<HedgeState>,
+}
+
+impl State {
+    /// A state with nothing quoted yet (no index, no series).
+    pub fn empty(now: Timestamp, underlying: &str) -> State {
+        StateBuilder::new(now, underlying).finish(None, None)
+    }
+}
+
+/// Builds a [`State`] series by series, the one way every market (replayed, synthetic, live)
+/// turns its instruments into what a strategy reads: expiries in the order first seen, each
+/// series' strike, right, tick rule, price unit and lot taken from its instrument.
+#[derive(Clone, Debug)]
+pub struct StateBuilder {
+    state: State,
+    /// (expiry, index into `state.expiries`): a few expiries, so a scan beats a map.
+    expiry_at: Vec<(Expiry, usize)>,
+}
+
+/// The instrument given to [`StateBuilder::push`] is not an option.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("instrument {0} is not an option")]
+pub struct NotAnOption(pub String);
+
+impl StateBuilder {
+    pub fn new(now: Timestamp, underlying: &str) -> StateBuilder {
+        StateBuilder {
+            state: State {
+                now,
+                underlying: underlying.to_string(),
+                index: None,
+                expiries: Vec::new(),
+                series: Vec::new(),
+                surface: None,
+                hedge: None,
+            },
+            expiry_at: Vec::new(),
+        }
+    }
+
+    /// Adds option `id` with its book's `top` and `position` held; `forward` is its expiry's
+    /// forward where this is the first series of that expiry (kept otherwise).
+    pub fn push(
+        &mut self,
+        id: InstrumentId,
+        instrument: &Instrument,
+        forward: f64,
+        top: Top,
+        position: Qty,
+    ) -> Result<(), NotAnOption> {
+        let InstrumentKind::Option {
+            expiry,
+            strike,
+            right,
+        } = instrument.kind()
+        else {
+            return Err(NotAnOption(instrument.name().to_string()));
+        };
+        let expiry_index = self.expiry_index(*expiry, forward);
+        let spec = instrument.spec();
+        // Grid values of the spec (0.0001 ETH, 1 contract on Deribit): exact in f64 for the
+        // strategy's arithmetic; NaN would only come from a spec no venue lists.
+        let to_f64 = |d: rust_decimal::Decimal| f64::try_from(d).unwrap_or(f64::NAN);
+        self.state.series.push(SeriesState {
+            id,
+            expiry: expiry_index,
+            strike: to_f64(*strike),
+            right: *right,
+            top,
+            position,
+            tick_rule: instrument.tick_rule().clone(),
+            price_unit: to_f64(spec.price_unit),
+            lot: to_f64(spec.min_amount * spec.contract_size),
+        });
+        Ok(())
+    }
+
+    fn expiry_index(&mut self, expiry: Expiry, forward: f64) -> usize {
+        if let Some(&(_, i)) = self.expiry_at.iter().find(|(e, _)| *e == expiry) {
+            return i;
+        }
+        let i = self.state.expiries.len();
+        self.state.expiries.push(ExpiryState {
+            settles: expiry.settlement_time(),
+            forward,
+            df: 1.0,
+        });
+        self.expiry_at.push((expiry, i));
+        i
+    }
+
+    /// The state, with the index and surface as of now.
+    pub fn finish(mut self, index: Option<Stamped>, surface: Option<SurfaceState>) -> State {
+        self.state.index = index;
+        self.state.surface = surface;
+        self.state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Instruments;
+
+    #[test]
+    fn series_take_their_terms_from_the_instrument_and_share_expiries() {
+        let mut instruments = Instruments::new();
+        let mut b = StateBuilder::new(Timestamp(0), "ETH");
+        let names = [
+            "ETH-27MAR26-2000-C",
+            "ETH-26JUN26-2500-P",
+            "ETH-27MAR26-1500-C",
+        ];
+        for (k, name) in names.into_iter().enumerate() {
+            let inst = Instrument::deribit(name).unwrap();
+            let id = instruments.intern(inst.clone()).unwrap();
+            b.push(id, &inst, 2000.0 + k as f64, Top::default(), Qty(k as i64))
+                .unwrap();
+        }
+        let perp = Instrument::deribit("ETH-PERPETUAL").unwrap();
+        let err = b.push(InstrumentId(9), &perp, 0.0, Top::default(), Qty(0));
+        assert_eq!(err, Err(NotAnOption("ETH-PERPETUAL".into())));
+        let state = b.finish(None, None);
+        assert_eq!(state.expiries.len(), 2);
+        // The March expiry's forward is its first series'.
+        assert_eq!(state.expiries[0].forward, 2000.0);
+        assert_eq!(state.expiries[1].forward, 2001.0);
+        let s: Vec<_> = state
+            .series
+            .iter()
+            .map(|s| (s.expiry, s.strike, s.right, s.position.0))
+            .collect();
+        assert_eq!(
+            s,
+            [
+                (0, 2000.0, OptionRight::Call, 0),
+                (1, 2500.0, OptionRight::Put, 1),
+                (0, 1500.0, OptionRight::Call, 2)
+            ]
+        );
+        assert_eq!(state.series[0].price_unit, 1e-4);
+        assert_eq!(state.series[0].lot, 1.0);
+    }
 }

@@ -10,12 +10,12 @@
 //! first snapshot after them (there is no 30-minute TWAP to take). The puts are kept for the taker
 //! route through the put and the future.
 
-use super::market::{Market, PutRoute, Series, SeriesIndex};
+use super::market::{put_of, Market, PutRoute, Series, SeriesIndex};
 use crate::chain::Snapshot;
 use crate::chain_state::state_from_snapshot;
 use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
-use engine::instrument::{Expiry, InstrumentKind, OptionRight};
+use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{coin, Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Qty};
@@ -30,7 +30,8 @@ pub struct ChainMarket {
     state: Option<State>,
     point: Option<IndexPoint>,
     /// Puts by (expiry, strike bits): for the taker route through the put.
-    puts: HashMap<(Expiry, u64), PutRoute>,
+    /// The listed puts' routes, by the put's id.
+    puts: HashMap<InstrumentId, PutRoute>,
     /// Where each series is in `series`, `fair` and `tops`.
     index: SeriesIndex,
     /// Snapshots that could not be turned into a state (skipped, with the reason kept).
@@ -97,7 +98,7 @@ impl Market for ChainMarket {
                     1.0,
                 );
                 self.puts.insert(
-                    (expiry, row.strike.to_bits()),
+                    s.id,
                     // The snapshots show no sizes: one level, as deep as needed.
                     PutRoute {
                         bids: one_level(s.top.bid),
@@ -153,15 +154,8 @@ impl Market for ChainMarket {
         position: &dyn Fn(InstrumentId) -> Qty,
         surface: Option<SurfaceState>,
     ) -> State {
-        let mut state = self.state.clone().unwrap_or(State {
-            now: engine::Timestamp(0),
-            underlying: "ETH".to_string(),
-            index: None,
-            expiries: Vec::new(),
-            series: Vec::new(),
-            surface: None,
-            hedge: None,
-        });
+        let mut state =
+            (self.state.clone()).unwrap_or_else(|| State::empty(engine::Timestamp(0), "ETH"));
         for s in &mut state.series {
             s.position = position(s.id);
         }
@@ -176,8 +170,8 @@ impl Market for ChainMarket {
     }
 
     fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {
-        let s = &self.series[self.index.get(id)?];
-        self.puts.get(&(s.expiry, s.strike.to_bits())).cloned()
+        self.index.get(id)?;
+        self.puts.get(&put_of(&self.instruments, id)?).cloned()
     }
 
     fn listing(&self) -> &[ListedCalls] {

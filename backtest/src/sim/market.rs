@@ -108,6 +108,13 @@ impl SeriesIndex {
     }
 }
 
+/// The put of call `call`'s series (same underlying, expiry and strike), where interned: the
+/// taker's other route.
+pub fn put_of(instruments: &Instruments, call: InstrumentId) -> Option<InstrumentId> {
+    let series = instruments.get(call).name().strip_suffix("-C")?;
+    instruments.id(&format!("{series}-P")).ok()
+}
+
 /// One listed call.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {

@@ -16,14 +16,13 @@ use crate::roll_flow::ListedCalls;
 use crate::synthetic::listing::listing;
 use crate::synthetic::path::{IndexPoint, PathConfig};
 use crate::synthetic::smile::slice;
-use engine::instrument::{Expiry, OptionRight};
+use engine::instrument::Expiry;
 use engine::pricing::surface::Surface;
 use engine::pricing::{coin, Greeks, OptionType};
-use engine::state::{ExpiryState, SeriesState, Stamped, State, SurfaceState, Top};
+use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::collections::BTreeMap;
 
 /// One option's book: levels best first.
 #[derive(Clone, Debug, PartialEq)]
@@ -197,59 +196,22 @@ impl Market for SyntheticMarket {
         surface: Option<SurfaceState>,
     ) -> State {
         let Some(p) = self.point else {
-            return State {
-                now: Timestamp(0),
-                underlying: "ETH".to_string(),
-                index: None,
-                expiries: Vec::new(),
-                series: Vec::new(),
-                surface,
-                hedge: None,
-            };
+            return StateBuilder::new(Timestamp(0), "ETH").finish(None, surface);
         };
-        let mut expiry_index: BTreeMap<Expiry, usize> = BTreeMap::new();
-        let mut expiries = Vec::new();
-        let mut series = Vec::with_capacity(2 * self.series.len());
-        let updated = p.at;
-        for (right, priced) in [
-            (OptionRight::Call, &self.calls),
-            (OptionRight::Put, &self.puts),
-        ] {
-            for (s, q) in self.series.iter().zip(priced) {
-                let e = *expiry_index.entry(s.expiry).or_insert_with(|| {
-                    expiries.push(ExpiryState {
-                        settles: s.settles,
-                        forward: p.price,
-                        df: 1.0,
-                    });
-                    expiries.len() - 1
-                });
+        let mut state = StateBuilder::new(p.at, "ETH");
+        for priced in [&self.calls, &self.puts] {
+            for q in priced {
                 let inst = self.instruments.get(q.id);
-                series.push(SeriesState {
-                    id: q.id,
-                    expiry: e,
-                    strike: s.strike,
-                    right,
-                    top: q.top(updated),
-                    position: position(q.id),
-                    tick_rule: inst.tick_rule().clone(),
-                    price_unit: 1e-4,
-                    lot: 1.0,
-                });
+                if let Err(e) = state.push(q.id, inst, p.price, q.top(p.at), position(q.id)) {
+                    unreachable!("the synthetic market interns options only: {e}");
+                }
             }
         }
-        State {
-            now: p.at,
-            underlying: "ETH".to_string(),
-            index: Some(Stamped {
-                value: p.price,
-                at: p.at,
-            }),
-            expiries,
-            series,
-            surface,
-            hedge: None,
-        }
+        let index = Stamped {
+            value: p.price,
+            at: p.at,
+        };
+        state.finish(Some(index), surface)
     }
 
     /// The market's own smile, one slice per listed expiry.

@@ -100,15 +100,7 @@ impl Market for OneCall {
     }
     /// An empty state: the tests' strategies want what they are given.
     fn state(&self, _: &dyn Fn(InstrumentId) -> Qty, _: Option<SurfaceState>) -> State {
-        State {
-            now: self.at,
-            underlying: "ETH".into(),
-            index: None,
-            expiries: Vec::new(),
-            series: Vec::new(),
-            surface: None,
-            hedge: None,
-        }
+        State::empty(self.at, "ETH")
     }
     fn surface_now(&self) -> Option<SurfaceState> {
         None

@@ -21,13 +21,13 @@
 mod rows;
 
 use super::chain_market::ChainMarket;
-use super::market::{LevelCancel, Market, MarketTrade, PutRoute, Series};
+use super::market::{put_of, LevelCancel, Market, MarketTrade, PutRoute, Series};
 use crate::chain::{ChainRow, Snapshot};
 use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
 pub use crate::tardis::Batches;
 use crate::tardis::{units, ChainQuote, Origin, Row, Symbols, TardisEvent};
-use engine::book::Ladder;
+use engine::book::{BookError, L2Book, Ladder, LevelAction, LevelUpdate};
 use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
@@ -37,33 +37,64 @@ use std::collections::{BTreeMap, HashMap};
 /// Skipped rows kept with their reason (the rest are only counted).
 const KEEP_SKIPPED: usize = 20;
 
+/// An option's book: the engine's L2 mirror, as the live connector keeps it, fed the data's rows
+/// in order under a sequence of our own (Tardis rows carry none).
+#[derive(Default)]
 struct Book {
-    bids: Ladder,
-    asks: Ladder,
+    mirror: L2Book,
+    seq: u64,
 }
 
 impl Book {
-    fn side_mut(&mut self, side: Side) -> &mut Ladder {
-        match side {
-            Side::Buy => &mut self.bids,
-            Side::Sell => &mut self.asks,
-        }
-    }
     fn side(&self, side: Side) -> &Ladder {
-        match side {
-            Side::Buy => &self.bids,
-            Side::Sell => &self.asks,
+        self.mirror.side(side)
+    }
+
+    /// The top as of `now`: the feed is continuous, so a book that did not change is current;
+    /// live only while the mirror is (not crossed, not awaiting a snapshot).
+    fn top(&self, now: Timestamp) -> Top {
+        Top {
+            bid: self.mirror.best_bid(),
+            ask: self.mirror.best_ask(),
+            live: self.mirror.is_live(),
+            updated: now,
         }
     }
-    /// The top as of `now`: the feed is continuous, so a book that did not change is current.
-    fn top(&self, now: Timestamp) -> Top {
-        let (bid, ask) = (self.bids.best(), self.asks.best());
-        let crossed = matches!((bid, ask), (Some((b, _)), Some((a, _))) if b >= a);
-        Top {
-            bid,
-            ask,
-            live: !crossed,
-            updated: now,
+
+    /// Replaces the book. A crossed book is kept (its top is not live); one the mirror refuses
+    /// (a price twice on a side, a size that is not positive) is an error.
+    fn snapshot(&mut self, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) -> Result<(), BookError> {
+        self.seq += 1;
+        match self.mirror.apply_snapshot(self.seq, bids, asks) {
+            Err(e @ BookError::Desync { .. }) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// One level's new size (0: gone). A removal of a level the book does not hold changes
+    /// nothing; an update before the first snapshot is an error.
+    fn set(&mut self, side: Side, price: Price, qty: Qty) -> Result<(), BookError> {
+        let held = self.mirror.qty_at(side, price).0 > 0;
+        let action = match (qty.0, held) {
+            (0, false) => return Ok(()),
+            (0, true) => LevelAction::Delete,
+            (_, false) => LevelAction::New,
+            (_, true) => LevelAction::Change,
+        };
+        let update = LevelUpdate {
+            side,
+            action,
+            price,
+            qty,
+        };
+        let prev = self.seq;
+        self.seq += 1;
+        match self.mirror.apply_update(self.seq, prev, &[update]) {
+            Err(BookError::Crossed { .. }) | Ok(()) => Ok(()),
+            Err(e) => {
+                self.seq = prev;
+                Err(e)
+            }
         }
     }
 }
@@ -151,10 +182,7 @@ impl TardisMarket {
     }
 
     fn book(&mut self, id: InstrumentId) -> &mut Book {
-        self.books.entry(id).or_insert_with(|| Book {
-            bids: Ladder::new(Side::Buy),
-            asks: Ladder::new(Side::Sell),
-        })
+        self.books.entry(id).or_default()
     }
 
     /// The chain of the latest quotes as a snapshot at `now`: live options only, every row with
@@ -203,11 +231,9 @@ impl TardisMarket {
             .map(|q| (q.expiration, q.underlying_price))
     }
 
-    /// The put's book, found by name from its call's.
+    /// The book of the put of `call`'s series.
     fn put_book(&self, call: InstrumentId) -> Option<&Book> {
-        let call = self.chain.instruments().get(call);
-        let put = call.name().strip_suffix("-C")?.to_string() + "-P";
-        self.books.get(&self.chain.instruments().id(&put).ok()?)
+        self.books.get(&put_of(self.chain.instruments(), call)?)
     }
 }
 
@@ -351,8 +377,8 @@ impl Market for TardisMarket {
         if let Some(b) = self.put_book(id) {
             let call = self.chain.instruments().get(id);
             let eth = |(p, q): (Price, Qty)| (call.price_f64(p), q.0);
-            route.bids = b.bids.iter().map(eth).collect();
-            route.asks = b.asks.iter().map(eth).collect();
+            route.bids = b.side(Side::Buy).iter().map(eth).collect();
+            route.asks = b.side(Side::Sell).iter().map(eth).collect();
         }
         Some(route)
     }

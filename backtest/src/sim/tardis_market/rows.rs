@@ -35,22 +35,25 @@ impl TardisMarket {
         bids: Vec<(f64, f64)>,
         asks: Vec<(f64, f64)>,
     ) {
-        let mut levels = Vec::with_capacity(bids.len() + asks.len());
-        for (side, side_levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
+        let mut id = None;
+        let mut levels = [
+            Vec::with_capacity(bids.len()),
+            Vec::with_capacity(asks.len()),
+        ];
+        for (side_levels, out) in [bids, asks].into_iter().zip(&mut levels) {
             for (price, amount) in side_levels {
                 match self.resolve(symbol, price, amount) {
-                    Ok((id, p, q)) => levels.push((id, side, p, q)),
+                    Ok((at, p, q)) => {
+                        id = Some(at);
+                        out.push((p, q));
+                    }
                     Err(why) => self.skip(origin, why),
                 }
             }
         }
-        if let Some(&(id, ..)) = levels.first() {
-            let book = self.book(id);
-            book.bids.clear();
-            book.asks.clear();
-            for (_, side, p, q) in levels {
-                book.side_mut(side).set(p, q);
-            }
+        let Some(id) = id else { return };
+        if let Err(e) = self.book(id).snapshot(&levels[0], &levels[1]) {
+            self.skip(origin, format!("{symbol}: {e}"));
         }
     }
 
@@ -70,16 +73,15 @@ impl TardisMarket {
         };
         let took = traded.remove(&(id, side, p)).unwrap_or(0);
         let book = self.book(id);
-        if reset {
-            book.bids.clear();
-            book.asks.clear();
-        }
-        let ladder = book.side_mut(side);
-        let before = ladder.qty_at(p).0 - took;
-        if q.0 == 0 {
-            ladder.remove(p);
+        // The first row of a snapshot run: the book starts again from nothing.
+        let cleared = if reset {
+            book.snapshot(&[], &[])
         } else {
-            ladder.set(p, q);
+            Ok(())
+        };
+        let before = book.side(side).qty_at(p).0 - took;
+        if let Err(e) = cleared.and_then(|_| book.set(side, p, q)) {
+            return self.skip(origin, format!("{symbol}: {e}"));
         }
         if !reset && q.0 < before {
             self.cancels.push(LevelCancel {
