@@ -383,3 +383,46 @@ impl Market for TardisMarket {
         Some(route)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lv(p: i64, q: i64) -> (Price, Qty) {
+        (Price(p), Qty(q))
+    }
+
+    #[test]
+    fn a_book_waits_for_its_snapshot_then_follows_levels_and_marks_a_cross() {
+        let mut b = Book::default();
+        let err = b.set(Side::Buy, Price(100), Qty(5));
+        assert!(
+            matches!(err, Err(BookError::AwaitingSnapshot { .. })),
+            "{err:?}"
+        );
+        assert_eq!(b.top(Timestamp(1)).bid, None);
+        b.snapshot(&[lv(100, 5)], &[lv(110, 2)]).unwrap();
+        assert!(b.top(Timestamp(1)).live);
+        // A new level, a change, a removal, and a removal of nothing.
+        b.set(Side::Buy, Price(105), Qty(1)).unwrap();
+        b.set(Side::Buy, Price(100), Qty(3)).unwrap();
+        b.set(Side::Sell, Price(110), Qty(0)).unwrap();
+        b.set(Side::Sell, Price(120), Qty(0)).unwrap();
+        let levels: Vec<_> = b.side(Side::Buy).iter().collect();
+        assert_eq!(levels, [lv(105, 1), lv(100, 3)]);
+        assert_eq!(b.top(Timestamp(2)).ask, None);
+        // A crossing ask is kept, and the top is not live until it clears.
+        b.set(Side::Sell, Price(104), Qty(1)).unwrap();
+        let top = b.top(Timestamp(3));
+        assert_eq!(
+            (top.bid, top.ask, top.live),
+            (Some(lv(105, 1)), Some(lv(104, 1)), false)
+        );
+        b.set(Side::Sell, Price(104), Qty(0)).unwrap();
+        assert!(b.top(Timestamp(4)).live);
+        // A snapshot with a price twice is refused and leaves the book empty until the next.
+        assert!(b.snapshot(&[lv(100, 1), lv(100, 2)], &[]).is_err());
+        assert!(!b.top(Timestamp(5)).live);
+        assert!(b.set(Side::Buy, Price(100), Qty(1)).is_err());
+    }
+}
