@@ -111,6 +111,15 @@ impl Record {
 
 #[derive(Debug, Error)]
 pub enum BinaryError {
+    /// A failed read or write (the source says why).
+    #[error("{}: cannot {what}", file.display())]
+    Io {
+        file: PathBuf,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file that is not one this reader knows.
     #[error("{}: {message}", file.display())]
     File { file: PathBuf, message: String },
     #[error("{}: record {index}: {message}", file.display())]
@@ -119,6 +128,16 @@ pub enum BinaryError {
         index: u64,
         message: String,
     },
+}
+
+impl BinaryError {
+    fn io(file: &Path, what: &'static str, source: std::io::Error) -> BinaryError {
+        BinaryError::Io {
+            file: file.to_path_buf(),
+            what,
+            source,
+        }
+    }
 }
 
 /// Writes records to a file.
@@ -130,10 +149,7 @@ pub struct Writer {
 
 impl Writer {
     pub fn create(path: &Path) -> Result<Writer, BinaryError> {
-        let err = |e: std::io::Error| BinaryError::File {
-            file: path.to_path_buf(),
-            message: e.to_string(),
-        };
+        let err = |source| BinaryError::io(path, "write", source);
         let mut out = BufWriter::with_capacity(1 << 16, File::create(path).map_err(err)?);
         let mut header = [0u8; HEADER_SIZE];
         header[0..4].copy_from_slice(MAGIC);
@@ -151,17 +167,11 @@ impl Writer {
         r.encode(&mut self.buf);
         self.out
             .write_all(&self.buf)
-            .map_err(|e| BinaryError::File {
-                file: self.path.clone(),
-                message: e.to_string(),
-            })
+            .map_err(|e| BinaryError::io(&self.path, "write", e))
     }
 
     pub fn finish(mut self) -> Result<(), BinaryError> {
-        self.out.flush().map_err(|e| BinaryError::File {
-            file: self.path.clone(),
-            message: e.to_string(),
-        })
+        (self.out.flush()).map_err(|e| BinaryError::io(&self.path, "write", e))
     }
 }
 
@@ -184,7 +194,7 @@ impl Reader {
             file: path.to_path_buf(),
             message,
         };
-        let mut file = File::open(path).map_err(|e| err(e.to_string()))?;
+        let mut file = File::open(path).map_err(|e| BinaryError::io(path, "open", e))?;
         let mut header = [0u8; HEADER_SIZE];
         file.read_exact(&mut header)
             .map_err(|_| err("shorter than the 16-byte header".into()))?;
@@ -220,10 +230,7 @@ impl Reader {
             let n = self
                 .file
                 .read(&mut self.block[self.filled..])
-                .map_err(|e| BinaryError::File {
-                    file: self.path.clone(),
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| BinaryError::io(&self.path, "read", e))?;
             if n == 0 {
                 break;
             }

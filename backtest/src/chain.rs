@@ -5,23 +5,16 @@
 //! Prices stay `f64` here: they feed implied vols and surfaces, not the books. Every bad field is
 //! an error naming the file, the line and the column.
 
+use crate::csv_file;
 use crate::quote_check::{self, Fault};
 use engine::instrument::{InstrumentKind, InstrumentName, OptionRight};
 use engine::pricing::OptionType;
 use engine::Timestamp;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use thiserror::Error;
 
 /// A bad file or row, located.
-#[derive(Debug, Error)]
-#[error("{file}:{line}: {message}")]
-pub struct ChainError {
-    pub file: PathBuf,
-    /// 1-based line in the (decompressed) file; 0 for the file as a whole.
-    pub line: u64,
-    pub message: String,
-}
+pub type ChainError = csv_file::DataError;
 
 /// One option's row.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,24 +44,40 @@ pub struct Snapshot {
     pub rows: Vec<ChainRow>,
 }
 
-struct Columns {
-    timestamp: usize,
-    instrument: usize,
-    underlying: usize,
-    strike: usize,
-    t: usize,
-    bid: usize,
-    ask: usize,
-    mark: usize,
-    mark_iv: usize,
-    index: usize,
+/// A row as the file has it (columns found by name; others ignored).
+#[derive(serde::Deserialize)]
+struct Record {
+    timestamp: String,
+    instrument_name: String,
+    underlying: f64,
+    strike: f64,
+    time_to_maturity: f64,
+    bid_price: Option<f64>,
+    ask_price: Option<f64>,
+    mark_price: f64,
+    implied_volatility: f64,
+    index_price: f64,
 }
+
+/// The columns a chain file must have: [`Record`]'s fields.
+const COLUMNS: [&str; 10] = [
+    "timestamp",
+    "instrument_name",
+    "underlying",
+    "strike",
+    "time_to_maturity",
+    "bid_price",
+    "ask_price",
+    "mark_price",
+    "implied_volatility",
+    "index_price",
+];
 
 /// Streams the snapshots of one file.
 pub struct ChainReader {
     file: PathBuf,
     records: csv::StringRecordsIntoIter<Box<dyn Read>>,
-    cols: Columns,
+    header: csv::StringRecord,
     pending: Option<(Timestamp, ChainRow)>,
     done: bool,
     lenient: bool,
@@ -81,34 +90,15 @@ pub struct ChainReader {
 impl ChainReader {
     /// Opens a `.csv` or `.csv.gz` chain file and checks its header.
     pub fn open(path: &Path) -> Result<ChainReader, ChainError> {
-        let err = |line, message: String| ChainError {
-            file: path.to_path_buf(),
-            line,
-            message,
-        };
-        let (reader, header) = crate::csv_file::open(path).map_err(|m| err(1, m))?;
-        let col = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| err(1, format!("the header has no `{name}` column")))
-        };
-        let cols = Columns {
-            timestamp: col("timestamp")?,
-            instrument: col("instrument_name")?,
-            underlying: col("underlying")?,
-            strike: col("strike")?,
-            t: col("time_to_maturity")?,
-            bid: col("bid_price")?,
-            ask: col("ask_price")?,
-            mark: col("mark_price")?,
-            mark_iv: col("implied_volatility")?,
-            index: col("index_price")?,
-        };
+        let (reader, header) = csv_file::open(path)?;
+        if let Some(name) = COLUMNS.iter().find(|c| !header.iter().any(|h| h == **c)) {
+            let message = format!("the header has no `{name}` column");
+            return Err(ChainError::new(path, 1, message));
+        }
         Ok(ChainReader {
             file: path.to_path_buf(),
             records: reader.into_records(),
-            cols,
+            header,
             pending: None,
             done: false,
             lenient: false,
@@ -125,43 +115,23 @@ impl ChainReader {
     }
 
     fn error(&self, line: u64, message: String) -> ChainError {
-        ChainError {
-            file: self.file.clone(),
-            line,
-            message,
-        }
+        ChainError::new(&self.file, line, message)
     }
 
     fn parse(&self, record: &csv::StringRecord) -> Result<(Timestamp, ChainRow), ChainError> {
         let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| record.get(i).unwrap_or("");
-        let number = |i: usize, name: &str| -> Result<f64, ChainError> {
-            let text = field(i);
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(self.error(line, format!("{name} = {text:?} is not a finite number"))),
-            }
-        };
-        let optional = |i: usize, name: &str| -> Result<Option<f64>, ChainError> {
-            if field(i).is_empty() {
-                Ok(None)
-            } else {
-                let v = number(i, name)?;
-                if v < 0.0 {
-                    return Err(self.error(line, format!("{name} = {v} is negative")));
-                }
-                Ok(Some(v))
-            }
-        };
-        let stamp = field(self.cols.timestamp);
+        let r: Record = csv_file::deserialize(record, &self.header)
+            .and_then(|r: Record| finite_fields(&r).map(|_| r))
+            .map_err(|m| self.error(line, m))?;
+        let stamp = &r.timestamp;
         let timestamp = chrono::DateTime::parse_from_rfc3339(stamp)
             .ok()
             .and_then(|d| Timestamp::from_datetime(d.to_utc()))
             .ok_or_else(|| {
                 self.error(line, format!("timestamp {stamp:?} is not an ISO 8601 time"))
             })?;
-        let name = field(self.cols.instrument);
-        let parsed = InstrumentName::parse(name).map_err(|e| self.error(line, e.to_string()))?;
+        let name = r.instrument_name;
+        let parsed = InstrumentName::parse(&name).map_err(|e| self.error(line, e.to_string()))?;
         let InstrumentKind::Option { expiry, right, .. } = &parsed.kind else {
             return Err(self.error(line, format!("{name:?} is not an option")));
         };
@@ -170,23 +140,43 @@ impl ChainReader {
             OptionRight::Put => OptionType::Put,
         };
         let row = ChainRow {
-            instrument: name.to_string(),
             expiry: expiry.to_string(),
+            instrument: name,
             kind,
-            strike: number(self.cols.strike, "strike")?,
-            underlying: number(self.cols.underlying, "underlying")?,
-            t: number(self.cols.t, "time_to_maturity")?,
-            bid: optional(self.cols.bid, "bid_price")?,
-            ask: optional(self.cols.ask, "ask_price")?,
-            mark: number(self.cols.mark, "mark_price")?,
-            mark_iv: number(self.cols.mark_iv, "implied_volatility")?,
-            index: number(self.cols.index, "index_price")?,
+            strike: r.strike,
+            underlying: r.underlying,
+            t: r.time_to_maturity,
+            bid: r.bid_price,
+            ask: r.ask_price,
+            mark: r.mark_price,
+            mark_iv: r.implied_volatility,
+            index: r.index_price,
         };
         if let Some(message) = implausible(&row) {
             return Err(self.error(line, message));
         }
         Ok((timestamp, row))
     }
+}
+
+/// Every number of the record finite, every price not negative.
+fn finite_fields(r: &Record) -> Result<(), String> {
+    csv_file::finite(&[
+        ("underlying", r.underlying),
+        ("strike", r.strike),
+        ("time_to_maturity", r.time_to_maturity),
+        ("bid_price", r.bid_price.unwrap_or(0.0)),
+        ("ask_price", r.ask_price.unwrap_or(0.0)),
+        ("mark_price", r.mark_price),
+        ("implied_volatility", r.implied_volatility),
+        ("index_price", r.index_price),
+    ])?;
+    for (name, v) in [("bid_price", r.bid_price), ("ask_price", r.ask_price)] {
+        if let Some(v) = v.filter(|v| *v < 0.0) {
+            return Err(format!("{name} = {v} is negative"));
+        }
+    }
+    Ok(())
 }
 
 /// What makes a parsed row unusable, if anything: numbers that parse but cannot be a market
@@ -242,7 +232,7 @@ impl Iterator for ChainReader {
             let line = crate::csv_file::line_of(&record, self.line);
             self.line = line;
             let parsed = record
-                .map_err(|e| self.error(line, format!("unreadable row: {e}")))
+                .map_err(|e| ChainError::caused(&self.file, line, "unreadable row", e))
                 .and_then(|r| self.parse(&r));
             let (timestamp, row) = match parsed {
                 Ok(v) => v,

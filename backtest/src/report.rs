@@ -190,19 +190,7 @@ fn html(title: &str, summary_json: &str, series: &[Sample]) -> Result<String, Re
             series.iter().map(|s| (day(s), f(s))).collect::<Vec<_>>(),
         )
     };
-    // Vega: the five expiries with the largest exposure at any time.
-    let mut by_expiry: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    for s in series {
-        for (e, v) in &s.vega_by_expiry {
-            by_expiry.entry(e.clone()).or_default().push((day(s), *v));
-        }
-    }
-    let mut vega: Lines = by_expiry.into_iter().collect();
-    vega.sort_by(|a, b| {
-        let peak = |l: &Vec<(f64, f64)>| l.iter().map(|p| p.1.abs()).fold(0.0, f64::max);
-        peak(&b.1).total_cmp(&peak(&a.1))
-    });
-    vega.truncate(5);
+    let vega = top_vega(series, &day);
     let charts = [
         (
             "Index (USD)",
@@ -252,6 +240,28 @@ fn html(title: &str, summary_json: &str, series: &[Sample]) -> Result<String, Re
             )?,
         ),
     ];
+    Ok(page(title, summary_json, &charts))
+}
+
+/// The five expiries with the largest vega exposure at any time, each over the run's days.
+fn top_vega(series: &[Sample], day: &dyn Fn(&Sample) -> f64) -> Lines {
+    let mut by_expiry: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for s in series {
+        for (e, v) in &s.vega_by_expiry {
+            by_expiry.entry(e.clone()).or_default().push((day(s), *v));
+        }
+    }
+    let mut vega: Lines = by_expiry.into_iter().collect();
+    vega.sort_by(|a, b| {
+        let peak = |l: &Vec<(f64, f64)>| l.iter().map(|p| p.1.abs()).fold(0.0, f64::max);
+        peak(&b.1).total_cmp(&peak(&a.1))
+    });
+    vega.truncate(5);
+    vega
+}
+
+/// The page: the charts under their headings, then the summary.
+fn page(title: &str, summary_json: &str, charts: &[(&str, String)]) -> String {
     let mut page = String::new();
     let esc = |t: &str| {
         t.replace('&', "&amp;")
@@ -274,7 +284,7 @@ fn html(title: &str, summary_json: &str, series: &[Sample]) -> Result<String, Re
         "<h2>Summary</h2><pre>{}</pre></body></html>",
         esc(summary_json)
     );
-    Ok(page)
+    page
 }
 
 #[cfg(test)]

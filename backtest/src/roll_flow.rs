@@ -150,6 +150,36 @@ pub enum Trigger {
     LeverageFell,
 }
 
+impl Holder {
+    /// Why the holder rolls at `now`, index at `index`, if it does.
+    fn trigger(&self, now: Timestamp, index: f64) -> Option<Trigger> {
+        let (strike, ratio) = (self.position.strike, self.roll_ratio);
+        let days_left = now.years_until(self.position.expiry.settlement_time()) * 365.0;
+        if self.token == Token::P && index < ratio * strike {
+            Some(Trigger::NearStrike)
+        } else if self.token == Token::N && index > ratio * strike {
+            Some(Trigger::LeverageFell)
+        } else if days_left < self.roll_days {
+            Some(Trigger::NearExpiry)
+        } else {
+            None
+        }
+    }
+}
+
+impl Trigger {
+    /// Whether rolling from strike `held` into `target` answers the trigger: a strike trigger
+    /// wants a strike further away (down for P, up for N); where the listing has none yet, the
+    /// holder waits rather than rolling in place.
+    fn wants(self, target: f64, held: f64) -> bool {
+        match self {
+            Trigger::NearStrike => target < held,
+            Trigger::LeverageFell => target > held,
+            Trigger::NearExpiry => true,
+        }
+    }
+}
+
 /// A roll a holder wants done: sell `from`, buy `to`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RollRequest {
@@ -296,14 +326,7 @@ impl RollFlow {
             if h.retry_at.is_some_and(|r| now < r) {
                 continue;
             }
-            let days_left = now.years_until(h.position.expiry.settlement_time()) * 365.0;
-            let trigger = if h.token == Token::P && index < h.roll_ratio * h.position.strike {
-                Trigger::NearStrike
-            } else if h.token == Token::N && index > h.roll_ratio * h.position.strike {
-                Trigger::LeverageFell
-            } else if days_left < h.roll_days {
-                Trigger::NearExpiry
-            } else {
+            let Some(trigger) = h.trigger(now, index) else {
                 continue;
             };
             let Some(target) = target_expiry else {
@@ -318,14 +341,7 @@ impl RollFlow {
             else {
                 continue;
             };
-            // A strike trigger wants a strike further away (down for P, up for N); where the
-            // listing has none yet, the holder waits rather than rolling in place.
-            let further = match trigger {
-                Trigger::NearStrike => strike < h.position.strike,
-                Trigger::LeverageFell => strike > h.position.strike,
-                Trigger::NearExpiry => true,
-            };
-            if !further {
+            if !trigger.wants(strike, h.position.strike) {
                 continue;
             }
             let to_value = token_value(h.token, index, value_p(call));

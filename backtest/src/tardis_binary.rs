@@ -28,8 +28,14 @@ pub enum ConvertError {
         at: Timestamp,
         message: String,
     },
-    #[error("{}: {message}", file.display())]
-    Symbols { file: PathBuf, message: String },
+    /// Writing or renaming an output failed (the source says why).
+    #[error("{}: cannot {what}", file.display())]
+    Write {
+        file: PathBuf,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What a conversion wrote.
@@ -68,9 +74,10 @@ pub fn convert(
     let done = convert_into(rows, &bin, &symbols, only);
     let renamed = done.and_then(|d| {
         for (from, to) in [(&symbols, symbols_path(out)), (&bin, out.to_path_buf())] {
-            std::fs::rename(from, &to).map_err(|e| ConvertError::Symbols {
+            std::fs::rename(from, &to).map_err(|source| ConvertError::Write {
                 file: to.clone(),
-                message: e.to_string(),
+                what: "rename into place",
+                source,
             })?;
         }
         Ok(d)
@@ -94,6 +101,7 @@ fn convert_into(
     let mut done = Converted::default();
     // The time of each symbol's snapshot run in progress.
     let mut run_at: HashMap<InstrumentId, Timestamp> = HashMap::new();
+    let mut made = Vec::new();
     for row in rows {
         let row = row?;
         let at = row.at;
@@ -134,43 +142,9 @@ fn convert_into(
             done.records += 1;
             Ok(())
         };
-        match row.event {
-            TardisEvent::Quote(_) => {}
-            TardisEvent::Snapshot { bids, asks, .. } => {
-                put(at, Kind::Clear, Side::Buy, 0.0, 0.0)?;
-                for (side, levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
-                    for (price, amount) in levels {
-                        put(at, Kind::Level, side, price, amount)?;
-                    }
-                }
-            }
-            TardisEvent::Level {
-                snapshot,
-                reset,
-                side,
-                price,
-                amount,
-                ..
-            } => {
-                if reset {
-                    run_at.insert(id, at);
-                    put(at, Kind::Clear, Side::Buy, 0.0, 0.0)?;
-                } else if !snapshot {
-                    run_at.remove(&id);
-                }
-                let level_at = if snapshot {
-                    run_at.get(&id).copied().unwrap_or(at)
-                } else {
-                    at
-                };
-                put(level_at, Kind::Level, side, price, amount)?;
-            }
-            TardisEvent::Trade {
-                side,
-                price,
-                amount,
-                ..
-            } => put(at, Kind::Trade, side, price, amount)?,
+        records_of(row.event, at, id, &mut run_at, &mut made);
+        for (at, kind, side, price, amount) in made.drain(..) {
+            put(at, kind, side, price, amount)?;
         }
     }
     w.finish()?;
@@ -179,9 +153,65 @@ fn convert_into(
         .map(|(_, inst)| inst.name().to_string())
         .collect();
     let file = symbols_file.to_path_buf();
-    std::fs::write(&file, done.symbols.join("\n") + "\n").map_err(|e| ConvertError::Symbols {
-        file: file.clone(),
-        message: e.to_string(),
+    std::fs::write(&file, done.symbols.join("\n") + "\n").map_err(|source| {
+        ConvertError::Write {
+            file: file.clone(),
+            what: "write",
+            source,
+        }
     })?;
     Ok(done)
+}
+/// A record before its price and size are put in units: (time, kind, side, price, amount).
+type Made = (Timestamp, Kind, Side, f64, f64);
+
+/// The records row `event` of instrument `id` at `at` makes, into `out`. A book snapshot run's
+/// levels all take the run's first time (`run_at` keeps it per instrument), after a clear.
+fn records_of(
+    event: TardisEvent,
+    at: Timestamp,
+    id: InstrumentId,
+    run_at: &mut HashMap<InstrumentId, Timestamp>,
+    out: &mut Vec<Made>,
+) {
+    let clear = (at, Kind::Clear, Side::Buy, 0.0, 0.0);
+    match event {
+        TardisEvent::Quote(_) => {}
+        TardisEvent::Snapshot { bids, asks, .. } => {
+            out.push(clear);
+            for (side, levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
+                out.extend(
+                    levels
+                        .into_iter()
+                        .map(|(p, a)| (at, Kind::Level, side, p, a)),
+                );
+            }
+        }
+        TardisEvent::Level {
+            snapshot,
+            reset,
+            side,
+            price,
+            amount,
+            ..
+        } => {
+            if reset {
+                run_at.insert(id, at);
+                out.push(clear);
+            } else if !snapshot {
+                run_at.remove(&id);
+            }
+            let level_at = match snapshot {
+                true => run_at.get(&id).copied().unwrap_or(at),
+                false => at,
+            };
+            out.push((level_at, Kind::Level, side, price, amount));
+        }
+        TardisEvent::Trade {
+            side,
+            price,
+            amount,
+            ..
+        } => out.push((at, Kind::Trade, side, price, amount)),
+    }
 }

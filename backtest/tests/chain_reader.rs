@@ -65,7 +65,7 @@ fn a_corrupt_line_is_reported_with_file_line_and_field() {
         ),
         (
             row(t, "ETH-23JAN26-3600-C", "NaN", "0.007", "0.008"),
-            "strike = \"NaN\"",
+            "strike = NaN is not a finite number",
         ),
         // Numbers that parse but cannot be a market.
         (

@@ -12,6 +12,58 @@ const MAKER: OwnerId = OwnerId(1);
 const OTHER: OwnerId = OwnerId(2);
 const ROLLER: OwnerId = OwnerId(3);
 
+/// The session: (who, side, price, amount, post-only, what it shows).
+const SCRIPT: [(OwnerId, Side, &str, &str, PostOnly, &str); 6] = [
+    (
+        MAKER,
+        Side::Sell,
+        "0.0125",
+        "5",
+        PostOnly::Reject,
+        "maker offers the call",
+    ),
+    (
+        OTHER,
+        Side::Sell,
+        "0.0125",
+        "3",
+        PostOnly::Off,
+        "another offer joins behind it",
+    ),
+    (
+        OTHER,
+        Side::Sell,
+        "0.0140",
+        "4",
+        PostOnly::Off,
+        "a higher offer",
+    ),
+    (
+        MAKER,
+        Side::Buy,
+        "0.0110",
+        "2",
+        PostOnly::Off,
+        "maker bids below",
+    ),
+    (
+        ROLLER,
+        Side::Buy,
+        "0.0130",
+        "6",
+        PostOnly::Slide,
+        "post-only bid through the offer slides one tick behind it",
+    ),
+    (
+        ROLLER,
+        Side::Buy,
+        "0.0140",
+        "7",
+        PostOnly::Off,
+        "a roller crosses: fills in price-time order",
+    ),
+];
+
 pub fn run() -> Result<()> {
     let inst = Instrument::deribit("ETH-27MAR26-2000-C")?;
     let mut book = MatchingEngine::new(inst.tick_rule().clone());
@@ -21,59 +73,8 @@ pub fn run() -> Result<()> {
         inst.name()
     );
 
-    // (who, side, price, amount, post-only, what it shows)
-    let script: [(OwnerId, Side, &str, &str, PostOnly, &str); 6] = [
-        (
-            MAKER,
-            Side::Sell,
-            "0.0125",
-            "5",
-            PostOnly::Reject,
-            "maker offers the call",
-        ),
-        (
-            OTHER,
-            Side::Sell,
-            "0.0125",
-            "3",
-            PostOnly::Off,
-            "another offer joins behind it",
-        ),
-        (
-            OTHER,
-            Side::Sell,
-            "0.0140",
-            "4",
-            PostOnly::Off,
-            "a higher offer",
-        ),
-        (
-            MAKER,
-            Side::Buy,
-            "0.0110",
-            "2",
-            PostOnly::Off,
-            "maker bids below",
-        ),
-        (
-            ROLLER,
-            Side::Buy,
-            "0.0130",
-            "6",
-            PostOnly::Slide,
-            "post-only bid through the offer slides one tick behind it",
-        ),
-        (
-            ROLLER,
-            Side::Buy,
-            "0.0140",
-            "7",
-            PostOnly::Off,
-            "a roller crosses: fills in price-time order",
-        ),
-    ];
     let mut events = Vec::new();
-    for (owner, side, price, amount, post_only, what) in script {
+    for (owner, side, price, amount, post_only, what) in SCRIPT {
         let mut order = NewOrder::limit(
             owner,
             side,
@@ -98,6 +99,11 @@ pub fn run() -> Result<()> {
         }
     }
 
+    print_book(&inst, &book, &ledger)
+}
+
+/// The book left, and each owner's position.
+fn print_book(inst: &Instrument, book: &MatchingEngine, ledger: &[Ledger]) -> Result<()> {
     out!("\nbook:");
     for side in [Side::Sell, Side::Buy] {
         for (price, qty, count) in book.levels(side) {
@@ -114,7 +120,7 @@ pub fn run() -> Result<()> {
             out!(
                 "  owner {who}: {} contracts, avg {}, realized {} ETH",
                 inst.qty_decimal(p.size()),
-                p.avg_price(&inst)
+                p.avg_price(inst)
                     .map_or("-".into(), |d| d.round_dp(6).to_string()),
                 p.realized_pnl()
             );

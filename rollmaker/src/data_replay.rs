@@ -6,7 +6,7 @@
 
 use crate::snapshots::files;
 use anyhow::{bail, Result};
-use backtest::chain::ChainReader;
+use backtest::chain::{ChainReader, Snapshot};
 use backtest::sim::run::{run_chain, run_market, RunConfig, Summary};
 use backtest::sim::tardis_market::{Batches, TardisMarket};
 use backtest::tardis::{detect, merge, TardisReader};
@@ -124,87 +124,131 @@ fn chain(
     rules: QuoteRules,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Summary> {
-    let mut error: Option<anyhow::Error> = None;
-    let mut count = 0u64;
-    let mut bad_rows = 0u64;
-    let mut files = files.into_iter();
-    let mut current: Option<(PathBuf, ChainReader)> = None;
-    // Time only moves forward across files (a file given twice, or files out of order, would
-    // replay the market backwards; within a file the reader checks it): the last snapshot read,
-    // and the end of the file before, for the next file's first snapshot.
-    let mut last_at: Option<Timestamp> = None;
-    let mut file_before: Option<(Timestamp, PathBuf)> = None;
-    let mut yielded = false;
-    let snapshots = std::iter::from_fn(|| loop {
-        if error.is_some() {
-            return None;
-        }
-        if current.is_none() {
-            let file = files.next()?;
-            match ChainReader::open(&file) {
-                Ok(r) if window.skip_bad_rows => current = Some((file, r.lenient())),
-                Ok(r) => current = Some((file, r)),
-                Err(e) => {
-                    error = Some(e.into());
-                    return None;
-                }
-            }
-            yielded = false;
-        }
-        let (file, reader) = current.as_mut()?;
-        let s = match reader.next() {
-            None => {
-                if let Some((done, r)) = current.take() {
-                    bad_rows += r.skipped;
-                    // A file with no snapshots leaves the end of the one before it.
-                    if yielded {
-                        file_before = last_at.map(|at| (at, done));
-                    }
-                }
-                continue;
-            }
-            Some(Err(e)) => {
-                error = Some(e.into());
-                return None;
-            }
-            Some(Ok(s)) => s,
-        };
-        if let Some((at, before)) = file_before.take() {
-            if s.timestamp <= at {
-                error = Some(anyhow::anyhow!(
-                    "{}: its snapshot at {} is not after the last of {} (at {}): the same data twice, or files out of order",
-                    file.display(),
-                    s.timestamp,
-                    before.display(),
-                    at
-                ));
-                return None;
-            }
-        }
-        (last_at, yielded) = (Some(s.timestamp), true);
-        if window.from.is_some_and(|f| s.timestamp < f) {
-            continue;
-        }
-        if window.to.is_some_and(|t| s.timestamp > t) {
-            return None;
-        }
-        count += 1;
-        return Some(s);
-    });
+    let mut snapshots = ChainFiles::new(files, window);
     // About four snapshots a day in the shared data: the progress bar's estimate.
     let expected = (4.0 * window.days(240.0)) as u64;
-    let (summary, skipped) = run_chain(snapshots, expected, config, strategy, rules, progress);
-    if let Some(e) = error {
+    let (summary, skipped) = run_chain(
+        snapshots.by_ref(),
+        expected,
+        config,
+        strategy,
+        rules,
+        progress,
+    );
+    if let Some(e) = snapshots.error {
         return Err(e);
     }
-    if count == 0 {
+    if snapshots.count == 0 {
         bail!("no snapshots in {} between --from and --to", data.display());
     }
     for s in &skipped {
         tracing::warn!("skipped snapshot {s}");
     }
-    if bad_rows > 0 {
-        tracing::warn!("skipped {bad_rows} bad rows (--skip-bad-rows)");
+    if snapshots.bad_rows > 0 {
+        let n = snapshots.bad_rows;
+        tracing::warn!("skipped {n} bad rows (--skip-bad-rows)");
     }
     Ok(summary)
+}
+
+/// The snapshots of chain files in turn, within the window; stops at the first error (kept).
+/// Time only moves forward across files (a file given twice, or files out of order, would
+/// replay the market backwards; within a file the reader checks it).
+struct ChainFiles<'w> {
+    files: std::vec::IntoIter<PathBuf>,
+    window: &'w Window,
+    current: Option<(PathBuf, ChainReader)>,
+    /// The last snapshot read, whether the current file gave one, and the end of the file
+    /// before (for the next file's first snapshot).
+    last_at: Option<Timestamp>,
+    yielded: bool,
+    file_before: Option<(Timestamp, PathBuf)>,
+    error: Option<anyhow::Error>,
+    count: u64,
+    bad_rows: u64,
+}
+
+impl<'w> ChainFiles<'w> {
+    fn new(files: Vec<PathBuf>, window: &'w Window) -> ChainFiles<'w> {
+        ChainFiles {
+            files: files.into_iter(),
+            window,
+            current: None,
+            last_at: None,
+            yielded: false,
+            file_before: None,
+            error: None,
+            count: 0,
+            bad_rows: 0,
+        }
+    }
+
+    /// The next snapshot of the files, in or out of the window.
+    fn next_snapshot(&mut self) -> Result<Option<Snapshot>> {
+        loop {
+            if self.current.is_none() {
+                let Some(file) = self.files.next() else {
+                    return Ok(None);
+                };
+                let reader = ChainReader::open(&file)?;
+                let lenient = self.window.skip_bad_rows;
+                self.current = Some((file, if lenient { reader.lenient() } else { reader }));
+                self.yielded = false;
+            }
+            let Some((_, reader)) = self.current.as_mut() else {
+                continue;
+            };
+            if let Some(s) = reader.next() {
+                let s = s?;
+                self.check_order(&s)?;
+                (self.last_at, self.yielded) = (Some(s.timestamp), true);
+                return Ok(Some(s));
+            }
+            if let Some((done, r)) = self.current.take() {
+                self.bad_rows += r.skipped;
+                // A file with no snapshots leaves the end of the one before it.
+                if self.yielded {
+                    self.file_before = self.last_at.map(|at| (at, done));
+                }
+            }
+        }
+    }
+
+    /// A file's first snapshot must come after the last of the file before.
+    fn check_order(&mut self, s: &Snapshot) -> Result<()> {
+        let Some((at, before)) = self.file_before.take() else {
+            return Ok(());
+        };
+        if s.timestamp <= at {
+            let file = self.current.as_ref().map(|(f, _)| f.display().to_string());
+            bail!(
+                "{}: its snapshot at {} is not after the last of {} (at {}): the same data twice, or files out of order",
+                file.unwrap_or_default(),
+                s.timestamp,
+                before.display(),
+                at
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Iterator for ChainFiles<'_> {
+    type Item = Snapshot;
+
+    fn next(&mut self) -> Option<Snapshot> {
+        while self.error.is_none() {
+            match self.next_snapshot() {
+                Ok(Some(s)) if self.window.from.is_some_and(|f| s.timestamp < f) => continue,
+                Ok(Some(s)) if self.window.to.is_some_and(|t| s.timestamp > t) => return None,
+                Ok(Some(s)) => {
+                    self.count += 1;
+                    return Some(s);
+                }
+                Ok(None) => return None,
+                Err(e) => self.error = Some(e),
+            }
+        }
+        None
+    }
 }

@@ -10,6 +10,8 @@ use backtest::chain_state::state_from_snapshot;
 use clap::Args;
 use engine::instrument::OptionRight;
 use engine::pricing::{coin, OptionType};
+use engine::quotes::WantedQuote;
+use engine::state::State;
 use engine::{Instruments, Side};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -50,50 +52,8 @@ pub fn run(args: &QuoteArgs) -> Result<()> {
     let mut wanted = Wanted::default();
     maker.quotes(&state, &mut wanted);
 
-    let surface = state.surface.as_ref().map(|s| &s.surface);
-    let quotes: Vec<Value> = wanted
-        .quotes
-        .iter()
-        .map(|q| {
-            let inst = instruments.get(q.key.instrument);
-            let series = state.series.iter().find(|s| s.id == q.key.instrument);
-            // Fair value and vega again, for the reader: where the quote sits against them.
-            let fair = series.and_then(|s| {
-                let e = &state.expiries[s.expiry];
-                let t = state.now.years_until(e.settles);
-                let vol = surface?.vol((s.strike / e.forward).ln(), t)?;
-                let kind = match s.right {
-                    OptionRight::Call => OptionType::Call,
-                    OptionRight::Put => OptionType::Put,
-                };
-                Some((coin::greeks(kind, e.forward, s.strike, t, vol, e.df), vol))
-            });
-            let price = inst.price_f64(q.price);
-            let (fair_eth, vol, distance) = match fair {
-                Some((g, vol)) => {
-                    let away = match q.key.side {
-                        Side::Sell => price - g.price,
-                        Side::Buy => g.price - price,
-                    };
-                    (
-                        json!(g.price),
-                        json!(100.0 * vol),
-                        json!(away / (g.vega / 100.0)),
-                    )
-                }
-                None => (Value::Null, Value::Null, Value::Null),
-            };
-            json!({
-                "instrument": inst.name(),
-                "side": match q.key.side { Side::Buy => "buy", Side::Sell => "sell" },
-                "level": q.key.level,
-                "price": inst.price_decimal(q.price).to_string(),
-                "lots": q.qty.0,
-                "fair": fair_eth,
-                "vol_points": vol,
-                "distance_vol_points": distance,
-            })
-        })
+    let quotes: Vec<Value> = (wanted.quotes.iter())
+        .map(|q| quote_json(q, &instruments, &state))
         .collect();
     let pulled: Vec<Value> = wanted
         .pulled
@@ -124,4 +84,47 @@ pub fn run(args: &QuoteArgs) -> Result<()> {
     });
     out!("{out}");
     Ok(())
+}
+
+/// One wanted quote, with where it sits against the fair value (vol points of vega away).
+fn quote_json(q: &WantedQuote, instruments: &Instruments, state: &State) -> Value {
+    let surface = state.surface.as_ref().map(|s| &s.surface);
+    let inst = instruments.get(q.key.instrument);
+    let series = state.series.iter().find(|s| s.id == q.key.instrument);
+    // Fair value and vega again, for the reader: where the quote sits against them.
+    let fair = series.and_then(|s| {
+        let e = &state.expiries[s.expiry];
+        let t = state.now.years_until(e.settles);
+        let vol = surface?.vol((s.strike / e.forward).ln(), t)?;
+        let kind = match s.right {
+            OptionRight::Call => OptionType::Call,
+            OptionRight::Put => OptionType::Put,
+        };
+        Some((coin::greeks(kind, e.forward, s.strike, t, vol, e.df), vol))
+    });
+    let price = inst.price_f64(q.price);
+    let (fair_eth, vol, distance) = match fair {
+        Some((g, vol)) => {
+            let away = match q.key.side {
+                Side::Sell => price - g.price,
+                Side::Buy => g.price - price,
+            };
+            (
+                json!(g.price),
+                json!(100.0 * vol),
+                json!(away / (g.vega / 100.0)),
+            )
+        }
+        None => (Value::Null, Value::Null, Value::Null),
+    };
+    json!({
+        "instrument": inst.name(),
+        "side": match q.key.side { Side::Buy => "buy", Side::Sell => "sell" },
+        "level": q.key.level,
+        "price": inst.price_decimal(q.price).to_string(),
+        "lots": q.qty.0,
+        "fair": fair_eth,
+        "vol_points": vol,
+        "distance_vol_points": distance,
+    })
 }

@@ -7,6 +7,7 @@
 //! - [`baselines`]: the holders' alternatives (taker, AMM, lending, never rolling).
 //! - [`settler`]: the TWAP window and expiry; [`attribution`]: the PnL split;
 //!   [`sampler`]: hourly samples and the final [`summary`].
+//! - [`quoting`]: when and on what the trader requotes (schedule, feed latency, surface).
 //! - [`prices`]: what a series, a crossing or a P token costs on a market.
 //! - [`run`]: the loop that joins them with the engine's trader; [`run_config`]: its config.
 
@@ -16,6 +17,7 @@ pub mod chain_market;
 pub mod desk;
 pub mod market;
 pub mod prices;
+pub mod quoting;
 pub mod run;
 pub mod run_config;
 pub mod sampler;

@@ -19,6 +19,7 @@ use super::attribution::Attribution;
 use super::chain_market::ChainMarket;
 use super::desk::RollDesk;
 use super::market::Market;
+use super::quoting::Quoting;
 use super::sampler::{Sampler, View};
 use super::settler::Settler;
 use super::synthetic_market::SyntheticMarket;
@@ -94,7 +95,7 @@ pub fn run_chain(
 }
 
 /// Whether `every` seconds have passed since `last` (always, the first time).
-fn due(last: &mut Option<Timestamp>, now: Timestamp, every: f64) -> bool {
+pub(super) fn due(last: &mut Option<Timestamp>, now: Timestamp, every: f64) -> bool {
     let is_due = last.is_none_or(|l| (now.0 - l.0) as f64 >= every * 1e9);
     if is_due {
         *last = Some(now);
@@ -114,13 +115,12 @@ pub fn run_market<M: Market>(
 ) -> Summary {
     let mut trader = Trader::new(rules, 1);
     let mut venue = SimVenue::new(config);
-    let mut feed_latency = config.venue.feed_latency.model(config.seed ^ 0xfeed);
+    let mut quoting = Quoting::new(config);
     let (mut settler, mut sampler) = (Settler::default(), Sampler::default());
     let mut pnl = Attribution::default();
     let mut desk: Option<RollDesk> = None;
     let mut s = Summary::default();
-    let (mut surface, mut last_surface, mut last_requote, mut last_flow) = (None, None, None, None);
-    let mut actions = Vec::new();
+    let mut last_flow = None;
     let mut steps_done: u64 = 0;
     for step in steps {
         let p = market.step_point(&step);
@@ -153,19 +153,7 @@ pub fn run_market<M: Market>(
         pnl.on_fills(&*market, venue.fills(), None);
         venue.deliver(Some(p.at), &mut trader, market.instruments());
 
-        // Requote, on what the feed has delivered: the step, `feed_latency` late.
-        let requoted = due(&mut last_requote, p.at, config.schedule.requote_seconds);
-        if requoted {
-            if due(&mut last_surface, p.at, config.schedule.surface_seconds) {
-                surface = market.surface_now();
-            }
-            let decided = Timestamp(p.at.0 + feed_latency.delay_nanos());
-            let mut state = market.state(&|id| trader.position(id), surface.clone());
-            state.now = decided;
-            actions.clear();
-            trader.requote(decided, &state, strategy, &mut actions);
-            venue.send(decided, &actions);
-        }
+        let requoted = quoting.step(p.at, &*market, &mut trader, strategy, &mut venue);
 
         d.work_legs(p, &*market, &mut venue, &mut pnl);
         if due(&mut last_flow, p.at, config.schedule.flow_seconds) {

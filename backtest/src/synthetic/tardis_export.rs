@@ -49,6 +49,19 @@ pub struct Exported {
 
 type Levels = Vec<(Price, Qty)>;
 
+/// The files written, in Tardis's naming.
+const FILES: [(&str, Dataset); 3] = [
+    (
+        "deribit_options_chain_synthetic.csv.gz",
+        Dataset::OptionsChain,
+    ),
+    (
+        "deribit_incremental_book_L2_synthetic.csv.gz",
+        Dataset::IncrementalBookL2,
+    ),
+    ("deribit_trades_synthetic.csv.gz", Dataset::Trades),
+];
+
 fn expires(inst: &engine::Instrument) -> Option<Timestamp> {
     match inst.kind() {
         engine::instrument::InstrumentKind::Option { expiry, .. } => Some(expiry.settlement_time()),
@@ -66,14 +79,9 @@ pub fn export(
 ) -> Result<Exported, TardisError> {
     let mut path = path;
     path.days = config.days.min(path.days);
-    let files = [
-        dir.join("deribit_options_chain_synthetic.csv.gz"),
-        dir.join("deribit_incremental_book_L2_synthetic.csv.gz"),
-        dir.join("deribit_trades_synthetic.csv.gz"),
-    ];
-    let mut chain = TardisWriter::create(&files[0], Dataset::OptionsChain)?;
-    let mut book = TardisWriter::create(&files[1], Dataset::IncrementalBookL2)?;
-    let mut trades = TardisWriter::create(&files[2], Dataset::Trades)?;
+    let files = FILES.map(|(name, _)| dir.join(name));
+    let [chain, book, trades] = [0, 1, 2].map(|k| TardisWriter::create(&files[k], FILES[k].1));
+    let (mut chain, mut book, mut trades) = (chain?, book?, trades?);
     let mut m = SyntheticMarket::new(path.clone(), market, seed);
     let mut out = Exported::default();
     let mut written: HashMap<InstrumentId, (Levels, Levels)> = HashMap::new();
@@ -117,25 +125,18 @@ pub fn export(
                 // A snapshot's rows share one time, as Tardis writes them.
                 let snapshot_at = if first { stamp() } else { p.at };
                 let (old_bids, old_asks) = written.remove(&b.id).unwrap_or_default();
+                let snapshot = first.then_some(snapshot_at);
                 for (side, old, new) in [
                     (Side::Buy, &old_bids, &b.bids),
                     (Side::Sell, &old_asks, &b.asks),
                 ] {
-                    for &(price, _) in old {
-                        if !new.iter().any(|l| l.0 == price) {
-                            book.level(stamp(), &symbol, false, side, eth(b.id, price), 0.0)?;
-                            out.levels += 1;
-                        }
-                    }
-                    for &(price, qty) in new {
-                        if !old.contains(&(price, qty)) {
-                            let amount = qty.0 as f64;
-                            let price = eth(b.id, price);
-                            let at = if first { snapshot_at } else { stamp() };
-                            book.level(at, &symbol, first, side, price, amount)?;
-                            out.levels += 1;
-                        }
-                    }
+                    let diff = Diff {
+                        symbol: &symbol,
+                        side,
+                        snapshot,
+                    };
+                    let eth = |price| eth(b.id, price);
+                    out.levels += diff.write(&mut book, old, new, &mut stamp, &eth)?;
                 }
                 written.insert(b.id, (b.bids, b.asks));
             }
@@ -144,8 +145,7 @@ pub fn export(
             let inst = m.instruments().get(t.instrument);
             if expires(inst).is_some_and(near) {
                 trade_id += 1;
-                let price = eth(t.instrument, t.price);
-                let qty = t.qty.0 as f64;
+                let (price, qty) = (eth(t.instrument, t.price), t.qty.0 as f64);
                 trades.trade(stamp(), inst.name(), trade_id, t.aggressor, price, qty)?;
                 out.trades += 1;
             }
@@ -156,4 +156,42 @@ pub fn export(
     trades.finish()?;
     out.files = files.to_vec();
     Ok(out)
+}
+
+/// The rows that take one side of a book from what was written to what it is now.
+struct Diff<'a> {
+    symbol: &'a str,
+    side: Side,
+    /// A book written for the first time: its rows are a snapshot, all at this time.
+    snapshot: Option<Timestamp>,
+}
+
+impl Diff<'_> {
+    /// Levels gone (size 0), then levels new or changed; the rows written.
+    fn write(
+        &self,
+        book: &mut TardisWriter,
+        old: &Levels,
+        new: &Levels,
+        stamp: &mut dyn FnMut() -> Timestamp,
+        eth: &dyn Fn(Price) -> f64,
+    ) -> Result<u64, TardisError> {
+        let (symbol, side) = (self.symbol, self.side);
+        let mut rows = 0;
+        for &(price, _) in old {
+            if !new.iter().any(|l| l.0 == price) {
+                book.level(stamp(), symbol, false, side, eth(price), 0.0)?;
+                rows += 1;
+            }
+        }
+        for &(price, qty) in new {
+            if !old.contains(&(price, qty)) {
+                let at = self.snapshot.unwrap_or_else(&mut *stamp);
+                let snapshot = self.snapshot.is_some();
+                book.level(at, symbol, snapshot, side, eth(price), qty.0 as f64)?;
+                rows += 1;
+            }
+        }
+        Ok(rows)
+    }
 }

@@ -23,17 +23,11 @@ pub use writer::{write_options_chain, TardisWriter};
 use crate::csv_file;
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use thiserror::Error;
 
-#[derive(Debug, Error, PartialEq)]
-#[error("{}:{line}: {message}", file.display())]
-pub struct TardisError {
-    pub file: PathBuf,
-    pub line: u64,
-    pub message: String,
-}
+/// A bad file or row, located (the failure beneath, if any, as its source).
+pub type TardisError = csv_file::DataError;
 
 /// Which dataset a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,11 +150,7 @@ pub fn units(inst: &Instrument, price: f64, amount: f64) -> Result<(Price, Qty),
 
 /// Which dataset a Tardis file holds, from its header (None: not a Tardis file).
 pub fn detect(path: &Path) -> Result<Option<Dataset>, TardisError> {
-    let (_, header) = csv_file::open(path).map_err(|message| TardisError {
-        file: path.to_path_buf(),
-        line: 1,
-        message,
-    })?;
+    let (_, header) = csv_file::open(path)?;
     let has = |name: &str| header.iter().any(|h| h == name);
     if !(has("symbol") && has("timestamp")) {
         return Ok(None);

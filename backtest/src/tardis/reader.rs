@@ -9,6 +9,22 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// A row's times (microseconds since the epoch).
+struct Head {
+    timestamp: i64,
+    local_timestamp: Option<i64>,
+}
+
+/// The [`Head`] of a record (serde's `flatten` would buffer every field).
+macro_rules! head {
+    ($r:expr) => {
+        Head {
+            timestamp: $r.timestamp,
+            local_timestamp: $r.local_timestamp,
+        }
+    };
+}
+
 /// Streams one Tardis file.
 pub struct TardisReader {
     file: PathBuf,
@@ -28,17 +44,14 @@ pub struct TardisReader {
     /// where present (exchange timestamps may step back a little); else `timestamp`.
     line: u64,
     last_at: Timestamp,
-    local_col: Option<usize>,
+    /// book_snapshot_25: the (price, amount) columns of each level, bids then asks.
+    levels: [Vec<(usize, usize)>; 2],
 }
 
 impl TardisReader {
     /// Opens `path` as `dataset`; `lenient` skips and counts bad rows instead of stopping.
     pub fn open(path: &Path, dataset: Dataset, lenient: bool) -> Result<TardisReader, TardisError> {
-        let (reader, header) = csv_file::open(path).map_err(|message| TardisError {
-            file: path.to_path_buf(),
-            line: 1,
-            message,
-        })?;
+        let (reader, header) = csv_file::open(path)?;
         let need: &[&str] = match dataset {
             Dataset::OptionsChain => &[
                 "symbol",
@@ -66,14 +79,11 @@ impl TardisReader {
         };
         for name in need {
             if !header.iter().any(|h| h == *name) {
-                return Err(TardisError {
-                    file: path.to_path_buf(),
-                    line: 1,
-                    message: format!("the header has no `{name}` column ({dataset:?})"),
-                });
+                let message = format!("the header has no `{name}` column ({dataset:?})");
+                return Err(TardisError::new(path, 1, message));
             }
         }
-        let local_col = header.iter().position(|h| h == "local_timestamp");
+        let levels = ["bids", "asks"].map(|side| level_columns(&header, side));
         Ok(TardisReader {
             file: path.to_path_buf(),
             shared_file: Arc::from(path),
@@ -85,171 +95,228 @@ impl TardisReader {
             snapshot_of: None,
             line: 1,
             last_at: Timestamp(i64::MIN),
-            local_col,
+            levels,
         })
     }
 
-    fn parse(&mut self, record: &csv::StringRecord) -> Result<Row, String> {
-        let f = Fields {
-            header: &self.header,
-            record,
-        };
-        let symbol = f.get("symbol").to_string();
-        if symbol.is_empty() {
-            return Err("symbol is empty".into());
-        }
-        let at = f.micros("timestamp")?;
-        let event = match self.dataset {
-            Dataset::OptionsChain => quote_row(&f, symbol)?,
-            Dataset::BookSnapshot25 => snapshot_row(&f, symbol)?,
-            Dataset::IncrementalBookL2 => {
-                let snapshot_of = &mut self.snapshot_of;
-                level_row(&f, symbol, snapshot_of)?
+    /// A record as a row, and its order key.
+    fn parse(&mut self, record: &csv::StringRecord) -> Result<(Row, Timestamp), String> {
+        let header = &self.header;
+        let (head, event) = match self.dataset {
+            Dataset::OptionsChain => quote_row(csv_file::deserialize(record, header)?)?,
+            Dataset::BookSnapshot25 => {
+                let r: SnapshotHead = csv_file::deserialize(record, header)?;
+                let [bids, asks] = &self.levels;
+                let event = TardisEvent::Snapshot {
+                    symbol: symbol(r.symbol)?,
+                    bids: levels(record, header, bids)?,
+                    asks: levels(record, header, asks)?,
+                };
+                (head!(r), event)
             }
-            Dataset::Trades => trade_row(&f, symbol)?,
+            Dataset::IncrementalBookL2 => {
+                let r = csv_file::deserialize(record, header)?;
+                level_row(r, &mut self.snapshot_of)?
+            }
+            Dataset::Trades => trade_row(csv_file::deserialize(record, header)?)?,
         };
-        let price_ok = match &event {
-            TardisEvent::Level { price, .. } | TardisEvent::Trade { price, .. } => *price > 0.0,
-            _ => true,
-        };
-        if !price_ok {
-            return Err("price is not positive".into());
-        }
-        Ok(Row {
+        let at = Timestamp::from_micros(head.timestamp);
+        // Tardis orders its files by receipt (`local_timestamp`) where it has one.
+        let key = head.local_timestamp.map_or(at, Timestamp::from_micros);
+        let row = Row {
             at,
             event,
             origin: Origin::default(),
-        })
+        };
+        Ok((row, key))
     }
 }
 
-/// One record's fields by column name.
-struct Fields<'a> {
-    header: &'a csv::StringRecord,
-    record: &'a csv::StringRecord,
+fn symbol(s: String) -> Result<String, String> {
+    if s.is_empty() {
+        Err("symbol is empty".into())
+    } else {
+        Ok(s)
+    }
 }
 
-impl Fields<'_> {
-    fn get(&self, name: &str) -> &str {
-        self.header
-            .iter()
-            .position(|h| h == name)
-            .and_then(|i| self.record.get(i))
-            .unwrap_or("")
-    }
+/// A `book_snapshot_25` row's first columns (its levels are read by position).
+#[derive(serde::Deserialize)]
+struct SnapshotHead {
+    symbol: String,
+    timestamp: i64,
+    local_timestamp: Option<i64>,
+}
 
-    fn number(&self, name: &str) -> Result<f64, String> {
-        let text = self.get(name);
-        text.parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| format!("{name} = {text:?} is not a finite number"))
-    }
+/// A side as Tardis writes it: a trade's aggressor (`buy`/`sell`) or a level's (`bid`/`ask`).
+#[derive(Clone, Copy, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum WireSide {
+    #[serde(alias = "bid")]
+    Buy,
+    #[serde(alias = "ask")]
+    Sell,
+}
 
-    fn optional(&self, name: &str) -> Result<Option<f64>, String> {
-        if self.get(name).is_empty() {
-            Ok(None)
-        } else {
-            self.number(name).map(Some)
+impl From<WireSide> for Side {
+    fn from(s: WireSide) -> Side {
+        match s {
+            WireSide::Buy => Side::Buy,
+            WireSide::Sell => Side::Sell,
         }
     }
-
-    fn micros(&self, name: &str) -> Result<Timestamp, String> {
-        let text = self.get(name);
-        text.parse::<i64>()
-            .map(Timestamp::from_micros)
-            .map_err(|_| format!("{name} = {text:?} is not microseconds since the epoch"))
-    }
 }
 
-fn side(text: &str) -> Result<Side, String> {
-    match text {
-        "buy" | "bid" => Ok(Side::Buy),
-        "sell" | "ask" => Ok(Side::Sell),
-        other => Err(format!("side = {other:?} is not buy/sell or bid/ask")),
-    }
+/// An `options_chain` row.
+#[derive(serde::Deserialize)]
+struct QuoteRecord {
+    symbol: String,
+    timestamp: i64,
+    local_timestamp: Option<i64>,
+    strike_price: f64,
+    expiration: i64,
+    bid_price: Option<f64>,
+    bid_amount: Option<f64>,
+    ask_price: Option<f64>,
+    ask_amount: Option<f64>,
+    mark_price: f64,
+    mark_iv: f64,
+    underlying_price: f64,
 }
 
-/// An `options_chain` row: one option's quote, checked.
-fn quote_row(f: &Fields, symbol: String) -> Result<TardisEvent, String> {
-    let pair = |p: &str, a: &str| -> Result<Option<(f64, f64)>, String> {
-        Ok(match (f.optional(p)?, f.optional(a)?) {
-            (Some(p), Some(a)) if p > 0.0 && a > 0.0 => Some((p, a)),
-            _ => None,
-        })
+/// An `incremental_book_L2` row.
+#[derive(serde::Deserialize)]
+struct LevelRecord {
+    symbol: String,
+    timestamp: i64,
+    local_timestamp: Option<i64>,
+    is_snapshot: bool,
+    side: WireSide,
+    price: f64,
+    amount: f64,
+}
+
+/// A `trades` row.
+#[derive(serde::Deserialize)]
+struct TradeRecord {
+    symbol: String,
+    timestamp: i64,
+    local_timestamp: Option<i64>,
+    side: WireSide,
+    price: f64,
+    amount: f64,
+}
+
+/// One option's quote, checked.
+fn quote_row(r: QuoteRecord) -> Result<(Head, TardisEvent), String> {
+    let opt = |v: Option<f64>| v.unwrap_or(0.0);
+    csv_file::finite(&[
+        ("strike_price", r.strike_price),
+        ("bid_price", opt(r.bid_price)),
+        ("bid_amount", opt(r.bid_amount)),
+        ("ask_price", opt(r.ask_price)),
+        ("ask_amount", opt(r.ask_amount)),
+        ("mark_price", r.mark_price),
+        ("mark_iv", r.mark_iv),
+        ("underlying_price", r.underlying_price),
+    ])?;
+    let pair = |p: Option<f64>, a: Option<f64>| match (p, a) {
+        (Some(p), Some(a)) if p > 0.0 && a > 0.0 => Some((p, a)),
+        _ => None,
     };
     let quote = ChainQuote {
-        symbol,
-        strike: f.number("strike_price")?,
-        expiration: f.micros("expiration")?,
-        bid: pair("bid_price", "bid_amount")?,
-        ask: pair("ask_price", "ask_amount")?,
-        mark: f.number("mark_price")?,
-        mark_iv: f.number("mark_iv")? / 100.0,
-        underlying_price: f.number("underlying_price")?,
+        symbol: symbol(r.symbol)?,
+        strike: r.strike_price,
+        expiration: Timestamp::from_micros(r.expiration),
+        bid: pair(r.bid_price, r.bid_amount),
+        ask: pair(r.ask_price, r.ask_amount),
+        mark: r.mark_price,
+        mark_iv: r.mark_iv / 100.0,
+        underlying_price: r.underlying_price,
     };
     implausible(&quote).map_or(Ok(()), Err)?;
-    Ok(TardisEvent::Quote(quote))
+    Ok((head!(r), TardisEvent::Quote(quote)))
 }
 
-/// A `book_snapshot_25` row: up to 25 levels a side.
-fn snapshot_row(f: &Fields, symbol: String) -> Result<TardisEvent, String> {
-    let levels = |prefix: &str| -> Result<Vec<(f64, f64)>, String> {
-        let mut out = Vec::new();
-        for i in 0..25 {
-            let (p, a) = (
-                format!("{prefix}[{i}].price"),
-                format!("{prefix}[{i}].amount"),
-            );
-            match (f.optional(&p)?, f.optional(&a)?) {
-                (Some(p), Some(a)) => out.push((p, a)),
-                _ => break,
-            }
+/// The `{side}[i].price` and `{side}[i].amount` columns of a `book_snapshot_25` header, in level
+/// order, while both are there.
+fn level_columns(header: &csv::StringRecord, side: &str) -> Vec<(usize, usize)> {
+    let at = |name: String| header.iter().position(|h| h == name);
+    (0..25)
+        .map_while(|i| {
+            let price = at(format!("{side}[{i}].price"))?;
+            Some((price, at(format!("{side}[{i}].amount"))?))
+        })
+        .collect()
+}
+
+/// A `book_snapshot_25` side: its levels, best first, up to the first empty one.
+fn levels(
+    record: &csv::StringRecord,
+    header: &csv::StringRecord,
+    columns: &[(usize, usize)],
+) -> Result<Vec<(f64, f64)>, String> {
+    let number = |i: usize| -> Result<Option<f64>, String> {
+        let text = record.get(i).unwrap_or("");
+        if text.is_empty() {
+            return Ok(None);
         }
-        Ok(out)
+        let name = header.get(i).unwrap_or("?");
+        let v = text
+            .parse::<f64>()
+            .map_err(|_| format!("{name} = {text:?} is not a finite number"))?;
+        csv_file::finite(&[(name, v)]).map(|_| Some(v))
     };
-    Ok(TardisEvent::Snapshot {
-        symbol,
-        bids: levels("bids")?,
-        asks: levels("asks")?,
-    })
+    let mut out = Vec::new();
+    for &(p, a) in columns {
+        match (number(p)?, number(a)?) {
+            (Some(p), Some(a)) => out.push((p, a)),
+            _ => break,
+        }
+    }
+    Ok(out)
 }
 
 /// An `incremental_book_L2` row; `snapshot_of` is the symbol of the snapshot run in progress.
 fn level_row(
-    f: &Fields,
-    symbol: String,
+    r: LevelRecord,
     snapshot_of: &mut Option<String>,
-) -> Result<TardisEvent, String> {
-    let snapshot = match f.get("is_snapshot") {
-        "true" => true,
-        "false" => false,
-        other => return Err(format!("is_snapshot = {other:?} is not true/false")),
-    };
+) -> Result<(Head, TardisEvent), String> {
+    csv_file::finite(&[("price", r.price), ("amount", r.amount)])?;
+    if r.amount < 0.0 {
+        return Err(format!("amount = {} is negative", r.amount));
+    }
+    if r.price <= 0.0 {
+        return Err("price is not positive".into());
+    }
+    let symbol = symbol(r.symbol)?;
+    let snapshot = r.is_snapshot;
     let reset = snapshot && snapshot_of.as_deref() != Some(symbol.as_str());
     *snapshot_of = snapshot.then(|| symbol.clone());
-    let amount = f.number("amount")?;
-    if amount < 0.0 {
-        return Err(format!("amount = {amount} is negative"));
-    }
-    Ok(TardisEvent::Level {
+    let event = TardisEvent::Level {
         symbol,
         snapshot,
         reset,
-        side: side(f.get("side"))?,
-        price: f.number("price")?,
-        amount,
-    })
+        side: r.side.into(),
+        price: r.price,
+        amount: r.amount,
+    };
+    Ok((head!(r), event))
 }
 
 /// A `trades` row.
-fn trade_row(f: &Fields, symbol: String) -> Result<TardisEvent, String> {
-    Ok(TardisEvent::Trade {
-        symbol,
-        side: side(f.get("side"))?,
-        price: f.number("price")?,
-        amount: f.number("amount")?,
-    })
+fn trade_row(r: TradeRecord) -> Result<(Head, TardisEvent), String> {
+    csv_file::finite(&[("price", r.price), ("amount", r.amount)])?;
+    if r.price <= 0.0 {
+        return Err("price is not positive".into());
+    }
+    let event = TardisEvent::Trade {
+        symbol: symbol(r.symbol)?,
+        side: r.side.into(),
+        price: r.price,
+        amount: r.amount,
+    };
+    Ok((head!(r), event))
 }
 
 /// What makes a parsed chain quote unusable: numbers that parse but cannot be a market.
@@ -287,20 +354,18 @@ impl Iterator for TardisReader {
             let record = self.records.next()?;
             let line = crate::csv_file::line_of(&record, self.line);
             self.line = line;
-            let parsed = record.map_err(|e| e.to_string()).and_then(|r| {
-                let row = self.parse(&r)?;
-                let key = match self.local_col {
-                    Some(i) => {
-                        let text = r.get(i).unwrap_or("");
-                        let micros = text.parse::<i64>().map_err(|_| {
-                            format!(
-                                "local_timestamp = {text:?} is not microseconds since the epoch"
-                            )
-                        })?;
-                        Timestamp::from_micros(micros)
-                    }
-                    None => row.at,
-                };
+            let record = match record {
+                Ok(r) => r,
+                Err(_) if self.lenient => {
+                    self.skipped += 1;
+                    continue;
+                }
+                Err(e) => {
+                    let error = TardisError::caused(&self.file, line, "unreadable row", e);
+                    return Some(Err(error));
+                }
+            };
+            let parsed = self.parse(&record).and_then(|(row, key)| {
                 if key < self.last_at {
                     return Err(format!(
                         "time goes back: {key} after {} on the line before",
@@ -319,13 +384,7 @@ impl Iterator for TardisReader {
                     return Some(Ok(row));
                 }
                 Err(_) if self.lenient => self.skipped += 1,
-                Err(message) => {
-                    return Some(Err(TardisError {
-                        file: self.file.clone(),
-                        line,
-                        message,
-                    }))
-                }
+                Err(message) => return Some(Err(TardisError::new(&self.file, line, message))),
             }
         }
     }

@@ -51,11 +51,8 @@ pub struct TardisWriter {
 
 impl TardisWriter {
     pub fn create(path: &Path, dataset: Dataset) -> Result<TardisWriter, TardisError> {
-        let file = std::fs::File::create(path).map_err(|e| TardisError {
-            file: path.to_path_buf(),
-            line: 0,
-            message: format!("cannot create: {e}"),
-        })?;
+        let file = std::fs::File::create(path)
+            .map_err(|e| TardisError::caused(path, 0, "cannot create", e))?;
         let sink = if path.extension().is_some_and(|e| e == "gz") {
             Sink::Gz(flate2::write::GzEncoder::new(
                 file,
@@ -112,11 +109,8 @@ impl TardisWriter {
                 "amount",
             ],
             Dataset::BookSnapshot25 => {
-                return Err(TardisError {
-                    file: path.to_path_buf(),
-                    line: 0,
-                    message: "writing book_snapshot_25 is not supported".into(),
-                })
+                let message = "writing book_snapshot_25 is not supported";
+                return Err(TardisError::new(path, 0, message));
             }
         };
         let mut w = TardisWriter {
@@ -132,22 +126,16 @@ impl TardisWriter {
     fn record(&mut self, fields: Vec<String>) -> Result<(), TardisError> {
         self.rows += 1;
         let line = self.rows;
-        self.csv.write_record(&fields).map_err(|e| TardisError {
-            file: self.path.clone(),
-            line,
-            message: e.to_string(),
-        })
+        (self.csv.write_record(&fields))
+            .map_err(|e| TardisError::caused(&self.path, line, "cannot write", e))
     }
 
     fn expect(&self, dataset: Dataset) -> Result<(), TardisError> {
         if self.dataset == dataset {
             Ok(())
         } else {
-            Err(TardisError {
-                file: self.path.clone(),
-                line: self.rows + 1,
-                message: format!("a {dataset:?} row in a {:?} file", self.dataset),
-            })
+            let message = format!("a {dataset:?} row in a {:?} file", self.dataset);
+            Err(TardisError::new(&self.path, self.rows + 1, message))
         }
     }
 
@@ -249,15 +237,12 @@ impl TardisWriter {
 
     /// Flushes (and ends the gzip stream), reporting what fails there.
     pub fn finish(self) -> Result<(), TardisError> {
-        let err = |message: String| TardisError {
-            file: self.path.clone(),
-            line: 0,
-            message,
-        };
-        let sink = self.csv.into_inner().map_err(|e| err(e.to_string()))?;
+        let path = self.path;
+        let err = |e: std::io::Error| TardisError::caused(&path, 0, "cannot finish writing", e);
+        let sink = self.csv.into_inner().map_err(|e| err(e.into_error()))?;
         match sink {
-            Sink::Gz(gz) => gz.finish().map(drop).map_err(|e| err(e.to_string())),
-            Sink::Plain(mut w) => std::io::Write::flush(&mut w).map_err(|e| err(e.to_string())),
+            Sink::Gz(gz) => gz.finish().map(drop).map_err(err),
+            Sink::Plain(mut w) => std::io::Write::flush(&mut w).map_err(err),
         }
     }
 }

@@ -1,0 +1,64 @@
+//! When and on what the trader requotes: on the schedule's `requote_seconds`, on what the feed
+//! has delivered (the step, `feed_latency` late), with the surface refitted every
+//! `surface_seconds`. The one place the backtest turns market state into orders.
+
+use super::market::Market;
+use super::run::due;
+use super::run_config::RunConfig;
+use super::venue::SimVenue;
+use crate::events::latency::LatencyModel;
+use engine::quotes::Action;
+use engine::state::SurfaceState;
+use engine::strategy::Strategy;
+use engine::trader::Trader;
+use engine::Timestamp;
+
+/// When and on what the trader requotes: on the schedule, on what the feed has delivered (the
+/// step, `feed_latency` late), with the surface refitted on its own schedule.
+pub struct Quoting {
+    feed_latency: Box<dyn LatencyModel>,
+    requote_seconds: f64,
+    surface_seconds: f64,
+    surface: Option<SurfaceState>,
+    last_surface: Option<Timestamp>,
+    last_requote: Option<Timestamp>,
+    actions: Vec<Action>,
+}
+
+impl Quoting {
+    pub fn new(config: &RunConfig) -> Quoting {
+        Quoting {
+            feed_latency: config.venue.feed_latency.model(config.seed ^ 0xfeed),
+            requote_seconds: config.schedule.requote_seconds,
+            surface_seconds: config.schedule.surface_seconds,
+            surface: None,
+            last_surface: None,
+            last_requote: None,
+            actions: Vec::new(),
+        }
+    }
+
+    /// Requotes at `at` if due, sending the actions to the venue; whether it did.
+    pub fn step<M: Market>(
+        &mut self,
+        at: Timestamp,
+        market: &M,
+        trader: &mut Trader,
+        strategy: &mut dyn Strategy,
+        venue: &mut SimVenue,
+    ) -> bool {
+        if !due(&mut self.last_requote, at, self.requote_seconds) {
+            return false;
+        }
+        if due(&mut self.last_surface, at, self.surface_seconds) {
+            self.surface = market.surface_now();
+        }
+        let decided = Timestamp(at.0 + self.feed_latency.delay_nanos());
+        let mut state = market.state(&|id| trader.position(id), self.surface.clone());
+        state.now = decided;
+        self.actions.clear();
+        trader.requote(decided, &state, strategy, &mut self.actions);
+        venue.send(decided, &self.actions);
+        true
+    }
+}
