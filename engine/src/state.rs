@@ -140,29 +140,21 @@ impl StateBuilder {
         top: Top,
         position: Qty,
     ) -> Result<(), NotAnOption> {
-        let InstrumentKind::Option {
-            expiry,
-            strike,
-            right,
-        } = instrument.kind()
-        else {
+        let InstrumentKind::Option { expiry, right, .. } = instrument.kind() else {
             return Err(NotAnOption(instrument.name().to_string()));
         };
         let expiry_index = self.expiry_index(*expiry, forward);
-        let spec = instrument.spec();
-        // Grid values of the spec (0.0001 ETH, 1 contract on Deribit): exact in f64 for the
-        // strategy's arithmetic; NaN would only come from a spec no venue lists.
-        let to_f64 = |d: rust_decimal::Decimal| f64::try_from(d).unwrap_or(f64::NAN);
+        let terms = instrument.float_terms();
         self.state.series.push(SeriesState {
             id,
             expiry: expiry_index,
-            strike: to_f64(*strike),
+            strike: terms.strike,
             right: *right,
             top,
             position,
             tick_rule: instrument.tick_rule().clone(),
-            price_unit: to_f64(spec.price_unit),
-            lot: to_f64(spec.min_amount * spec.contract_size),
+            price_unit: terms.price_unit,
+            lot: terms.lot,
         });
         Ok(())
     }

@@ -279,11 +279,13 @@ impl SyntheticMarket {
                     }
                 }
             }
+            self.index.rebuild(&self.series);
         }
     }
 
     /// Drops settled series, and prices every option and its book at `p`.
     fn reprice(&mut self, p: IndexPoint) {
+        let listed = self.series.len();
         let mut i = 0;
         while i < self.series.len() {
             if self.series[i].settles > p.at {
@@ -294,7 +296,10 @@ impl SyntheticMarket {
                 self.puts.remove(i);
             }
         }
-        self.index.rebuild(&self.series);
+        // The index follows the list (relisting rebuilds it too).
+        if self.series.len() != listed {
+            self.index.rebuild(&self.series);
+        }
         self.point = Some(p);
         let v = p.vol * p.vol;
         for (i, s) in self.series.iter().enumerate() {

@@ -8,4 +8,4 @@ mod spec;
 pub use expiry::{Expiry, SETTLEMENT_HOUR_UTC};
 pub use name::{InstrumentKind, InstrumentName, NameError, OptionRight};
 pub use registry::{ConflictingInstrument, InstrumentId, Instruments, UnknownInstrument};
-pub use spec::{ContractSpec, Instrument, PnlStyle, SpecError, ValueError};
+pub use spec::{ContractSpec, FloatTerms, Instrument, PnlStyle, SpecError, ValueError};

@@ -43,7 +43,7 @@ pub struct ContractSpec {
     pub tradeable: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Instrument {
     name: String,
     parsed: InstrumentName,
@@ -51,6 +51,31 @@ pub struct Instrument {
     price_scale: Scale,
     lot_scale: Scale,
     tick_rule: TickRule,
+    /// The terms models read, as f64, converted once here (a strategy reads them per series
+    /// at every requote, and a decimal conversion costs more than the rest of its work).
+    float_terms: FloatTerms,
+}
+
+/// Equal names and terms (the float terms follow from them).
+impl PartialEq for Instrument {
+    fn eq(&self, other: &Instrument) -> bool {
+        (&self.name, &self.parsed, &self.spec) == (&other.name, &other.parsed, &other.spec)
+            && (self.price_scale, self.lot_scale) == (other.price_scale, other.lot_scale)
+            && self.tick_rule == other.tick_rule
+    }
+}
+
+impl Eq for Instrument {}
+
+/// An instrument's terms as f64, for models (never for booking money).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FloatTerms {
+    /// USD strike of an option or token (NaN for others).
+    pub strike: f64,
+    /// Price per price unit (0.0001 ETH on Deribit options).
+    pub price_unit: f64,
+    /// Underlying per lot: min_amount x contract_size (1 ETH on Deribit options).
+    pub lot: f64,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -116,6 +141,18 @@ impl Instrument {
                 name: name.clone(),
                 source,
             })?;
+        let f = |d: Decimal| f64::try_from(d).unwrap_or(f64::NAN);
+        let strike = match &parsed.kind {
+            InstrumentKind::Option { strike, .. }
+            | InstrumentKind::PToken { strike, .. }
+            | InstrumentKind::NToken { strike, .. } => f(*strike),
+            _ => f64::NAN,
+        };
+        let float_terms = FloatTerms {
+            strike,
+            price_unit: f(spec.price_unit),
+            lot: f(spec.min_amount * spec.contract_size),
+        };
         Ok(Instrument {
             name,
             parsed,
@@ -123,6 +160,7 @@ impl Instrument {
             price_scale,
             lot_scale,
             tick_rule,
+            float_terms,
         })
     }
 
@@ -201,6 +239,9 @@ impl Instrument {
     }
     pub fn tick_rule(&self) -> &TickRule {
         &self.tick_rule
+    }
+    pub fn float_terms(&self) -> FloatTerms {
+        self.float_terms
     }
     pub fn price_scale(&self) -> Scale {
         self.price_scale
