@@ -8,7 +8,7 @@
 use crate::binary::{Kind, Record};
 use crate::queue::{QueueFill, QueueModel, Queues};
 use engine::book::{L2Book, LevelAction, LevelUpdate};
-use engine::{Price, Qty, Side, Timestamp};
+use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReplayStrategy {
@@ -19,7 +19,59 @@ pub enum ReplayStrategy {
 }
 
 /// One resting order of ours: client id and price.
-type Ours = Option<(u64, Price)>;
+type Order = Option<(u64, Price)>;
+
+/// Our resting bid and ask, and the next client id.
+struct Ours {
+    bid: Order,
+    ask: Order,
+    next_id: u64,
+}
+
+impl Ours {
+    /// Forgets the orders `fills` filled in full (no longer in `queues`).
+    fn on_fills(&mut self, fills: &[QueueFill], queues: &Queues) {
+        for f in fills {
+            let gone = !queues.orders().iter().any(|o| o.client_id == f.client_id);
+            for order in [&mut self.bid, &mut self.ask] {
+                if gone && order.is_some_and(|(id, _)| id == f.client_id) {
+                    *order = None;
+                }
+            }
+        }
+    }
+
+    /// Joins each side's best level with `lots` where our order is not there yet (moving it);
+    /// how many orders were placed.
+    fn requote(
+        &mut self,
+        book: &L2Book,
+        queues: &mut Queues,
+        instrument: InstrumentId,
+        lots: i64,
+    ) -> u64 {
+        let mut placed = 0;
+        let next_id = &mut self.next_id;
+        for (side, ours) in [(Side::Buy, &mut self.bid), (Side::Sell, &mut self.ask)] {
+            let best = match side {
+                Side::Buy => book.best_bid(),
+                Side::Sell => book.best_ask(),
+            };
+            let Some((price, shown)) = best else { continue };
+            if ours.is_some_and(|(_, p)| p == price) {
+                continue;
+            }
+            if let Some((id, _)) = ours.take() {
+                queues.remove(id);
+            }
+            queues.join(*next_id, instrument, side, price, Qty(lots), shown);
+            *ours = Some((*next_id, price));
+            *next_id += 1;
+            placed += 1;
+        }
+        placed
+    }
+}
 
 /// What a replay did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,9 +114,11 @@ pub fn replay(records: impl Iterator<Item = Record>, strategy: ReplayStrategy) -
     let mut asks: Vec<(Price, Qty)> = Vec::new();
     let mut snapshot_at: Option<Timestamp> = None;
     let mut seq = 0u64;
-    // Our resting orders: (client id, price) per side.
-    let (mut our_bid, mut our_ask): (Ours, Ours) = (None, None);
-    let mut next_id = 1u64;
+    let mut ours = Ours {
+        bid: None,
+        ask: None,
+        next_id: 1,
+    };
     for r in records {
         stats.events += 1;
         // A snapshot ends at the first record with a later time.
@@ -81,8 +135,7 @@ pub fn replay(records: impl Iterator<Item = Record>, strategy: ReplayStrategy) -
                 bids.clear();
                 asks.clear();
                 snapshot_at = Some(r.at);
-                our_bid = None;
-                our_ask = None;
+                (ours.bid, ours.ask) = (None, None);
                 queues = Queues::new(QueueModel::Conservative);
                 continue;
             }
@@ -106,40 +159,13 @@ pub fn replay(records: impl Iterator<Item = Record>, strategy: ReplayStrategy) -
                 stats.trades += 1;
                 fills.clear();
                 queues.on_trade(r.instrument, r.side, r.price, r.qty, &mut fills);
-                for f in &fills {
-                    stats.fills += 1;
-                    stats.filled_lots += f.qty.0;
-                    if our_bid.is_some_and(|(id, _)| id == f.client_id)
-                        && !queues.orders().iter().any(|o| o.client_id == f.client_id)
-                    {
-                        our_bid = None;
-                    }
-                    if our_ask.is_some_and(|(id, _)| id == f.client_id)
-                        && !queues.orders().iter().any(|o| o.client_id == f.client_id)
-                    {
-                        our_ask = None;
-                    }
-                }
+                stats.fills += fills.len() as u64;
+                stats.filled_lots += fills.iter().map(|f| f.qty.0).sum::<i64>();
+                ours.on_fills(&fills, &queues);
             }
         }
         if let ReplayStrategy::Requote { lots } = strategy {
-            for (side, ours) in [(Side::Buy, &mut our_bid), (Side::Sell, &mut our_ask)] {
-                let best = match side {
-                    Side::Buy => book.best_bid(),
-                    Side::Sell => book.best_ask(),
-                };
-                let Some((price, shown)) = best else { continue };
-                if ours.is_some_and(|(_, p)| p == price) {
-                    continue;
-                }
-                if let Some((id, _)) = ours.take() {
-                    queues.remove(id);
-                }
-                queues.join(next_id, r.instrument, side, price, Qty(lots), shown);
-                *ours = Some((next_id, price));
-                next_id += 1;
-                stats.orders += 1;
-            }
+            stats.orders += ours.requote(&book, &mut queues, r.instrument, lots);
         }
     }
     stats

@@ -88,68 +88,77 @@ impl L2Stream {
         }
     }
 
+    /// A trade at the best of a random side; what it takes is refilled, the level stays.
+    fn trade(&mut self) {
+        let aggressor = if self.rng.random::<bool>() {
+            Side::Buy
+        } else {
+            Side::Sell
+        };
+        let (book, price) = match aggressor {
+            Side::Buy => (&mut self.asks, self.mid + 1),
+            Side::Sell => (&mut self.bids, self.mid - 1),
+        };
+        let best = book[0];
+        let take = self.rng.random_range(1..=best);
+        // What a trade takes from the best is refilled by a new order: the level stays.
+        let left = if take == best {
+            self.rng.random_range(1..100)
+        } else {
+            best - take
+        };
+        book[0] = left;
+        self.record(Kind::Trade, aggressor, price, take);
+        self.record(Kind::Level, aggressor.opposite(), price, left);
+    }
+
+    /// The mid moves a tick up or down: the best on one side goes, a level appears on the
+    /// other at the old mid, and the book's far ends follow.
+    fn shift(&mut self) {
+        let n = self.config.levels as i64;
+        let up = self.rng.random::<bool>();
+        let fresh = self.rng.random_range(1..100);
+        if up {
+            // The best ask goes, a bid appears at the old mid; the book's ends follow.
+            let gone_ask = self.mid + 1;
+            let far_bid = self.mid - n;
+            self.asks.pop_front();
+            self.bids.pop_back();
+            self.bids.push_front(fresh);
+            self.mid += 1;
+            let far_ask_qty = self.rng.random_range(1..100);
+            self.asks.push_back(far_ask_qty);
+            self.record(Kind::Level, Side::Sell, gone_ask, 0);
+            self.record(Kind::Level, Side::Buy, far_bid, 0);
+            self.record(Kind::Level, Side::Buy, self.mid - 1, fresh);
+            self.record(Kind::Level, Side::Sell, self.mid + n, far_ask_qty);
+        } else {
+            let gone_bid = self.mid - 1;
+            let far_ask = self.mid + n;
+            self.bids.pop_front();
+            self.asks.pop_back();
+            self.asks.push_front(fresh);
+            self.mid -= 1;
+            let far_bid_qty = self.rng.random_range(1..100);
+            self.bids.push_back(far_bid_qty);
+            self.record(Kind::Level, Side::Buy, gone_bid, 0);
+            self.record(Kind::Level, Side::Sell, far_ask, 0);
+            self.record(Kind::Level, Side::Sell, self.mid + 1, fresh);
+            self.record(Kind::Level, Side::Buy, self.mid - n, far_bid_qty);
+        }
+    }
+
     fn step(&mut self) {
         self.t += self.config.step_nanos;
-        let n = self.config.levels as i64;
         // A trade step writes 2 records (the trade, its level), a shift 4, a change 1: with c
         // records per non-trade step, trades are p/(2p + c(1-p)) of all records; solve for p.
         let (s, c) = (self.config.trade_share, 1.0 + 3.0 * self.config.shift_share);
         let p_trade = s * c / (1.0 - s * (2.0 - c));
         if self.rng.random::<f64>() < p_trade {
-            let aggressor = if self.rng.random::<bool>() {
-                Side::Buy
-            } else {
-                Side::Sell
-            };
-            let (book, price) = match aggressor {
-                Side::Buy => (&mut self.asks, self.mid + 1),
-                Side::Sell => (&mut self.bids, self.mid - 1),
-            };
-            let best = book[0];
-            let take = self.rng.random_range(1..=best);
-            // What a trade takes from the best is refilled by a new order: the level stays.
-            let left = if take == best {
-                self.rng.random_range(1..100)
-            } else {
-                best - take
-            };
-            book[0] = left;
-            self.record(Kind::Trade, aggressor, price, take);
-            self.record(Kind::Level, aggressor.opposite(), price, left);
-            return;
+            return self.trade();
         }
         if self.rng.random::<f64>() < self.config.shift_share {
-            let up = self.rng.random::<bool>();
-            let fresh = self.rng.random_range(1..100);
-            if up {
-                // The best ask goes, a bid appears at the old mid; the book's ends follow.
-                let gone_ask = self.mid + 1;
-                let far_bid = self.mid - n;
-                self.asks.pop_front();
-                self.bids.pop_back();
-                self.bids.push_front(fresh);
-                self.mid += 1;
-                let far_ask_qty = self.rng.random_range(1..100);
-                self.asks.push_back(far_ask_qty);
-                self.record(Kind::Level, Side::Sell, gone_ask, 0);
-                self.record(Kind::Level, Side::Buy, far_bid, 0);
-                self.record(Kind::Level, Side::Buy, self.mid - 1, fresh);
-                self.record(Kind::Level, Side::Sell, self.mid + n, far_ask_qty);
-            } else {
-                let gone_bid = self.mid - 1;
-                let far_ask = self.mid + n;
-                self.bids.pop_front();
-                self.asks.pop_back();
-                self.asks.push_front(fresh);
-                self.mid -= 1;
-                let far_bid_qty = self.rng.random_range(1..100);
-                self.bids.push_back(far_bid_qty);
-                self.record(Kind::Level, Side::Buy, gone_bid, 0);
-                self.record(Kind::Level, Side::Sell, far_ask, 0);
-                self.record(Kind::Level, Side::Sell, self.mid + 1, fresh);
-                self.record(Kind::Level, Side::Buy, self.mid - n, far_bid_qty);
-            }
-            return;
+            return self.shift();
         }
         let side = if self.rng.random::<bool>() {
             Side::Buy

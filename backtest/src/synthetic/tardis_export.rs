@@ -111,35 +111,8 @@ pub fn export(
         }
         if due(last_book, p.at, config.book_seconds) {
             last_book = Some(p.at);
-            let books = m.books();
-            let live: std::collections::HashSet<InstrumentId> =
-                books.iter().map(|b| b.id).collect();
-            written.retain(|id, _| live.contains(id));
-            for b in books {
-                let inst = m.instruments().get(b.id);
-                if !expires(inst).is_some_and(near) {
-                    continue;
-                }
-                let symbol = inst.name().to_string();
-                let first = !written.contains_key(&b.id);
-                // A snapshot's rows share one time, as Tardis writes them.
-                let snapshot_at = if first { stamp() } else { p.at };
-                let (old_bids, old_asks) = written.remove(&b.id).unwrap_or_default();
-                let snapshot = first.then_some(snapshot_at);
-                for (side, old, new) in [
-                    (Side::Buy, &old_bids, &b.bids),
-                    (Side::Sell, &old_asks, &b.asks),
-                ] {
-                    let diff = Diff {
-                        symbol: &symbol,
-                        side,
-                        snapshot,
-                    };
-                    let eth = |price| eth(b.id, price);
-                    out.levels += diff.write(&mut book, old, new, &mut stamp, &eth)?;
-                }
-                written.insert(b.id, (b.bids, b.asks));
-            }
+            let rows = write_books(&m, &mut written, &near, &mut book, &mut stamp)?;
+            out.levels += rows;
         }
         for t in m.trades() {
             let inst = m.instruments().get(t.instrument);
@@ -156,6 +129,45 @@ pub fn export(
     trades.finish()?;
     out.files = files.to_vec();
     Ok(out)
+}
+
+/// The books of the options expiring `near` written as changes against `written` (what was
+/// written of each, kept up to date; a book seen for the first time is a snapshot); the rows.
+fn write_books(
+    m: &SyntheticMarket,
+    written: &mut HashMap<InstrumentId, (Levels, Levels)>,
+    near: &dyn Fn(Timestamp) -> bool,
+    book: &mut TardisWriter,
+    stamp: &mut dyn FnMut() -> Timestamp,
+) -> Result<u64, TardisError> {
+    let books = m.books();
+    let live: std::collections::HashSet<InstrumentId> = books.iter().map(|b| b.id).collect();
+    written.retain(|id, _| live.contains(id));
+    let mut rows = 0;
+    for b in books {
+        let inst = m.instruments().get(b.id);
+        if !expires(inst).is_some_and(near) {
+            continue;
+        }
+        let symbol = inst.name().to_string();
+        // A snapshot's rows share one time, as Tardis writes them.
+        let snapshot = (!written.contains_key(&b.id)).then(&mut *stamp);
+        let (old_bids, old_asks) = written.remove(&b.id).unwrap_or_default();
+        for (side, old, new) in [
+            (Side::Buy, &old_bids, &b.bids),
+            (Side::Sell, &old_asks, &b.asks),
+        ] {
+            let diff = Diff {
+                symbol: &symbol,
+                side,
+                snapshot,
+            };
+            let eth = |price| inst.price_f64(price);
+            rows += diff.write(book, old, new, stamp, &eth)?;
+        }
+        written.insert(b.id, (b.bids, b.asks));
+    }
+    Ok(rows)
 }
 
 /// The rows that take one side of a book from what was written to what it is now.

@@ -127,6 +127,31 @@ impl QuoteManager {
         out: &mut Vec<Action>,
     ) -> Result<(), QuoteError> {
         let first = out.len();
+        self.take_wanted(wanted)?;
+        // The live orders in key order, merged with the wanted ones. When the rate budget cannot
+        // cover every possible action, a first pass counts the cancels and amends needed so that
+        // cancels get the budget first; the (last) pass sends them and marks them in flight as it
+        // goes, with no lookups by key or client id.
+        self.places.clear();
+        self.amend_buf.clear();
+        let mut budget = self.rate.available(now);
+        let everything_fits = budget >= self.live.len() + self.wanted.len();
+        let limits = if everything_fits {
+            (usize::MAX, usize::MAX)
+        } else {
+            self.count_changes(budget)
+        };
+        self.send_changes(limits, everything_fits, out);
+        let mut sent = out.len() - first + self.amend_buf.len();
+        budget -= sent;
+        out.extend_from_slice(&self.amend_buf);
+        sent += self.place(budget, out);
+        self.rate.spend(sent);
+        Ok(())
+    }
+
+    /// `wanted` sorted by key into `self.wanted`, each key once, prices and sizes positive.
+    fn take_wanted(&mut self, wanted: &[WantedQuote]) -> Result<(), QuoteError> {
         self.wanted.clear();
         self.wanted.extend_from_slice(wanted);
         self.wanted.sort_unstable_by_key(|w| w.key);
@@ -138,35 +163,38 @@ impl QuoteManager {
         if let Some(w) = self.wanted.iter().find(|w| w.price.0 <= 0 || w.qty.0 <= 0) {
             return Err(QuoteError::BadQuote(w.key, w.price, w.qty));
         }
+        Ok(())
+    }
 
-        // The live orders in key order, merged with the wanted ones. When the rate budget cannot
-        // cover every possible action, a first pass counts the cancels and amends needed so that
-        // cancels get the budget first; the (last) pass sends them and marks them in flight as it
-        // goes, with no lookups by key or client id.
-        self.places.clear();
-        self.amend_buf.clear();
-        let mut budget = self.rate.available(now);
-        let everything_fits = budget >= self.live.len() + self.wanted.len();
-        let (mut cancels_left, mut amends_left) = if everything_fits {
-            (usize::MAX, usize::MAX)
-        } else {
-            let (mut cancels, mut amends) = (0usize, 0usize);
-            let mut want = self.wanted.iter().peekable();
-            for (key, live) in &self.live {
-                while let Some(w) = want.next_if(|w| w.key < *key) {
-                    self.places.push(*w);
-                }
-                let matched = want.next_if(|w| w.key == *key);
-                match decide(&self.rules, live, matched) {
-                    Some(Action::Cancel { .. }) => cancels += 1,
-                    Some(_) => amends += 1,
-                    None => {}
-                }
+    /// The first pass, when the budget is short: how many cancels and then amends it covers
+    /// (cancels first); the new quotes go to `places`.
+    fn count_changes(&mut self, budget: usize) -> (usize, usize) {
+        let (mut cancels, mut amends) = (0usize, 0usize);
+        let mut want = self.wanted.iter().peekable();
+        for (key, live) in &self.live {
+            while let Some(w) = want.next_if(|w| w.key < *key) {
+                self.places.push(*w);
             }
-            self.places.extend(want.copied());
-            let c = cancels.min(budget);
-            (c, amends.min(budget - c))
-        };
+            let matched = want.next_if(|w| w.key == *key);
+            match decide(&self.rules, live, matched) {
+                Some(Action::Cancel { .. }) => cancels += 1,
+                Some(_) => amends += 1,
+                None => {}
+            }
+        }
+        self.places.extend(want.copied());
+        let c = cancels.min(budget);
+        (c, amends.min(budget - c))
+    }
+
+    /// Cancels into `out` and amends into `amend_buf`, up to `(cancels, amends)`, each order
+    /// marked in flight; where everything fits, the new quotes go to `places` on the way.
+    fn send_changes(
+        &mut self,
+        (mut cancels_left, mut amends_left): (usize, usize),
+        everything_fits: bool,
+        out: &mut Vec<Action>,
+    ) {
         let mut want = self.wanted.iter().peekable();
         for (key, live) in self.live.iter_mut() {
             if cancels_left == 0 && amends_left == 0 {
@@ -195,13 +223,12 @@ impl QuoteManager {
         if everything_fits {
             self.places.extend(want.copied());
         }
-        let mut sent = out.len() - first + self.amend_buf.len();
-        budget -= sent;
-        out.extend_from_slice(&self.amend_buf);
-        for w in &self.places {
-            if budget == 0 {
-                break;
-            }
+    }
+
+    /// New orders for `places`, as many as `budget` allows, into `out`; how many.
+    fn place(&mut self, budget: usize, out: &mut Vec<Action>) -> usize {
+        let n = self.places.len().min(budget);
+        for w in &self.places[..n] {
             let client_id = self.next_client_id;
             self.next_client_id += 1;
             let order = Order::new(client_id, w.key.instrument, w.key.side, w.price, w.qty);
@@ -219,11 +246,8 @@ impl QuoteManager {
                 price: w.price,
                 qty: w.qty,
             });
-            budget -= 1;
-            sent += 1;
         }
-        self.rate.spend(sent);
-        Ok(())
+        n
     }
 
     /// An answer from the venue about one of our orders. One that does not fit what we know is an
