@@ -8,7 +8,14 @@ use thiserror::Error;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scale {
     unit: Decimal,
+    /// k where the unit is 10^-k (0 to 15), for [`Scale::units_of_f64`].
+    decimals: Option<usize>,
 }
+
+/// 10^k, exact in f64 for k up to 22.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ScaleError {
@@ -27,9 +34,23 @@ impl Scale {
         if unit <= Decimal::ZERO {
             return Err(ScaleError::NonPositiveUnit(unit));
         }
-        Ok(Scale {
-            unit: unit.normalize(),
-        })
+        let unit = unit.normalize();
+        let decimals = (unit.mantissa() == 1)
+            .then_some(unit.scale() as usize)
+            .filter(|k| *k < POW10.len());
+        Ok(Scale { unit, decimals })
+    }
+
+    /// `value`, a float read from data, in units, where the unit is a power of ten and `value`
+    /// is the float nearest a whole number n of units (n / 10^k == value, both exact in f64):
+    /// then n is what parsing `value`'s shortest decimal form (`value.to_string()`) gives, since
+    /// that form has no more digits than n·10^-k and two grid values are further apart than
+    /// `value`'s rounding interval. None: take the decimal path (off the grid, or not a float
+    /// this proves).
+    pub fn units_of_f64(&self, value: f64) -> Option<i64> {
+        let p = POW10[self.decimals?];
+        let n = (value * p).round();
+        (n.abs() < 9.0e15 && n / p == value).then_some(n as i64)
     }
 
     pub fn unit(&self) -> Decimal {

@@ -107,6 +107,7 @@ pub struct StateBuilder {
     state: State,
     /// (expiry, index into `state.expiries`): a few expiries, so a scan beats a map.
     expiry_at: Vec<(Expiry, usize)>,
+    last: Option<(Expiry, usize)>,
 }
 
 /// The instrument given to [`StateBuilder::push`] is not an option.
@@ -127,6 +128,7 @@ impl StateBuilder {
                 hedge: None,
             },
             expiry_at: Vec::new(),
+            last: None,
         }
     }
 
@@ -160,7 +162,14 @@ impl StateBuilder {
     }
 
     fn expiry_index(&mut self, expiry: Expiry, forward: f64) -> usize {
-        if let Some(&(_, i)) = self.expiry_at.iter().find(|(e, _)| *e == expiry) {
+        // Series mostly come grouped by expiry: the one before first.
+        if let Some((e, i)) = self.last {
+            if e == expiry {
+                return i;
+            }
+        }
+        if let Some(&(e, i)) = self.expiry_at.iter().find(|(e, _)| *e == expiry) {
+            self.last = Some((e, i));
             return i;
         }
         let i = self.state.expiries.len();
@@ -170,6 +179,7 @@ impl StateBuilder {
             df: 1.0,
         });
         self.expiry_at.push((expiry, i));
+        self.last = Some((expiry, i));
         i
     }
 

@@ -136,14 +136,11 @@ impl Symbols {
 /// whole lots (0 allowed: it deletes a level). Nothing is rounded; an error names the
 /// instrument and the value.
 pub fn units(inst: &Instrument, price: f64, amount: f64) -> Result<(Price, Qty), String> {
-    let price = inst
-        .parse_price(&price.to_string())
-        .map_err(|e| e.to_string())?;
+    let price = inst.price_of_f64(price).map_err(|e| e.to_string())?;
     let qty = if amount == 0.0 {
         Qty(0)
     } else {
-        inst.parse_qty(&amount.to_string())
-            .map_err(|e| e.to_string())?
+        inst.qty_of_f64(amount).map_err(|e| e.to_string())?
     };
     Ok((price, qty))
 }

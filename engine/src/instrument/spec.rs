@@ -287,6 +287,24 @@ impl Instrument {
             .map_err(|e| self.refuse("amount", value, e.to_string()))
     }
 
+    /// [`Instrument::price`] of a float read from data: its shortest decimal form, never rounded
+    /// onto the grid (the same answer and errors as `parse_price(&value.to_string())`, without
+    /// formatting the float where [`Scale::units_of_f64`] proves it is on the grid).
+    pub fn price_of_f64(&self, value: f64) -> Result<Price, ValueError> {
+        match self.price_scale.units_of_f64(value) {
+            Some(n) if n > 0 && self.tick_rule.is_on_tick(Price(n)) => Ok(Price(n)),
+            _ => self.parse_price(&value.to_string()),
+        }
+    }
+
+    /// [`Instrument::qty`] of a float read from data, as [`Instrument::price_of_f64`].
+    pub fn qty_of_f64(&self, value: f64) -> Result<Qty, ValueError> {
+        match self.lot_scale.units_of_f64(value) {
+            Some(n) if n > 0 => Ok(Qty(n)),
+            _ => self.parse_qty(&value.to_string()),
+        }
+    }
+
     /// [`Instrument::price`] from text (a file field or wire value); NaN and junk are refused.
     pub fn parse_price(&self, text: &str) -> Result<Price, ValueError> {
         let v: Decimal = text
