@@ -8,9 +8,7 @@ use crate::chain_surface::fit_snapshot;
 use engine::instrument::{InstrumentKind, SpecError, ValueError};
 use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty};
-use rust_decimal::Decimal;
 use std::collections::HashSet;
-use std::str::FromStr;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -121,8 +119,7 @@ fn price(
     if !(v.is_finite() && v > 0.0) {
         return Err(bad());
     }
-    let decimal = Decimal::from_str(&v.to_string()).map_err(|_| bad())?;
-    Ok(Some(instrument.price(decimal)?))
+    Ok(Some(instrument.price_of_f64(v)?))
 }
 
 #[cfg(test)]

@@ -31,10 +31,10 @@ struct Ours {
 impl Ours {
     /// Forgets the orders `fills` filled in full (no longer in `queues`).
     fn on_fills(&mut self, fills: &[QueueFill], queues: &Queues) {
+        let gone = |id: u64| !queues.orders().iter().any(|o| o.client_id == id);
         for f in fills {
-            let gone = !queues.orders().iter().any(|o| o.client_id == f.client_id);
             for order in [&mut self.bid, &mut self.ask] {
-                if gone && order.is_some_and(|(id, _)| id == f.client_id) {
+                if order.is_some_and(|(id, _)| id == f.client_id) && gone(f.client_id) {
                     *order = None;
                 }
             }

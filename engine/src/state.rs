@@ -105,9 +105,10 @@ impl State {
 #[derive(Clone, Debug)]
 pub struct StateBuilder {
     state: State,
-    /// (expiry, index into `state.expiries`): a few expiries, so a scan beats a map.
-    expiry_at: Vec<(Expiry, usize)>,
-    last: Option<(Expiry, usize)>,
+    /// The expiry of each of `state.expiries`, in order: a few, so a scan beats a map.
+    expiries: Vec<Expiry>,
+    /// The index of the last series' expiry: series mostly come grouped by expiry.
+    last: usize,
 }
 
 /// The instrument given to [`StateBuilder::push`] is not an option.
@@ -127,8 +128,8 @@ impl StateBuilder {
                 surface: None,
                 hedge: None,
             },
-            expiry_at: Vec::new(),
-            last: None,
+            expiries: Vec::new(),
+            last: 0,
         }
     }
 
@@ -162,25 +163,21 @@ impl StateBuilder {
     }
 
     fn expiry_index(&mut self, expiry: Expiry, forward: f64) -> usize {
-        // Series mostly come grouped by expiry: the one before first.
-        if let Some((e, i)) = self.last {
-            if e == expiry {
-                return i;
-            }
+        if self.expiries.get(self.last) != Some(&expiry) {
+            self.last = match self.expiries.iter().position(|e| *e == expiry) {
+                Some(i) => i,
+                None => {
+                    self.expiries.push(expiry);
+                    self.state.expiries.push(ExpiryState {
+                        settles: expiry.settlement_time(),
+                        forward,
+                        df: 1.0,
+                    });
+                    self.expiries.len() - 1
+                }
+            };
         }
-        if let Some(&(e, i)) = self.expiry_at.iter().find(|(e, _)| *e == expiry) {
-            self.last = Some((e, i));
-            return i;
-        }
-        let i = self.state.expiries.len();
-        self.state.expiries.push(ExpiryState {
-            settles: expiry.settlement_time(),
-            forward,
-            df: 1.0,
-        });
-        self.expiry_at.push((expiry, i));
-        self.last = Some((expiry, i));
-        i
+        self.last
     }
 
     /// The state, with the index and surface as of now.

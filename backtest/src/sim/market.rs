@@ -54,7 +54,8 @@ pub trait Market {
         -> State;
     /// The surface the strategy is handed.
     fn surface_now(&self) -> Option<SurfaceState>;
-    /// The listed calls by expiry and strike (the roll demand's series): [`Listing`] keeps it.
+    /// The listed calls by expiry and strike (the roll demand's series), as [`SeriesIndex`]
+    /// keeps them.
     fn listing(&self) -> &[ListedCalls];
     /// The put of call `id`'s strike and expiry, for the taker route through the put and the
     /// future (ETH prices), where the market lists puts.

@@ -13,8 +13,7 @@ use engine::strategy::Strategy;
 use engine::trader::Trader;
 use engine::Timestamp;
 
-/// When and on what the trader requotes: on the schedule, on what the feed has delivered (the
-/// step, `feed_latency` late), with the surface refitted on its own schedule.
+/// The requote schedule's state, and the actions buffer it reuses.
 pub struct Quoting {
     feed_latency: Box<dyn LatencyModel>,
     requote_seconds: f64,
