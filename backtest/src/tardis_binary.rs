@@ -5,13 +5,15 @@
 //! binary replay takes the levels sharing a clear's time as the snapshot); a book snapshot row
 //! likewise; other levels and trades one record each. `options_chain` rows carry no book events
 //! and are passed over (counted). Instruments get dense ids in order of first sight; their names
-//! are written beside the file, one a line in id order (`<file>.symbols`). Prices and amounts
-//! are converted exactly ([`crate::tardis::units`]); a value off the instrument's grid is an
-//! error naming the row.
+//! are written beside the file, one a line in id order (`<file>.symbols`). Rows are resolved as
+//! the market's are ([`crate::tardis::resolve`]): prices and amounts exactly; a row the engine
+//! cannot use (a value off the instrument's grid, a symbol it does not know) is an error naming
+//! the row.
 
 use crate::binary::{BinaryError, Kind, Record, Writer};
-use crate::tardis::{units, Origin, Row, Symbols, TardisError, TardisEvent};
-use engine::{InstrumentId, Instruments, Qty, Side, Timestamp};
+use crate::tardis::resolve::{Accept, Event};
+use crate::tardis::{Origin, Resolver, Row, TardisError, TardisEvent};
+use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -96,15 +98,14 @@ fn convert_into(
     only: Option<&str>,
 ) -> Result<Converted, ConvertError> {
     let mut w = Writer::create(out)?;
-    let mut instruments = Instruments::new();
-    let mut symbols = Symbols::default();
+    let mut resolver = Resolver::new(Accept::Any);
     let mut done = Converted::default();
     // The time of each symbol's snapshot run in progress.
     let mut run_at: HashMap<InstrumentId, Timestamp> = HashMap::new();
     let mut made = Vec::new();
     for row in rows {
         let row = row?;
-        let at = row.at;
+        // Passed over before resolving: only the rows written name instruments.
         let symbol = match &row.event {
             TardisEvent::Quote(_) => {
                 done.quotes_passed += 1;
@@ -112,43 +113,27 @@ fn convert_into(
             }
             TardisEvent::Snapshot { symbol, .. }
             | TardisEvent::Level { symbol, .. }
-            | TardisEvent::Trade { symbol, .. } => symbol.clone(),
+            | TardisEvent::Trade { symbol, .. } => symbol,
         };
         if only.is_some_and(|o| o != symbol) {
             done.other_symbols += 1;
             continue;
         }
-        let origin = row.origin.clone();
-        let bad = |message: String| ConvertError::Row {
-            origin: origin.clone(),
-            at,
+        let row = resolver.resolve(row);
+        let event = row.event.map_err(|message| ConvertError::Row {
+            origin: row.origin,
+            at: row.at,
             message,
-        };
-        let id = symbols.id(&symbol, &mut instruments).map_err(bad)?;
-        let inst = instruments.get(id);
-        let mut put = |at, kind, side, price, amount: f64| -> Result<(), ConvertError> {
-            let (price, qty) = match kind {
-                Kind::Clear => (engine::Price(0), Qty(0)),
-                _ => units(inst, price, amount).map_err(|m| bad(format!("{symbol}: {m}")))?,
-            };
-            w.write(&Record {
-                at,
-                instrument: id,
-                kind,
-                side,
-                price,
-                qty,
-            })?;
+        })?;
+        records_of(event, row.at, &mut run_at, &mut made);
+        for record in made.drain(..) {
+            w.write(&record)?;
             done.records += 1;
-            Ok(())
-        };
-        records_of(row.event, at, id, &mut run_at, &mut made);
-        for (at, kind, side, price, amount) in made.drain(..) {
-            put(at, kind, side, price, amount)?;
         }
     }
     w.finish()?;
-    done.symbols = instruments
+    done.symbols = resolver
+        .instruments()
         .iter()
         .map(|(_, inst)| inst.name().to_string())
         .collect();
@@ -162,42 +147,47 @@ fn convert_into(
     })?;
     Ok(done)
 }
-/// A record before its price and size are put in units: (time, kind, side, price, amount).
-type Made = (Timestamp, Kind, Side, f64, f64);
 
-/// The records row `event` of instrument `id` at `at` makes, into `out`. A book snapshot run's
-/// levels all take the run's first time (`run_at` keeps it per instrument), after a clear.
+/// The records of resolved row `event` at `at`, into `out`. A book snapshot run's levels all
+/// take the run's first time (`run_at` keeps it per instrument), after a clear.
 fn records_of(
-    event: TardisEvent,
+    event: Event,
     at: Timestamp,
-    id: InstrumentId,
     run_at: &mut HashMap<InstrumentId, Timestamp>,
-    out: &mut Vec<Made>,
+    out: &mut Vec<Record>,
 ) {
-    let clear = (at, Kind::Clear, Side::Buy, 0.0, 0.0);
+    let record = |at, instrument, kind, side, price, qty| Record {
+        at,
+        instrument,
+        kind,
+        side,
+        price,
+        qty,
+    };
+    let clear = |id| record(at, id, Kind::Clear, Side::Buy, Price(0), Qty(0));
     match event {
-        TardisEvent::Quote(_) => {}
-        TardisEvent::Snapshot { bids, asks, .. } => {
-            out.push(clear);
+        Event::Quote { .. } => {}
+        Event::Snapshot { id, bids, asks } => {
+            out.push(clear(id));
             for (side, levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
                 out.extend(
                     levels
                         .into_iter()
-                        .map(|(p, a)| (at, Kind::Level, side, p, a)),
+                        .map(|(p, q)| record(at, id, Kind::Level, side, p, q)),
                 );
             }
         }
-        TardisEvent::Level {
+        Event::Level {
+            id,
             snapshot,
             reset,
             side,
             price,
-            amount,
-            ..
+            qty,
         } => {
             if reset {
                 run_at.insert(id, at);
-                out.push(clear);
+                out.push(clear(id));
             } else if !snapshot {
                 run_at.remove(&id);
             }
@@ -205,13 +195,13 @@ fn records_of(
                 true => run_at.get(&id).copied().unwrap_or(at),
                 false => at,
             };
-            out.push((level_at, Kind::Level, side, price, amount));
+            out.push(record(level_at, id, Kind::Level, side, price, qty));
         }
-        TardisEvent::Trade {
+        Event::Trade {
+            id,
             side,
             price,
-            amount,
-            ..
-        } => out.push((at, Kind::Trade, side, price, amount)),
+            qty,
+        } => out.push(record(at, id, Kind::Trade, side, price, qty)),
     }
 }

@@ -8,7 +8,8 @@ use backtest::sim::synthetic_market::{MarketConfig, SyntheticMarket};
 use backtest::sim::tardis_market::{Batches, TardisMarket};
 use backtest::synthetic::path::{IndexPath, Preset};
 use backtest::synthetic::tardis_export::{export, ExportConfig, Exported};
-use backtest::tardis::{detect, merge, Dataset, TardisReader};
+use backtest::tardis::resolve::Accept;
+use backtest::tardis::{detect, merge, Dataset, Resolved, Resolver, Row, TardisReader};
 use engine::Side;
 use std::path::{Path, PathBuf};
 use strategies::{RollMaker, RollMakerConfig};
@@ -25,9 +26,14 @@ fn exported(name: &str, config: ExportConfig, market: MarketConfig) -> (PathBuf,
     (d, e)
 }
 
+/// Rows made in memory resolved as the readers' are (one resolver per market: its registry).
+fn resolved(resolver: &mut Resolver, rows: Vec<Row>) -> Vec<Resolved> {
+    rows.into_iter().map(|r| resolver.resolve(r)).collect()
+}
+
 fn batches(
     files: &[PathBuf],
-) -> Batches<impl Iterator<Item = Result<backtest::tardis::Row, backtest::tardis::TardisError>>> {
+) -> Batches<impl Iterator<Item = Result<Resolved, backtest::tardis::TardisError>>> {
     let readers = files
         .iter()
         .map(|f| {
@@ -35,7 +41,7 @@ fn batches(
             TardisReader::open(f, dataset, false).unwrap()
         })
         .collect();
-    Batches::new(merge(readers))
+    Batches::new(Resolver::new(Accept::Options).rows(merge(readers)))
 }
 
 #[test]
@@ -172,7 +178,7 @@ fn a_backtest_on_tardis_files_fills_through_trades() {
 #[test]
 fn trades_cancels_and_bad_rows() {
     use backtest::sim::market::{LevelCancel, MarketTrade};
-    use backtest::tardis::{ChainQuote, Row, TardisEvent};
+    use backtest::tardis::{ChainQuote, TardisEvent};
     use engine::{Price, Qty, Timestamp};
     let t = |s: i64| Timestamp(1_772_323_200_000_000_000 + s * 1_000_000_000);
     let name = "ETH-27MAR26-2000-C";
@@ -195,25 +201,29 @@ fn trades_cancels_and_bad_rows() {
         amount,
     };
     let mut m = TardisMarket::new();
+    let mut r = Resolver::new(Accept::Options);
     // The chain built at once (no warm-up), so that its one series is there after the first step.
     m.rebuild_seconds = 0.0;
-    m.advance(vec![
-        Row {
-            at: t(0),
-            event: TardisEvent::Quote(quote.clone()),
-            origin: Default::default(),
-        },
-        Row {
-            at: t(0),
-            event: level(Side::Buy, 0.05, 10.0, true),
-            origin: Default::default(),
-        },
-        Row {
-            at: t(0),
-            event: level(Side::Sell, 0.052, 10.0, false),
-            origin: Default::default(),
-        },
-    ]);
+    m.advance(resolved(
+        &mut r,
+        vec![
+            Row {
+                at: t(0),
+                event: TardisEvent::Quote(quote.clone()),
+                origin: Default::default(),
+            },
+            Row {
+                at: t(0),
+                event: level(Side::Buy, 0.05, 10.0, true),
+                origin: Default::default(),
+            },
+            Row {
+                at: t(0),
+                event: level(Side::Sell, 0.052, 10.0, false),
+                origin: Default::default(),
+            },
+        ],
+    ));
     assert_eq!(m.series().len(), 1);
     assert_eq!(m.point().map(|p| p.price), Some(2000.0));
     let id = m.series()[0].id;
@@ -221,33 +231,36 @@ fn trades_cancels_and_bad_rows() {
         m.top(m.series()[0].id).unwrap().bid,
         Some((Price(500), Qty(10)))
     );
-    m.advance(vec![
-        Row {
-            at: t(1),
-            event: TardisEvent::Trade {
-                symbol: name.to_string(),
-                side: Side::Sell,
-                price: 0.05,
-                amount: 3.0,
+    m.advance(resolved(
+        &mut r,
+        vec![
+            Row {
+                at: t(1),
+                event: TardisEvent::Trade {
+                    symbol: name.to_string(),
+                    side: Side::Sell,
+                    price: 0.05,
+                    amount: 3.0,
+                },
+                origin: Default::default(),
             },
-            origin: Default::default(),
-        },
-        Row {
-            at: t(1),
-            event: level(Side::Buy, 0.05, 5.0, false),
-            origin: Default::default(),
-        },
-        Row {
-            at: t(1),
-            event: TardisEvent::Trade {
-                symbol: "BTC-27MAR26-90000-C".to_string(),
-                side: Side::Buy,
-                price: 0.01,
-                amount: 1.0,
+            Row {
+                at: t(1),
+                event: level(Side::Buy, 0.05, 5.0, false),
+                origin: Default::default(),
             },
-            origin: Default::default(),
-        },
-    ]);
+            Row {
+                at: t(1),
+                event: TardisEvent::Trade {
+                    symbol: "BTC-27MAR26-90000-C".to_string(),
+                    side: Side::Buy,
+                    price: 0.01,
+                    amount: 1.0,
+                },
+                origin: Default::default(),
+            },
+        ],
+    ));
     assert_eq!(
         m.trades(),
         [MarketTrade {
@@ -276,23 +289,28 @@ fn trades_cancels_and_bad_rows() {
     );
     assert!(m.top(m.series()[0].id).unwrap().live);
     // A bid through the ask: the top is shown, not live.
-    m.advance(vec![Row {
-        at: t(2),
-        event: level(Side::Buy, 0.053, 1.0, false),
-        origin: Default::default(),
-    }]);
+    m.advance(resolved(
+        &mut r,
+        vec![Row {
+            at: t(2),
+            event: level(Side::Buy, 0.053, 1.0, false),
+            origin: Default::default(),
+        }],
+    ));
     assert!(!m.top(m.series()[0].id).unwrap().live);
     assert!(m.trades().is_empty() && m.cancels().is_empty());
 
     // By default the chain is first built a minute after the first quote (for the whole chain
     // to have been quoted); until then there is no index, and the loop only keeps the books.
     let mut warm = TardisMarket::new();
-    let step = |at, event| {
-        vec![Row {
+    let mut r = Resolver::new(Accept::Options);
+    let mut step = |at, event| {
+        let row = Row {
             at,
             event,
             origin: Default::default(),
-        }]
+        };
+        resolved(&mut r, vec![row])
     };
     warm.advance(step(t(0), TardisEvent::Quote(quote.clone())));
     assert!(warm.series().is_empty() && warm.point().is_none());

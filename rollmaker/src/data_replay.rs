@@ -9,7 +9,8 @@ use anyhow::{bail, Result};
 use backtest::chain::{ChainReader, Snapshot};
 use backtest::sim::run::{run_chain, run_market, RunConfig, Summary};
 use backtest::sim::tardis_market::{Batches, TardisMarket};
-use backtest::tardis::{detect, merge, TardisReader};
+use backtest::tardis::resolve::Accept;
+use backtest::tardis::{detect, merge, Resolver, TardisReader};
 use engine::quotes::QuoteRules;
 use engine::Timestamp;
 use std::path::{Path, PathBuf};
@@ -58,7 +59,7 @@ pub fn run(
         Ok(row) => to.is_none_or(|t| row.at <= t),
         Err(_) => true,
     });
-    let mut steps = Batches::new(rows);
+    let mut steps = Batches::new(Resolver::new(Accept::Options).rows(rows));
     let mut market = TardisMarket::new();
     let expected = (1440.0 * window.days(1.0)) as u64;
     let summary = run_market(

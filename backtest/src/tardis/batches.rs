@@ -1,16 +1,16 @@
-//! A merged stream of rows as steps: the rows of one timestamp together (a backtest step).
+//! A resolved stream of rows as steps: the rows of one timestamp together (a backtest step).
 
-use super::{Row, TardisError};
+use super::{Resolved, TardisError};
 
 /// Rows grouped into steps of equal timestamps. A reader error ends the steps and is kept in
 /// `error` (take it after the run).
-pub struct Batches<I: Iterator<Item = Result<Row, TardisError>>> {
+pub struct Batches<I: Iterator<Item = Result<Resolved, TardisError>>> {
     rows: std::iter::Peekable<I>,
     pub error: Option<TardisError>,
     pub rows_read: u64,
 }
 
-impl<I: Iterator<Item = Result<Row, TardisError>>> Batches<I> {
+impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
     pub fn new(rows: I) -> Batches<I> {
         Batches {
             rows: rows.peekable(),
@@ -20,14 +20,14 @@ impl<I: Iterator<Item = Result<Row, TardisError>>> Batches<I> {
     }
 }
 
-impl<I: Iterator<Item = Result<Row, TardisError>>> Iterator for Batches<I> {
-    type Item = Vec<Row>;
+impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> {
+    type Item = Vec<Resolved>;
 
-    fn next(&mut self) -> Option<Vec<Row>> {
+    fn next(&mut self) -> Option<Vec<Resolved>> {
         if self.error.is_some() {
             return None;
         }
-        let mut batch: Vec<Row> = Vec::new();
+        let mut batch: Vec<Resolved> = Vec::new();
         loop {
             match self.rows.peek() {
                 Some(Ok(r)) if batch.first().is_none_or(|b| b.at == r.at) => {}

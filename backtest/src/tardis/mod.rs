@@ -7,22 +7,25 @@
 //! in percent and prices in coin, as Tardis writes them (converted here: IVs to fractions).
 
 //! - [`reader`]: a file as a stream of rows, each checked;
+//! - [`resolve`]: rows in the engine's terms (instrument ids, prices on the tick, whole lots),
+//!   once, as they leave the readers;
 //! - [`writer`]: rows written in Tardis's columns (the synthetic market's export);
-//! - [`Batches`]: a merged stream as steps of equal timestamps;
-//! - here: the rows' types, the symbol cache, the conversion to integer units, the dataset of a
-//!   file from its header, and the merge of several files by time.
+//! - [`Batches`]: a resolved stream as steps of equal timestamps;
+//! - here: the rows' types as read, the dataset of a file from its header, and the merge of
+//!   several files by time.
 
 mod batches;
 mod reader;
+pub mod resolve;
 mod writer;
 
 pub use batches::Batches;
 pub use reader::TardisReader;
+pub use resolve::{Resolved, Resolver};
 pub use writer::{write_options_chain, TardisWriter};
 
 use crate::csv_file;
-use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
-use std::collections::HashMap;
+use engine::{Side, Timestamp};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -52,7 +55,7 @@ pub struct ChainQuote {
     pub underlying_price: f64,
 }
 
-/// What a row says.
+/// What a row says, as read (names and floats; [`resolve`] turns it into the engine's terms).
 #[derive(Clone, Debug, PartialEq)]
 pub enum TardisEvent {
     Quote(ChainQuote),
@@ -105,44 +108,6 @@ impl std::fmt::Display for Origin {
             None => f.write_str("(a row made in memory)"),
         }
     }
-}
-
-/// Instrument ids of Tardis symbols: a name is parsed and interned on first sight, looked up
-/// after (data rows repeat a few symbols millions of times).
-#[derive(Clone, Debug, Default)]
-pub struct Symbols(HashMap<String, InstrumentId>);
-
-impl Symbols {
-    /// The id of `symbol` in `instruments` (Deribit's terms), interning it the first time; an
-    /// error names the symbol.
-    pub fn id(
-        &mut self,
-        symbol: &str,
-        instruments: &mut Instruments,
-    ) -> Result<InstrumentId, String> {
-        if let Some(id) = self.0.get(symbol) {
-            return Ok(*id);
-        }
-        let inst = Instrument::deribit(symbol).map_err(|e| format!("{symbol}: {e}"))?;
-        let id = instruments
-            .intern(inst)
-            .map_err(|e| format!("{symbol}: {e}"))?;
-        self.0.insert(symbol.to_string(), id);
-        Ok(id)
-    }
-}
-
-/// A row's price and amount in `inst`'s integer units: the price on its tick, the amount in
-/// whole lots (0 allowed: it deletes a level). Nothing is rounded; an error names the
-/// instrument and the value.
-pub fn units(inst: &Instrument, price: f64, amount: f64) -> Result<(Price, Qty), String> {
-    let price = inst.price_of_f64(price).map_err(|e| e.to_string())?;
-    let qty = if amount == 0.0 {
-        Qty(0)
-    } else {
-        inst.qty_of_f64(amount).map_err(|e| e.to_string())?
-    };
-    Ok((price, qty))
 }
 
 /// Which dataset a Tardis file holds, from its header (None: not a Tardis file).

@@ -15,8 +15,9 @@
 //!   last `options_chain` quote. A crossed book's top is marked not live (the strategy pulls).
 //! - Cancels: where a level's displayed quantity falls by more than the step's trades at that
 //!   price took, the rest left by cancels (the probabilistic queue model moves up on them).
-//! - Rows the engine cannot use (a symbol that is not a Deribit ETH option, a price off the
-//!   tick, a fractional amount) are skipped and counted, the first few kept with the reason.
+//! - Rows come resolved ([`crate::tardis::resolve`]): those the engine cannot use (a symbol that
+//!   is not a Deribit ETH option, a price off the tick, a fractional amount), and those the
+//!   books refuse, are skipped and counted, the first few kept with the reason and file:line.
 
 mod book;
 mod rows;
@@ -26,13 +27,14 @@ use super::market::{put_of, LevelCancel, Market, MarketTrade, PutRoute, Series};
 use crate::chain::{ChainRow, Snapshot};
 use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
+use crate::tardis::resolve::{Event, Listed, Resolved};
 pub use crate::tardis::Batches;
-use crate::tardis::{units, ChainQuote, Origin, Row, Symbols, TardisEvent};
+use crate::tardis::{ChainQuote, Origin};
 use book::Book;
 use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
-use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
+use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use std::collections::{BTreeMap, HashMap};
 
 /// Skipped rows kept with their reason (the rest are only counted).
@@ -40,8 +42,9 @@ const KEEP_SKIPPED: usize = 20;
 
 pub struct TardisMarket {
     chain: ChainMarket,
-    /// The latest quote of each option, by symbol (ordered: the rebuilt chain is deterministic).
-    quotes: BTreeMap<String, ChainQuote>,
+    /// The latest quote of each option and its id, by symbol (ordered: the rebuilt chain is
+    /// deterministic).
+    quotes: BTreeMap<String, (InstrumentId, ChainQuote)>,
     changed: bool,
     first_quote: Option<Timestamp>,
     rebuilt: Option<Timestamp>,
@@ -51,7 +54,6 @@ pub struct TardisMarket {
     next_expiry: Option<Timestamp>,
     pub rebuild_seconds: f64,
     books: HashMap<InstrumentId, Book>,
-    symbols: Symbols,
     trades: Vec<MarketTrade>,
     cancels: Vec<LevelCancel>,
     point: Option<IndexPoint>,
@@ -81,7 +83,6 @@ impl TardisMarket {
             index: None,
             rebuild_seconds: 60.0,
             books: HashMap::new(),
-            symbols: Symbols::default(),
             trades: Vec::new(),
             cancels: Vec::new(),
             point: None,
@@ -104,20 +105,16 @@ impl TardisMarket {
         }
     }
 
-    /// The instrument of a book or trade row, and the row's price and amount in its units.
-    fn resolve(
-        &mut self,
-        symbol: &str,
-        price: f64,
-        amount: f64,
-    ) -> Result<(InstrumentId, Price, Qty), String> {
-        let id = self.symbols.id(symbol, self.chain.instruments_mut())?;
-        let inst = self.chain.instruments().get(id);
-        if !matches!(inst.kind(), InstrumentKind::Option { .. }) {
-            return Err(format!("{symbol} is not an option"));
-        }
-        let (price, qty) = units(inst, price, amount)?;
-        Ok((id, price, qty))
+    /// An instrument the resolver met first in this row, interned here under the same id: both
+    /// registries grow in the same order (the chain interns only what quotes named, which the
+    /// resolver listed first).
+    fn list(&mut self, listed: Listed) {
+        let id = self.chain.instruments_mut().intern(*listed.instrument);
+        assert_eq!(
+            id.ok(),
+            Some(listed.id),
+            "the market's instruments out of step with the resolver's"
+        );
     }
 
     fn book(&mut self, id: InstrumentId) -> &mut Book {
@@ -131,10 +128,11 @@ impl TardisMarket {
         let rows = self
             .quotes
             .values()
-            .filter(|q| q.expiration > now)
-            .filter_map(|q| {
-                let inst = Instrument::deribit(&q.symbol).ok()?;
-                let InstrumentKind::Option { expiry, right, .. } = inst.kind() else {
+            .filter(|(_, q)| q.expiration > now)
+            .filter_map(|(id, q)| {
+                let InstrumentKind::Option { expiry, right, .. } =
+                    self.chain.instruments().get(*id).kind()
+                else {
                     return None;
                 };
                 Some(ChainRow {
@@ -165,6 +163,7 @@ impl TardisMarket {
     fn nearest_index(&self, now: Timestamp) -> Option<(Timestamp, f64)> {
         self.quotes
             .values()
+            .map(|(_, q)| q)
             .filter(|q| q.expiration > now && q.underlying_price > 0.0)
             .min_by_key(|q| q.expiration)
             .map(|q| (q.expiration, q.underlying_price))
@@ -177,9 +176,9 @@ impl TardisMarket {
 }
 
 impl Market for TardisMarket {
-    type Step = Vec<Row>;
+    type Step = Vec<Resolved>;
 
-    fn step_point(&self, rows: &Vec<Row>) -> IndexPoint {
+    fn step_point(&self, rows: &Vec<Resolved>) -> IndexPoint {
         let at = rows.first().map_or(Timestamp(0), |r| r.at);
         // The index as the step finds it (no look-ahead into the step); none until the chain is
         // first built.
@@ -194,7 +193,7 @@ impl Market for TardisMarket {
         }
     }
 
-    fn advance(&mut self, rows: Vec<Row>) {
+    fn advance(&mut self, rows: Vec<Resolved>) {
         self.trades.clear();
         self.cancels.clear();
         let Some(at) = rows.first().map(|r| r.at) else {
@@ -205,26 +204,30 @@ impl Market for TardisMarket {
         // What this step's trades took at each (instrument, resting side, price).
         let mut traded: HashMap<(InstrumentId, Side, Price), i64> = HashMap::new();
         for row in rows {
+            if let Some(listed) = row.listed {
+                self.list(listed);
+            }
             let origin = &row.origin;
             match row.event {
-                TardisEvent::Quote(q) => self.on_quote(at, q),
-                TardisEvent::Snapshot { symbol, bids, asks } => {
-                    self.on_snapshot(origin, &symbol, bids, asks)
+                Ok(Event::Quote { id, quote }) => self.on_quote(at, id, quote),
+                Ok(Event::Snapshot { id, bids, asks }) => {
+                    self.on_snapshot(origin, id, &bids, &asks)
                 }
-                TardisEvent::Level {
-                    symbol,
+                Ok(Event::Level {
+                    id,
                     reset,
                     side,
                     price,
-                    amount,
+                    qty,
                     ..
-                } => self.on_level(origin, &symbol, reset, side, (price, amount), &mut traded),
-                TardisEvent::Trade {
-                    symbol,
+                }) => self.on_level(origin, id, reset, side, (price, qty), &mut traded),
+                Ok(Event::Trade {
+                    id,
                     side,
                     price,
-                    amount,
-                } => self.on_trade(origin, &symbol, side, (price, amount), &mut traded),
+                    qty,
+                }) => self.on_trade(id, side, (price, qty), &mut traded),
+                Err(why) => self.skip(origin, why),
             }
         }
         self.rebuild(at);

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 pub(super) type Traded = HashMap<(InstrumentId, Side, Price), i64>;
 
 impl TardisMarket {
-    pub(super) fn on_quote(&mut self, at: Timestamp, q: ChainQuote) {
+    pub(super) fn on_quote(&mut self, at: Timestamp, id: InstrumentId, q: ChainQuote) {
         if q.expiration <= at {
             return;
         }
@@ -22,38 +22,22 @@ impl TardisMarket {
         if q.underlying_price > 0.0 && self.index.is_none_or(|(e, _)| q.expiration <= e) {
             self.index = Some((q.expiration, q.underlying_price));
         }
-        self.quotes.insert(q.symbol.clone(), q);
+        self.quotes.insert(q.symbol.clone(), (id, q));
         self.changed = true;
         self.first_quote.get_or_insert(at);
     }
 
-    /// A `book_snapshot_25` row: the symbol's book replaced by its levels.
+    /// A `book_snapshot_25` row: the book replaced by its levels.
     pub(super) fn on_snapshot(
         &mut self,
         origin: &Origin,
-        symbol: &str,
-        bids: Vec<(f64, f64)>,
-        asks: Vec<(f64, f64)>,
+        id: InstrumentId,
+        bids: &[(Price, Qty)],
+        asks: &[(Price, Qty)],
     ) {
-        let mut id = None;
-        let mut levels = [
-            Vec::with_capacity(bids.len()),
-            Vec::with_capacity(asks.len()),
-        ];
-        for (side_levels, out) in [bids, asks].into_iter().zip(&mut levels) {
-            for (price, amount) in side_levels {
-                match self.resolve(symbol, price, amount) {
-                    Ok((at, p, q)) => {
-                        id = Some(at);
-                        out.push((p, q));
-                    }
-                    Err(why) => self.skip(origin, why),
-                }
-            }
-        }
-        let Some(id) = id else { return };
-        if let Err(e) = self.book(id).snapshot(&levels[0], &levels[1]) {
-            self.skip(origin, format!("{symbol}: {e}"));
+        if let Err(e) = self.book(id).snapshot(bids, asks) {
+            let name = self.instruments().get(id).name();
+            self.skip(origin, format!("{name}: {e}"));
         }
     }
 
@@ -61,16 +45,12 @@ impl TardisMarket {
     pub(super) fn on_level(
         &mut self,
         origin: &Origin,
-        symbol: &str,
+        id: InstrumentId,
         reset: bool,
         side: Side,
-        (price, amount): (f64, f64),
+        (p, q): (Price, Qty),
         traded: &mut Traded,
     ) {
-        let (id, p, q) = match self.resolve(symbol, price, amount) {
-            Ok(x) => x,
-            Err(why) => return self.skip(origin, why),
-        };
         let took = traded.remove(&(id, side, p)).unwrap_or(0);
         let book = self.book(id);
         // The first row of a snapshot run: the book starts again from nothing.
@@ -81,7 +61,8 @@ impl TardisMarket {
         };
         let before = book.side(side).qty_at(p).0 - took;
         if let Err(e) = cleared.and_then(|_| book.set(side, p, q)) {
-            return self.skip(origin, format!("{symbol}: {e}"));
+            let name = self.instruments().get(id).name();
+            return self.skip(origin, format!("{name}: {e}"));
         }
         if !reset && q.0 < before {
             self.cancels.push(LevelCancel {
@@ -97,25 +78,18 @@ impl TardisMarket {
     /// A `trades` row: printed for the step, and remembered at the level it took from.
     pub(super) fn on_trade(
         &mut self,
-        origin: &Origin,
-        symbol: &str,
+        id: InstrumentId,
         side: Side,
-        (price, amount): (f64, f64),
+        (price, qty): (Price, Qty),
         traded: &mut Traded,
     ) {
-        match self.resolve(symbol, price, amount) {
-            Ok((_, _, Qty(0))) => self.skip(origin, format!("{symbol}: a trade of nothing")),
-            Ok((id, p, q)) => {
-                *traded.entry((id, side.opposite(), p)).or_default() += q.0;
-                self.trades.push(MarketTrade {
-                    instrument: id,
-                    aggressor: side,
-                    price: p,
-                    qty: q,
-                });
-            }
-            Err(why) => self.skip(origin, why),
-        }
+        *traded.entry((id, side.opposite(), price)).or_default() += qty.0;
+        self.trades.push(MarketTrade {
+            instrument: id,
+            aggressor: side,
+            price,
+            qty,
+        });
     }
 
     /// Rebuilds the chain when quotes changed and it is due, or a listed series expired; moves
@@ -128,7 +102,7 @@ impl TardisMarket {
         };
         let expired = self.next_expiry.is_some_and(|e| e <= at);
         if (self.changed && due) || expired {
-            self.quotes.retain(|_, q| q.expiration > at);
+            self.quotes.retain(|_, (_, q)| q.expiration > at);
             let snapshot = self.snapshot(at);
             if !snapshot.rows.is_empty() {
                 self.chain.advance(snapshot);
