@@ -53,14 +53,8 @@ pub fn state_from_snapshot(
         if !seen.insert(row.instrument.as_str()) {
             return Err(ChainStateError::Duplicate(row.instrument.clone()));
         }
-        let instrument =
-            Instrument::deribit(&row.instrument).map_err(|source| ChainStateError::Spec {
-                name: row.instrument.clone(),
-                source,
-            })?;
-        if !matches!(instrument.kind(), InstrumentKind::Option { .. }) {
-            return Err(ChainStateError::NotAnOption(row.instrument.clone()));
-        }
+        let id = option_id(&row.instrument, instruments)?;
+        let instrument = instruments.get(id);
         let on = &instrument.parsed().underlying;
         match &underlying {
             None => underlying = Some(on.clone()),
@@ -73,14 +67,11 @@ pub fn state_from_snapshot(
             Some(_) => {}
         }
         let top = Top {
-            bid: price(&instrument, "best bid", row.bid.filter(|b| *b > 0.0))?.map(|p| (p, Qty(0))),
-            ask: price(&instrument, "best ask", row.ask)?.map(|p| (p, Qty(0))),
+            bid: price(instrument, "best bid", row.bid.filter(|b| *b > 0.0))?.map(|p| (p, Qty(0))),
+            ask: price(instrument, "best ask", row.ask)?.map(|p| (p, Qty(0))),
             live: true,
             updated: now,
         };
-        let id: InstrumentId = instruments
-            .intern(instrument)
-            .map_err(|e| ChainStateError::Conflicting(e.0))?;
         ids.push((id, row.underlying, top));
     }
     let mut state = StateBuilder::new(now, underlying.as_deref().unwrap_or_default());
@@ -99,6 +90,27 @@ pub fn state_from_snapshot(
         fitted: now,
     };
     Ok(state.finish(Some(index), Some(surface)))
+}
+
+/// The id of option `name`: looked up, or parsed and interned the first time it is seen (a
+/// chain names the same few hundred options in every snapshot).
+fn option_id(name: &str, instruments: &mut Instruments) -> Result<InstrumentId, ChainStateError> {
+    if let Ok(id) = instruments.id(name) {
+        return match instruments.get(id).kind() {
+            InstrumentKind::Option { .. } => Ok(id),
+            _ => Err(ChainStateError::NotAnOption(name.to_string())),
+        };
+    }
+    let instrument = Instrument::deribit(name).map_err(|source| ChainStateError::Spec {
+        name: name.to_string(),
+        source,
+    })?;
+    if !matches!(instrument.kind(), InstrumentKind::Option { .. }) {
+        return Err(ChainStateError::NotAnOption(name.to_string()));
+    }
+    instruments
+        .intern(instrument)
+        .map_err(|e| ChainStateError::Conflicting(e.0))
 }
 
 /// An ETH price from the data on the instrument's grid: its shortest decimal form, which must be
