@@ -141,8 +141,7 @@ impl Resolver {
                 price,
                 amount,
             } => {
-                let id = self.id(&symbol, listed)?;
-                let (price, qty) = units(self.instruments.get(id), price, amount)?;
+                let (id, price, qty) = self.priced(&symbol, (price, amount), listed)?;
                 Event::Level {
                     id,
                     snapshot,
@@ -158,8 +157,7 @@ impl Resolver {
                 price,
                 amount,
             } => {
-                let id = self.id(&symbol, listed)?;
-                let (price, qty) = units(self.instruments.get(id), price, amount)?;
+                let (id, price, qty) = self.priced(&symbol, (price, amount), listed)?;
                 if qty.0 == 0 {
                     return Err(format!("{symbol}: a trade of nothing"));
                 }
@@ -171,6 +169,18 @@ impl Resolver {
                 }
             }
         })
+    }
+
+    /// The id of `symbol`, and a row's price and amount in its units.
+    fn priced(
+        &mut self,
+        symbol: &str,
+        (price, amount): (f64, f64),
+        listed: &mut Option<Listed>,
+    ) -> Result<(InstrumentId, Price, Qty), String> {
+        let id = self.id(symbol, listed)?;
+        let (price, qty) = units(self.instruments.get(id), price, amount)?;
+        Ok((id, price, qty))
     }
 
     /// The id of option `symbol`, interning it (and handing it out in `listed`) the first time.
