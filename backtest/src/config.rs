@@ -123,7 +123,8 @@ fn check_book(b: &MarketConfig) -> Result<(), Bad> {
 fn check_schedule(s: &Schedule) -> Result<(), Bad> {
     non_negative("schedule.requote_seconds", s.requote_seconds)?;
     non_negative("schedule.surface_seconds", s.surface_seconds)?;
-    non_negative("schedule.flow_seconds", s.flow_seconds)
+    non_negative("schedule.flow_seconds", s.flow_seconds)?;
+    non_negative("schedule.stale_after_seconds", s.stale_after_seconds)
 }
 
 fn check_flow(w: &RollFlowConfig) -> Result<(), Bad> {

@@ -121,8 +121,9 @@ fn expiry() -> Expiry {
     Expiry::parse("27MAR26").unwrap()
 }
 
-#[test]
-fn a_scripted_fill_and_settlement_give_the_exact_pnl() {
+/// The scripted backtest of `steps` with the offer of [`OfferTen`], requoting at every step, under
+/// the crossing rule.
+fn scripted(steps: Vec<Step>) -> backtest::sim::run::Summary {
     let mut instruments = Instruments::new();
     let id = instruments
         .intern(Instrument::deribit("ETH-27MAR26-2000-C").unwrap())
@@ -137,14 +138,6 @@ fn a_scripted_fill_and_settlement_give_the_exact_pnl() {
         }],
         now: None,
     };
-    let settle = expiry().settlement_time().0;
-    let minute = 60 * Timestamp::NANOS_PER_SEC;
-    let steps: Vec<Step> = vec![
-        (Timestamp(settle - 3 * minute), 2400.0, 500, 520), // the offer is sent
-        (Timestamp(settle - 2 * minute), 2450.0, 515, 520), // it arrived: the bid reaches it
-        (Timestamp(settle - minute), 2480.0, 515, 520),
-        (Timestamp(settle), 2500.0, 515, 520), // settles at the 30-minute TWAP
-    ];
     let mut config = RunConfig::new(Preset::Calm, 1);
     config.flow.holders = 0;
     config.venue.fill_rule = FillRule::OppositeCrosses;
@@ -154,15 +147,53 @@ fn a_scripted_fill_and_settlement_give_the_exact_pnl() {
         size_threshold_lots: 0,
         max_actions_per_second: 100,
     };
-    let s = run_market(
+    let n = steps.len() as u64;
+    run_market(
         &mut market,
         steps.into_iter(),
-        4,
+        n,
         &config,
         &mut OfferTen,
         rules,
         &mut |_, _| {},
-    );
+    )
+}
+
+const MINUTE: i64 = 60 * Timestamp::NANOS_PER_SEC;
+
+#[test]
+fn a_quote_does_not_rest_through_a_gap_in_the_data() {
+    let t0 = expiry().settlement_time().0 - 30 * 86_400 * Timestamp::NANOS_PER_SEC;
+    // Six hours on, the bid has reached the offer: the maker would have requoted meanwhile, on
+    // data the backtest does not have, so the offer priced six hours ago does not fill.
+    let gap = vec![
+        (Timestamp(t0), 2400.0, 500, 520),
+        (Timestamp(t0 + 360 * MINUTE), 2450.0, 515, 520),
+    ];
+    assert_eq!(scripted(gap.clone()).fills, 0);
+    // The offer made on the new data, a minute later reached by the same bid, fills.
+    let mut then = gap;
+    then.push((Timestamp(t0 + 361 * MINUTE), 2450.0, 515, 520));
+    assert_eq!(scripted(then).fills, 1);
+    // A minute apart, with no gap, the first offer fills where the bid reaches it.
+    let steady = vec![
+        (Timestamp(t0), 2400.0, 500, 520),
+        (Timestamp(t0 + MINUTE), 2450.0, 515, 520),
+    ];
+    assert_eq!(scripted(steady).fills, 1);
+}
+
+#[test]
+fn a_scripted_fill_and_settlement_give_the_exact_pnl() {
+    let settle = expiry().settlement_time().0;
+    let minute = MINUTE;
+    let steps: Vec<Step> = vec![
+        (Timestamp(settle - 3 * minute), 2400.0, 500, 520), // the offer is sent
+        (Timestamp(settle - 2 * minute), 2450.0, 515, 520), // it arrived: the bid reaches it
+        (Timestamp(settle - minute), 2480.0, 515, 520),
+        (Timestamp(settle), 2500.0, 515, 520), // settles at the 30-minute TWAP
+    ];
+    let s = scripted(steps);
     assert_eq!(s.fills, 1);
     // Sold 10 at 0.0515: +0.515 ETH, fee 0.0003 x 10 = 0.003 (under 12.5% of 0.0515).
     // Settlement at the TWAP of the samples within 30 minutes before it, each held until the

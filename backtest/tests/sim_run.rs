@@ -35,7 +35,9 @@ fn the_same_seed_gives_the_same_run() {
         run(&config, &mut RollMaker::new(c), rules)
     };
     assert_eq!(jittered(3), jittered(3));
-    // The crossing rule adds fills (orders the moving book reaches), never removes them.
+    // The crossing rule adds fills (orders the moving book reaches), never removes them; on two
+    // calm days the book seldom moves through the maker's quotes (the venue's unit test
+    // `crosses_fills_only_what_the_opposite_best_reached` pins the rule itself).
     let rule = |fill_rule| {
         let mut config = RunConfig::new(Preset::Calm, 3);
         config.days = 2.0;
@@ -44,7 +46,7 @@ fn the_same_seed_gives_the_same_run() {
         let rules = c.quote_rules();
         run(&config, &mut RollMaker::new(c), rules)
     };
-    assert!(rule(FillRule::OppositeCrosses).fills > rule(FillRule::RollDemandOnly).fills);
+    assert!(rule(FillRule::OppositeCrosses).fills >= rule(FillRule::RollDemandOnly).fills);
     assert_eq!(a.events, 4 * 1440 + 1);
 }
 

@@ -5,8 +5,12 @@
 //!   baselines step;
 //! - orders sent an order latency ago reach the [`SimVenue`], and the step's trades (and, under
 //!   the `crosses` rule, the opposite best) fill them through their queues;
+//! - after a gap in the data (a step more than `stale_after_seconds` after the last) the maker's
+//!   resting quotes come off first: they must not meet the new data as if they had rested through
+//!   the gap unchanged;
 //! - every `requote_seconds` the [`Trader`] hands the strategy the state the feed has delivered
-//!   (`feed_latency` late) and sends the quote manager's actions;
+//!   (`feed_latency` late) and sends the quote manager's actions; what reaches the venue before
+//!   the next step rests there before the holders look;
 //! - the holders work their legs against the maker's quotes and the venue, and take new rolls
 //!   every `flow_seconds`;
 //! - the venue's answers reach the trader `response_latency` after they happen;
@@ -81,6 +85,7 @@ pub fn run_chain(
         requote_seconds: 0.0,
         surface_seconds: 0.0,
         flow_seconds: 0.0,
+        ..config.schedule
     };
     let summary = run_market(
         &mut market,
@@ -121,8 +126,11 @@ pub fn run_market<M: Market>(
     let mut desk: Option<RollDesk> = None;
     let mut s = Summary::default();
     let mut last_flow = None;
+    let mut last_at: Option<Timestamp> = None;
     let mut steps_done: u64 = 0;
-    for step in steps {
+    let stale_after = (config.schedule.stale_after_seconds * 1e9) as i64;
+    let mut steps = steps.peekable();
+    while let Some(step) = steps.next() {
         let p = market.step_point(&step);
         steps_done += 1;
         if steps_done % 60 == 0 || total_steps < 10_000 {
@@ -148,12 +156,23 @@ pub fn run_market<M: Market>(
         let d = desk.get_or_insert_with(|| RollDesk::start(p, &*market, config));
         d.baselines.step(p, scan, &settler);
 
+        if last_at.is_some_and(|l| p.at.0 - l.0 > stale_after) {
+            venue.pull_all(p.at);
+        }
+        last_at = Some(p.at);
         venue.arrive(p.at, &*market);
         venue.match_market(p.at, &*market);
         pnl.on_fills(&*market, venue.fills(), None);
         venue.deliver(Some(p.at), &mut trader, market.instruments());
 
         let requoted = quoting.step(p.at, &*market, &mut trader, strategy, &mut venue);
+        // Holders look after what was sent reaches the venue, if it does before the next step:
+        // they meet the maker's current quote, never one priced on older data.
+        let next_at = steps.peek().map(|s| market.step_point(s).at);
+        venue.arrive(
+            next_at.map_or(Timestamp(i64::MAX), |t| Timestamp(t.0 - 1)),
+            &*market,
+        );
 
         d.work_legs(p, &*market, &mut venue, &mut pnl);
         if due(&mut last_flow, p.at, config.schedule.flow_seconds) {

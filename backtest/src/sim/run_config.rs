@@ -47,6 +47,9 @@ pub struct Schedule {
     pub requote_seconds: f64,
     pub surface_seconds: f64,
     pub flow_seconds: f64,
+    /// A step this long after the one before is a gap in the data (chain snapshots are hours
+    /// apart): the maker's quotes from before it are taken off before the new data meets them.
+    pub stale_after_seconds: f64,
 }
 
 impl RunConfig {
@@ -67,6 +70,7 @@ impl RunConfig {
                 requote_seconds: 60.0,
                 surface_seconds: 300.0,
                 flow_seconds: 900.0,
+                stale_after_seconds: 600.0,
             },
             flow: RollFlowConfig::default(),
             lending: LendingConfig::default(),

@@ -55,6 +55,9 @@ pub struct SimVenue {
     levels: Vec<(Price, Qty)>,
     /// The fills of the last call that filled anything.
     fills: Vec<VenueFill>,
+    /// The latest time the venue has acted at: it never acts earlier (a holder who looks after
+    /// an order arrived trades after its acknowledgement).
+    clock: Timestamp,
 }
 
 impl SimVenue {
@@ -72,6 +75,7 @@ impl SimVenue {
             scratch: Vec::new(),
             levels: Vec::new(),
             fills: Vec::new(),
+            clock: Timestamp(0),
         }
     }
 
@@ -83,11 +87,36 @@ impl SimVenue {
         }
     }
 
-    /// Applies the actions that have reached the venue by `now`.
+    /// Applies the actions that have reached the venue by `now`, each answered from when it
+    /// arrived.
     pub fn arrive<M: Market>(&mut self, now: Timestamp, market: &M) {
-        while let Some((_, action)) = self.arrivals.pop_due(now) {
+        while let Some((at, action)) = self.arrivals.pop_due(now) {
             let event = self.apply(market, action);
-            self.answer(now, event);
+            self.clock = self.clock.max(at);
+            self.answer(self.clock, event);
+        }
+    }
+
+    /// Every order of ours taken off the book (told to the trader as expired): after a gap in
+    /// the data the maker would have requoted on what the backtest cannot see, so its quotes from
+    /// before the gap must not meet the market after it as if they had rested there unchanged.
+    pub fn pull_all(&mut self, now: Timestamp) {
+        self.end_orders(now, None);
+    }
+
+    /// Our orders on `instrument` (all with None) ended by the venue, told as expired.
+    fn end_orders(&mut self, now: Timestamp, instrument: Option<InstrumentId>) {
+        let now = self.tick(now);
+        let ending: Vec<u64> = self
+            .queues
+            .orders()
+            .iter()
+            .filter(|o| instrument.is_none_or(|i| o.instrument == i))
+            .map(|o| o.client_id)
+            .collect();
+        for client_id in ending {
+            self.queues.remove(client_id);
+            self.answer(now, VenueEvent::Expired { client_id });
         }
     }
 
@@ -152,13 +181,16 @@ impl SimVenue {
     /// opposite best has reached fills in full; the printed trades fill through the queues; and
     /// cancels move the queues up. The fills are in [`SimVenue::fills`].
     pub fn match_market<M: Market>(&mut self, now: Timestamp, market: &M) {
+        let now = self.tick(now);
         self.fills.clear();
         if self.fill_rule == FillRule::OppositeCrosses {
             for sr in market.series() {
                 let Some(top) = market.top(sr.id) else {
                     continue;
                 };
-                for (aggressor, best) in [(Side::Buy, top.ask), (Side::Sell, top.bid)] {
+                // The best bid reaches our asks at or below it (sellers there would have
+                // sold to that bid), the best ask our bids at or above it.
+                for (aggressor, best) in [(Side::Buy, top.bid), (Side::Sell, top.ask)] {
                     let Some((price, _)) = best else { continue };
                     self.scratch.clear();
                     self.queues
@@ -190,11 +222,18 @@ impl SimVenue {
         price: Price,
         qty: Qty,
     ) {
+        let now = self.tick(now);
         self.fills.clear();
         self.scratch.clear();
         self.queues
             .on_trade(instrument, side, price, qty, &mut self.scratch);
         self.book(now, instruments);
+    }
+
+    /// `now`, or the venue's clock if it has gone further.
+    fn tick(&mut self, now: Timestamp) -> Timestamp {
+        self.clock = self.clock.max(now);
+        self.clock
     }
 
     /// The fills in `scratch`: charged their fees, recorded, and told to the trader.
@@ -266,6 +305,7 @@ impl SimVenue {
     /// `instrument` expired: the lots held settle at `value` per contract (ETH) less the
     /// delivery fee, and our orders on it end.
     pub fn settle(&mut self, now: Timestamp, instrument: InstrumentId, value: Decimal) {
+        let now = self.tick(now);
         let lots = std::mem::take(self.held_mut(instrument));
         let fee = self.fees.delivery_fee(value, Decimal::from(lots));
         let settled = VenueEvent::Settled {
@@ -275,17 +315,7 @@ impl SimVenue {
             at: now,
         };
         self.answer(now, settled);
-        let ending: Vec<u64> = self
-            .queues
-            .orders()
-            .iter()
-            .filter(|o| o.instrument == instrument)
-            .map(|o| o.client_id)
-            .collect();
-        for client_id in ending {
-            self.queues.remove(client_id);
-            self.answer(now, VenueEvent::Expired { client_id });
-        }
+        self.end_orders(now, Some(instrument));
     }
 
     fn answer(&mut self, now: Timestamp, event: VenueEvent) {
@@ -401,6 +431,49 @@ mod tests {
         v.arrive(Timestamp(300 * MS), &m);
         v.deliver(None, &mut trader, &m.instruments);
         assert_eq!(trader.refusals().get(&Refusal::ActionRefused), Some(&1));
+    }
+
+    #[test]
+    fn crosses_fills_only_what_the_opposite_best_reached() {
+        let mut m = OneCall::new();
+        let id = m.id();
+        let mut config = RunConfig::new(Preset::Calm, 1);
+        config.venue.fill_rule = FillRule::OppositeCrosses;
+        let mut v = SimVenue::new(&config);
+        // Inside the venue's 500 / 520: neither is reached.
+        v.send(
+            Timestamp(0),
+            &[
+                place(id, 1, Side::Sell, 510, 3),
+                place(id, 2, Side::Buy, 505, 4),
+            ],
+        );
+        v.arrive(Timestamp(50 * MS), &m);
+        v.match_market(Timestamp(60 * MS), &m);
+        assert!(v.fills().is_empty(), "{:?}", v.fills());
+        // The best bid rises to our ask: the ask fills in full at its own price, the bid rests.
+        m.bid = (510, 1);
+        v.match_market(Timestamp(70 * MS), &m);
+        let got: Vec<_> = v
+            .fills()
+            .iter()
+            .map(|f| (f.client_id, f.price.0, f.qty.0))
+            .collect();
+        assert_eq!(got, [(1, 510, 3)]);
+        // The best ask falls to 506, above our bid: nothing; to 505: the bid fills.
+        m.bid = (500, 10);
+        m.ask = (506, 1);
+        v.match_market(Timestamp(80 * MS), &m);
+        assert!(v.fills().is_empty());
+        m.ask = (505, 1);
+        v.match_market(Timestamp(90 * MS), &m);
+        let got: Vec<_> = v
+            .fills()
+            .iter()
+            .map(|f| (f.client_id, f.price.0, f.qty.0))
+            .collect();
+        assert_eq!(got, [(2, 505, 4)]);
+        assert_eq!(v.held(id), 1);
     }
 
     #[test]
