@@ -299,6 +299,14 @@ impl RollFlow {
         &self.holders
     }
 
+    /// The holders' notional at the start (P and N), USD.
+    pub fn notional_usd(&self) -> f64 {
+        let c = &self.config;
+        let n = if c.n_holders > 0 { c.n_notional_usd } else { 0.0 };
+        let p = if c.holders > 0 { c.notional_usd } else { 0.0 };
+        p + n
+    }
+
     /// The rolls whose triggers fire at `now`, appended to `out`.
     pub fn step(
         &mut self,

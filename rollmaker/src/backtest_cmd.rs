@@ -57,7 +57,7 @@ pub struct BacktestArgs {
     /// later step fills in full at its price). Overrides the backtest config's venue.fill_rule.
     #[arg(long, value_enum)]
     fill_rule: Option<FillRule>,
-    /// Write summary.json, timeseries.csv and report.html into this folder (created if needed).
+    /// Write summary.json, timeseries.csv, rolls.csv and report.html into this folder (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -169,7 +169,7 @@ fn report_and_print(
     print_summary(summary, &market_name, strategy_name, wall)?;
     if let Some(dir) = &args.out {
         out!(
-            "wrote {}/summary.json, timeseries.csv and report.html",
+            "wrote {}/summary.json, timeseries.csv, rolls.csv and report.html",
             dir.display()
         );
     }
@@ -228,15 +228,30 @@ fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result
         s.roll_requests,
         s.roll_demand_usd
     );
+    let r = &s.rolls;
     out!(
-        "  filled by maker  {:.0} USD of legs ({:.1}% of the legs' value)",
-        s.roll_filled_usd,
-        100.0 * s.roll_fill_ratio
+        "  filled by maker  {:.1}% of the rolled value ({:.0} USD of legs)",
+        100.0 * s.roll_fill_ratio,
+        s.roll_filled_usd
+    );
+    let not_done: Vec<String> = r.not_done.iter().map(|(w, n)| format!("{w} {n}")).collect();
+    out!(
+        "  rolls done       {:.1}% of the value within 24 h; hours to fill p50 {:.1}, p90 {:.1}, p99 {:.1}; not done: {}",
+        100.0 * r.filled_within_24h,
+        r.hours_to_fill.p50,
+        r.hours_to_fill.p90,
+        r.hours_to_fill.p99,
+        if not_done.is_empty() { "none".to_string() } else { not_done.join(", ") }
     );
     out!(
-        "  holders' cost    {:.1} bps of notional (crossing the book at once: {:.1} bps)",
+        "  holders' cost    {:.1} bps of notional (crossing the book at once: {:.1} bps); {:.2}% a year over {:.0} days (crossing: {:.2}%); {:.1} bps a done roll, {:.2}% a year rolling monthly",
         s.holder_roll_cost_bps,
-        s.taker_roll_cost_bps
+        s.taker_roll_cost_bps,
+        s.holder_cost_pct_per_year,
+        s.run_days,
+        s.taker_cost_pct_per_year,
+        r.cost_bps_per_roll,
+        s.holder_cost_pct_per_year_monthly
     );
     out!(
         "  baselines        AMM roll {:.1} bps; as ETH-backed loans: {:.1} bps lost to liquidation ({:.0} ETH sold); never rolling: value drifted {:+.0} bps",

@@ -133,16 +133,16 @@ pub fn run_merge(args: &MergeArgs) -> Result<()> {
         .collect();
     keys.sort();
     keys.dedup();
-    // Every plain figure of the summary, in its own order (nested parts are left out).
-    let columns: Vec<String> = results[0]["summary"]
-        .as_object()
-        .map(|o| {
-            o.iter()
-                .filter(|(_, v)| !v.is_object() && !v.is_array())
-                .map(|(k, _)| k.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    // Every figure of the summary, in its own order, nested ones by their dotted path (lists
+    // are left out); a column another result lacks is empty there.
+    let mut columns: Vec<String> = Vec::new();
+    for r in &results {
+        for (k, _) in flatten(&r["summary"]) {
+            if !columns.contains(&k) {
+                columns.push(k);
+            }
+        }
+    }
     let mut w = csv::Writer::from_writer(std::io::stdout().lock());
     let header: Vec<String> = std::iter::once("job".to_string())
         .chain(keys.iter().cloned())
@@ -155,12 +155,35 @@ pub fn run_merge(args: &MergeArgs) -> Result<()> {
             Value::Null => String::new(),
             other => other.to_string(),
         };
+        let figures: std::collections::HashMap<String, &Value> =
+            flatten(&r["summary"]).into_iter().collect();
         let row: Vec<String> = std::iter::once(cell(&r["job"]))
             .chain(keys.iter().map(|k| cell(&r["overrides"][k])))
-            .chain(columns.iter().map(|c| cell(&r["summary"][c.as_str()])))
+            .chain(columns.iter().map(|c| figures.get(c).map_or(String::new(), |v| cell(v))))
             .collect();
         w.write_record(&row)?;
     }
     w.flush()?;
     Ok(())
+}
+
+/// The plain values under `v` by dotted path (`rolls.hours_to_fill.p50`), in order; lists are
+/// left out.
+fn flatten(v: &Value) -> Vec<(String, &Value)> {
+    let mut out = Vec::new();
+    let Some(o) = v.as_object() else {
+        return out;
+    };
+    for (k, x) in o {
+        match x {
+            Value::Object(_) => out.extend(
+                flatten(x)
+                    .into_iter()
+                    .map(|(sub, y)| (format!("{k}.{sub}"), y)),
+            ),
+            Value::Array(_) => {}
+            _ => out.push((k.clone(), x)),
+        }
+    }
+    out
 }

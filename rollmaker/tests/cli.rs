@@ -466,6 +466,13 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
     assert!(!html.contains("src=\"http") && !html.contains("<link") && !html.contains("<script"));
     let csv = std::fs::read_to_string(dir.join("timeseries.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 25, "{csv}");
+    // A row a roll, as many as the summary counts.
+    let rolls = std::fs::read_to_string(dir.join("rolls.csv")).unwrap();
+    let rows = rolls.lines().count().saturating_sub(1) as u64;
+    assert_eq!(Some(rows), summary["rolls"]["requests"].as_u64(), "{rolls}");
+    for key in ["filled_within_24h", "maker_fill_ratio", "cost_bps_per_roll"] {
+        assert!(summary["rolls"][key].is_number(), "{key}: {summary}");
+    }
     for key in [
         "amm_roll_cost_bps",
         "liquidation_loss_bps",
@@ -535,6 +542,10 @@ fn sweep_in_shards_and_merge() {
         "{table}"
     );
     assert!(lines[1].starts_with("0,0.5,calm,1,roll_maker"), "{table}");
+    // Nested figures by their dotted path.
+    for column in ["rolls.filled_within_24h", "rolls.hours_to_fill.p90"] {
+        assert!(lines[0].split(',').any(|c| c == column), "{column}: {table}");
+    }
     // The same shard again, into the same folder under another name: job numbers repeat.
     std::fs::copy(out.join("shard-0-of-2.jsonl"), out.join("again.jsonl")).unwrap();
     let twice = rollmaker(&["sweep-merge", out.to_str().unwrap()]);

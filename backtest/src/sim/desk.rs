@@ -9,6 +9,7 @@ use super::attribution::Attribution;
 use super::baselines::Baselines;
 use super::market::Market;
 use super::prices::{cheaper_route, eth, holder_cost, p_value, sweep_price};
+use super::roll_log::{NotDone, RollLog};
 use super::run_config::RunConfig;
 use super::venue::SimVenue;
 use crate::roll_flow::{RollFlow, RollRequest, Token};
@@ -20,7 +21,11 @@ use std::collections::HashMap;
 #[derive(Clone, Debug)]
 struct Leg {
     roll: u64,
+    /// 0: out of the old series; 1: into the new.
+    leg: usize,
     instrument: InstrumentId,
+    /// The call's fair value when the roll was asked for (ETH).
+    fair_at_request: f64,
     /// The holder's side.
     side: Side,
     left: i64,
@@ -68,6 +73,8 @@ pub struct RollDesk {
     next_roll: u64,
     last_legs: Option<Timestamp>,
     pub totals: HolderTotals,
+    /// Each roll from request to fill.
+    pub log: RollLog,
     levels: Vec<(Price, Qty)>,
 }
 
@@ -87,6 +94,7 @@ impl RollDesk {
             next_roll: 0,
             last_legs: None,
             totals: HolderTotals::default(),
+            log: RollLog::default(),
             levels: Vec::new(),
         }
     }
@@ -113,15 +121,19 @@ impl RollDesk {
         while k < self.legs.len() {
             let leg = self.legs[k].clone();
             let Some(fair) = market.fair(leg.instrument) else {
-                // The series is no longer listed.
-                self.legs.swap_remove(k);
+                // The series is no longer listed: the roll cannot be done as asked (the flow
+                // asks again after its deadline).
+                let before = self.legs[..k].iter().filter(|l| l.roll == leg.roll).count();
+                self.drop_roll(leg.roll, NotDone::SeriesGone);
+                k -= before;
                 continue;
             };
             let left = self.work_leg(p, market, venue, pnl, &leg, fair.price);
             if left > 0 && !leg.patient && p.at >= leg.deadline {
                 // Its legs go; the next unvisited leg moves back by those before this one.
                 let before = self.legs[..k].iter().filter(|l| l.roll == leg.roll).count();
-                self.abandon(leg.roll);
+                self.drop_roll(leg.roll, NotDone::GaveUp);
+                self.totals.abandoned += 1;
                 k -= before;
                 continue;
             }
@@ -146,17 +158,18 @@ impl RollDesk {
             self.legs_left.remove(&id);
             if let Some(r) = self.pending.remove(&id) {
                 self.flow.completed(r.holder, r.to);
+                self.log.completed(id, p.at);
             }
         }
     }
 
-    /// An impatient roll past its deadline with a leg beyond the limit: its legs are dropped
-    /// and it ends without completing (the flow retries it).
-    fn abandon(&mut self, roll: u64) {
+    /// A roll that ends without completing (`why`): its legs are dropped (the flow retries it
+    /// after its deadline).
+    fn drop_roll(&mut self, roll: u64, why: NotDone) {
         self.legs.retain(|l| l.roll != roll);
         self.legs_left.remove(&roll);
         self.pending.remove(&roll);
-        self.totals.abandoned += 1;
+        self.log.not_workable(roll, why);
     }
 
     /// One leg (its call's fair value `fair`): what is left of it after this look.
@@ -198,8 +211,12 @@ impl RollDesk {
                 for f in venue.fills() {
                     let px = eth(market, i, f.price);
                     let q = f.qty.0 as f64;
-                    self.totals.cost_usd += holder_cost(leg.side, px, fair) * q * p.price;
+                    let cost = holder_cost(leg.side, px, fair) * q * p.price;
+                    let vs_request = holder_cost(leg.side, px, leg.fair_at_request) * q * p.price;
+                    self.totals.cost_usd += cost;
                     self.totals.filled_usd += fair * q * p.price;
+                    self.log
+                        .traded(leg.roll, leg.leg, f.qty.0, true, [cost, vs_request]);
                     left -= f.qty.0;
                 }
                 pnl.on_fills(market, venue.fills(), Some(fair));
@@ -216,7 +233,13 @@ impl RollDesk {
                     Token::N => fair,
                 };
                 if leg.patient || cost <= leg.max_slippage * token_value {
-                    self.totals.cost_usd += cost * left as f64 * p.price;
+                    let usd = cost * left as f64 * p.price;
+                    // Against fair at the request: what the market moved meanwhile, added.
+                    let moved = holder_cost(leg.side, fair, leg.fair_at_request);
+                    let vs_request = usd + moved * left as f64 * p.price;
+                    self.totals.cost_usd += usd;
+                    self.log
+                        .traded(leg.roll, leg.leg, left, false, [usd, vs_request]);
                     left = 0;
                 }
             }
@@ -227,63 +250,74 @@ impl RollDesk {
     /// The rolls whose triggers fire at `p` become legs; each is priced for the baselines (the
     /// taker crossing now, the AMM).
     pub fn take_requests<M: Market>(&mut self, p: IndexPoint, market: &M) {
-        let baselines = &mut self.baselines;
         let mut requests = Vec::new();
         let value = |call| p_value(market, call);
         (self.flow).step(p.at, p.price, market.listing(), value, &mut requests);
         for r in requests {
-            let (from, to) = (r.from.call, r.to.call);
-            if market.fair(from).is_none() || market.fair(to).is_none() {
-                // A series no longer listed (the holder's own may have settled).
-                continue;
-            }
-            let (lots, lots_to) = (r.from.qty.round() as i64, r.to.qty.round() as i64);
-            if lots <= 0 || lots_to <= 0 {
-                continue;
-            }
-            // A retried roll's demand and baselines were counted when it was first asked for.
-            let first = !r.retry;
-            let p_from = p_value(market, r.from.call);
-            let usd = r.from.qty
-                * match r.token {
-                    Token::P => p_from,
-                    Token::N => p.price - p_from,
-                };
-            if first {
-                self.totals.requests += 1;
-                self.totals.demand_usd += usd;
-                baselines.on_roll(usd);
-            }
-            let roll = self.next_roll;
-            self.next_roll += 1;
-            let (out_side, in_side) = match r.token {
-                Token::P => (Side::Buy, Side::Sell),
-                Token::N => (Side::Sell, Side::Buy),
-            };
-            for (series, side, left) in [(from, out_side, lots), (to, in_side, lots_to)] {
-                if first {
-                    // The taker route: the same leg crossing the venue's book now.
-                    let fair = market.fair(series).map_or(f64::NAN, |g| g.price);
-                    let taker_px =
-                        sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
-                    let call_cost = holder_cost(side, taker_px, fair);
-                    let cost = cheaper_route(market, series, side, left, call_cost);
-                    baselines.taker_cost_usd += cost * left as f64 * p.price;
-                }
-                self.legs.push(Leg {
-                    roll,
-                    instrument: series,
-                    side,
-                    left,
-                    patient: r.patient,
-                    deadline: r.deadline,
-                    max_slippage: r.max_slippage_bps / 1e4,
-                    token: r.token,
-                });
-            }
-            self.legs_left.insert(roll, 2);
-            self.pending.insert(roll, r);
+            self.request(p, market, r);
         }
+    }
+
+    /// One roll asked for: logged; counted with its baselines the first time; its two legs
+    /// queued, or, when it cannot be worked, why kept in the log.
+    fn request<M: Market>(&mut self, p: IndexPoint, market: &M, r: RollRequest) {
+        let roll = self.next_roll;
+        self.next_roll += 1;
+        let (from, to) = (r.from.call, r.to.call);
+        let name = |id| market.instruments().get(id).name();
+        let listed = market.fair(from).is_some() && market.fair(to).is_some();
+        let p_from = p_value(market, from);
+        let usd = r.from.qty
+            * match r.token {
+                Token::P => p_from,
+                Token::N => p.price - p_from,
+            };
+        // A settled series has no value to count (its roll is logged, not counted).
+        let usd = if listed && usd.is_finite() { usd } else { 0.0 };
+        let first = self.log.requested(roll, &r, [name(from), name(to)], usd);
+        if !listed {
+            return self.log.not_workable(roll, NotDone::SeriesGone);
+        }
+        let (lots, lots_to) = (r.from.qty.round() as i64, r.to.qty.round() as i64);
+        if lots <= 0 || lots_to <= 0 {
+            return self.log.not_workable(roll, NotDone::TooSmall);
+        }
+        // A retried roll's demand and baselines were counted when it was first asked for.
+        if first {
+            self.totals.requests += 1;
+            self.totals.demand_usd += usd;
+            self.baselines.on_roll(usd);
+        }
+        let (out_side, in_side) = match r.token {
+            Token::P => (Side::Buy, Side::Sell),
+            Token::N => (Side::Sell, Side::Buy),
+        };
+        let legs = [(from, out_side, lots), (to, in_side, lots_to)];
+        for (leg, (series, side, left)) in legs.into_iter().enumerate() {
+            let fair = market.fair(series).map_or(f64::NAN, |g| g.price);
+            if first {
+                // The taker route: the same leg crossing the venue's book now.
+                let taker_px =
+                    sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
+                let call_cost = holder_cost(side, taker_px, fair);
+                let cost = cheaper_route(market, series, side, left, call_cost);
+                self.baselines.taker_cost_usd += cost * left as f64 * p.price;
+            }
+            self.legs.push(Leg {
+                roll,
+                leg,
+                instrument: series,
+                fair_at_request: fair,
+                side,
+                left,
+                patient: r.patient,
+                deadline: r.deadline,
+                max_slippage: r.max_slippage_bps / 1e4,
+                token: r.token,
+            });
+        }
+        self.legs_left.insert(roll, 2);
+        self.pending.insert(roll, r);
     }
 
     /// The P holders' positions' value now (as they roll).
@@ -323,7 +357,9 @@ mod tests {
         let mut desk = RollDesk::start(p, m, &config);
         desk.legs.push(Leg {
             roll: 0,
+            leg: 0,
             instrument: m.id(),
+            fair_at_request: m.fair,
             side,
             left: 4,
             patient,
@@ -365,6 +401,60 @@ mod tests {
         assert_eq!(pnl.fills, 1);
         // The holder paid 0.0005 over fair on 4 contracts at 2000 USD.
         assert!((desk.totals.cost_usd - 0.0005 * 4.0 * 2000.0).abs() < 1e-9);
+    }
+
+    /// A roll whose two legs the maker's quotes fill (out of and into the same call, for one
+    /// book): the fill ratio is 1, the roll is done at once, and its cost is the maker's edge.
+    #[test]
+    fn a_roll_the_maker_fills_whole_has_a_fill_ratio_of_one() {
+        use crate::roll_flow::{Position, Trigger};
+        let m = OneCall::new();
+        let mut v = resting_offer(&m, 515);
+        let bid = Action::Place {
+            client_id: 2,
+            key: QuoteKey {
+                instrument: m.id(),
+                side: Side::Buy,
+                level: 0,
+            },
+            price: Price(505),
+            qty: Qty(10),
+        };
+        v.send(Timestamp(0), &[bid]);
+        v.arrive(Timestamp(i64::MAX / 2), &m);
+        let mut desk = desk_with_leg(&m, Side::Buy, true);
+        let mut sell = desk.legs[0].clone();
+        (sell.leg, sell.side) = (1, Side::Sell);
+        desk.legs.push(sell);
+        desk.legs_left.insert(0, 2);
+        let position = Position {
+            strike: 2000.0,
+            expiry: m.series[0].expiry,
+            call: m.id(),
+            qty: 4.0,
+        };
+        let request = RollRequest {
+            holder: 0,
+            token: Token::P,
+            at: m.at,
+            trigger: Trigger::NearExpiry,
+            from: position,
+            to: position,
+            patient: true,
+            deadline: Timestamp(i64::MAX),
+            max_slippage_bps: 5.0,
+            retry: false,
+        };
+        let name = m.instruments.get(m.id()).name();
+        desk.log.requested(0, &request, [name, name], 7592.0);
+        desk.pending.insert(0, request);
+        desk.work_legs(m.point().unwrap(), &m, &mut v, &mut Attribution::default());
+        let s = desk.log.stats();
+        assert_eq!(s.maker_fill_ratio, 1.0);
+        assert_eq!((s.filled_within_24h, s.hours_to_fill.p99), (1.0, 0.0));
+        // 0.0005 over fair each way, on 4 contracts each, at 2000 USD.
+        let cost = 2.0 * 0.0005 * 4.0 * 2000.0;
+        assert!((desk.log.records[0].cost_usd - cost).abs() < 1e-9);
     }
 
     #[test]

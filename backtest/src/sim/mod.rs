@@ -18,6 +18,7 @@ pub mod desk;
 pub mod market;
 pub mod prices;
 pub mod quoting;
+pub mod roll_log;
 pub mod run;
 pub mod run_config;
 pub mod sampler;

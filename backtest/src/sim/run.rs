@@ -126,7 +126,7 @@ pub fn run_market<M: Market>(
     let mut desk: Option<RollDesk> = None;
     let mut s = Summary::default();
     let mut last_flow = None;
-    let mut last_at: Option<Timestamp> = None;
+    let (mut first_at, mut last_at): (Option<Timestamp>, Option<Timestamp>) = (None, None);
     let mut steps_done: u64 = 0;
     let stale_after = (config.schedule.stale_after_seconds * 1e9) as i64;
     let mut steps = steps.peekable();
@@ -146,6 +146,8 @@ pub fn run_market<M: Market>(
             s.start_index = p.price;
         }
         s.end_index = p.price;
+        let first = *first_at.get_or_insert(p.at);
+        s.run_days = (p.at.0 - first.0) as f64 / (86_400.0 * 1e9);
         let scan = settler.observe(p);
         if scan {
             settler.settle(p, &*market, &mut venue, &mut pnl);

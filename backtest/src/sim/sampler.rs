@@ -127,9 +127,21 @@ impl Sampler {
             s.roll_filled_usd = t.filled_usd;
             s.missed_rolls = d.flow.missed;
             s.abandoned_rolls = t.abandoned;
-            if t.demand_usd > 0.0 {
-                s.roll_fill_ratio = t.filled_usd / (2.0 * t.demand_usd);
-            }
+            s.rolls = d.log.stats();
+            s.roll_fill_ratio = s.rolls.maker_fill_ratio;
+            s.roll_records = d.log.records.clone();
+            let per_year = |usd: f64| {
+                let years = s.run_days / 365.25;
+                let notional = d.flow.notional_usd();
+                if years > 0.0 && notional > 0.0 {
+                    100.0 * usd / notional / years
+                } else {
+                    0.0
+                }
+            };
+            s.holder_cost_pct_per_year = per_year(t.cost_usd);
+            s.taker_cost_pct_per_year = per_year(b.taker_cost_usd);
+            s.holder_cost_pct_per_year_monthly = s.rolls.cost_bps_per_roll * 12.0 / 100.0;
             s.holder_roll_cost_bps = t.bps_of_demand(t.cost_usd);
             s.taker_roll_cost_bps = t.bps_of_demand(b.taker_cost_usd);
             s.amm_roll_cost_bps = t.bps_of_demand(b.amm_cost_usd);

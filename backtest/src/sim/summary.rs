@@ -1,5 +1,6 @@
 //! What a backtest run produced: the summary's figures and the hourly samples.
 
+use super::roll_log::{RollRecord, RollStats};
 use engine::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -14,10 +15,24 @@ pub struct Summary {
     pub roll_demand_usd: f64,
     /// Of the roll legs' USD value, what the maker's quotes filled.
     pub roll_filled_usd: f64,
+    /// Of the rolled tokens' value asked for, the share the maker's quotes filled (a roll's two
+    /// legs half each): 1 when the maker filled every leg.
     pub roll_fill_ratio: f64,
     /// Holders' cost of rolling against fair value, bps of the rolled notional (all legs, maker
-    /// and venue).
+    /// and venue; a roll not done counts its value and no cost: see `rolls.cost_bps_per_roll`).
     pub holder_roll_cost_bps: f64,
+    /// The holders' cost of all their rolls over their notional, per year of the run, percent
+    /// (what rolling cost them this run, annualised).
+    pub holder_cost_pct_per_year: f64,
+    /// The done rolls' average cost (`rolls.cost_bps_per_roll`) times 12: a monthly roll's
+    /// yearly cost, percent.
+    pub holder_cost_pct_per_year_monthly: f64,
+    /// The same rolls crossing the venue at once, as `holder_cost_pct_per_year`.
+    pub taker_cost_pct_per_year: f64,
+    /// Each roll from request to fill: time to fill, share filled within a day, why not done.
+    pub rolls: RollStats,
+    /// Days from the first priced step to the last.
+    pub run_days: f64,
     /// The same rolls, had every leg crossed the venue's book at once.
     pub taker_roll_cost_bps: f64,
     /// The same rolls through constant-product pools at fair value.
@@ -46,6 +61,9 @@ pub struct Summary {
     /// Hourly samples of the run (`timeseries.csv`, not `summary.json`).
     #[serde(skip)]
     pub series: Vec<Sample>,
+    /// One record a roll (`rolls.csv`, not `summary.json`).
+    #[serde(skip)]
+    pub roll_records: Vec<RollRecord>,
 }
 
 /// One hourly sample: the index, the maker's PnL and its parts so far, its net vega per expiry,
