@@ -10,8 +10,7 @@
 //!   forced sales is reported beside it.
 //!   Defaults in the spirit of Aave v3's ETH market (threshold 83%, bonus 5%, close factor 50%,
 //!   all of the debt under 0.95); check the live market's values before quoting them.
-//! - **AMM roll**: each roll's two legs traded against a constant-product pool per series priced
-//!   at fair: a trade of u USD into a pool of depth D USD costs u/(D + u) of it, plus the fee.
+//! - **AMM roll**: in [`crate::amm`] (pools that follow the market and the flow).
 //! - **Do nothing**: the holder never rolls; its P position's value drifts from the dollar peg
 //!   (and settles at min(S_T, K) at expiry).
 
@@ -135,20 +134,6 @@ impl Lending {
     }
 }
 
-/// The AMM baseline: a constant-product pool per series of `depth_usd`, charging `fee`.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AmmConfig {
-    pub depth_usd: f64,
-    pub fee: f64,
-}
-
-/// What trading `trade_usd` against a constant-product pool of `depth_usd` costs, as a fraction
-/// of the trade, fee included.
-pub fn amm_cost_fraction(trade_usd: f64, depth_usd: f64, fee: f64) -> f64 {
-    trade_usd / (depth_usd + trade_usd) + fee
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,11 +156,5 @@ mod tests {
         l.step(900.0);
         assert_eq!(l.loans[0].debt_usd, 0.0);
         assert!(l.loss_bps() > 0.0);
-    }
-
-    #[test]
-    fn amm_costs_grow_with_size() {
-        assert!((amm_cost_fraction(0.0, 1e6, 0.003) - 0.003).abs() < 1e-15);
-        assert!(amm_cost_fraction(1e5, 1e6, 0.003) > amm_cost_fraction(1e4, 1e6, 0.003));
     }
 }

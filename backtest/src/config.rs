@@ -4,7 +4,8 @@
 //! are refused (the TOML error names the line) and every value is range-checked, each error naming
 //! the key.
 
-use crate::baselines::{AmmConfig, LendingConfig};
+use crate::amm::AmmConfig;
+use crate::baselines::LendingConfig;
 use crate::roll_flow::RollFlowConfig;
 use crate::sim::run::{RunConfig, Schedule, VenueConfig};
 use crate::sim::synthetic_market::MarketConfig;
@@ -74,7 +75,8 @@ pub fn apply(
         source_name: source_name.to_string(),
         message: e.to_string(),
     })?;
-    let checked = check_book(&f.book)
+    let checked = non_negative("venue.future_spread_ticks", f.venue.future_spread_ticks)
+        .and_then(|()| check_book(&f.book))
         .and_then(|()| check_schedule(&f.schedule))
         .and_then(|()| check_flow(&f.flow))
         .and_then(|()| check_baselines(&f.lending, &f.amm));

@@ -2,6 +2,7 @@
 //! format), the synthetic market, roll demand, fill simulation (queues, latency, fees,
 //! settlement), the baselines, and reports. The loop itself is [`sim::run`].
 
+pub mod amm;
 pub mod baselines;
 pub mod binary;
 pub mod chain;

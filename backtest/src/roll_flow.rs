@@ -302,7 +302,11 @@ impl RollFlow {
     /// The holders' notional at the start (P and N), USD.
     pub fn notional_usd(&self) -> f64 {
         let c = &self.config;
-        let n = if c.n_holders > 0 { c.n_notional_usd } else { 0.0 };
+        let n = if c.n_holders > 0 {
+            c.n_notional_usd
+        } else {
+            0.0
+        };
         let p = if c.holders > 0 { c.notional_usd } else { 0.0 };
         p + n
     }

@@ -159,7 +159,11 @@ pub fn run_merge(args: &MergeArgs) -> Result<()> {
             flatten(&r["summary"]).into_iter().collect();
         let row: Vec<String> = std::iter::once(cell(&r["job"]))
             .chain(keys.iter().map(|k| cell(&r["overrides"][k])))
-            .chain(columns.iter().map(|c| figures.get(c).map_or(String::new(), |v| cell(v))))
+            .chain(
+                columns
+                    .iter()
+                    .map(|c| figures.get(c).map_or(String::new(), |v| cell(v))),
+            )
             .collect();
         w.write_record(&row)?;
     }

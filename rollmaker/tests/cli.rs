@@ -544,7 +544,10 @@ fn sweep_in_shards_and_merge() {
     assert!(lines[1].starts_with("0,0.5,calm,1,roll_maker"), "{table}");
     // Nested figures by their dotted path.
     for column in ["rolls.filled_within_24h", "rolls.hours_to_fill.p90"] {
-        assert!(lines[0].split(',').any(|c| c == column), "{column}: {table}");
+        assert!(
+            lines[0].split(',').any(|c| c == column),
+            "{column}: {table}"
+        );
     }
     // The same shard again, into the same folder under another name: job numbers repeat.
     std::fs::copy(out.join("shard-0-of-2.jsonl"), out.join("again.jsonl")).unwrap();

@@ -7,8 +7,9 @@ use super::market::Market;
 use super::prices::{held_value, p_value};
 use super::run_config::RunConfig;
 use super::settler::Settler;
-use crate::baselines::{amm_cost_fraction, Lending};
-use crate::roll_flow::{Position, RollFlow, Token};
+use crate::amm::{AmmPools, PoolTrade};
+use crate::baselines::Lending;
+use crate::roll_flow::{Position, RollFlow, RollRequest, Token};
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::Expiry;
 use std::collections::HashMap;
@@ -16,8 +17,7 @@ use std::collections::HashMap;
 pub struct Baselines {
     pub taker_cost_usd: f64,
     pub amm_cost_usd: f64,
-    amm_depth_usd: f64,
-    amm_fee: f64,
+    amm: AmmPools,
     pub lending: Lending,
     /// The P holders' starting positions and their USD value.
     initial: Vec<Position>,
@@ -52,8 +52,7 @@ impl Baselines {
         Baselines {
             taker_cost_usd: 0.0,
             amm_cost_usd: 0.0,
-            amm_depth_usd: config.amm.depth_usd,
-            amm_fee: config.amm.fee,
+            amm: AmmPools::new(config.amm.clone()),
             lending,
             initial,
             initial_usd,
@@ -75,9 +74,24 @@ impl Baselines {
         }
     }
 
-    /// A roll of `usd`: both legs through the series' pools.
-    pub fn on_roll(&mut self, usd: f64) {
-        self.amm_cost_usd += 2.0 * amm_cost_fraction(usd, self.amm_depth_usd, self.amm_fee) * usd;
+    /// The roll `r`, at index `s`, through the series' pools: its token sold into the old
+    /// series' pool, bought from the new one's, each at the market's fair value now.
+    pub fn on_roll<M: Market>(&mut self, market: &M, s: f64, r: &RollRequest) {
+        let trade = |p: &Position| {
+            let p_usd = p_value(market, p.call);
+            PoolTrade {
+                call: p.call,
+                token: r.token,
+                qty: p.qty,
+                fair_usd: match r.token {
+                    Token::P => p_usd,
+                    Token::N => s - p_usd,
+                },
+            }
+        };
+        if let Some(cost) = self.amm.roll(trade(&r.from), trade(&r.to)) {
+            self.amm_cost_usd += cost;
+        }
     }
 
     /// USD value of the P tokens `held` now, settled ones at their settlement.
@@ -114,20 +128,20 @@ mod tests {
     use crate::baselines::LendingConfig;
 
     #[test]
-    fn both_legs_of_a_roll_pay_the_pool() {
-        let mut b = Baselines {
+    fn drift_is_measured_from_the_starting_value() {
+        let b = Baselines {
             taker_cost_usd: 0.0,
             amm_cost_usd: 0.0,
-            amm_depth_usd: 1e6,
-            amm_fee: 0.003,
+            amm: AmmPools::new(crate::amm::AmmConfig {
+                depth_usd: 1e6,
+                fee: 0.003,
+            }),
             lending: Lending::new(LendingConfig::default(), [], 2000.0),
             initial: Vec::new(),
             initial_usd: 1e5,
             settled: HashMap::new(),
         };
-        b.on_roll(1e4);
-        let per_leg = 1e4 / (1e6 + 1e4) + 0.003;
-        assert!((b.amm_cost_usd - 2.0 * per_leg * 1e4).abs() < 1e-9);
         assert!((b.drift_bps(0.99e5) + 100.0).abs() < 1e-9);
+        assert!(b.has_holders());
     }
 }

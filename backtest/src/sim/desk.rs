@@ -8,7 +8,9 @@
 use super::attribution::Attribution;
 use super::baselines::Baselines;
 use super::market::Market;
-use super::prices::{cheaper_route, eth, holder_cost, p_value, sweep_price};
+use super::prices::{
+    cheaper_route, eth, future_half_spread_usd, holder_cost, p_value, sweep_price,
+};
 use super::roll_log::{NotDone, RollLog};
 use super::run_config::RunConfig;
 use super::venue::SimVenue;
@@ -75,6 +77,8 @@ pub struct RollDesk {
     pub totals: HolderTotals,
     /// Each roll from request to fill.
     pub log: RollLog,
+    /// Half the future's spread (USD per ETH), paid on the put route.
+    future_half_spread_usd: f64,
     levels: Vec<(Price, Qty)>,
 }
 
@@ -95,6 +99,7 @@ impl RollDesk {
             last_legs: None,
             totals: HolderTotals::default(),
             log: RollLog::default(),
+            future_half_spread_usd: future_half_spread_usd(config.venue.future_spread_ticks),
             levels: Vec::new(),
         }
     }
@@ -190,14 +195,10 @@ impl RollDesk {
         };
         let ours = venue.best_resting(leg.instrument, leg.side.opposite());
         let mut left = leg.left;
+        let future = self.future_half_spread_usd / p.price;
         if let (Some(our), Some(v)) = (ours, best) {
-            let venue_cost = cheaper_route(
-                market,
-                i,
-                leg.side,
-                1,
-                holder_cost(leg.side, eth(market, i, v), fair),
-            );
+            let at_best = holder_cost(leg.side, eth(market, i, v), fair);
+            let venue_cost = cheaper_route(market, i, leg.side, 1, at_best, future);
             let maker_cost = holder_cost(leg.side, eth(market, i, our), fair);
             if maker_cost <= venue_cost + 1e-12 {
                 venue.take(
@@ -224,8 +225,8 @@ impl RollDesk {
         }
         if left > 0 && (!leg.patient || p.at >= leg.deadline) {
             if let Some(px) = sweep_price(market, i, leg.side, left, &mut self.levels) {
-                let cost =
-                    cheaper_route(market, i, leg.side, left, holder_cost(leg.side, px, fair));
+                let call_cost = holder_cost(leg.side, px, fair);
+                let cost = cheaper_route(market, i, leg.side, left, call_cost, future);
                 // An impatient holder's limit: cost per contract within max_slippage of the
                 // token's value (P: 1 - call, N: the call, ETH per contract).
                 let token_value = match leg.token {
@@ -286,7 +287,7 @@ impl RollDesk {
         if first {
             self.totals.requests += 1;
             self.totals.demand_usd += usd;
-            self.baselines.on_roll(usd);
+            self.baselines.on_roll(market, p.price, &r);
         }
         let (out_side, in_side) = match r.token {
             Token::P => (Side::Buy, Side::Sell),
@@ -300,7 +301,8 @@ impl RollDesk {
                 let taker_px =
                     sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
                 let call_cost = holder_cost(side, taker_px, fair);
-                let cost = cheaper_route(market, series, side, left, call_cost);
+                let future = self.future_half_spread_usd / p.price;
+                let cost = cheaper_route(market, series, side, left, call_cost, future);
                 self.baselines.taker_cost_usd += cost * left as f64 * p.price;
             }
             self.legs.push(Leg {

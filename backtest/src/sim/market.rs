@@ -155,8 +155,8 @@ pub struct PutRoute {
 
 impl PutRoute {
     /// What crossing `lots` of the put costs over fair per contract, for a holder on `side` of
-    /// the call (buying the call = buying the put and the future; the future's spread is not in
-    /// the data and taken as nothing). None when that side of the put's book is empty.
+    /// the call (buying the call = buying the put and the future; the future's spread is added
+    /// by [`super::prices::cheaper_route`]). None when that side of the put's book is empty.
     pub fn cost(&self, side: Side, lots: i64) -> Option<f64> {
         match side {
             Side::Buy => average_price(&self.asks, lots).map(|a| a - self.fair),

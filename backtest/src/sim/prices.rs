@@ -48,18 +48,28 @@ pub fn sweep_price<M: Market>(
 
 /// A holder crossing the book for `lots` takes the cheaper of the call and, where the market
 /// lists it, the put plus the future (ROLLS.md's taker route): `call_cost` per contract, or the
-/// put's.
+/// put's plus `future_cost` (half the future's spread, ETH per contract).
 pub fn cheaper_route<M: Market>(
     market: &M,
     id: InstrumentId,
     side: Side,
     lots: i64,
     call_cost: f64,
+    future_cost: f64,
 ) -> f64 {
     match market.put_route(id).and_then(|r| r.cost(side, lots)) {
-        Some(put_cost) => put_cost.min(call_cost),
+        Some(put_cost) => (put_cost + future_cost).min(call_cost),
         None => call_cost,
     }
+}
+
+/// Half the ETH future's spread of `ticks` of its tick (0.05 USD on Deribit), in USD per ETH.
+pub fn future_half_spread_usd(ticks: f64) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    let tick = engine::Instrument::deribit("ETH-PERPETUAL")
+        .map(|f| f.tick_size_at(Price(1)).to_f64().unwrap_or(0.0))
+        .unwrap_or(0.0);
+    ticks * tick / 2.0
 }
 
 /// What the holder pays over fair per contract (ETH): buying above it, selling below.
@@ -100,5 +110,7 @@ mod tests {
         assert!((holder_cost(Side::Buy, 0.052, 0.05) - 0.002).abs() < 1e-15);
         assert!((holder_cost(Side::Sell, 0.048, 0.05) - 0.002).abs() < 1e-15);
         assert!(holder_cost(Side::Sell, 0.052, 0.05) < 0.0);
+        // One 0.05 USD tick of the ETH future, half of it paid.
+        assert_eq!(future_half_spread_usd(1.0), 0.025);
     }
 }

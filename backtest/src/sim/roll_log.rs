@@ -333,7 +333,12 @@ mod tests {
         let names = ["ETH-27MAR26-2000-C", "ETH-24APR26-1800-C"];
         for (holder, hours) in [(1, 2), (2, 20), (3, 40)] {
             let roll = holder as u64;
-            log.requested(roll, &request(holder, 0, false), names, 1000.0 * holder as f64);
+            log.requested(
+                roll,
+                &request(holder, 0, false),
+                names,
+                1000.0 * holder as f64,
+            );
             log.traded(roll, 0, 4, true, [0.0, 0.0]);
             log.traded(roll, 1, 5, true, [0.0, 0.0]);
             log.completed(roll, Timestamp(hours * HOUR));
@@ -346,7 +351,11 @@ mod tests {
         assert_eq!(s.filled_within_24h, 0.3);
         assert_eq!(s.maker_fill_ratio, 0.6);
         let hours = (s.hours_to_fill.p50, s.hours_to_fill.p90);
-        assert_eq!(hours, (20.0, 40.0), "half the done value was done by 20 hours");
+        assert_eq!(
+            hours,
+            (20.0, 40.0),
+            "half the done value was done by 20 hours"
+        );
         let why: Vec<(&str, u64)> = s.not_done.iter().map(|(w, n)| (w.as_str(), *n)).collect();
         assert_eq!(why, [("series_gone", 1), ("working", 1)]);
     }

@@ -3,7 +3,8 @@
 //! these sections directly ([`crate::config`] checks their ranges).
 
 use super::synthetic_market::MarketConfig;
-use crate::baselines::{AmmConfig, LendingConfig};
+use crate::amm::AmmConfig;
+use crate::baselines::LendingConfig;
 use crate::events::latency::Latency;
 use crate::queue::QueueModel;
 use crate::roll_flow::RollFlowConfig;
@@ -37,6 +38,9 @@ pub struct VenueConfig {
     pub response_latency: Latency,
     /// How long market data takes to reach the strategy.
     pub feed_latency: Latency,
+    /// The ETH future's quoted spread, in its ticks (0.05 USD on Deribit): a holder crossing
+    /// through the put pays half of it on the future leg (the data has no future book).
+    pub future_spread_ticks: f64,
 }
 
 /// How often the strategy requotes, its surface is refitted and the holders look for rolls
@@ -65,6 +69,7 @@ impl RunConfig {
                 order_latency: Latency::Constant { ms: 50.0 },
                 response_latency: Latency::Constant { ms: 0.0 },
                 feed_latency: Latency::Constant { ms: 10.0 },
+                future_spread_ticks: 1.0,
             },
             schedule: Schedule {
                 requote_seconds: 60.0,
