@@ -1,5 +1,6 @@
 //! A run's report under a folder: `summary.json` (the caller's), `timeseries.csv` (the hourly
-//! samples), `rolls.csv` (a row a roll, from request to fill) and `report.html`, whose plots are inline SVG, so it opens in a browser with no
+//! samples), `rolls.csv` (a row a roll, from request to fill), `fills.csv` (a row a fill of the
+//! maker's) and `report.html`, whose plots are inline SVG, so it opens in a browser with no
 //! network: the index path, the maker's PnL and its parts, its vega per expiry, holders' roll
 //! cost against the baselines, and holders' peg drift rolling and never rolling.
 
@@ -36,8 +37,8 @@ pub fn check_dir(dir: &Path) -> Result<(), ReportError> {
     std::fs::remove_file(&probe).map_err(io(&probe))
 }
 
-/// Writes `summary.json` (the given text), `timeseries.csv`, `rolls.csv` and `report.html` into
-/// `dir`. All four are written under temporary names first and renamed only once all are whole, so a
+/// Writes `summary.json` (the given text), `timeseries.csv`, `rolls.csv`, `fills.csv` and
+/// `report.html` into `dir`. All five are written under temporary names first and renamed only once all are whole, so a
 /// failed write leaves the previous report as it was, never a new file beside an old one.
 pub fn write(
     dir: &Path,
@@ -50,14 +51,21 @@ pub fn write(
         move |source| ReportError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let names = ["summary.json", "timeseries.csv", "rolls.csv", "report.html"];
+    let names = [
+        "summary.json",
+        "timeseries.csv",
+        "rolls.csv",
+        "fills.csv",
+        "report.html",
+    ];
     let tmp = |name: &str| dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let written = (|| {
         std::fs::write(tmp(names[0]), summary_json).map_err(io(&tmp(names[0])))?;
         write_csv(&tmp(names[1]), &summary.series)?;
-        write_rolls(&tmp(names[2]), &summary.roll_records)?;
+        write_records(&tmp(names[2]), &summary.roll_records)?;
+        write_records(&tmp(names[3]), &summary.fill_records)?;
         let page = html(title, summary_json, &summary.series)?;
-        std::fs::write(tmp(names[3]), page).map_err(io(&tmp(names[3])))
+        std::fs::write(tmp(names[4]), page).map_err(io(&tmp(names[4])))
     })();
     if let Err(e) = written {
         for name in names {
@@ -114,10 +122,10 @@ fn write_csv(path: &Path, series: &[Sample]) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// One row a roll (no rows, and no header, when there were no rolls).
-fn write_rolls(path: &Path, rolls: &[crate::sim::roll_log::RollRecord]) -> Result<(), ReportError> {
+/// One row a record (no rows, and no header, when there are none).
+fn write_records<R: serde::Serialize>(path: &Path, records: &[R]) -> Result<(), ReportError> {
     let mut w = csv::Writer::from_path(path)?;
-    for r in rolls {
+    for r in records {
         w.serialize(r)?;
     }
     w.flush().map_err(|source| ReportError::Io {

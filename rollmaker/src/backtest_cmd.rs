@@ -57,7 +57,8 @@ pub struct BacktestArgs {
     /// later step fills in full at its price). Overrides the backtest config's venue.fill_rule.
     #[arg(long, value_enum)]
     fill_rule: Option<FillRule>,
-    /// Write summary.json, timeseries.csv, rolls.csv and report.html into this folder (created if needed).
+    /// Write summary.json, timeseries.csv, rolls.csv, fills.csv and report.html into this folder
+    /// (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -169,7 +170,7 @@ fn report_and_print(
     print_summary(summary, &market_name, strategy_name, wall)?;
     if let Some(dir) = &args.out {
         out!(
-            "wrote {}/summary.json, timeseries.csv, rolls.csv and report.html",
+            "wrote {}/summary.json, timeseries.csv, rolls.csv, fills.csv and report.html",
             dir.display()
         );
     }

@@ -1,35 +1,84 @@
 //! The maker's PnL split for the report: spread (each fill against the series' fair value when
 //! it filled) and settlement (what expiry paid beyond the last mark); inventory is the rest. A
 //! measurement in USD floats from the model's fair values, not the ledger: the ledger (in the
-//! trader) holds the money.
+//! trader) holds the money. Each fill is also kept as a record (`fills.csv`).
 
 use super::market::Market;
 use super::venue::VenueFill;
-use engine::Side;
+use engine::{Side, Timestamp};
+use serde::Serialize;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Attribution {
     pub fills: u64,
     pub spread_usd: f64,
     pub settlement_usd: f64,
+    pub records: Vec<FillRecord>,
+}
+
+/// Who took a fill of ours.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Taker {
+    /// A rolling holder, with the series' fair value it was judged against (ETH per contract).
+    Holder { fair: f64 },
+    /// The market: a trade in the data, or the opposite best reaching the order.
+    Market,
+}
+
+/// One fill of the maker's (`fills.csv`, a row each).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FillRecord {
+    #[serde(serialize_with = "as_text")]
+    pub at: Timestamp,
+    pub instrument: String,
+    /// The maker's side.
+    pub side: &'static str,
+    /// ETH per contract.
+    pub price: f64,
+    pub contracts: i64,
+    /// The series' fair value it was measured against (ETH per contract; NaN if none).
+    pub fair: f64,
+    pub index_usd: f64,
+    /// "holder" or "market".
+    pub taker: &'static str,
 }
 
 impl Attribution {
-    /// Our `fills`, each against `fair` (ETH per contract) or else the series' fair value now, at
-    /// the market's index.
-    pub fn on_fills<M: Market>(&mut self, market: &M, fills: &[VenueFill], fair: Option<f64>) {
+    /// Our `fills`, taken by `taker`, each against the holder's fair or else the series' fair
+    /// value now, at the market's index.
+    pub fn on_fills<M: Market>(&mut self, market: &M, fills: &[VenueFill], taker: Taker) {
         let Some(p) = market.point() else { return };
         for f in fills {
             self.fills += 1;
-            let fair = fair.or_else(|| market.fair(f.instrument).map(|g| g.price));
+            let fair = match taker {
+                Taker::Holder { fair } => Some(fair),
+                Taker::Market => market.fair(f.instrument).map(|g| g.price),
+            };
+            let inst = market.instruments().get(f.instrument);
+            let px = inst.price_f64(f.price);
             if let Some(fair) = fair {
-                let px = market.instruments().get(f.instrument).price_f64(f.price);
                 let edge = match f.side {
                     Side::Buy => fair - px,
                     Side::Sell => px - fair,
                 };
                 self.spread_usd += edge * f.qty.0 as f64 * p.price;
             }
+            self.records.push(FillRecord {
+                at: p.at,
+                instrument: inst.name().to_string(),
+                side: match f.side {
+                    Side::Buy => "buy",
+                    Side::Sell => "sell",
+                },
+                price: px,
+                contracts: f.qty.0,
+                fair: fair.unwrap_or(f64::NAN),
+                index_usd: p.price,
+                taker: match taker {
+                    Taker::Holder { .. } => "holder",
+                    Taker::Market => "market",
+                },
+            });
         }
     }
 
@@ -37,6 +86,11 @@ impl Attribution {
     pub fn on_settlement(&mut self, value: f64, last_mark: f64, lots: i64, twap: f64) {
         self.settlement_usd += (value - last_mark) * lots as f64 * twap;
     }
+}
+
+/// A time as its text (RFC 3339, UTC).
+fn as_text<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(t)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! future); otherwise an impatient holder crosses the book at once and a patient one at its
 //! deadline. Holders look at the book at most once a second of market time.
 
-use super::attribution::Attribution;
+use super::attribution::{Attribution, Taker};
 use super::baselines::Baselines;
 use super::market::Market;
 use super::prices::{
@@ -220,7 +220,7 @@ impl RollDesk {
                         .traded(leg.roll, leg.leg, f.qty.0, true, [cost, vs_request]);
                     left -= f.qty.0;
                 }
-                pnl.on_fills(market, venue.fills(), Some(fair));
+                pnl.on_fills(market, venue.fills(), Taker::Holder { fair });
             }
         }
         if left > 0 && (!leg.patient || p.at >= leg.deadline) {

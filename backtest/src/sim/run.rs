@@ -19,7 +19,7 @@
 //! Deterministic for a seed. Money is booked by the trader's ledger in exact decimals (ETH); the
 //! report's USD figures are f64 from the model's fair values.
 
-use super::attribution::Attribution;
+use super::attribution::{Attribution, Taker};
 use super::chain_market::ChainMarket;
 use super::desk::RollDesk;
 use super::market::Market;
@@ -164,7 +164,7 @@ pub fn run_market<M: Market>(
         last_at = Some(p.at);
         venue.arrive(p.at, &*market);
         venue.match_market(p.at, &*market);
-        pnl.on_fills(&*market, venue.fills(), None);
+        pnl.on_fills(&*market, venue.fills(), Taker::Market);
         venue.deliver(Some(p.at), &mut trader, market.instruments());
 
         let requoted = quoting.step(p.at, &*market, &mut trader, strategy, &mut venue);

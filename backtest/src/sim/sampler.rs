@@ -151,6 +151,7 @@ impl Sampler {
                 s.no_roll_drift_bps = b.drift_bps(b.no_roll_usd(v.market));
             }
         }
+        s.fill_records = v.pnl.records.clone();
         s.series = self.samples;
         s
     }

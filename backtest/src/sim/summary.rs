@@ -1,5 +1,6 @@
 //! What a backtest run produced: the summary's figures and the hourly samples.
 
+use super::attribution::FillRecord;
 use super::roll_log::{RollRecord, RollStats};
 use engine::Timestamp;
 use serde::Serialize;
@@ -64,6 +65,9 @@ pub struct Summary {
     /// One record a roll (`rolls.csv`, not `summary.json`).
     #[serde(skip)]
     pub roll_records: Vec<RollRecord>,
+    /// One record a fill of the maker's (`fills.csv`, not `summary.json`).
+    #[serde(skip)]
+    pub fill_records: Vec<FillRecord>,
 }
 
 /// One hourly sample: the index, the maker's PnL and its parts so far, its net vega per expiry,
