@@ -103,8 +103,13 @@ pub fn apply(
 }
 
 fn check_book(b: &MarketConfig) -> Result<(), Bad> {
-    non_negative("book.half_spread_vol", b.half_spread_vol)?;
-    non_negative("book.half_spread_delta_bps", b.half_spread_delta_bps)?;
+    if let Err(why) = b.spread.check() {
+        return Err((
+            "book.spread",
+            why,
+            "a finite, non-negative cell for each bucket",
+        ));
+    }
     positive("book.level_step_vol", b.level_step_vol)?;
     if !(1..=25).contains(&b.levels) {
         return Err(("book.levels", b.levels.to_string(), "between 1 and 25"));

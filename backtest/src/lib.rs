@@ -5,6 +5,7 @@
 pub mod amm;
 pub mod baselines;
 pub mod binary;
+pub mod calibrate;
 pub mod chain;
 pub mod chain_state;
 pub mod chain_surface;

@@ -2,6 +2,7 @@
 
 mod backtest_cmd;
 mod book_demo;
+mod calibrate_cmd;
 mod data_replay;
 mod export_cmd;
 mod instrument_cmd;
@@ -54,6 +55,9 @@ enum Command {
     /// What the roll maker (or, with --two-sided, the two-sided baseline) would rest on one chain
     /// snapshot with a given config, as JSON: quotes against fair value, and what was pulled.
     Quote(quote_cmd::QuoteArgs),
+    /// Measure the chain snapshots' spreads by expiry and moneyness, as the synthetic market's
+    /// `[book.spread]` table.
+    Calibrate(calibrate_cmd::CalibrateArgs),
     /// Run one shard (I of N) of a grid of backtests; results as JSON lines under --out.
     Sweep(sweep_cmd::SweepArgs),
     /// Merge the results of a sweep's shards into one CSV table on stdout.
@@ -108,6 +112,7 @@ fn run(command: Command) -> Result<()> {
         Command::Iv(args) => iv_cmd::run(&args),
         Command::Surface(args) => surface_cmd::run(&args),
         Command::Quote(args) => quote_cmd::run(&args),
+        Command::Calibrate(args) => calibrate_cmd::run(&args),
         Command::Sweep(args) => sweep_cmd::run_sweep(&args),
         Command::SweepMerge(args) => sweep_cmd::run_merge(&args),
         Command::ExportTardis(args) => export_cmd::run(&args),

@@ -1,9 +1,11 @@
-//! One synthetic option's venue book: fair value plus a half-spread of vol points and delta, on
-//! the instrument's ticks, levels deep; never crossed. Puts are priced from calls by parity.
-//! [`MarketConfig`] shapes it (and the synthetic market's background trades).
+//! One synthetic option's venue book: fair value plus the half-spread the real chain shows for its
+//! expiry and moneyness ([`SpreadTable`], measured by `rollmaker calibrate`), on the instrument's
+//! ticks, levels deep; never crossed. Puts are priced from calls by parity. [`MarketConfig`]
+//! shapes it (and the synthetic market's background trades).
 
+use crate::calibrate::{spread_unit, SpreadTable};
 use crate::synthetic::smile::SmileConfig;
-use engine::pricing::Greeks;
+use engine::pricing::{Greeks, OptionType};
 use engine::state::Top;
 use engine::tick_rule::{Rounding, TickRule};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
@@ -16,10 +18,8 @@ pub struct MarketConfig {
     /// The synthetic smile (not in the config file: the built-in one).
     #[serde(skip)]
     pub smile: SmileConfig,
-    /// The best bid and ask this many vol points from fair...
-    pub half_spread_vol: f64,
-    /// ...plus this many bps of the option's USD delta (ETH per contract).
-    pub half_spread_delta_bps: f64,
+    /// The best bid and ask this far from fair, by expiry and moneyness (`[book.spread]`).
+    pub spread: SpreadTable,
     /// Lots displayed on each level.
     pub depth_lots: i64,
     /// Levels a side.
@@ -34,8 +34,7 @@ impl Default for MarketConfig {
     fn default() -> Self {
         MarketConfig {
             smile: SmileConfig::default(),
-            half_spread_vol: 2.0,
-            half_spread_delta_bps: 10.0,
+            spread: measured_spreads(),
             depth_lots: 50,
             levels: 5,
             level_step_vol: 1.0,
@@ -45,13 +44,40 @@ impl Default for MarketConfig {
     }
 }
 
-/// A listed option's fair value, the vol it was priced at, and the venue's best bid and ask
-/// (the deeper levels are derived when asked for: most steps need only the top).
+/// The real chain's median half-spreads, as `rollmaker calibrate --data
+/// ../shared/data/deribit_eth_chain/` printed them on 2026-12-02 (813 snapshots, 2025-12-30 to
+/// 2026-08-22; `backtest/configs/backtest.toml` holds the same table): vol points, and in the
+/// money beyond 5% bps of the USD delta.
+pub fn measured_spreads() -> SpreadTable {
+    SpreadTable {
+        days: vec![7.0, 30.0, 90.0, 180.0, 400.0],
+        moneyness: vec![0.6, 0.8, 0.95, 1.05, 1.2, 1.5, 3.0],
+        calls: vec![
+            vec![35.00, 60.05, 77.88, 2.23, 1.74, 3.49, 5.98],
+            vec![32.72, 53.14, 38.54, 0.82, 0.74, 1.17, 2.82],
+            vec![13.21, 30.15, 23.76, 0.51, 0.43, 0.57, 1.40],
+            vec![18.85, 32.86, 23.42, 0.43, 0.37, 0.37, 0.71],
+            vec![29.35, 38.97, 34.13, 0.50, 0.44, 0.39, 0.46],
+        ],
+        puts: vec![
+            vec![10.12, 4.22, 1.83, 2.27, 392.50, 55.00, 447.50],
+            vec![3.46, 1.35, 0.81, 0.81, 61.13, 209.11, 694.50],
+            vec![1.55, 0.74, 0.49, 0.49, 49.28, 120.98, 790.10],
+            vec![0.92, 0.48, 0.40, 0.42, 29.26, 123.00, 763.17],
+            vec![0.69, 0.51, 0.49, 0.56, 85.95, 185.13, 1195.29],
+        ],
+    }
+}
+
+/// A listed option's fair value, the vol it was priced at, its half-spread, and the venue's best
+/// bid and ask (the deeper levels are derived when asked for: most steps need only the top).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Priced {
     pub id: InstrumentId,
     pub fair: Greeks,
     pub vol: f64,
+    /// Half the venue's spread (ETH per contract).
+    pub half: f64,
     pub bid: Option<(Price, Qty)>,
     pub ask: Option<(Price, Qty)>,
 }
@@ -66,14 +92,22 @@ impl Priced {
         }
     }
 
-    /// Prices at `fair` and sets the top: never crossed.
-    pub fn reprice(&mut self, fair: Greeks, vol: f64, rule: &TickRule, config: &MarketConfig) {
+    /// Prices at `fair` with half-spread `half` and sets the top: never crossed.
+    pub fn reprice(
+        &mut self,
+        fair: Greeks,
+        vol: f64,
+        half: f64,
+        rule: &TickRule,
+        config: &MarketConfig,
+    ) {
         self.fair = fair;
         self.vol = vol;
+        self.half = half;
         let depth = Qty(config.depth_lots);
-        let bid = level(rule, &fair, config, Side::Buy, 0, None);
+        let bid = level(rule, &fair, half, config, Side::Buy, 0, None);
         self.bid = bid.map(|p| (p, depth));
-        self.ask = level(rule, &fair, config, Side::Sell, 0, bid).map(|p| (p, depth));
+        self.ask = level(rule, &fair, half, config, Side::Sell, 0, bid).map(|p| (p, depth));
     }
 
     /// One side of the book, `config.levels` deep, best first (its first level is the top).
@@ -86,7 +120,10 @@ impl Priced {
     ) {
         out.clear();
         let best_bid = self.bid.map(|b| b.0);
-        side_levels(rule, &self.fair, config, side, best_bid, config.levels, out);
+        let levels = config.levels;
+        side_levels(
+            rule, &self.fair, self.half, config, side, best_bid, levels, out,
+        );
     }
 }
 
@@ -102,19 +139,26 @@ pub(super) fn put_by_parity(call: Greeks, f: f64, k: f64) -> Greeks {
     }
 }
 
-/// Half the venue's spread around `fair` (ETH per contract).
-pub(super) fn half_spread(fair: &Greeks, config: &MarketConfig) -> f64 {
-    // Coin greeks: the USD delta is the coin delta plus the coin price.
-    let delta_usd = (fair.delta + fair.price).abs();
-    config.half_spread_vol * fair.vega / 100.0 + config.half_spread_delta_bps * 1e-4 * delta_usd
+/// Half the venue's spread around `fair` (ETH per contract) for an option of `kind`, `days` from
+/// expiry, at strike over forward `km`: the table's measure times its unit for this option.
+pub(super) fn half_spread(
+    kind: OptionType,
+    days: f64,
+    km: f64,
+    fair: &Greeks,
+    config: &MarketConfig,
+) -> f64 {
+    config.spread.half_spread_units(kind, days, km) * spread_unit(kind, km, fair)
 }
 
 /// One side's levels, best first: each `level_step_vol` further from fair, at least a tick apart,
 /// rounded away from fair; bids stop at the smallest price; asks stay above `best_bid`. At most
 /// `levels` of them.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn side_levels(
     rule: &TickRule,
     fair: &Greeks,
+    half: f64,
     config: &MarketConfig,
     side: Side,
     best_bid: Option<Price>,
@@ -128,7 +172,7 @@ pub(super) fn side_levels(
             Side::Buy => last,
             Side::Sell => last.or(best_bid),
         };
-        let Some(p) = level(rule, fair, config, side, k, beyond) else {
+        let Some(p) = level(rule, fair, half, config, side, k, beyond) else {
             break;
         };
         out.push((p, depth));
@@ -141,13 +185,14 @@ pub(super) fn side_levels(
 pub(super) fn level(
     rule: &TickRule,
     fair: &Greeks,
+    half: f64,
     config: &MarketConfig,
     side: Side,
     k: usize,
     beyond: Option<Price>,
 ) -> Option<Price> {
     const UNIT: f64 = 1e-4;
-    let off = half_spread(fair, config) + k as f64 * config.level_step_vol * fair.vega / 100.0;
+    let off = half + k as f64 * config.level_step_vol * fair.vega / 100.0;
     let p = match side {
         Side::Buy => {
             let raw = ((fair.price - off) / UNIT).floor();

@@ -2,16 +2,16 @@
 //! puts (relisted daily, each series kept until it settles), their fair values off the synthetic
 //! smile, a venue book of `levels` levels a side around fair, and background takers.
 //!
-//! The book: the best bid and ask sit `half_spread_vol` vol points plus `half_spread_delta_bps`
-//! of the option's USD delta from fair (the second term is what a venue maker charges to hedge:
-//! it makes deep in-the-money calls dearer to cross than the put plus the future, as on Deribit),
-//! each further level `level_step_vol` vol points out, `depth_lots` displayed on each; prices are
+//! The book: the best bid and ask sit the half-spread the real chain shows for the option's
+//! expiry and moneyness from fair (`[book.spread]`, measured by `rollmaker calibrate`: vol points,
+//! and deep in the money bps of the USD delta, which makes deep in-the-money calls dearer to cross
+//! than the put plus the future, as on Deribit), each further level `level_step_vol` vol points out, `depth_lots` displayed on each; prices are
 //! rounded away from fair to the tick. Background takers (Poisson, `background_trades_per_day`
 //! over the whole chain) take `background_lots` at a random series' best.
 
 use super::market::{Market, MarketTrade, PutRoute, Series, SeriesIndex};
 pub use super::synthetic_book::MarketConfig;
-use super::synthetic_book::{poisson, put_by_parity, Priced};
+use super::synthetic_book::{half_spread, poisson, put_by_parity, Priced};
 use crate::roll_flow::ListedCalls;
 use crate::synthetic::listing::listing;
 use crate::synthetic::path::{IndexPoint, PathConfig};
@@ -268,6 +268,7 @@ impl SyntheticMarket {
                             id: call,
                             fair: Greeks::default(),
                             vol: 0.0,
+                            half: 0.0,
                             bid: None,
                             ask: None,
                         };
@@ -312,11 +313,15 @@ impl SyntheticMarket {
                 .max(0.5 * svi.vol(0.0, t));
             let call = coin::greeks(OptionType::Call, p.price, s.strike, t, vol, 1.0);
             let put = put_by_parity(call, p.price, s.strike);
+            let (days, km) = (t * 365.25, s.strike / p.price);
+            let c = &self.config;
+            let half_call = half_spread(OptionType::Call, days, km, &call, c);
+            let half_put = half_spread(OptionType::Put, days, km, &put, c);
             // Options share one tick rule; each is asked for its own all the same.
             let rule = self.instruments.get(self.calls[i].id).tick_rule();
-            self.calls[i].reprice(call, vol, rule, &self.config);
+            self.calls[i].reprice(call, vol, half_call, rule, c);
             let rule = self.instruments.get(self.puts[i].id).tick_rule();
-            self.puts[i].reprice(put, vol, rule, &self.config);
+            self.puts[i].reprice(put, vol, half_put, rule, c);
         }
     }
 
@@ -399,9 +404,19 @@ mod tests {
             let mut bids = Vec::new();
             let mut asks = Vec::new();
             let n = config.levels;
-            side_levels(&rule, &call, &config, Side::Buy, None, n, &mut bids);
+            let half = half_spread(OptionType::Call, 36.5, k / f, &call, &config);
+            side_levels(&rule, &call, half, &config, Side::Buy, None, n, &mut bids);
             let best_bid = bids.first().map(|b| b.0);
-            side_levels(&rule, &call, &config, Side::Sell, best_bid, n, &mut asks);
+            side_levels(
+                &rule,
+                &call,
+                half,
+                &config,
+                Side::Sell,
+                best_bid,
+                n,
+                &mut asks,
+            );
             assert_eq!(asks.len(), config.levels, "{k}");
             assert!(bids.windows(2).all(|w| w[0].0 > w[1].0), "{k} {bids:?}");
             assert!(asks.windows(2).all(|w| w[0].0 < w[1].0), "{k} {asks:?}");
@@ -411,9 +426,10 @@ mod tests {
             }
             assert!(asks[0].0 .0 as f64 * 1e-4 >= call.price);
         }
-        // The deep in-the-money call's spread carries the delta term; its put's does not.
+        // The deep in-the-money call is far wider than its put, as on Deribit.
         let call = coin::greeks(OptionType::Call, f, 1000.0, 0.1, 0.7, 1.0);
         let put = put_by_parity(call, f, 1000.0);
-        assert!(half_spread(&call, &config) > 5.0 * half_spread(&put, &config));
+        let half = |kind, g| half_spread(kind, 36.5, 0.5, g, &config);
+        assert!(half(OptionType::Call, &call) > 5.0 * half(OptionType::Put, &put));
     }
 }

@@ -153,17 +153,24 @@ fn write_books(
         // A snapshot's rows share one time, as Tardis writes them.
         let snapshot = (!written.contains_key(&b.id)).then(&mut *stamp);
         let (old_bids, old_asks) = written.remove(&b.id).unwrap_or_default();
-        for (side, old, new) in [
-            (Side::Buy, &old_bids, &b.bids),
-            (Side::Sell, &old_asks, &b.asks),
-        ] {
-            let diff = Diff {
-                symbol: &symbol,
-                side,
-                snapshot,
-            };
-            let eth = |price| inst.price_f64(price);
-            rows += diff.write(book, old, new, stamp, &eth)?;
+        // Both sides' levels gone first, then both sides' new ones: a book that moved by more
+        // than its spread is never crossed between two rows.
+        for adding in [false, true] {
+            for (side, old, new) in [
+                (Side::Buy, &old_bids, &b.bids),
+                (Side::Sell, &old_asks, &b.asks),
+            ] {
+                let diff = Diff {
+                    symbol: &symbol,
+                    side,
+                    snapshot,
+                };
+                let eth = |price| inst.price_f64(price);
+                rows += match adding {
+                    false => diff.removed(book, old, new, stamp, &eth)?,
+                    true => diff.added(book, old, new, stamp, &eth)?,
+                };
+            }
         }
         written.insert(b.id, (b.bids, b.asks));
     }
@@ -179,8 +186,27 @@ struct Diff<'a> {
 }
 
 impl Diff<'_> {
-    /// Levels gone (size 0), then levels new or changed; the rows written.
-    fn write(
+    /// Levels gone (size 0); the rows written.
+    fn removed(
+        &self,
+        book: &mut TardisWriter,
+        old: &Levels,
+        new: &Levels,
+        stamp: &mut dyn FnMut() -> Timestamp,
+        eth: &dyn Fn(Price) -> f64,
+    ) -> Result<u64, TardisError> {
+        let mut rows = 0;
+        for &(price, _) in old {
+            if !new.iter().any(|l| l.0 == price) {
+                book.level(stamp(), self.symbol, false, self.side, eth(price), 0.0)?;
+                rows += 1;
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Levels new or changed; the rows written.
+    fn added(
         &self,
         book: &mut TardisWriter,
         old: &Levels,
@@ -190,12 +216,6 @@ impl Diff<'_> {
     ) -> Result<u64, TardisError> {
         let (symbol, side) = (self.symbol, self.side);
         let mut rows = 0;
-        for &(price, _) in old {
-            if !new.iter().any(|l| l.0 == price) {
-                book.level(stamp(), symbol, false, side, eth(price), 0.0)?;
-                rows += 1;
-            }
-        }
         for &(price, qty) in new {
             if !old.contains(&(price, qty)) {
                 let at = self.snapshot.unwrap_or_else(&mut *stamp);
