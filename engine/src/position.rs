@@ -249,6 +249,9 @@ fn lot_pnl(inst: &Instrument, dir: i64, entry: Price, exit: Price, q: i64) -> Op
 #[derive(Clone, Debug, Default)]
 pub struct Ledger {
     positions: Vec<Position>,
+    /// Cash received outside any fill's price (ETH): a package's net price beyond what its legs
+    /// were booked at.
+    transfers: Decimal,
 }
 
 impl Ledger {
@@ -288,9 +291,20 @@ impl Ledger {
         self.positions.get(id.index()).map_or(0, |p| p.size)
     }
 
-    /// Cash across every instrument (see [`Position::cash`]).
+    /// Cash across every instrument (see [`Position::cash`]), and the transfers.
     pub fn cash(&self) -> Decimal {
-        self.positions.iter().map(|p| p.cash).sum()
+        self.positions.iter().map(|p| p.cash).sum::<Decimal>() + self.transfers
+    }
+
+    /// `amount` received (paid, if negative) beside the fills: a package trade's price beyond
+    /// its legs' booked prices. Exact; kept apart from any position.
+    pub fn transfer(&mut self, amount: Decimal) {
+        self.transfers += amount;
+    }
+
+    /// What [`Ledger::transfer`] has moved in all.
+    pub fn transfers(&self) -> Decimal {
+        self.transfers
     }
 
     /// Fees across every instrument, settlement fees included.

@@ -205,6 +205,19 @@ impl Trader {
         }
     }
 
+    /// A package traded off the order book (a holder taking the maker's price for a whole roll):
+    /// its legs booked at their prices, and `residual` (ETH: the package's net price beyond the
+    /// legs) as a transfer. A leg the ledger refuses is counted, not dropped silently.
+    pub fn book_package(&mut self, instruments: &Instruments, legs: &[Fill], residual: Decimal) {
+        for fill in legs {
+            let inst = instruments.get(fill.instrument);
+            if self.ledger.apply(inst, fill).is_err() {
+                self.count(Refusal::BadFill);
+            }
+        }
+        self.ledger.transfer(residual);
+    }
+
     fn book_fill(&mut self, instruments: &Instruments, client_id: u64, fill: Fill) {
         if !self.orders.contains_key(&client_id) {
             // Still booked: the venue says we traded, whatever we remember.

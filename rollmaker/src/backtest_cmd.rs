@@ -57,10 +57,22 @@ pub struct BacktestArgs {
     /// later step fills in full at its price). Overrides the backtest config's venue.fill_rule.
     #[arg(long, value_enum)]
     fill_rule: Option<FillRule>,
+    /// Where holders and the maker meet: `legs` (holders take the maker's resting leg quotes on
+    /// the option venue) or `package` (the maker prices each whole roll at one net price, the
+    /// strategy config's [package]).
+    #[arg(long, value_enum, default_value_t = RollMode::Legs)]
+    roll_mode: RollMode,
     /// Write summary.json, timeseries.csv, rolls.csv, fills.csv and report.html into this folder
     /// (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
+}
+
+/// Where holders and the maker meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RollMode {
+    Legs,
+    Package,
 }
 
 pub fn run(args: &BacktestArgs) -> Result<()> {
@@ -70,13 +82,15 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         None => RollMakerConfig::default_config(),
     };
     let rules = config.quote_rules();
+    let package = (args.roll_mode == RollMode::Package).then(|| config.package.clone());
     let kind = if args.two_sided {
         StrategyKind::TwoSided
     } else {
         StrategyKind::RollMaker
     };
     let mut strategy = kind.build(config);
-    let run_config = run_config(args)?;
+    let mut run_config = run_config(args)?;
+    run_config.package = package;
     if let Some(dir) = &args.out {
         report::check_dir(dir).with_context(|| format!("--out {}", dir.display()))?;
     }

@@ -8,11 +8,13 @@
 //! - [`roll_maker`]: one-sided resting quotes for P-token rolls, held to expiry.
 //! - [`config`]: its TOML configuration, checked key by key; [`glft`]: the inventory-dependent
 //!   edge; [`limits`]: exposure limits that hold under any sequence of fills.
+//! - [`package`]: a holder's whole roll priced as one package (the roll venue's mode);
 //! - [`sample`]: a synthetic chain state for tests, benchmarks and examples.
 
 pub mod config;
 pub mod glft;
 pub mod limits;
+pub mod package;
 pub mod roll_maker;
 pub mod sample;
 

@@ -5,6 +5,7 @@
 
 use super::market::Market;
 use super::venue::VenueFill;
+use engine::position::Fill;
 use engine::{Side, Timestamp};
 use serde::Serialize;
 
@@ -39,7 +40,8 @@ pub struct FillRecord {
     /// The series' fair value it was measured against (ETH per contract; NaN if none).
     pub fair: f64,
     pub index_usd: f64,
-    /// "holder" or "market".
+    /// "holder", "market", or "package" (a leg of a package; its price is the leg's booked
+    /// value, the package's edge is in the summary's spread).
     pub taker: &'static str,
 }
 
@@ -78,6 +80,30 @@ impl Attribution {
                     Taker::Holder { .. } => "holder",
                     Taker::Market => "market",
                 },
+            });
+        }
+    }
+
+    /// A package sold to a holder: its legs recorded (taker "package", each against its
+    /// `fair`), and the package's `edge` over fair (ETH) as spread at the index.
+    pub fn on_package<M: Market>(&mut self, market: &M, legs: &[Fill], fair: &[f64], edge: f64) {
+        let Some(p) = market.point() else { return };
+        self.spread_usd += edge * p.price;
+        for (f, fair) in legs.iter().zip(fair) {
+            self.fills += 1;
+            let inst = market.instruments().get(f.instrument);
+            self.records.push(FillRecord {
+                at: p.at,
+                instrument: inst.name().to_string(),
+                side: match f.side {
+                    Side::Buy => "buy",
+                    Side::Sell => "sell",
+                },
+                price: inst.price_f64(f.price),
+                contracts: f.qty.0,
+                fair: *fair,
+                index_usd: p.price,
+                taker: "package",
             });
         }
     }

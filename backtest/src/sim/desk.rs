@@ -21,21 +21,21 @@ use std::collections::HashMap;
 
 /// One leg of a holder's roll in call terms.
 #[derive(Clone, Debug)]
-struct Leg {
-    roll: u64,
+pub(super) struct Leg {
+    pub(super) roll: u64,
     /// 0: out of the old series; 1: into the new.
-    leg: usize,
-    instrument: InstrumentId,
+    pub(super) leg: usize,
+    pub(super) instrument: InstrumentId,
     /// The call's fair value when the roll was asked for (ETH).
-    fair_at_request: f64,
+    pub(super) fair_at_request: f64,
     /// The holder's side.
-    side: Side,
-    left: i64,
-    patient: bool,
-    deadline: Timestamp,
+    pub(super) side: Side,
+    pub(super) left: i64,
+    pub(super) patient: bool,
+    pub(super) deadline: Timestamp,
     /// Impatient holders' limit: cost over fair per contract, as a fraction of the token's value.
-    max_slippage: f64,
-    token: Token,
+    pub(super) max_slippage: f64,
+    pub(super) token: Token,
 }
 
 /// What the holders' rolls came to, in USD.
@@ -68,18 +68,18 @@ pub struct RollDesk {
     pub flow: RollFlow,
     /// The same holders' alternatives.
     pub baselines: Baselines,
-    legs: Vec<Leg>,
+    pub(super) legs: Vec<Leg>,
     /// Rolls in progress: legs left, and the request.
-    legs_left: HashMap<u64, usize>,
-    pending: HashMap<u64, RollRequest>,
+    pub(super) legs_left: HashMap<u64, usize>,
+    pub(super) pending: HashMap<u64, RollRequest>,
     next_roll: u64,
-    last_legs: Option<Timestamp>,
+    pub(super) last_legs: Option<Timestamp>,
     pub totals: HolderTotals,
     /// Each roll from request to fill.
     pub log: RollLog,
     /// Half the future's spread (USD per ETH), paid on the put route.
-    future_half_spread_usd: f64,
-    levels: Vec<(Price, Qty)>,
+    pub(super) future_half_spread_usd: f64,
+    pub(super) levels: Vec<(Price, Qty)>,
 }
 
 impl RollDesk {
@@ -170,7 +170,7 @@ impl RollDesk {
 
     /// A roll that ends without completing (`why`): its legs are dropped (the flow retries it
     /// after its deadline).
-    fn drop_roll(&mut self, roll: u64, why: NotDone) {
+    pub(super) fn drop_roll(&mut self, roll: u64, why: NotDone) {
         self.legs.retain(|l| l.roll != roll);
         self.legs_left.remove(&roll);
         self.pending.remove(&roll);

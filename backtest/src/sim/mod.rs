@@ -16,6 +16,7 @@ pub mod baselines;
 pub mod chain_market;
 pub mod desk;
 pub mod market;
+pub mod packages;
 pub mod prices;
 pub mod quoting;
 pub mod roll_log;

@@ -176,7 +176,18 @@ pub fn run_market<M: Market>(
             &*market,
         );
 
-        d.work_legs(p, &*market, &mut venue, &mut pnl);
+        match &config.package {
+            None => d.work_legs(p, &*market, &mut venue, &mut pnl),
+            Some(c) => {
+                let held = |id| trader.position(id).0;
+                for sold in d.work_packages(p, &*market, c, &held, &mut pnl) {
+                    trader.book_package(market.instruments(), &sold.legs, sold.residual);
+                    for f in &sold.legs {
+                        venue.hold(f.instrument, f.side.sign() * f.qty.0);
+                    }
+                }
+            }
+        }
         if due(&mut last_flow, p.at, config.schedule.flow_seconds) {
             d.take_requests(p, &*market);
         }

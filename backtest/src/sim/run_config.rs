@@ -24,6 +24,9 @@ pub struct RunConfig {
     pub flow: RollFlowConfig,
     pub lending: LendingConfig,
     pub amm: AmmConfig,
+    /// The roll venue's mode: holders take the maker's leg quotes on the option venue (None),
+    /// or its price for the whole roll as one package (the strategy's `[package]`).
+    pub package: Option<strategies::package::PackageConfig>,
 }
 
 /// The simulated venue's models (`[venue]`).
@@ -83,6 +86,7 @@ impl RunConfig {
                 depth_usd: 10_000_000.0,
                 fee: 0.003,
             },
+            package: None,
         }
     }
 }

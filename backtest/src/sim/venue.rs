@@ -290,6 +290,12 @@ impl SimVenue {
             .reduce(|a, b| if side.better(a, b) { a } else { b })
     }
 
+    /// Lots traded elsewhere (a package on the roll venue) that settle with the rest: the
+    /// oracle pays P and N tokens what Deribit pays its calls.
+    pub fn hold(&mut self, instrument: InstrumentId, lots: i64) {
+        *self.held_mut(instrument) += lots;
+    }
+
     /// Our net lots in `instrument` as the venue records them.
     pub fn held(&self, instrument: InstrumentId) -> i64 {
         self.held.get(instrument.index()).copied().unwrap_or(0)

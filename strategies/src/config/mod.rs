@@ -136,6 +136,8 @@ pub struct RollMakerConfig {
     pub stale: Stale,
     pub quotes: Quoting,
     pub hedge: Hedge,
+    /// How the maker prices a holder's whole roll as one package (the roll venue's mode).
+    pub package: crate::package::PackageConfig,
 }
 
 /// The documented default, built in so that the binary runs with no file at hand.

@@ -164,6 +164,18 @@ impl RollMakerConfig {
                 )?;
             }
         }
+        non_negative("package.edge_bps", self.package.edge_bps)?;
+        non_negative(
+            "package.skew_bps_per_100_lots",
+            self.package.skew_bps_per_100_lots,
+        )?;
+        if self.package.max_series_lots <= 0 {
+            return Err(bad(
+                "package.max_series_lots",
+                self.package.max_series_lots.to_string(),
+                "above 0",
+            ));
+        }
         positive("stale.index_seconds", self.stale.index_seconds)?;
         positive("stale.book_seconds", self.stale.book_seconds)?;
         positive("stale.surface_seconds", self.stale.surface_seconds)?;

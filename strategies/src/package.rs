@@ -1,0 +1,142 @@
+//! The roll as one package (ROLLS.md, "Where holders and the maker meet"): a holder's whole roll,
+//! out of the old series and into the new, at one net price the maker quotes. In call terms a P
+//! holder buys back the old call and sells the new one; the package's fair value is what those
+//! legs are worth at fair, the maker adds its edge (bps of the P value rolled, more where the roll
+//! adds to what it already holds) and rounds the net once, to the P token's tick, in its own
+//! favour: no leg is rounded on its own, and no leg is left undone.
+//!
+//! Pure: the caller gives the fair values (Deribit's marks on chain data, the model's fair on the
+//! synthetic market) and the maker's holdings.
+
+use engine::{InstrumentId, Side};
+use serde::Deserialize;
+
+/// `[package]` of the roll maker's config.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PackageConfig {
+    /// The maker's edge over the package's fair value, bps of the P value rolled.
+    pub edge_bps: f64,
+    /// Added edge, bps, per 100 lots the maker already holds the way the package adds to.
+    pub skew_bps_per_100_lots: f64,
+    /// No package that would take the maker beyond this many lots in a series.
+    pub max_series_lots: i64,
+}
+
+/// One leg of a holder's roll, in call terms.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PackageLeg {
+    pub id: InstrumentId,
+    /// The holder's side (a P holder buys the old call back and sells the new one).
+    pub holder_side: Side,
+    pub lots: i64,
+    /// Fair value, ETH per contract.
+    pub fair: f64,
+    /// Lots the maker holds now (signed).
+    pub held: i64,
+}
+
+/// The maker's price for a package.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PackageQuote {
+    /// What the holder pays the maker for the whole package (negative: is paid), in units of
+    /// the P token's tick, rounded once in the maker's favour.
+    pub net_units: i64,
+    /// The legs at fair, ETH (what the holder would pay at fair).
+    pub fair_net: f64,
+}
+
+/// The P token's tick, ETH: the package's one rounding.
+pub const PACKAGE_TICK: f64 = 1e-4;
+
+/// The package of `legs`, whose P value rolled is `p_value_eth`: None where a leg has no usable
+/// fair value or the package would take the maker beyond `max_series_lots` in a series.
+pub fn quote(
+    config: &PackageConfig,
+    legs: &[PackageLeg],
+    p_value_eth: f64,
+) -> Option<PackageQuote> {
+    let mut fair_net = 0.0;
+    let mut aligned = 0;
+    for l in legs {
+        if !(l.fair.is_finite() && l.fair >= 0.0 && l.lots > 0) {
+            return None;
+        }
+        let holder = l.holder_side.sign();
+        let after = l.held - holder * l.lots;
+        if after.abs() > config.max_series_lots {
+            return None;
+        }
+        fair_net += (holder * l.lots) as f64 * l.fair;
+        // The maker takes the other side: lots it already holds that way make it dearer.
+        if l.held.signum() == -holder {
+            aligned += l.held.abs();
+        }
+    }
+    if !(p_value_eth.is_finite() && p_value_eth > 0.0) {
+        return None;
+    }
+    let edge_bps = config.edge_bps + config.skew_bps_per_100_lots * aligned as f64 / 100.0;
+    let net = fair_net + edge_bps * 1e-4 * p_value_eth;
+    Some(PackageQuote {
+        net_units: (net / PACKAGE_TICK).ceil() as i64,
+        fair_net,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> PackageConfig {
+        PackageConfig {
+            edge_bps: 2.0,
+            skew_bps_per_100_lots: 1.0,
+            max_series_lots: 500,
+        }
+    }
+
+    fn legs(held: [i64; 2]) -> [PackageLeg; 2] {
+        [
+            PackageLeg {
+                id: InstrumentId(0),
+                holder_side: Side::Buy,
+                lots: 10,
+                fair: 0.42,
+                held: held[0],
+            },
+            PackageLeg {
+                id: InstrumentId(1),
+                holder_side: Side::Sell,
+                lots: 12,
+                fair: 0.30,
+                held: held[1],
+            },
+        ]
+    }
+
+    #[test]
+    fn the_net_is_fair_plus_the_edge_rounded_once_for_the_maker() {
+        // Fair: 10 x 0.42 - 12 x 0.30 = 0.6 ETH; edge 2 bps of a P value of 5.8 ETH: 0.00116.
+        let q = quote(&config(), &legs([0, 0]), 5.8).unwrap();
+        assert!((q.fair_net - 0.6).abs() < 1e-12);
+        assert_eq!(q.net_units, 6012, "0.60116 rounds up to 0.6012");
+    }
+
+    #[test]
+    fn inventory_the_same_way_widens_and_limits_refuse() {
+        // The maker is already short 100 of the call it would sell again (the holder buys).
+        let q = quote(&config(), &legs([-100, 0]), 5.8).unwrap();
+        // 3 bps: 0.00174, so 0.60174 -> 0.6018.
+        assert_eq!(q.net_units, 6018);
+        // Long the same call instead: no skew.
+        assert_eq!(
+            quote(&config(), &legs([100, 0]), 5.8).unwrap().net_units,
+            6012
+        );
+        assert!(quote(&config(), &legs([-495, 0]), 5.8).is_none());
+        let mut bad = legs([0, 0]);
+        bad[1].fair = f64::NAN;
+        assert!(quote(&config(), &bad, 5.8).is_none());
+    }
+}
