@@ -15,6 +15,7 @@ pub mod attribution;
 pub mod baselines;
 pub mod chain_market;
 pub mod desk;
+pub mod hedge;
 pub mod market;
 pub mod packages;
 pub mod prices;

@@ -4,6 +4,7 @@
 
 use super::attribution::Attribution;
 use super::desk::RollDesk;
+use super::hedge::DeltaHedge;
 use super::market::Market;
 use super::summary::{Sample, Summary};
 use crate::synthetic::path::IndexPoint;
@@ -40,6 +41,22 @@ impl<M: Market> View<'_, M> {
         (cash + self.open_eth()) * s
     }
 
+    /// The maker's USD delta, ETH: its cash plus each open position's coin delta and price.
+    fn delta_eth(&self) -> f64 {
+        let cash = self.trader.ledger().cash().to_f64().unwrap_or(0.0);
+        let m = self.market;
+        let options: f64 = m
+            .series()
+            .iter()
+            .filter_map(|sr| {
+                let lots = self.trader.position(sr.id).0;
+                let g = m.fair(sr.id).filter(|_| lots != 0)?;
+                Some(lots as f64 * (g.delta + g.price))
+            })
+            .sum();
+        cash + options
+    }
+
     fn vega_by_expiry(&self) -> HashMap<Expiry, f64> {
         let mut by = HashMap::new();
         for sr in self.market.series() {
@@ -57,12 +74,23 @@ pub struct Sampler {
     last_hour: Option<i64>,
     max_vega: f64,
     samples: Vec<Sample>,
+    /// The maker's delta offset hourly (measured, not traded).
+    hedge: DeltaHedge,
 }
 
 impl Sampler {
     /// The step at `p`: inventory vega where the strategy requoted or a sample is due, and the
     /// hourly sample (at every step where steps are further apart).
+    /// A sampler whose measured hedge pays `half_spread_usd` per ETH traded.
+    pub fn new(half_spread_usd: f64) -> Sampler {
+        Sampler {
+            hedge: DeltaHedge::new(half_spread_usd),
+            ..Sampler::default()
+        }
+    }
+
     pub fn step<M: Market>(&mut self, p: IndexPoint, requoted: bool, v: &View<'_, M>) {
+        self.hedge.mark(p.price);
         let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
         let sample = self.last_hour != Some(hour);
         if !(requoted || sample) {
@@ -76,6 +104,7 @@ impl Sampler {
             return;
         }
         self.last_hour = Some(hour);
+        self.hedge.rebalance(v.delta_eth());
         let pnl = v.pnl_usd(p.price);
         let mut vegas: Vec<(String, f64)> = vega.iter().map(|(e, x)| (e.to_string(), *x)).collect();
         vegas.sort_by(|a, b| a.0.cmp(&b.0));
@@ -114,6 +143,8 @@ impl Sampler {
         s.maker_pnl_split_usd.inventory =
             s.maker_pnl_usd - s.maker_pnl_split_usd.spread - s.maker_pnl_split_usd.settlement;
         s.max_inventory_vega = self.max_vega;
+        s.hedge_cost_usd = self.hedge.cost_usd;
+        s.maker_pnl_hedged_usd = s.maker_pnl_usd + self.hedge.pnl_usd - self.hedge.cost_usd;
         s.refused = v
             .trader
             .refusals()
