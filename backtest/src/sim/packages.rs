@@ -1,9 +1,10 @@
 //! The roll venue in package mode: each holder's whole roll meets the maker's package price
 //! ([`strategies::package`]), priced on the market the holder sees, and takes it when it costs no
 //! more than crossing both legs on the option venue now (walking its depth, through the cheaper of
-//! the call and the put plus the future). Otherwise a patient holder waits and crosses at its
-//! deadline; an impatient one crosses now if within `max_slippage_bps` of the P value, else waits
-//! for a package until its deadline and gives up. Nothing is filled by halves.
+//! the call and the put plus the future). Otherwise any holder crosses now if that costs at most
+//! `max_slippage_bps` of the P value (the cheaper way, at once); beyond it a patient holder waits
+//! for a better package and crosses at its deadline, an impatient one gives up at its deadline.
+//! Nothing is filled by halves.
 //!
 //! Money: the package's net price is the maker's, rounded once to the P tick; its legs are booked
 //! on the ledger at their fair values on the price unit (0.0001 ETH) and the rest of the net as a
@@ -128,7 +129,7 @@ impl RollDesk {
         let within = cross.is_some_and(|c| c <= leg.max_slippage * p_value);
         let due = p.at >= leg.deadline;
         match (leg.patient, within, due, cross) {
-            (true, _, true, Some(c)) | (false, true, _, Some(c)) => {
+            (_, true, _, Some(c)) | (true, _, true, Some(c)) => {
                 let usd = c * p.price;
                 self.log
                     .traded(roll, 0, leg.left, false, [usd, usd + moved * p.price]);
@@ -323,5 +324,14 @@ mod tests {
         assert!((r.cost_usd - 0.008 * 2000.0).abs() < 1e-9, "{}", r.cost_usd);
         assert_eq!(r.maker_usd, 0.0);
         assert!(r.filled.is_some());
+        // With a limit of 1% of the P value (0.038 ETH), crossing for 0.008 is done at once.
+        let mut m = OneCall::new();
+        m.at = Timestamp(0);
+        let mut d = desk(&m, true);
+        d.legs.iter_mut().for_each(|l| l.max_slippage = 0.01);
+        assert!(d
+            .work_packages(m.point().unwrap(), &m, &dear, &|_| 0, &mut pnl)
+            .is_empty());
+        assert_eq!(d.log.records[0].hours_to_fill(), Some(0.0));
     }
 }

@@ -11,8 +11,8 @@
 //! - every `requote_seconds` the [`Trader`] hands the strategy the state the feed has delivered
 //!   (`feed_latency` late) and sends the quote manager's actions; what reaches the venue before
 //!   the next step rests there before the holders look;
-//! - the holders work their legs against the maker's quotes and the venue, and take new rolls
-//!   every `flow_seconds`;
+//! - the holders take new rolls every `flow_seconds`, and work every roll waiting against the
+//!   maker's quotes (its leg quotes, or its package price) and the venue;
 //! - the venue's answers reach the trader `response_latency` after they happen;
 //! - the [`Sampler`] measures.
 //!
@@ -177,6 +177,10 @@ pub fn run_market<M: Market>(
             &*market,
         );
 
+        // New rolls first: a holder who decides to roll looks at the market at once.
+        if due(&mut last_flow, p.at, config.schedule.flow_seconds) {
+            d.take_requests(p, &*market);
+        }
         match &config.package {
             None => d.work_legs(p, &*market, &mut venue, &mut pnl),
             Some(c) => {
@@ -188,9 +192,6 @@ pub fn run_market<M: Market>(
                     }
                 }
             }
-        }
-        if due(&mut last_flow, p.at, config.schedule.flow_seconds) {
-            d.take_requests(p, &*market);
         }
         venue.deliver(Some(p.at), &mut trader, market.instruments());
 
