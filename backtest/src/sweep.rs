@@ -4,16 +4,18 @@
 //!
 //! The grid is a TOML file:
 //! ```toml
-//! presets = ["calm", "crash"]
+//! presets = ["calm", "crash"]                # or data = "../shared/data/deribit_eth_chain/"
 //! seeds = [1, 2, 3]
-//! days = 30
+//! days = 30                                  # with presets only
 //! strategies = ["roll_maker", "two_sided"]   # optional, default ["roll_maker"]
+//! roll_modes = ["legs", "package"]           # optional, default ["legs"]
 //! [config]                                   # optional: roll_maker.toml keys and their values
 //! "edge.min_edge_vol" = [0.5, 1.0, 2.0]
 //! ```
 //! Jobs are numbered in a fixed order (the product in the order written, config keys sorted);
 //! shard I of N runs the jobs whose number is I modulo N.
 
+use crate::sim::run_config::RollMode;
 use crate::synthetic::path::Preset;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -36,11 +38,19 @@ pub enum SweepError {
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Grid {
+    /// The synthetic markets; or, instead, `data`: a folder or file of data to replay whole.
+    #[serde(default)]
     pub presets: Vec<Preset>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
     pub seeds: Vec<u64>,
-    pub days: f64,
+    /// Days of each preset (not with data).
+    #[serde(default)]
+    pub days: Option<f64>,
     #[serde(default = "default_strategies")]
     pub strategies: Vec<StrategyKind>,
+    #[serde(default = "default_modes")]
+    pub roll_modes: Vec<RollMode>,
     #[serde(default)]
     pub config: BTreeMap<String, Vec<toml::Value>>,
 }
@@ -49,13 +59,19 @@ fn default_strategies() -> Vec<StrategyKind> {
     vec![StrategyKind::RollMaker]
 }
 
+fn default_modes() -> Vec<RollMode> {
+    vec![RollMode::Legs]
+}
+
 /// One backtest of the grid.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Job {
     pub number: usize,
-    pub preset: Preset,
+    /// The synthetic market, or None: the grid's data.
+    pub preset: Option<Preset>,
     pub seed: u64,
     pub strategy: StrategyKind,
+    pub roll_mode: RollMode,
     /// The config keys set for this job.
     pub overrides: Vec<(String, toml::Value)>,
 }
@@ -67,9 +83,12 @@ impl Grid {
             message,
         };
         let grid: Grid = toml::from_str(text).map_err(|e| err(e.to_string()))?;
-        if grid.presets.is_empty() || grid.seeds.is_empty() || grid.strategies.is_empty() {
+        if grid.presets.is_empty() == grid.data.is_none() {
+            return Err(err("give presets or data (one of them)".into()));
+        }
+        if grid.seeds.is_empty() || grid.strategies.is_empty() || grid.roll_modes.is_empty() {
             return Err(err(
-                "presets, seeds and strategies must each list at least one value".into(),
+                "seeds, strategies and roll_modes must each list at least one value".into(),
             ));
         }
         if let Some((k, _)) = grid.config.iter().find(|(_, v)| v.is_empty()) {
@@ -78,8 +97,18 @@ impl Grid {
                 at_line(text, k)
             )));
         }
-        crate::synthetic::path::check_days("days =", grid.days)
-            .map_err(|m| err(format!("{}{m}", at_line(text, "days"))))?;
+        match (grid.days, grid.data.is_some()) {
+            (Some(_), true) => {
+                return Err(err(format!(
+                    "{}days does not apply to data (it is replayed whole)",
+                    at_line(text, "days")
+                )))
+            }
+            (None, false) => return Err(err("days is required with presets".into())),
+            (Some(days), false) => crate::synthetic::path::check_days("days =", days)
+                .map_err(|m| err(format!("{}{m}", at_line(text, "days"))))?,
+            (None, true) => {}
+        }
         Ok(grid)
     }
 
@@ -98,18 +127,25 @@ impl Grid {
                 })
                 .collect();
         }
+        let markets: Vec<Option<Preset>> = match self.data {
+            Some(_) => vec![None],
+            None => self.presets.iter().map(|p| Some(*p)).collect(),
+        };
         let mut jobs = Vec::new();
-        for preset in &self.presets {
+        for preset in markets {
             for &seed in &self.seeds {
                 for strategy in &self.strategies {
-                    for overrides in &combos {
-                        jobs.push(Job {
-                            number: jobs.len(),
-                            preset: *preset,
-                            seed,
-                            strategy: *strategy,
-                            overrides: overrides.clone(),
-                        });
+                    for roll_mode in &self.roll_modes {
+                        for overrides in &combos {
+                            jobs.push(Job {
+                                number: jobs.len(),
+                                preset,
+                                seed,
+                                strategy: *strategy,
+                                roll_mode: *roll_mode,
+                                overrides: overrides.clone(),
+                            });
+                        }
                     }
                 }
             }
@@ -261,7 +297,23 @@ days = 2
     #[test]
     fn bad_grids_are_refused_naming_the_problem() {
         let e = Grid::parse("presets = []\nseeds = [1]\ndays = 1", "g").unwrap_err();
-        assert!(e.to_string().contains("at least one"));
+        assert!(e.to_string().contains("presets or data"), "{e}");
+        let e = Grid::parse("presets = [\"calm\"]\nseeds = []\ndays = 1", "g").unwrap_err();
+        assert!(e.to_string().contains("at least one"), "{e}");
+        // Data is replayed whole: days does not apply, and presets go with days.
+        let e = Grid::parse("data = \"d\"\nseeds = [1]\ndays = 3", "g").unwrap_err();
+        assert!(e.to_string().contains("line 3: days does not apply"), "{e}");
+        let e = Grid::parse("presets = [\"calm\"]\nseeds = [1]", "g").unwrap_err();
+        assert!(e.to_string().contains("days is required"), "{e}");
+        let data = Grid::parse(
+            "data = \"d\"\nseeds = [1, 2]\nroll_modes = [\"legs\", \"package\"]",
+            "g",
+        )
+        .unwrap();
+        let jobs = data.jobs();
+        assert_eq!(jobs.len(), 4);
+        assert!(jobs.iter().all(|j| j.preset.is_none()));
+        assert_eq!(jobs[1].roll_mode, RollMode::Package);
         let e = Grid::parse(
             "presets = [\"calm\"]\nseeds = [1]\ndays = 1\nspeed = 2",
             "g",

@@ -6,7 +6,7 @@ use crate::out::out;
 use crate::snapshots::parse_at;
 use anyhow::{Context, Result};
 use backtest::report;
-use backtest::sim::run::{run_with_progress, FillRule, RunConfig, Summary};
+use backtest::sim::run::{run_with_progress, FillRule, RollMode, RunConfig, Summary};
 use backtest::synthetic::path::{check_days, Preset, PRESET_DAYS};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -66,13 +66,6 @@ pub struct BacktestArgs {
     /// (created if needed).
     #[arg(long)]
     out: Option<PathBuf>,
-}
-
-/// Where holders and the maker meet.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum RollMode {
-    Legs,
-    Package,
 }
 
 pub fn run(args: &BacktestArgs) -> Result<()> {

@@ -2,10 +2,12 @@
 //! results into one CSV table).
 
 use crate::backtest_cmd::SummaryRecord;
+use crate::data_replay::{self, Window};
 use crate::out::out;
 use anyhow::{Context, Result};
-use backtest::sim::run::{run, RunConfig};
+use backtest::sim::run::{run, RollMode, RunConfig, Summary};
 use backtest::sweep::{at_line, merge, parse_shard, shard, Grid, Job};
+use backtest::synthetic::path::Preset;
 use clap::Args;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -51,24 +53,24 @@ pub fn run_sweep(args: &SweepArgs) -> Result<()> {
     tracing::info!("shard {i}/{n}: {} of {} jobs", mine.len(), jobs.len());
     for job in &mine {
         let config = configs[job.number].clone();
-        let rules = config.quote_rules();
-        let mut strategy = job.strategy.build(config);
-        let mut run_config = RunConfig::new(job.preset, job.seed);
-        run_config.days = grid.days;
         let started = Instant::now();
-        let summary = run(&run_config, &mut strategy, rules);
+        let summary = run_job(&grid, job, config)?;
         let wall = started.elapsed().as_secs_f64();
-        let overrides: serde_json::Map<String, Value> = job
+        let mut overrides: serde_json::Map<String, Value> = job
             .overrides
             .iter()
             .map(|(k, v)| (k.clone(), serde_json::to_value(v).unwrap_or(Value::Null)))
             .collect();
+        overrides.insert("roll_mode".into(), json!(job.roll_mode.name()));
+        let mut record =
+            SummaryRecord::new(&summary, job.preset, job.seed, job.strategy.name(), wall);
+        record.data = grid.data.clone();
         let line = json!({
             "job": job.number,
             "jobs": jobs.len(),
             "grid": grid.hash(),
             "overrides": overrides,
-            "summary": SummaryRecord::new(&summary, Some(job.preset), job.seed, job.strategy.name(), wall),
+            "summary": record,
         });
         writeln!(file, "{line}").with_context(|| format!("writing {}", tmp.display()))?;
         tracing::info!("job {} done ({wall:.1} s)", job.number);
@@ -78,6 +80,38 @@ pub fn run_sweep(args: &SweepArgs) -> Result<()> {
     std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
     out!("wrote {}", path.display());
     Ok(())
+}
+
+/// One job's backtest: its preset for the grid's days, or the grid's data replayed whole.
+fn run_job(grid: &Grid, job: &Job, config: RollMakerConfig) -> Result<Summary> {
+    let rules = config.quote_rules();
+    let mut run_config = RunConfig::new(job.preset.unwrap_or(Preset::Calm), job.seed);
+    if job.roll_mode == RollMode::Package {
+        run_config.package = Some(config.package.clone());
+    }
+    let mut strategy = job.strategy.build(config);
+    match (&grid.data, grid.days) {
+        (Some(data), _) => {
+            let window = Window {
+                from: None,
+                to: None,
+                skip_bad_rows: false,
+            };
+            let path = std::path::Path::new(data);
+            data_replay::run(
+                path,
+                &window,
+                &run_config,
+                &mut strategy,
+                rules,
+                &mut |_, _| {},
+            )
+        }
+        (None, days) => {
+            run_config.days = days.unwrap_or(run_config.days);
+            Ok(run(&run_config, &mut strategy, rules))
+        }
+    }
 }
 
 /// The strategy config of one job: the built-in one with the job's values; an error names the

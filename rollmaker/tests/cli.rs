@@ -538,10 +538,13 @@ fn sweep_in_shards_and_merge() {
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 5, "{table}");
     assert!(
-        lines[0].starts_with("job,edge.min_edge_vol,preset,seed,strategy"),
+        lines[0].starts_with("job,edge.min_edge_vol,roll_mode,preset,seed,strategy"),
         "{table}"
     );
-    assert!(lines[1].starts_with("0,0.5,calm,1,roll_maker"), "{table}");
+    assert!(
+        lines[1].starts_with("0,0.5,legs,calm,1,roll_maker"),
+        "{table}"
+    );
     // Nested figures by their dotted path.
     for column in ["rolls.filled_within_24h", "rolls.hours_to_fill.p90"] {
         assert!(

@@ -35,7 +35,7 @@ use engine::trader::Trader;
 use engine::Timestamp;
 
 // What a caller of the loop needs, in one place.
-pub use super::run_config::{FillRule, RunConfig, Schedule, VenueConfig};
+pub use super::run_config::{FillRule, RollMode, RunConfig, Schedule, VenueConfig};
 pub use super::summary::{Sample, Summary};
 pub use crate::events::latency::Latency;
 

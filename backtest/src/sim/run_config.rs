@@ -29,6 +29,27 @@ pub struct RunConfig {
     pub package: Option<strategies::package::PackageConfig>,
 }
 
+/// Where holders and the maker meet: the maker's resting leg quotes on the option venue, or its
+/// price for each whole roll as one package on a roll venue beside it.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RollMode {
+    #[default]
+    Legs,
+    Package,
+}
+
+impl RollMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            RollMode::Legs => "legs",
+            RollMode::Package => "package",
+        }
+    }
+}
+
 /// The simulated venue's models (`[venue]`).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
