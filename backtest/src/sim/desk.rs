@@ -250,13 +250,21 @@ impl RollDesk {
 
     /// The rolls whose triggers fire at `p` become legs; each is priced for the baselines (the
     /// taker crossing now, the AMM).
-    pub fn take_requests<M: Market>(&mut self, p: IndexPoint, market: &M) {
+    /// How many were asked for.
+    pub fn take_requests<M: Market>(&mut self, p: IndexPoint, market: &M) -> usize {
         let mut requests = Vec::new();
         let value = |call| p_value(market, call);
         (self.flow).step(p.at, p.price, market.listing(), value, &mut requests);
+        let n = requests.len();
         for r in requests {
             self.request(p, market, r);
         }
+        n
+    }
+
+    /// The holders may look at the book again at once (new rolls just asked for).
+    pub fn look_again(&mut self) {
+        self.last_legs = None;
     }
 
     /// One roll asked for: logged; counted with its baselines the first time; its two legs

@@ -28,7 +28,7 @@ use super::sampler::{Sampler, View};
 use super::settler::Settler;
 use super::synthetic_market::SyntheticMarket;
 use super::venue::SimVenue;
-use crate::synthetic::path::IndexPath;
+use crate::synthetic::path::{IndexPath, IndexPoint};
 use engine::quotes::QuoteRules;
 use engine::strategy::Strategy;
 use engine::trader::Trader;
@@ -108,6 +108,56 @@ pub(super) fn due(last: &mut Option<Timestamp>, now: Timestamp, every: f64) -> b
     is_due
 }
 
+/// The index range and the run's length so far, at priced step `p`.
+fn record_point(s: &mut Summary, first_at: &mut Option<Timestamp>, p: IndexPoint) {
+    if s.start_index == 0.0 {
+        s.start_index = p.price;
+    }
+    s.end_index = p.price;
+    let first = *first_at.get_or_insert(p.at);
+    s.run_days = (p.at.0 - first.0) as f64 / (86_400.0 * 1e9);
+}
+
+/// The holders at `p`: every roll waiting worked against the maker's leg quotes or, in package
+/// mode, its package price (packages sold are booked by the trader and held by the venue); then,
+/// when `flow_due`, new rolls, worked at once (a holder who decides to roll looks at the market).
+fn holders_look<M: Market>(
+    d: &mut RollDesk,
+    p: IndexPoint,
+    market: &M,
+    config: &RunConfig,
+    flow_due: bool,
+    (venue, trader, pnl): (&mut SimVenue, &mut Trader, &mut Attribution),
+) {
+    // Rolls waiting first (one at its deadline is crossed before the flow counts it missed),
+    // then new ones, looked at once if there are any.
+    work(d, p, market, config, (venue, trader, pnl));
+    if flow_due && d.take_requests(p, market) > 0 {
+        d.look_again();
+        work(d, p, market, config, (venue, trader, pnl));
+    }
+}
+
+/// Every roll waiting worked against the maker's leg quotes or its package price.
+fn work<M: Market>(
+    d: &mut RollDesk,
+    p: IndexPoint,
+    market: &M,
+    config: &RunConfig,
+    (venue, trader, pnl): (&mut SimVenue, &mut Trader, &mut Attribution),
+) {
+    let Some(c) = &config.package else {
+        return d.work_legs(p, market, venue, pnl);
+    };
+    let held = |id| trader.position(id).0;
+    for sold in d.work_packages(p, market, c, &held, pnl) {
+        trader.book_package(market.instruments(), &sold.legs, sold.residual);
+        for f in &sold.legs {
+            venue.hold(f.instrument, f.side.sign() * f.qty.0);
+        }
+    }
+}
+
 /// The backtest loop on any market: `steps` (of which there are about `total_steps`) move it.
 pub fn run_market<M: Market>(
     market: &mut M,
@@ -143,12 +193,7 @@ pub fn run_market<M: Market>(
             s.events += market.step_events();
             continue;
         }
-        if s.start_index == 0.0 {
-            s.start_index = p.price;
-        }
-        s.end_index = p.price;
-        let first = *first_at.get_or_insert(p.at);
-        s.run_days = (p.at.0 - first.0) as f64 / (86_400.0 * 1e9);
+        record_point(&mut s, &mut first_at, p);
         let scan = settler.observe(p);
         if scan {
             settler.settle(p, &*market, &mut venue, &mut pnl);
@@ -177,38 +222,17 @@ pub fn run_market<M: Market>(
             &*market,
         );
 
-        // New rolls first: a holder who decides to roll looks at the market at once.
-        if due(&mut last_flow, p.at, config.schedule.flow_seconds) {
-            d.take_requests(p, &*market);
-        }
-        match &config.package {
-            None => d.work_legs(p, &*market, &mut venue, &mut pnl),
-            Some(c) => {
-                let held = |id| trader.position(id).0;
-                for sold in d.work_packages(p, &*market, c, &held, &mut pnl) {
-                    trader.book_package(market.instruments(), &sold.legs, sold.residual);
-                    for f in &sold.legs {
-                        venue.hold(f.instrument, f.side.sign() * f.qty.0);
-                    }
-                }
-            }
-        }
+        let flow_due = due(&mut last_flow, p.at, config.schedule.flow_seconds);
+        let parts = (&mut venue, &mut trader, &mut pnl);
+        holders_look(d, p, &*market, config, flow_due, parts);
         venue.deliver(Some(p.at), &mut trader, market.instruments());
 
-        let view = View {
-            market: &*market,
-            trader: &trader,
-            pnl: &pnl,
-            desk: desk.as_ref(),
-        };
-        sampler.step(p, requoted, &view);
+        sampler.step(
+            p,
+            requoted,
+            &View::of(&*market, &trader, &pnl, desk.as_ref()),
+        );
     }
     venue.deliver(None, &mut trader, market.instruments());
-    let view = View {
-        market: &*market,
-        trader: &trader,
-        pnl: &pnl,
-        desk: desk.as_ref(),
-    };
-    sampler.finish(s, &view)
+    sampler.finish(s, &View::of(&*market, &trader, &pnl, desk.as_ref()))
 }

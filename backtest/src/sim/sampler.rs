@@ -22,7 +22,21 @@ pub struct View<'a, M> {
     pub desk: Option<&'a RollDesk>,
 }
 
-impl<M: Market> View<'_, M> {
+impl<'a, M: Market> View<'a, M> {
+    pub fn of(
+        market: &'a M,
+        trader: &'a Trader,
+        pnl: &'a Attribution,
+        desk: Option<&'a RollDesk>,
+    ) -> View<'a, M> {
+        View {
+            market,
+            trader,
+            pnl,
+            desk,
+        }
+    }
+
     /// The open positions at the market's fair values (ETH).
     fn open_eth(&self) -> f64 {
         let m = self.market;
@@ -55,6 +69,17 @@ impl<M: Market> View<'_, M> {
             })
             .sum();
         cash + options
+    }
+
+    fn contracts_by_expiry(&self) -> Vec<(String, i64)> {
+        let mut by: std::collections::BTreeMap<Expiry, i64> = Default::default();
+        for sr in self.market.series() {
+            let lots = self.trader.position(sr.id).0;
+            if lots != 0 {
+                *by.entry(sr.expiry).or_default() += lots;
+            }
+        }
+        by.into_iter().map(|(e, n)| (e.to_string(), n)).collect()
     }
 
     fn vega_by_expiry(&self) -> HashMap<Expiry, f64> {
@@ -104,7 +129,8 @@ impl Sampler {
             return;
         }
         self.last_hour = Some(hour);
-        self.hedge.rebalance(v.delta_eth());
+        let delta = v.delta_eth();
+        self.hedge.rebalance(delta);
         let pnl = v.pnl_usd(p.price);
         let mut vegas: Vec<(String, f64)> = vega.iter().map(|(e, x)| (e.to_string(), *x)).collect();
         vegas.sort_by(|a, b| a.0.cmp(&b.0));
@@ -117,6 +143,9 @@ impl Sampler {
             settlement_usd: settlement,
             inventory_usd: pnl - spread - settlement,
             vega_by_expiry: vegas,
+            contracts_by_expiry: v.contracts_by_expiry(),
+            delta_eth: delta,
+            maker_pnl_hedged_usd: pnl + self.hedge.pnl_usd - self.hedge.cost_usd,
             ..Sample::default()
         };
         if let Some(d) = v.desk {

@@ -89,6 +89,11 @@ pub struct Sample {
     pub settlement_usd: f64,
     /// (expiry, net vega in ETH per vol point), by expiry.
     pub vega_by_expiry: Vec<(String, f64)>,
+    /// (expiry, net contracts), by expiry.
+    pub contracts_by_expiry: Vec<(String, i64)>,
+    /// The maker's USD delta, ETH (its cash and positions), and its PnL delta-hedged so far.
+    pub delta_eth: f64,
+    pub maker_pnl_hedged_usd: f64,
     pub rolling_drift_bps: f64,
     pub no_roll_drift_bps: f64,
     pub holder_cost_bps: f64,

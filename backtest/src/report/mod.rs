@@ -1,15 +1,22 @@
 //! A run's report under a folder: `summary.json` (the caller's), `timeseries.csv` (the hourly
 //! samples), `rolls.csv` (a row a roll, from request to fill), `fills.csv` (a row a fill of the
 //! maker's) and `report.html`, whose plots are inline SVG, so it opens in a browser with no
-//! network: the index path, the maker's PnL and its parts, its vega per expiry, holders' roll
-//! cost against the baselines, and holders' peg drift rolling and never rolling.
+//! network: the summary as a table, then, on calendar dates (a gap in the data breaks a line),
+//! the index, the maker's PnL and its parts (and delta-hedged), its drawdown, its delta, its
+//! contracts and vega per expiry, holders' roll cost against the baselines, the share of the
+//! rolled value done by hours after the request, the maker's share so far, and holders' peg
+//! drift rolling and never rolling.
 
 use crate::sim::run::{Sample, Summary};
-use plotters::prelude::*;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::Path;
 use thiserror::Error;
+
+mod chart;
+mod page;
+
+use chart::{chart, Axis, Lines};
+use page::page;
 
 #[derive(Debug, Error)]
 pub enum ReportError {
@@ -64,7 +71,7 @@ pub fn write(
         write_csv(&tmp(names[1]), &summary.series)?;
         write_records(&tmp(names[2]), &summary.roll_records)?;
         write_records(&tmp(names[3]), &summary.fill_records)?;
-        let page = html(title, summary_json, &summary.series)?;
+        let page = html(title, summary_json, summary)?;
         std::fs::write(tmp(names[4]), page).map_err(io(&tmp(names[4])))
     })();
     if let Err(e) = written {
@@ -133,76 +140,8 @@ fn write_records<R: serde::Serialize>(path: &Path, records: &[R]) -> Result<(), 
         source,
     })
 }
-
-/// Lines on one chart: (label, points as (days since start, value)).
-type Lines = Vec<(String, Vec<(f64, f64)>)>;
-
-fn chart(name: &'static str, y_label: &str, lines: &Lines) -> Result<String, ReportError> {
-    let err = |e: String| ReportError::Plot(name, e);
-    let pts = lines.iter().flat_map(|l| l.1.iter());
-    let (mut x0, mut x1, mut y0, mut y1) = (
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-    );
-    for &(x, y) in pts {
-        if y.is_finite() {
-            x0 = x0.min(x);
-            x1 = x1.max(x);
-            y0 = y0.min(y);
-            y1 = y1.max(y);
-        }
-    }
-    // No finite points, or one x: a unit range (NaN bounds compare false).
-    if x0.partial_cmp(&x1) != Some(std::cmp::Ordering::Less) {
-        x0 = 0.0;
-        x1 = 1.0;
-    }
-    if y0.partial_cmp(&y1) != Some(std::cmp::Ordering::Less) {
-        let c = if y0.is_finite() { y0 } else { 0.0 };
-        y0 = c - 1.0;
-        y1 = c + 1.0;
-    }
-    let pad = 0.05 * (y1 - y0);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (860, 300)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-        let mut c = ChartBuilder::on(&root)
-            .margin(12)
-            .x_label_area_size(30)
-            .y_label_area_size(70)
-            .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
-            .map_err(|e| err(e.to_string()))?;
-        c.configure_mesh()
-            .x_desc("days")
-            .y_desc(y_label)
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        for (i, (label, points)) in lines.iter().enumerate() {
-            let color = Palette99::pick(i).to_rgba();
-            c.draw_series(LineSeries::new(
-                points.iter().copied().filter(|p| p.1.is_finite()),
-                color.stroke_width(2),
-            ))
-            .map_err(|e| err(e.to_string()))?
-            .label(label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
-        }
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| err(e.to_string()))?;
-        root.present().map_err(|e| err(e.to_string()))?;
-    }
-    Ok(svg)
-}
-
-fn html(title: &str, summary_json: &str, series: &[Sample]) -> Result<String, ReportError> {
+fn html(title: &str, summary_json: &str, summary: &Summary) -> Result<String, ReportError> {
+    let series = &summary.series;
     let t0 = series.first().map_or(0, |s| s.at.0);
     let day = |s: &Sample| (s.at.0 - t0) as f64 / 86_400e9;
     let line = |label: &str, f: &dyn Fn(&Sample) -> f64| {
@@ -211,105 +150,207 @@ fn html(title: &str, summary_json: &str, series: &[Sample]) -> Result<String, Re
             series.iter().map(|s| (day(s), f(s))).collect::<Vec<_>>(),
         )
     };
-    let vega = top_vega(series, &day);
+    let dates = Axis::Dates(t0);
+    let (vega, contracts, drawdown) = inventory_lines(series, &day);
     let charts = [
         (
             "Index (USD)",
-            chart("index", "USD", &vec![line("ETH index", &|s| s.index)])?,
+            chart(
+                "index",
+                "USD",
+                dates,
+                &vec![line("ETH index", &|s| s.index)],
+            )?,
         ),
         (
             "Maker PnL and its parts (USD)",
             chart(
                 "pnl",
                 "USD",
+                dates,
                 &vec![
                     line("total", &|s| s.maker_pnl_usd),
                     line("spread", &|s| s.spread_usd),
                     line("inventory", &|s| s.inventory_usd),
                     line("settlement", &|s| s.settlement_usd),
+                    line("total, delta hedged hourly", &|s| s.maker_pnl_hedged_usd),
                 ],
             )?,
+        ),
+        (
+            "Maker drawdown (USD)",
+            chart("drawdown", "USD", dates, &drawdown)?,
+        ),
+        (
+            "Maker delta (ETH: cash and positions)",
+            chart(
+                "delta",
+                "ETH",
+                dates,
+                &vec![line("delta", &|s| s.delta_eth)],
+            )?,
+        ),
+        (
+            "Maker inventory by expiry (net contracts)",
+            chart("contracts", "contracts", dates, &contracts)?,
         ),
         (
             "Maker net vega by expiry (ETH per vol point)",
-            chart("vega", "ETH / vol pt", &vega)?,
+            chart("vega", "ETH / vol pt", dates, &vega)?,
         ),
         (
             "Holders' roll cost against the baselines (bps of rolled notional, cumulative)",
-            chart(
-                "costs",
-                "bps",
-                &vec![
-                    line("rolling with the maker", &|s| s.holder_cost_bps),
-                    line("crossing the book", &|s| s.taker_cost_bps),
-                    line("AMM", &|s| s.amm_cost_bps),
-                    line("liquidation losses (bps of collateral)", &|s| {
-                        s.liquidation_loss_bps
-                    }),
-                ],
-            )?,
+            chart("costs", "bps", dates, &cost_lines(&line))?,
+        ),
+        (
+            "Rolls done: share of the rolled value, by hours after the request",
+            chart("fill_time", "share", Axis::Hours, &fill_time(summary))?,
+        ),
+        (
+            "Share of the rolled value the maker filled, so far",
+            chart("maker_share", "share", dates, &maker_share(summary, t0))?,
         ),
         (
             "Holders' peg drift (bps of starting value)",
-            chart(
-                "drift",
-                "bps",
-                &vec![
-                    line("rolling (after costs)", &|s| s.rolling_drift_bps),
-                    line("never rolling", &|s| s.no_roll_drift_bps),
-                ],
-            )?,
+            chart("drift", "bps", dates, &drift_lines(&line))?,
         ),
     ];
     Ok(page(title, summary_json, &charts))
 }
 
-/// The five expiries with the largest vega exposure at any time, each over the run's days.
-fn top_vega(series: &[Sample], day: &dyn Fn(&Sample) -> f64) -> Lines {
+/// The maker's vega and contracts by expiry (the five largest), and its drawdown.
+fn inventory_lines(series: &[Sample], day: &dyn Fn(&Sample) -> f64) -> (Lines, Lines, Lines) {
+    let vega = top_by_expiry(series, day, &|s| {
+        let v = &s.vega_by_expiry;
+        v.iter().map(|(e, x)| (e.clone(), *x)).collect()
+    });
+    let contracts = top_by_expiry(series, day, &|s| {
+        let c = &s.contracts_by_expiry;
+        c.iter().map(|(e, n)| (e.clone(), *n as f64)).collect()
+    });
+    let mut peak = f64::NEG_INFINITY;
+    let below: Vec<(f64, f64)> = series
+        .iter()
+        .map(|s| {
+            peak = peak.max(s.maker_pnl_usd);
+            (day(s), s.maker_pnl_usd - peak)
+        })
+        .collect();
+    (
+        vega,
+        contracts,
+        vec![("below its running peak".to_string(), below)],
+    )
+}
+
+/// A labelled line of one figure of the samples.
+type LineOf<'a> = &'a dyn Fn(&str, &dyn Fn(&Sample) -> f64) -> (String, Vec<(f64, f64)>);
+
+fn drift_lines(line: LineOf<'_>) -> Lines {
+    vec![
+        line("rolling (after costs)", &|s| s.rolling_drift_bps),
+        line("never rolling", &|s| s.no_roll_drift_bps),
+    ]
+}
+
+fn cost_lines(line: LineOf<'_>) -> Lines {
+    vec![
+        line("rolling with the maker", &|s| s.holder_cost_bps),
+        line("crossing the book", &|s| s.taker_cost_bps),
+        line("AMM", &|s| s.amm_cost_bps),
+        line("liquidation losses (bps of collateral)", &|s| {
+            s.liquidation_loss_bps
+        }),
+    ]
+}
+
+/// The share of the rolled value done within each number of hours of its request.
+fn fill_time(summary: &Summary) -> Lines {
+    let total: f64 = summary.roll_records.iter().map(|r| r.value_usd).sum();
+    let mut done: Vec<(f64, f64)> = summary
+        .roll_records
+        .iter()
+        .filter_map(|r| Some((r.hours_to_fill()?, r.value_usd)))
+        .collect();
+    done.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut seen = 0.0;
+    let mut points = vec![(0.0, 0.0)];
+    for (h, v) in done {
+        seen += v;
+        points.push((h, if total > 0.0 { seen / total } else { 0.0 }));
+    }
+    vec![("done".to_string(), points)]
+}
+
+/// The maker's share of the rolled value asked for so far, at each roll's request.
+fn maker_share(summary: &Summary, t0: i64) -> Lines {
+    let (mut value, mut maker) = (0.0, 0.0);
+    let points = summary
+        .roll_records
+        .iter()
+        .map(|r| {
+            value += r.value_usd;
+            maker += r.maker_usd;
+            let x = (r.requested.0 - t0) as f64 / 86_400e9;
+            (x, if value > 0.0 { maker / value } else { 0.0 })
+        })
+        .collect();
+    vec![("maker".to_string(), points)]
+}
+
+/// The five expiries with the largest of `by`'s figure at any time, each over the run's days.
+fn top_by_expiry(
+    series: &[Sample],
+    day: &dyn Fn(&Sample) -> f64,
+    by: &dyn Fn(&Sample) -> Vec<(String, f64)>,
+) -> Lines {
     let mut by_expiry: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for s in series {
-        for (e, v) in &s.vega_by_expiry {
-            by_expiry.entry(e.clone()).or_default().push((day(s), *v));
+        for (e, v) in by(s) {
+            by_expiry.entry(e).or_default().push((day(s), v));
         }
     }
-    let mut vega: Lines = by_expiry.into_iter().collect();
-    vega.sort_by(|a, b| {
+    let mut lines: Lines = by_expiry.into_iter().collect();
+    lines.sort_by(|a, b| {
         let peak = |l: &Vec<(f64, f64)>| l.iter().map(|p| p.1.abs()).fold(0.0, f64::max);
         peak(&b.1).total_cmp(&peak(&a.1))
     });
-    vega.truncate(5);
-    vega
-}
-
-/// The page: the charts under their headings, then the summary.
-fn page(title: &str, summary_json: &str, charts: &[(&str, String)]) -> String {
-    let mut page = String::new();
-    let esc = |t: &str| {
-        t.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
-    let _ = write!(
-        page,
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title>\
-         <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222}}\
-         pre{{background:#f6f6f6;padding:1em;overflow:auto}}h2{{font-size:1.1em;margin-top:2em}}</style>\
-         </head><body><h1>{t}</h1>",
-        t = esc(title)
-    );
-    for (heading, svg) in charts {
-        let _ = write!(page, "<h2>{}</h2>{svg}", esc(heading));
-    }
-    let _ = writeln!(
-        page,
-        "<h2>Summary</h2><pre>{}</pre></body></html>",
-        esc(summary_json)
-    );
-    page
+    lines.truncate(5);
+    lines
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lines_break_at_gaps_and_numbers_read_as_a_person_reads_them() {
+        let pts = [
+            (0.0, 1.0),
+            (0.25, 2.0),
+            (2.0, 3.0),
+            (2.25, f64::NAN),
+            (2.5, 4.0),
+        ];
+        let segs = super::chart::segments(&pts, super::chart::GAP_DAYS);
+        assert_eq!(
+            segs,
+            vec![
+                vec![(0.0, 1.0), (0.25, 2.0)],
+                vec![(2.0, 3.0)],
+                vec![(2.5, 4.0)]
+            ]
+        );
+        assert_eq!(super::page::readable(1234567.0), "1,234,567");
+        assert_eq!(super::page::readable(-1234.4), "-1,234");
+        assert_eq!(super::page::readable(0.12345), "0.123");
+        let table =
+            super::page::summary_table(r#"{"a": 1500, "b": {"c": 0.5}, "d": null, "e": [1]}"#);
+        assert!(
+            table.contains("<td>b.c</td><td class=\"v\">0.500</td>"),
+            "{table}"
+        );
+        assert!(table.contains("1,500") && table.contains("none") && !table.contains(">e<"));
+    }
+
     use super::*;
 
     #[test]
