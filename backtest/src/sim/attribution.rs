@@ -5,8 +5,9 @@
 
 use super::market::Market;
 use super::venue::VenueFill;
+use crate::synthetic::path::IndexPoint;
 use engine::position::Fill;
-use engine::{Side, Timestamp};
+use engine::{Instrument, Side, Timestamp};
 use serde::Serialize;
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -45,6 +46,31 @@ pub struct FillRecord {
     pub taker: &'static str,
 }
 
+impl FillRecord {
+    /// A fill at `p` of `inst`: the maker's (side, price in ETH, contracts), against `fair`.
+    fn new(
+        p: IndexPoint,
+        inst: &Instrument,
+        (side, price, contracts): (Side, f64, i64),
+        fair: f64,
+        taker: &'static str,
+    ) -> FillRecord {
+        FillRecord {
+            at: p.at,
+            instrument: inst.name().to_string(),
+            side: match side {
+                Side::Buy => "buy",
+                Side::Sell => "sell",
+            },
+            price,
+            contracts,
+            fair,
+            index_usd: p.price,
+            taker,
+        }
+    }
+}
+
 impl Attribution {
     /// Our `fills`, taken by `taker`, each against the holder's fair or else the series' fair
     /// value now, at the market's index.
@@ -65,22 +91,13 @@ impl Attribution {
                 };
                 self.spread_usd += edge * f.qty.0 as f64 * p.price;
             }
-            self.records.push(FillRecord {
-                at: p.at,
-                instrument: inst.name().to_string(),
-                side: match f.side {
-                    Side::Buy => "buy",
-                    Side::Sell => "sell",
-                },
-                price: px,
-                contracts: f.qty.0,
-                fair: fair.unwrap_or(f64::NAN),
-                index_usd: p.price,
-                taker: match taker {
-                    Taker::Holder { .. } => "holder",
-                    Taker::Market => "market",
-                },
-            });
+            let by = match taker {
+                Taker::Holder { .. } => "holder",
+                Taker::Market => "market",
+            };
+            let fair = fair.unwrap_or(f64::NAN);
+            let record = FillRecord::new(p, inst, (f.side, px, f.qty.0), fair, by);
+            self.records.push(record);
         }
     }
 
@@ -92,19 +109,9 @@ impl Attribution {
         for (f, fair) in legs.iter().zip(fair) {
             self.fills += 1;
             let inst = market.instruments().get(f.instrument);
-            self.records.push(FillRecord {
-                at: p.at,
-                instrument: inst.name().to_string(),
-                side: match f.side {
-                    Side::Buy => "buy",
-                    Side::Sell => "sell",
-                },
-                price: inst.price_f64(f.price),
-                contracts: f.qty.0,
-                fair: *fair,
-                index_usd: p.price,
-                taker: "package",
-            });
+            let px = inst.price_f64(f.price);
+            let record = FillRecord::new(p, inst, (f.side, px, f.qty.0), *fair, "package");
+            self.records.push(record);
         }
     }
 

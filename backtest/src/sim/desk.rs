@@ -417,7 +417,6 @@ mod tests {
     /// book): the fill ratio is 1, the roll is done at once, and its cost is the maker's edge.
     #[test]
     fn a_roll_the_maker_fills_whole_has_a_fill_ratio_of_one() {
-        use crate::roll_flow::{Position, Trigger};
         let m = OneCall::new();
         let mut v = resting_offer(&m, 515);
         let bid = Action::Place {
@@ -437,24 +436,7 @@ mod tests {
         (sell.leg, sell.side) = (1, Side::Sell);
         desk.legs.push(sell);
         desk.legs_left.insert(0, 2);
-        let position = Position {
-            strike: 2000.0,
-            expiry: m.series[0].expiry,
-            call: m.id(),
-            qty: 4.0,
-        };
-        let request = RollRequest {
-            holder: 0,
-            token: Token::P,
-            at: m.at,
-            trigger: Trigger::NearExpiry,
-            from: position,
-            to: position,
-            patient: true,
-            deadline: Timestamp(i64::MAX),
-            max_slippage_bps: 5.0,
-            retry: false,
-        };
+        let request = m.roll_request(true);
         let name = m.instruments.get(m.id()).name();
         desk.log.requested(0, &request, [name, name], 7592.0);
         desk.pending.insert(0, request);

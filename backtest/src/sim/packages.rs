@@ -208,7 +208,6 @@ mod tests {
     use super::super::run_config::RunConfig;
     use super::super::test_market::OneCall;
     use super::*;
-    use crate::roll_flow::{Position, RollRequest, Trigger};
     use crate::synthetic::path::Preset;
     use engine::quotes::QuoteRules;
     use engine::trader::Trader;
@@ -233,24 +232,7 @@ mod tests {
                 token: Token::P,
             });
         }
-        let position = Position {
-            strike: 2000.0,
-            expiry: m.series[0].expiry,
-            call: m.id(),
-            qty: 4.0,
-        };
-        let request = RollRequest {
-            holder: 0,
-            token: Token::P,
-            at: m.at,
-            trigger: Trigger::NearExpiry,
-            from: position,
-            to: position,
-            patient,
-            deadline: Timestamp(i64::MAX),
-            max_slippage_bps: 0.0,
-            retry: false,
-        };
+        let request = m.roll_request(patient);
         let name = m.instruments.get(m.id()).name();
         desk.log.requested(0, &request, [name, name], 7592.0);
         desk.legs_left.insert(0, 2);

@@ -48,6 +48,30 @@ impl OneCall {
         self.series[0].id
     }
 
+    /// A P holder's roll of 4 contracts out of and into this call (one book for both legs),
+    /// asked for now, with no deadline.
+    pub fn roll_request(&self, patient: bool) -> crate::roll_flow::RollRequest {
+        use crate::roll_flow::{Position, RollRequest, Token, Trigger};
+        let position = Position {
+            strike: 2000.0,
+            expiry: self.series[0].expiry,
+            call: self.id(),
+            qty: 4.0,
+        };
+        RollRequest {
+            holder: 0,
+            token: Token::P,
+            at: self.at,
+            trigger: Trigger::NearExpiry,
+            from: position,
+            to: position,
+            patient,
+            deadline: Timestamp(i64::MAX),
+            max_slippage_bps: 0.0,
+            retry: false,
+        }
+    }
+
     /// A trade of `qty` at `price` by a taker on `aggressor`.
     pub fn print(&mut self, aggressor: Side, price: i64, qty: i64) {
         let instrument = self.id();
