@@ -133,6 +133,10 @@ pub struct MergeArgs {
     /// Folders holding shard-*.jsonl files.
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
+    /// Also write the frontier (holders' cost a year against the maker's PnL, each job a point,
+    /// the holders' other ways out on the same axes) as an HTML page here.
+    #[arg(long)]
+    frontier: Option<PathBuf>,
 }
 
 pub fn run_merge(args: &MergeArgs) -> Result<()> {
@@ -169,6 +173,9 @@ pub fn run_merge(args: &MergeArgs) -> Result<()> {
     keys.dedup();
     // Every figure of the summary, in its own order, nested ones by their dotted path (lists
     // are left out); a column another result lacks is empty there.
+    if let Some(path) = &args.frontier {
+        write_frontier(path, &results)?;
+    }
     let mut columns: Vec<String> = Vec::new();
     for r in &results {
         for (k, _) in flatten(&r["summary"]) {
@@ -224,4 +231,46 @@ fn flatten(v: &Value) -> Vec<(String, &Value)> {
         }
     }
     out
+}
+
+/// The frontier page of `results` at `path` (written whole under a temporary name, then renamed).
+fn write_frontier(path: &std::path::Path, results: &[Value]) -> Result<()> {
+    use backtest::report::frontier::{frontier_page, FrontierPoint};
+    let num = |r: &Value, k: &str| r["summary"][k].as_f64().unwrap_or(f64::NAN);
+    let points: Vec<FrontierPoint> = results
+        .iter()
+        .map(|r| {
+            let settings: Vec<String> = r["overrides"]
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| format!("{k}={v}")).collect())
+                .unwrap_or_default();
+            FrontierPoint {
+                label: format!("job {}: {}", r["job"], settings.join(", ")),
+                cost_pct: num(r, "holder_cost_pct_per_year"),
+                pnl_usd: num(r, "maker_pnl_usd"),
+                pnl_hedged_usd: num(r, "maker_pnl_hedged_usd"),
+            }
+        })
+        .collect();
+    // The holders' other ways out, averaged over the jobs (the same market for each job).
+    let mean = |k: &str| results.iter().map(|r| num(r, k)).sum::<f64>() / results.len() as f64;
+    let baselines: Vec<(String, f64)> = [
+        ("crossing: puts and future", "taker_puts_cost_pct_per_year"),
+        ("crossing: calls", "taker_calls_cost_pct_per_year"),
+        ("AMM", "amm_cost_pct_per_year"),
+        (
+            "as borrowers: liquidations",
+            "liquidation_loss_pct_per_year",
+        ),
+    ]
+    .into_iter()
+    .map(|(label, key)| (label.to_string(), mean(key)))
+    .collect();
+    let page = frontier_page("rollmaker sweep: the frontier", &points, &baselines)?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, page).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }

@@ -534,7 +534,18 @@ fn sweep_in_shards_and_merge() {
             out.to_str().unwrap(),
         ]);
     }
-    let table = succeeds(&["sweep-merge", out.to_str().unwrap()]);
+    let frontier = dir.join("frontier.html");
+    let table = succeeds(&[
+        "sweep-merge",
+        out.to_str().unwrap(),
+        "--frontier",
+        frontier.to_str().unwrap(),
+    ]);
+    let page = std::fs::read_to_string(&frontier).unwrap();
+    assert!(
+        page.contains("<svg") && page.contains("crossing: puts and future"),
+        "{page}"
+    );
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 5, "{table}");
     assert!(

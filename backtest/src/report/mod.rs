@@ -13,6 +13,7 @@ use std::path::Path;
 use thiserror::Error;
 
 mod chart;
+pub mod frontier;
 mod page;
 
 use chart::{chart, Axis, Lines};

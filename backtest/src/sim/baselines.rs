@@ -16,6 +16,9 @@ use std::collections::HashMap;
 
 pub struct Baselines {
     pub taker_cost_usd: f64,
+    /// The same legs through the calls only, and through the puts and the future where listed.
+    pub taker_calls_cost_usd: f64,
+    pub taker_puts_cost_usd: f64,
     pub amm_cost_usd: f64,
     amm: AmmPools,
     pub lending: Lending,
@@ -51,6 +54,8 @@ impl Baselines {
         );
         Baselines {
             taker_cost_usd: 0.0,
+            taker_calls_cost_usd: 0.0,
+            taker_puts_cost_usd: 0.0,
             amm_cost_usd: 0.0,
             amm: AmmPools::new(config.amm.clone()),
             lending,
@@ -131,6 +136,8 @@ mod tests {
     fn drift_is_measured_from_the_starting_value() {
         let b = Baselines {
             taker_cost_usd: 0.0,
+            taker_calls_cost_usd: 0.0,
+            taker_puts_cost_usd: 0.0,
             amm_cost_usd: 0.0,
             amm: AmmPools::new(crate::amm::AmmConfig {
                 depth_usd: 1e6,

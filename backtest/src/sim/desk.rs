@@ -9,7 +9,7 @@ use super::attribution::{Attribution, Taker};
 use super::baselines::Baselines;
 use super::market::Market;
 use super::prices::{
-    cheaper_route, eth, future_half_spread_usd, holder_cost, p_value, sweep_price,
+    cheaper_route, eth, future_half_spread_usd, holder_cost, p_value, put_route_cost, sweep_price,
 };
 use super::roll_log::{NotDone, RollLog};
 use super::run_config::RunConfig;
@@ -310,8 +310,12 @@ impl RollDesk {
                     sweep_price(market, series, side, left, &mut self.levels).unwrap_or(fair);
                 let call_cost = holder_cost(side, taker_px, fair);
                 let future = self.future_half_spread_usd / p.price;
-                let cost = cheaper_route(market, series, side, left, call_cost, future);
-                self.baselines.taker_cost_usd += cost * left as f64 * p.price;
+                let put_cost = put_route_cost(market, series, side, left, future);
+                let cost = put_cost.map_or(call_cost, |c| c.min(call_cost));
+                let usd = |c: f64| c * left as f64 * p.price;
+                self.baselines.taker_cost_usd += usd(cost);
+                self.baselines.taker_calls_cost_usd += usd(call_cost);
+                self.baselines.taker_puts_cost_usd += usd(put_cost.unwrap_or(call_cost));
             }
             self.legs.push(Leg {
                 roll,

@@ -57,10 +57,23 @@ pub fn cheaper_route<M: Market>(
     call_cost: f64,
     future_cost: f64,
 ) -> f64 {
-    match market.put_route(id).and_then(|r| r.cost(side, lots)) {
-        Some(put_cost) => (put_cost + future_cost).min(call_cost),
+    match put_route_cost(market, id, side, lots, future_cost) {
+        Some(put_cost) => put_cost.min(call_cost),
         None => call_cost,
     }
+}
+
+/// What crossing `lots` through the put of call `id`'s series and the future costs over fair per
+/// contract (`future_cost` for the future's half-spread); None where the market lists no put.
+pub fn put_route_cost<M: Market>(
+    market: &M,
+    id: InstrumentId,
+    side: Side,
+    lots: i64,
+    future_cost: f64,
+) -> Option<f64> {
+    let put_cost = market.put_route(id)?.cost(side, lots)?;
+    Some(put_cost + future_cost)
 }
 
 /// Half the ETH future's spread of `ticks` of its tick (0.05 USD on Deribit), in USD per ETH.

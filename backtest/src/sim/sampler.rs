@@ -201,6 +201,10 @@ impl Sampler {
             };
             s.holder_cost_pct_per_year = per_year(t.cost_usd);
             s.taker_cost_pct_per_year = per_year(b.taker_cost_usd);
+            s.taker_calls_cost_pct_per_year = per_year(b.taker_calls_cost_usd);
+            s.taker_puts_cost_pct_per_year = per_year(b.taker_puts_cost_usd);
+            s.amm_cost_pct_per_year = per_year(b.amm_cost_usd);
+            s.liquidation_loss_pct_per_year = per_year(b.lending.lost_usd);
             s.holder_cost_pct_per_year_monthly = s.rolls.cost_bps_per_roll * 12.0 / 100.0;
             s.holder_roll_cost_bps = t.bps_of_demand(t.cost_usd);
             s.taker_roll_cost_bps = t.bps_of_demand(b.taker_cost_usd);

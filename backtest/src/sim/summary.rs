@@ -28,8 +28,16 @@ pub struct Summary {
     /// The done rolls' average cost (`rolls.cost_bps_per_roll`) times 12: a monthly roll's
     /// yearly cost, percent.
     pub holder_cost_pct_per_year_monthly: f64,
-    /// The same rolls crossing the venue at once, as `holder_cost_pct_per_year`.
+    /// The same rolls crossing the venue at once, as `holder_cost_pct_per_year`: each leg the
+    /// cheaper way, through the calls only, and through the puts and the future (the calls where
+    /// no put is listed).
     pub taker_cost_pct_per_year: f64,
+    pub taker_calls_cost_pct_per_year: f64,
+    pub taker_puts_cost_pct_per_year: f64,
+    /// The same rolls through the AMM, and the same holders as ETH-backed borrowers (bonuses
+    /// lost to liquidations), as `holder_cost_pct_per_year`.
+    pub amm_cost_pct_per_year: f64,
+    pub liquidation_loss_pct_per_year: f64,
     /// Each roll from request to fill: time to fill, share filled within a day, why not done.
     pub rolls: RollStats,
     /// Days from the first priced step to the last.
