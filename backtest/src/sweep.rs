@@ -8,7 +8,7 @@
 //! seeds = [1, 2, 3]
 //! days = 30                                  # with presets only
 //! strategies = ["roll_maker", "two_sided"]   # optional, default ["roll_maker"]
-//! roll_modes = ["legs", "package"]           # optional, default ["legs"]
+//! roll_modes = ["legs", "package"]           # optional, default ["package"] (the CLI's)
 //! [config]                                   # optional: roll_maker.toml keys and their values
 //! "edge.min_edge_vol" = [0.5, 1.0, 2.0]
 //! ```
@@ -60,7 +60,7 @@ fn default_strategies() -> Vec<StrategyKind> {
 }
 
 fn default_modes() -> Vec<RollMode> {
-    vec![RollMode::Legs]
+    vec![RollMode::Package]
 }
 
 /// One backtest of the grid.

@@ -57,10 +57,10 @@ pub struct BacktestArgs {
     /// later step fills in full at its price). Overrides the backtest config's venue.fill_rule.
     #[arg(long, value_enum)]
     fill_rule: Option<FillRule>,
-    /// Where holders and the maker meet: `legs` (holders take the maker's resting leg quotes on
-    /// the option venue) or `package` (the maker prices each whole roll at one net price, the
-    /// strategy config's [package]).
-    #[arg(long, value_enum, default_value_t = RollMode::Legs)]
+    /// Where holders and the maker meet: `package` (the maker prices each whole roll at one net
+    /// price, the strategy config's [package]) or `legs` (holders take the maker's resting leg
+    /// quotes on the option venue; for comparison).
+    #[arg(long, value_enum, default_value_t = RollMode::Package)]
     roll_mode: RollMode,
     /// Write summary.json, timeseries.csv, rolls.csv, fills.csv and report.html into this folder
     /// (created if needed).

@@ -553,7 +553,7 @@ fn sweep_in_shards_and_merge() {
         "{table}"
     );
     assert!(
-        lines[1].starts_with("0,0.5,legs,calm,1,roll_maker"),
+        lines[1].starts_with("0,0.5,package,calm,1,roll_maker"),
         "{table}"
     );
     // Nested figures by their dotted path.

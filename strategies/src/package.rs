@@ -2,7 +2,8 @@
 //! out of the old series and into the new, at one net price the maker quotes. In call terms a P
 //! holder buys back the old call and sells the new one; the package's fair value is what those
 //! legs are worth at fair, the maker adds its edge (bps of the P value rolled, more where the roll
-//! adds to what it already holds) and rounds the net once, to the P token's tick, in its own
+//! adds to what it already holds, less, down to none, where it takes it back: a later roller out
+//! of a series the maker is long nets its inventory) and rounds the net once, to the P token's tick, in its own
 //! favour: no leg is rounded on its own, and no leg is left undone.
 //!
 //! Pure: the caller gives the fair values (Deribit's marks on chain data, the model's fair on the
@@ -17,7 +18,8 @@ use serde::Deserialize;
 pub struct PackageConfig {
     /// The maker's edge over the package's fair value, bps of the P value rolled.
     pub edge_bps: f64,
-    /// Added edge, bps, per 100 lots the maker already holds the way the package adds to.
+    /// Added edge, bps, per 100 lots the maker already holds the way the package adds to; taken
+    /// off, down to no edge, per 100 lots of what the package takes back.
     pub skew_bps_per_100_lots: f64,
     /// No package that would take the maker beyond this many lots in a series.
     pub max_series_lots: i64,
@@ -57,7 +59,7 @@ pub fn quote(
     p_value_eth: f64,
 ) -> Option<PackageQuote> {
     let mut fair_net = 0.0;
-    let mut aligned = 0;
+    let (mut aligned, mut reducing) = (0, 0);
     for l in legs {
         if !(l.fair.is_finite() && l.fair >= 0.0 && l.lots > 0) {
             return None;
@@ -71,15 +73,19 @@ pub fn quote(
         // The maker takes the other side: lots it already holds that way make it dearer.
         if l.held.signum() == -holder {
             aligned += l.held.abs();
+        } else if l.held.signum() == holder {
+            reducing += l.held.abs().min(l.lots);
         }
     }
     if !(p_value_eth.is_finite() && p_value_eth > 0.0) {
         return None;
     }
-    let edge_bps = config.edge_bps + config.skew_bps_per_100_lots * aligned as f64 / 100.0;
+    let skew = config.skew_bps_per_100_lots * (aligned - reducing) as f64 / 100.0;
+    let edge_bps = (config.edge_bps + skew).max(0.0);
     let net = fair_net + edge_bps * 1e-4 * p_value_eth;
     Some(PackageQuote {
-        net_units: (net / PACKAGE_TICK).ceil() as i64,
+        // Up to the tick, but not for float noise: a net on the tick stays there.
+        net_units: (net / PACKAGE_TICK - 1e-6).ceil() as i64,
         fair_net,
     })
 }
@@ -124,16 +130,24 @@ mod tests {
     }
 
     #[test]
-    fn inventory_the_same_way_widens_and_limits_refuse() {
+    fn inventory_the_same_way_widens_the_other_way_narrows_and_limits_refuse() {
         // The maker is already short 100 of the call it would sell again (the holder buys).
         let q = quote(&config(), &legs([-100, 0]), 5.8).unwrap();
         // 3 bps: 0.00174, so 0.60174 -> 0.6018.
         assert_eq!(q.net_units, 6018);
-        // Long the same call instead: no skew.
-        assert_eq!(
-            quote(&config(), &legs([100, 0]), 5.8).unwrap().net_units,
-            6012
-        );
+        // Long the same call instead: the package takes 10 of it back, 0.1 bps off (1.9 bps:
+        // 0.601102 -> 0.6012).
+        let mut wide = config();
+        wide.max_series_lots = 100_000;
+        let units = |held| quote(&wide, &legs(held), 5.8).unwrap().net_units;
+        assert_eq!(units([100, 0]), 6012);
+        // Long 500 of the new call, which the holder sells to the maker: 5 bps more (7 bps:
+        // 0.60406 -> 0.6041); short 500 of it: 12 lots back, 1.88 bps (0.6010904 -> 0.6011).
+        assert_eq!(units([0, 500]), 6041);
+        assert_eq!(units([0, -500]), 6011);
+        // Never below no edge: at 50 bps per 100 lots, 12 lots back would take 6 bps off 2.
+        wide.skew_bps_per_100_lots = 50.0;
+        assert_eq!(quote(&wide, &legs([0, -500]), 5.8).unwrap().net_units, 6000);
         assert!(quote(&config(), &legs([-495, 0]), 5.8).is_none());
         let mut bad = legs([0, 0]);
         bad[1].fair = f64::NAN;
