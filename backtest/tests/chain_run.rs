@@ -176,14 +176,10 @@ fn holders_meet_the_quote_made_on_the_data_they_see() {
     );
     let quoted = quoted.borrow();
     for f in holder_fills {
-        let side = match f.side {
-            "buy" => engine::Side::Buy,
-            _ => engine::Side::Sell,
-        };
         let current = quoted
             .iter()
             .rev()
-            .find(|q| q.0 == f.instrument && q.1 == side && q.3 == f.at)
+            .find(|q| q.0 == f.instrument && q.1 == f.side && q.3 == f.at)
             .unwrap_or_else(|| panic!("no quote made on the data of {f:?}"));
         assert!(
             (current.2 - f.price).abs() < 1e-12,

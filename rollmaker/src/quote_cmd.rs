@@ -119,7 +119,7 @@ fn quote_json(q: &WantedQuote, instruments: &Instruments, state: &State) -> Valu
     };
     json!({
         "instrument": inst.name(),
-        "side": match q.key.side { Side::Buy => "buy", Side::Sell => "sell" },
+        "side": q.key.side.to_string(),
         "level": q.key.level,
         "price": inst.price_decimal(q.price).to_string(),
         "lots": q.qty.0,

@@ -4,6 +4,7 @@
 //! trader) holds the money. Each fill is also kept as a record (`fills.csv`).
 
 use super::market::Market;
+use super::summary::as_text;
 use super::venue::VenueFill;
 use crate::synthetic::path::IndexPoint;
 use engine::position::Fill;
@@ -34,7 +35,8 @@ pub struct FillRecord {
     pub at: Timestamp,
     pub instrument: String,
     /// The maker's side.
-    pub side: &'static str,
+    #[serde(serialize_with = "as_text")]
+    pub side: Side,
     /// ETH per contract.
     pub price: f64,
     pub contracts: i64,
@@ -58,10 +60,7 @@ impl FillRecord {
         FillRecord {
             at: p.at,
             instrument: inst.name().to_string(),
-            side: match side {
-                Side::Buy => "buy",
-                Side::Sell => "sell",
-            },
+            side,
             price,
             contracts,
             fair,
@@ -119,11 +118,6 @@ impl Attribution {
     pub fn on_settlement(&mut self, value: f64, last_mark: f64, lots: i64, twap: f64) {
         self.settlement_usd += (value - last_mark) * lots as f64 * twap;
     }
-}
-
-/// A time as its text (RFC 3339, UTC).
-fn as_text<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(t)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! deadline, the flow asks again) are one roll, timed from the first request. `rolls.csv` is
 //! these records; the summary's fill and timing figures come from them.
 
+use super::summary::as_text;
 use crate::roll_flow::{RollRequest, Token};
 use engine::Timestamp;
 use serde::Serialize;
@@ -168,11 +169,6 @@ impl RollLog {
     pub fn gave_up(&mut self, roll: u64) {
         self.not_workable(roll, NotDone::GaveUp);
     }
-}
-
-/// A time as its text (RFC 3339, UTC).
-fn as_text<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(t)
 }
 
 fn opt_text<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {

@@ -118,7 +118,10 @@ pub struct PnlSplit {
     pub settlement: f64,
 }
 
-/// A time as its text (RFC 3339, UTC).
-fn as_text<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+/// A field as its text (a time: RFC 3339, UTC; a side: buy or sell), for the CSV and JSON outputs.
+pub(crate) fn as_text<T: std::fmt::Display, S: serde::Serializer>(
+    t: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     s.collect_str(t)
 }

@@ -225,11 +225,7 @@ impl TardisWriter {
             micros(at),
             micros(at),
             id.to_string(),
-            match aggressor {
-                Side::Buy => "buy",
-                Side::Sell => "sell",
-            }
-            .to_string(),
+            aggressor.to_string(),
             price.to_string(),
             amount.to_string(),
         ])
