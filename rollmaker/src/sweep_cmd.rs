@@ -5,6 +5,7 @@ use crate::backtest_cmd::SummaryRecord;
 use crate::data_replay::{self, Window};
 use crate::out::out;
 use anyhow::{Context, Result};
+use backtest::report::flatten;
 use backtest::sim::run::{run, RollMode, RunConfig, Summary};
 use backtest::sweep::{at_line, merge, parse_shard, shard, Grid, Job};
 use backtest::synthetic::path::Preset;
@@ -210,27 +211,6 @@ pub fn run_merge(args: &MergeArgs) -> Result<()> {
     }
     w.flush()?;
     Ok(())
-}
-
-/// The plain values under `v` by dotted path (`rolls.hours_to_fill.p50`), in order; lists are
-/// left out.
-fn flatten(v: &Value) -> Vec<(String, &Value)> {
-    let mut out = Vec::new();
-    let Some(o) = v.as_object() else {
-        return out;
-    };
-    for (k, x) in o {
-        match x {
-            Value::Object(_) => out.extend(
-                flatten(x)
-                    .into_iter()
-                    .map(|(sub, y)| (format!("{k}.{sub}"), y)),
-            ),
-            Value::Array(_) => {}
-            _ => out.push((k.clone(), x)),
-        }
-    }
-    out
 }
 
 /// The frontier page of `results` at `path` (written whole under a temporary name, then renamed).

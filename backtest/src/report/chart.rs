@@ -64,6 +64,11 @@ fn bounds(lines: &Lines) -> ((f64, f64), (f64, f64)) {
     ((x0, x1), (y0 - pad, y1 + pad))
 }
 
+/// A line's mark in a chart's legend.
+pub(super) fn line_mark(color: RGBAColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+}
+
 pub(super) fn chart(
     name: &'static str,
     y_label: &str,
@@ -111,9 +116,7 @@ pub(super) fn chart(
                     .draw_series(LineSeries::new(seg, color.stroke_width(2)))
                     .map_err(|e| err(e.to_string()))?;
                 if k == 0 {
-                    drawn.label(label.clone()).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-                    });
+                    drawn.label(label.clone()).legend(line_mark(color));
                 }
             }
         }

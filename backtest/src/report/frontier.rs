@@ -4,7 +4,8 @@
 //! calls, the AMM, liquidations as borrowers) and the 0.25% goal. An HTML page with the chart and
 //! the points as a table.
 
-use super::page::readable;
+use super::chart::line_mark;
+use super::page::{esc, readable};
 use super::ReportError;
 use plotters::prelude::*;
 use std::fmt::Write as _;
@@ -34,14 +35,14 @@ pub fn frontier_page(
          td.v{{text-align:right}}</style></head><body><h1>{t}</h1>{svg}<table>\
          <tr><th>job</th><th>holders, % a year</th><th>maker PnL, USD</th>\
          <th>delta-hedged, USD</th></tr>",
-        t = title
+        t = esc(title)
     );
     for p in points {
         let _ = write!(
             page,
             "<tr><td>{}</td><td class=\"v\">{:.3}</td><td class=\"v\">{}</td>\
              <td class=\"v\">{}</td></tr>",
-            p.label,
+            esc(&p.label),
             p.cost_pct,
             readable(p.pnl_usd),
             readable(p.pnl_hedged_usd)
@@ -50,7 +51,7 @@ pub fn frontier_page(
     page.push_str("</table><p>Holders' other ways out, % of their notional a year: ");
     let others: Vec<String> = baselines
         .iter()
-        .map(|(l, x)| format!("{l} {x:.3}"))
+        .map(|(l, x)| format!("{} {x:.3}", esc(l)))
         .collect();
     page.push_str(&others.join("; "));
     page.push_str("</p></body></html>\n");
@@ -121,9 +122,7 @@ fn frontier_chart(
             c.draw_series(LineSeries::new([(*x, y0), (*x, y1)], color.stroke_width(2)))
                 .map_err(|e| err(e.to_string()))?
                 .label(label.clone())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-                });
+                .legend(line_mark(color));
         }
         c.configure_series_labels()
             .background_style(WHITE.mix(0.8))

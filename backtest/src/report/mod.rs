@@ -17,6 +17,7 @@ pub mod frontier;
 mod page;
 
 use chart::{chart, Axis, Lines};
+pub use page::flatten;
 use page::page;
 
 #[derive(Debug, Error)]

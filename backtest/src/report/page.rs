@@ -22,7 +22,7 @@ pub(super) fn page(title: &str, summary_json: &str, charts: &[(&str, String)]) -
     page
 }
 
-fn esc(t: &str) -> String {
+pub(super) fn esc(t: &str) -> String {
     t.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -49,26 +49,34 @@ pub(super) fn summary_table(summary_json: &str) -> String {
             esc(&text)
         );
     };
-    walk("", &v, &mut add);
+    for (k, x) in flatten(&v) {
+        add(&k, x);
+    }
     rows.push_str("</table>");
     rows
 }
 
-fn walk(prefix: &str, v: &serde_json::Value, add: &mut dyn FnMut(&str, &serde_json::Value)) {
-    match v {
-        serde_json::Value::Object(o) => {
-            for (k, x) in o {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                walk(&key, x, add);
-            }
+/// The plain values under object `v` by dotted path (`rolls.hours_to_fill.p50`), in order;
+/// lists are left out. The report's summary table and a sweep's merged columns both read a
+/// summary this way.
+pub fn flatten(v: &serde_json::Value) -> Vec<(String, &serde_json::Value)> {
+    use serde_json::Value;
+    let mut out = Vec::new();
+    let Some(o) = v.as_object() else {
+        return out;
+    };
+    for (k, x) in o {
+        match x {
+            Value::Object(_) => out.extend(
+                flatten(x)
+                    .into_iter()
+                    .map(|(sub, y)| (format!("{k}.{sub}"), y)),
+            ),
+            Value::Array(_) => {}
+            _ => out.push((k.clone(), x)),
         }
-        serde_json::Value::Array(_) => {}
-        other => add(prefix, other),
     }
+    out
 }
 
 /// A number as a person reads it: 1,234,567 or 0.123.
