@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 /// Median half-spreads in [`spread_unit`]s by expiry and moneyness bucket: `calls[i][j]` for options
 /// expiring within `days[i]` days (and beyond the bound before) at strike over forward within
-/// `moneyness[j]` (the last bucket of each is open-ended: an option beyond the last bound counts
-/// in it).
+/// `moneyness[j]` ([`bucket`]; an option beyond a last bound is priced as the last bucket, the
+/// measurement takes only those within).
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpreadTable {
@@ -29,13 +29,9 @@ impl SpreadTable {
     /// The half-spread (in [`spread_unit`]s) of an option `days` from expiry at strike over
     /// forward `km`.
     pub fn half_spread_units(&self, kind: OptionType, days: f64, km: f64) -> f64 {
-        let bucket = |bounds: &[f64], x: f64| {
-            bounds
-                .iter()
-                .position(|b| x <= *b)
-                .unwrap_or(bounds.len().saturating_sub(1))
-        };
-        let (i, j) = (bucket(&self.days, days), bucket(&self.moneyness, km));
+        let last =
+            |bounds: &[f64], x: f64| bucket(bounds, x).unwrap_or(bounds.len().saturating_sub(1));
+        let (i, j) = (last(&self.days, days), last(&self.moneyness, km));
         let table = match kind {
             OptionType::Call => &self.calls,
             OptionType::Put => &self.puts,
@@ -68,6 +64,12 @@ impl SpreadTable {
         }
         Ok(())
     }
+}
+
+/// The bucket of `x` among rising upper `bounds` (the first bound at or above it); None beyond
+/// the last.
+fn bucket(bounds: &[f64], x: f64) -> Option<usize> {
+    bounds.iter().position(|b| x <= *b)
 }
 
 /// What a half-spread of an option at strike over forward `km` is measured in, ETH per
@@ -125,8 +127,7 @@ impl Calibration {
             return;
         }
         let days = row.t * 365.25;
-        let pos = |bounds: &[f64], x: f64| bounds.iter().position(|b| x <= *b);
-        let (Some(i), Some(j)) = (pos(&DAYS, days), pos(&MONEYNESS, row.strike / f)) else {
+        let (Some(i), Some(j)) = (bucket(&DAYS, days), bucket(&MONEYNESS, row.strike / f)) else {
             return;
         };
         let side = matches!(row.kind, OptionType::Put) as usize;
