@@ -105,6 +105,8 @@ fn write_csv(path: &Path, series: &[Sample]) -> Result<(), ReportError> {
         "taker_cost_bps",
         "amm_cost_bps",
         "liquidation_loss_bps",
+        "delta_eth",
+        "maker_pnl_hedged_usd",
     ])?;
     for s in series {
         let net_vega: f64 = s.vega_by_expiry.iter().map(|v| v.1).sum();
@@ -122,6 +124,8 @@ fn write_csv(path: &Path, series: &[Sample]) -> Result<(), ReportError> {
             s.taker_cost_bps.to_string(),
             s.amm_cost_bps.to_string(),
             s.liquidation_loss_bps.to_string(),
+            s.delta_eth.to_string(),
+            s.maker_pnl_hedged_usd.to_string(),
         ])?;
     }
     w.flush().map_err(|source| ReportError::Io {
@@ -175,7 +179,9 @@ fn html(title: &str, summary_json: &str, summary: &Summary) -> Result<String, Re
                     line("spread", &|s| s.spread_usd),
                     line("inventory", &|s| s.inventory_usd),
                     line("settlement", &|s| s.settlement_usd),
-                    line("total, delta hedged hourly", &|s| s.maker_pnl_hedged_usd),
+                    line("total, delta-hedged (beyond the band)", &|s| {
+                        s.maker_pnl_hedged_usd
+                    }),
                 ],
             )?,
         ),

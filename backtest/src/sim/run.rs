@@ -172,7 +172,10 @@ pub fn run_market<M: Market>(
     let mut venue = SimVenue::new(config);
     let mut quoting = Quoting::new(config);
     let half_spread = super::prices::future_half_spread_usd(config.venue.future_spread_ticks);
-    let (mut settler, mut sampler) = (Settler::default(), Sampler::new(half_spread));
+    let (mut settler, mut sampler) = (
+        Settler::default(),
+        Sampler::new(half_spread, config.hedge.clone()),
+    );
     let mut pnl = Attribution::default();
     let mut desk: Option<RollDesk> = None;
     let mut s = Summary::default();

@@ -4,7 +4,7 @@
 
 use super::attribution::Attribution;
 use super::desk::RollDesk;
-use super::hedge::DeltaHedge;
+use super::hedge::{DeltaHedge, HedgeConfig};
 use super::market::Market;
 use super::summary::{Sample, Summary};
 use crate::synthetic::path::IndexPoint;
@@ -99,23 +99,28 @@ pub struct Sampler {
     last_hour: Option<i64>,
     max_vega: f64,
     samples: Vec<Sample>,
-    /// The maker's delta offset hourly (measured, not traded).
+    /// The maker's delta kept within a band at every step (measured, not traded).
     hedge: DeltaHedge,
 }
 
 impl Sampler {
     /// The step at `p`: inventory vega where the strategy requoted or a sample is due, and the
     /// hourly sample (at every step where steps are further apart).
-    /// A sampler whose measured hedge pays `half_spread_usd` per ETH traded.
-    pub fn new(half_spread_usd: f64) -> Sampler {
+    /// A sampler whose measured hedge pays `half_spread_usd` per ETH traded, and trades as
+    /// `hedge` says.
+    pub fn new(half_spread_usd: f64, hedge: HedgeConfig) -> Sampler {
         Sampler {
-            hedge: DeltaHedge::new(half_spread_usd),
+            hedge: DeltaHedge::new(half_spread_usd, hedge),
             ..Sampler::default()
         }
     }
 
     pub fn step<M: Market>(&mut self, p: IndexPoint, requoted: bool, v: &View<'_, M>) {
         self.hedge.mark(p.price);
+        // At every step, not hourly: a crowd of rolls in a crash moves the delta at once, and
+        // the index can fall through strikes within the hour.
+        let delta = v.delta_eth();
+        self.hedge.rebalance(delta);
         let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
         let sample = self.last_hour != Some(hour);
         if !(requoted || sample) {
@@ -129,8 +134,6 @@ impl Sampler {
             return;
         }
         self.last_hour = Some(hour);
-        let delta = v.delta_eth();
-        self.hedge.rebalance(delta);
         let pnl = v.pnl_usd(p.price);
         let mut vegas: Vec<(String, f64)> = vega.iter().map(|(e, x)| (e.to_string(), *x)).collect();
         vegas.sort_by(|a, b| a.0.cmp(&b.0));
@@ -173,6 +176,7 @@ impl Sampler {
             s.maker_pnl_usd - s.maker_pnl_split_usd.spread - s.maker_pnl_split_usd.settlement;
         s.max_inventory_vega = self.max_vega;
         s.hedge_cost_usd = self.hedge.cost_usd;
+        s.hedge_traded_eth = self.hedge.traded_eth;
         s.maker_pnl_hedged_usd = s.maker_pnl_usd + self.hedge.pnl_usd - self.hedge.cost_usd;
         s.refused = v
             .trader

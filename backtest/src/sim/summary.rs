@@ -56,11 +56,14 @@ pub struct Summary {
     /// (what expiry paid beyond the last mark), inventory (the rest).
     pub maker_pnl_split_usd: PnlSplit,
     pub fees_usd: f64,
-    /// The maker's PnL with its delta offset hourly with the ETH future at the index (a
-    /// measurement: see `sim::hedge`), the future's half-spread paid.
+    /// The maker's PnL with its delta beyond `[hedge] band_eth` offset at every step with the ETH
+    /// future at the index (a measurement: see `sim::hedge`), the future's half-spread and
+    /// taker fee paid.
     pub maker_pnl_hedged_usd: f64,
-    /// That hedge's half-spreads, USD.
+    /// That hedge's half-spreads and fees, USD.
     pub hedge_cost_usd: f64,
+    /// ETH of the future that hedge traded.
+    pub hedge_traded_eth: f64,
     /// Largest absolute net vega (ETH per vol point) held in one expiry.
     pub max_inventory_vega: f64,
     pub missed_rolls: u64,
