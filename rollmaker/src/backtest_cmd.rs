@@ -75,7 +75,8 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         None => RollMakerConfig::default_config(),
     };
     let rules = config.quote_rules();
-    let package = (args.roll_mode == RollMode::Package).then(|| config.package.clone());
+    let package = (args.roll_mode == RollMode::Package)
+        .then(|| strategies::package::PackageMaker::of(&config));
     let kind = if args.two_sided {
         StrategyKind::TwoSided
     } else {
@@ -270,11 +271,12 @@ fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result
         s.maker_pnl_usd, s.maker_pnl_split_usd.spread, s.maker_pnl_split_usd.inventory, s.maker_pnl_split_usd.settlement, s.fees_usd, s.maker_pnl_hedged_usd, s.hedge_cost_usd, s.hedge_traded_eth
     );
     out!(
-        "  fills            {}; max |vega| in one expiry {:.2} ETH per vol point; missed rolls {} ({} impatient attempts given up: crossing cost more than max_slippage_bps)",
+        "  fills            {}; max |vega| in one expiry {:.2} ETH per vol point; missed rolls {} ({} impatient attempts given up: crossing cost more than max_slippage_bps); packages withheld at the limits {}",
         s.fills,
         s.max_inventory_vega,
         s.missed_rolls,
-        s.abandoned_rolls
+        s.abandoned_rolls,
+        s.packages_over_limits
     );
     if !s.refused.is_empty() {
         let counts: Vec<String> = s.refused.iter().map(|(r, n)| format!("{r} {n}")).collect();

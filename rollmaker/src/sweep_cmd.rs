@@ -88,7 +88,7 @@ fn run_job(grid: &Grid, job: &Job, config: RollMakerConfig) -> Result<Summary> {
     let rules = config.quote_rules();
     let mut run_config = RunConfig::new(job.preset.unwrap_or(Preset::Calm), job.seed);
     if job.roll_mode == RollMode::Package {
-        run_config.package = Some(config.package.clone());
+        run_config.package = Some(strategies::package::PackageMaker::of(&config));
     }
     let mut strategy = job.strategy.build(config);
     match (&grid.data, grid.days) {

@@ -172,6 +172,37 @@ impl Limiter {
     }
 }
 
+/// One scope's net exposure and gross contracts, before or after a trade done at once (a
+/// package), where [`Limiter`] sizes quotes resting together.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Book {
+    pub exposure: Exposure,
+    pub contracts: f64,
+}
+
+impl Book {
+    /// `lots` (signed) of a contract of exposure `e`, into a position of `held` lots.
+    pub fn add(&mut self, e: Exposure, held: f64, lots: f64) {
+        let x = e.scaled(lots);
+        self.exposure.delta += x.delta;
+        self.exposure.vega += x.vega;
+        self.exposure.gamma += x.gamma;
+        self.contracts += (held + lots).abs() - held.abs();
+    }
+}
+
+/// Whether a scope going from `before` to `after` stays within `b`: each measure within its
+/// bound, or no further from zero than before (a limit already passed admits only what reduces
+/// it). `delta: false` leaves delta to a hedge (a package maker hedges it on the future).
+pub fn change_within(b: &Bounds, before: &Book, after: &Book, delta: bool) -> bool {
+    let ok = |bound: f64, x0: f64, x1: f64| x1.abs() <= bound || x1.abs() <= x0.abs();
+    let (e0, e1) = (before.exposure, after.exposure);
+    (!delta || ok(b.delta, e0.delta, e1.delta))
+        && ok(b.vega, e0.vega, e1.vega)
+        && ok(b.gamma, e0.gamma, e1.gamma)
+        && ok(b.notional, before.contracts, after.contracts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +238,38 @@ mod tests {
         l.hold(0, e.scaled(12.0), 12.0);
         assert_eq!(l.admit(0, e, 1.0, true), 0.0);
         assert!(l.admit(0, e.scaled(-1.0), 3.0, false) == 3.0);
+    }
+
+    #[test]
+    fn a_trade_done_at_once_stays_within_or_reduces() {
+        let b = bounds(10.0);
+        let e = Exposure {
+            delta: 0.5,
+            vega: 0.2,
+            gamma: 0.0,
+        };
+        let before = Book::default();
+        let mut after = before;
+        after.add(e, 0.0, 40.0);
+        // Vega 8 and 40 contracts fit; delta 20 does not, unless a hedge takes it.
+        assert!(!change_within(&b, &before, &after, true));
+        assert!(change_within(&b, &before, &after, false));
+        let mut more = after;
+        more.add(e, 40.0, 20.0);
+        assert!(!change_within(&b, &after, &more, false), "vega 12 > 10");
+        // Past the limit, taking some back is admitted; the gross falls with it.
+        let mut back = more;
+        back.add(e, 60.0, -5.0);
+        assert_eq!(back.contracts, 55.0);
+        assert!(change_within(&b, &more, &back, false));
+        let tight = Bounds {
+            vega: 100.0,
+            notional: 50.0,
+            ..b
+        };
+        assert!(
+            !change_within(&tight, &before, &more, false),
+            "60 contracts > 50"
+        );
     }
 }

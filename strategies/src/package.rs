@@ -25,6 +25,23 @@ pub struct PackageConfig {
     pub max_series_lots: i64,
 }
 
+/// The package maker: its pricing (`[package]`) and the roll maker's risk limits (`[limits]`),
+/// which a package must keep to as the leg quotes do (delta apart: the package maker hedges it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackageMaker {
+    pub pricing: PackageConfig,
+    pub limits: crate::config::Limits,
+}
+
+impl PackageMaker {
+    pub fn of(config: &crate::RollMakerConfig) -> PackageMaker {
+        PackageMaker {
+            pricing: config.package.clone(),
+            limits: config.limits.clone(),
+        }
+    }
+}
+
 /// One leg of a holder's roll, in call terms.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PackageLeg {

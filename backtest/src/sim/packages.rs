@@ -17,10 +17,13 @@ use super::prices::{cheaper_route, holder_cost, sweep_price};
 use super::roll_log::NotDone;
 use crate::roll_flow::Token;
 use crate::synthetic::path::IndexPoint;
+use engine::instrument::Expiry;
 use engine::position::Fill;
 use engine::{InstrumentId, Price, Qty, Timestamp};
 use rust_decimal::Decimal;
-use strategies::package::{quote, PackageConfig, PackageLeg, PACKAGE_TICK};
+use std::collections::BTreeMap;
+use strategies::limits::{change_within, Book, Exposure};
+use strategies::package::{quote, PackageLeg, PackageMaker, PACKAGE_TICK};
 
 /// A package the maker sold: its two legs (the maker's sides) and the net beyond them (ETH).
 #[derive(Clone, Debug, PartialEq)]
@@ -36,7 +39,7 @@ impl RollDesk {
         &mut self,
         p: IndexPoint,
         market: &M,
-        config: &PackageConfig,
+        config: &PackageMaker,
         held: &dyn Fn(InstrumentId) -> i64,
         pnl: &mut Attribution,
     ) -> Vec<PackageFill> {
@@ -81,7 +84,7 @@ impl RollDesk {
         &mut self,
         p: IndexPoint,
         market: &M,
-        config: &PackageConfig,
+        config: &PackageMaker,
         held: &dyn Fn(InstrumentId) -> i64,
         pnl: &mut Attribution,
         legs: &[Leg],
@@ -109,7 +112,12 @@ impl RollDesk {
             .zip(fair)
             .map(|(l, f)| holder_cost(l.side, *f, l.fair_at_request) * l.left as f64)
             .sum();
-        if let Some(q) = quote(config, &asked, p_value) {
+        let quoted = quote(&config.pricing, &asked, p_value);
+        let within = quoted.is_some() && keeps_limits(market, &config.limits, held, &asked);
+        if quoted.is_some() && !within {
+            self.totals.over_limits += 1;
+        }
+        if let Some(q) = quoted.filter(|_| within) {
             let maker_cost = q.net_units as f64 * PACKAGE_TICK - q.fair_net;
             if cross.is_none_or(|c| maker_cost <= c + 1e-12) {
                 let usd = maker_cost * p.price;
@@ -177,6 +185,56 @@ impl RollDesk {
     }
 }
 
+/// Whether the maker's book after the package stays within `limits`, in each leg's expiry bucket
+/// and in total: |net| vega and gamma and gross contracts within their bounds, or no further
+/// past them than before. Delta is left to the hedge (`[hedge]` of the backtest config).
+fn keeps_limits<M: Market>(
+    market: &M,
+    limits: &strategies::config::Limits,
+    held: &dyn Fn(InstrumentId) -> i64,
+    legs: &[PackageLeg],
+) -> bool {
+    // Per contract, in the limits' units (as the roll maker counts them).
+    let exposure = |id| {
+        market.fair(id).map(|g| Exposure {
+            delta: g.delta,
+            vega: g.vega * 0.01,
+            gamma: g.gamma,
+        })
+    };
+    let mut before: BTreeMap<Expiry, Book> = BTreeMap::new();
+    let mut total = Book::default();
+    for s in market.series() {
+        let lots = held(s.id) as f64;
+        if let (true, Some(e)) = (lots != 0.0, exposure(s.id)) {
+            before.entry(s.expiry).or_default().add(e, 0.0, lots);
+            total.add(e, 0.0, lots);
+        }
+    }
+    let (mut after, mut total_after) = (before.clone(), total);
+    for (i, l) in legs.iter().enumerate() {
+        let series = market.series().iter().find(|s| s.id == l.id);
+        let (Some(s), Some(e)) = (series, exposure(l.id)) else {
+            return false;
+        };
+        let maker = -(l.holder_side.sign() * l.lots) as f64;
+        // What the legs before this one did to the same series.
+        let earlier: f64 = legs[..i]
+            .iter()
+            .filter(|o| o.id == l.id)
+            .map(|o| -(o.holder_side.sign() * o.lots) as f64)
+            .sum();
+        let now = l.held as f64 + earlier;
+        after.entry(s.expiry).or_default().add(e, now, maker);
+        total_after.add(e, now, maker);
+    }
+    change_within(&limits.total, &total, &total_after, false)
+        && after.iter().all(|(x, a)| {
+            let b = before.get(x).copied().unwrap_or_default();
+            change_within(&limits.bucket, &b, a, false)
+        })
+}
+
 /// The legs of a package sold at `net_units` (what the holder pays, in P ticks): each at its fair
 /// value on the price unit (at least one unit), the maker on the other side of the holder; the
 /// rest of the net as the residual.
@@ -240,11 +298,17 @@ mod tests {
         desk
     }
 
-    fn package(edge_bps: f64) -> PackageConfig {
-        PackageConfig {
-            edge_bps,
-            skew_bps_per_100_lots: 0.0,
-            max_series_lots: 1000,
+    fn package(edge_bps: f64) -> PackageMaker {
+        let mut limits = strategies::RollMakerConfig::default_config().limits;
+        limits.bucket.notional = 1e9;
+        limits.total.notional = 1e9;
+        PackageMaker {
+            pricing: strategies::package::PackageConfig {
+                edge_bps,
+                skew_bps_per_100_lots: 0.0,
+                max_series_lots: 1000,
+            },
+            limits,
         }
     }
 
@@ -315,5 +379,32 @@ mod tests {
             .work_packages(m.point().unwrap(), &m, &dear, &|_| 0, &mut pnl)
             .is_empty());
         assert_eq!(d.log.records[0].hours_to_fill(), Some(0.0));
+    }
+
+    #[test]
+    fn a_package_past_the_limits_is_withheld_unless_it_takes_risk_back() {
+        let m = OneCall::new();
+        let mut limits = package(1.0).limits;
+        limits.bucket.notional = 10.0;
+        let leg = |side, held| PackageLeg {
+            id: m.id(),
+            holder_side: side,
+            lots: 4,
+            fair: m.fair,
+            held,
+        };
+        // The holder sells 8 to a flat maker: 8 contracts fit in 10.
+        let sells = [leg(Side::Sell, 0), leg(Side::Sell, 0)];
+        assert!(keeps_limits(&m, &limits, &|_| 0, &sells));
+        // Long 4 already: 12 would pass the bucket's 10.
+        let long4 = [leg(Side::Sell, 4), leg(Side::Sell, 4)];
+        assert!(!keeps_limits(&m, &limits, &|_| 4, &long4));
+        // Long 20, past it already: a package that sells 4 back is taken.
+        let back = [leg(Side::Buy, 20), leg(Side::Buy, 20)];
+        assert!(keeps_limits(&m, &limits, &|_| 20, &back));
+        // And the total's bound holds as the bucket's does.
+        limits.bucket.notional = 1e9;
+        limits.total.notional = 7.0;
+        assert!(!keeps_limits(&m, &limits, &|_| 0, &sells));
     }
 }

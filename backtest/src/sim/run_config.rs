@@ -29,7 +29,7 @@ pub struct RunConfig {
     pub hedge: HedgeConfig,
     /// The roll venue's mode: holders take the maker's leg quotes on the option venue (None),
     /// or its price for the whole roll as one package (the strategy's `[package]`).
-    pub package: Option<strategies::package::PackageConfig>,
+    pub package: Option<strategies::package::PackageMaker>,
 }
 
 /// Where holders and the maker meet: the maker's resting leg quotes on the option venue, or its

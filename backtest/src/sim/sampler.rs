@@ -191,6 +191,7 @@ impl Sampler {
             s.roll_filled_usd = t.filled_usd;
             s.missed_rolls = d.flow.missed;
             s.abandoned_rolls = t.abandoned;
+            s.packages_over_limits = t.over_limits;
             s.rolls = d.log.stats();
             s.roll_fill_ratio = s.rolls.maker_fill_ratio;
             s.roll_records = d.log.records.clone();

@@ -70,6 +70,8 @@ pub struct Summary {
     /// Impatient rolls dropped at their deadline because crossing cost more than
     /// `max_slippage_bps` (retried later by the flow, so also among the missed).
     pub abandoned_rolls: u64,
+    /// Package prices withheld because the package would pass the maker's risk limits.
+    pub packages_over_limits: u64,
     /// What the trader sent or was told that did not take effect, by reason (see
     /// `engine::trader::Refusal`); never dropped silently.
     pub refused: BTreeMap<String, u64>,
