@@ -480,6 +480,25 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
     ] {
         assert!(summary[key].is_number(), "{key}: {summary}");
     }
+    // The maker's costs a unit of what it rolled: its fees and the measured hedge's, over the
+    // P value rolled with it.
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    let rolled = num(&summary["rolls"]["maker_fill_ratio"]) * num(&summary["rolls"]["demand_usd"]);
+    let costs = num(&summary["fees_usd"]) + num(&summary["hedge_cost_usd"]);
+    let bps = num(&summary["maker_costs_bps_of_rolled"]);
+    if rolled > 0.0 {
+        assert!(
+            (bps - 1e4 * costs / rolled).abs() <= 1e-9 * bps.abs().max(1.0),
+            "{summary}"
+        );
+    } else {
+        assert_eq!(bps, 0.0);
+    }
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap_or("")
+        .ends_with(",delta_eth,maker_pnl_hedged_usd"));
     std::fs::remove_dir_all(&dir).ok();
     let bad = rollmaker(&["backtest", "--preset", "boom"]);
     assert_eq!(bad.status.code(), Some(2));

@@ -65,26 +65,34 @@ pub struct PackageQuote {
     pub fair_net: f64,
 }
 
+/// Why the maker gives no price for a package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoQuote {
+    /// A leg without a usable fair value or size, or no P value.
+    Unpriced,
+    /// It would take the maker beyond `max_series_lots` in a series.
+    SeriesFull,
+}
+
 /// The P token's tick, ETH: the package's one rounding.
 pub const PACKAGE_TICK: f64 = 1e-4;
 
-/// The package of `legs`, whose P value rolled is `p_value_eth`: None where a leg has no usable
-/// fair value or the package would take the maker beyond `max_series_lots` in a series.
+/// The package of `legs`, whose P value rolled is `p_value_eth`, or why there is none.
 pub fn quote(
     config: &PackageConfig,
     legs: &[PackageLeg],
     p_value_eth: f64,
-) -> Option<PackageQuote> {
+) -> Result<PackageQuote, NoQuote> {
     let mut fair_net = 0.0;
     let (mut aligned, mut reducing) = (0, 0);
     for l in legs {
         if !(l.fair.is_finite() && l.fair >= 0.0 && l.lots > 0) {
-            return None;
+            return Err(NoQuote::Unpriced);
         }
         let holder = l.holder_side.sign();
         let after = l.held - holder * l.lots;
         if after.abs() > config.max_series_lots {
-            return None;
+            return Err(NoQuote::SeriesFull);
         }
         fair_net += (holder * l.lots) as f64 * l.fair;
         // The maker takes the other side: lots it already holds that way make it dearer.
@@ -95,12 +103,12 @@ pub fn quote(
         }
     }
     if !(p_value_eth.is_finite() && p_value_eth > 0.0) {
-        return None;
+        return Err(NoQuote::Unpriced);
     }
     let skew = config.skew_bps_per_100_lots * (aligned - reducing) as f64 / 100.0;
     let edge_bps = (config.edge_bps + skew).max(0.0);
     let net = fair_net + edge_bps * 1e-4 * p_value_eth;
-    Some(PackageQuote {
+    Ok(PackageQuote {
         // Up to the tick, but not for float noise: a net on the tick stays there.
         net_units: (net / PACKAGE_TICK - 1e-6).ceil() as i64,
         fair_net,
@@ -165,9 +173,12 @@ mod tests {
         // Never below no edge: at 50 bps per 100 lots, 12 lots back would take 6 bps off 2.
         wide.skew_bps_per_100_lots = 50.0;
         assert_eq!(quote(&wide, &legs([0, -500]), 5.8).unwrap().net_units, 6000);
-        assert!(quote(&config(), &legs([-495, 0]), 5.8).is_none());
+        assert_eq!(
+            quote(&config(), &legs([-495, 0]), 5.8),
+            Err(NoQuote::SeriesFull)
+        );
         let mut bad = legs([0, 0]);
         bad[1].fair = f64::NAN;
-        assert!(quote(&config(), &bad, 5.8).is_none());
+        assert_eq!(quote(&config(), &bad, 5.8), Err(NoQuote::Unpriced));
     }
 }

@@ -51,7 +51,8 @@ pub struct HolderTotals {
     /// Impatient rolls dropped at their deadline: crossing cost more than `max_slippage_bps`
     /// and the maker did not fill them (the holder retries later, as the flow model says).
     pub abandoned: u64,
-    /// Package prices the maker withheld because the package would pass its risk limits.
+    /// Package prices the maker withheld because the package would pass its risk limits or
+    /// `max_series_lots` (a roll waiting is counted at each look).
     pub over_limits: u64,
 }
 

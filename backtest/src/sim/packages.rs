@@ -23,7 +23,7 @@ use engine::{InstrumentId, Price, Qty, Timestamp};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use strategies::limits::{change_within, Book, Exposure};
-use strategies::package::{quote, PackageLeg, PackageMaker, PACKAGE_TICK};
+use strategies::package::{quote, NoQuote, PackageLeg, PackageMaker, PACKAGE_TICK};
 
 /// A package the maker sold: its two legs (the maker's sides) and the net beyond them (ETH).
 #[derive(Clone, Debug, PartialEq)]
@@ -113,11 +113,11 @@ impl RollDesk {
             .map(|(l, f)| holder_cost(l.side, *f, l.fair_at_request) * l.left as f64)
             .sum();
         let quoted = quote(&config.pricing, &asked, p_value);
-        let within = quoted.is_some() && keeps_limits(market, &config.limits, held, &asked);
-        if quoted.is_some() && !within {
+        let within = quoted.is_ok() && keeps_limits(market, &config.limits, held, &asked);
+        if matches!(quoted, Err(NoQuote::SeriesFull)) || (quoted.is_ok() && !within) {
             self.totals.over_limits += 1;
         }
-        if let Some(q) = quoted.filter(|_| within) {
+        if let Some(q) = quoted.ok().filter(|_| within) {
             let maker_cost = q.net_units as f64 * PACKAGE_TICK - q.fair_net;
             if cross.is_none_or(|c| maker_cost <= c + 1e-12) {
                 let usd = maker_cost * p.price;

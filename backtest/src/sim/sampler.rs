@@ -194,6 +194,12 @@ impl Sampler {
             s.packages_over_limits = t.over_limits;
             s.rolls = d.log.stats();
             s.roll_fill_ratio = s.rolls.maker_fill_ratio;
+            // What holding the rolls costs the maker once hedged: the edge it must charge to
+            // break even on them (the measured carry).
+            let maker_usd = s.rolls.maker_fill_ratio * s.rolls.demand_usd;
+            if maker_usd > 0.0 {
+                s.maker_costs_bps_of_rolled = 1e4 * (s.fees_usd + s.hedge_cost_usd) / maker_usd;
+            }
             s.roll_records = d.log.records.clone();
             let per_year = |usd: f64| {
                 let years = s.run_days / 365.25;

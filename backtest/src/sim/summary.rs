@@ -64,13 +64,17 @@ pub struct Summary {
     pub hedge_cost_usd: f64,
     /// ETH of the future that hedge traded.
     pub hedge_traded_eth: f64,
+    /// The maker's fees and that hedge's costs, bps of the P value it rolled: what holding the
+    /// rolls costs it hedged (the edge that breaks even, spread apart).
+    pub maker_costs_bps_of_rolled: f64,
     /// Largest absolute net vega (ETH per vol point) held in one expiry.
     pub max_inventory_vega: f64,
     pub missed_rolls: u64,
     /// Impatient rolls dropped at their deadline because crossing cost more than
     /// `max_slippage_bps` (retried later by the flow, so also among the missed).
     pub abandoned_rolls: u64,
-    /// Package prices withheld because the package would pass the maker's risk limits.
+    /// Package prices withheld because the package would pass the maker's risk limits or
+    /// `package.max_series_lots` (a roll waiting is counted at each look).
     pub packages_over_limits: u64,
     /// What the trader sent or was told that did not take effect, by reason (see
     /// `engine::trader::Refusal`); never dropped silently.
