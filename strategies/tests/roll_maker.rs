@@ -459,3 +459,43 @@ fn overrides_replace_keys_and_are_checked() {
     .unwrap_err();
     assert!(e.to_string().contains("edge.kappa"), "{e}");
 }
+
+#[test]
+fn the_layoff_offers_back_what_is_held_and_no_more() {
+    let lots = |w: &Wanted, i: u32, side: Side| -> i64 {
+        w.quotes
+            .iter()
+            .filter(|q| q.key.instrument == InstrumentId(i) && q.key.side == side)
+            .map(|q| q.qty.0)
+            .sum()
+    };
+    let mut st = state();
+    // April 1100 (K/S 0.55, 30 days): a roll-in series, bid; the maker holds 30 of it.
+    st.series[12].position = Qty(30);
+    // April 1900 (S/K 1.05): a roll-out series, offered; the maker is short 7 of it.
+    st.series[17].position = Qty(-7);
+    let mut on = generous();
+    on.layoff.enabled = true;
+    let w = quotes(on.clone(), &st);
+    assert!(lots(&w, 12, Side::Buy) > 0, "the roll-in bid stays");
+    assert_eq!(
+        lots(&w, 12, Side::Sell),
+        30,
+        "offered back: 10 + 20 of the 25 level"
+    );
+    assert_eq!(lots(&w, 17, Side::Buy), 7, "bought back, up to the short");
+    assert!(lots(&w, 17, Side::Sell) > 0, "the roll-out offer stays");
+    // Nothing held, nothing laid off: the flat series keep their one side.
+    assert_eq!(lots(&w, 13, Side::Sell), 0);
+    // The lay-off's ask is above fair, by at least the minimum edge less the inventory skew.
+    let ask = w
+        .quotes
+        .iter()
+        .find(|q| q.key.instrument == InstrumentId(12) && q.key.side == Side::Sell)
+        .map(|q| q.price.0 as f64 * 1e-4);
+    assert!(ask.is_some_and(|a| a > fair(&st, 12).0), "{ask:?}");
+    let mut off = on;
+    off.layoff.enabled = false;
+    let w = quotes(off, &st);
+    assert_eq!((lots(&w, 12, Side::Sell), lots(&w, 17, Side::Buy)), (0, 0));
+}

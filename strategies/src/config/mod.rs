@@ -125,6 +125,13 @@ pub struct Hedge {
     pub max_delta: f64,
 }
 
+/// `[layoff]`: the reducing side of a held series, quoted too.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Layoff {
+    pub enabled: bool,
+}
+
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RollMakerConfig {
@@ -136,6 +143,7 @@ pub struct RollMakerConfig {
     pub stale: Stale,
     pub quotes: Quoting,
     pub hedge: Hedge,
+    pub layoff: Layoff,
     /// How the maker prices a holder's whole roll as one package (the roll venue's mode).
     pub package: crate::package::PackageConfig,
 }

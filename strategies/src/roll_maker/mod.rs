@@ -13,7 +13,9 @@
 //!    option's vega; the carry pays for holding the contract to expiry. Prices are rounded away
 //!    from fair to the tick (ask up, bid down: never through fair in the maker's disfavour) and
 //!    kept off the opposite best (post-only);
-//! 5. each level's size is cut to `max_series_lots` and to what the limits admit;
+//! 5. each level's size is cut to `max_series_lots` and to what the limits admit; with
+//!    `layoff.enabled`, a held call also gets the side that reduces it, up to the position,
+//!    priced as any level (the inventory offered back on the option venue);
 //! 6. optionally (`hedge.enabled`, off by default), a resting order on the perpetual for the net
 //!    delta beyond `hedge.max_delta`.
 
@@ -76,6 +78,8 @@ pub struct RollMaker {
     slots: Vec<usize>,
     /// Per series: the sides quoted this requote.
     sides: Vec<&'static [Side]>,
+    /// Per series: the side that lays off what is held (`[layoff]`), reduce-only.
+    layoff: Vec<Option<Side>>,
     /// Years to each expiry.
     expiry_t: Vec<f64>,
     /// ln F per expiry, and (strike, ln strike) per series, kept across requotes.
@@ -113,6 +117,7 @@ impl RollMaker {
             needed: Vec::new(),
             slots: Vec::new(),
             sides: Vec::new(),
+            layoff: Vec::new(),
             expiry_t: Vec::new(),
             ln_forward: Vec::new(),
             ln_strike: Vec::new(),
@@ -223,8 +228,9 @@ impl Strategy for RollMaker {
         let option_delta = self.hold_positions(state, index);
         let config = &self.config;
         let book_stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
-        for ((s, p), sides) in state.series.iter().zip(&self.priced).zip(&self.sides) {
-            if sides.is_empty() {
+        let series = state.series.iter().zip(&self.priced);
+        for (((s, p), sides), layoff) in series.zip(&self.sides).zip(&self.layoff) {
+            if sides.is_empty() && layoff.is_none() {
                 continue;
             }
             let pulled = if !s.top.live {
@@ -245,14 +251,16 @@ impl Strategy for RollMaker {
                 });
                 continue;
             }
+            let quoting = side::Quoting {
+                config,
+                glft: &self.glft,
+                held_vega: self.bucket_vega[s.expiry],
+            };
             for &side in *sides {
-                let held_vega = self.bucket_vega[s.expiry];
-                let quoting = side::Quoting {
-                    config,
-                    glft: &self.glft,
-                    held_vega,
-                };
-                quoting.side(&mut self.limiter, s, p, side, out);
+                quoting.side(&mut self.limiter, s, p, side, false, out);
+            }
+            if let Some(side) = *layoff {
+                quoting.side(&mut self.limiter, s, p, side, true, out);
             }
         }
         if self.config.hedge.enabled {
@@ -308,6 +316,7 @@ impl RollMaker {
                 .map(|e| state.now.years_until(e.settles)),
         );
         self.sides.clear();
+        self.layoff.clear();
         self.needed.clear();
         for s in &state.series {
             let days = self.expiry_t[s.expiry] * 365.0;
@@ -328,6 +337,15 @@ impl RollMaker {
             };
             self.sides.push(sides);
             self.needed.push(!sides.is_empty() || s.position.0 != 0);
+            let held_call = s.right == OptionRight::Call && self.listed[s.expiry];
+            let reducing = match s.position.0.signum() {
+                1 => Some(Side::Sell),
+                -1 => Some(Side::Buy),
+                _ => None,
+            };
+            let lays_off = self.mode == Mode::RollFlow && config.layoff.enabled && held_call;
+            self.layoff
+                .push(reducing.filter(|r| lays_off && !sides.contains(r)));
         }
     }
 

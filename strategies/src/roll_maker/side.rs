@@ -21,13 +21,14 @@ pub(super) struct Quoting<'a> {
 
 impl Quoting<'_> {
     /// The wanted quotes on `side` of series `s` (priced `p`), level by level into `out`, each
-    /// admitted by `limiter`.
+    /// admitted by `limiter`; `reduce_only`: no more than the position it reduces (a lay-off).
     pub fn side(
         &self,
         limiter: &mut Limiter,
         s: &SeriesState,
         p: &Priced,
         side: Side,
+        reduce_only: bool,
         out: &mut Wanted,
     ) {
         let config = self.config;
@@ -50,6 +51,9 @@ impl Quoting<'_> {
             Side::Sell => config.size.max_series_lots + s.position.0,
         }
         .max(0);
+        if reduce_only {
+            series_room = series_room.min(s.position.0.abs());
+        }
         // Reciprocals once per series: divisions are the slow links of the per-level chain.
         let lots_per_contract = reciprocal(s.lot);
         let units_per_eth = reciprocal(s.price_unit);
