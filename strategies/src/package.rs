@@ -1,10 +1,11 @@
 //! The roll as one package (ROLLS.md, "Where holders and the maker meet"): a holder's whole roll,
 //! out of the old series and into the new, at one net price the maker quotes. In call terms a P
 //! holder buys back the old call and sells the new one; the package's fair value is what those
-//! legs are worth at fair, the maker adds its edge (bps of the P value rolled, more where the roll
-//! adds to what it already holds, less, down to none, where it takes it back: a later roller out
-//! of a series the maker is long nets its inventory) and rounds the net once, to the P token's tick, in its own
-//! favour: no leg is rounded on its own, and no leg is left undone.
+//! legs are worth at fair, the maker adds the carry of the lots it takes on (to their expiry; none
+//! for lots it takes back) and its edge (bps of the P value rolled, more where the roll adds to
+//! what it already holds, less, down to none, where it takes it back: a later roller out of a
+//! series the maker is long nets its inventory) and rounds the net once, to the P token's tick,
+//! in its own favour: no leg is rounded on its own, and no leg is left undone.
 //!
 //! Pure: the caller gives the fair values (Deribit's marks on chain data, the model's fair on the
 //! synthetic market) and the maker's holdings.
@@ -23,6 +24,9 @@ pub struct PackageConfig {
     pub skew_bps_per_100_lots: f64,
     /// No package that would take the maker beyond this many lots in a series.
     pub max_series_lots: i64,
+    /// Carry, bps of 1 ETH a year, on each contract a package adds to the maker's book, to its
+    /// expiry.
+    pub carry_bps_per_year: f64,
 }
 
 /// The package maker: its pricing (`[package]`) and the roll maker's risk limits (`[limits]`),
@@ -53,6 +57,9 @@ pub struct PackageLeg {
     pub fair: f64,
     /// Lots the maker holds now (signed).
     pub held: i64,
+    /// Carry, ETH, per contract the maker adds to its position and holds to expiry
+    /// (`carry_bps_per_year` times the years to it).
+    pub carry: f64,
 }
 
 /// The maker's price for a package.
@@ -84,6 +91,7 @@ pub fn quote(
     p_value_eth: f64,
 ) -> Result<PackageQuote, NoQuote> {
     let mut fair_net = 0.0;
+    let mut carry = 0.0;
     let (mut aligned, mut reducing) = (0, 0);
     for l in legs {
         if !(l.fair.is_finite() && l.fair >= 0.0 && l.lots > 0) {
@@ -95,6 +103,8 @@ pub fn quote(
             return Err(NoQuote::SeriesFull);
         }
         fair_net += (holder * l.lots) as f64 * l.fair;
+        // Carry on what the maker adds to its position; lots it takes back carry none.
+        carry += (after.abs() - l.held.abs()).max(0) as f64 * l.carry;
         // The maker takes the other side: lots it already holds that way make it dearer.
         if l.held.signum() == -holder {
             aligned += l.held.abs();
@@ -107,7 +117,7 @@ pub fn quote(
     }
     let skew = config.skew_bps_per_100_lots * (aligned - reducing) as f64 / 100.0;
     let edge_bps = (config.edge_bps + skew).max(0.0);
-    let net = fair_net + edge_bps * 1e-4 * p_value_eth;
+    let net = fair_net + edge_bps * 1e-4 * p_value_eth + carry;
     Ok(PackageQuote {
         // Up to the tick, but not for float noise: a net on the tick stays there.
         net_units: (net / PACKAGE_TICK - 1e-6).ceil() as i64,
@@ -124,6 +134,7 @@ mod tests {
             edge_bps: 2.0,
             skew_bps_per_100_lots: 1.0,
             max_series_lots: 500,
+            carry_bps_per_year: 0.0,
         }
     }
 
@@ -135,6 +146,7 @@ mod tests {
                 lots: 10,
                 fair: 0.42,
                 held: held[0],
+                carry: 0.0,
             },
             PackageLeg {
                 id: InstrumentId(1),
@@ -142,6 +154,7 @@ mod tests {
                 lots: 12,
                 fair: 0.30,
                 held: held[1],
+                carry: 0.0,
             },
         ]
     }
@@ -180,5 +193,28 @@ mod tests {
         let mut bad = legs([0, 0]);
         bad[1].fair = f64::NAN;
         assert_eq!(quote(&config(), &bad, 5.8), Err(NoQuote::Unpriced));
+    }
+
+    #[test]
+    fn carry_is_charged_on_the_lots_added_and_not_on_those_taken_back() {
+        let mut wide = config();
+        wide.max_series_lots = 100_000;
+        wide.skew_bps_per_100_lots = 0.0;
+        let with_carry = |held: [i64; 2]| {
+            let mut l = legs(held);
+            // 0.0005 ETH a contract on the old call, 0.002 on the new one.
+            l[0].carry = 0.0005;
+            l[1].carry = 0.002;
+            quote(&wide, &l, 5.8).unwrap().net_units
+        };
+        // Flat: the maker adds 10 short of the old call and 12 long of the new one: 0.029 ETH
+        // more than 0.60116, so 0.63016 -> 0.6302.
+        assert_eq!(with_carry([0, 0]), 6302);
+        // Long 10 of the old call: the holder's 10 take it back, no carry there; 0.024 on the
+        // new: 0.62516 -> 0.6252.
+        assert_eq!(with_carry([10, 0]), 6252);
+        // Short 5 of the new one: the 12 bought close those 5 and leave 7 long, so the contracts
+        // held grow by 2: 0.0005 x 10 + 0.002 x 2 = 0.009 more: 0.61016 -> 0.6102.
+        assert_eq!(with_carry([0, -5]), 6102);
     }
 }

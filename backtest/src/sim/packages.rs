@@ -105,6 +105,12 @@ impl RollDesk {
                 lots: l.left,
                 fair: *f,
                 held: held(l.instrument),
+                carry: carry_per_contract(
+                    market,
+                    l.instrument,
+                    p.at,
+                    config.pricing.carry_bps_per_year,
+                ),
             })
             .collect();
         let moved: f64 = legs
@@ -183,6 +189,20 @@ impl RollDesk {
             self.log.completed(roll, p.at);
         }
     }
+}
+
+/// `carry_bps_per_year` of 1 ETH for the years from `now` to series `id`'s expiry, ETH a
+/// contract (0 for a series the market does not list).
+fn carry_per_contract<M: Market>(
+    market: &M,
+    id: InstrumentId,
+    now: Timestamp,
+    carry_bps_per_year: f64,
+) -> f64 {
+    let series = market.series().iter().find(|s| s.id == id);
+    series.map_or(0.0, |s| {
+        carry_bps_per_year * 1e-4 * now.years_until(s.settles).max(0.0)
+    })
 }
 
 /// Whether the maker's book after the package stays within `limits`, in each leg's expiry bucket
@@ -307,6 +327,7 @@ mod tests {
                 edge_bps,
                 skew_bps_per_100_lots: 0.0,
                 max_series_lots: 1000,
+                carry_bps_per_year: 0.0,
             },
             limits,
         }
@@ -392,6 +413,7 @@ mod tests {
             lots: 4,
             fair: m.fair,
             held,
+            carry: 0.0,
         };
         // The holder sells 8 to a flat maker: 8 contracts fit in 10.
         let sells = [leg(Side::Sell, 0), leg(Side::Sell, 0)];

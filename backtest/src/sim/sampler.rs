@@ -71,6 +71,15 @@ impl<'a, M: Market> View<'a, M> {
         cash + options
     }
 
+    /// Contracts held, long and short alike.
+    fn gross_contracts(&self) -> f64 {
+        let m = self.market;
+        m.series()
+            .iter()
+            .map(|sr| self.trader.position(sr.id).0.abs() as f64)
+            .sum()
+    }
+
     fn contracts_by_expiry(&self) -> Vec<(String, i64)> {
         let mut by: std::collections::BTreeMap<Expiry, i64> = Default::default();
         for sr in self.market.series() {
@@ -101,11 +110,12 @@ pub struct Sampler {
     samples: Vec<Sample>,
     /// The maker's delta kept within a band at every step (measured, not traded).
     hedge: DeltaHedge,
+    /// Gross contracts held since the last sample, and contract-years held so far.
+    held: Option<(Timestamp, f64)>,
+    contract_years: f64,
 }
 
 impl Sampler {
-    /// The step at `p`: inventory vega where the strategy requoted or a sample is due, and the
-    /// hourly sample (at every step where steps are further apart).
     /// A sampler whose measured hedge pays `half_spread_usd` per ETH traded, and trades as
     /// `hedge` says.
     pub fn new(half_spread_usd: f64, hedge: HedgeConfig) -> Sampler {
@@ -115,6 +125,8 @@ impl Sampler {
         }
     }
 
+    /// The step at `p`: inventory vega where the strategy requoted or a sample is due, and the
+    /// hourly sample (at every step where steps are further apart).
     pub fn step<M: Market>(&mut self, p: IndexPoint, requoted: bool, v: &View<'_, M>) {
         self.hedge.mark(p.price);
         // At every step, not hourly: a crowd of rolls in a crash moves the delta at once, and
@@ -134,6 +146,10 @@ impl Sampler {
             return;
         }
         self.last_hour = Some(hour);
+        if let Some((since, contracts)) = self.held {
+            self.contract_years += contracts * since.years_until(p.at);
+        }
+        self.held = Some((p.at, v.gross_contracts()));
         let pnl = v.pnl_usd(p.price);
         let mut vegas: Vec<(String, f64)> = vega.iter().map(|(e, x)| (e.to_string(), *x)).collect();
         vegas.sort_by(|a, b| a.0.cmp(&b.0));
@@ -177,6 +193,13 @@ impl Sampler {
         s.max_inventory_vega = self.max_vega;
         s.hedge_cost_usd = self.hedge.cost_usd;
         s.hedge_traded_eth = self.hedge.traded_eth;
+        // The same costs per contract held a year, bps of 1 ETH: `edge.carry_bps_per_year`'s
+        // unit, measured.
+        s.maker_contract_years = self.contract_years;
+        if self.contract_years > 0.0 && end > 0.0 {
+            let costs_eth = (s.fees_usd + s.hedge_cost_usd) / end;
+            s.maker_costs_bps_per_contract_year = 1e4 * costs_eth / self.contract_years;
+        }
         s.maker_pnl_hedged_usd = s.maker_pnl_usd + self.hedge.pnl_usd - self.hedge.cost_usd;
         s.refused = v
             .trader

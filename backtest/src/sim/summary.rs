@@ -67,6 +67,11 @@ pub struct Summary {
     /// The maker's fees and that hedge's costs, bps of the P value it rolled: what holding the
     /// rolls costs it hedged (the edge that breaks even, spread apart).
     pub maker_costs_bps_of_rolled: f64,
+    /// Gross contracts held, summed over the hourly samples, in years.
+    pub maker_contract_years: f64,
+    /// The maker's fees and the hedge's costs per contract held a year, bps of 1 ETH (the unit
+    /// of `edge.carry_bps_per_year`: the carry, measured).
+    pub maker_costs_bps_per_contract_year: f64,
     /// Largest absolute net vega (ETH per vol point) held in one expiry.
     pub max_inventory_vega: f64,
     pub missed_rolls: u64,

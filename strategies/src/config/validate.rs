@@ -166,6 +166,10 @@ impl RollMakerConfig {
         }
         non_negative("package.edge_bps", self.package.edge_bps)?;
         non_negative(
+            "package.carry_bps_per_year",
+            self.package.carry_bps_per_year,
+        )?;
+        non_negative(
             "package.skew_bps_per_100_lots",
             self.package.skew_bps_per_100_lots,
         )?;
