@@ -17,6 +17,16 @@ pub struct Exposure {
 }
 
 impl Exposure {
+    /// One contract's exposure from its coin greeks (vega per 1.00 of vol, so a hundredth of
+    /// it per vol point).
+    pub fn of_coin(coin: &engine::pricing::Greeks) -> Exposure {
+        Exposure {
+            delta: coin.delta,
+            vega: coin.vega * 0.01,
+            gamma: coin.gamma,
+        }
+    }
+
     pub fn scaled(self, k: f64) -> Exposure {
         Exposure {
             delta: self.delta * k,

@@ -20,6 +20,10 @@ pub trait Market {
     fn instruments(&self) -> &Instruments;
     /// The listed calls now.
     fn series(&self) -> &[Series];
+    /// Listed call `id` (None: not listed now). A scan: for the few lookups of a package look.
+    fn series_of(&self, id: InstrumentId) -> Option<&Series> {
+        self.series().iter().find(|s| s.id == id)
+    }
     /// Fair coin price and greeks of the listed call `id` (None: not listed now).
     fn fair(&self, id: InstrumentId) -> Option<Greeks>;
     /// The venue's best bid and ask of the listed call `id` (None: not listed now).

@@ -199,8 +199,7 @@ fn carry_per_contract<M: Market>(
     now: Timestamp,
     carry_bps_per_year: f64,
 ) -> f64 {
-    let series = market.series().iter().find(|s| s.id == id);
-    series.map_or(0.0, |s| {
+    market.series_of(id).map_or(0.0, |s| {
         carry_bps_per_year * 1e-4 * now.years_until(s.settles).max(0.0)
     })
 }
@@ -215,13 +214,7 @@ fn keeps_limits<M: Market>(
     legs: &[PackageLeg],
 ) -> bool {
     // Per contract, in the limits' units (as the roll maker counts them).
-    let exposure = |id| {
-        market.fair(id).map(|g| Exposure {
-            delta: g.delta,
-            vega: g.vega * 0.01,
-            gamma: g.gamma,
-        })
-    };
+    let exposure = |id| market.fair(id).map(|g| Exposure::of_coin(&g));
     let mut before: BTreeMap<Expiry, Book> = BTreeMap::new();
     let mut total = Book::default();
     for s in market.series() {
@@ -233,8 +226,7 @@ fn keeps_limits<M: Market>(
     }
     let (mut after, mut total_after) = (before.clone(), total);
     for (i, l) in legs.iter().enumerate() {
-        let series = market.series().iter().find(|s| s.id == l.id);
-        let (Some(s), Some(e)) = (series, exposure(l.id)) else {
+        let (Some(s), Some(e)) = (market.series_of(l.id), exposure(l.id)) else {
             return false;
         };
         let maker = -(l.holder_side.sign() * l.lots) as f64;

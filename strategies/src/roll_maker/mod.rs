@@ -194,15 +194,6 @@ impl RollMaker {
             self.priced[i].coin = coin::from_usd(*g, input.f);
         }
     }
-
-    /// The per-contract exposure of buying one contract, in config units.
-    fn exposure(coin: &Greeks) -> Exposure {
-        Exposure {
-            delta: coin.delta,
-            vega: coin.vega * 0.01,
-            gamma: coin.gamma,
-        }
-    }
 }
 
 impl Strategy for RollMaker {
@@ -359,7 +350,7 @@ impl RollMaker {
         for (s, p) in state.series.iter().zip(&self.priced) {
             if s.position.0 != 0 && p.ok {
                 let contracts = s.position.0 as f64 * s.lot;
-                let e = Self::exposure(&p.coin).scaled(contracts);
+                let e = Exposure::of_coin(&p.coin).scaled(contracts);
                 self.limiter.hold(s.expiry, e, contracts);
                 self.bucket_vega[s.expiry] += e.vega;
                 option_delta += e.delta;

@@ -2,10 +2,10 @@
 //! ladder level; each level's lots the most the series room and the limiter admit, in whole lots.
 
 use super::levels::{floor_i64, quote_price, reciprocal};
-use super::{Priced, RollMaker};
+use super::Priced;
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
-use crate::limits::Limiter;
+use crate::limits::{Exposure, Limiter};
 use engine::quotes::{QuoteKey, WantedQuote};
 use engine::state::SeriesState;
 use engine::strategy::Wanted;
@@ -40,7 +40,7 @@ impl Quoting<'_> {
         };
         let vega_per_point = p.coin.vega * 0.01;
         let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
-        let buy = RollMaker::exposure(&p.coin);
+        let buy = Exposure::of_coin(&p.coin);
         let per_contract = match side {
             Side::Buy => buy,
             Side::Sell => buy.scaled(-1.0),
