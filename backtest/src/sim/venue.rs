@@ -368,6 +368,12 @@ mod tests {
         }
     }
 
+    /// The last match's fills: (client id, price, lots).
+    fn filled(v: &SimVenue) -> Vec<(u64, i64, i64)> {
+        let fill = |f: &VenueFill| (f.client_id, f.price.0, f.qty.0);
+        v.fills().iter().map(fill).collect()
+    }
+
     fn venue(response_ms: f64) -> SimVenue {
         let mut config = RunConfig::new(Preset::Calm, 1);
         config.venue.response_latency = Latency::Constant { ms: response_ms };
@@ -460,12 +466,7 @@ mod tests {
         // The best bid rises to our ask: the ask fills in full at its own price, the bid rests.
         m.bid = (510, 1);
         v.match_market(Timestamp(70 * MS), &m);
-        let got: Vec<_> = v
-            .fills()
-            .iter()
-            .map(|f| (f.client_id, f.price.0, f.qty.0))
-            .collect();
-        assert_eq!(got, [(1, 510, 3)]);
+        assert_eq!(filled(&v), [(1, 510, 3)]);
         // The best ask falls to 506, above our bid: nothing; to 505: the bid fills.
         m.bid = (500, 10);
         m.ask = (506, 1);
@@ -473,12 +474,7 @@ mod tests {
         assert!(v.fills().is_empty());
         m.ask = (505, 1);
         v.match_market(Timestamp(90 * MS), &m);
-        let got: Vec<_> = v
-            .fills()
-            .iter()
-            .map(|f| (f.client_id, f.price.0, f.qty.0))
-            .collect();
-        assert_eq!(got, [(2, 505, 4)]);
+        assert_eq!(filled(&v), [(2, 505, 4)]);
         assert_eq!(v.held(id), 1);
     }
 
