@@ -21,7 +21,7 @@ use engine::instrument::Expiry;
 use engine::position::Fill;
 use engine::{InstrumentId, Price, Qty, Timestamp};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use strategies::limits::{change_within, Book, Exposure};
 use strategies::package::{quote, NoQuote, PackageLeg, PackageMaker, PACKAGE_TICK};
 
@@ -34,7 +34,8 @@ pub struct PackageFill {
 
 impl RollDesk {
     /// Holders look (at most once a second) at the maker's package price for each roll waiting.
-    /// `held` is the maker's position by instrument. The packages sold, for the caller to book.
+    /// `held` is the maker's position by instrument before the look; each package is priced and
+    /// limited on it plus what the look sold before it. The packages sold, for the caller to book.
     pub fn work_packages<M: Market>(
         &mut self,
         p: IndexPoint,
@@ -54,6 +55,8 @@ impl RollDesk {
         self.last_legs = Some(p.at);
         let mut rolls: Vec<u64> = self.pending.keys().copied().collect();
         rolls.sort_unstable();
+        // Lots this look sold, by instrument: the caller books them after it.
+        let mut sold_lots: HashMap<InstrumentId, i64> = HashMap::new();
         for roll in rolls {
             let legs: Vec<Leg> = self
                 .legs
@@ -67,7 +70,12 @@ impl RollDesk {
                 .collect();
             match fairs {
                 Some(f) if legs.len() == 2 => {
-                    if let Some(fill) = self.work_package(p, market, config, held, pnl, &legs, &f) {
+                    let now = |id| held(id) + sold_lots.get(&id).copied().unwrap_or(0);
+                    if let Some(fill) = self.work_package(p, market, config, &now, pnl, &legs, &f) {
+                        for leg in &fill.legs {
+                            *sold_lots.entry(leg.instrument).or_default() +=
+                                leg.side.sign() * leg.qty.0;
+                        }
                         sold.push(fill);
                     }
                 }
@@ -420,5 +428,36 @@ mod tests {
         limits.bucket.notional = 1e9;
         limits.total.notional = 7.0;
         assert!(!keeps_limits(&m, &limits, &|_| 0, &sells));
+    }
+
+    #[test]
+    fn a_look_prices_each_package_on_what_the_packages_before_it_sold() {
+        let m = OneCall::new();
+        let mut d = desk(&m, true);
+        // Two rolls of the same book, each leaving the maker 6 lots long (it buys 10, sells 4).
+        let first: Vec<Leg> = d.legs.clone();
+        d.legs.clear();
+        for roll in [0, 1] {
+            for (l, lots) in first.iter().zip([4, 10]) {
+                d.legs.push(Leg {
+                    roll,
+                    left: lots,
+                    ..l.clone()
+                });
+            }
+        }
+        let request = d.pending[&0].clone();
+        let name = m.instruments.get(m.id()).name();
+        d.log.requested(1, &request, [name, name], 7592.0);
+        d.legs_left.insert(1, 2);
+        d.pending.insert(1, request);
+        // Room for 10 contracts: the first package fits, the second would make 12.
+        let mut config = package(0.0);
+        config.limits.bucket.notional = 10.0;
+        let mut pnl = Attribution::default();
+        let sold = d.work_packages(m.point().unwrap(), &m, &config, &|_| 0, &mut pnl);
+        assert_eq!(sold.len(), 1, "the second package sees the first's 6 lots");
+        assert_eq!(d.totals.over_limits, 1);
+        assert!(d.pending.contains_key(&1), "it waits");
     }
 }
