@@ -7,7 +7,6 @@
 use crate::amm::AmmConfig;
 use crate::baselines::LendingConfig;
 use crate::roll_flow::RollFlowConfig;
-use crate::sim::hedge::HedgeConfig;
 use crate::sim::run::{RunConfig, Schedule, VenueConfig};
 use crate::sim::synthetic_market::MarketConfig;
 use serde::Deserialize;
@@ -41,7 +40,6 @@ struct File {
     flow: RollFlowConfig,
     lending: LendingConfig,
     amm: AmmConfig,
-    hedge: HedgeConfig,
 }
 
 /// A value outside its range: (key, value, rule).
@@ -81,10 +79,7 @@ pub fn apply(
         .and_then(|()| check_book(&f.book))
         .and_then(|()| check_schedule(&f.schedule))
         .and_then(|()| check_flow(&f.flow))
-        .and_then(|()| check_baselines(&f.lending, &f.amm))
-        .and_then(|()| non_negative("hedge.band_eth", f.hedge.band_eth))
-        .and_then(|()| fraction("hedge.taker_fee", f.hedge.taker_fee))
-        .and_then(|()| fraction("hedge.maker_fee", f.hedge.maker_fee));
+        .and_then(|()| check_baselines(&f.lending, &f.amm));
     if let Err((key, value, rule)) = checked {
         return Err(BacktestConfigError::Invalid {
             source_name: source_name.to_string(),
@@ -103,7 +98,6 @@ pub fn apply(
         flow: f.flow,
         lending: f.lending,
         amm: f.amm,
-        hedge: f.hedge,
         ..base.clone()
     })
 }

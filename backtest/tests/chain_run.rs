@@ -133,7 +133,10 @@ fn holders_meet_the_quote_made_on_the_data_they_see() {
         .take(60)
         .collect();
     let mut names = std::collections::HashMap::new();
+    // The replay's ids: the perpetual (listed for the hedge) first, then the rows' options.
     let mut registry = engine::Instruments::new();
+    let perpetual = engine::Instrument::deribit("ETH-PERPETUAL").unwrap();
+    registry.intern(perpetual).unwrap();
     for row in snapshots.iter().flat_map(|s| &s.rows) {
         if let Ok(inst) = engine::Instrument::deribit(&row.instrument) {
             if let Ok(id) = registry.intern(inst) {

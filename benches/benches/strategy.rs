@@ -46,6 +46,7 @@ fn answer(m: &mut QuoteManager, actions: &[Action]) {
                 amount,
             } => m.on_event(client_id, OrderEvent::Amended { price, amount }),
             Action::Cancel { client_id } => m.on_event(client_id, OrderEvent::Cancelled),
+            Action::Take { .. } => unreachable!("the quote manager never takes"),
         };
         r.expect("the benchmark's own answers fit");
     }

@@ -90,6 +90,9 @@ pub struct State {
     pub surface: Option<SurfaceState>,
     /// Where the strategy may hedge delta, if anywhere.
     pub hedge: Option<HedgeState>,
+    /// The account's cash, ETH (what the ledger holds beyond open positions): a maker that
+    /// counts in USD holds this much ETH of delta, as any position.
+    pub cash_eth: f64,
 }
 
 impl State {
@@ -127,6 +130,7 @@ impl StateBuilder {
                 series: Vec::new(),
                 surface: None,
                 hedge: None,
+                cash_eth: 0.0,
             },
             expiries: Vec::new(),
             last: 0,

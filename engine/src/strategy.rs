@@ -1,7 +1,7 @@
 //! The one interface every strategy implements, and what it returns.
 
 use crate::instrument::InstrumentId;
-use crate::quotes::WantedQuote;
+use crate::quotes::{WantedQuote, WantedTake};
 use crate::state::State;
 use std::fmt;
 
@@ -13,16 +13,18 @@ pub trait Strategy {
     fn quotes(&mut self, state: &State, out: &mut Wanted);
 }
 
-/// The quotes a strategy wants, and what it pulled and why.
+/// The quotes a strategy wants, the orders it wants to cross now, and what it pulled and why.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Wanted {
     pub quotes: Vec<WantedQuote>,
+    pub takes: Vec<WantedTake>,
     pub pulled: Vec<Pulled>,
 }
 
 impl Wanted {
     pub fn clear(&mut self) {
         self.quotes.clear();
+        self.takes.clear();
         self.pulled.clear();
     }
 }

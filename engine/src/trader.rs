@@ -106,6 +106,9 @@ pub struct Trader {
     ledger: Ledger,
     refused: BTreeMap<Refusal, u64>,
     wanted: Wanted,
+    /// Takes (immediate-or-cancel) sent and not yet ended, with the lots not yet filled: the
+    /// quote manager does not know them.
+    takes: HashMap<u64, Qty>,
 }
 
 impl Trader {
@@ -117,6 +120,7 @@ impl Trader {
             ledger: Ledger::new(),
             refused: BTreeMap::new(),
             wanted: Wanted::default(),
+            takes: HashMap::new(),
         }
     }
 
@@ -146,10 +150,81 @@ impl Trader {
                 self.orders.insert(*client_id, (key.instrument, key.side));
             }
         }
+        self.send_takes(out);
+    }
+
+    /// The strategy's takes as actions after the quotes' (a take with a price or size not
+    /// positive is counted and not sent).
+    fn send_takes(&mut self, out: &mut Vec<Action>) {
+        for i in 0..self.wanted.takes.len() {
+            let t = self.wanted.takes[i];
+            if t.price.0 <= 0 || t.qty.0 <= 0 {
+                self.count(Refusal::BadWantedQuotes);
+                continue;
+            }
+            let client_id = self.manager.allocate_client_id();
+            self.orders.insert(client_id, (t.instrument, t.side));
+            self.takes.insert(client_id, t.qty);
+            out.push(Action::Take {
+                client_id,
+                instrument: t.instrument,
+                side: t.side,
+                price: t.price,
+                qty: t.qty,
+            });
+        }
+    }
+
+    /// `event`, if it is about a take: a fill booked, the end (all filled, the rest cancelled,
+    /// or refused) forgets it. False for any other event.
+    fn on_take_event(&mut self, instruments: &Instruments, event: VenueEvent) -> bool {
+        use VenueEvent as E;
+        let client_id = match event {
+            E::Accepted { client_id, .. }
+            | E::Rejected { client_id }
+            | E::Amended { client_id, .. }
+            | E::Cancelled { client_id }
+            | E::Refused { client_id }
+            | E::Filled { client_id, .. }
+            | E::Expired { client_id } => client_id,
+            E::Settled { .. } => return false,
+        };
+        let Some(&left) = self.takes.get(&client_id) else {
+            return false;
+        };
+        let ended = match event {
+            E::Accepted { .. } => false,
+            E::Filled { fill, .. } => {
+                self.book_fill(instruments, client_id, fill);
+                let left = left - fill.qty;
+                if left.0 < 0 {
+                    self.count(Refusal::ImpossibleEvent);
+                }
+                self.takes.insert(client_id, left);
+                left.0 <= 0
+            }
+            E::Rejected { .. } => {
+                self.count(Refusal::OrderRejected);
+                true
+            }
+            E::Cancelled { .. } | E::Expired { .. } => true,
+            E::Amended { .. } | E::Refused { .. } | E::Settled { .. } => {
+                self.count(Refusal::ImpossibleEvent);
+                false
+            }
+        };
+        if ended {
+            self.takes.remove(&client_id);
+            self.orders.remove(&client_id);
+        }
+        true
     }
 
     /// What the venue said. `instruments` resolves the instrument of a fill or settlement.
     pub fn on_event(&mut self, instruments: &Instruments, event: VenueEvent) {
+        if self.on_take_event(instruments, event) {
+            return;
+        }
         let order_event = match event {
             VenueEvent::Accepted {
                 client_id,

@@ -55,6 +55,7 @@ fn answer_all(m: &mut QuoteManager, actions: &[Action]) {
                 amount,
             } => m.on_event(client_id, OrderEvent::Amended { price, amount }),
             Action::Cancel { client_id } => m.on_event(client_id, OrderEvent::Cancelled),
+            Action::Take { .. } => unreachable!("the quote manager never takes"),
         };
         result.expect("a fitting answer");
     }

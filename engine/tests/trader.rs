@@ -4,7 +4,7 @@
 use engine::instrument::Instrument;
 use engine::matching::OrderId;
 use engine::position::Fill;
-use engine::quotes::{Action, QuoteKey, QuoteRules, WantedQuote};
+use engine::quotes::{Action, QuoteKey, QuoteRules, WantedQuote, WantedTake};
 use engine::state::State;
 use engine::strategy::{Strategy, Wanted};
 use engine::trader::{Refusal, Trader, VenueEvent};
@@ -14,6 +14,18 @@ use rust_decimal::Decimal;
 
 /// Wants exactly the quotes it is given.
 struct Scripted(Vec<WantedQuote>);
+
+/// Wants to cross with exactly the takes it is given.
+struct Taking(Vec<WantedTake>);
+
+impl Strategy for Taking {
+    fn name(&self) -> &'static str {
+        "taking"
+    }
+    fn quotes(&mut self, _: &State, out: &mut Wanted) {
+        out.takes.extend_from_slice(&self.0);
+    }
+}
 
 impl Strategy for Scripted {
     fn name(&self) -> &'static str {
@@ -33,6 +45,7 @@ fn state() -> State {
         series: Vec::new(),
         surface: None,
         hedge: None,
+        cash_eth: 0.0,
     }
 }
 
@@ -212,4 +225,81 @@ proptest! {
         prop_assert_eq!(trader.position(id), Qty(size));
         prop_assert_eq!(trader.ledger().cash(), cash);
     }
+}
+
+#[test]
+fn a_take_is_sent_booked_as_it_fills_and_forgotten_when_it_ends() {
+    let (mut instruments, _, mut trader) = setup();
+    let perp = instruments
+        .intern(Instrument::deribit("ETH-PERPETUAL").unwrap())
+        .unwrap();
+    let take = |qty| WantedTake {
+        instrument: perp,
+        side: Side::Sell,
+        price: Price(40_000), // 2000 USD on the 0.05 tick
+        qty: Qty(qty),
+    };
+    let mut actions = Vec::new();
+    trader.requote(
+        Timestamp(0),
+        &state(),
+        &mut Taking(vec![take(3000)]),
+        &mut actions,
+    );
+    let [Action::Take {
+        client_id,
+        side,
+        qty,
+        ..
+    }] = actions[..]
+    else {
+        panic!("{actions:?}")
+    };
+    assert_eq!((side, qty), (Side::Sell, Qty(3000)));
+    assert!(trader.manager().is_empty(), "a take never rests");
+    let sold = |qty, price| VenueEvent::Filled {
+        client_id,
+        fill: fill(perp, Side::Sell, price, qty, "0"),
+    };
+    trader.on_event(&instruments, sold(1000, 40_000));
+    trader.on_event(&instruments, sold(2000, 40_000));
+    assert_eq!(
+        trader.position(perp),
+        Qty(-3000),
+        "3000 USD of the perpetual short"
+    );
+    // Filled whole: it has ended, so an event for it now is of an order the trader does not know.
+    trader.on_event(&instruments, VenueEvent::Cancelled { client_id });
+    assert_eq!(trader.refusals().get(&Refusal::UnknownOrder), Some(&1));
+
+    // Another, partly filled, its rest cancelled; then a bad take: counted, not sent.
+    actions.clear();
+    trader.requote(
+        Timestamp(1),
+        &state(),
+        &mut Taking(vec![take(500), take(0)]),
+        &mut actions,
+    );
+    let [Action::Take {
+        client_id: next, ..
+    }] = actions[..]
+    else {
+        panic!("{actions:?}")
+    };
+    assert_ne!(next, client_id, "ids are never reused");
+    assert_eq!(trader.refusals().get(&Refusal::BadWantedQuotes), Some(&1));
+    let bought = VenueEvent::Filled {
+        client_id: next,
+        fill: fill(perp, Side::Buy, 38_000, 200, "0"),
+    };
+    trader.on_event(&instruments, bought);
+    trader.on_event(&instruments, VenueEvent::Cancelled { client_id: next });
+    assert_eq!(trader.position(perp), Qty(-2800));
+    // Inverse: 200 USD sold at 2000 and bought back at 1900 realize 200 x (1/1900 - 1/2000) ETH.
+    let realized = trader.ledger().position(perp).unwrap().realized_pnl();
+    assert_eq!(
+        realized,
+        d("200") * (d("1") / d("1900") - d("1") / d("2000"))
+    );
+    assert_eq!(trader.refusals().get(&Refusal::UnknownOrder), Some(&1));
 }

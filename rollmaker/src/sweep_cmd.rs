@@ -228,7 +228,7 @@ fn write_frontier(path: &std::path::Path, results: &[Value]) -> Result<()> {
                 label: format!("job {}: {}", r["job"], settings.join(", ")),
                 cost_pct: num(r, "holder_cost_pct_per_year"),
                 pnl_usd: num(r, "maker_pnl_usd"),
-                pnl_hedged_usd: num(r, "maker_pnl_hedged_usd"),
+                pnl_unhedged_usd: num(r, "maker_pnl_unhedged_usd"),
             }
         })
         .collect();

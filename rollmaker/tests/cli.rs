@@ -480,17 +480,25 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
     ] {
         assert!(summary[key].is_number(), "{key}: {summary}");
     }
-    // The maker's costs a unit of what it rolled: its fees and the measured hedge's, over the
-    // P value rolled with it.
+    // The maker's costs a unit of what it rolled: the options' fees and the hedge's crossing
+    // and fees (the perpetual's fees counted once: they are in both `fees_usd` and the hedge's
+    // cost), over the P value rolled with it.
     let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
     let rolled = num(&summary["rolls"]["maker_fill_ratio"]) * num(&summary["rolls"]["demand_usd"]);
-    let costs = num(&summary["fees_usd"]) + num(&summary["hedge_cost_usd"]);
+    let hedge_fees = num(&summary["hedge_traded_eth"]) * 0.0005 * num(&summary["end_index"]);
+    let costs = num(&summary["fees_usd"]) - hedge_fees + num(&summary["hedge_cost_usd"]);
     let bps = num(&summary["maker_costs_bps_of_rolled"]);
     if rolled > 0.0 {
+        // The fee is 0.05% of the USD traded, in ETH at each fill's price: traded ETH x 0.0005.
         assert!(
-            (bps - 1e4 * costs / rolled).abs() <= 1e-9 * bps.abs().max(1.0),
+            (bps - 1e4 * costs / rolled).abs() <= 1e-6 * bps.abs().max(1.0),
             "{summary}"
         );
+        assert!(num(&summary["hedge_traded_eth"]) > 0.0, "{summary}");
+        let split = &summary["maker_pnl_split_usd"];
+        let hedge = num(&split["hedge"]);
+        let unhedged = num(&summary["maker_pnl_unhedged_usd"]);
+        assert!((num(&summary["maker_pnl_usd"]) - hedge - unhedged).abs() < 1e-6);
     } else {
         assert_eq!(bps, 0.0);
     }
@@ -498,7 +506,7 @@ fn backtest_prints_a_summary_and_writes_summary_json() {
         .lines()
         .next()
         .unwrap_or("")
-        .ends_with(",delta_eth,maker_pnl_hedged_usd"));
+        .ends_with(",delta_eth,hedge_usd"));
     std::fs::remove_dir_all(&dir).ok();
     let bad = rollmaker(&["backtest", "--preset", "boom"]);
     assert_eq!(bad.status.code(), Some(2));

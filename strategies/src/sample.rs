@@ -91,5 +91,6 @@ pub fn chain(now: Timestamp, index: f64, settles: &[Timestamp], strikes: &[f64])
         series,
         surface: Some(surface(now, index, settles, 0.0)),
         hedge: None,
+        cash_eth: 0.0,
     }
 }

@@ -69,7 +69,8 @@ fn fair(state: &State, i: usize) -> (f64, f64) {
 fn the_shipped_default_config_is_valid() {
     let c = RollMakerConfig::default_config();
     assert_eq!(c.size.levels.len(), 2);
-    assert!(!c.hedge.enabled);
+    assert!(c.hedge.enabled);
+    assert_eq!(c.hedge.style, strategies::config::HedgeStyle::Taker);
 }
 
 #[test]
@@ -283,11 +284,19 @@ fn broken_configs_are_refused_naming_the_key() {
     let missing = DEFAULT_TOML.replacen("roll_days = 3.0", "", 1);
     let e = RollMakerConfig::from_toml(&missing, "test.toml").unwrap_err();
     assert!(e.to_string().contains("roll_days"), "{e}");
-    let hedge = with("max_delta = 50.0", "max_delta = -5.0");
+    let hedge = with("max_delta = 10.0", "max_delta = -5.0");
     assert!(RollMakerConfig::from_toml(&hedge, "t")
         .unwrap_err()
         .to_string()
         .contains("hedge.max_delta"));
+    let style = with(r#"style = "taker""#, r#"style = "maker""#);
+    let e = RollMakerConfig::from_toml(&style, "t")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(r#"style = "maker""#) && e.contains("expected `taker` or `passive`"),
+        "{e}"
+    );
 }
 
 /// Net coin delta, vega (per vol point) and gamma of one expiry's positions.
@@ -377,8 +386,9 @@ fn the_two_sided_baseline_quotes_both_sides_skewed_by_inventory() {
     assert!(price(&skewed, 28, Side::Sell) < price(&flat, 28, Side::Sell));
 }
 
-#[test]
-fn the_optional_hedge_rests_the_excess_delta_on_the_perpetual() {
+/// The sample state with a perpetual to hedge on (bid 1999.95, ask 2000.05), long 300 May 1200
+/// calls, and the USD delta that leaves (cash and calls), ETH.
+fn with_perpetual(cash_eth: f64) -> (State, f64) {
     use engine::state::{HedgeState, Top};
     use engine::tick_rule::TickRule;
     use engine::Price;
@@ -396,18 +406,52 @@ fn the_optional_hedge_rests_the_excess_delta_on_the_perpetual() {
         lot_usd: 1.0,
         position: Qty(0),
     });
-    // Long 300 May 1200 calls.
     st.series[23].position = Qty(300);
-    let delta = 300.0 * coin_greeks(&st, 23).delta;
-    assert!(delta > 50.0);
-    let off = quotes(generous(), &st);
-    assert!(off
-        .quotes
-        .iter()
-        .all(|q| q.key.instrument != InstrumentId(999)));
+    st.cash_eth = cash_eth;
+    let g = coin_greeks(&st, 23);
+    (st, cash_eth + 300.0 * (g.delta + g.price))
+}
+
+#[test]
+fn the_hedge_crosses_for_the_usd_delta_beyond_the_band() {
+    use engine::Price;
+    let (mut st, delta) = with_perpetual(-20.0);
     let mut config = generous();
-    config.hedge.enabled = true;
+    let band = config.hedge.max_delta;
+    assert!(delta > band + 50.0, "{delta}");
+    let perp = |w: &Wanted| {
+        w.quotes
+            .iter()
+            .filter(|q| q.key.instrument == InstrumentId(999))
+            .count()
+    };
     let on = quotes(config.clone(), &st);
+    assert_eq!(perp(&on), 0, "the taker hedge rests nothing");
+    let [t] = on.takes[..] else {
+        panic!("{:?}", on.takes)
+    };
+    assert_eq!((t.instrument, t.side), (InstrumentId(999), Side::Sell));
+    assert_eq!(t.price, Price(39_999), "sells to the bid");
+    // The cash counts: 20 ETH less of it, 20 x 2000 USD less to sell.
+    let expected = ((delta - band) * S).floor() as i64;
+    assert!((t.qty.0 - expected).abs() <= 1, "{} vs {expected}", t.qty.0);
+    // Once the perpetual holds the excess, nothing more.
+    st.hedge.as_mut().unwrap().position = Qty(-expected);
+    assert!(quotes(config.clone(), &st).takes.is_empty());
+    config.hedge.enabled = false;
+    st.hedge.as_mut().unwrap().position = Qty(0);
+    assert!(quotes(config, &st).takes.is_empty(), "off: no hedge");
+}
+
+#[test]
+fn the_passive_hedge_rests_the_excess_at_the_passive_best() {
+    use engine::Price;
+    let (st, delta) = with_perpetual(0.0);
+    let mut config = generous();
+    config.hedge.style = strategies::config::HedgeStyle::Passive;
+    let band = config.hedge.max_delta;
+    let on = quotes(config, &st);
+    assert!(on.takes.is_empty());
     let h: Vec<_> = on
         .quotes
         .iter()
@@ -420,19 +464,12 @@ fn the_optional_hedge_rests_the_excess_delta_on_the_perpetual() {
         Price(40_001),
         "rests at the ask, never crossing"
     );
-    let expected = ((delta - 50.0) * S).floor() as i64;
+    let expected = ((delta - band) * S).floor() as i64;
     assert!(
         (h[0].qty.0 - expected).abs() <= 1,
         "{} vs {expected}",
         h[0].qty.0
     );
-    // Once the perpetual holds the excess, nothing more.
-    st.hedge.as_mut().unwrap().position = Qty(-expected);
-    let done = quotes(config, &st);
-    assert!(done
-        .quotes
-        .iter()
-        .all(|q| q.key.instrument != InstrumentId(999)));
 }
 
 #[test]

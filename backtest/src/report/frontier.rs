@@ -1,5 +1,5 @@
 //! The frontier of a sweep: for each job, what holders paid a year (x, log scale) against what the
-//! maker made (y), as run and delta-hedged, with the holders' other ways out at their own cost a
+//! maker made (y), with its delta hedge and without it (the options book alone), with the holders' other ways out at their own cost a
 //! year on the same axes (vertical lines: crossing through the puts and the future, through the
 //! calls, the AMM, liquidations as borrowers) and the 0.25% goal. An HTML page with the chart and
 //! the points as a table.
@@ -17,8 +17,10 @@ pub struct FrontierPoint {
     pub label: String,
     /// Holders' cost, percent of their notional a year.
     pub cost_pct: f64,
+    /// The maker's PnL, its delta hedge's included.
     pub pnl_usd: f64,
-    pub pnl_hedged_usd: f64,
+    /// The maker's PnL without its hedge's: the options book alone.
+    pub pnl_unhedged_usd: f64,
 }
 
 /// The chart and table of `points`, with `baselines` ((label, percent a year)) as vertical lines.
@@ -34,7 +36,7 @@ pub fn frontier_page(
          table{{border-collapse:collapse}}td,th{{padding:2px 12px;border-bottom:1px solid #eee}}\
          td.v{{text-align:right}}</style></head><body><h1>{t}</h1>{svg}<table>\
          <tr><th>job</th><th>holders, % a year</th><th>maker PnL, USD</th>\
-         <th>delta-hedged, USD</th></tr>",
+         <th>without the hedge, USD</th></tr>",
         t = esc(title)
     );
     for p in points {
@@ -45,7 +47,7 @@ pub fn frontier_page(
             esc(&p.label),
             p.cost_pct,
             readable(p.pnl_usd),
-            readable(p.pnl_hedged_usd)
+            readable(p.pnl_unhedged_usd)
         );
     }
     page.push_str("</table><p>Holders' other ways out, % of their notional a year: ");
@@ -78,7 +80,7 @@ fn frontier_chart(
     } else {
         (0.01, 10.0)
     };
-    let ys = points.iter().flat_map(|p| [p.pnl_usd, p.pnl_hedged_usd]);
+    let ys = points.iter().flat_map(|p| [p.pnl_usd, p.pnl_unhedged_usd]);
     let (y0, y1) = ys
         .filter(|y| y.is_finite())
         .fold((0.0f64, 0.0f64), |(a, b), y| (a.min(y), b.max(y)));
@@ -102,8 +104,8 @@ fn frontier_chart(
         let mut sorted = points.to_vec();
         sorted.sort_by(|a, b| a.cost_pct.total_cmp(&b.cost_pct));
         let series: [(&str, Figure); 2] = [
-            ("maker PnL", |p| p.pnl_usd),
-            ("delta-hedged", |p| p.pnl_hedged_usd),
+            ("maker PnL (delta-hedged)", |p| p.pnl_usd),
+            ("without the hedge", |p| p.pnl_unhedged_usd),
         ];
         for (i, (label, y)) in series.into_iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
@@ -145,13 +147,13 @@ mod tests {
                 label: "edge 1".into(),
                 cost_pct: 0.24,
                 pnl_usd: -1000.0,
-                pnl_hedged_usd: 500.0,
+                pnl_unhedged_usd: 500.0,
             },
             FrontierPoint {
                 label: "edge 10".into(),
                 cost_pct: 0.37,
                 pnl_usd: 2000.0,
-                pnl_hedged_usd: 900.0,
+                pnl_unhedged_usd: 900.0,
             },
         ];
         let baselines = [

@@ -2,7 +2,7 @@
 //! samples), `rolls.csv` (a row a roll, from request to fill), `fills.csv` (a row a fill of the
 //! maker's) and `report.html`, whose plots are inline SVG, so it opens in a browser with no
 //! network: the summary as a table, then, on calendar dates (a gap in the data breaks a line),
-//! the index, the maker's PnL and its parts (and delta-hedged), its drawdown, its delta, its
+//! the index, the maker's PnL and its parts (its delta hedge's among them), its drawdown, its delta, its
 //! contracts and vega per expiry, holders' roll cost against the baselines, the share of the
 //! rolled value done by hours after the request, the maker's share so far, and holders' peg
 //! drift rolling and never rolling.
@@ -106,7 +106,7 @@ fn write_csv(path: &Path, series: &[Sample]) -> Result<(), ReportError> {
         "amm_cost_bps",
         "liquidation_loss_bps",
         "delta_eth",
-        "maker_pnl_hedged_usd",
+        "hedge_usd",
     ])?;
     for s in series {
         let net_vega: f64 = s.vega_by_expiry.iter().map(|v| v.1).sum();
@@ -125,7 +125,7 @@ fn write_csv(path: &Path, series: &[Sample]) -> Result<(), ReportError> {
             s.amm_cost_bps.to_string(),
             s.liquidation_loss_bps.to_string(),
             s.delta_eth.to_string(),
-            s.maker_pnl_hedged_usd.to_string(),
+            s.hedge_usd.to_string(),
         ])?;
     }
     w.flush().map_err(|source| ReportError::Io {
@@ -179,8 +179,9 @@ fn html(title: &str, summary_json: &str, summary: &Summary) -> Result<String, Re
                     line("spread", &|s| s.spread_usd),
                     line("inventory", &|s| s.inventory_usd),
                     line("settlement", &|s| s.settlement_usd),
-                    line("total, delta-hedged (beyond the band)", &|s| {
-                        s.maker_pnl_hedged_usd
+                    line("delta hedge (the perpetual)", &|s| s.hedge_usd),
+                    line("total without the hedge", &|s| {
+                        s.maker_pnl_usd - s.hedge_usd
                     }),
                 ],
             )?,
@@ -190,7 +191,7 @@ fn html(title: &str, summary_json: &str, summary: &Summary) -> Result<String, Re
             chart("drawdown", "USD", dates, &drawdown)?,
         ),
         (
-            "Maker delta (ETH: cash and positions)",
+            "Maker delta (ETH: cash, options and the perpetual)",
             chart(
                 "delta",
                 "ETH",

@@ -36,11 +36,23 @@ pub struct ChainMarket {
     index: SeriesIndex,
     /// Snapshots that could not be turned into a state (skipped, with the reason kept).
     pub skipped: Vec<String>,
+    /// The perpetual the maker hedges on, where listed (`with_perpetual`).
+    perpetual: Option<InstrumentId>,
 }
 
 impl ChainMarket {
     pub fn new() -> ChainMarket {
         ChainMarket::default()
+    }
+
+    /// The market with ETH-PERPETUAL listed for the hedge (the snapshots hold options only: its
+    /// book is modelled from the index, `sim::perpetual`). Not for a market whose registry must
+    /// follow another's ids (the Tardis market's).
+    pub fn with_perpetual(mut self) -> ChainMarket {
+        self.perpetual = engine::Instrument::deribit("ETH-PERPETUAL")
+            .ok()
+            .and_then(|i| self.instruments.intern(i).ok());
+        self
     }
 
     /// For a market built on this one that interns the instruments of its own rows (ids stay
@@ -131,6 +143,10 @@ impl Market for ChainMarket {
 
     fn instruments(&self) -> &Instruments {
         &self.instruments
+    }
+
+    fn hedge(&self) -> Option<InstrumentId> {
+        self.perpetual
     }
 
     fn series(&self) -> &[Series] {

@@ -18,6 +18,11 @@ pub trait Market {
     /// Moves the market to `step`.
     fn advance(&mut self, step: Self::Step);
     fn instruments(&self) -> &Instruments;
+    /// The perpetual the maker may hedge on, where this market lists one (its book modelled
+    /// from the index: `sim::perpetual`).
+    fn hedge(&self) -> Option<InstrumentId> {
+        None
+    }
     /// The listed calls now.
     fn series(&self) -> &[Series];
     /// Listed call `id` (None: not listed now). A scan: for the few lookups of a package look.

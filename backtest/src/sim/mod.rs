@@ -9,15 +9,16 @@
 //!   [`sampler`]: hourly samples and the final [`summary`].
 //! - [`quoting`]: when and on what the trader requotes (schedule, feed latency, surface).
 //! - [`prices`]: what a series, a crossing or a P token costs on a market.
+//! - [`perpetual`]: the perpetual the maker hedges on, modelled from the index.
 //! - [`run`]: the loop that joins them with the engine's trader; [`run_config`]: its config.
 
 pub mod attribution;
 pub mod baselines;
 pub mod chain_market;
 pub mod desk;
-pub mod hedge;
 pub mod market;
 pub mod packages;
+pub mod perpetual;
 pub mod prices;
 pub mod quoting;
 pub mod roll_log;

@@ -214,7 +214,7 @@ fn carry_per_contract<M: Market>(
 
 /// Whether the maker's book after the package stays within `limits`, in each leg's expiry bucket
 /// and in total: |net| vega and gamma and gross contracts within their bounds, or no further
-/// past them than before. Delta is left to the hedge (`[hedge]` of the backtest config).
+/// past them than before. Delta is left to the hedge (the strategy's `hedge.*`).
 fn keeps_limits<M: Market>(
     market: &M,
     limits: &strategies::config::Limits,

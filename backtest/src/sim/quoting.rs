@@ -3,15 +3,17 @@
 //! `surface_seconds`. The one place the backtest turns market state into orders.
 
 use super::market::Market;
+use super::perpetual::Perpetual;
 use super::run::due;
 use super::run_config::RunConfig;
 use super::venue::SimVenue;
 use crate::events::latency::LatencyModel;
 use engine::quotes::Action;
-use engine::state::SurfaceState;
+use engine::state::{State, SurfaceState};
 use engine::strategy::Strategy;
 use engine::trader::Trader;
 use engine::Timestamp;
+use rust_decimal::prelude::ToPrimitive;
 
 /// The requote schedule's state, and the actions buffer it reuses.
 pub struct Quoting {
@@ -22,10 +24,12 @@ pub struct Quoting {
     last_surface: Option<Timestamp>,
     last_requote: Option<Timestamp>,
     actions: Vec<Action>,
+    /// The perpetual the strategy may hedge on (the market's, modelled).
+    perpetual: Option<Perpetual>,
 }
 
 impl Quoting {
-    pub fn new(config: &RunConfig) -> Quoting {
+    pub fn new(config: &RunConfig, perpetual: Option<Perpetual>) -> Quoting {
         Quoting {
             feed_latency: config.venue.feed_latency.model(config.seed ^ 0xfeed),
             requote_seconds: config.schedule.requote_seconds,
@@ -34,6 +38,7 @@ impl Quoting {
             last_surface: None,
             last_requote: None,
             actions: Vec::new(),
+            perpetual,
         }
     }
 
@@ -55,9 +60,23 @@ impl Quoting {
         let decided = Timestamp(at.0 + self.feed_latency.delay_nanos());
         let mut state = market.state(&|id| trader.position(id), self.surface.clone());
         state.now = decided;
+        self.account(at, market, trader, &mut state);
         self.actions.clear();
         trader.requote(decided, &state, strategy, &mut self.actions);
         venue.send(decided, &self.actions);
         true
+    }
+
+    /// What the account holds beyond the options, into `state`: its cash (with the
+    /// perpetual's unrealized PnL) and the perpetual's book and position.
+    fn account<M: Market>(&self, at: Timestamp, market: &M, trader: &Trader, state: &mut State) {
+        let index = market.point().map_or(f64::NAN, |p| p.price);
+        let ledger = trader.ledger();
+        state.cash_eth = ledger.cash().to_f64().unwrap_or(f64::NAN);
+        if let Some(p) = &self.perpetual {
+            let instruments = market.instruments();
+            state.cash_eth += p.unrealized_eth(instruments, ledger, index);
+            state.hedge = p.state(instruments, index, at, trader.position(p.id));
+        }
     }
 }

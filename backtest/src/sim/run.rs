@@ -23,6 +23,7 @@ use super::attribution::{Attribution, Taker};
 use super::chain_market::ChainMarket;
 use super::desk::RollDesk;
 use super::market::Market;
+use super::perpetual::Perpetual;
 use super::quoting::Quoting;
 use super::sampler::{Sampler, View};
 use super::settler::Settler;
@@ -78,7 +79,7 @@ pub fn run_chain(
     rules: QuoteRules,
     progress: &mut dyn FnMut(u64, u64),
 ) -> (Summary, Vec<String>) {
-    let mut market = ChainMarket::new();
+    let mut market = ChainMarket::new().with_perpetual();
     // Every snapshot is a requote, a refit and a look for rolls.
     let mut config = config.clone();
     config.schedule = Schedule {
@@ -169,13 +170,10 @@ pub fn run_market<M: Market>(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Summary {
     let mut trader = Trader::new(rules, 1);
-    let mut venue = SimVenue::new(config);
-    let mut quoting = Quoting::new(config);
-    let half_spread = super::prices::future_half_spread_usd(config.venue.future_spread_ticks);
-    let (mut settler, mut sampler) = (
-        Settler::default(),
-        Sampler::new(half_spread, config.hedge.clone()),
-    );
+    let perpetual = (market.hedge()).map(|id| Perpetual::new(id, config.venue.future_spread_ticks));
+    let mut venue = SimVenue::new(config).with_perpetual(perpetual);
+    let mut quoting = Quoting::new(config, perpetual);
+    let (mut settler, mut sampler) = (Settler::default(), Sampler::default());
     let mut pnl = Attribution::default();
     let mut desk: Option<RollDesk> = None;
     let mut s = Summary::default();
@@ -230,12 +228,10 @@ pub fn run_market<M: Market>(
         holders_look(d, p, &*market, config, flow_due, parts);
         venue.deliver(Some(p.at), &mut trader, market.instruments());
 
-        sampler.step(
-            p,
-            requoted,
-            &View::of(&*market, &trader, &pnl, desk.as_ref()),
-        );
+        let view = View::of(&*market, &trader, &pnl, desk.as_ref());
+        sampler.step(p, requoted, &view.hedged(perpetual, venue.hedge));
     }
     venue.deliver(None, &mut trader, market.instruments());
-    sampler.finish(s, &View::of(&*market, &trader, &pnl, desk.as_ref()))
+    let view = View::of(&*market, &trader, &pnl, desk.as_ref());
+    sampler.finish(s, &view.hedged(perpetual, venue.hedge))
 }

@@ -2,7 +2,6 @@
 //! demand and the baselines. The TOML file (`backtest/configs/backtest.toml`) deserializes into
 //! these sections directly ([`crate::config`] checks their ranges).
 
-use super::hedge::HedgeConfig;
 use super::synthetic_market::MarketConfig;
 use crate::amm::AmmConfig;
 use crate::baselines::LendingConfig;
@@ -25,8 +24,6 @@ pub struct RunConfig {
     pub flow: RollFlowConfig,
     pub lending: LendingConfig,
     pub amm: AmmConfig,
-    /// The measured delta hedge (`[hedge]`).
-    pub hedge: HedgeConfig,
     /// The roll venue's mode: holders take the maker's leg quotes on the option venue (None),
     /// or its price for the whole roll as one package (the strategy's `[package]`).
     pub package: Option<strategies::package::PackageMaker>,
@@ -110,7 +107,6 @@ impl RunConfig {
                 depth_usd: 10_000_000.0,
                 fee: 0.003,
             },
-            hedge: HedgeConfig::default(),
             package: None,
         }
     }

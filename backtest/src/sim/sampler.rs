@@ -4,8 +4,8 @@
 
 use super::attribution::Attribution;
 use super::desk::RollDesk;
-use super::hedge::{DeltaHedge, HedgeConfig};
 use super::market::Market;
+use super::perpetual::{HedgeTally, Perpetual};
 use super::summary::{Sample, Summary};
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::Expiry;
@@ -14,12 +14,15 @@ use engine::Timestamp;
 use rust_decimal::prelude::ToPrimitive;
 use std::collections::HashMap;
 
-/// What the samples read: the market, the trader's ledger, the PnL split and the holders.
+/// What the samples read: the market, the trader's ledger, the PnL split, the holders, and the
+/// perpetual the maker hedges on with what its hedge traded.
 pub struct View<'a, M> {
     pub market: &'a M,
     pub trader: &'a Trader,
     pub pnl: &'a Attribution,
     pub desk: Option<&'a RollDesk>,
+    pub perpetual: Option<Perpetual>,
+    pub hedge: HedgeTally,
 }
 
 impl<'a, M: Market> View<'a, M> {
@@ -34,7 +37,24 @@ impl<'a, M: Market> View<'a, M> {
             trader,
             pnl,
             desk,
+            perpetual: None,
+            hedge: HedgeTally::default(),
         }
+    }
+
+    /// The view with the perpetual the maker hedges on, and what its hedge traded.
+    pub fn hedged(mut self, perpetual: Option<Perpetual>, hedge: HedgeTally) -> View<'a, M> {
+        self.perpetual = perpetual;
+        self.hedge = hedge;
+        self
+    }
+
+    /// The perpetual's PnL so far at index `s`, USD (realized, fees and unrealized).
+    fn hedge_usd(&self, s: f64) -> f64 {
+        let ledger = self.trader.ledger();
+        let instruments = self.market.instruments();
+        self.perpetual
+            .map_or(0.0, |p| p.pnl_eth(instruments, ledger, s) * s)
     }
 
     /// The open positions at the market's fair values (ETH).
@@ -49,15 +69,24 @@ impl<'a, M: Market> View<'a, M> {
             .sum()
     }
 
-    /// Cash plus the open positions at fair, at index `s` (USD).
+    /// Cash plus the open positions at fair (the perpetual's at the index), at index `s` (USD).
     fn pnl_usd(&self, s: f64) -> f64 {
-        let cash = self.trader.ledger().cash().to_f64().unwrap_or(0.0);
-        (cash + self.open_eth()) * s
+        let ledger = self.trader.ledger();
+        let cash = ledger.cash().to_f64().unwrap_or(0.0);
+        let perpetual = self.perpetual.map_or(0.0, |p| {
+            p.unrealized_eth(self.market.instruments(), ledger, s)
+        });
+        (cash + self.open_eth() + perpetual) * s
     }
 
-    /// The maker's USD delta, ETH: its cash plus each open position's coin delta and price.
-    fn delta_eth(&self) -> f64 {
-        let cash = self.trader.ledger().cash().to_f64().unwrap_or(0.0);
+    /// The maker's USD delta at index `s`, ETH: its cash plus each open option's coin delta and
+    /// price, and the perpetual's.
+    fn delta_eth(&self, s: f64) -> f64 {
+        let ledger = self.trader.ledger();
+        let cash = ledger.cash().to_f64().unwrap_or(0.0);
+        let perpetual = self
+            .perpetual
+            .map_or(0.0, |p| p.delta_eth(self.market.instruments(), ledger, s));
         let m = self.market;
         let options: f64 = m
             .series()
@@ -68,7 +97,7 @@ impl<'a, M: Market> View<'a, M> {
                 Some(lots as f64 * (g.delta + g.price))
             })
             .sum();
-        cash + options
+        cash + options + perpetual
     }
 
     /// Contracts held, long and short alike.
@@ -108,31 +137,15 @@ pub struct Sampler {
     last_hour: Option<i64>,
     max_vega: f64,
     samples: Vec<Sample>,
-    /// The maker's delta kept within a band at every step (measured, not traded).
-    hedge: DeltaHedge,
     /// Gross contracts held since the last sample, and contract-years held so far.
     held: Option<(Timestamp, f64)>,
     contract_years: f64,
 }
 
 impl Sampler {
-    /// A sampler whose measured hedge pays `half_spread_usd` per ETH traded, and trades as
-    /// `hedge` says.
-    pub fn new(half_spread_usd: f64, hedge: HedgeConfig) -> Sampler {
-        Sampler {
-            hedge: DeltaHedge::new(half_spread_usd, hedge),
-            ..Sampler::default()
-        }
-    }
-
     /// The step at `p`: inventory vega where the strategy requoted or a sample is due, and the
     /// hourly sample (at every step where steps are further apart).
     pub fn step<M: Market>(&mut self, p: IndexPoint, requoted: bool, v: &View<'_, M>) {
-        self.hedge.mark(p.price);
-        // At every step, not hourly: a crowd of rolls in a crash moves the delta at once, and
-        // the index can fall through strikes within the hour.
-        let delta = v.delta_eth();
-        self.hedge.rebalance(delta);
         let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
         let sample = self.last_hour != Some(hour);
         if !(requoted || sample) {
@@ -151,6 +164,7 @@ impl Sampler {
         }
         self.held = Some((p.at, v.gross_contracts()));
         let pnl = v.pnl_usd(p.price);
+        let hedge = v.hedge_usd(p.price);
         let mut vegas: Vec<(String, f64)> = vega.iter().map(|(e, x)| (e.to_string(), *x)).collect();
         vegas.sort_by(|a, b| a.0.cmp(&b.0));
         let (spread, settlement) = (v.pnl.spread_usd, v.pnl.settlement_usd);
@@ -160,11 +174,11 @@ impl Sampler {
             maker_pnl_usd: pnl,
             spread_usd: spread,
             settlement_usd: settlement,
-            inventory_usd: pnl - spread - settlement,
+            inventory_usd: pnl - spread - settlement - hedge,
             vega_by_expiry: vegas,
             contracts_by_expiry: v.contracts_by_expiry(),
-            delta_eth: delta,
-            maker_pnl_hedged_usd: pnl + self.hedge.pnl_usd - self.hedge.cost_usd,
+            delta_eth: v.delta_eth(p.price),
+            hedge_usd: hedge,
             ..Sample::default()
         };
         if let Some(d) = v.desk {
@@ -185,22 +199,28 @@ impl Sampler {
         let ledger = v.trader.ledger();
         s.fills = v.pnl.fills;
         s.fees_usd = ledger.fees().to_f64().unwrap_or(0.0) * end;
+        // The maker's costs: the options' fees, and the hedge's crossing and fees (counted once).
+        let perpetual_fees = v.perpetual.and_then(|p| ledger.position(p.id));
+        let perpetual_fees = perpetual_fees.map_or(0.0, |p| p.fees_paid().to_f64().unwrap_or(0.0));
+        let costs_usd = s.fees_usd - perpetual_fees * end + v.hedge.cost_usd;
         s.maker_pnl_usd = v.pnl_usd(end);
         s.maker_pnl_split_usd.spread = v.pnl.spread_usd;
         s.maker_pnl_split_usd.settlement = v.pnl.settlement_usd;
-        s.maker_pnl_split_usd.inventory =
-            s.maker_pnl_usd - s.maker_pnl_split_usd.spread - s.maker_pnl_split_usd.settlement;
+        s.maker_pnl_split_usd.hedge = v.hedge_usd(end);
+        let split = &mut s.maker_pnl_split_usd;
+        split.inventory = s.maker_pnl_usd - split.spread - split.settlement - split.hedge;
+        s.maker_pnl_unhedged_usd = s.maker_pnl_usd - split.hedge;
         s.max_inventory_vega = self.max_vega;
-        s.hedge_cost_usd = self.hedge.cost_usd;
-        s.hedge_traded_eth = self.hedge.traded_eth;
+        s.hedge_cost_usd = v.hedge.cost_usd;
+        s.hedge_traded_eth = v.hedge.traded_eth;
+        s.hedge_largest_usd = v.hedge.largest_usd;
         // The same costs per contract held a year, bps of 1 ETH: `edge.carry_bps_per_year`'s
         // unit, measured.
         s.maker_contract_years = self.contract_years;
         if self.contract_years > 0.0 && end > 0.0 {
-            let costs_eth = (s.fees_usd + s.hedge_cost_usd) / end;
+            let costs_eth = costs_usd / end;
             s.maker_costs_bps_per_contract_year = 1e4 * costs_eth / self.contract_years;
         }
-        s.maker_pnl_hedged_usd = s.maker_pnl_usd + self.hedge.pnl_usd - self.hedge.cost_usd;
         s.refused = v
             .trader
             .refusals()
@@ -221,7 +241,7 @@ impl Sampler {
             // break even on them (the measured carry).
             let maker_usd = s.rolls.maker_fill_ratio * s.rolls.demand_usd;
             if maker_usd > 0.0 {
-                s.maker_costs_bps_of_rolled = 1e4 * (s.fees_usd + s.hedge_cost_usd) / maker_usd;
+                s.maker_costs_bps_of_rolled = 1e4 * costs_usd / maker_usd;
             }
             s.roll_records = d.log.records.clone();
             let per_year = |usd: f64| {

@@ -53,17 +53,19 @@ pub struct Summary {
     pub no_roll_drift_bps: f64,
     pub maker_pnl_usd: f64,
     /// The maker's PnL in parts: spread (fills against fair when they filled), settlement
-    /// (what expiry paid beyond the last mark), inventory (the rest).
+    /// (what expiry paid beyond the last mark), hedge (the perpetual's PnL), inventory (the rest).
     pub maker_pnl_split_usd: PnlSplit,
+    /// Fees on the options and the perpetual, USD at the last index.
     pub fees_usd: f64,
-    /// The maker's PnL with its delta beyond `[hedge] band_eth` offset at every step with the ETH
-    /// future at the index (a measurement: see `sim::hedge`), the future's half-spread and
-    /// taker fee paid.
-    pub maker_pnl_hedged_usd: f64,
-    /// That hedge's half-spreads and fees, USD.
+    /// The maker's PnL without its delta hedge: the options book alone (maker PnL less the
+    /// perpetual's), what its direction did.
+    pub maker_pnl_unhedged_usd: f64,
+    /// The hedge's crossing (its fills' distance from the index) and its fees, USD.
     pub hedge_cost_usd: f64,
-    /// ETH of the future that hedge traded.
+    /// ETH of the perpetual the hedge traded.
     pub hedge_traded_eth: f64,
+    /// The largest hedge trade, USD.
+    pub hedge_largest_usd: f64,
     /// The maker's fees and that hedge's costs, bps of the P value it rolled: what holding the
     /// rolls costs it hedged (the edge that breaks even, spread apart).
     pub maker_costs_bps_of_rolled: f64,
@@ -113,9 +115,10 @@ pub struct Sample {
     pub vega_by_expiry: Vec<(String, f64)>,
     /// (expiry, net contracts), by expiry.
     pub contracts_by_expiry: Vec<(String, i64)>,
-    /// The maker's USD delta, ETH (its cash and positions), and its PnL delta-hedged so far.
+    /// The maker's USD delta, ETH (its cash and positions, the perpetual's included), and the
+    /// perpetual's PnL so far (USD).
     pub delta_eth: f64,
-    pub maker_pnl_hedged_usd: f64,
+    pub hedge_usd: f64,
     pub rolling_drift_bps: f64,
     pub no_roll_drift_bps: f64,
     pub holder_cost_bps: f64,
@@ -130,6 +133,7 @@ pub struct PnlSplit {
     pub spread: f64,
     pub inventory: f64,
     pub settlement: f64,
+    pub hedge: f64,
 }
 
 /// A field as its text (a time: RFC 3339, UTC; a side: buy or sell), for the CSV and JSON outputs.

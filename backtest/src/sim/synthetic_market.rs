@@ -46,14 +46,20 @@ pub struct SyntheticMarket {
     trades: Vec<MarketTrade>,
     /// Where each series is in `series`, `calls` and `puts`.
     index: SeriesIndex,
+    /// The perpetual the maker hedges on (its book is modelled: `sim::perpetual`).
+    perpetual: Option<InstrumentId>,
 }
 
 impl SyntheticMarket {
     pub fn new(path: PathConfig, config: MarketConfig, seed: u64) -> SyntheticMarket {
+        let mut instruments = Instruments::new();
+        let perpetual = Instrument::deribit("ETH-PERPETUAL")
+            .ok()
+            .and_then(|i| instruments.intern(i).ok());
         SyntheticMarket {
             path,
             config,
-            instruments: Instruments::new(),
+            instruments,
             series: Vec::new(),
             calls: Vec::new(),
             puts: Vec::new(),
@@ -62,6 +68,7 @@ impl SyntheticMarket {
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
             trades: Vec::new(),
             index: SeriesIndex::default(),
+            perpetual,
         }
     }
 
@@ -124,6 +131,10 @@ impl Market for SyntheticMarket {
 
     fn instruments(&self) -> &Instruments {
         &self.instruments
+    }
+
+    fn hedge(&self) -> Option<InstrumentId> {
+        self.perpetual
     }
 
     fn series(&self) -> &[Series] {

@@ -5,7 +5,7 @@ use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::Expiry;
 use engine::pricing::Greeks;
-use engine::quotes::WantedQuote;
+use engine::quotes::{WantedQuote, WantedTake};
 use engine::state::{State, SurfaceState, Top};
 use engine::strategy::{Strategy, Wanted};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
@@ -18,6 +18,8 @@ pub struct OneCall {
     pub fair: f64,
     pub trades: Vec<MarketTrade>,
     pub at: Timestamp,
+    /// The index, USD.
+    pub index: f64,
 }
 
 impl OneCall {
@@ -41,6 +43,7 @@ impl OneCall {
             fair: 0.051,
             trades: Vec::new(),
             at: Timestamp(0),
+            index: 2000.0,
         }
     }
 
@@ -89,7 +92,7 @@ impl Market for OneCall {
     fn step_point(&self, at: &Timestamp) -> IndexPoint {
         IndexPoint {
             at: *at,
-            price: 2000.0,
+            price: self.index,
             vol: 0.5,
         }
     }
@@ -134,8 +137,8 @@ impl Market for OneCall {
     }
 }
 
-/// A strategy that wants exactly the quotes it holds.
-pub struct Fixed(pub Vec<WantedQuote>);
+/// A strategy that wants exactly the quotes and takes it holds.
+pub struct Fixed(pub Vec<WantedQuote>, pub Vec<WantedTake>);
 
 impl Strategy for Fixed {
     fn name(&self) -> &'static str {
@@ -143,5 +146,6 @@ impl Strategy for Fixed {
     }
     fn quotes(&mut self, _: &State, out: &mut Wanted) {
         out.quotes.extend_from_slice(&self.0);
+        out.takes.extend_from_slice(&self.1);
     }
 }

@@ -7,6 +7,7 @@
 //! Money: each fill's fee is the fee model's, in exact decimals (ETH), charged per fill.
 
 use super::market::Market;
+use super::perpetual::{HedgeTally, Perpetual};
 use super::prices::displayed;
 use super::run_config::{FillRule, RunConfig};
 use crate::events::latency::LatencyModel;
@@ -58,6 +59,10 @@ pub struct SimVenue {
     /// The latest time the venue has acted at: it never acts earlier (a holder who looks after
     /// an order arrived trades after its acknowledgement).
     clock: Timestamp,
+    /// The modelled perpetual takes fill on, if the market lists one.
+    perpetual: Option<Perpetual>,
+    /// What the takes on it traded and cost.
+    pub hedge: HedgeTally,
 }
 
 impl SimVenue {
@@ -76,7 +81,15 @@ impl SimVenue {
             levels: Vec::new(),
             fills: Vec::new(),
             clock: Timestamp(0),
+            perpetual: None,
+            hedge: HedgeTally::default(),
         }
+    }
+
+    /// The venue with `perpetual` (the market's, modelled) for the hedge's takes.
+    pub fn with_perpetual(mut self, perpetual: Option<Perpetual>) -> SimVenue {
+        self.perpetual = perpetual;
+        self
     }
 
     /// Actions decided at `decided`: each reaches the venue an order latency later.
@@ -91,8 +104,8 @@ impl SimVenue {
     /// arrived.
     pub fn arrive<M: Market>(&mut self, now: Timestamp, market: &M) {
         while let Some((at, action)) = self.arrivals.pop_due(now) {
-            let event = self.apply(market, action);
             self.clock = self.clock.max(at);
+            let event = self.apply(market, action);
             self.answer(self.clock, event);
         }
     }
@@ -129,7 +142,8 @@ impl SimVenue {
                 price,
                 qty,
             } => {
-                if market.top(key.instrument).is_none() {
+                let perpetual = self.perpetual.is_some_and(|p| p.id == key.instrument);
+                if market.top(key.instrument).is_none() && !perpetual {
                     return VenueEvent::Rejected { client_id };
                 }
                 let ahead = displayed(market, key.instrument, key.side, price, levels);
@@ -174,7 +188,44 @@ impl SimVenue {
                 Some(_) => VenueEvent::Cancelled { client_id },
                 None => VenueEvent::Refused { client_id },
             },
+            Action::Take {
+                client_id,
+                instrument,
+                side,
+                price,
+                qty,
+            } => self.take_perpetual(market, client_id, (instrument, side, price, qty)),
         }
+    }
+
+    /// A take fills whole at the modelled perpetual's opposite best when its limit reaches it,
+    /// and is cancelled when it does not; a take of anything else is refused: takes are matched
+    /// only there (the hedge's).
+    fn take_perpetual<M: Market>(
+        &mut self,
+        market: &M,
+        client_id: u64,
+        (instrument, side, limit, qty): (InstrumentId, Side, Price, Qty),
+    ) -> VenueEvent {
+        let index = market.point().map_or(f64::NAN, |p| p.price);
+        let Some(perp) = self.perpetual.filter(|p| p.id == instrument) else {
+            return VenueEvent::Rejected { client_id };
+        };
+        let instruments = market.instruments();
+        let Some(price) = perp.take_price(instruments, index, side, limit) else {
+            return VenueEvent::Cancelled { client_id };
+        };
+        let fee = perp.taker_fee(instruments, price, qty);
+        perp.tally(instruments, &mut self.hedge, (side, price, qty, fee), index);
+        let fill = Fill {
+            instrument,
+            side,
+            price,
+            qty,
+            fee,
+            ts: self.clock,
+        };
+        VenueEvent::Filled { client_id, fill }
     }
 
     /// The market's step fills our orders: under the `crosses` rule an order the venue's
@@ -199,6 +250,7 @@ impl SimVenue {
                 }
             }
         }
+        self.match_perpetual(now, market);
         for t in market.trades() {
             self.scratch.clear();
             self.queues
@@ -237,6 +289,35 @@ impl SimVenue {
     }
 
     /// The fills in `scratch`: charged their fees, recorded, and told to the trader.
+    /// Whether `instrument` is the modelled perpetual.
+    fn is_perpetual(&self, instrument: InstrumentId) -> bool {
+        self.perpetual.is_some_and(|p| p.id == instrument)
+    }
+
+    /// Our resting orders on the modelled perpetual fill whole where its book now reaches them
+    /// (the index moved through their price): a passive hedge, at Deribit's maker fee (none).
+    fn match_perpetual<M: Market>(&mut self, now: Timestamp, market: &M) {
+        let Some(perp) = self.perpetual else { return };
+        let index = market.point().map_or(f64::NAN, |p| p.price);
+        let Some(top) = perp.top(market.instruments(), index, now) else {
+            return;
+        };
+        // As the options' `crosses` rule: the bid reaches our asks at or below it, the ask our
+        // bids at or above it.
+        for (aggressor, best) in [(Side::Buy, top.bid), (Side::Sell, top.ask)] {
+            let Some((price, _)) = best else { continue };
+            self.scratch.clear();
+            self.queues
+                .on_crossed(perp.id, aggressor, price, &mut self.scratch);
+            for f in &self.scratch {
+                let side = aggressor.opposite();
+                let fill = (side, f.price, f.qty, Decimal::ZERO);
+                perp.tally(market.instruments(), &mut self.hedge, fill, index);
+            }
+            self.book(now, market.instruments());
+        }
+    }
+
     fn book(&mut self, now: Timestamp, instruments: &Instruments) {
         for i in 0..self.scratch.len() {
             let f = self.scratch[i];
@@ -246,9 +327,14 @@ impl SimVenue {
             k.filled += f.qty;
             let (instrument, side) = (k.instrument, k.side);
             let inst = instruments.get(instrument);
-            let fee =
-                self.fees
-                    .trade_fee(inst.price_decimal(f.price), Decimal::from(f.qty.0), true);
+            let perpetual = self.is_perpetual(instrument);
+            // Deribit's perpetual charges its makers nothing; the options their per-contract fee.
+            let fee = if perpetual {
+                Decimal::ZERO
+            } else {
+                let price = inst.price_decimal(f.price);
+                self.fees.trade_fee(price, Decimal::from(f.qty.0), true)
+            };
             *self.held_mut(instrument) += side.sign() * f.qty.0;
             let fill = Fill {
                 instrument,
@@ -265,6 +351,10 @@ impl SimVenue {
                     fill,
                 },
             );
+            if perpetual {
+                // The hedge's, tallied apart: `fills` are the options'.
+                continue;
+            }
             self.fills.push(VenueFill {
                 client_id: f.client_id,
                 instrument,
@@ -350,8 +440,9 @@ mod tests {
     use super::*;
     use crate::events::latency::Latency;
     use crate::synthetic::path::Preset;
-    use engine::quotes::{QuoteKey, QuoteRules, WantedQuote};
+    use engine::quotes::{QuoteKey, QuoteRules, WantedQuote, WantedTake};
     use engine::trader::Refusal;
+    use engine::Instrument;
 
     const MS: i64 = 1_000_000;
 
@@ -420,7 +511,7 @@ mod tests {
             tick: 5,
         };
         let mut actions = Vec::new();
-        let mut strategy = Fixed(vec![wanted]);
+        let mut strategy = Fixed(vec![wanted], vec![]);
         let state = m.state(&|_| Qty(0), None);
         trader.requote(Timestamp(0), &state, &mut strategy, &mut actions);
         v.send(Timestamp(0), &actions);
@@ -528,5 +619,94 @@ mod tests {
         m.print(Side::Buy, 515, 9);
         v.match_market(Timestamp(250 * MS), &m);
         assert_eq!(v.held(id), -8, "the whole larger size fills");
+    }
+
+    /// The hedge's orders on the modelled perpetual: a take fills whole at once at the opposite
+    /// best (or is cancelled where its limit does not reach it; a take of an option is refused),
+    /// paying the taker fee; a resting order fills only once the index has moved through it,
+    /// paying nothing. Neither shows among the options' fills.
+    #[test]
+    fn the_hedge_takes_the_perpetual_now_or_rests_until_the_index_moves_through() {
+        let mut m = OneCall::new();
+        let perp = m
+            .instruments
+            .intern(Instrument::deribit("ETH-PERPETUAL").unwrap())
+            .unwrap();
+        let rules = QuoteRules {
+            price_threshold_ticks: 0,
+            size_threshold_lots: 0,
+            max_actions_per_second: 100,
+        };
+        let mut trader = Trader::new(rules, 1);
+        let mut v = venue(0.0).with_perpetual(Some(Perpetual::new(perp, 1.0)));
+        let take = |instrument, side, price, qty| WantedTake {
+            instrument,
+            side,
+            price: Price(price),
+            qty: Qty(qty),
+        };
+        // At 2000.01 the book is 2000.00 / 2000.05 (0.05 USD a price unit).
+        m.index = 2000.01;
+        let takes = vec![
+            take(perp, Side::Sell, 39_980, 20_000),
+            take(perp, Side::Buy, 40_000, 500),
+            take(m.id(), Side::Buy, 520, 1),
+        ];
+        let mut actions = Vec::new();
+        let state = m.state(&|_| Qty(0), None);
+        trader.requote(
+            Timestamp(0),
+            &state,
+            &mut Fixed(vec![], takes),
+            &mut actions,
+        );
+        v.send(Timestamp(0), &actions);
+        v.arrive(Timestamp(50 * MS), &m);
+        v.deliver(None, &mut trader, &m.instruments);
+        assert_eq!(trader.position(perp), Qty(-20_000), "sold at the bid");
+        let fees = trader.ledger().fees();
+        assert_eq!(fees, Decimal::new(5, 3), "0.05% of 10 ETH");
+        assert_eq!(trader.refusals().get(&Refusal::OrderRejected), Some(&1));
+        assert!((v.hedge.traded_eth - 10.0).abs() < 1e-12);
+        assert!(v.fills().is_empty());
+
+        // A bid resting at 2000.00: the index at 2000.02 does not reach it, at 1999.99 it does.
+        let bid = WantedQuote {
+            key: QuoteKey {
+                instrument: perp,
+                side: Side::Buy,
+                level: 0,
+            },
+            price: Price(40_000),
+            qty: Qty(20_000),
+            tick: 1,
+        };
+        actions.clear();
+        trader.requote(
+            Timestamp(MS),
+            &state,
+            &mut Fixed(vec![bid], vec![]),
+            &mut actions,
+        );
+        v.send(Timestamp(MS), &actions);
+        v.arrive(Timestamp(60 * MS), &m);
+        m.index = 2000.02;
+        v.match_market(Timestamp(70 * MS), &m);
+        v.deliver(None, &mut trader, &m.instruments);
+        assert_eq!(
+            trader.position(perp),
+            Qty(-20_000),
+            "the ask 2000.05 is above it"
+        );
+        m.index = 1999.99;
+        v.match_market(Timestamp(80 * MS), &m);
+        v.deliver(None, &mut trader, &m.instruments);
+        assert_eq!(trader.position(perp), Qty(0), "the ask 1999.95 reached it");
+        assert_eq!(trader.ledger().fees(), fees, "no maker fee");
+        assert!(v.fills().is_empty());
+        assert!((v.hedge.traded_eth - 20.0).abs() < 1e-12);
+        // Sold 20,000 USD at 2000.00 and bought them back there: nothing made, the fee paid.
+        let pnl = trader.ledger().position(perp).unwrap().realized_pnl();
+        assert_eq!(pnl, Decimal::ZERO);
     }
 }

@@ -11,6 +11,7 @@
 
 use super::rate::RateLimit;
 use super::wanted::{QuoteKey, WantedQuote};
+use crate::instrument::InstrumentId;
 use crate::order::{Order, OrderError, OrderEvent, OrderStatus};
 use crate::time::Timestamp;
 use crate::units::{Price, Qty, Side};
@@ -45,6 +46,16 @@ pub enum Action {
     },
     Cancel {
         client_id: u64,
+    },
+    /// Immediate-or-cancel, not post-only: what the book has at `price` or better now, the
+    /// rest cancelled ([`WantedTake`](super::WantedTake)). The trader sends these beside the
+    /// manager's actions; the manager never makes one.
+    Take {
+        client_id: u64,
+        instrument: InstrumentId,
+        side: Side,
+        price: Price,
+        qty: Qty,
     },
 }
 
@@ -102,6 +113,14 @@ impl QuoteManager {
             places: Vec::new(),
             amend_buf: Vec::new(),
         }
+    }
+
+    /// A client id for an order sent outside the manager (a take), from the same sequence so
+    /// that no two orders share one.
+    pub fn allocate_client_id(&mut self) -> u64 {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        id
     }
 
     /// The orders this manager has placed and not yet seen end, with their keys.

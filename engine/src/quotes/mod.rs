@@ -12,4 +12,4 @@ pub mod wanted;
 
 pub use manager::{Action, QuoteError, QuoteManager, QuoteRules};
 pub use rate::RateLimit;
-pub use wanted::{QuoteKey, WantedQuote};
+pub use wanted::{QuoteKey, WantedQuote, WantedTake};

@@ -22,3 +22,15 @@ pub struct WantedQuote {
     /// strategy knows the instrument; the manager does not).
     pub tick: i64,
 }
+
+/// An order the strategy wants to cross now: it takes what the book shows at `price` or better,
+/// and the rest is cancelled (immediate-or-cancel, never post-only, never resting). The delta
+/// hedge's: a hedge that waits for its price keeps the risk it is there to take off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WantedTake {
+    pub instrument: InstrumentId,
+    pub side: Side,
+    /// The worst price it may trade at.
+    pub price: Price,
+    pub qty: Qty,
+}

@@ -123,6 +123,19 @@ pub struct Quoting {
 pub struct Hedge {
     pub enabled: bool,
     pub max_delta: f64,
+    pub style: HedgeStyle,
+}
+
+/// How the hedge trades the perpetual.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HedgeStyle {
+    /// Crossing now (immediate-or-cancel at the opposite best): the half-spread and the taker
+    /// fee paid, the delta off at once.
+    Taker,
+    /// One resting order at the passive best (the maker fee): the delta waits until someone
+    /// trades with it.
+    Passive,
 }
 
 /// `[layoff]`: the reducing side of a held series, quoted too.

@@ -1,29 +1,31 @@
-//! The slow delta hedge on the perpetual.
+//! The delta hedge on the perpetual.
 
 use super::levels::floor_i64;
-use crate::config::RollMakerConfig;
-use engine::quotes::{QuoteKey, WantedQuote};
+use crate::config::{HedgeStyle, RollMakerConfig};
+use engine::quotes::{QuoteKey, WantedQuote, WantedTake};
 use engine::state::State;
 use engine::strategy::{PullReason, Pulled, Wanted};
 use engine::units::{Qty, Side};
 use engine::Timestamp;
 
-/// The slow delta hedge: when the options' net delta plus the hedge position's is beyond
-/// `hedge.max_delta`, one resting order on the hedge instrument for the excess (never the whole
-/// delta: the band is the point), at the passive best (the bid to buy, the ask to sell), so it
-/// never crosses. A stale or empty book pulls it.
+/// The delta hedge: when the maker's USD delta (its cash, the options' `options_usd_delta` and
+/// the perpetual's) is beyond `hedge.max_delta`, an order on the hedge instrument for the excess
+/// (never the whole delta: the band is the point). `taker`: crossing at the opposite best,
+/// immediate-or-cancel; `passive`: resting at the passive best (the bid to buy, the ask to sell),
+/// never crossing. A stale or empty book pulls it.
 pub(super) fn hedge(
     config: &RollMakerConfig,
     state: &State,
     index: f64,
-    option_delta: f64,
+    options_usd_delta: f64,
     out: &mut Wanted,
 ) {
     let Some(h) = &state.hedge else {
         return;
     };
-    // An inverse perpetual of N USD is N/S of ETH exposure.
-    let delta = option_delta + h.position.0 as f64 * h.lot_usd / index;
+    // ETH cash is delta to a maker counting in USD; an inverse perpetual of N USD is N/S more
+    // (its unrealized PnL is in the cash: `State::cash_eth`).
+    let delta = state.cash_eth + options_usd_delta + h.position.0 as f64 * h.lot_usd / index;
     let excess = delta.abs() - config.hedge.max_delta;
     if excess <= 0.0 {
         return;
@@ -37,9 +39,10 @@ pub(super) fn hedge(
         return;
     }
     let side = if delta > 0.0 { Side::Sell } else { Side::Buy };
-    let best = match side {
-        Side::Buy => h.top.bid,
-        Side::Sell => h.top.ask,
+    let taker = config.hedge.style == HedgeStyle::Taker;
+    let best = match (side, taker) {
+        (Side::Buy, false) | (Side::Sell, true) => h.top.bid,
+        (Side::Sell, false) | (Side::Buy, true) => h.top.ask,
     };
     let Some((price, _)) = best else {
         return;
@@ -48,6 +51,14 @@ pub(super) fn hedge(
     let lots = floor_i64(excess * index / h.lot_usd);
     if lots <= 0 {
         return;
+    }
+    if taker {
+        return out.takes.push(WantedTake {
+            instrument: h.id,
+            side,
+            price,
+            qty: Qty(lots),
+        });
     }
     out.quotes.push(WantedQuote {
         key: QuoteKey {

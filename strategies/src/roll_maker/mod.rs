@@ -16,8 +16,8 @@
 //! 5. each level's size is cut to `max_series_lots` and to what the limits admit; with
 //!    `layoff.enabled`, a held call also gets the side that reduces it, up to the position,
 //!    priced as any level (the inventory offered back on the option venue);
-//! 6. optionally (`hedge.enabled`, off by default), a resting order on the perpetual for the net
-//!    delta beyond `hedge.max_delta`.
+//! 6. where `hedge.enabled`, an order on the perpetual for the USD delta beyond
+//!    `hedge.max_delta` (crossing, or resting at the passive best: `hedge.style`).
 
 pub mod classify;
 mod hedge;
@@ -216,7 +216,7 @@ impl Strategy for RollMaker {
         };
         self.assign_sides(state, index);
         self.price_needed(state);
-        let option_delta = self.hold_positions(state, index);
+        let options_usd_delta = self.hold_positions(state, index);
         let config = &self.config;
         let book_stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
         let series = state.series.iter().zip(&self.priced);
@@ -255,7 +255,7 @@ impl Strategy for RollMaker {
             }
         }
         if self.config.hedge.enabled {
-            hedge(&self.config, state, index, option_delta, out);
+            hedge(&self.config, state, index, options_usd_delta, out);
         }
     }
 }
@@ -341,19 +341,19 @@ impl RollMaker {
     }
 
     /// The exposure held (positions and the hedge) into the limiter and the vega buckets; the
-    /// options' net delta.
+    /// options' USD delta, ETH (their coin delta plus their coin value: what the hedge offsets).
     fn hold_positions(&mut self, state: &State, index: f64) -> f64 {
         self.limiter.reset(state.expiries.len());
         self.bucket_vega.clear();
         self.bucket_vega.resize(state.expiries.len(), 0.0);
-        let mut option_delta = 0.0;
+        let mut usd_delta = 0.0;
         for (s, p) in state.series.iter().zip(&self.priced) {
             if s.position.0 != 0 && p.ok {
                 let contracts = s.position.0 as f64 * s.lot;
                 let e = Exposure::of_coin(&p.coin).scaled(contracts);
                 self.limiter.hold(s.expiry, e, contracts);
                 self.bucket_vega[s.expiry] += e.vega;
-                option_delta += e.delta;
+                usd_delta += e.delta + p.coin.price * contracts;
             }
         }
         if let Some(h) = &state.hedge {
@@ -364,6 +364,6 @@ impl RollMaker {
                 gamma: 0.0,
             });
         }
-        option_delta
+        usd_delta
     }
 }
