@@ -41,7 +41,12 @@ fn batches(
             TardisReader::open(f, dataset, false).unwrap()
         })
         .collect();
-    Batches::new(Resolver::new(Accept::Options).rows(merge(readers)))
+    // The replay's way: the perpetual listed first in both registries (`TardisMarket::with_perpetual`).
+    Batches::new(
+        Resolver::new(Accept::Options)
+            .with_perpetual()
+            .rows(merge(readers)),
+    )
 }
 
 #[test]
@@ -74,7 +79,7 @@ fn replayed_books_are_the_generated_ones() {
             Dataset::Trades
         ]
     );
-    let mut replayed = TardisMarket::new();
+    let mut replayed = TardisMarket::new().with_perpetual();
     let mut generated = SyntheticMarket::new(Preset::Calm.config(), MarketConfig::default(), 7);
     let mut path = IndexPath::new(Preset::Calm.config(), 7);
     let mut steps = batches(&e.files);
@@ -139,7 +144,7 @@ fn a_backtest_on_tardis_files_fills_through_trades() {
         },
     );
     let run = || {
-        let mut market = TardisMarket::new();
+        let mut market = TardisMarket::new().with_perpetual();
         let mut config = RunConfig::new(Preset::Calm, 7);
         config.schedule.requote_seconds = 60.0;
         let c = RollMakerConfig::default_config();
@@ -168,6 +173,10 @@ fn a_backtest_on_tardis_files_fills_through_trades() {
     );
     assert!(s.fills > 0, "{}", s.fills);
     assert!(s.maker_pnl_usd.is_finite() && s.start_index > 0.0);
+    // The hedge has the perpetual here too: it traded, and no order of it was rejected (the
+    // refusals here are amends and cancels that met a fill).
+    assert!(s.hedge_traded_eth > 0.0, "{s:?}");
+    assert!(!s.refused.contains_key("order_rejected"), "{:?}", s.refused);
     // Deterministic.
     assert_eq!(s, run());
     std::fs::remove_dir_all(Path::new(&d)).ok();
@@ -408,7 +417,7 @@ deribit,BTC-27MAR26-90000-C,1772323202000000,1772323202000000,t3,buy,0.01,1
         e.contains("trades.csv:3") && e.contains("ETH-27MAR26-2000-C") && e.contains("0.01234"),
         "{e}"
     );
-    let mut market = TardisMarket::new();
+    let mut market = TardisMarket::new().with_perpetual();
     for step in batches(std::slice::from_ref(&trades)) {
         market.advance(step);
     }

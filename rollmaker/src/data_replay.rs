@@ -59,8 +59,10 @@ pub fn run(
         Ok(row) => to.is_none_or(|t| row.at <= t),
         Err(_) => true,
     });
-    let mut steps = Batches::new(Resolver::new(Accept::Options).rows(rows));
-    let mut market = TardisMarket::new();
+    // Both list the perpetual first, so their ids agree (the hedge trades it).
+    let resolver = Resolver::new(Accept::Options).with_perpetual();
+    let mut steps = Batches::new(resolver.rows(rows));
+    let mut market = TardisMarket::new().with_perpetual();
     let expected = (1440.0 * window.days(1.0)) as u64;
     let summary = run_market(
         &mut market,

@@ -88,6 +88,17 @@ impl Resolver {
         }
     }
 
+    /// The resolver with ETH-PERPETUAL listed first, for a market that lists it first too (the
+    /// hedge's: `TardisMarket::with_perpetual`); its rows are still refused under
+    /// `Accept::Options`.
+    pub fn with_perpetual(mut self) -> Resolver {
+        if let Ok(perpetual) = engine::Instrument::deribit("ETH-PERPETUAL") {
+            // A fresh registry: the first intern cannot clash.
+            let _ = self.instruments.intern(perpetual);
+        }
+        self
+    }
+
     /// The instruments named so far, by id.
     pub fn instruments(&self) -> &Instruments {
         &self.instruments

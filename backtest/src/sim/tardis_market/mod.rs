@@ -93,6 +93,13 @@ impl TardisMarket {
         }
     }
 
+    /// The market with ETH-PERPETUAL listed first for the hedge (its book modelled from the
+    /// index), for rows from a resolver that lists it first too (`Resolver::with_perpetual`).
+    pub fn with_perpetual(mut self) -> TardisMarket {
+        self.chain = std::mem::take(&mut self.chain).with_perpetual();
+        self
+    }
+
     /// Chain snapshots that could not be turned into a state.
     pub fn skipped_snapshots(&self) -> &[String] {
         &self.chain.skipped
@@ -235,6 +242,10 @@ impl Market for TardisMarket {
 
     fn instruments(&self) -> &Instruments {
         self.chain.instruments()
+    }
+
+    fn hedge(&self) -> Option<InstrumentId> {
+        self.chain.hedge()
     }
 
     fn series(&self) -> &[Series] {
