@@ -8,6 +8,8 @@
 
 use super::market::Market;
 use super::perpetual::{HedgeTally, Perpetual};
+
+mod perpetual_orders;
 use super::prices::displayed;
 use super::run_config::{FillRule, RunConfig};
 use crate::events::latency::LatencyModel;
@@ -198,36 +200,6 @@ impl SimVenue {
         }
     }
 
-    /// A take fills whole at the modelled perpetual's opposite best when its limit reaches it,
-    /// and is cancelled when it does not; a take of anything else is refused: takes are matched
-    /// only there (the hedge's).
-    fn take_perpetual<M: Market>(
-        &mut self,
-        market: &M,
-        client_id: u64,
-        (instrument, side, limit, qty): (InstrumentId, Side, Price, Qty),
-    ) -> VenueEvent {
-        let index = market.point().map_or(f64::NAN, |p| p.price);
-        let Some(perp) = self.perpetual.filter(|p| p.id == instrument) else {
-            return VenueEvent::Rejected { client_id };
-        };
-        let instruments = market.instruments();
-        let Some(price) = perp.take_price(instruments, index, side, limit) else {
-            return VenueEvent::Cancelled { client_id };
-        };
-        let fee = perp.taker_fee(instruments, price, qty);
-        perp.tally(instruments, &mut self.hedge, (side, price, qty, fee), index);
-        let fill = Fill {
-            instrument,
-            side,
-            price,
-            qty,
-            fee,
-            ts: self.clock,
-        };
-        VenueEvent::Filled { client_id, fill }
-    }
-
     /// The market's step fills our orders: under the `crosses` rule an order the venue's
     /// opposite best has reached fills in full; the printed trades fill through the queues; and
     /// cancels move the queues up. The fills are in [`SimVenue::fills`].
@@ -289,35 +261,6 @@ impl SimVenue {
     }
 
     /// The fills in `scratch`: charged their fees, recorded, and told to the trader.
-    /// Whether `instrument` is the modelled perpetual.
-    fn is_perpetual(&self, instrument: InstrumentId) -> bool {
-        self.perpetual.is_some_and(|p| p.id == instrument)
-    }
-
-    /// Our resting orders on the modelled perpetual fill whole where its book now reaches them
-    /// (the index moved through their price): a passive hedge, at Deribit's maker fee (none).
-    fn match_perpetual<M: Market>(&mut self, now: Timestamp, market: &M) {
-        let Some(perp) = self.perpetual else { return };
-        let index = market.point().map_or(f64::NAN, |p| p.price);
-        let Some(top) = perp.top(market.instruments(), index, now) else {
-            return;
-        };
-        // As the options' `crosses` rule: the bid reaches our asks at or below it, the ask our
-        // bids at or above it.
-        for (aggressor, best) in [(Side::Buy, top.bid), (Side::Sell, top.ask)] {
-            let Some((price, _)) = best else { continue };
-            self.scratch.clear();
-            self.queues
-                .on_crossed(perp.id, aggressor, price, &mut self.scratch);
-            for f in &self.scratch {
-                let side = aggressor.opposite();
-                let fill = (side, f.price, f.qty, Decimal::ZERO);
-                perp.tally(market.instruments(), &mut self.hedge, fill, index);
-            }
-            self.book(now, market.instruments());
-        }
-    }
-
     fn book(&mut self, now: Timestamp, instruments: &Instruments) {
         for i in 0..self.scratch.len() {
             let f = self.scratch[i];
