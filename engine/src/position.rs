@@ -211,6 +211,29 @@ impl Position {
         Ok(realized)
     }
 
+    /// [`Position::unrealized_pnl`] in f64 at a mark off the grid (`mark`, the instrument's
+    /// price currency): for models and reports, never for booking money (a strategy reads it at
+    /// every requote, where decimal division would cost more than the rest of its work).
+    pub fn unrealized_pnl_f64(&self, inst: &Instrument, mark: f64) -> f64 {
+        let dir = self.size.signum() as f64;
+        let terms = inst.float_terms();
+        let per_lot = inst.float_terms().lot;
+        let price = |p: Price| p.0 as f64 * terms.price_unit;
+        let sum: f64 = match inst.spec().pnl {
+            PnlStyle::Linear => self
+                .lots
+                .iter()
+                .map(|l| (mark - price(l.price)) * l.qty as f64)
+                .sum(),
+            PnlStyle::Inverse => self
+                .lots
+                .iter()
+                .map(|l| (1.0 / price(l.price) - 1.0 / mark) * l.qty as f64)
+                .sum(),
+        };
+        sum * per_lot * dir
+    }
+
     /// What the open lots would realize if closed at `mark`, in the settlement currency.
     pub fn unrealized_pnl(&self, inst: &Instrument, mark: Price) -> Option<Decimal> {
         let dir = self.size.signum();

@@ -4,6 +4,7 @@ use engine::instrument::Instrument;
 use engine::position::{Fill, Ledger};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use proptest::prelude::*;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 fn fills() -> impl Strategy<Value = Vec<(bool, i64, i64, i64)>> {
@@ -35,6 +36,10 @@ proptest! {
         let total = pos.realized_pnl() + pos.unrealized_pnl(&inst, Price(mark)).unwrap();
         let marked = cash + Decimal::from(size) * inst.price_decimal(Price(mark));
         prop_assert_eq!(total, marked);
+        // The models' f64 figure is the decimal one to float precision.
+        let unrealized = pos.unrealized_pnl(&inst, Price(mark)).unwrap().to_f64().unwrap();
+        let f = pos.unrealized_pnl_f64(&inst, inst.price_f64(Price(mark)));
+        prop_assert!((f - unrealized).abs() <= 1e-9 * unrealized.abs().max(1.0), "{} vs {}", f, unrealized);
         // Open cost is the entry value of exactly |size| lots.
         if size == 0 {
             prop_assert_eq!(pos.open_cost_units(), 0);
@@ -63,5 +68,8 @@ proptest! {
         let total = pos.realized_pnl() + pos.unrealized_pnl(&inst, Price(mark)).unwrap();
         // 1/price is carried to 28 significant digits, so the two sums agree to far below a satoshi.
         prop_assert!((total - coin).abs() < Decimal::new(1, 18), "{} vs {}", total, coin);
+        let unrealized = pos.unrealized_pnl(&inst, Price(mark)).unwrap().to_f64().unwrap();
+        let f = pos.unrealized_pnl_f64(&inst, inst.price_f64(Price(mark)));
+        prop_assert!((f - unrealized).abs() <= 1e-9 * unrealized.abs().max(1e-6), "{} vs {}", f, unrealized);
     }
 }

@@ -138,21 +138,16 @@ impl Perpetual {
         t.largest_usd = t.largest_usd.max(usd);
     }
 
-    /// The position's unrealized PnL at `index` (ETH), valued at the tick nearest the index.
+    /// The position's unrealized PnL at `index` (ETH), in f64 (a model's figure: the ledger
+    /// books money in decimals when the position closes).
     pub fn unrealized_eth(&self, instruments: &Instruments, ledger: &Ledger, index: f64) -> f64 {
-        let inst = instruments.get(self.id);
-        let unit = inst.float_terms().price_unit;
         let Some(position) = ledger.position(self.id) else {
             return 0.0;
         };
-        if position.size() == Qty(0) || !(index.is_finite() && unit > 0.0) {
+        if position.size() == Qty(0) || !(index.is_finite() && index > 0.0) {
             return 0.0;
         }
-        let mark = Price((index / unit).round() as i64);
-        position
-            .unrealized_pnl(inst, mark)
-            .and_then(|d| d.to_f64())
-            .unwrap_or(f64::NAN)
+        position.unrealized_pnl_f64(instruments.get(self.id), index)
     }
 
     /// The position's PnL so far at `index` (ETH): realized, less fees, and unrealized.
