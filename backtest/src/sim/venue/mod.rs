@@ -19,6 +19,7 @@ use crate::queue::{QueueFill, Queues};
 use engine::matching::OrderId;
 use engine::position::Fill;
 use engine::quotes::Action;
+use engine::state::Top;
 use engine::trader::{Trader, VenueEvent};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use rust_decimal::Decimal;
@@ -63,8 +64,10 @@ pub struct SimVenue {
     clock: Timestamp,
     /// The modelled perpetual takes fill on, if the market lists one.
     perpetual: Option<Perpetual>,
-    /// What the takes on it traded and cost.
+    /// What the hedge's orders on it traded and cost.
     pub hedge: HedgeTally,
+    /// The index at the last match (what the hedge's fills are measured against).
+    index: f64,
 }
 
 impl SimVenue {
@@ -85,6 +88,7 @@ impl SimVenue {
             clock: Timestamp(0),
             perpetual: None,
             hedge: HedgeTally::default(),
+            index: f64::NAN,
         }
     }
 
@@ -206,19 +210,11 @@ impl SimVenue {
     pub fn match_market<M: Market>(&mut self, now: Timestamp, market: &M) {
         let now = self.tick(now);
         self.fills.clear();
+        self.index = market.point().map_or(f64::NAN, |p| p.price);
         if self.fill_rule == FillRule::OppositeCrosses {
             for sr in market.series() {
-                let Some(top) = market.top(sr.id) else {
-                    continue;
-                };
-                // The best bid reaches our asks at or below it (sellers there would have
-                // sold to that bid), the best ask our bids at or above it.
-                for (aggressor, best) in [(Side::Buy, top.bid), (Side::Sell, top.ask)] {
-                    let Some((price, _)) = best else { continue };
-                    self.scratch.clear();
-                    self.queues
-                        .on_crossed(sr.id, aggressor, price, &mut self.scratch);
-                    self.book(now, market.instruments());
+                if let Some(top) = market.top(sr.id) {
+                    self.cross(now, market.instruments(), sr.id, top);
                 }
             }
         }
@@ -261,6 +257,19 @@ impl SimVenue {
     }
 
     /// The fills in `scratch`: charged their fees, recorded, and told to the trader.
+    /// Our orders on `id` that `top`'s opposite best reaches fill in full: the best bid reaches
+    /// our asks at or below it (sellers there would have sold to that bid), the best ask our bids
+    /// at or above it.
+    fn cross(&mut self, now: Timestamp, instruments: &Instruments, id: InstrumentId, top: Top) {
+        for (aggressor, best) in [(Side::Buy, top.bid), (Side::Sell, top.ask)] {
+            let Some((price, _)) = best else { continue };
+            self.scratch.clear();
+            self.queues
+                .on_crossed(id, aggressor, price, &mut self.scratch);
+            self.book(now, instruments);
+        }
+    }
+
     fn book(&mut self, now: Timestamp, instruments: &Instruments) {
         for i in 0..self.scratch.len() {
             let f = self.scratch[i];
@@ -294,8 +303,10 @@ impl SimVenue {
                     fill,
                 },
             );
-            if perpetual {
+            if let Some(p) = self.perpetual.filter(|_| perpetual) {
                 // The hedge's, tallied apart: `fills` are the options'.
+                let fill = (side, f.price, f.qty, fee);
+                p.tally(instruments, &mut self.hedge, fill, self.index);
                 continue;
             }
             self.fills.push(VenueFill {

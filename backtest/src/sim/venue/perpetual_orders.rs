@@ -6,7 +6,6 @@ use super::SimVenue;
 use engine::position::Fill;
 use engine::trader::VenueEvent;
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
-use rust_decimal::Decimal;
 
 impl SimVenue {
     /// A take fills whole at the modelled perpetual's opposite best when its limit reaches it,
@@ -48,23 +47,10 @@ impl SimVenue {
     /// (the index moved through their price): a passive hedge, at Deribit's maker fee (none).
     pub(super) fn match_perpetual<M: Market>(&mut self, now: Timestamp, market: &M) {
         let Some(perp) = self.perpetual else { return };
-        let index = market.point().map_or(f64::NAN, |p| p.price);
-        let Some(top) = perp.top(market.instruments(), index, now) else {
+        let Some(top) = perp.top(market.instruments(), self.index, now) else {
             return;
         };
-        // As the options' `crosses` rule: the bid reaches our asks at or below it, the ask our
-        // bids at or above it.
-        for (aggressor, best) in [(Side::Buy, top.bid), (Side::Sell, top.ask)] {
-            let Some((price, _)) = best else { continue };
-            self.scratch.clear();
-            self.queues
-                .on_crossed(perp.id, aggressor, price, &mut self.scratch);
-            for f in &self.scratch {
-                let side = aggressor.opposite();
-                let fill = (side, f.price, f.qty, Decimal::ZERO);
-                perp.tally(market.instruments(), &mut self.hedge, fill, index);
-            }
-            self.book(now, market.instruments());
-        }
+        // As the options' `crosses` rule.
+        self.cross(now, market.instruments(), perp.id, top);
     }
 }
