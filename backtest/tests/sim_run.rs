@@ -196,6 +196,9 @@ fn the_hedge_keeps_the_makers_delta_within_its_band() {
         off.series.len()
     );
     assert!(on.hedge_traded_eth > 0.0);
+    // What it held on average is no more than its largest position could be: every trade's sum.
+    let traded_usd = on.hedge_traded_eth * on.start_index.max(on.end_index) * 1.5;
+    assert!(on.hedge_mean_abs_usd > 0.0 && on.hedge_mean_abs_usd <= traded_usd);
     assert!(
         beyond(&on) <= on.series.len() / 50,
         "{} of {}",

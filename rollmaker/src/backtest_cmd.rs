@@ -271,8 +271,8 @@ fn print_summary(s: &Summary, market: &str, strategy: &str, wall: f64) -> Result
         s.maker_pnl_usd, s.maker_pnl_split_usd.spread, s.maker_pnl_split_usd.settlement, s.maker_pnl_split_usd.hedge, s.maker_pnl_split_usd.inventory, s.fees_usd, s.maker_pnl_unhedged_usd
     );
     out!(
-        "  maker's costs    hedge: {:.0} ETH of the perpetual (largest {:.0} USD), crossing and fees {:.0} USD; fees and hedge {:.1} bps of the P value rolled with the maker, {:.0} bps of 1 ETH per contract-year held",
-        s.hedge_traded_eth, s.hedge_largest_usd, s.hedge_cost_usd, s.maker_costs_bps_of_rolled, s.maker_costs_bps_per_contract_year
+        "  maker's costs    hedge: {:.0} ETH of the perpetual traded (largest {:.0} USD; {:.0} USD held on average, its funding not modelled), crossing and fees {:.0} USD; fees and hedge {:.1} bps of the P value rolled with the maker, {:.0} bps of 1 ETH per contract-year held",
+        s.hedge_traded_eth, s.hedge_largest_usd, s.hedge_mean_abs_usd, s.hedge_cost_usd, s.maker_costs_bps_of_rolled, s.maker_costs_bps_per_contract_year
     );
     out!(
         "  fills            {}; max |vega| in one expiry {:.2} ETH per vol point; missed rolls {} ({} impatient attempts given up: crossing cost more than max_slippage_bps); packages withheld at the limits {}",

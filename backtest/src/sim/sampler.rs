@@ -100,6 +100,15 @@ impl<'a, M: Market> View<'a, M> {
         cash + options + perpetual
     }
 
+    /// The perpetual held, long or short, USD.
+    fn hedge_abs_usd(&self) -> f64 {
+        let instruments = self.market.instruments();
+        self.perpetual.map_or(0.0, |p| {
+            let lot_usd = instruments.get(p.id).float_terms().lot;
+            (self.trader.position(p.id).0 as f64 * lot_usd).abs()
+        })
+    }
+
     /// Contracts held, long and short alike.
     fn gross_contracts(&self) -> f64 {
         let m = self.market;
@@ -137,9 +146,12 @@ pub struct Sampler {
     last_hour: Option<i64>,
     max_vega: f64,
     samples: Vec<Sample>,
-    /// Gross contracts held since the last sample, and contract-years held so far.
-    held: Option<(Timestamp, f64)>,
+    /// Since the last sample: gross contracts held and the perpetual's |USD| held; contract-years
+    /// and USD-years of the perpetual so far, and the years sampled.
+    held: Option<(Timestamp, f64, f64)>,
     contract_years: f64,
+    hedge_usd_years: f64,
+    years: f64,
 }
 
 impl Sampler {
@@ -159,10 +171,13 @@ impl Sampler {
             return;
         }
         self.last_hour = Some(hour);
-        if let Some((since, contracts)) = self.held {
-            self.contract_years += contracts * since.years_until(p.at);
+        if let Some((since, contracts, hedge_usd)) = self.held {
+            let years = since.years_until(p.at);
+            self.contract_years += contracts * years;
+            self.hedge_usd_years += hedge_usd * years;
+            self.years += years;
         }
-        self.held = Some((p.at, v.gross_contracts()));
+        self.held = Some((p.at, v.gross_contracts(), v.hedge_abs_usd()));
         let pnl = v.pnl_usd(p.price);
         let hedge = v.hedge_usd(p.price);
         let mut vegas: Vec<(String, f64)> = vega.iter().map(|(e, x)| (e.to_string(), *x)).collect();
@@ -217,6 +232,9 @@ impl Sampler {
         // The same costs per contract held a year, bps of 1 ETH: `edge.carry_bps_per_year`'s
         // unit, measured.
         s.maker_contract_years = self.contract_years;
+        if self.years > 0.0 {
+            s.hedge_mean_abs_usd = self.hedge_usd_years / self.years;
+        }
         if self.contract_years > 0.0 && end > 0.0 {
             let costs_eth = costs_usd / end;
             s.maker_costs_bps_per_contract_year = 1e4 * costs_eth / self.contract_years;

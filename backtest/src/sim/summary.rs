@@ -66,6 +66,9 @@ pub struct Summary {
     pub hedge_traded_eth: f64,
     /// The largest hedge trade, USD.
     pub hedge_largest_usd: f64,
+    /// The perpetual held, long or short, on average over the hourly samples (USD): what its
+    /// funding, not modelled, would be charged or paid on.
+    pub hedge_mean_abs_usd: f64,
     /// The maker's fees and that hedge's costs, bps of the P value it rolled: what holding the
     /// rolls costs it hedged (the edge that breaks even, spread apart).
     pub maker_costs_bps_of_rolled: f64,
