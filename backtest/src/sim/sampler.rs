@@ -246,49 +246,55 @@ impl Sampler {
             .map(|(r, n)| (r.to_string(), *n))
             .collect();
         if let Some(d) = v.desk {
-            let (t, b) = (&d.totals, &d.baselines);
-            s.roll_requests = t.requests;
-            s.roll_demand_usd = t.demand_usd;
-            s.roll_filled_usd = t.filled_usd;
-            s.missed_rolls = d.flow.missed;
-            s.abandoned_rolls = t.abandoned;
-            s.packages_over_limits = t.over_limits;
-            s.rolls = d.log.stats();
-            s.roll_fill_ratio = s.rolls.maker_fill_ratio;
-            // What holding the rolls costs the maker once hedged: the edge it must charge to
-            // break even on them (the measured carry).
-            let maker_usd = s.rolls.maker_fill_ratio * s.rolls.demand_usd;
-            if maker_usd > 0.0 {
-                s.maker_costs_bps_of_rolled = 1e4 * costs_usd / maker_usd;
-            }
-            s.roll_records = d.log.records.clone();
-            let per_year = |usd: f64| {
-                let years = s.run_days / 365.25;
-                let notional = d.flow.notional_usd();
-                if years > 0.0 && notional > 0.0 {
-                    100.0 * usd / notional / years
-                } else {
-                    0.0
-                }
-            };
-            s.holder_cost_pct_per_year = per_year(t.cost_usd);
-            s.taker_cost_pct_per_year = per_year(b.taker_cost_usd);
-            s.taker_calls_cost_pct_per_year = per_year(b.taker_calls_cost_usd);
-            s.taker_puts_cost_pct_per_year = per_year(b.taker_puts_cost_usd);
-            s.amm_cost_pct_per_year = per_year(b.amm_cost_usd);
-            s.liquidation_loss_pct_per_year = per_year(b.lending.lost_usd);
-            s.holder_cost_pct_per_year_monthly = s.rolls.cost_bps_per_roll * 12.0 / 100.0;
-            s.holder_roll_cost_bps = t.bps_of_demand(t.cost_usd);
-            s.taker_roll_cost_bps = t.bps_of_demand(b.taker_cost_usd);
-            s.amm_roll_cost_bps = t.bps_of_demand(b.amm_cost_usd);
-            s.liquidation_loss_bps = b.lending.loss_bps();
-            s.liquidation_sold_eth = b.lending.sold_eth;
-            if b.has_holders() {
-                s.no_roll_drift_bps = b.drift_bps(b.no_roll_usd(v.market));
-            }
+            holder_figures(&mut s, d, v.market, costs_usd);
         }
         s.fill_records = v.pnl.records.clone();
         s.series = self.samples;
         s
+    }
+}
+
+/// The holders' figures of the summary: the roll demand, what was done and how fast, their cost
+/// a year against their other ways out, and the maker's costs (`costs_usd`) over what it rolled.
+fn holder_figures<M: Market>(s: &mut Summary, d: &RollDesk, market: &M, costs_usd: f64) {
+    let (t, b) = (&d.totals, &d.baselines);
+    s.roll_requests = t.requests;
+    s.roll_demand_usd = t.demand_usd;
+    s.roll_filled_usd = t.filled_usd;
+    s.missed_rolls = d.flow.missed;
+    s.abandoned_rolls = t.abandoned;
+    s.packages_over_limits = t.over_limits;
+    s.rolls = d.log.stats();
+    s.roll_fill_ratio = s.rolls.maker_fill_ratio;
+    // What holding the rolls costs the maker once hedged: the edge it must charge to
+    // break even on them (the measured carry).
+    let maker_usd = s.rolls.maker_fill_ratio * s.rolls.demand_usd;
+    if maker_usd > 0.0 {
+        s.maker_costs_bps_of_rolled = 1e4 * costs_usd / maker_usd;
+    }
+    s.roll_records = d.log.records.clone();
+    let per_year = |usd: f64| {
+        let years = s.run_days / 365.25;
+        let notional = d.flow.notional_usd();
+        if years > 0.0 && notional > 0.0 {
+            100.0 * usd / notional / years
+        } else {
+            0.0
+        }
+    };
+    s.holder_cost_pct_per_year = per_year(t.cost_usd);
+    s.taker_cost_pct_per_year = per_year(b.taker_cost_usd);
+    s.taker_calls_cost_pct_per_year = per_year(b.taker_calls_cost_usd);
+    s.taker_puts_cost_pct_per_year = per_year(b.taker_puts_cost_usd);
+    s.amm_cost_pct_per_year = per_year(b.amm_cost_usd);
+    s.liquidation_loss_pct_per_year = per_year(b.lending.lost_usd);
+    s.holder_cost_pct_per_year_monthly = s.rolls.cost_bps_per_roll * 12.0 / 100.0;
+    s.holder_roll_cost_bps = t.bps_of_demand(t.cost_usd);
+    s.taker_roll_cost_bps = t.bps_of_demand(b.taker_cost_usd);
+    s.amm_roll_cost_bps = t.bps_of_demand(b.amm_cost_usd);
+    s.liquidation_loss_bps = b.lending.loss_bps();
+    s.liquidation_sold_eth = b.lending.sold_eth;
+    if b.has_holders() {
+        s.no_roll_drift_bps = b.drift_bps(b.no_roll_usd(market));
     }
 }
