@@ -1,2 +1,5 @@
-//! Venue connectors (Deribit JSON-RPC over WebSocket) and the local venue simulator. Nothing here
-//! yet: a later issue fills it on top of `engine::matching`.
+//! Venue connectors. So far the Deribit wire ([`deribit`]): frames and book data, tested without a
+//! socket; the socket task, the session (auth, heartbeat, cancel-on-disconnect, subscriptions,
+//! reconciliation) and the local venue come next (issue 13).
+
+pub mod deribit;

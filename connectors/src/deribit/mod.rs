@@ -1,0 +1,8 @@
+//! Deribit API v2 (JSON-RPC over WebSocket): the wire, without I/O.
+//!
+//! - [`frame`]: requests as text; a venue message told apart as an answer, a refusal, channel
+//!   data or a heartbeat, or refused with its raw text.
+//! - [`book`]: book channel data in the engine's units, applied to its mirror.
+
+pub mod book;
+pub mod frame;
