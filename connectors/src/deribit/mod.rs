@@ -3,6 +3,10 @@
 //! - [`frame`]: requests as text; a venue message told apart as an answer, a refusal, channel
 //!   data or a heartbeat, or refused with its raw text.
 //! - [`book`]: book channel data in the engine's units, applied to its mirror.
+//! - [`credentials`]: the API key, from the environment or an owner-only file, never shown.
+//! - [`session`]: one connection's requests, auth, heartbeat and subscriptions, time passed in.
 
 pub mod book;
+pub mod credentials;
 pub mod frame;
+pub mod session;
