@@ -3,12 +3,14 @@
 //! - [`frame`]: requests as text; a venue message told apart as an answer, a refusal, channel
 //!   data or a heartbeat, or refused with its raw text.
 //! - [`book`]: book channel data in the engine's units, applied to its mirror.
+//! - [`budget`]: the client's own request budget, matching engine apart.
 //! - [`changes`]: our orders' and trades' channel as the trader's venue events.
 //! - [`credentials`]: the API key, from the environment or an owner-only file, never shown.
 //! - [`orders`]: the trader's actions as requests, our client id as the label.
 //! - [`session`]: one connection's requests, auth, heartbeat and subscriptions, time passed in.
 
 pub mod book;
+pub mod budget;
 pub mod changes;
 pub mod credentials;
 pub mod frame;
