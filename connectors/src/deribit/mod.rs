@@ -1,10 +1,12 @@
-//! Deribit API v2 (JSON-RPC over WebSocket): the wire, without I/O.
+//! Deribit API v2 (JSON-RPC over WebSocket): the wire and the session without I/O, and the socket
+//! around them.
 //!
 //! - [`frame`]: requests as text; a venue message told apart as an answer, a refusal, channel
 //!   data or a heartbeat, or refused with its raw text.
 //! - [`book`]: book channel data in the engine's units, applied to its mirror.
 //! - [`budget`]: the client's own request budget, matching engine apart.
 //! - [`changes`]: our orders' and trades' channel as the trader's venue events.
+//! - [`connection`]: the socket (tokio) around a session: reconnects with jittered backoff.
 //! - [`credentials`]: the API key, from the environment or an owner-only file, never shown.
 //! - [`orders`]: the trader's actions as requests, our client id as the label.
 //! - [`session`]: one connection's requests, auth, heartbeat and subscriptions, time passed in.
@@ -12,6 +14,7 @@
 pub mod book;
 pub mod budget;
 pub mod changes;
+pub mod connection;
 pub mod credentials;
 pub mod frame;
 pub mod orders;

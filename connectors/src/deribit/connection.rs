@@ -1,0 +1,190 @@
+//! The socket around a [`Session`]: connects (again after every drop, with jittered exponential
+//! backoff), feeds it every frame and a tick every `tick`, sends what it asks within the request
+//! [`Budget`], and hands its owner what happened over a channel. The owner talks to it with
+//! [`Command`]s. Plain `ws://` for now (the local venue); `wss://` to Deribit needs a TLS feature
+//! of tokio-tungstenite (issue 13, not yet).
+
+use super::budget::Budget;
+use super::frame::Frame;
+use super::session::{Millis, Out, Outgoing, Session};
+use backon::{BackoffBuilder, ExponentialBuilder};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+/// What the owner asks of the connection.
+#[derive(Debug)]
+pub enum Command {
+    Call {
+        method: String,
+        params: Value,
+    },
+    Subscribe(Vec<String>),
+    /// Close and stop reconnecting.
+    Stop,
+}
+
+/// What the connection tells its owner: the session's [`Out`]s (the requests it sends apart),
+/// and the socket's own events.
+#[derive(Debug, PartialEq)]
+pub enum Event {
+    Session(Out),
+    Connected,
+    /// The socket closed or failed; the connection will retry after `retry_in`.
+    Disconnected {
+        why: String,
+        retry_in: Duration,
+    },
+    /// A message that is not a frame, with its text (the connection stays up).
+    Malformed(String),
+}
+
+pub struct Options {
+    pub url: String,
+    pub tick: Duration,
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+/// Runs the connection until `Command::Stop` or the owner hangs up.
+pub async fn run(
+    options: Options,
+    mut session: Session,
+    mut budget: Budget,
+    mut commands: mpsc::Receiver<Command>,
+    events: mpsc::Sender<Event>,
+) {
+    let start = Instant::now();
+    let now = move || start.elapsed().as_millis() as Millis;
+    let backoff = || {
+        ExponentialBuilder::new()
+            .with_min_delay(options.min_backoff)
+            .with_max_delay(options.max_backoff)
+            .without_max_times()
+            .with_jitter()
+            .build()
+    };
+    let mut delays = backoff();
+    loop {
+        let why = match tokio_tungstenite::connect_async(options.url.as_str()).await {
+            Ok((ws, _)) => {
+                delays = backoff();
+                let _ = events.send(Event::Connected).await;
+                let mut link = Link {
+                    ws,
+                    budget: &mut budget,
+                    events: &events,
+                };
+                let ended = link
+                    .serve(&mut session, &mut commands, options.tick, &now)
+                    .await;
+                session.on_disconnected();
+                match ended {
+                    Ended::Stopped => return,
+                    Ended::Dropped(why) => why,
+                }
+            }
+            Err(e) => e.to_string(),
+        };
+        let retry_in = delays.next().unwrap_or(options.max_backoff);
+        let lost = Event::Disconnected { why, retry_in };
+        if events.send(lost).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(retry_in).await;
+    }
+}
+
+enum Ended {
+    Stopped,
+    Dropped(String),
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+struct Link<'a> {
+    ws: Ws,
+    budget: &'a mut Budget,
+    events: &'a mpsc::Sender<Event>,
+}
+
+impl Link<'_> {
+    async fn serve(
+        &mut self,
+        session: &mut Session,
+        commands: &mut mpsc::Receiver<Command>,
+        tick: Duration,
+        now: &impl Fn() -> Millis,
+    ) -> Ended {
+        let mut out = Vec::new();
+        session.on_connected(now(), &mut out);
+        if let Err(why) = self.flush(&mut out).await {
+            return Ended::Dropped(why);
+        }
+        let mut ticks = tokio::time::interval(tick);
+        loop {
+            tokio::select! {
+                message = self.ws.next() => match message {
+                    Some(Ok(Message::Text(text))) => match Frame::parse(text.as_str()) {
+                        Ok(frame) => session.on_frame(now(), frame, &mut out),
+                        Err(e) => { let _ = self.events.send(Event::Malformed(e.to_string())).await; }
+                    },
+                    Some(Ok(Message::Close(_))) | None => return Ended::Dropped("closed by the venue".into()),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Ended::Dropped(e.to_string()),
+                },
+                command = commands.recv() => match command {
+                    Some(Command::Call { method, params }) => { session.call(now(), &method, params, &mut out); }
+                    Some(Command::Subscribe(channels)) => {
+                        let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
+                        session.subscribe(now(), &channels, &mut out);
+                    }
+                    Some(Command::Stop) | None => {
+                        let _ = self.ws.close(None).await;
+                        return Ended::Stopped;
+                    }
+                },
+                _ = ticks.tick() => session.on_tick(now(), &mut out),
+            }
+            if let Err(why) = self.flush(&mut out).await {
+                return Ended::Dropped(why);
+            }
+        }
+    }
+
+    /// Sends the session's requests (each within the budget: an over-budget request waits its
+    /// turn) and hands the rest to the owner.
+    async fn flush(&mut self, out: &mut Vec<Out>) -> Result<(), String> {
+        for o in out.drain(..) {
+            match o {
+                Out::Send(request) => self.send(&request).await?,
+                Out::Ended { why } => {
+                    // Deribit ended it for too many requests: slower from now on.
+                    if why.contains("10028") {
+                        self.budget.slow_down();
+                    }
+                    let _ = self
+                        .events
+                        .send(Event::Session(Out::Ended { why: why.clone() }))
+                        .await;
+                    return Err(format!("the session ended: {why}"));
+                }
+                other => {
+                    let _ = self.events.send(Event::Session(other)).await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn send(&mut self, request: &Outgoing) -> Result<(), String> {
+        while let Err(wait) = self.budget.spend(&request.method) {
+            tokio::time::sleep(wait).await;
+        }
+        let text = Message::text(request.text().to_string());
+        self.ws.send(text).await.map_err(|e| e.to_string())
+    }
+}

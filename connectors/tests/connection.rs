@@ -1,0 +1,123 @@
+//! The connection on loopback against a scripted peer: it answers the venue's heartbeat, survives a
+//! malformed frame, reconnects after the venue drops it, and subscribes each channel exactly once
+//! on each connection.
+
+use connectors::deribit::budget::{Budget, Limits};
+use connectors::deribit::connection::{run, Command, Event, Options};
+use connectors::deribit::session::Session;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+type Peer = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// The next request the client sent, as JSON.
+async fn next_request(ws: &mut Peer) -> Value {
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => return serde_json::from_str(t.as_str()).unwrap(),
+            Some(Ok(_)) => continue,
+            other => panic!("the client went away: {other:?}"),
+        }
+    }
+}
+
+async fn answer(ws: &mut Peer, request: &Value) {
+    let reply = json!({"jsonrpc": "2.0", "id": request["id"], "result": "ok"});
+    ws.send(Message::text(reply.to_string())).await.unwrap();
+}
+
+/// Answers the connection's opening requests; the channels it subscribed, in one list.
+async fn opening(ws: &mut Peer) -> Vec<String> {
+    let heartbeat = next_request(ws).await;
+    assert_eq!(heartbeat["method"], "public/set_heartbeat");
+    answer(ws, &heartbeat).await;
+    let subscribe = next_request(ws).await;
+    assert_eq!(subscribe["method"], "public/subscribe");
+    answer(ws, &subscribe).await;
+    let channels = subscribe["params"]["channels"].as_array().unwrap();
+    channels
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn it_answers_heartbeats_survives_bad_frames_and_resubscribes_once_after_a_drop() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    let (commands, command_rx) = mpsc::channel(16);
+    let (event_tx, mut events) = mpsc::channel(64);
+    let options = Options {
+        url,
+        tick: Duration::from_millis(20),
+        min_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+    };
+    let session = Session::new(None, 10, 5_000);
+    let channels = vec![
+        "book.ETH-PERPETUAL.raw".to_string(),
+        "trades.ETH-PERPETUAL.raw".to_string(),
+    ];
+    commands
+        .send(Command::Subscribe(channels.clone()))
+        .await
+        .unwrap();
+    let client = tokio::spawn(run(
+        options,
+        session,
+        Budget::new(Limits::default()),
+        command_rx,
+        event_tx,
+    ));
+
+    let peer = async {
+        // First connection: the opening, a test_request answered, a malformed frame, then a drop.
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        assert_eq!(opening(&mut ws).await, channels);
+        let beat =
+            json!({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}});
+        ws.send(Message::text(beat.to_string())).await.unwrap();
+        assert_eq!(next_request(&mut ws).await["method"], "public/test");
+        ws.send(Message::text("{not json")).await.unwrap();
+        let data = json!({"jsonrpc": "2.0", "method": "subscription", "params": {"channel": "trades.ETH-PERPETUAL.raw", "data": [1]}});
+        ws.send(Message::text(data.to_string())).await.unwrap();
+        drop(ws);
+        // Second: the same channels, once, in one request; then nothing more is asked.
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        assert_eq!(opening(&mut ws).await, channels);
+        let quiet = tokio::time::timeout(Duration::from_millis(200), next_request(&mut ws)).await;
+        assert!(quiet.is_err(), "a second subscribe: {quiet:?}");
+        commands.send(Command::Stop).await.unwrap();
+    };
+    tokio::time::timeout(Duration::from_secs(10), peer)
+        .await
+        .expect("the script ran in time");
+    tokio::time::timeout(Duration::from_secs(5), client)
+        .await
+        .expect("stopped")
+        .unwrap();
+
+    let mut seen = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        seen.push(e);
+    }
+    let connected = seen.iter().filter(|e| **e == Event::Connected).count();
+    assert_eq!(connected, 2, "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, Event::Malformed(m) if m.contains("{not json"))),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter().any(|e| matches!(e, Event::Disconnected { .. })),
+        "{seen:?}"
+    );
+    let data = seen.iter().any(|e| matches!(e, Event::Session(connectors::deribit::session::Out::Data { channel, .. }) if channel == "trades.ETH-PERPETUAL.raw"));
+    assert!(data, "{seen:?}");
+}
