@@ -1,5 +1,6 @@
-//! Venue connectors. So far the Deribit wire ([`deribit`]): frames and book data, tested without a
-//! socket; the socket task, the session (auth, heartbeat, cancel-on-disconnect, subscriptions,
-//! reconciliation) and the local venue come next (issue 13).
+//! Venue connectors: Deribit's ([`deribit`]: the wire, the session, the connection) and the local
+//! venue that speaks the same protocol over the engine's matching engine ([`venue`]). The
+//! reconciliation, the venue's socket server and the service come next (issue 13).
 
 pub mod deribit;
+pub mod venue;

@@ -1,0 +1,396 @@
+//! The local venue's connections and methods: `public/auth` by client credentials, heartbeats
+//! (`test_request`, and the connection closed when one goes unanswered), subscriptions to
+//! `book.{instrument}.raw` (a snapshot first, then changes with `change_id` and
+//! `prev_change_id`) and `user.changes.*`, cancel-on-disconnect, orders, and what
+//! reconciliation asks (`get_open_orders_by_currency`, `get_positions`). Text in, text out.
+
+use super::trading::{Changes, Levels, Refusal, Request, Trading};
+use super::{ConnId, Reply};
+use engine::matching::{OwnerId, PostOnly, TimeInForce};
+use engine::{Instruments, Side};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+#[derive(Default)]
+struct Conn {
+    owner: Option<OwnerId>,
+    channels: BTreeSet<String>,
+    cancel_on_disconnect: bool,
+    /// The heartbeat interval, and when the last test_request went unanswered since.
+    heartbeat_ms: Option<i64>,
+    next_beat: i64,
+    awaiting_test: bool,
+}
+
+#[derive(Deserialize)]
+struct Rpc {
+    id: Option<u64>,
+    method: String,
+    #[serde(default)]
+    params: Value,
+}
+
+pub struct VenueCore {
+    trading: Trading,
+    /// client id -> (secret, account).
+    keys: HashMap<String, (String, OwnerId)>,
+    conns: BTreeMap<ConnId, Conn>,
+    next_conn: ConnId,
+    /// The last change id of each book's channel; ids grow by more than one (as Deribit's).
+    change_ids: HashMap<String, u64>,
+    /// Each book's levels as last sent, for the changes.
+    sent: HashMap<String, (Levels, Levels)>,
+}
+
+const UNAUTHORIZED: (i64, &str) = (13009, "unauthorized");
+
+impl VenueCore {
+    /// A venue listing `instruments`, with API keys `(client id, secret)`, one account each.
+    pub fn new(instruments: Instruments, keys: &[(&str, &str)]) -> VenueCore {
+        let keys = (keys.iter().enumerate())
+            .map(|(i, (id, secret))| (id.to_string(), (secret.to_string(), OwnerId(i as u32 + 1))))
+            .collect();
+        VenueCore {
+            trading: Trading::new(instruments),
+            keys,
+            conns: BTreeMap::new(),
+            next_conn: 1,
+            change_ids: HashMap::new(),
+            sent: HashMap::new(),
+        }
+    }
+
+    pub fn connect(&mut self) -> ConnId {
+        let id = self.next_conn;
+        self.next_conn += 1;
+        self.conns.insert(id, Conn::default());
+        id
+    }
+
+    /// The connection is gone: its account's orders cancelled if it asked for that.
+    pub fn disconnect(&mut self, conn: ConnId, out: &mut Vec<Reply>) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        if let (true, Some(owner)) = (c.cancel_on_disconnect, c.owner) {
+            let mut changes = Changes::default();
+            self.trading.cancel_all(owner, &mut changes);
+            self.notify(changes, out);
+        }
+    }
+
+    /// Heartbeats at `now_ms`: a test_request where due, the connection closed where the last
+    /// one went unanswered.
+    pub fn tick(&mut self, now_ms: i64, out: &mut Vec<Reply>) {
+        self.trading.now_ms = now_ms;
+        let mut dead = Vec::new();
+        for (id, c) in &mut self.conns {
+            let Some(every) = c.heartbeat_ms else {
+                continue;
+            };
+            if now_ms < c.next_beat {
+                continue;
+            }
+            if c.awaiting_test {
+                dead.push(*id);
+                continue;
+            }
+            c.awaiting_test = true;
+            c.next_beat = now_ms + every;
+            let beat = json!({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}});
+            out.push(Reply::Text(*id, beat.to_string()));
+        }
+        for id in dead {
+            out.push(Reply::Close(id));
+            self.disconnect(id, out);
+        }
+    }
+
+    /// A text frame from `conn` at `now_ms`.
+    pub fn on_text(&mut self, conn: ConnId, now_ms: i64, text: &str, out: &mut Vec<Reply>) {
+        self.trading.now_ms = now_ms;
+        let rpc: Rpc = match serde_json::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                return out.push(Reply::Text(
+                    conn,
+                    error(None, (-32700, &format!("Parse error: {e}"))),
+                ))
+            }
+        };
+        let mut changes = Changes::default();
+        let answer = self.call(conn, now_ms, &rpc, &mut changes);
+        let text = match &answer {
+            Ok(result) => json!({"jsonrpc": "2.0", "id": rpc.id, "result": result}).to_string(),
+            Err((code, message)) => error(rpc.id, (*code, message)),
+        };
+        out.push(Reply::Text(conn, text));
+        if let (Ok(_), "public/subscribe" | "private/subscribe") = (&answer, rpc.method.as_str()) {
+            self.snapshots(conn, &rpc.params, out);
+        }
+        self.notify(changes, out);
+    }
+
+    fn call(
+        &mut self,
+        conn: ConnId,
+        now_ms: i64,
+        rpc: &Rpc,
+        changes: &mut Changes,
+    ) -> Result<Value, Refusal> {
+        let p = &rpc.params;
+        let owner = self.conns.get(&conn).and_then(|c| c.owner);
+        let authed = || owner.ok_or((UNAUTHORIZED.0, UNAUTHORIZED.1.to_string()));
+        match rpc.method.as_str() {
+            "public/auth" => self.auth(conn, p),
+            "public/test" => {
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    c.awaiting_test = false;
+                }
+                Ok(json!({"version": "rollmaker-local"}))
+            }
+            "public/get_time" => Ok(json!(now_ms)),
+            "public/set_heartbeat" => {
+                let secs = p["interval"].as_i64().filter(|s| *s >= 10).ok_or((
+                    -32602,
+                    "Invalid params: interval of at least 10 s".to_string(),
+                ))?;
+                let c = self.conns.entry(conn).or_default();
+                (c.heartbeat_ms, c.next_beat, c.awaiting_test) =
+                    (Some(secs * 1000), now_ms + secs * 1000, false);
+                Ok(json!("ok"))
+            }
+            "public/subscribe" | "private/subscribe" => self.subscribe(conn, owner, p),
+            "private/enable_cancel_on_disconnect" => {
+                authed()?;
+                self.conns.entry(conn).or_default().cancel_on_disconnect = true;
+                Ok(json!("ok"))
+            }
+            "public/get_instruments" => Ok(self.instruments_json()),
+            "private/buy" | "private/sell" => self.place(authed()?, rpc, changes),
+            "private/edit_by_label" => {
+                let (price, amount) = (
+                    p["price"].as_f64().unwrap_or(f64::NAN),
+                    p["amount"].as_f64().unwrap_or(f64::NAN),
+                );
+                let order = self.trading.edit_by_label(
+                    authed()?,
+                    p["label"].as_str().unwrap_or(""),
+                    price,
+                    amount,
+                    changes,
+                )?;
+                Ok(json!({"order": order, "trades": []}))
+            }
+            "private/cancel_by_label" => Ok(json!(self.trading.cancel_by_label(
+                authed()?,
+                p["label"].as_str().unwrap_or(""),
+                changes
+            ))),
+            "private/cancel_all" | "private/cancel_all_by_currency" => {
+                Ok(json!(self.trading.cancel_all(authed()?, changes)))
+            }
+            "private/get_open_orders_by_currency" => Ok(json!(self.trading.open_orders(authed()?))),
+            "private/get_positions" => Ok(json!(self.trading.positions(authed()?))),
+            _ => Err((-32601, "Method not found".to_string())),
+        }
+    }
+
+    fn auth(&mut self, conn: ConnId, p: &Value) -> Result<Value, Refusal> {
+        let c = self.conns.entry(conn).or_default();
+        let owner = match p["grant_type"].as_str() {
+            Some("client_credentials") => {
+                let id = p["client_id"].as_str().unwrap_or_default();
+                let secret = p["client_secret"].as_str().unwrap_or_default();
+                match self.keys.get(id) {
+                    Some((s, owner)) if s == secret => *owner,
+                    _ => return Err((13004, "invalid_credentials".to_string())),
+                }
+            }
+            Some("refresh_token") => c.owner.ok_or((13004, "invalid_credentials".to_string()))?,
+            _ => return Err((-32602, "Invalid params: grant_type".to_string())),
+        };
+        c.owner = Some(owner);
+        Ok(
+            json!({"access_token": format!("local-{conn}"), "refresh_token": format!("local-refresh-{conn}"),
+                  "expires_in": 900, "scope": "connection", "token_type": "bearer"}),
+        )
+    }
+
+    fn subscribe(
+        &mut self,
+        conn: ConnId,
+        owner: Option<OwnerId>,
+        p: &Value,
+    ) -> Result<Value, Refusal> {
+        let channels: Vec<String> = (p["channels"].as_array().into_iter().flatten())
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect();
+        for ch in &channels {
+            let known = match super::super::deribit::book::channel_instrument(ch) {
+                Some(name) => self.trading.instruments.id(name).is_ok(),
+                None => ch.starts_with("user.changes."),
+            };
+            if !known {
+                return Err((-32602, format!("Invalid params: channel {ch}")));
+            }
+            if ch.starts_with("user.") && owner.is_none() {
+                return Err((UNAUTHORIZED.0, UNAUTHORIZED.1.to_string()));
+            }
+        }
+        self.conns
+            .entry(conn)
+            .or_default()
+            .channels
+            .extend(channels.iter().cloned());
+        Ok(json!(channels))
+    }
+
+    fn place(
+        &mut self,
+        owner: OwnerId,
+        rpc: &Rpc,
+        changes: &mut Changes,
+    ) -> Result<Value, Refusal> {
+        let p = &rpc.params;
+        let post_only = match (p["post_only"].as_bool(), p["reject_post_only"].as_bool()) {
+            (Some(true), Some(true)) => PostOnly::Reject,
+            (Some(true), _) => PostOnly::Slide,
+            _ => PostOnly::Off,
+        };
+        let tif = match p["time_in_force"].as_str() {
+            Some("immediate_or_cancel") => TimeInForce::ImmediateOrCancel,
+            None | Some("good_til_cancelled") => TimeInForce::GoodTilCancelled,
+            Some(other) => return Err((-32602, format!("Invalid params: time_in_force {other}"))),
+        };
+        let request = Request {
+            owner,
+            instrument: p["instrument_name"].as_str().unwrap_or_default(),
+            side: if rpc.method == "private/buy" {
+                Side::Buy
+            } else {
+                Side::Sell
+            },
+            price: p["price"].as_f64().unwrap_or(f64::NAN),
+            amount: p["amount"].as_f64().unwrap_or(f64::NAN),
+            label: p["label"].as_str().unwrap_or_default(),
+            post_only,
+            tif,
+        };
+        let order = self.trading.place(request, changes)?;
+        Ok(json!({"order": order, "trades": []}))
+    }
+
+    fn instruments_json(&self) -> Value {
+        let list: Vec<Value> = (self.trading.instruments.iter())
+            .map(|(_, i)| json!({"instrument_name": i.name(), "tick_size": i.spec().tick_size.to_string(),
+                                 "min_trade_amount": i.spec().min_amount.to_string(),
+                                 "contract_size": i.spec().contract_size.to_string(), "is_active": true}))
+            .collect();
+        json!(list)
+    }
+
+    /// A snapshot of each book `conn` just subscribed to.
+    fn snapshots(&mut self, conn: ConnId, p: &Value, out: &mut Vec<Reply>) {
+        for ch in p["channels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            let Some(name) = super::super::deribit::book::channel_instrument(ch) else {
+                continue;
+            };
+            let Ok(id) = self.trading.instruments.id(name) else {
+                continue;
+            };
+            let (bids, asks) = self.trading.levels(id);
+            let change_id = *self.change_ids.entry(ch.to_string()).or_insert(1_000);
+            let new = |l: &[(f64, f64)]| -> Vec<Value> {
+                l.iter().map(|(p, a)| json!(["new", p, a])).collect()
+            };
+            let data = json!({"type": "snapshot", "timestamp": self.trading.now_ms, "instrument_name": name,
+                              "change_id": change_id, "bids": new(&bids), "asks": new(&asks)});
+            out.push(Reply::Text(conn, subscription(ch, data)));
+            self.sent.insert(ch.to_string(), (bids, asks));
+        }
+    }
+
+    /// What a request changed, to those subscribed: each account's `user.changes`, each book's
+    /// levels that moved.
+    fn notify(&mut self, changes: Changes, out: &mut Vec<Reply>) {
+        for (conn, c) in &self.conns {
+            let Some(owner) = c.owner else { continue };
+            let (orders, trades) = (changes.orders.get(&owner.0), changes.trades.get(&owner.0));
+            if orders.is_none() && trades.is_none() {
+                continue;
+            }
+            for ch in c
+                .channels
+                .iter()
+                .filter(|ch| ch.starts_with("user.changes."))
+            {
+                let data = json!({"orders": orders.cloned().unwrap_or_default(), "trades": trades.cloned().unwrap_or_default(), "positions": []});
+                out.push(Reply::Text(*conn, subscription(ch, data)));
+            }
+        }
+        let mut books = changes.books;
+        books.sort();
+        books.dedup();
+        for id in books {
+            self.book_change(id, out);
+        }
+    }
+
+    fn book_change(&mut self, id: engine::InstrumentId, out: &mut Vec<Reply>) {
+        let name = self.trading.instruments.get(id).name().to_string();
+        let ch = format!("book.{name}.raw");
+        let (bids, asks) = self.trading.levels(id);
+        let Some((old_bids, old_asks)) = self.sent.insert(ch.clone(), (bids.clone(), asks.clone()))
+        else {
+            return;
+        };
+        let (b, a) = (diff(&old_bids, &bids), diff(&old_asks, &asks));
+        if b.is_empty() && a.is_empty() {
+            return;
+        }
+        let prev = self.change_ids.get(&ch).copied().unwrap_or(1_000);
+        // Not contiguous, as Deribit's.
+        let change_id = prev + 7;
+        self.change_ids.insert(ch.clone(), change_id);
+        let data = json!({"type": "change", "timestamp": self.trading.now_ms, "instrument_name": name,
+                          "change_id": change_id, "prev_change_id": prev, "bids": b, "asks": a});
+        let text = subscription(&ch, data);
+        for (conn, c) in &self.conns {
+            if c.channels.contains(&ch) {
+                out.push(Reply::Text(*conn, text.clone()));
+            }
+        }
+    }
+}
+
+/// The `[action, price, amount]` levels that take `old` to `new`.
+fn diff(old: &[(f64, f64)], new: &[(f64, f64)]) -> Vec<Value> {
+    let find = |l: &[(f64, f64)], p: f64| l.iter().find(|x| x.0 == p).map(|x| x.1);
+    let mut out: Vec<Value> = (old.iter())
+        .filter(|(p, _)| find(new, *p).is_none())
+        .map(|(p, _)| json!(["delete", p, 0.0]))
+        .collect();
+    for &(p, a) in new {
+        match find(old, p) {
+            None => out.push(json!(["new", p, a])),
+            Some(was) if was != a => out.push(json!(["change", p, a])),
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+fn subscription(channel: &str, data: Value) -> String {
+    json!({"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": data}}).to_string()
+}
+
+fn error(id: Option<u64>, (code, message): (i64, &str)) -> String {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}).to_string()
+}

@@ -1,0 +1,23 @@
+//! The local venue: a subset of Deribit's JSON-RPC methods and channels over the engine's
+//! matching engine, so the connector and the service can be run and tested on one machine.
+//! Without I/O here ([`core::VenueCore`]: text in, text out, time passed in); the socket server
+//! comes next (issue 13).
+//!
+//! - [`core`]: connections, auth, heartbeats, subscriptions, the method table.
+//! - [`trading`]: orders on the matching engine, our fills and positions, and the book and
+//!   `user.changes` notifications they cause.
+
+pub mod core;
+pub mod trading;
+
+/// A connection to the venue.
+pub type ConnId = u64;
+
+/// What the venue sends.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// A text frame to one connection.
+    Text(ConnId, String),
+    /// Close the connection (a missed heartbeat, too many requests).
+    Close(ConnId),
+}

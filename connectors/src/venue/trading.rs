@@ -1,0 +1,365 @@
+//! Orders on the local venue: each instrument's matching engine, the orders' labels and states,
+//! fills and positions per account, and what each change tells whom (the order's and trades'
+//! JSON as Deribit shapes them, and the book's levels before and after).
+
+use engine::matching::{
+    MatchEvent, MatchingEngine, NewOrder, OrderId, OwnerId, PostOnly, TimeInForce,
+};
+use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side};
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// A refused request: Deribit's error code and message.
+pub type Refusal = (i64, String);
+
+/// `[price, amount]` levels, best first.
+pub type Levels = Vec<(f64, f64)>;
+
+#[derive(Clone, Debug)]
+pub struct Order {
+    pub owner: OwnerId,
+    pub label: String,
+    pub instrument: InstrumentId,
+    pub side: Side,
+    pub price: Price,
+    pub amount: Qty,
+    pub filled: Qty,
+    pub state: &'static str,
+}
+
+/// What one request changed: the orders and trades of each account it touched, and the books.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub orders: BTreeMap<u32, Vec<Value>>,
+    pub trades: BTreeMap<u32, Vec<Value>>,
+    pub books: Vec<InstrumentId>,
+}
+
+pub struct Trading {
+    pub instruments: Instruments,
+    books: HashMap<InstrumentId, MatchingEngine>,
+    orders: HashMap<OrderId, Order>,
+    labels: HashMap<(OwnerId, String), OrderId>,
+    positions: BTreeMap<(OwnerId, InstrumentId), i64>,
+    next_trade: u64,
+    pub now_ms: i64,
+}
+
+/// A new order as the request gives it.
+pub struct Request<'a> {
+    pub owner: OwnerId,
+    pub instrument: &'a str,
+    pub side: Side,
+    pub price: f64,
+    pub amount: f64,
+    pub label: &'a str,
+    pub post_only: PostOnly,
+    pub tif: TimeInForce,
+}
+
+fn invalid(why: String) -> Refusal {
+    (-32602, format!("Invalid params: {why}"))
+}
+
+impl Trading {
+    pub fn new(instruments: Instruments) -> Trading {
+        let books = (instruments.iter())
+            .map(|(id, inst)| (id, MatchingEngine::new(inst.tick_rule().clone())))
+            .collect();
+        Trading {
+            instruments,
+            books,
+            orders: HashMap::new(),
+            labels: HashMap::new(),
+            positions: BTreeMap::new(),
+            next_trade: 1,
+            now_ms: 0,
+        }
+    }
+
+    fn instrument(&self, name: &str) -> Result<(InstrumentId, &Instrument), Refusal> {
+        let id = (self.instruments.id(name))
+            .map_err(|_| invalid(format!("unknown instrument {name}")))?;
+        Ok((id, self.instruments.get(id)))
+    }
+
+    /// Places `r`; the order's JSON (or why it was refused) and what changed.
+    pub fn place(&mut self, r: Request, changes: &mut Changes) -> Result<Value, Refusal> {
+        let (id, inst) = self.instrument(r.instrument)?;
+        let price = inst
+            .price_of_f64(r.price)
+            .map_err(|e| invalid(e.to_string()))?;
+        let qty = inst
+            .qty_of_f64(r.amount)
+            .map_err(|e| invalid(e.to_string()))?;
+        if r.label.len() > 64 {
+            return Err(invalid("label longer than 64 characters".into()));
+        }
+        let order = NewOrder {
+            owner: r.owner,
+            side: r.side,
+            price,
+            qty,
+            tif: r.tif,
+            post_only: r.post_only,
+        };
+        let mut events = Vec::new();
+        let book = self
+            .books
+            .get_mut(&id)
+            .ok_or_else(|| invalid("not tradeable".into()))?;
+        let oid = book.submit(order, &mut events).map_err(|e| match e {
+            engine::matching::Reject::PostOnlyWouldCross { .. } => {
+                (11054, "post_only_reject".to_string())
+            }
+            other => invalid(other.to_string()),
+        })?;
+        let meta = Order {
+            owner: r.owner,
+            label: r.label.to_string(),
+            instrument: id,
+            side: r.side,
+            price,
+            amount: qty,
+            filled: Qty(0),
+            state: "open",
+        };
+        self.orders.insert(oid, meta);
+        if !r.label.is_empty() {
+            self.labels.insert((r.owner, r.label.to_string()), oid);
+        }
+        self.apply(id, &events, changes);
+        self.settle_state(oid);
+        Ok(self.order_json(oid))
+    }
+
+    /// Cancels the order `label` of `owner`.
+    pub fn cancel_by_label(&mut self, owner: OwnerId, label: &str, changes: &mut Changes) -> usize {
+        let Some(&oid) = self.labels.get(&(owner, label.to_string())) else {
+            return 0;
+        };
+        self.cancel(owner, oid, changes)
+    }
+
+    /// Cancels every open order of `owner`; how many.
+    pub fn cancel_all(&mut self, owner: OwnerId, changes: &mut Changes) -> usize {
+        let open: Vec<OrderId> = (self.orders.iter())
+            .filter(|(_, o)| o.owner == owner && o.state == "open")
+            .map(|(id, _)| *id)
+            .collect();
+        open.into_iter()
+            .map(|oid| self.cancel(owner, oid, changes))
+            .sum()
+    }
+
+    fn cancel(&mut self, owner: OwnerId, oid: OrderId, changes: &mut Changes) -> usize {
+        let Some(o) = self.orders.get(&oid).filter(|o| o.state == "open") else {
+            return 0;
+        };
+        let id = o.instrument;
+        let mut events = Vec::new();
+        let Some(book) = self.books.get_mut(&id) else {
+            return 0;
+        };
+        if book.cancel(owner, oid, &mut events).is_err() {
+            return 0;
+        }
+        self.apply(id, &events, changes);
+        1
+    }
+
+    /// Edits the order `label` of `owner` to `price` and total `amount`.
+    pub fn edit_by_label(
+        &mut self,
+        owner: OwnerId,
+        label: &str,
+        price: f64,
+        amount: f64,
+        changes: &mut Changes,
+    ) -> Result<Value, Refusal> {
+        let oid = *(self.labels.get(&(owner, label.to_string())))
+            .ok_or_else(|| (10004, "order_not_found".to_string()))?;
+        let o = self
+            .orders
+            .get(&oid)
+            .filter(|o| o.state == "open")
+            .ok_or_else(|| (10004, "order_not_found".to_string()))?;
+        let id = o.instrument;
+        let inst = self.instruments.get(id);
+        let price = inst
+            .price_of_f64(price)
+            .map_err(|e| invalid(e.to_string()))?;
+        let amount = inst
+            .qty_of_f64(amount)
+            .map_err(|e| invalid(e.to_string()))?;
+        let mut events = Vec::new();
+        let book = self
+            .books
+            .get_mut(&id)
+            .ok_or_else(|| invalid("not tradeable".into()))?;
+        book.amend(owner, oid, price, amount, &mut events)
+            .map_err(|e| invalid(e.to_string()))?;
+        if let Some(o) = self.orders.get_mut(&oid) {
+            (o.price, o.amount) = (price, amount);
+        }
+        self.apply(id, &events, changes);
+        self.settle_state(oid);
+        Ok(self.order_json(oid))
+    }
+
+    /// The engine's events: orders' states, fills as trades of both accounts, positions.
+    fn apply(&mut self, instrument: InstrumentId, events: &[MatchEvent], changes: &mut Changes) {
+        changes.books.push(instrument);
+        for e in events {
+            match *e {
+                MatchEvent::Cancelled { id, .. } => {
+                    if let Some(o) = self.orders.get_mut(&id) {
+                        o.state = "cancelled";
+                    }
+                    self.touched(id, changes);
+                }
+                MatchEvent::Rested { id, price, .. } => {
+                    if let Some(o) = self.orders.get_mut(&id) {
+                        o.price = price;
+                    }
+                    self.touched(id, changes);
+                }
+                MatchEvent::Amended { id, .. } => self.touched(id, changes),
+                MatchEvent::Fill { .. } => {
+                    for x in e.executions().into_iter().flatten() {
+                        self.fill(
+                            instrument, x.order, x.side, x.price, x.qty, x.maker, changes,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fill(
+        &mut self,
+        instrument: InstrumentId,
+        oid: OrderId,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        maker: bool,
+        changes: &mut Changes,
+    ) {
+        let Some(o) = self.orders.get_mut(&oid) else {
+            return;
+        };
+        o.filled += qty;
+        if o.filled >= o.amount {
+            o.state = "filled";
+        }
+        *self.positions.entry((o.owner, instrument)).or_default() += side.sign() * qty.0;
+        let inst = self.instruments.get(instrument);
+        let trade = json!({
+            "trade_id": format!("LOCAL-{}", self.next_trade),
+            "order_id": order_name(oid),
+            "label": o.label,
+            "instrument_name": inst.name(),
+            "direction": side_name(side),
+            "price": inst.price_f64(price),
+            "amount": inst.qty_decimal(qty).to_f64().unwrap_or(f64::NAN),
+            "fee": 0.0,
+            "fee_currency": "ETH",
+            "timestamp": self.now_ms,
+            "liquidity": if maker { "M" } else { "T" },
+        });
+        self.next_trade += 1;
+        changes.trades.entry(o.owner.0).or_default().push(trade);
+        self.touched(oid, changes);
+    }
+
+    /// An order filled whole or cancelled by the engine without an event of its own keeps its
+    /// last state; one with nothing left open is done.
+    fn settle_state(&mut self, oid: OrderId) {
+        if let Some(o) = self.orders.get_mut(&oid) {
+            if o.state == "open" && o.filled >= o.amount {
+                o.state = "filled";
+            }
+        }
+    }
+
+    fn touched(&self, oid: OrderId, changes: &mut Changes) {
+        if let Some(o) = self.orders.get(&oid) {
+            let list = changes.orders.entry(o.owner.0).or_default();
+            list.retain(|v| v["order_id"] != order_name(oid));
+            list.push(self.order_json(oid));
+        }
+    }
+
+    pub fn order_json(&self, oid: OrderId) -> Value {
+        let Some(o) = self.orders.get(&oid) else {
+            return Value::Null;
+        };
+        let inst = self.instruments.get(o.instrument);
+        let amount = |q: Qty| inst.qty_decimal(q).to_f64().unwrap_or(f64::NAN);
+        json!({
+            "order_id": order_name(oid),
+            "order_state": o.state,
+            "label": o.label,
+            "instrument_name": inst.name(),
+            "direction": side_name(o.side),
+            "price": inst.price_f64(o.price),
+            "amount": amount(o.amount),
+            "filled_amount": amount(o.filled),
+            "order_type": "limit",
+            "last_update_timestamp": self.now_ms,
+        })
+    }
+
+    /// The open orders of `owner`, as `get_open_orders_by_currency` lists them.
+    pub fn open_orders(&self, owner: OwnerId) -> Vec<Value> {
+        let mut ids: Vec<OrderId> = (self.orders.iter())
+            .filter(|(_, o)| o.owner == owner && o.state == "open")
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort();
+        ids.into_iter().map(|id| self.order_json(id)).collect()
+    }
+
+    /// The positions of `owner`, as `get_positions` lists them.
+    pub fn positions(&self, owner: OwnerId) -> Vec<Value> {
+        (self.positions.range((owner, InstrumentId(0))..))
+            .take_while(|((o, _), _)| *o == owner)
+            .filter(|(_, size)| **size != 0)
+            .map(|((_, id), size)| {
+                let inst = self.instruments.get(*id);
+                let direction = if *size > 0 { "buy" } else { "sell" };
+                let size = inst.qty_decimal(Qty(*size)).to_f64().unwrap_or(f64::NAN);
+                json!({"instrument_name": inst.name(), "size": size, "direction": direction})
+            })
+            .collect()
+    }
+
+    /// The book of `id` as `[price, amount]` levels, best first, each side.
+    pub fn levels(&self, id: InstrumentId) -> (Levels, Levels) {
+        let inst = self.instruments.get(id);
+        let Some(book) = self.books.get(&id) else {
+            return (Vec::new(), Vec::new());
+        };
+        let side = |s: Side| -> Levels {
+            let amount = |q: Qty| inst.qty_decimal(q).to_f64().unwrap_or(f64::NAN);
+            book.levels(s)
+                .map(|(p, q, _)| (inst.price_f64(p), amount(q)))
+                .collect()
+        };
+        (side(Side::Buy), side(Side::Sell))
+    }
+}
+
+fn order_name(oid: OrderId) -> String {
+    format!("LOCAL-{}", oid.0)
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Buy => "buy",
+        Side::Sell => "sell",
+    }
+}

@@ -1,0 +1,266 @@
+//! The local venue's core read by the connector's own parsers (no socket): auth, a book kept by
+//! the engine's mirror through the venue's snapshot and changes, a maker's quote accepted and
+//! filled by another account as the trader's venue events, a post-only order refused,
+//! reconciliation's lists, cancel-on-disconnect, and a missed heartbeat closing the connection.
+
+use connectors::deribit::book::BookMessage;
+use connectors::deribit::changes::Tracker;
+use connectors::deribit::frame::Frame;
+use connectors::venue::core::VenueCore;
+use connectors::venue::Reply;
+use engine::book::L2Book;
+use engine::trader::VenueEvent;
+use engine::{Instrument, Instruments, Price, Qty};
+use serde_json::{json, Value};
+
+const CALL: &str = "ETH-27MAR26-2000-C";
+
+fn venue() -> (VenueCore, Instruments) {
+    let mut instruments = Instruments::new();
+    instruments
+        .intern(Instrument::deribit(CALL).unwrap())
+        .unwrap();
+    let venue = VenueCore::new(instruments.clone(), &[("maker", "s1"), ("taker", "s2")]);
+    (venue, instruments)
+}
+
+fn rpc(venue: &mut VenueCore, conn: u64, id: u64, method: &str, params: Value) -> Vec<Frame> {
+    let mut out = Vec::new();
+    let text = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
+    venue.on_text(conn, 1_000 * id as i64, &text, &mut out);
+    frames(conn, out)
+}
+
+/// The frames sent to `conn`.
+fn frames(conn: u64, out: Vec<Reply>) -> Vec<Frame> {
+    out.into_iter()
+        .filter_map(|r| match r {
+            Reply::Text(c, t) if c == conn => Some(Frame::parse(&t).unwrap()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn result(frames: &[Frame], id: u64) -> Result<Value, (i64, String)> {
+    for f in frames {
+        match f {
+            Frame::Result { id: i, result } if *i == id => return Ok(result.clone()),
+            Frame::Error {
+                id: i,
+                code,
+                message,
+            } if *i == id => return Err((*code, message.clone())),
+            _ => {}
+        }
+    }
+    panic!("no answer to {id}: {frames:?}")
+}
+
+/// The maker's view: its book mirror and its order events.
+struct View {
+    book: L2Book,
+    tracker: Tracker,
+    events: Vec<VenueEvent>,
+}
+
+impl View {
+    fn read(&mut self, instruments: &Instruments, frames: &[Frame]) {
+        for f in frames {
+            let Frame::Subscription { channel, data } = f else {
+                continue;
+            };
+            if channel.starts_with("book.") {
+                let m = BookMessage::parse(instruments.get(engine::InstrumentId(0)), data).unwrap();
+                m.apply(&mut self.book).unwrap();
+            } else {
+                self.tracker
+                    .on_changes(instruments, data, &mut self.events)
+                    .unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn a_maker_and_a_taker_meet_on_the_local_venue() {
+    let (mut v, instruments) = venue();
+    let (maker, taker) = (v.connect(), v.connect());
+    let mut view = View {
+        book: L2Book::new(),
+        tracker: Tracker::new(),
+        events: Vec::new(),
+    };
+    let bad = rpc(
+        &mut v,
+        maker,
+        1,
+        "public/auth",
+        json!({"grant_type": "client_credentials", "client_id": "maker", "client_secret": "nope"}),
+    );
+    assert_eq!(result(&bad, 1), Err((13004, "invalid_credentials".into())));
+    let unauthorized = rpc(&mut v, maker, 2, "private/buy", json!({}));
+    assert_eq!(result(&unauthorized, 2).unwrap_err().0, 13009);
+    rpc(
+        &mut v,
+        maker,
+        3,
+        "public/auth",
+        json!({"grant_type": "client_credentials", "client_id": "maker", "client_secret": "s1"}),
+    );
+    rpc(
+        &mut v,
+        taker,
+        4,
+        "public/auth",
+        json!({"grant_type": "client_credentials", "client_id": "taker", "client_secret": "s2"}),
+    );
+    let subscribed = rpc(
+        &mut v,
+        maker,
+        5,
+        "private/subscribe",
+        json!({"channels": [format!("book.{CALL}.raw"), "user.changes.option.ETH.raw"]}),
+    );
+    view.read(&instruments, &subscribed);
+    assert!(view.book.is_live() && view.book.best_ask().is_none());
+
+    // The maker's post-only offer: accepted, in the book.
+    let offer = json!({"instrument_name": CALL, "amount": 10.0, "price": 0.052, "label": "rm-41", "post_only": true, "reject_post_only": true});
+    let placed = rpc(&mut v, maker, 6, "private/sell", offer);
+    assert_eq!(result(&placed, 6).unwrap()["order"]["order_state"], "open");
+    view.read(&instruments, &placed);
+    assert_eq!(view.book.best_ask(), Some((Price(520), Qty(10))));
+    assert!(matches!(
+        view.events[..],
+        [VenueEvent::Accepted { client_id: 41, .. }]
+    ));
+
+    // The taker lifts 4; the maker is told its fill, and its book moves (change ids not +1).
+    let lift = json!({"instrument_name": CALL, "amount": 4.0, "price": 0.052, "time_in_force": "immediate_or_cancel"});
+    let mut out = Vec::new();
+    v.on_text(
+        taker,
+        7_000,
+        &json!({"jsonrpc": "2.0", "id": 7, "method": "private/buy", "params": lift}).to_string(),
+        &mut out,
+    );
+    view.read(&instruments, &frames(maker, out));
+    let VenueEvent::Filled {
+        client_id: 41,
+        fill,
+    } = view.events[1]
+    else {
+        panic!("{:?}", view.events)
+    };
+    assert_eq!((fill.price, fill.qty), (Price(520), Qty(4)));
+    assert_eq!(view.book.best_ask(), Some((Price(520), Qty(6))));
+
+    // A post-only order that would cross is refused, never re-priced.
+    let cross = json!({"instrument_name": CALL, "amount": 1.0, "price": 0.052, "label": "rm-42", "post_only": true, "reject_post_only": true});
+    let taker_bid = rpc(&mut v, taker, 8, "private/buy", cross);
+    assert_eq!(
+        result(&taker_bid, 8),
+        Err((11054, "post_only_reject".into()))
+    );
+
+    // Reconciliation's lists (a short position's size is negative, as Deribit's).
+    let open = result(
+        &rpc(
+            &mut v,
+            maker,
+            9,
+            "private/get_open_orders_by_currency",
+            json!({"currency": "ETH"}),
+        ),
+        9,
+    )
+    .unwrap();
+    assert_eq!(
+        (open[0]["label"].as_str(), open[0]["filled_amount"].as_f64()),
+        (Some("rm-41"), Some(4.0))
+    );
+    let positions = result(
+        &rpc(
+            &mut v,
+            maker,
+            10,
+            "private/get_positions",
+            json!({"currency": "ETH"}),
+        ),
+        10,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            positions[0]["size"].as_f64(),
+            positions[0]["direction"].as_str()
+        ),
+        (Some(-4.0), Some("sell"))
+    );
+
+    // The maker asks for cancel-on-disconnect and drops: the taker's book view loses the offer.
+    rpc(
+        &mut v,
+        maker,
+        11,
+        "private/enable_cancel_on_disconnect",
+        json!({"scope": "connection"}),
+    );
+    let watch = rpc(
+        &mut v,
+        taker,
+        12,
+        "public/subscribe",
+        json!({"channels": [format!("book.{CALL}.raw")]}),
+    );
+    let mut taker_book = L2Book::new();
+    let apply = |book: &mut L2Book, frames: &[Frame]| {
+        for f in frames {
+            if let Frame::Subscription { data, .. } = f {
+                BookMessage::parse(instruments.get(engine::InstrumentId(0)), data)
+                    .unwrap()
+                    .apply(book)
+                    .unwrap();
+            }
+        }
+    };
+    apply(&mut taker_book, &watch);
+    assert_eq!(taker_book.best_ask(), Some((Price(520), Qty(6))));
+    let mut out = Vec::new();
+    v.disconnect(maker, &mut out);
+    apply(&mut taker_book, &frames(taker, out));
+    assert_eq!(taker_book.best_ask(), None, "cancelled on disconnect");
+}
+
+#[test]
+fn a_missed_heartbeat_closes_the_connection() {
+    let (mut v, _) = venue();
+    let c = v.connect();
+    rpc(
+        &mut v,
+        c,
+        1,
+        "public/set_heartbeat",
+        json!({"interval": 10}),
+    );
+    let mut out = Vec::new();
+    v.tick(10_999, &mut out);
+    assert!(out.is_empty());
+    v.tick(11_000, &mut out);
+    assert!(matches!(
+        &frames(c, out)[..],
+        [Frame::Heartbeat { test_request: true }]
+    ));
+    // Answered: the next one comes ten seconds on; unanswered, the connection closes.
+    rpc(&mut v, c, 2, "public/test", json!({}));
+    let mut out = Vec::new();
+    v.tick(21_000, &mut out);
+    assert_eq!(frames(c, out.clone()).len(), 1);
+    v.tick(31_000, &mut out);
+    assert!(out.contains(&Reply::Close(c)), "{out:?}");
+    let unknown = rpc(&mut v, c, 3, "private/levitate", json!({}));
+    assert_eq!(
+        result(&unknown, 3),
+        Err((-32601, "Method not found".into()))
+    );
+}
