@@ -1,13 +1,15 @@
 //! The local venue: a subset of Deribit's JSON-RPC methods and channels over the engine's
 //! matching engine, so the connector and the service can be run and tested on one machine.
-//! Without I/O here ([`core::VenueCore`]: text in, text out, time passed in); the socket server
-//! comes next (issue 13).
+//! The core has no I/O ([`core::VenueCore`]: text in, text out, time passed in); [`server`] puts
+//! it on a socket.
 //!
 //! - [`core`]: connections, auth, heartbeats, subscriptions, the method table.
+//! - [`server`]: the core on a WebSocket, one task owning it.
 //! - [`trading`]: orders on the matching engine, our fills and positions, and the book and
 //!   `user.changes` notifications they cause.
 
 pub mod core;
+pub mod server;
 pub mod trading;
 
 /// A connection to the venue.
