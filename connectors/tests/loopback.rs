@@ -1,6 +1,7 @@
 //! The connector against the local venue on loopback: two accounts connect, authenticate and
 //! subscribe through the real connection; the maker's post-only offer is accepted and the taker's
-//! order fills it, which reaches the maker as the trader's events.
+//! order fills it, which reaches the maker as the trader's events; when the maker's connection
+//! closes the venue cancels what it left resting.
 
 use connectors::deribit::budget::{Budget, Limits};
 use connectors::deribit::changes::Tracker;
@@ -129,7 +130,27 @@ async fn a_quote_placed_through_the_connector_is_filled_on_the_local_venue() {
             panic!("{seen:?}")
         };
         assert_eq!((fill.price, fill.qty), (Price(520), Qty(4)));
-        for c in [&maker, &taker] {
+        // The maker's connection closes with 6 still offered: the venue cancels them
+        // (cancel-on-disconnect, asked for at connect), as a new connection of its account sees.
+        maker.commands.send(Command::Stop).await.unwrap();
+        while maker.events.recv().await.is_some() {}
+        let mut again = client(&url, ("maker", "s1"), &[]);
+        authenticated(&mut again).await;
+        let open = call(
+            &mut again,
+            "private/get_open_orders_by_currency",
+            json!({"currency": "ETH"}),
+        )
+        .await;
+        assert_eq!(open, json!([]), "an order outlived its connection");
+        let positions = call(
+            &mut again,
+            "private/get_positions",
+            json!({"currency": "ETH"}),
+        )
+        .await;
+        assert_eq!(positions[0]["size"], -4.0);
+        for c in [&again, &taker] {
             c.commands.send(Command::Stop).await.unwrap();
         }
     };

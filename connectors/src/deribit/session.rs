@@ -1,5 +1,5 @@
 //! One connection's session, without I/O: requests matched to their answers by id with a
-//! deadline each; `public/auth` at connect and a refresh before the token expires (from each
+//! deadline each; `public/auth` and cancel-on-disconnect at connect and a refresh before the token expires (from each
 //! answer's `expires_in`); every `test_request` answered with `public/test`; each channel
 //! subscribed exactly once per connection, and again once after a reconnect; a
 //! `too_many_requests` refusal ends the session. Time comes in with each call (milliseconds);
@@ -71,7 +71,8 @@ pub enum Out {
 enum Purpose {
     Auth,
     Subscribe(Vec<String>),
-    Heartbeat,
+    /// The heartbeat's interval, cancel-on-disconnect.
+    Setup,
     Test,
     Owner,
 }
@@ -147,15 +148,18 @@ impl Session {
             let params = json!({"grant_type": "client_credentials", "client_id": c.client_id,
                                 "client_secret": c.secret()});
             self.send(now, "public/auth", params, Purpose::Auth, out);
+            // The venue cancels this connection's orders when it drops: none rests unwatched.
+            let scope = json!({"scope": "connection"});
+            self.send(
+                now,
+                "private/enable_cancel_on_disconnect",
+                scope,
+                Purpose::Setup,
+                out,
+            );
         }
         let interval = json!({"interval": self.heartbeat_seconds});
-        self.send(
-            now,
-            "public/set_heartbeat",
-            interval,
-            Purpose::Heartbeat,
-            out,
-        );
+        self.send(now, "public/set_heartbeat", interval, Purpose::Setup, out);
         self.subscribe_wanted(now, out);
     }
 
@@ -212,7 +216,7 @@ impl Session {
                         self.subscribed.remove(c);
                     });
                 }
-                Purpose::Heartbeat | Purpose::Test => {}
+                Purpose::Setup | Purpose::Test => {}
             }
         }
         if self.refresh_at.is_some_and(|at| at <= now) {
@@ -312,7 +316,7 @@ impl Session {
                     self.subscribed.remove(c);
                 });
             }
-            Purpose::Heartbeat | Purpose::Test => {}
+            Purpose::Setup | Purpose::Test => {}
         }
     }
 
@@ -332,7 +336,7 @@ impl Session {
                 self.refresh_token = token.map(|t| SecretString::from(t.to_string()));
                 out.push(Out::Authenticated { expires_at });
             }
-            Purpose::Subscribe(_) | Purpose::Heartbeat | Purpose::Test => {}
+            Purpose::Subscribe(_) | Purpose::Setup | Purpose::Test => {}
         }
     }
 }
@@ -372,10 +376,11 @@ mod tests {
         );
         let reqs = sent(&out);
         let methods: Vec<&str> = reqs.iter().map(|r| r.1.as_str()).collect();
-        // Nothing before the connection; on it auth, the heartbeat and the book, then only the
-        // new own channel, privately.
+        // Nothing before the connection; on it auth, cancel-on-disconnect, the heartbeat and the
+        // book, then only the new own channel, privately.
         let expected = [
             "public/auth",
+            "private/enable_cancel_on_disconnect",
             "public/set_heartbeat",
             "public/subscribe",
             "private/subscribe",
@@ -386,7 +391,8 @@ mod tests {
             !format!("{out:?}").contains("s3cr3t"),
             "the secret in Debug"
         );
-        assert_eq!(reqs[3].2["channels"][0], "user.changes.option.ETH.raw");
+        assert_eq!(reqs[4].2["channels"][0], "user.changes.option.ETH.raw");
+        assert_eq!(reqs[1].2["scope"], "connection");
         out.clear();
         for r in &reqs[1..] {
             s.on_frame(500, answer(r.0, json!("ok")), &mut out);
