@@ -14,6 +14,7 @@ mod replay_cmd;
 mod snapshots;
 mod surface_cmd;
 mod sweep_cmd;
+mod venue_cmd;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -72,6 +73,9 @@ enum Command {
     /// Replay one instrument of a binary event file through the book mirror and the queue
     /// simulator.
     Replay(replay_cmd::ReplayArgs),
+    /// Run the local venue (Deribit's JSON-RPC over WebSocket on 127.0.0.1) over the matching
+    /// engine, listing the synthetic market's instruments, until stopped.
+    Venue(venue_cmd::VenueArgs),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +123,7 @@ fn run(command: Command) -> Result<()> {
         Command::L2Stream(args) => replay_cmd::run_stream(&args),
         Command::Replay(args) => replay_cmd::run_replay(&args),
         Command::TardisToBinary(args) => replay_cmd::run_to_binary(&args),
+        Command::Venue(args) => venue_cmd::run(&args),
     }
 }
 

@@ -1,0 +1,96 @@
+//! `rollmaker venue` serves Deribit's JSON-RPC on loopback: a client authenticates with the key
+//! it was given and lists the instruments.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Kills the venue when the test ends, passed or not.
+struct Venue(std::process::Child);
+
+impl Drop for Venue {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn ask(
+    ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+              + SinkExt<Message>
+              + Unpin),
+    id: u64,
+    method: &str,
+    params: Value,
+) -> Value {
+    let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    let _ = ws.send(Message::text(request.to_string())).await;
+    loop {
+        let Some(Ok(Message::Text(t))) = ws.next().await else {
+            panic!("the venue went away")
+        };
+        let v: Value = serde_json::from_str(t.as_str()).unwrap();
+        if v["id"] == id {
+            return v;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_venue_serves_deribit_json_rpc_on_loopback() {
+    let child = Command::new(env!("CARGO_BIN_EXE_rollmaker"))
+        .args(["venue", "--port", "0", "--key", "desk:s3cret"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the rollmaker binary runs");
+    let mut venue = Venue(child);
+    let mut line = String::new();
+    let stdout = venue.0.stdout.take().unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .nth(2)
+        .expect("listening on ws://...")
+        .to_string();
+    let script = async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .unwrap();
+        let wrong = ask(
+            &mut ws,
+            1,
+            "public/auth",
+            json!({"grant_type": "client_credentials", "client_id": "desk", "client_secret": "x"}),
+        )
+        .await;
+        assert_eq!(wrong["error"]["code"], 13004);
+        let auth = ask(&mut ws, 2, "public/auth", json!({"grant_type": "client_credentials", "client_id": "desk", "client_secret": "s3cret"})).await;
+        assert!(auth["result"]["expires_in"].as_i64().unwrap() > 0, "{auth}");
+        let listed = ask(
+            &mut ws,
+            3,
+            "public/get_instruments",
+            json!({"currency": "ETH"}),
+        )
+        .await;
+        let names: Vec<&str> = listed["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["instrument_name"].as_str())
+            .collect();
+        assert!(names.contains(&"ETH-PERPETUAL"), "{names:?}");
+        assert!(
+            names.iter().filter(|n| n.ends_with("-C")).count() > 100,
+            "{}",
+            names.len()
+        );
+    };
+    tokio::time::timeout(Duration::from_secs(20), script)
+        .await
+        .expect("the venue answered in time");
+}
