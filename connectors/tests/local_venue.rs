@@ -264,3 +264,76 @@ fn a_missed_heartbeat_closes_the_connection() {
         Err((-32601, "Method not found".into()))
     );
 }
+
+#[test]
+fn the_house_shows_a_market_and_its_takers_fill_clients() {
+    use connectors::venue::house::House;
+    use engine::Side;
+    let (mut v, instruments) = venue();
+    let maker = v.connect();
+    let mut view = View {
+        book: L2Book::new(),
+        tracker: Tracker::new(),
+        events: Vec::new(),
+    };
+    rpc(
+        &mut v,
+        maker,
+        1,
+        "public/auth",
+        json!({"grant_type": "client_credentials", "client_id": "maker", "client_secret": "s1"}),
+    );
+    let sub = rpc(
+        &mut v,
+        maker,
+        2,
+        "private/subscribe",
+        json!({"channels": [format!("book.{CALL}.raw"), "user.changes.option.ETH.raw"]}),
+    );
+    view.read(&instruments, &sub);
+    // The market's levels, and again as it moves: the old ones go.
+    let book = |bid: f64, ask: f64| House::Book {
+        instrument: CALL.into(),
+        bids: vec![(bid, 5.0)],
+        asks: vec![(ask, 5.0)],
+    };
+    let mut out = Vec::new();
+    assert!(v.house(&book(0.05, 0.054), 1_000, &mut out).is_empty());
+    assert!(v.house(&book(0.0505, 0.0545), 2_000, &mut out).is_empty());
+    view.read(&instruments, &frames(maker, std::mem::take(&mut out)));
+    assert_eq!(view.book.best_bid(), Some((Price(505), Qty(5))));
+    assert_eq!(view.book.best_ask(), Some((Price(545), Qty(5))));
+    // The maker bids inside; a background seller hits it before the house's bid.
+    let bid = json!({"instrument_name": CALL, "amount": 3.0, "price": 0.051, "label": "rm-7", "post_only": true, "reject_post_only": true});
+    view.read(&instruments, &rpc(&mut v, maker, 3, "private/buy", bid));
+    let take = House::Take {
+        instrument: CALL.into(),
+        side: Side::Sell,
+        price: 0.05,
+        amount: 4.0,
+    };
+    assert!(v.house(&take, 3_000, &mut out).is_empty());
+    view.read(&instruments, &frames(maker, std::mem::take(&mut out)));
+    let fills: Vec<_> = view
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            VenueEvent::Filled { fill, .. } => Some((fill.price, fill.qty)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(fills, [(Price(510), Qty(3))]);
+    // The rest (1) traded with the house's bid.
+    assert_eq!(view.book.best_bid(), Some((Price(505), Qty(4))));
+    // A level off the grid is refused and named; the rest of the update applies.
+    let off = House::Book {
+        instrument: CALL.into(),
+        bids: vec![(0.05003, 1.0), (0.05, 2.0)],
+        asks: vec![],
+    };
+    let refused = v.house(&off, 4_000, &mut out);
+    assert_eq!(refused.len(), 1);
+    assert!(refused[0].contains("0.05003"), "{refused:?}");
+    view.read(&instruments, &frames(maker, out));
+    assert_eq!(view.book.best_bid(), Some((Price(500), Qty(2))));
+}

@@ -92,6 +92,7 @@ async fn a_quote_placed_through_the_connector_is_filled_on_the_local_venue() {
         listener,
         venue,
         Duration::from_millis(50),
+        None,
     ));
 
     let script = async {

@@ -1,17 +1,22 @@
 //! `rollmaker venue`: the local venue (Deribit's JSON-RPC over WebSocket) on this machine,
-//! listing the synthetic market's options at its start and ETH-PERPETUAL. So far it matches what
-//! its clients send; the synthetic market's own participants and fault injection come next
+//! listing the synthetic market's options at its start and ETH-PERPETUAL. Its own market is the
+//! synthetic one, a minute of it every `--step-ms`: the house shows each option's levels and the
+//! perpetual a tick around the index, and the minute's background trades are sent as orders, so
+//! clients' quotes meet a market that moves and takers that fill them. Fault injection comes next
 //! (issue 13).
 
 use crate::out::out;
 use anyhow::{bail, Context, Result};
 use backtest::sim::market::Market;
+use backtest::sim::perpetual::Perpetual;
 use backtest::sim::synthetic_book::MarketConfig;
 use backtest::sim::synthetic_market::SyntheticMarket;
 use backtest::synthetic::path::{IndexPath, Preset};
 use clap::Args;
 use connectors::venue::core::VenueCore;
-use engine::Instruments;
+use connectors::venue::house::House;
+use engine::{Price, Qty};
+use rust_decimal::prelude::ToPrimitive;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
@@ -23,9 +28,14 @@ pub struct VenueArgs {
     /// loopback use only.
     #[arg(long = "key", value_name = "ID:SECRET")]
     keys: Vec<String>,
-    /// The synthetic market whose listing the venue takes.
+    /// The synthetic market the venue lists and shows.
     #[arg(long, value_enum, default_value_t = Preset::Calm)]
     preset: Preset,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Real milliseconds per minute of the synthetic market (1000: sixty times real time).
+    #[arg(long, default_value_t = 1000)]
+    step_ms: u64,
 }
 
 pub fn run(args: &VenueArgs) -> Result<()> {
@@ -42,7 +52,8 @@ pub fn run(args: &VenueArgs) -> Result<()> {
     if keys.is_empty() {
         keys.push(("local".to_string(), "local".to_string()));
     }
-    let instruments = listing(args.preset);
+    let (market, path) = market(args.preset, args.seed);
+    let instruments = market.instruments().clone();
     let n = instruments.len();
     let keys: Vec<(&str, &str)> = keys.iter().map(|(i, s)| (i.as_str(), s.as_str())).collect();
     let core = VenueCore::new(instruments, &keys);
@@ -56,17 +67,87 @@ pub fn run(args: &VenueArgs) -> Result<()> {
             "listening on ws://{addr}/ws/api/v2 ({n} instruments, {} API keys)",
             keys.len()
         );
-        connectors::venue::server::serve(listener, core, Duration::from_secs(1)).await;
+        let (house, feed_rx) = tokio::sync::mpsc::channel(4096);
+        let step = Duration::from_millis(args.step_ms.max(1));
+        tokio::spawn(feed(market, path, step, house));
+        let tick = Duration::from_secs(1);
+        connectors::venue::server::serve(listener, core, tick, Some(feed_rx)).await;
         Ok(())
     })
 }
 
-/// The synthetic market's instruments at its first step (calls, puts and the perpetual).
-fn listing(preset: Preset) -> Instruments {
+/// The synthetic market at its first step (calls, puts and the perpetual listed), and the path
+/// that moves it on.
+fn market(preset: Preset, seed: u64) -> (SyntheticMarket, IndexPath) {
     let config = preset.config();
-    let mut market = SyntheticMarket::new(config.clone(), MarketConfig::default(), 1);
-    if let Some(first) = IndexPath::new(config, 1).next() {
+    let mut market = SyntheticMarket::new(config.clone(), MarketConfig::default(), seed);
+    let mut path = IndexPath::new(config, seed);
+    if let Some(first) = path.next() {
         market.advance(first);
     }
-    market.instruments().clone()
+    (market, path)
+}
+
+/// A minute of the market every `step`, as the house's updates, until the path ends or the venue
+/// stops listening.
+async fn feed(
+    mut market: SyntheticMarket,
+    path: IndexPath,
+    step: Duration,
+    house: tokio::sync::mpsc::Sender<House>,
+) {
+    let mut ticks = tokio::time::interval(step);
+    for point in path {
+        ticks.tick().await;
+        market.advance(point);
+        for update in updates(&market) {
+            if house.send(update).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The market now as the house's updates: each option's levels, the perpetual a tick around the
+/// index (a million USD a side), the minute's background trades.
+fn updates(market: &SyntheticMarket) -> Vec<House> {
+    let instruments = market.instruments();
+    let levels = |id, l: &[(Price, Qty)]| -> Vec<(f64, f64)> {
+        let inst = instruments.get(id);
+        let amount = |q: Qty| inst.qty_decimal(q).to_f64().unwrap_or(f64::NAN);
+        l.iter()
+            .map(|&(p, q)| (inst.price_f64(p), amount(q)))
+            .collect()
+    };
+    let mut out: Vec<House> = (market.books().into_iter())
+        .map(|b| House::Book {
+            instrument: instruments.get(b.id).name().to_string(),
+            bids: levels(b.id, &b.bids),
+            asks: levels(b.id, &b.asks),
+        })
+        .collect();
+    let perpetual = market.hedge().map(|id| Perpetual::new(id, 1.0));
+    if let (Some(p), Some(point)) = (perpetual, market.point()) {
+        if let Some(top) = p.top(instruments, point.price, point.at) {
+            let side = |best: Option<(Price, Qty)>| -> Vec<(f64, f64)> {
+                best.map(|(price, _)| vec![(instruments.get(p.id).price_f64(price), 1_000_000.0)])
+                    .unwrap_or_default()
+            };
+            out.push(House::Book {
+                instrument: instruments.get(p.id).name().to_string(),
+                bids: side(top.bid),
+                asks: side(top.ask),
+            });
+        }
+    }
+    for t in market.trades() {
+        let inst = instruments.get(t.instrument);
+        out.push(House::Take {
+            instrument: inst.name().to_string(),
+            side: t.aggressor,
+            price: inst.price_f64(t.price),
+            amount: inst.qty_decimal(t.qty).to_f64().unwrap_or(f64::NAN),
+        });
+    }
+    out
 }

@@ -1,5 +1,5 @@
 //! `rollmaker venue` serves Deribit's JSON-RPC on loopback: a client authenticates with the key
-//! it was given and lists the instruments.
+//! it was given, lists the instruments, and sees the house's market move.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -42,7 +42,15 @@ async fn ask(
 #[tokio::test]
 async fn the_venue_serves_deribit_json_rpc_on_loopback() {
     let child = Command::new(env!("CARGO_BIN_EXE_rollmaker"))
-        .args(["venue", "--port", "0", "--key", "desk:s3cret"])
+        .args([
+            "venue",
+            "--port",
+            "0",
+            "--key",
+            "desk:s3cret",
+            "--step-ms",
+            "20",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

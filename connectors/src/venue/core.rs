@@ -32,7 +32,7 @@ struct Rpc {
 }
 
 pub struct VenueCore {
-    trading: Trading,
+    pub(super) trading: Trading,
     /// client id -> (secret, account).
     keys: HashMap<String, (String, OwnerId)>,
     conns: BTreeMap<ConnId, Conn>,
@@ -75,7 +75,7 @@ impl VenueCore {
         };
         if let (true, Some(owner)) = (c.cancel_on_disconnect, c.owner) {
             let mut changes = Changes::default();
-            self.trading.cancel_all(owner, &mut changes);
+            self.trading.cancel_all(owner, None, &mut changes);
             self.notify(changes, out);
         }
     }
@@ -189,7 +189,7 @@ impl VenueCore {
                 changes
             ))),
             "private/cancel_all" | "private/cancel_all_by_currency" => {
-                Ok(json!(self.trading.cancel_all(authed()?, changes)))
+                Ok(json!(self.trading.cancel_all(authed()?, None, changes)))
             }
             "private/get_open_orders_by_currency" => Ok(json!(self.trading.open_orders(authed()?))),
             "private/get_positions" => Ok(json!(self.trading.positions(authed()?))),
@@ -319,7 +319,7 @@ impl VenueCore {
 
     /// What a request changed, to those subscribed: each account's `user.changes`, each book's
     /// levels that moved.
-    fn notify(&mut self, changes: Changes, out: &mut Vec<Reply>) {
+    pub(super) fn notify(&mut self, changes: Changes, out: &mut Vec<Reply>) {
         for (conn, c) in &self.conns {
             let Some(owner) = c.owner else { continue };
             let (orders, trades) = (changes.orders.get(&owner.0), changes.trades.get(&owner.0));

@@ -4,11 +4,13 @@
 //! it on a socket.
 //!
 //! - [`core`]: connections, auth, heartbeats, subscriptions, the method table.
+//! - [`house`]: the venue's own market: a book shown and background takers.
 //! - [`server`]: the core on a WebSocket, one task owning it.
 //! - [`trading`]: orders on the matching engine, our fills and positions, and the book and
 //!   `user.changes` notifications they cause.
 
 pub mod core;
+pub mod house;
 pub mod server;
 pub mod trading;
 

@@ -1,9 +1,11 @@
 //! The local venue on a socket: JSON-RPC over WebSocket (any path for now; Deribit's is
 //! `/ws/api/v2`). One task owns the [`VenueCore`] and is fed by every connection's task over a
 //! channel, so requests are served one at a time in arrival order, as a matching engine must;
-//! the core's heartbeat ticks every `tick`.
+//! the core's heartbeat ticks every `tick`, and the house's market (`house`, if any) moves as its
+//! feed says.
 
 use super::core::VenueCore;
+use super::house::House;
 use super::{ConnId, Reply};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -21,10 +23,15 @@ enum ToCore {
     Gone(ConnId),
 }
 
-/// Serves `core` on `listener` until the listener fails.
-pub async fn serve(listener: TcpListener, core: VenueCore, tick: Duration) {
+/// Serves `core` on `listener` until the listener fails; `house` moves the venue's own market.
+pub async fn serve(
+    listener: TcpListener,
+    core: VenueCore,
+    tick: Duration,
+    house: Option<mpsc::Receiver<House>>,
+) {
     let (to_core, inbox) = mpsc::unbounded_channel();
-    tokio::spawn(run_core(core, inbox, tick));
+    tokio::spawn(run_core(core, inbox, tick, house));
     while let Ok((tcp, _)) = listener.accept().await {
         let to_core = to_core.clone();
         tokio::spawn(async move {
@@ -35,7 +42,12 @@ pub async fn serve(listener: TcpListener, core: VenueCore, tick: Duration) {
     }
 }
 
-async fn run_core(mut core: VenueCore, mut inbox: mpsc::UnboundedReceiver<ToCore>, tick: Duration) {
+async fn run_core(
+    mut core: VenueCore,
+    mut inbox: mpsc::UnboundedReceiver<ToCore>,
+    tick: Duration,
+    mut house: Option<mpsc::Receiver<House>>,
+) {
     let start = Instant::now();
     let now = || start.elapsed().as_millis() as i64;
     let mut conns: HashMap<ConnId, mpsc::UnboundedSender<Reply>> = HashMap::new();
@@ -57,6 +69,15 @@ async fn run_core(mut core: VenueCore, mut inbox: mpsc::UnboundedReceiver<ToCore
                 None => return,
             },
             _ = ticks.tick() => core.tick(now(), &mut out),
+            h = next_house(&mut house) => match h {
+                Some(h) => {
+                    for refused in core.house(&h, now(), &mut out) {
+                        tracing::debug!("house update refused: {refused}");
+                    }
+                }
+                // The feed ended: the market stands still from here.
+                None => house = None,
+            },
         }
         for reply in out.drain(..) {
             let conn = match &reply {
@@ -66,6 +87,14 @@ async fn run_core(mut core: VenueCore, mut inbox: mpsc::UnboundedReceiver<ToCore
                 let _ = tx.send(reply);
             }
         }
+    }
+}
+
+/// The next house update, or never when there is no feed.
+async fn next_house(house: &mut Option<mpsc::Receiver<House>>) -> Option<House> {
+    match house {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

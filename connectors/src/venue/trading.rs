@@ -142,10 +142,16 @@ impl Trading {
         self.cancel(owner, oid, changes)
     }
 
-    /// Cancels every open order of `owner`; how many.
-    pub fn cancel_all(&mut self, owner: OwnerId, changes: &mut Changes) -> usize {
+    /// Cancels every open order of `owner` (on `instrument` only, if given); how many.
+    pub fn cancel_all(
+        &mut self,
+        owner: OwnerId,
+        instrument: Option<InstrumentId>,
+        changes: &mut Changes,
+    ) -> usize {
         let open: Vec<OrderId> = (self.orders.iter())
             .filter(|(_, o)| o.owner == owner && o.state == "open")
+            .filter(|(_, o)| instrument.is_none_or(|i| o.instrument == i))
             .map(|(id, _)| *id)
             .collect();
         open.into_iter()

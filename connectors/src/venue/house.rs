@@ -1,0 +1,114 @@
+//! The venue's own market: the house shows a book (the synthetic market's levels, replaced as the
+//! market moves) and its background takers trade, so that clients' resting orders have a market
+//! around them and get filled. Two accounts of the venue's, so the takers trade with the house's
+//! levels rather than cancel them (the matching engine prevents self-trades).
+
+use super::core::VenueCore;
+use super::trading::{Changes, Request};
+use super::Reply;
+use engine::matching::{OwnerId, PostOnly, TimeInForce};
+use engine::Side;
+
+/// The account that shows the market's levels.
+pub const HOUSE: OwnerId = OwnerId(u32::MAX - 1);
+/// The account the background takers trade from.
+pub const TAKERS: OwnerId = OwnerId(u32::MAX);
+
+/// What the market does to the venue.
+#[derive(Clone, Debug, PartialEq)]
+pub enum House {
+    /// The house's levels on `instrument` are now these: `(price, amount)` best first.
+    Book {
+        instrument: String,
+        bids: Vec<(f64, f64)>,
+        asks: Vec<(f64, f64)>,
+    },
+    /// A background taker: `amount` at `price` or better, the rest cancelled.
+    Take {
+        instrument: String,
+        side: Side,
+        price: f64,
+        amount: f64,
+    },
+}
+
+impl VenueCore {
+    /// Applies `h` at `now_ms`; what it tells clients goes to `out`. A level or trade the venue
+    /// refuses (off the instrument's grid, unknown instrument) is returned, and the rest of the
+    /// update still applies.
+    pub fn house(&mut self, h: &House, now_ms: i64, out: &mut Vec<Reply>) -> Vec<String> {
+        self.trading.now_ms = now_ms;
+        let mut changes = Changes::default();
+        let mut refused = Vec::new();
+        let mut place = |t: &mut super::trading::Trading, r: Request, changes: &mut Changes| {
+            if let Err((code, why)) = t.place(r, changes) {
+                refused.push(format!("{code}: {why}"));
+            }
+        };
+        match h {
+            House::Book {
+                instrument,
+                bids,
+                asks,
+            } => {
+                let Ok(id) = self.trading.instruments.id(instrument) else {
+                    return vec![format!("unknown instrument {instrument}")];
+                };
+                self.trading.cancel_all(HOUSE, Some(id), &mut changes);
+                let levels = bids
+                    .iter()
+                    .map(|l| (Side::Buy, l))
+                    .chain(asks.iter().map(|l| (Side::Sell, l)));
+                for (side, &(price, amount)) in levels {
+                    let r = request(
+                        HOUSE,
+                        instrument,
+                        side,
+                        price,
+                        amount,
+                        TimeInForce::GoodTilCancelled,
+                    );
+                    place(&mut self.trading, r, &mut changes);
+                }
+            }
+            House::Take {
+                instrument,
+                side,
+                price,
+                amount,
+            } => {
+                let r = request(
+                    TAKERS,
+                    instrument,
+                    *side,
+                    *price,
+                    *amount,
+                    TimeInForce::ImmediateOrCancel,
+                );
+                place(&mut self.trading, r, &mut changes);
+            }
+        }
+        self.notify(changes, out);
+        refused
+    }
+}
+
+fn request(
+    owner: OwnerId,
+    instrument: &str,
+    side: Side,
+    price: f64,
+    amount: f64,
+    tif: TimeInForce,
+) -> Request<'_> {
+    Request {
+        owner,
+        instrument,
+        side,
+        price,
+        amount,
+        label: "",
+        post_only: PostOnly::Off,
+        tif,
+    }
+}
