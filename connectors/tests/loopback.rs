@@ -88,11 +88,9 @@ async fn a_quote_placed_through_the_connector_is_filled_on_the_local_venue() {
     let venue = VenueCore::new(instruments.clone(), &[("maker", "s1"), ("taker", "s2")]);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}/ws/api/v2", listener.local_addr().unwrap());
+    let options = connectors::venue::server::Options::plain(Duration::from_millis(50));
     tokio::spawn(connectors::venue::server::serve(
-        listener,
-        venue,
-        Duration::from_millis(50),
-        None,
+        listener, venue, None, options,
     ));
 
     let script = async {

@@ -14,9 +14,12 @@ use backtest::sim::synthetic_market::SyntheticMarket;
 use backtest::synthetic::path::{IndexPath, Preset};
 use clap::Args;
 use connectors::venue::core::VenueCore;
+use connectors::venue::faults::Faults;
 use connectors::venue::house::House;
+use connectors::venue::server::Options;
 use engine::{Price, Qty};
 use rust_decimal::prelude::ToPrimitive;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
@@ -36,6 +39,71 @@ pub struct VenueArgs {
     /// Real milliseconds per minute of the synthetic market (1000: sixty times real time).
     #[arg(long, default_value_t = 1000)]
     step_ms: u64,
+    #[command(flatten)]
+    faults: FaultArgs,
+}
+
+/// Faults injected on purpose, to test clients (all off by default).
+#[derive(Args, Debug)]
+struct FaultArgs {
+    /// Connections dropped, per connection per minute.
+    #[arg(long, default_value_t = 0.0)]
+    drop_per_minute: f64,
+    /// A malformed frame before a frame, per frame.
+    #[arg(long, default_value_t = 0.0)]
+    malformed: f64,
+    /// A book change not sent (the next shows a change_id gap), per change.
+    #[arg(long, default_value_t = 0.0)]
+    lose_book_changes: f64,
+    /// An order refused, per order.
+    #[arg(long, default_value_t = 0.0)]
+    refuse_orders: f64,
+    /// A connection that stops answering, per connection per minute.
+    #[arg(long, default_value_t = 0.0)]
+    hang_per_minute: f64,
+    /// Each frame held up to this long, milliseconds.
+    #[arg(long, default_value_t = 0)]
+    max_delay_ms: u64,
+    /// A frame sent after the one that follows it, per frame.
+    #[arg(long, default_value_t = 0.0)]
+    reorder: f64,
+    #[arg(long, default_value_t = 1)]
+    fault_seed: u64,
+}
+
+impl FaultArgs {
+    fn faults(&self) -> Result<Faults> {
+        let f = Faults {
+            drop_per_minute: self.drop_per_minute,
+            malformed: self.malformed,
+            lose_book_change: self.lose_book_changes,
+            refuse_orders: self.refuse_orders,
+            hang_per_minute: self.hang_per_minute,
+            max_delay_ms: self.max_delay_ms,
+            reorder: self.reorder,
+            seed: self.fault_seed,
+        };
+        let probabilities = [
+            ("--malformed", f.malformed),
+            ("--lose-book-changes", f.lose_book_change),
+            ("--refuse-orders", f.refuse_orders),
+            ("--reorder", f.reorder),
+        ];
+        for (flag, p) in probabilities {
+            if !(0.0..=1.0).contains(&p) {
+                bail!("{flag} {p}: a probability, from 0 to 1");
+            }
+        }
+        for (flag, r) in [
+            ("--drop-per-minute", f.drop_per_minute),
+            ("--hang-per-minute", f.hang_per_minute),
+        ] {
+            if !(r.is_finite() && r >= 0.0) {
+                bail!("{flag} {r}: a rate, 0 or more");
+            }
+        }
+        Ok(f)
+    }
 }
 
 pub fn run(args: &VenueArgs) -> Result<()> {
@@ -52,6 +120,7 @@ pub fn run(args: &VenueArgs) -> Result<()> {
     if keys.is_empty() {
         keys.push(("local".to_string(), "local".to_string()));
     }
+    let faults = args.faults.faults()?;
     let (market, path) = market(args.preset, args.seed);
     let instruments = market.instruments().clone();
     let n = instruments.len();
@@ -70,8 +139,12 @@ pub fn run(args: &VenueArgs) -> Result<()> {
         let (house, feed_rx) = tokio::sync::mpsc::channel(4096);
         let step = Duration::from_millis(args.step_ms.max(1));
         tokio::spawn(feed(market, path, step, house));
-        let tick = Duration::from_secs(1);
-        connectors::venue::server::serve(listener, core, tick, Some(feed_rx)).await;
+        let options = Options {
+            tick: Duration::from_millis(200),
+            faults,
+            injected: Arc::default(),
+        };
+        connectors::venue::server::serve(listener, core, Some(feed_rx), options).await;
         Ok(())
     })
 }

@@ -1,14 +1,16 @@
 //! The local venue on a socket: JSON-RPC over WebSocket (any path for now; Deribit's is
 //! `/ws/api/v2`). One task owns the [`VenueCore`] and is fed by every connection's task over a
 //! channel, so requests are served one at a time in arrival order, as a matching engine must;
-//! the core's heartbeat ticks every `tick`, and the house's market (`house`, if any) moves as its
-//! feed says.
+//! the core's heartbeat ticks every `tick`, the house's market (`house`, if any) moves as its
+//! feed says, and the [`Faults`] asked for are injected on the way in and out.
 
 use super::core::VenueCore;
+use super::faults::{Dice, Faults, Injected, MALFORMED};
 use super::house::House;
 use super::{ConnId, Reply};
 use futures_util::{SinkExt, StreamExt};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
@@ -23,55 +25,110 @@ enum ToCore {
     Gone(ConnId),
 }
 
+/// How the venue runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// How often heartbeats (and the per-minute faults) are checked.
+    pub tick: Duration,
+    pub faults: Faults,
+    /// Where what was injected is counted.
+    pub injected: Arc<Injected>,
+}
+
+impl Options {
+    /// No faults, heartbeats checked every `tick`.
+    pub fn plain(tick: Duration) -> Options {
+        Options {
+            tick,
+            faults: Faults::default(),
+            injected: Arc::default(),
+        }
+    }
+}
+
 /// Serves `core` on `listener` until the listener fails; `house` moves the venue's own market.
 pub async fn serve(
     listener: TcpListener,
     core: VenueCore,
-    tick: Duration,
     house: Option<mpsc::Receiver<House>>,
+    options: Options,
 ) {
     let (to_core, inbox) = mpsc::unbounded_channel();
-    tokio::spawn(run_core(core, inbox, tick, house));
+    let (delay, reorder, seed) = (
+        options.faults.max_delay_ms,
+        options.faults.reorder,
+        options.faults.seed,
+    );
+    let injected = options.injected.clone();
+    tokio::spawn(run_core(core, inbox, house, options));
+    let mut n = 0u64;
     while let Ok((tcp, _)) = listener.accept().await {
+        n += 1;
         let to_core = to_core.clone();
+        let dice = Dice::new(
+            Faults {
+                max_delay_ms: delay,
+                reorder,
+                seed: seed ^ n.wrapping_mul(0x9e37_79b9),
+                ..Faults::default()
+            },
+            injected.clone(),
+        );
         tokio::spawn(async move {
             if let Ok(ws) = tokio_tungstenite::accept_async(tcp).await {
-                connection(ws, to_core).await;
+                connection(ws, to_core, dice).await;
             }
         });
     }
 }
 
+/// The core's task: requests, heartbeats, the house's market, and the faults in the middle.
+struct CoreTask {
+    core: VenueCore,
+    conns: HashMap<ConnId, mpsc::UnboundedSender<Reply>>,
+    hung: HashSet<ConnId>,
+    dice: Dice,
+    tick_seconds: f64,
+    out: Vec<Reply>,
+}
+
 async fn run_core(
-    mut core: VenueCore,
+    core: VenueCore,
     mut inbox: mpsc::UnboundedReceiver<ToCore>,
-    tick: Duration,
     mut house: Option<mpsc::Receiver<House>>,
+    options: Options,
 ) {
     let start = Instant::now();
     let now = || start.elapsed().as_millis() as i64;
-    let mut conns: HashMap<ConnId, mpsc::UnboundedSender<Reply>> = HashMap::new();
-    let mut ticks = tokio::time::interval(tick);
-    let mut out = Vec::new();
+    let mut ticks = tokio::time::interval(options.tick);
+    let mut t = CoreTask {
+        core,
+        conns: HashMap::new(),
+        hung: HashSet::new(),
+        dice: Dice::new(options.faults, options.injected),
+        tick_seconds: options.tick.as_secs_f64(),
+        out: Vec::new(),
+    };
     loop {
         tokio::select! {
             message = inbox.recv() => match message {
                 Some(ToCore::Open(replies, id)) => {
-                    let conn = core.connect();
-                    conns.insert(conn, replies);
+                    let conn = t.core.connect();
+                    t.conns.insert(conn, replies);
                     let _ = id.send(conn);
                 }
-                Some(ToCore::Text(conn, text)) => core.on_text(conn, now(), &text, &mut out),
+                Some(ToCore::Text(conn, text)) => t.request(conn, now(), &text),
                 Some(ToCore::Gone(conn)) => {
-                    conns.remove(&conn);
-                    core.disconnect(conn, &mut out);
+                    t.conns.remove(&conn);
+                    t.hung.remove(&conn);
+                    t.core.disconnect(conn, &mut t.out);
                 }
                 None => return,
             },
-            _ = ticks.tick() => core.tick(now(), &mut out),
+            _ = ticks.tick() => t.tick(now()),
             h = next_house(&mut house) => match h {
                 Some(h) => {
-                    for refused in core.house(&h, now(), &mut out) {
+                    for refused in t.core.house(&h, now(), &mut t.out) {
                         tracing::debug!("house update refused: {refused}");
                     }
                 }
@@ -79,13 +136,69 @@ async fn run_core(
                 None => house = None,
             },
         }
-        for reply in out.drain(..) {
+        t.route();
+    }
+}
+
+impl CoreTask {
+    /// A request, or its refusal where an order is to be refused.
+    fn request(&mut self, conn: ConnId, now: i64, text: &str) {
+        let is_order = text.contains("\"private/buy\"") || text.contains("\"private/sell\"");
+        if is_order && self.dice.roll(self.dice.faults.refuse_orders) {
+            Injected::count(&self.dice.injected.refused_orders);
+            let id = serde_json::from_str::<serde_json::Value>(text).map(|v| v["id"].clone());
+            let refusal = serde_json::json!({"jsonrpc": "2.0", "id": id.unwrap_or_default(),
+                "error": {"code": 11_000, "message": "refused (injected fault)"}});
+            self.out.push(Reply::Text(conn, refusal.to_string()));
+            return;
+        }
+        self.core.on_text(conn, now, text, &mut self.out);
+    }
+
+    /// Heartbeats, and the per-minute faults.
+    fn tick(&mut self, now: i64) {
+        self.core.tick(now, &mut self.out);
+        let conns: Vec<ConnId> = self.conns.keys().copied().collect();
+        for conn in conns {
+            let f = self.dice.faults.clone();
+            if self.dice.per_minute(f.drop_per_minute, self.tick_seconds) {
+                Injected::count(&self.dice.injected.dropped);
+                self.out.push(Reply::Close(conn));
+            } else if !self.hung.contains(&conn)
+                && self.dice.per_minute(f.hang_per_minute, self.tick_seconds)
+            {
+                Injected::count(&self.dice.injected.hung);
+                self.hung.insert(conn);
+            }
+        }
+    }
+
+    /// What the core said, to each connection: nothing to a hung one, book changes lost and
+    /// malformed frames slipped in as the faults say.
+    fn route(&mut self) {
+        for reply in std::mem::take(&mut self.out) {
             let conn = match &reply {
                 Reply::Text(c, _) | Reply::Close(c) => *c,
             };
-            if let Some(tx) = conns.get(&conn) {
-                let _ = tx.send(reply);
+            let Some(tx) = self.conns.get(&conn) else {
+                continue;
+            };
+            if let Reply::Text(_, text) = &reply {
+                if self.hung.contains(&conn) {
+                    continue;
+                }
+                let change =
+                    text.contains("\"type\":\"change\"") && text.contains("\"channel\":\"book.");
+                if change && self.dice.roll(self.dice.faults.lose_book_change) {
+                    Injected::count(&self.dice.injected.lost_book_changes);
+                    continue;
+                }
+                if self.dice.roll(self.dice.faults.malformed) {
+                    Injected::count(&self.dice.injected.malformed);
+                    let _ = tx.send(Reply::Text(conn, MALFORMED.to_string()));
+                }
             }
+            let _ = tx.send(reply);
         }
     }
 }
@@ -100,13 +213,15 @@ async fn next_house(house: &mut Option<mpsc::Receiver<House>>) -> Option<House> 
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
-async fn connection(mut ws: Ws, to_core: mpsc::UnboundedSender<ToCore>) {
+async fn connection(mut ws: Ws, to_core: mpsc::UnboundedSender<ToCore>, mut dice: Dice) {
     let (replies, mut from_core) = mpsc::unbounded_channel();
     let (id_tx, id_rx) = tokio::sync::oneshot::channel();
     if to_core.send(ToCore::Open(replies, id_tx)).is_err() {
         return;
     }
     let Ok(conn) = id_rx.await else { return };
+    // A frame held back to go after the next one (reordering).
+    let mut held: Option<String> = None;
     loop {
         tokio::select! {
             message = ws.next() => match message {
@@ -120,7 +235,21 @@ async fn connection(mut ws: Ws, to_core: mpsc::UnboundedSender<ToCore>) {
             },
             reply = from_core.recv() => match reply {
                 Some(Reply::Text(_, text)) => {
-                    if ws.send(Message::text(text)).await.is_err() {
+                    let delay = dice.delay_ms();
+                    if delay > 0 {
+                        tokio::time::sleep(Duration::from_millis(delay)).await;
+                    }
+                    if held.is_none() && dice.roll(dice.faults.reorder) {
+                        Injected::count(&dice.injected.reordered);
+                        held = Some(text);
+                        continue;
+                    }
+                    let frames = std::iter::once(text).chain(held.take());
+                    let mut failed = false;
+                    for f in frames {
+                        failed |= ws.send(Message::text(f)).await.is_err();
+                    }
+                    if failed {
                         break;
                     }
                 }
