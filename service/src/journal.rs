@@ -1,0 +1,123 @@
+//! The service's journal: every order intent (written before the order is sent), every
+//! acknowledgement, fill and end the venue reports, each durable when `append` returns (redb,
+//! immediate durability: a crash, `kill -9` included, loses nothing appended), numbered in the
+//! order written. On start the service replays it, then reconciles with the venue, then quotes.
+//! Entries are JSON (prices and amounts as exact decimals), readable with any redb tool.
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use thiserror::Error;
+
+const ENTRIES: TableDefinition<u64, &str> = TableDefinition::new("entries");
+
+/// One thing the service did or was told.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Entry {
+    /// An order about to be sent: `action` is place, take, amend or cancel.
+    Intent {
+        client_id: u64,
+        action: String,
+        instrument: String,
+        side: Option<String>,
+        price: Option<Decimal>,
+        amount: Option<Decimal>,
+    },
+    /// The venue has the order.
+    Accepted { client_id: u64, order_id: String },
+    /// A fill of the order, as the venue reported it (its trade id makes it count once).
+    Fill {
+        client_id: u64,
+        trade_id: String,
+        instrument: String,
+        side: String,
+        price: Decimal,
+        amount: Decimal,
+        fee: Decimal,
+        timestamp_ms: i64,
+    },
+    /// The order ended (cancelled, rejected, expired) without more to fill.
+    Ended { client_id: u64, why: String },
+}
+
+#[derive(Debug, Error)]
+pub enum JournalError {
+    #[error("journal {path}: {source}")]
+    Store {
+        path: String,
+        #[source]
+        source: redb::Error,
+    },
+    #[error("journal {path}: entry {seq} is not an entry: {why}")]
+    Entry { path: String, seq: u64, why: String },
+}
+
+pub struct Journal {
+    db: Database,
+    path: String,
+}
+
+impl Journal {
+    /// Opens the journal at `path`, creating it if absent (a crashed one is recovered).
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let shown = path.display().to_string();
+        let store = |e: redb::Error| JournalError::Store {
+            path: shown.clone(),
+            source: e,
+        };
+        let db = Database::create(path).map_err(|e| store(e.into()))?;
+        // The table exists from the first open, so a fresh journal replays as empty.
+        let tx = db.begin_write().map_err(|e| store(e.into()))?;
+        tx.open_table(ENTRIES).map_err(|e| store(e.into()))?;
+        tx.commit().map_err(|e| store(e.into()))?;
+        Ok(Journal { db, path: shown })
+    }
+
+    fn store(&self, e: impl Into<redb::Error>) -> JournalError {
+        JournalError::Store {
+            path: self.path.clone(),
+            source: e.into(),
+        }
+    }
+
+    /// Appends `entry`, durable when this returns; its sequence number.
+    pub fn append(&self, entry: &Entry) -> Result<u64, JournalError> {
+        let text = serde_json::to_string(entry).map_err(|e| JournalError::Entry {
+            path: self.path.clone(),
+            seq: 0,
+            why: e.to_string(),
+        })?;
+        let tx = self.db.begin_write().map_err(|e| self.store(e))?;
+        let seq = {
+            let mut table = tx.open_table(ENTRIES).map_err(|e| self.store(e))?;
+            let last = table.last().map_err(|e| self.store(e))?;
+            let seq = last.map_or(1, |(k, _)| k.value() + 1);
+            table
+                .insert(seq, text.as_str())
+                .map_err(|e| self.store(e))?;
+            seq
+        };
+        tx.commit().map_err(|e| self.store(e))?;
+        Ok(seq)
+    }
+
+    /// Every entry, in the order written, with its sequence number.
+    pub fn entries(&self) -> Result<Vec<(u64, Entry)>, JournalError> {
+        let tx = self.db.begin_read().map_err(|e| self.store(e))?;
+        let table = tx.open_table(ENTRIES).map_err(|e| self.store(e))?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(|e| self.store(e))? {
+            let (k, v) = row.map_err(|e| self.store(e))?;
+            let seq = k.value();
+            let entry = serde_json::from_str(v.value()).map_err(|e| JournalError::Entry {
+                path: self.path.clone(),
+                seq,
+                why: e.to_string(),
+            })?;
+            out.push((seq, entry));
+        }
+        Ok(out)
+    }
+}
