@@ -4,10 +4,8 @@
 //! with what the client saw.
 
 use connectors::deribit::book::BookMessage;
-use connectors::deribit::budget::{Budget, Limits};
-use connectors::deribit::connection::{run, Command, Event, Options as ConnOptions};
-use connectors::deribit::credentials::Credentials;
-use connectors::deribit::session::{Out, Session};
+use connectors::deribit::connection::{Command, Event};
+use connectors::deribit::session::Out;
 use connectors::venue::core::VenueCore;
 use connectors::venue::faults::{Faults, Injected};
 use connectors::venue::house::House;
@@ -20,6 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+
+mod common;
+use common::client;
 
 const PERP: &str = "ETH-PERPETUAL";
 
@@ -44,35 +45,6 @@ async fn venue(faults: Faults) -> (String, mpsc::Sender<House>, Arc<Injected>) {
     (url, house, injected)
 }
 
-fn client(url: &str, channels: &[&str]) -> (mpsc::Sender<Command>, mpsc::Receiver<Event>) {
-    let (commands, command_rx) = mpsc::channel(16);
-    let (event_tx, events) = mpsc::channel(4096);
-    let options = ConnOptions {
-        url: url.to_string(),
-        tick: Duration::from_millis(20),
-        min_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-    };
-    let session = Session::new(
-        Some(Credentials::new("desk".into(), "s1".into())),
-        10,
-        2_000,
-    );
-    commands
-        .try_send(Command::Subscribe(
-            channels.iter().map(|c| c.to_string()).collect(),
-        ))
-        .unwrap();
-    tokio::spawn(run(
-        options,
-        session,
-        Budget::new(Limits::default()),
-        command_rx,
-        event_tx,
-    ));
-    (commands, events)
-}
-
 fn level(i: usize) -> House {
     let bid = 2000.0 + 0.05 * i as f64;
     House::Book {
@@ -91,7 +63,10 @@ async fn malformed_frames_are_survived_and_a_lost_book_change_shows_as_a_gap() {
         ..Faults::default()
     };
     let (url, house, injected) = venue(faults).await;
-    let (commands, mut events) = client(&url, &["book.ETH-PERPETUAL.raw"]);
+    let common::Client {
+        commands,
+        mut events,
+    } = client(&url, ("desk", "s1"), &["book.ETH-PERPETUAL.raw"], 2_000);
     let perp = Instrument::deribit(PERP).unwrap();
     let mut book = L2Book::new();
     let (mut malformed, mut gaps, mut changes) = (0u64, 0u64, 0u64);
@@ -159,7 +134,10 @@ async fn a_refused_order_comes_back_refused_and_dropped_connections_come_back() 
         ..Faults::default()
     };
     let (url, _house, injected) = venue(faults).await;
-    let (commands, mut events) = client(&url, &[]);
+    let common::Client {
+        commands,
+        mut events,
+    } = client(&url, ("desk", "s1"), &[], 2_000);
     let (mut connected, mut refused) = (0, None);
     let script = async {
         while connected < 3 || refused.is_none() {

@@ -3,48 +3,20 @@
 //! order fills it, which reaches the maker as the trader's events; when the maker's connection
 //! closes the venue cancels what it left resting.
 
-use connectors::deribit::budget::{Budget, Limits};
 use connectors::deribit::changes::Tracker;
-use connectors::deribit::connection::{run, Command, Event, Options};
-use connectors::deribit::credentials::Credentials;
-use connectors::deribit::session::{Out, Session};
+use connectors::deribit::connection::{Command, Event};
+use connectors::deribit::session::Out;
 use connectors::venue::core::VenueCore;
 use engine::trader::VenueEvent;
 use engine::{Instrument, Instruments, Price, Qty};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+
+mod common;
+use common::{client, Client};
 
 const CALL: &str = "ETH-27MAR26-2000-C";
-
-struct Client {
-    commands: mpsc::Sender<Command>,
-    events: mpsc::Receiver<Event>,
-}
-
-fn client(url: &str, key: (&str, &str), channels: &[&str]) -> Client {
-    let (commands, command_rx) = mpsc::channel(16);
-    let (event_tx, events) = mpsc::channel(256);
-    let options = Options {
-        url: url.to_string(),
-        tick: Duration::from_millis(20),
-        min_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(100),
-    };
-    let credentials = Credentials::new(key.0.into(), key.1.into());
-    let session = Session::new(Some(credentials), 10, 5_000);
-    let channels = channels.iter().map(|c| c.to_string()).collect();
-    commands.try_send(Command::Subscribe(channels)).unwrap();
-    tokio::spawn(run(
-        options,
-        session,
-        Budget::new(Limits::default()),
-        command_rx,
-        event_tx,
-    ));
-    Client { commands, events }
-}
 
 /// The next session output of `c` that `f` picks.
 async fn until<T>(c: &mut Client, mut f: impl FnMut(&Out) -> Option<T>) -> T {
@@ -94,8 +66,13 @@ async fn a_quote_placed_through_the_connector_is_filled_on_the_local_venue() {
     ));
 
     let script = async {
-        let mut maker = client(&url, ("maker", "s1"), &["user.changes.option.ETH.raw"]);
-        let mut taker = client(&url, ("taker", "s2"), &[]);
+        let mut maker = client(
+            &url,
+            ("maker", "s1"),
+            &["user.changes.option.ETH.raw"],
+            5_000,
+        );
+        let mut taker = client(&url, ("taker", "s2"), &[], 5_000);
         authenticated(&mut maker).await;
         authenticated(&mut taker).await;
         let offer = json!({"instrument_name": CALL, "amount": 10.0, "price": 0.052, "label": "rm-41",
@@ -133,7 +110,7 @@ async fn a_quote_placed_through_the_connector_is_filled_on_the_local_venue() {
         // (cancel-on-disconnect, asked for at connect), as a new connection of its account sees.
         maker.commands.send(Command::Stop).await.unwrap();
         while maker.events.recv().await.is_some() {}
-        let mut again = client(&url, ("maker", "s1"), &[]);
+        let mut again = client(&url, ("maker", "s1"), &[], 5_000);
         authenticated(&mut again).await;
         let open = call(
             &mut again,
