@@ -9,6 +9,8 @@
 //! - [`connection`]: the socket (tokio) around a session: reconnects with jittered backoff.
 //! - [`credentials`]: the API key, from the environment or an owner-only file, never shown.
 //! - [`orders`]: the trader's actions as requests, our client id as the label.
+//! - [`reconcile`]: after a (re)connect, the venue's orders, trades and positions against the
+//!   trader's.
 //! - [`session`]: one connection's requests, auth, heartbeat and subscriptions, time passed in.
 
 pub mod book;
@@ -18,4 +20,5 @@ pub mod connection;
 pub mod credentials;
 pub mod frame;
 pub mod orders;
+pub mod reconcile;
 pub mod session;
