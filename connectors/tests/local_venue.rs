@@ -337,3 +337,102 @@ fn the_house_shows_a_market_and_its_takers_fill_clients() {
     view.read(&instruments, &frames(maker, out));
     assert_eq!(view.book.best_bid(), Some((Price(500), Qty(2))));
 }
+
+/// A trader that was away (restarted) learns from the venue's lists what happened: the fill it
+/// missed, the orders gone, the order of ours it never knew, and the position to match.
+#[test]
+fn reconciliation_against_the_local_venue_tells_what_happened_while_away() {
+    use connectors::deribit::reconcile;
+    let (mut v, instruments) = venue();
+    let (maker, taker, desk) = (v.connect(), v.connect(), v.connect());
+    for (c, id, secret) in [
+        (maker, "maker", "s1"),
+        (taker, "taker", "s2"),
+        (desk, "maker", "s1"),
+    ] {
+        rpc(
+            &mut v,
+            c,
+            1,
+            "public/auth",
+            json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret}),
+        );
+    }
+    let offer = |label: &str, price: f64| json!({"instrument_name": CALL, "amount": 10.0, "price": price, "label": label, "post_only": true, "reject_post_only": true});
+    rpc(&mut v, maker, 2, "private/sell", offer("rm-1", 0.052));
+    rpc(&mut v, maker, 3, "private/sell", offer("rm-2", 0.055));
+    // While the trader is away: 4 of rm-1 bought, rm-2 cancelled from another connection of the
+    // account, and an order labelled as ours placed there that the trader never sent.
+    let lift = json!({"instrument_name": CALL, "amount": 4.0, "price": 0.052, "time_in_force": "immediate_or_cancel"});
+    rpc(&mut v, taker, 4, "private/buy", lift);
+    rpc(
+        &mut v,
+        desk,
+        5,
+        "private/cancel_by_label",
+        json!({"label": "rm-2", "currency": "ETH"}),
+    );
+    rpc(&mut v, desk, 6, "private/sell", offer("rm-9", 0.06));
+    // The trader thinks 1, 2 and 3 live (3 never reached the venue).
+    let open = result(
+        &rpc(
+            &mut v,
+            maker,
+            7,
+            "private/get_open_orders_by_currency",
+            json!({"currency": "ETH"}),
+        ),
+        7,
+    )
+    .unwrap();
+    let trades = result(
+        &rpc(
+            &mut v,
+            maker,
+            8,
+            "private/get_user_trades_by_currency",
+            json!({"currency": "ETH"}),
+        ),
+        8,
+    )
+    .unwrap();
+    let mut tracker = Tracker::new();
+    let r = reconcile::orders(
+        &instruments,
+        &mut tracker,
+        &[1, 2, 3].into(),
+        &open,
+        &trades,
+    )
+    .unwrap();
+    let VenueEvent::Filled { client_id: 1, fill } = r.events[0] else {
+        panic!("{:?}", r.events)
+    };
+    assert_eq!((fill.price, fill.qty), (Price(520), Qty(4)));
+    assert_eq!(
+        &r.events[1..],
+        [
+            VenueEvent::Cancelled { client_id: 2 },
+            VenueEvent::Cancelled { client_id: 3 }
+        ]
+    );
+    assert_eq!((r.orphans, r.foreign), (vec!["rm-9".to_string()], 0));
+    let positions = result(
+        &rpc(
+            &mut v,
+            maker,
+            9,
+            "private/get_positions",
+            json!({"currency": "ETH"}),
+        ),
+        9,
+    )
+    .unwrap();
+    let call = engine::InstrumentId(0);
+    let gaps = reconcile::position_gaps(&instruments, |_| Qty(0), &positions).unwrap();
+    assert_eq!(gaps, [(CALL.to_string(), Qty(0), Qty(-4))]);
+    let held = |id| if id == call { Qty(-4) } else { Qty(0) };
+    assert!(reconcile::position_gaps(&instruments, held, &positions)
+        .unwrap()
+        .is_empty());
+}

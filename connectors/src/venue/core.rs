@@ -167,7 +167,10 @@ impl VenueCore {
                 self.conns.entry(conn).or_default().cancel_on_disconnect = true;
                 Ok(json!("ok"))
             }
-            "public/get_instruments" => Ok(self.instruments_json()),
+            "public/get_instruments" => Ok(self.trading.instruments_json()),
+            "public/get_currencies" => {
+                Ok(json!([{"currency": "ETH", "currency_long": "Ethereum"}]))
+            }
             "private/buy" | "private/sell" => self.place(authed()?, rpc, changes),
             "private/edit_by_label" => {
                 let (price, amount) = (
@@ -193,6 +196,9 @@ impl VenueCore {
             }
             "private/get_open_orders_by_currency" => Ok(json!(self.trading.open_orders(authed()?))),
             "private/get_positions" => Ok(json!(self.trading.positions(authed()?))),
+            "private/get_user_trades_by_currency" => {
+                Ok(json!({"trades": self.trading.user_trades(authed()?), "has_more": false}))
+            }
             _ => Err((-32601, "Method not found".to_string())),
         }
     }
@@ -280,15 +286,6 @@ impl VenueCore {
         };
         let order = self.trading.place(request, changes)?;
         Ok(json!({"order": order, "trades": []}))
-    }
-
-    fn instruments_json(&self) -> Value {
-        let list: Vec<Value> = (self.trading.instruments.iter())
-            .map(|(_, i)| json!({"instrument_name": i.name(), "tick_size": i.spec().tick_size.to_string(),
-                                 "min_trade_amount": i.spec().min_amount.to_string(),
-                                 "contract_size": i.spec().contract_size.to_string(), "is_active": true}))
-            .collect();
-        json!(list)
     }
 
     /// A snapshot of each book `conn` just subscribed to.

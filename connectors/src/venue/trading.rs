@@ -42,6 +42,8 @@ pub struct Trading {
     orders: HashMap<OrderId, Order>,
     labels: HashMap<(OwnerId, String), OrderId>,
     positions: BTreeMap<(OwnerId, InstrumentId), i64>,
+    /// Each account's trades, in order (what `get_user_trades_by_currency` lists).
+    history: BTreeMap<u32, Vec<Value>>,
     next_trade: u64,
     pub now_ms: i64,
 }
@@ -73,6 +75,7 @@ impl Trading {
             orders: HashMap::new(),
             labels: HashMap::new(),
             positions: BTreeMap::new(),
+            history: BTreeMap::new(),
             next_trade: 1,
             now_ms: 0,
         }
@@ -277,6 +280,10 @@ impl Trading {
             "liquidity": if maker { "M" } else { "T" },
         });
         self.next_trade += 1;
+        self.history
+            .entry(o.owner.0)
+            .or_default()
+            .push(trade.clone());
         changes.trades.entry(o.owner.0).or_default().push(trade);
         self.touched(oid, changes);
     }
@@ -327,6 +334,24 @@ impl Trading {
             .collect();
         ids.sort();
         ids.into_iter().map(|id| self.order_json(id)).collect()
+    }
+
+    /// The trades of `owner`, oldest first, as `get_user_trades_by_currency` lists them.
+    pub fn user_trades(&self, owner: OwnerId) -> Vec<Value> {
+        self.history.get(&owner.0).cloned().unwrap_or_default()
+    }
+
+    /// The instruments, as `get_instruments` lists them.
+    pub fn instruments_json(&self) -> Value {
+        let list: Vec<Value> = (self.instruments.iter())
+            .map(|(_, i)| {
+                let spec = i.spec();
+                json!({"instrument_name": i.name(), "tick_size": spec.tick_size.to_string(),
+                       "min_trade_amount": spec.min_amount.to_string(),
+                       "contract_size": spec.contract_size.to_string(), "is_active": true})
+            })
+            .collect();
+        json!(list)
     }
 
     /// The positions of `owner`, as `get_positions` lists them.
