@@ -436,3 +436,36 @@ fn reconciliation_against_the_local_venue_tells_what_happened_while_away() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn the_venue_takes_a_fresh_client_signature_and_refuses_the_rest() {
+    use connectors::deribit::signature::sign;
+    let (mut v, _) = venue();
+    let c = v.connect();
+    // `rpc` puts the venue's clock at 1000 x the request id (milliseconds).
+    let auth = |ts: i64, secret: &str| {
+        json!({"grant_type": "client_signature", "client_id": "maker", "timestamp": ts,
+               "nonce": "n0nce", "data": "", "signature": sign(secret, ts, "n0nce", "")})
+    };
+    let stale = rpc(&mut v, c, 100, "public/auth", auth(100_000 - 61_000, "s1"));
+    assert_eq!(
+        result(&stale, 100),
+        Err((13004, "invalid_credentials".into()))
+    );
+    let wrong = rpc(&mut v, c, 101, "public/auth", auth(101_000, "s2"));
+    assert_eq!(
+        result(&wrong, 101),
+        Err((13004, "invalid_credentials".into()))
+    );
+    let unauthorized = rpc(&mut v, c, 102, "private/get_positions", json!({}));
+    assert_eq!(result(&unauthorized, 102).unwrap_err().0, 13009);
+    let ok = rpc(&mut v, c, 103, "public/auth", auth(103_000 - 30_000, "s1"));
+    assert!(result(&ok, 103).unwrap()["access_token"].is_string());
+    assert_eq!(
+        result(
+            &rpc(&mut v, c, 104, "private/get_positions", json!({})),
+            104
+        ),
+        Ok(json!([]))
+    );
+}

@@ -11,6 +11,7 @@
 //! - [`orders`]: the trader's actions as requests, our client id as the label.
 //! - [`reconcile`]: after a (re)connect, the venue's orders, trades and positions against the
 //!   trader's.
+//! - [`signature`]: `client_signature` auth (HMAC-SHA256), for the venue and clients.
 //! - [`session`]: one connection's requests, auth, heartbeat and subscriptions, time passed in.
 
 pub mod book;
@@ -22,3 +23,4 @@ pub mod frame;
 pub mod orders;
 pub mod reconcile;
 pub mod session;
+pub mod signature;

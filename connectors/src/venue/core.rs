@@ -1,4 +1,5 @@
-//! The local venue's connections and methods: `public/auth` by client credentials, heartbeats
+//! The local venue's connections and methods: `public/auth` by client credentials or signature
+//! (times in milliseconds since the epoch), heartbeats
 //! (`test_request`, and the connection closed when one goes unanswered), subscriptions to
 //! `book.{instrument}.raw` (a snapshot first, then changes with `change_id` and
 //! `prev_change_id`) and `user.changes.*`, cancel-on-disconnect, orders, and what
@@ -13,8 +14,8 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Default)]
-struct Conn {
-    owner: Option<OwnerId>,
+pub(super) struct Conn {
+    pub(super) owner: Option<OwnerId>,
     channels: BTreeSet<String>,
     cancel_on_disconnect: bool,
     /// The heartbeat interval, and when the last test_request went unanswered since.
@@ -34,8 +35,8 @@ struct Rpc {
 pub struct VenueCore {
     pub(super) trading: Trading,
     /// client id -> (secret, account).
-    keys: HashMap<String, (String, OwnerId)>,
-    conns: BTreeMap<ConnId, Conn>,
+    pub(super) keys: HashMap<String, (String, OwnerId)>,
+    pub(super) conns: BTreeMap<ConnId, Conn>,
     next_conn: ConnId,
     /// The last change id of each book's channel; ids grow by more than one (as Deribit's).
     change_ids: HashMap<String, u64>,
@@ -43,7 +44,7 @@ pub struct VenueCore {
     sent: HashMap<String, (Levels, Levels)>,
 }
 
-const UNAUTHORIZED: (i64, &str) = (13009, "unauthorized");
+pub(super) const UNAUTHORIZED: (i64, &str) = (13009, "unauthorized");
 
 impl VenueCore {
     /// A venue listing `instruments`, with API keys `(client id, secret)`, one account each.
@@ -201,27 +202,6 @@ impl VenueCore {
             }
             _ => Err((-32601, "Method not found".to_string())),
         }
-    }
-
-    fn auth(&mut self, conn: ConnId, p: &Value) -> Result<Value, Refusal> {
-        let c = self.conns.entry(conn).or_default();
-        let owner = match p["grant_type"].as_str() {
-            Some("client_credentials") => {
-                let id = p["client_id"].as_str().unwrap_or_default();
-                let secret = p["client_secret"].as_str().unwrap_or_default();
-                match self.keys.get(id) {
-                    Some((s, owner)) if s == secret => *owner,
-                    _ => return Err((13004, "invalid_credentials".to_string())),
-                }
-            }
-            Some("refresh_token") => c.owner.ok_or((13004, "invalid_credentials".to_string()))?,
-            _ => return Err((-32602, "Invalid params: grant_type".to_string())),
-        };
-        c.owner = Some(owner);
-        Ok(
-            json!({"access_token": format!("local-{conn}"), "refresh_token": format!("local-refresh-{conn}"),
-                  "expires_in": 900, "scope": "connection", "token_type": "bearer"}),
-        )
     }
 
     fn subscribe(

@@ -10,6 +10,7 @@
 //! - [`trading`]: orders on the matching engine, our fills and positions, and the book and
 //!   `user.changes` notifications they cause.
 
+mod auth;
 pub mod core;
 pub mod faults;
 pub mod house;

@@ -11,7 +11,7 @@ use super::{ConnId, Reply};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -98,8 +98,11 @@ async fn run_core(
     mut house: Option<mpsc::Receiver<House>>,
     options: Options,
 ) {
-    let start = Instant::now();
-    let now = || start.elapsed().as_millis() as i64;
+    // Milliseconds since the epoch, as Deribit's timestamps (and signatures) are.
+    let now = || {
+        let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        since.map_or(0, |d| d.as_millis() as i64)
+    };
     let mut ticks = tokio::time::interval(options.tick);
     let mut t = CoreTask {
         core,
