@@ -45,3 +45,37 @@ async fn metrics_and_health_are_served() {
     health.quoting();
     assert!(get(addr, "/health").await.starts_with("HTTP/1.1 200"));
 }
+
+/// The shipped Grafana dashboard draws every metric the service exposes, and nothing it does not.
+#[test]
+fn the_dashboard_draws_every_metric() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/grafana/rollmaker.json");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let exprs: Vec<String> = dashboard["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["targets"].as_array().unwrap().iter())
+        .map(|t| t["expr"].as_str().unwrap().to_string())
+        .collect();
+    let text = Metrics::new().text();
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() >= 10, "{names:?}");
+    for n in &names {
+        assert!(
+            exprs.iter().any(|e| e.contains(n)),
+            "{n} is not on the dashboard"
+        );
+    }
+    for e in &exprs {
+        assert!(
+            names.iter().any(|n| e.contains(n)),
+            "{e} draws no metric of the service"
+        );
+    }
+}
