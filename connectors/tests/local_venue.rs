@@ -469,3 +469,58 @@ fn the_venue_takes_a_fresh_client_signature_and_refuses_the_rest() {
         Ok(json!([]))
     );
 }
+
+#[test]
+fn the_house_ticker_reaches_its_subscribers_and_new_ones_get_the_last() {
+    use connectors::deribit::ticker::Ticker;
+    use connectors::venue::house::House;
+    let (mut v, _) = venue();
+    let (early, late) = (v.connect(), v.connect());
+    let channel = format!("ticker.{CALL}.100ms");
+    rpc(
+        &mut v,
+        early,
+        1,
+        "public/subscribe",
+        json!({"channels": [channel]}),
+    );
+    let t = Ticker {
+        instrument: CALL.into(),
+        timestamp_ms: 1_774_000_000_000,
+        mark_price: 0.0512,
+        mark_iv: Some(0.65),
+        index_price: 2000.0,
+        underlying_price: Some(2004.5),
+        best_bid_price: None,
+        best_ask_price: None,
+    };
+    let mut out = Vec::new();
+    v.house(&House::Ticker(t.clone()), 2_000, &mut out);
+    let got = |frames: Vec<Frame>| -> Vec<Ticker> {
+        frames
+            .into_iter()
+            .filter_map(|f| match f {
+                Frame::Subscription { data, .. } => Some(Ticker::parse(&data).unwrap()),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(got(frames(early, out)), std::slice::from_ref(&t));
+    // A later subscriber gets the last one at once.
+    let sub = rpc(
+        &mut v,
+        late,
+        3,
+        "public/subscribe",
+        json!({"channels": [format!("ticker.{CALL}.raw")]}),
+    );
+    assert_eq!(got(sub), [t]);
+    let unknown = rpc(
+        &mut v,
+        late,
+        4,
+        "public/subscribe",
+        json!({"channels": ["ticker.ETH-1JAN30-1-C.raw"]}),
+    );
+    assert_eq!(result(&unknown, 4).unwrap_err().0, -32602);
+}

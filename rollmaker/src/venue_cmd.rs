@@ -1,9 +1,9 @@
 //! `rollmaker venue`: the local venue (Deribit's JSON-RPC over WebSocket) on this machine,
 //! listing the synthetic market's options at its start and ETH-PERPETUAL. Its own market is the
 //! synthetic one, a minute of it every `--step-ms`: the house shows each option's levels and the
-//! perpetual a tick around the index, and the minute's background trades are sent as orders, so
-//! clients' quotes meet a market that moves and takers that fill them. Fault injection comes next
-//! (issue 13).
+//! perpetual a tick around the index, tickers carry the marks, mark IVs and the index, and the
+//! minute's background trades are sent as orders, so clients' quotes meet a market that moves and
+//! takers that fill them. Faults are injected on request (`--drop-per-minute` and the rest).
 
 use crate::out::out;
 use anyhow::{bail, Context, Result};
@@ -13,6 +13,7 @@ use backtest::sim::synthetic_book::MarketConfig;
 use backtest::sim::synthetic_market::SyntheticMarket;
 use backtest::synthetic::path::{IndexPath, Preset};
 use clap::Args;
+use connectors::deribit::ticker::Ticker;
 use connectors::venue::core::VenueCore;
 use connectors::venue::faults::Faults;
 use connectors::venue::house::House;
@@ -182,7 +183,7 @@ async fn feed(
 }
 
 /// The market now as the house's updates: each option's levels, the perpetual a tick around the
-/// index (a million USD a side), the minute's background trades.
+/// index (a million USD a side), the marks, the minute's background trades.
 fn updates(market: &SyntheticMarket) -> Vec<House> {
     let instruments = market.instruments();
     let levels = |id, l: &[(Price, Qty)]| -> Vec<(f64, f64)> {
@@ -213,6 +214,7 @@ fn updates(market: &SyntheticMarket) -> Vec<House> {
             });
         }
     }
+    out.extend(tickers(market));
     for t in market.trades() {
         let inst = instruments.get(t.instrument);
         out.push(House::Take {
@@ -221,6 +223,43 @@ fn updates(market: &SyntheticMarket) -> Vec<House> {
             price: inst.price_f64(t.price),
             amount: inst.qty_decimal(t.qty).to_f64().unwrap_or(f64::NAN),
         });
+    }
+    out
+}
+
+/// The marks now: each option's mark and mark IV with its expiry's forward, and the perpetual's
+/// mark at the index. Stamped with the synthetic market's time (its calendar, not the wall's: the
+/// listing's expiries are on it).
+fn tickers(market: &SyntheticMarket) -> Vec<House> {
+    let Some(point) = market.point() else {
+        return Vec::new();
+    };
+    let ms = point.at.0 / 1_000_000;
+    let mut out: Vec<House> = (market.quotes().into_iter())
+        .map(|q| {
+            House::Ticker(Ticker {
+                instrument: q.symbol,
+                timestamp_ms: ms,
+                mark_price: q.mark,
+                mark_iv: Some(q.mark_iv),
+                index_price: point.price,
+                underlying_price: Some(q.underlying_price),
+                best_bid_price: q.bid.map(|b| b.0),
+                best_ask_price: q.ask.map(|a| a.0),
+            })
+        })
+        .collect();
+    if let Some(id) = market.hedge() {
+        out.push(House::Ticker(Ticker {
+            instrument: market.instruments().get(id).name().to_string(),
+            timestamp_ms: ms,
+            mark_price: point.price,
+            mark_iv: None,
+            index_price: point.price,
+            underlying_price: None,
+            best_bid_price: None,
+            best_ask_price: None,
+        }));
     }
     out
 }

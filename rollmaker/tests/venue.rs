@@ -1,5 +1,5 @@
 //! `rollmaker venue` serves Deribit's JSON-RPC on loopback: a client authenticates with the key
-//! it was given, lists the instruments, and sees the house's market move.
+//! it was given, lists the instruments, sees the house's market move and reads the marks.
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -35,6 +35,25 @@ async fn ask(
         let v: Value = serde_json::from_str(t.as_str()).unwrap();
         if v["id"] == id {
             return v;
+        }
+    }
+}
+
+/// The data of the next notification on a channel starting with `prefix`.
+async fn next_data(
+    ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin),
+    prefix: &str,
+) -> Value {
+    loop {
+        let Some(Ok(Message::Text(t))) = ws.next().await else {
+            panic!("the venue went away")
+        };
+        let v: Value = serde_json::from_str(t.as_str()).unwrap();
+        if v["params"]["channel"]
+            .as_str()
+            .is_some_and(|c| c.starts_with(prefix))
+        {
+            return v["params"]["data"].clone();
         }
     }
 }
@@ -97,6 +116,32 @@ async fn the_venue_serves_deribit_json_rpc_on_loopback() {
             "{}",
             names.len()
         );
+        // The house's market moves: the perpetual's book, a snapshot, then changes as the index
+        // moves a minute every 20 ms.
+        let book = json!({"channels": ["book.ETH-PERPETUAL.raw"]});
+        ask(&mut ws, 4, "public/subscribe", book).await;
+        let mut kinds = Vec::new();
+        while kinds.len() < 3 {
+            let data = next_data(&mut ws, "book.").await;
+            assert!(
+                data["bids"].is_array() && data["change_id"].is_u64(),
+                "{data}"
+            );
+            kinds.push(data["type"].as_str().unwrap().to_string());
+        }
+        assert_eq!(kinds, ["snapshot", "change", "change"]);
+        // And the marks: a call's ticker, its mark IV in percent as Deribit sends it.
+        let call = names
+            .iter()
+            .find(|n| n.ends_with("-C"))
+            .unwrap()
+            .to_string();
+        let ticker = json!({"channels": [format!("ticker.{call}.raw")]});
+        ask(&mut ws, 5, "public/subscribe", ticker).await;
+        let data = next_data(&mut ws, "ticker.").await;
+        let iv = data["mark_iv"].as_f64().unwrap();
+        assert!(iv > 5.0 && iv < 500.0, "mark_iv {iv} (percent)");
+        assert!(data["index_price"].as_f64().unwrap() > 0.0, "{data}");
     };
     tokio::time::timeout(Duration::from_secs(20), script)
         .await

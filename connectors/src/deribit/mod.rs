@@ -11,6 +11,7 @@
 //! - [`orders`]: the trader's actions as requests, our client id as the label.
 //! - [`reconcile`]: after a (re)connect, the venue's orders, trades and positions against the
 //!   trader's.
+//! - [`ticker`]: marks, mark IVs and the index, read by the connector and written by the venue.
 //! - [`signature`]: `client_signature` auth (HMAC-SHA256), for the venue and clients.
 //! - [`session`]: one connection's requests, auth, heartbeat and subscriptions, time passed in.
 
@@ -24,3 +25,4 @@ pub mod orders;
 pub mod reconcile;
 pub mod session;
 pub mod signature;
+pub mod ticker;

@@ -7,6 +7,7 @@
 
 use super::trading::{Changes, Levels, Refusal, Request, Trading};
 use super::{ConnId, Reply};
+use crate::deribit::{book, ticker};
 use engine::matching::{OwnerId, PostOnly, TimeInForce};
 use engine::{Instruments, Side};
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 #[derive(Default)]
 pub(super) struct Conn {
     pub(super) owner: Option<OwnerId>,
-    channels: BTreeSet<String>,
+    pub(super) channels: BTreeSet<String>,
     cancel_on_disconnect: bool,
     /// The heartbeat interval, and when the last test_request went unanswered since.
     heartbeat_ms: Option<i64>,
@@ -42,6 +43,8 @@ pub struct VenueCore {
     change_ids: HashMap<String, u64>,
     /// Each book's levels as last sent, for the changes.
     sent: HashMap<String, (Levels, Levels)>,
+    /// Each instrument's last ticker data (the house's), sent on subscribing.
+    pub(super) tickers: HashMap<String, Value>,
 }
 
 pub(super) const UNAUTHORIZED: (i64, &str) = (13009, "unauthorized");
@@ -59,6 +62,7 @@ impl VenueCore {
             next_conn: 1,
             change_ids: HashMap::new(),
             sent: HashMap::new(),
+            tickers: HashMap::new(),
         }
     }
 
@@ -214,7 +218,9 @@ impl VenueCore {
             .filter_map(|c| c.as_str().map(str::to_string))
             .collect();
         for ch in &channels {
-            let known = match super::super::deribit::book::channel_instrument(ch) {
+            let instrument =
+                (book::channel_instrument(ch)).or_else(|| ticker::channel_instrument(ch));
+            let known = match instrument {
                 Some(name) => self.trading.instruments.id(name).is_ok(),
                 None => ch.starts_with("user.changes."),
             };
@@ -276,7 +282,10 @@ impl VenueCore {
             .flatten()
             .filter_map(Value::as_str)
         {
-            let Some(name) = super::super::deribit::book::channel_instrument(ch) else {
+            if let Some(last) = ticker::channel_instrument(ch).and_then(|n| self.tickers.get(n)) {
+                out.push(Reply::Text(conn, subscription(ch, last.clone())));
+            }
+            let Some(name) = book::channel_instrument(ch) else {
                 continue;
             };
             let Ok(id) = self.trading.instruments.id(name) else {
@@ -364,7 +373,7 @@ fn diff(old: &[(f64, f64)], new: &[(f64, f64)]) -> Vec<Value> {
     out
 }
 
-fn subscription(channel: &str, data: Value) -> String {
+pub(super) fn subscription(channel: &str, data: Value) -> String {
     json!({"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": data}}).to_string()
 }
 

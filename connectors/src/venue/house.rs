@@ -3,9 +3,10 @@
 //! around them and get filled. Two accounts of the venue's, so the takers trade with the house's
 //! levels rather than cancel them (the matching engine prevents self-trades).
 
-use super::core::VenueCore;
+use super::core::{subscription, VenueCore};
 use super::trading::{Changes, Request};
 use super::Reply;
+use crate::deribit::ticker::Ticker;
 use engine::matching::{OwnerId, PostOnly, TimeInForce};
 use engine::Side;
 
@@ -23,6 +24,8 @@ pub enum House {
         bids: Vec<(f64, f64)>,
         asks: Vec<(f64, f64)>,
     },
+    /// The marks and the index now, for `ticker.{instrument}.*` subscribers.
+    Ticker(Ticker),
     /// A background taker: `amount` at `price` or better, the rest cancelled.
     Take {
         instrument: String,
@@ -46,6 +49,7 @@ impl VenueCore {
             }
         };
         match h {
+            House::Ticker(t) => self.ticker(t, out),
             House::Book {
                 instrument,
                 bids,
@@ -110,5 +114,20 @@ fn request(
         label: "",
         post_only: PostOnly::Off,
         tif,
+    }
+}
+
+impl VenueCore {
+    /// `t` kept as the instrument's last ticker and sent to its subscribers.
+    fn ticker(&mut self, t: &Ticker, out: &mut Vec<Reply>) {
+        let data = t.to_json();
+        let name = &t.instrument;
+        let channels = [format!("ticker.{name}.raw"), format!("ticker.{name}.100ms")];
+        for (conn, c) in &self.conns {
+            for ch in channels.iter().filter(|ch| c.channels.contains(*ch)) {
+                out.push(Reply::Text(*conn, subscription(ch, data.clone())));
+            }
+        }
+        self.tickers.insert(name.clone(), data);
     }
 }
