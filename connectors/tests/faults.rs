@@ -26,7 +26,10 @@ const PERP: &str = "ETH-PERPETUAL";
 
 /// A venue listing the perpetual, injecting `faults`; its address, its market's feed, and the
 /// counts of what it injected.
-async fn venue(faults: Faults) -> (String, mpsc::Sender<House>, Arc<Injected>) {
+async fn venue(
+    faults: Faults,
+    rate_limit: Option<(u32, u32)>,
+) -> (String, mpsc::Sender<House>, Arc<Injected>) {
     let mut instruments = Instruments::new();
     instruments
         .intern(Instrument::deribit(PERP).unwrap())
@@ -39,6 +42,7 @@ async fn venue(faults: Faults) -> (String, mpsc::Sender<House>, Arc<Injected>) {
         tick: Duration::from_millis(50),
         faults,
         injected: injected.clone(),
+        rate_limit,
     };
     let (house, feed) = mpsc::channel(1024);
     tokio::spawn(serve(listener, core, Some(feed), options));
@@ -62,7 +66,7 @@ async fn malformed_frames_are_survived_and_a_lost_book_change_shows_as_a_gap() {
         seed: 7,
         ..Faults::default()
     };
-    let (url, house, injected) = venue(faults).await;
+    let (url, house, injected) = venue(faults, None).await;
     let common::Client {
         commands,
         mut events,
@@ -133,7 +137,7 @@ async fn a_refused_order_comes_back_refused_and_dropped_connections_come_back() 
         seed: 3,
         ..Faults::default()
     };
-    let (url, _house, injected) = venue(faults).await;
+    let (url, _house, injected) = venue(faults, None).await;
     let common::Client {
         commands,
         mut events,
@@ -168,4 +172,49 @@ async fn a_refused_order_comes_back_refused_and_dropped_connections_come_back() 
         "{}",
         injected.report()
     );
+}
+
+/// Past the venue's own rate limit a request is refused with too_many_requests and the session
+/// ends; the client comes back (slower: its budget halves) instead of dying.
+#[tokio::test]
+async fn too_many_requests_ends_the_session_and_the_client_comes_back() {
+    let (url, _house, injected) = venue(Faults::default(), Some((5, 5))).await;
+    let common::Client {
+        commands,
+        mut events,
+    } = client(&url, ("desk", "s1"), &[], 2_000);
+    let (mut connected, mut ended) = (0, None);
+    let script = async {
+        while connected < 2 {
+            match events.recv().await {
+                Some(Event::Connected) => connected += 1,
+                Some(Event::Session(Out::Authenticated { .. })) if ended.is_none() => {
+                    // Past the venue's 5 at once (the client's own budget allows 100).
+                    for _ in 0..10 {
+                        let call = Command::Call {
+                            method: "public/get_time".into(),
+                            params: json!({}),
+                        };
+                        commands.send(call).await.unwrap();
+                    }
+                }
+                Some(Event::Session(Out::Ended { why })) => ended = Some(why),
+                Some(_) => {}
+                None => break,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), script)
+        .await
+        .expect("in time");
+    commands.send(Command::Stop).await.unwrap();
+    let why = ended.expect("the session ended");
+    assert!(why.contains("10028"), "{why}");
+    assert_eq!(
+        injected.rate_limited.load(Ordering::Relaxed),
+        1,
+        "{}",
+        injected.report()
+    );
+    assert_eq!(connected, 2, "it came back");
 }

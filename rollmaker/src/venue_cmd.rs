@@ -40,6 +40,11 @@ pub struct VenueArgs {
     /// Real milliseconds per minute of the synthetic market (1000: sixty times real time).
     #[arg(long, default_value_t = 1000)]
     step_ms: u64,
+    /// Requests a second and the burst each connection may send (`RATE:BURST`); one past it is
+    /// refused with too_many_requests and the connection closed, as Deribit does. The default is
+    /// Deribit's published matching and other budgets together (5 + 20 a second, 20 + 100 at once).
+    #[arg(long, default_value = "25:120")]
+    rate_limit: String,
     #[command(flatten)]
     faults: FaultArgs,
 }
@@ -122,6 +127,15 @@ pub fn run(args: &VenueArgs) -> Result<()> {
         keys.push(("local".to_string(), "local".to_string()));
     }
     let faults = args.faults.faults()?;
+    let rate_limit = (args.rate_limit.split_once(':'))
+        .and_then(|(r, b)| Some((r.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .filter(|(r, b)| *r > 0 && *b > 0)
+        .with_context(|| {
+            format!(
+                "--rate-limit {:?}: want RATE:BURST, both above 0",
+                args.rate_limit
+            )
+        })?;
     let (market, path) = market(args.preset, args.seed);
     let instruments = market.instruments().clone();
     let n = instruments.len();
@@ -144,6 +158,7 @@ pub fn run(args: &VenueArgs) -> Result<()> {
             tick: Duration::from_millis(200),
             faults,
             injected: Arc::default(),
+            rate_limit: Some(rate_limit),
         };
         connectors::venue::server::serve(listener, core, Some(feed_rx), options).await;
         Ok(())

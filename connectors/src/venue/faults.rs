@@ -39,6 +39,8 @@ pub struct Injected {
     pub refused_orders: AtomicU64,
     pub hung: AtomicU64,
     pub reordered: AtomicU64,
+    /// Requests past the venue's rate limit (refused with too_many_requests, the connection closed).
+    pub rate_limited: AtomicU64,
 }
 
 impl Injected {
@@ -50,13 +52,14 @@ impl Injected {
     pub fn report(&self) -> String {
         let n = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
-            "dropped {} malformed {} lost_book_changes {} refused_orders {} hung {} reordered {}",
+            "dropped {} malformed {} lost_book_changes {} refused_orders {} hung {} reordered {} rate_limited {}",
             n(&self.dropped),
             n(&self.malformed),
             n(&self.lost_book_changes),
             n(&self.refused_orders),
             n(&self.hung),
-            n(&self.reordered)
+            n(&self.reordered),
+            n(&self.rate_limited)
         )
     }
 }

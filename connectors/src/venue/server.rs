@@ -33,6 +33,9 @@ pub struct Options {
     pub faults: Faults,
     /// Where what was injected is counted.
     pub injected: Arc<Injected>,
+    /// Requests a second and the burst each connection may send; one past it is refused with
+    /// `too_many_requests` (10028) and the connection closed, as Deribit does. None: no limit.
+    pub rate_limit: Option<(u32, u32)>,
 }
 
 impl Options {
@@ -42,6 +45,7 @@ impl Options {
             tick,
             faults: Faults::default(),
             injected: Arc::default(),
+            rate_limit: None,
         }
     }
 }
@@ -85,6 +89,10 @@ pub async fn serve(
 /// The core's task: requests, heartbeats, the house's market, and the faults in the middle.
 struct CoreTask {
     core: VenueCore,
+    rate_limit: Option<governor::Quota>,
+    limiters: HashMap<ConnId, governor::DefaultDirectRateLimiter>,
+    /// Connections the venue has ended (past the rate limit): what they still send is not read.
+    ended: HashSet<ConnId>,
     conns: HashMap<ConnId, mpsc::UnboundedSender<Reply>>,
     hung: HashSet<ConnId>,
     dice: Dice,
@@ -104,8 +112,15 @@ async fn run_core(
         since.map_or(0, |d| d.as_millis() as i64)
     };
     let mut ticks = tokio::time::interval(options.tick);
+    let quota = options.rate_limit.map(|(rate, burst)| {
+        let nz = |n: u32| std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
+        governor::Quota::per_second(nz(rate)).allow_burst(nz(burst))
+    });
     let mut t = CoreTask {
         core,
+        rate_limit: quota,
+        limiters: HashMap::new(),
+        ended: HashSet::new(),
         conns: HashMap::new(),
         hung: HashSet::new(),
         dice: Dice::new(options.faults, options.injected),
@@ -118,12 +133,17 @@ async fn run_core(
                 Some(ToCore::Open(replies, id)) => {
                     let conn = t.core.connect();
                     t.conns.insert(conn, replies);
+                    if let Some(q) = t.rate_limit {
+                        t.limiters.insert(conn, governor::RateLimiter::direct(q));
+                    }
                     let _ = id.send(conn);
                 }
                 Some(ToCore::Text(conn, text)) => t.request(conn, now(), &text),
                 Some(ToCore::Gone(conn)) => {
                     t.conns.remove(&conn);
                     t.hung.remove(&conn);
+                    t.limiters.remove(&conn);
+                    t.ended.remove(&conn);
                     t.core.disconnect(conn, &mut t.out);
                 }
                 None => return,
@@ -146,6 +166,20 @@ async fn run_core(
 impl CoreTask {
     /// A request, or its refusal where an order is to be refused.
     fn request(&mut self, conn: ConnId, now: i64, text: &str) {
+        if self.ended.contains(&conn) {
+            return;
+        }
+        let over = self.limiters.get(&conn).is_some_and(|l| l.check().is_err());
+        if over {
+            Injected::count(&self.dice.injected.rate_limited);
+            self.ended.insert(conn);
+            let id = serde_json::from_str::<serde_json::Value>(text).map(|v| v["id"].clone());
+            let refusal = serde_json::json!({"jsonrpc": "2.0", "id": id.unwrap_or_default(),
+                "error": {"code": 10_028, "message": "too_many_requests"}});
+            self.out.push(Reply::Text(conn, refusal.to_string()));
+            self.out.push(Reply::Close(conn));
+            return;
+        }
         let is_order = text.contains("\"private/buy\"") || text.contains("\"private/sell\"");
         if is_order && self.dice.roll(self.dice.faults.refuse_orders) {
             Injected::count(&self.dice.injected.refused_orders);
