@@ -19,7 +19,6 @@ use connectors::venue::faults::Faults;
 use connectors::venue::house::House;
 use connectors::venue::server::Options;
 use engine::{Price, Qty};
-use rust_decimal::prelude::ToPrimitive;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -203,9 +202,8 @@ fn updates(market: &SyntheticMarket) -> Vec<House> {
     let instruments = market.instruments();
     let levels = |id, l: &[(Price, Qty)]| -> Vec<(f64, f64)> {
         let inst = instruments.get(id);
-        let amount = |q: Qty| inst.qty_decimal(q).to_f64().unwrap_or(f64::NAN);
         l.iter()
-            .map(|&(p, q)| (inst.price_f64(p), amount(q)))
+            .map(|&(p, q)| (inst.price_f64(p), inst.qty_f64(q)))
             .collect()
     };
     let mut out: Vec<House> = (market.books().into_iter())
@@ -236,7 +234,7 @@ fn updates(market: &SyntheticMarket) -> Vec<House> {
             instrument: inst.name().to_string(),
             side: t.aggressor,
             price: inst.price_f64(t.price),
-            amount: inst.qty_decimal(t.qty).to_f64().unwrap_or(f64::NAN),
+            amount: inst.qty_f64(t.qty),
         });
     }
     out

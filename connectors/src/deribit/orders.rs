@@ -8,7 +8,6 @@
 
 use engine::quotes::Action;
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side};
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::{json, Value};
 
 /// The label of our client id.
@@ -28,7 +27,6 @@ pub fn request(
     action: &Action,
     instrument_of: impl Fn(u64) -> Option<InstrumentId>,
 ) -> Option<(&'static str, Value)> {
-    let number = |d: rust_decimal::Decimal| d.to_f64().map(Value::from);
     match *action {
         Action::Place {
             client_id,
@@ -64,8 +62,8 @@ pub fn request(
             let params = json!({
                 "label": label(client_id),
                 "instrument_name": inst.name(),
-                "amount": number(inst.qty_decimal(amount))?,
-                "price": number(inst.price_decimal(price))?,
+                "amount": finite(inst.qty_f64(amount))?,
+                "price": finite(inst.price_f64(price))?,
                 "post_only": true,
                 "reject_post_only": true,
             });
@@ -89,16 +87,21 @@ fn side_method(side: Side) -> &'static str {
 fn order(inst: &Instrument, client_id: u64, price: Price, qty: Qty) -> Option<Value> {
     Some(json!({
         "instrument_name": inst.name(),
-        "amount": inst.qty_decimal(qty).to_f64()?,
+        "amount": finite(inst.qty_f64(qty))?,
         "type": "limit",
-        "price": inst.price_decimal(price).to_f64()?,
+        "price": finite(inst.price_f64(price))?,
         "label": label(client_id),
     }))
 }
 
-/// The currency an instrument trades in (the name's first part: `ETH`).
+/// A number the wire can carry (JSON has no NaN): none otherwise, and no request.
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// The currency an instrument trades in (its underlying: `ETH`).
 fn currency(inst: &Instrument) -> &str {
-    inst.name().split('-').next().unwrap_or_default()
+    &inst.parsed().underlying
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ use engine::matching::{
     MatchEvent, MatchingEngine, NewOrder, OrderId, OwnerId, PostOnly, TimeInForce,
 };
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side};
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -273,7 +272,7 @@ impl Trading {
             "instrument_name": inst.name(),
             "direction": side_name(side),
             "price": inst.price_f64(price),
-            "amount": inst.qty_decimal(qty).to_f64().unwrap_or(f64::NAN),
+            "amount": inst.qty_f64(qty),
             "fee": 0.0,
             "fee_currency": "ETH",
             "timestamp": self.now_ms,
@@ -311,7 +310,6 @@ impl Trading {
             return Value::Null;
         };
         let inst = self.instruments.get(o.instrument);
-        let amount = |q: Qty| inst.qty_decimal(q).to_f64().unwrap_or(f64::NAN);
         json!({
             "order_id": order_name(oid),
             "order_state": o.state,
@@ -319,8 +317,8 @@ impl Trading {
             "instrument_name": inst.name(),
             "direction": side_name(o.side),
             "price": inst.price_f64(o.price),
-            "amount": amount(o.amount),
-            "filled_amount": amount(o.filled),
+            "amount": inst.qty_f64(o.amount),
+            "filled_amount": inst.qty_f64(o.filled),
             "order_type": "limit",
             "last_update_timestamp": self.now_ms,
         })
@@ -362,7 +360,7 @@ impl Trading {
             .map(|((_, id), size)| {
                 let inst = self.instruments.get(*id);
                 let direction = if *size > 0 { "buy" } else { "sell" };
-                let size = inst.qty_decimal(Qty(*size)).to_f64().unwrap_or(f64::NAN);
+                let size = inst.qty_f64(Qty(*size));
                 json!({"instrument_name": inst.name(), "size": size, "direction": direction})
             })
             .collect()
@@ -375,9 +373,8 @@ impl Trading {
             return (Vec::new(), Vec::new());
         };
         let side = |s: Side| -> Levels {
-            let amount = |q: Qty| inst.qty_decimal(q).to_f64().unwrap_or(f64::NAN);
             book.levels(s)
-                .map(|(p, q, _)| (inst.price_f64(p), amount(q)))
+                .map(|(p, q, _)| (inst.price_f64(p), inst.qty_f64(q)))
                 .collect()
         };
         (side(Side::Buy), side(Side::Sell))

@@ -334,6 +334,12 @@ impl Instrument {
     pub fn qty_decimal(&self, q: Qty) -> Decimal {
         self.lot_scale.to_decimal(q.0)
     }
+    /// The amount as f64 (contracts, or USD for an inverse future), for models, reports and the
+    /// wire's JSON numbers (money is booked with [`Self::qty_decimal`]).
+    pub fn qty_f64(&self, q: Qty) -> f64 {
+        use rust_decimal::prelude::ToPrimitive;
+        self.qty_decimal(q).to_f64().unwrap_or(f64::NAN)
+    }
     /// The tick size, as a decimal, that applies at `p`.
     pub fn tick_size_at(&self, p: Price) -> Decimal {
         self.price_scale.to_decimal(self.tick_rule.tick_at(p))
