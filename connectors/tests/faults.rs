@@ -4,6 +4,7 @@
 //! with what the client saw.
 
 use connectors::deribit::book::BookMessage;
+use connectors::deribit::budget::Rate;
 use connectors::deribit::connection::{Command, Event};
 use connectors::deribit::session::Out;
 use connectors::venue::core::VenueCore;
@@ -28,7 +29,7 @@ const PERP: &str = "ETH-PERPETUAL";
 /// counts of what it injected.
 async fn venue(
     faults: Faults,
-    rate_limit: Option<(u32, u32)>,
+    rate_limit: Option<Rate>,
 ) -> (String, mpsc::Sender<House>, Arc<Injected>) {
     let mut instruments = Instruments::new();
     instruments
@@ -178,7 +179,14 @@ async fn a_refused_order_comes_back_refused_and_dropped_connections_come_back() 
 /// ends; the client comes back (slower: its budget halves) instead of dying.
 #[tokio::test]
 async fn too_many_requests_ends_the_session_and_the_client_comes_back() {
-    let (url, _house, injected) = venue(Faults::default(), Some((5, 5))).await;
+    let (url, _house, injected) = venue(
+        Faults::default(),
+        Some(Rate {
+            per_second: 5,
+            burst: 5,
+        }),
+    )
+    .await;
     let common::Client {
         commands,
         mut events,

@@ -13,6 +13,7 @@ use backtest::sim::synthetic_book::MarketConfig;
 use backtest::sim::synthetic_market::SyntheticMarket;
 use backtest::synthetic::path::{IndexPath, Preset};
 use clap::Args;
+use connectors::deribit::budget::Rate;
 use connectors::deribit::ticker::Ticker;
 use connectors::venue::core::VenueCore;
 use connectors::venue::faults::Faults;
@@ -127,8 +128,13 @@ pub fn run(args: &VenueArgs) -> Result<()> {
     }
     let faults = args.faults.faults()?;
     let rate_limit = (args.rate_limit.split_once(':'))
-        .and_then(|(r, b)| Some((r.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
-        .filter(|(r, b)| *r > 0 && *b > 0)
+        .and_then(|(r, b)| {
+            Some(Rate {
+                per_second: r.parse().ok()?,
+                burst: b.parse().ok()?,
+            })
+        })
+        .filter(|r| r.per_second > 0 && r.burst > 0)
         .with_context(|| {
             format!(
                 "--rate-limit {:?}: want RATE:BURST, both above 0",

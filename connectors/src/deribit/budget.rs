@@ -98,14 +98,17 @@ pub struct Budget<C: Clock + Clone = DefaultClock> {
     pub slowed: bool,
 }
 
-fn quota(r: Rate, slowed: bool) -> Quota {
-    let per_second = if slowed {
-        (r.per_second / 2).max(1)
-    } else {
-        r.per_second
-    };
-    let nz = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
-    Quota::per_second(nz(per_second)).allow_burst(nz(r.burst))
+impl Rate {
+    /// The rate as a governor quota (halved where `slowed`, at least one a second).
+    pub fn quota(self, slowed: bool) -> Quota {
+        let per_second = if slowed {
+            (self.per_second / 2).max(1)
+        } else {
+            self.per_second
+        };
+        let nz = |n: u32| NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+        Quota::per_second(nz(per_second)).allow_burst(nz(self.burst))
+    }
 }
 
 impl<C: Clock + Clone> Budget<C> {
@@ -113,8 +116,8 @@ impl<C: Clock + Clone> Budget<C> {
         Budget {
             clock: clock.clone(),
             limits,
-            matching: RateLimiter::direct_with_clock(quota(limits.matching, false), clock.clone()),
-            other: RateLimiter::direct_with_clock(quota(limits.other, false), clock.clone()),
+            matching: RateLimiter::direct_with_clock(limits.matching.quota(false), clock.clone()),
+            other: RateLimiter::direct_with_clock(limits.other.quota(false), clock.clone()),
             slowed: false,
         }
     }
@@ -137,9 +140,9 @@ impl<C: Clock + Clone> Budget<C> {
         *self = Budget::with_clock(limits, &self.clock);
         if slowed {
             self.matching =
-                RateLimiter::direct_with_clock(quota(limits.matching, true), self.clock.clone());
+                RateLimiter::direct_with_clock(limits.matching.quota(true), self.clock.clone());
             self.other =
-                RateLimiter::direct_with_clock(quota(limits.other, true), self.clock.clone());
+                RateLimiter::direct_with_clock(limits.other.quota(true), self.clock.clone());
             self.slowed = true;
         }
     }

@@ -377,6 +377,7 @@ pub(super) fn subscription(channel: &str, data: Value) -> String {
     json!({"jsonrpc": "2.0", "method": "subscription", "params": {"channel": channel, "data": data}}).to_string()
 }
 
-fn error(id: Option<u64>, (code, message): (i64, &str)) -> String {
+/// A JSON-RPC error answer to request `id`.
+pub(super) fn error(id: Option<u64>, (code, message): (i64, &str)) -> String {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}).to_string()
 }

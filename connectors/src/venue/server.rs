@@ -4,10 +4,11 @@
 //! the core's heartbeat ticks every `tick`, the house's market (`house`, if any) moves as its
 //! feed says, and the [`Faults`] asked for are injected on the way in and out.
 
-use super::core::VenueCore;
+use super::core::{error, VenueCore};
 use super::faults::{Dice, Faults, Injected, MALFORMED};
 use super::house::House;
 use super::{ConnId, Reply};
+use crate::deribit::budget::Rate;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -35,7 +36,7 @@ pub struct Options {
     pub injected: Arc<Injected>,
     /// Requests a second and the burst each connection may send; one past it is refused with
     /// `too_many_requests` (10028) and the connection closed, as Deribit does. None: no limit.
-    pub rate_limit: Option<(u32, u32)>,
+    pub rate_limit: Option<Rate>,
 }
 
 impl Options {
@@ -112,10 +113,7 @@ async fn run_core(
         since.map_or(0, |d| d.as_millis() as i64)
     };
     let mut ticks = tokio::time::interval(options.tick);
-    let quota = options.rate_limit.map(|(rate, burst)| {
-        let nz = |n: u32| std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN);
-        governor::Quota::per_second(nz(rate)).allow_burst(nz(burst))
-    });
+    let quota = options.rate_limit.map(|r| r.quota(false));
     let mut t = CoreTask {
         core,
         rate_limit: quota,
@@ -173,23 +171,24 @@ impl CoreTask {
         if over {
             Injected::count(&self.dice.injected.rate_limited);
             self.ended.insert(conn);
-            let id = serde_json::from_str::<serde_json::Value>(text).map(|v| v["id"].clone());
-            let refusal = serde_json::json!({"jsonrpc": "2.0", "id": id.unwrap_or_default(),
-                "error": {"code": 10_028, "message": "too_many_requests"}});
-            self.out.push(Reply::Text(conn, refusal.to_string()));
+            self.refuse(conn, text, (10_028, "too_many_requests"));
             self.out.push(Reply::Close(conn));
             return;
         }
         let is_order = text.contains("\"private/buy\"") || text.contains("\"private/sell\"");
         if is_order && self.dice.roll(self.dice.faults.refuse_orders) {
             Injected::count(&self.dice.injected.refused_orders);
-            let id = serde_json::from_str::<serde_json::Value>(text).map(|v| v["id"].clone());
-            let refusal = serde_json::json!({"jsonrpc": "2.0", "id": id.unwrap_or_default(),
-                "error": {"code": 11_000, "message": "refused (injected fault)"}});
-            self.out.push(Reply::Text(conn, refusal.to_string()));
+            self.refuse(conn, text, (11_000, "refused (injected fault)"));
             return;
         }
         self.core.on_text(conn, now, text, &mut self.out);
+    }
+
+    /// The request `text` answered with the error `code`, `message`.
+    fn refuse(&mut self, conn: ConnId, text: &str, (code, message): (i64, &str)) {
+        let id = serde_json::from_str::<serde_json::Value>(text).map(|v| v["id"].as_u64());
+        let refusal = error(id.ok().flatten(), (code, message));
+        self.out.push(Reply::Text(conn, refusal));
     }
 
     /// Heartbeats, and the per-minute faults.
