@@ -3,7 +3,7 @@
 //! JSON as Deribit shapes them, and the book's levels before and after).
 
 use engine::matching::{
-    MatchEvent, MatchingEngine, NewOrder, OrderId, OwnerId, PostOnly, TimeInForce,
+    Execution, MatchEvent, MatchingEngine, NewOrder, OrderId, OwnerId, PostOnly, TimeInForce,
 };
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side};
 use serde_json::{json, Value};
@@ -236,26 +236,16 @@ impl Trading {
                 MatchEvent::Amended { id, .. } => self.touched(id, changes),
                 MatchEvent::Fill { .. } => {
                     for x in e.executions().into_iter().flatten() {
-                        self.fill(
-                            instrument, x.order, x.side, x.price, x.qty, x.maker, changes,
-                        );
+                        self.fill(instrument, &x, changes);
                     }
                 }
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn fill(
-        &mut self,
-        instrument: InstrumentId,
-        oid: OrderId,
-        side: Side,
-        price: Price,
-        qty: Qty,
-        maker: bool,
-        changes: &mut Changes,
-    ) {
+    /// One side of a fill: its order's state, its account's position and trade.
+    fn fill(&mut self, instrument: InstrumentId, x: &Execution, changes: &mut Changes) {
+        let (oid, side, qty) = (x.order, x.side, x.qty);
         let Some(o) = self.orders.get_mut(&oid) else {
             return;
         };
@@ -271,12 +261,12 @@ impl Trading {
             "label": o.label,
             "instrument_name": inst.name(),
             "direction": side_name(side),
-            "price": inst.price_f64(price),
+            "price": inst.price_f64(x.price),
             "amount": inst.qty_f64(qty),
             "fee": 0.0,
             "fee_currency": "ETH",
             "timestamp": self.now_ms,
-            "liquidity": if maker { "M" } else { "T" },
+            "liquidity": if x.maker { "M" } else { "T" },
         });
         self.next_trade += 1;
         self.history
