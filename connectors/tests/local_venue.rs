@@ -24,6 +24,11 @@ fn venue() -> (VenueCore, Instruments) {
     (venue, instruments)
 }
 
+/// `public/auth`'s params for client credentials.
+fn credentials(id: &str, secret: &str) -> Value {
+    json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret})
+}
+
 fn rpc(venue: &mut VenueCore, conn: u64, id: u64, method: &str, params: Value) -> Vec<Frame> {
     let mut out = Vec::new();
     let text = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string();
@@ -95,25 +100,13 @@ fn a_maker_and_a_taker_meet_on_the_local_venue() {
         maker,
         1,
         "public/auth",
-        json!({"grant_type": "client_credentials", "client_id": "maker", "client_secret": "nope"}),
+        credentials("maker", "nope"),
     );
     assert_eq!(result(&bad, 1), Err((13004, "invalid_credentials".into())));
     let unauthorized = rpc(&mut v, maker, 2, "private/buy", json!({}));
     assert_eq!(result(&unauthorized, 2).unwrap_err().0, 13009);
-    rpc(
-        &mut v,
-        maker,
-        3,
-        "public/auth",
-        json!({"grant_type": "client_credentials", "client_id": "maker", "client_secret": "s1"}),
-    );
-    rpc(
-        &mut v,
-        taker,
-        4,
-        "public/auth",
-        json!({"grant_type": "client_credentials", "client_id": "taker", "client_secret": "s2"}),
-    );
+    rpc(&mut v, maker, 3, "public/auth", credentials("maker", "s1"));
+    rpc(&mut v, taker, 4, "public/auth", credentials("taker", "s2"));
     let subscribed = rpc(
         &mut v,
         maker,
@@ -276,13 +269,7 @@ fn the_house_shows_a_market_and_its_takers_fill_clients() {
         tracker: Tracker::new(),
         events: Vec::new(),
     };
-    rpc(
-        &mut v,
-        maker,
-        1,
-        "public/auth",
-        json!({"grant_type": "client_credentials", "client_id": "maker", "client_secret": "s1"}),
-    );
+    rpc(&mut v, maker, 1, "public/auth", credentials("maker", "s1"));
     let sub = rpc(
         &mut v,
         maker,
@@ -350,13 +337,7 @@ fn reconciliation_against_the_local_venue_tells_what_happened_while_away() {
         (taker, "taker", "s2"),
         (desk, "maker", "s1"),
     ] {
-        rpc(
-            &mut v,
-            c,
-            1,
-            "public/auth",
-            json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret}),
-        );
+        rpc(&mut v, c, 1, "public/auth", credentials(id, secret));
     }
     let offer = |label: &str, price: f64| json!({"instrument_name": CALL, "amount": 10.0, "price": price, "label": label, "post_only": true, "reject_post_only": true});
     rpc(&mut v, maker, 2, "private/sell", offer("rm-1", 0.052));
