@@ -158,11 +158,15 @@ impl Perpetual {
         cash + self.unrealized_eth(instruments, ledger, index)
     }
 
+    /// The position, USD (negative: short).
+    pub fn position_usd(&self, instruments: &Instruments, ledger: &Ledger) -> f64 {
+        ledger.size(self.id) as f64 * instruments.get(self.id).float_terms().lot
+    }
+
     /// The position's USD delta at `index`, ETH: an inverse perpetual of N USD is N/S, and its
     /// unrealized PnL (ETH) as much again as any ETH held.
     pub fn delta_eth(&self, instruments: &Instruments, ledger: &Ledger, index: f64) -> f64 {
-        let inst = instruments.get(self.id);
-        let usd = ledger.size(self.id) as f64 * inst.float_terms().lot;
+        let usd = self.position_usd(instruments, ledger);
         usd / index + self.unrealized_eth(instruments, ledger, index)
     }
 }

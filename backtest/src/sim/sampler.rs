@@ -103,10 +103,8 @@ impl<'a, M: Market> View<'a, M> {
     /// The perpetual held, long or short, USD.
     fn hedge_abs_usd(&self) -> f64 {
         let instruments = self.market.instruments();
-        self.perpetual.map_or(0.0, |p| {
-            let lot_usd = instruments.get(p.id).float_terms().lot;
-            (self.trader.position(p.id).0 as f64 * lot_usd).abs()
-        })
+        let ledger = self.trader.ledger();
+        (self.perpetual).map_or(0.0, |p| p.position_usd(instruments, ledger).abs())
     }
 
     /// Contracts held, long and short alike.
