@@ -153,6 +153,7 @@ async fn a_refused_order_comes_back_refused_and_dropped_connections_come_back() 
                     let call = Command::Call {
                         method: "private/sell".into(),
                         params: sell,
+                        tag: 1,
                     };
                     commands.send(call).await.unwrap();
                 }
@@ -202,6 +203,7 @@ async fn too_many_requests_ends_the_session_and_the_client_comes_back() {
                         let call = Command::Call {
                             method: "public/get_time".into(),
                             params: json!({}),
+                            tag: 0,
                         };
                         commands.send(call).await.unwrap();
                     }

@@ -410,10 +410,10 @@ fn reconciliation_against_the_local_venue_tells_what_happened_while_away() {
     )
     .unwrap();
     let call = engine::InstrumentId(0);
-    let gaps = reconcile::position_gaps(&instruments, |_| Qty(0), &positions).unwrap();
+    let gaps = reconcile::position_gaps(&instruments, &[], &positions).unwrap();
     assert_eq!(gaps, [(CALL.to_string(), Qty(0), Qty(-4))]);
-    let held = |id| if id == call { Qty(-4) } else { Qty(0) };
-    assert!(reconcile::position_gaps(&instruments, held, &positions)
+    let held = [(call, Qty(-4))];
+    assert!(reconcile::position_gaps(&instruments, &held, &positions)
         .unwrap()
         .is_empty());
 }
@@ -504,4 +504,60 @@ fn the_house_ticker_reaches_its_subscribers_and_new_ones_get_the_last() {
         json!({"channels": ["ticker.ETH-1JAN30-1-C.raw"]}),
     );
     assert_eq!(result(&unknown, 4).unwrap_err().0, -32602);
+}
+
+/// Each instrument's engine numbers its own orders: orders on two instruments with the same
+/// number in their engines are still two orders, each edited and cancelled by its own label.
+#[test]
+fn orders_on_two_instruments_are_told_apart_by_label() {
+    let mut instruments = Instruments::new();
+    for name in [CALL, "ETH-27MAR26-2500-C"] {
+        instruments
+            .intern(Instrument::deribit(name).unwrap())
+            .unwrap();
+    }
+    let mut v = VenueCore::new(instruments, &[("maker", "s1")]);
+    let c = v.connect();
+    rpc(&mut v, c, 1, "public/auth", credentials("maker", "s1"));
+    let offer = |name: &str, label: &str| json!({"instrument_name": name, "amount": 1.0, "price": 0.05, "label": label, "post_only": true, "reject_post_only": true});
+    let a = result(&rpc(&mut v, c, 2, "private/sell", offer(CALL, "rm-1")), 2).unwrap();
+    let b = result(
+        &rpc(
+            &mut v,
+            c,
+            3,
+            "private/sell",
+            offer("ETH-27MAR26-2500-C", "rm-2"),
+        ),
+        3,
+    )
+    .unwrap();
+    assert_ne!(a["order"]["order_id"], b["order"]["order_id"]);
+    let edit = json!({"label": "rm-1", "instrument_name": CALL, "amount": 2.0, "price": 0.051});
+    let edited = result(&rpc(&mut v, c, 4, "private/edit_by_label", edit), 4).unwrap();
+    assert_eq!(edited["order"]["instrument_name"], CALL);
+    assert_eq!(edited["order"]["amount"], 2.0);
+    let cancel = json!({"label": "rm-2", "currency": "ETH"});
+    assert_eq!(
+        result(&rpc(&mut v, c, 5, "private/cancel_by_label", cancel), 5),
+        Ok(json!(1))
+    );
+    let open = result(
+        &rpc(
+            &mut v,
+            c,
+            6,
+            "private/get_open_orders_by_currency",
+            json!({"currency": "ETH"}),
+        ),
+        6,
+    )
+    .unwrap();
+    let labels: Vec<&str> = open
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["rm-1"]);
 }

@@ -41,6 +41,7 @@ async fn call(c: &mut Client, method: &str, params: Value) -> Value {
     let command = Command::Call {
         method: method.into(),
         params,
+        tag: 0,
     };
     c.commands.send(command).await.unwrap();
     until(c, |o| match o {

@@ -293,6 +293,19 @@ impl Trader {
         self.ledger.transfer(residual);
     }
 
+    /// Fills booked before this trader started (the journal's, read back at a restart): into
+    /// the ledger as they were, no order of this session's touched. A fill the ledger refuses
+    /// is counted.
+    pub fn restore(&mut self, instruments: &Instruments, fills: &[Fill]) {
+        self.book_package(instruments, fills, Decimal::ZERO);
+    }
+
+    /// Client ids of every order sent and not seen end (quotes and takes), for a reconcile.
+    pub fn live_client_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        let quotes = self.manager.orders().map(|(_, o)| o.client_id);
+        quotes.chain(self.takes.keys().copied())
+    }
+
     fn book_fill(&mut self, instruments: &Instruments, client_id: u64, fill: Fill) {
         if !self.orders.contains_key(&client_id) {
             // Still booked: the venue says we traded, whatever we remember.

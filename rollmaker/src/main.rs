@@ -11,6 +11,7 @@ mod out;
 mod price_cmd;
 mod quote_cmd;
 mod replay_cmd;
+mod run_cmd;
 mod snapshots;
 mod surface_cmd;
 mod sweep_cmd;
@@ -76,21 +77,29 @@ enum Command {
     /// Run the local venue (Deribit's JSON-RPC over WebSocket on 127.0.0.1) over the matching
     /// engine, listing the synthetic market's instruments, until stopped.
     Venue(venue_cmd::VenueArgs),
+    /// Run the roll maker live against a venue (the local one, or Deribit) until SIGINT or
+    /// SIGTERM: quotes, journal, metrics on 127.0.0.1:9184.
+    Run(run_cmd::RunArgs),
 }
 
 fn main() -> ExitCode {
     // Diagnostics (skipped rows, progress of a sweep) on stderr; RUST_LOG tunes them
     // (`RUST_LOG=warn` for warnings only, `RUST_LOG=debug` for more).
+    let command = Cli::parse().command;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .without_time()
-        .with_target(false)
-        .init();
-    match run(Cli::parse().command) {
+        .with_target(false);
+    // The service's logs carry the time; a one-off command's do not need it.
+    if matches!(command, Command::Run(_)) {
+        logs.init();
+    } else {
+        logs.without_time().init();
+    }
+    match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         // A reader that stops early (`| head`) is not an error.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
@@ -124,6 +133,7 @@ fn run(command: Command) -> Result<()> {
         Command::Replay(args) => replay_cmd::run_replay(&args),
         Command::TardisToBinary(args) => replay_cmd::run_to_binary(&args),
         Command::Venue(args) => venue_cmd::run(&args),
+        Command::Run(args) => run_cmd::run(&args),
     }
 }
 

@@ -84,19 +84,34 @@ impl Journal {
 
     /// Appends `entry`, durable when this returns; its sequence number.
     pub fn append(&self, entry: &Entry) -> Result<u64, JournalError> {
-        let text = serde_json::to_string(entry).map_err(|e| JournalError::Entry {
-            path: self.path.clone(),
-            seq: 0,
-            why: e.to_string(),
-        })?;
+        self.append_all(std::slice::from_ref(entry))
+    }
+
+    /// Appends `entries` in one transaction (one flush to disk for a requote's intents), durable
+    /// when this returns; the last one's sequence number (0 and nothing written for none).
+    pub fn append_all(&self, entries: &[Entry]) -> Result<u64, JournalError> {
+        if entries.is_empty() {
+            return Ok(0);
+        }
+        let mut texts = Vec::with_capacity(entries.len());
+        for e in entries {
+            texts.push(serde_json::to_string(e).map_err(|e| JournalError::Entry {
+                path: self.path.clone(),
+                seq: 0,
+                why: e.to_string(),
+            })?);
+        }
         let tx = self.db.begin_write().map_err(|e| self.store(e))?;
         let seq = {
             let mut table = tx.open_table(ENTRIES).map_err(|e| self.store(e))?;
             let last = table.last().map_err(|e| self.store(e))?;
-            let seq = last.map_or(1, |(k, _)| k.value() + 1);
-            table
-                .insert(seq, text.as_str())
-                .map_err(|e| self.store(e))?;
+            let mut seq = last.map_or(0, |(k, _)| k.value());
+            for text in &texts {
+                seq += 1;
+                table
+                    .insert(seq, text.as_str())
+                    .map_err(|e| self.store(e))?;
+            }
             seq
         };
         tx.commit().map_err(|e| self.store(e))?;

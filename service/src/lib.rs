@@ -1,6 +1,22 @@
-//! The live service (`rollmaker run`, issue 13) around the same strategy, trader and accounting
-//! the backtester runs. So far its journal ([`journal`]: what it meant to send and what the venue
-//! answered, durable before it counts) and its metrics and health over HTTP ([`metrics`]).
+//! The live service (`rollmaker run`) around the same strategy, trader and accounting the
+//! backtester runs, with time and the venue coming in from outside:
+//!
+//! - [`config`]: the service's TOML (venue, credentials, files, kill-switch limits);
+//! - [`run`]: the wiring: metrics server, connection, listing, journal replay, signals;
+//! - [`gateway`]: the connection's events read into the engine's terms, over to the desk;
+//! - [`desk`]: the trading thread (strategy, trader, journal) and [`reconciling`] after every
+//!   (re)connect; [`market`]: the live market as the strategy's state; [`account`]: exposure;
+//! - [`journal`]: what it meant to send and what the venue answered, durable before it counts,
+//!   and [`record`]: the entries written and read back;
+//! - [`metrics`]: Prometheus metrics and health over HTTP.
 
+pub mod account;
+pub mod config;
+pub mod desk;
+pub mod gateway;
 pub mod journal;
+pub mod market;
 pub mod metrics;
+pub mod reconciling;
+pub mod record;
+pub mod run;

@@ -31,6 +31,9 @@ pub struct Metrics {
     /// `rollmaker_rate_limited_total`: requests the venue refused as too many, or held back by
     /// the client's own budget.
     pub rate_limited: Counter,
+    /// `rollmaker_malformed_total`: venue messages that could not be read (logged with their
+    /// text; the connection stays up).
+    pub malformed: Counter,
     /// `rollmaker_tick_to_quote_seconds`: a book frame in to the order frame out.
     pub tick_to_quote: Histogram,
     /// `rollmaker_inventory_delta_eth`, `_vega_eth_per_vol_point`, `_gamma`, and
@@ -55,6 +58,7 @@ impl Metrics {
         let reconnects = Counter::default();
         let book_gaps = Counter::default();
         let rate_limited = Counter::default();
+        let malformed = Counter::default();
         // 1 us to about 1 s.
         let tick_to_quote = Histogram::new(exponential_buckets(1e-6, 2.0, 20));
         let (delta, vega, gamma, pnl_usd) = Default::default();
@@ -79,6 +83,11 @@ impl Metrics {
             "rollmaker_rate_limited",
             "Requests refused or held back for the rate limit",
             rate_limited.clone(),
+        );
+        r.register(
+            "rollmaker_malformed",
+            "Venue messages that could not be read",
+            malformed.clone(),
         );
         r.register(
             "rollmaker_tick_to_quote_seconds",
@@ -112,6 +121,7 @@ impl Metrics {
             reconnects,
             book_gaps,
             rate_limited,
+            malformed,
             tick_to_quote,
             delta,
             vega,

@@ -63,6 +63,10 @@ fn entries_come_back_in_order_after_a_reopen() {
     let back: Vec<Entry> = j.entries().unwrap().into_iter().map(|(_, e)| e).collect();
     assert_eq!(back, entries);
     assert_eq!(j.append(&fill(2)).unwrap(), 5, "numbering goes on");
+    // A batch: one transaction, numbered on; none writes nothing.
+    assert_eq!(j.append_all(&[fill(3), fill(4)]).unwrap(), 7);
+    assert_eq!(j.append_all(&[]).unwrap(), 0);
+    assert_eq!(j.entries().unwrap().len(), 7);
     std::fs::remove_dir_all(path.parent().unwrap()).ok();
 }
 

@@ -33,6 +33,7 @@ async fn metrics_and_health_are_served() {
         "rollmaker_reconnects_total 0",
         "rollmaker_book_gaps_total 0",
         "rollmaker_rate_limited_total 0",
+        "rollmaker_malformed_total 0",
     ] {
         assert!(page.contains(line), "{line} missing from\n{page}");
     }

@@ -83,6 +83,8 @@ pub struct Tracker {
     orders: HashMap<u64, Known>,
     venue_ids: HashMap<String, OrderId>,
     trades: HashSet<String>,
+    /// The trade id of each fill told since the last [`Tracker::take_told`], in order.
+    told: Vec<String>,
     /// Orders and trades that are not ours.
     pub not_ours: u64,
 }
@@ -90,6 +92,17 @@ pub struct Tracker {
 impl Tracker {
     pub fn new() -> Tracker {
         Tracker::default()
+    }
+
+    /// A trade already booked (read back from the journal at a restart): never told again.
+    pub fn remember_trade(&mut self, trade_id: &str) {
+        self.trades.insert(trade_id.to_string());
+    }
+
+    /// The trade ids of the fills told since the last call, in the order their
+    /// [`VenueEvent::Filled`] went out (for the journal, which counts a trade once by its id).
+    pub fn take_told(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.told)
     }
 
     /// The events `data` holds, in order: orders accepted, then fills, then amends and ends.
@@ -219,6 +232,7 @@ impl Tracker {
         };
         // Told once, and only once it could be told (a refused trade is refused again).
         self.trades.insert(t.trade_id.clone());
+        self.told.push(t.trade_id.clone());
         out.push(VenueEvent::Filled {
             client_id: id,
             fill,
@@ -315,6 +329,8 @@ mod tests {
         );
         assert_eq!(fill.fee, Decimal::new(3, 4));
         assert_eq!(out.len(), 2);
+        assert_eq!(t.take_told(), ["T-1"]);
+        assert!(t.take_told().is_empty());
         out.clear();
         // The same trade again (a reconnect's reconciliation): told once. An edit: amended.
         let edit = changes(
@@ -351,6 +367,17 @@ mod tests {
         t.on_changes(&instruments, &refused, &mut out).unwrap();
         assert_eq!(out, [VenueEvent::Rejected { client_id: 42 }]);
         assert_eq!(t.not_ours, 2);
+    }
+
+    #[test]
+    fn a_trade_remembered_from_the_journal_is_not_told_again() {
+        let (instruments, _, mut t) = setup();
+        t.remember_trade("T-1");
+        let mut out = Vec::new();
+        let trades = json!({"trades": [trade("T-1", "rm-41", 4.0), trade("T-2", "rm-41", 1.0)]});
+        t.on_changes(&instruments, &trades, &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(t.take_told(), ["T-2"]);
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //! [`Command`]s. Plain `ws://` for now (the local venue); `wss://` to Deribit needs a TLS feature
 //! of tokio-tungstenite (issue 13, not yet).
 
-use super::budget::Budget;
+use super::budget::{Budget, Limits};
 use super::frame::Frame;
 use super::session::{Millis, Out, Outgoing, Session};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -17,11 +18,19 @@ use tokio_tungstenite::tungstenite::Message;
 /// What the owner asks of the connection.
 #[derive(Debug)]
 pub enum Command {
+    /// A request; its answer, refusal or time-out comes back as an [`Out`] whose `id` is `tag`
+    /// (the owner's own number for it: a client order id, say).
     Call {
         method: String,
         params: Value,
+        tag: u64,
     },
     Subscribe(Vec<String>),
+    /// The account's request limits (from `private/get_account_summary`): the budget follows
+    /// them (still halved if the venue has said too many).
+    Limits(Limits),
+    /// Unsubscribe and subscribe again (a book gone out of sequence: a new snapshot).
+    Resubscribe(String),
     /// Close and stop reconnecting.
     Stop,
 }
@@ -67,6 +76,7 @@ pub async fn run(
             .build()
     };
     let mut delays = backoff();
+    let mut tags = HashMap::new();
     loop {
         let why = match tokio_tungstenite::connect_async(options.url.as_str()).await {
             Ok((ws, _)) => {
@@ -76,6 +86,7 @@ pub async fn run(
                     ws,
                     budget: &mut budget,
                     events: &events,
+                    tags: &mut tags,
                 };
                 let ended = link
                     .serve(&mut session, &mut commands, options.tick, &now)
@@ -109,6 +120,8 @@ struct Link<'a> {
     ws: Ws,
     budget: &'a mut Budget,
     events: &'a mpsc::Sender<Event>,
+    /// The owner's tag of each request of its own not yet answered, by the session's id.
+    tags: &'a mut HashMap<u64, u64>,
 }
 
 impl Link<'_> {
@@ -137,11 +150,19 @@ impl Link<'_> {
                     Some(Err(e)) => return Ended::Dropped(e.to_string()),
                 },
                 command = commands.recv() => match command {
-                    Some(Command::Call { method, params }) => { session.call(now(), &method, params, &mut out); }
+                    Some(Command::Call { method, params, tag }) => {
+                        let id = session.call(now(), &method, params, &mut out);
+                        self.tags.insert(id, tag);
+                    }
                     Some(Command::Subscribe(channels)) => {
                         let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
                         session.subscribe(now(), &channels, &mut out);
                     }
+                    Some(Command::Limits(limits)) => {
+                        let slowed = self.budget.slowed;
+                        self.budget.set(limits, slowed);
+                    }
+                    Some(Command::Resubscribe(channel)) => session.resubscribe(now(), &channel, &mut out),
                     Some(Command::Stop) | None => {
                         let _ = self.ws.close(None).await;
                         return Ended::Stopped;
@@ -173,11 +194,24 @@ impl Link<'_> {
                     return Err(format!("the session ended: {why}"));
                 }
                 other => {
+                    let other = self.tagged(other);
                     let _ = self.events.send(Event::Session(other)).await;
                 }
             }
         }
         Ok(())
+    }
+
+    /// An answer, refusal or time-out of the owner's request under the owner's tag.
+    fn tagged(&mut self, mut out: Out) -> Out {
+        if let Out::Answer { id, .. } | Out::Refused { id, .. } | Out::TimedOut { id, .. } =
+            &mut out
+        {
+            if let Some(tag) = self.tags.remove(id) {
+                *id = tag;
+            }
+        }
+        out
     }
 
     async fn send(&mut self, request: &Outgoing) -> Result<(), String> {

@@ -8,7 +8,7 @@ use super::orders::client_id;
 use engine::trader::VenueEvent;
 use engine::{Instruments, Qty};
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the venue's lists tell the trader.
 #[derive(Debug, Default, PartialEq)]
@@ -57,42 +57,48 @@ pub fn orders(
 }
 
 /// Where the ledger's positions differ from the venue's (`get_positions`' result, sizes signed):
-/// (instrument, ours, the venue's), in lots; `held` gives ours. An instrument the registry does
-/// not know is refused, naming it.
+/// (instrument, ours, the venue's), in lots, by instrument; `held` is ours, every instrument not
+/// named held at zero (the venue leaves flat positions out, or lists them at size 0). An
+/// instrument the registry does not know is refused, naming it.
 pub fn position_gaps(
     instruments: &Instruments,
-    held: impl Fn(engine::InstrumentId) -> Qty,
+    held: &[(engine::InstrumentId, Qty)],
     positions: &Value,
 ) -> Result<Vec<(String, Qty, Qty)>, ChangesError> {
     let list = positions
         .as_array()
         .ok_or_else(|| ChangesError::Shape("positions: not a list".into()))?;
-    let mut gaps = Vec::new();
+    let mut both: BTreeMap<engine::InstrumentId, (Qty, Qty)> = BTreeMap::new();
+    for &(id, q) in held {
+        both.entry(id).or_default().0 = q;
+    }
     for p in list {
         let name = p["instrument_name"].as_str().unwrap_or_default();
         let id = instruments
             .id(name)
             .map_err(|_| ChangesError::UnknownInstrument(name.to_string()))?;
-        let inst = instruments.get(id);
-        let size = p["size"].as_f64().unwrap_or(f64::NAN);
-        let lots = inst
-            .qty_of_f64(size.abs())
-            .map(|q| Qty(q.0 * size.signum() as i64));
-        let venue = if size == 0.0 {
-            Qty(0)
-        } else {
-            lots.map_err(|e| ChangesError::Value {
-                instrument: name.to_string(),
-                what: "size",
-                value: size.to_string(),
-                why: e.to_string(),
-            })?
-        };
-        if held(id) != venue {
-            gaps.push((name.to_string(), held(id), venue));
-        }
+        both.entry(id).or_default().1 = venue_size(instruments.get(id), &p["size"])?;
     }
-    Ok(gaps)
+    let gaps = both.into_iter().filter(|(_, (ours, venue))| ours != venue);
+    Ok(gaps
+        .map(|(id, (ours, venue))| (instruments.get(id).name().to_string(), ours, venue))
+        .collect())
+}
+
+/// A position's signed size in lots (Deribit: contracts for options, USD for the perpetual).
+fn venue_size(inst: &engine::Instrument, size: &Value) -> Result<Qty, ChangesError> {
+    let size = size.as_f64().unwrap_or(f64::NAN);
+    if size == 0.0 {
+        return Ok(Qty(0));
+    }
+    let lots = inst.qty_of_f64(size.abs());
+    lots.map(|q| Qty(q.0 * size.signum() as i64))
+        .map_err(|e| ChangesError::Value {
+            instrument: inst.name().to_string(),
+            what: "size",
+            value: size.to_string(),
+            why: e.to_string(),
+        })
 }
 
 #[cfg(test)]
@@ -154,18 +160,20 @@ mod tests {
         let (instruments, call) = setup();
         let venue =
             json!([{"instrument_name": "ETH-27MAR26-2000-C", "size": -4.0, "direction": "sell"}]);
-        let held =
-            |n: i64| move |id: engine::InstrumentId| if id == call { Qty(n) } else { Qty(0) };
-        assert!(position_gaps(&instruments, held(-4), &venue)
+        let held = |n: i64| [(call, Qty(n))];
+        assert!(position_gaps(&instruments, &held(-4), &venue)
             .unwrap()
             .is_empty());
-        let gaps = position_gaps(&instruments, held(-2), &venue).unwrap();
+        let gaps = position_gaps(&instruments, &held(-2), &venue).unwrap();
         assert_eq!(gaps, [("ETH-27MAR26-2000-C".to_string(), Qty(-2), Qty(-4))]);
+        // Held here, absent there (the venue leaves flat positions out): a gap too.
+        let gaps = position_gaps(&instruments, &held(3), &json!([])).unwrap();
+        assert_eq!(gaps, [("ETH-27MAR26-2000-C".to_string(), Qty(3), Qty(0))]);
         let unknown = json!([{"instrument_name": "ETH-27MAR26-9999-C", "size": 1.0}]);
         assert!(matches!(
-            position_gaps(&instruments, held(0), &unknown),
+            position_gaps(&instruments, &[], &unknown),
             Err(ChangesError::UnknownInstrument(_))
         ));
-        assert!(position_gaps(&instruments, held(0), &json!({})).is_err());
+        assert!(position_gaps(&instruments, &[], &json!({})).is_err());
     }
 }

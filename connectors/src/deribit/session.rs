@@ -170,6 +170,22 @@ impl Session {
         self.subscribe_wanted(now, out);
     }
 
+    /// `channel` again from scratch (a book whose sequence broke: its next snapshot rebuilds
+    /// the mirror): unsubscribed, then subscribed once more. Nothing if it is not wanted.
+    pub fn resubscribe(&mut self, now: Millis, channel: &str, out: &mut Vec<Out>) {
+        if !self.connected || !self.subscribed.remove(channel) {
+            return;
+        }
+        let method = if channel.starts_with("user.") {
+            "private/unsubscribe"
+        } else {
+            "public/unsubscribe"
+        };
+        let params = json!({ "channels": [channel] });
+        self.send(now, method, params, Purpose::Setup, out);
+        self.subscribe_wanted(now, out);
+    }
+
     /// A request of the owner's; its answer comes back as [`Out::Answer`] with this id.
     pub fn call(&mut self, now: Millis, method: &str, params: Value, out: &mut Vec<Out>) -> u64 {
         self.send(now, method, params, Purpose::Owner, out)
@@ -416,6 +432,22 @@ mod tests {
         assert_eq!(refresh.len(), 1);
         assert_eq!(refresh[0].2["grant_type"], "refresh_token");
         assert_eq!(refresh[0].2["refresh_token"], "r-1");
+    }
+
+    #[test]
+    fn a_broken_book_is_unsubscribed_and_subscribed_again_once() {
+        let mut s = Session::new(None, 10, 5_000);
+        let mut out = Vec::new();
+        s.on_connected(0, &mut out);
+        s.subscribe(0, &["book.ETH-PERPETUAL.raw"], &mut out);
+        out.clear();
+        s.resubscribe(1, "book.ETH-PERPETUAL.raw", &mut out);
+        s.resubscribe(1, "book.ETH-27MAR26-2000-C.raw", &mut out);
+        let reqs = sent(&out);
+        let methods: Vec<&str> = reqs.iter().map(|r| r.1.as_str()).collect();
+        // The channel not wanted is left alone.
+        assert_eq!(methods, ["public/unsubscribe", "public/subscribe"]);
+        assert_eq!(reqs[1].2["channels"][0], "book.ETH-PERPETUAL.raw");
     }
 
     #[test]

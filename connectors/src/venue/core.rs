@@ -7,6 +7,7 @@
 
 use super::trading::{Changes, Levels, Refusal, Request, Trading};
 use super::{ConnId, Reply};
+use crate::deribit::budget::{Limits, Rate};
 use crate::deribit::{book, ticker};
 use engine::matching::{OwnerId, PostOnly, TimeInForce};
 use engine::{Instruments, Side};
@@ -45,6 +46,8 @@ pub struct VenueCore {
     sent: HashMap<String, (Levels, Levels)>,
     /// Each instrument's last ticker data (the house's), sent on subscribing.
     pub(super) tickers: HashMap<String, Value>,
+    /// What `get_account_summary` tells clients of their request limits.
+    pub(super) limits: Limits,
 }
 
 pub(super) const UNAUTHORIZED: (i64, &str) = (13009, "unauthorized");
@@ -63,7 +66,25 @@ impl VenueCore {
             change_ids: HashMap::new(),
             sent: HashMap::new(),
             tickers: HashMap::new(),
+            limits: Limits::default(),
         }
+    }
+
+    /// The limits told to clients, from the venue's own limit of `rate` requests a connection:
+    /// three fifths to the matching engine, the rest to other requests, so that a client that
+    /// keeps to both never meets the venue's limit.
+    pub fn tell_limits(&mut self, rate: Rate) {
+        let part = |n: u32, k: u32| (n * k / 5).max(1);
+        self.limits = Limits {
+            matching: Rate {
+                per_second: part(rate.per_second, 3),
+                burst: part(rate.burst, 3),
+            },
+            other: Rate {
+                per_second: part(rate.per_second, 2),
+                burst: part(rate.burst, 2),
+            },
+        };
     }
 
     pub fn connect(&mut self) -> ConnId {
@@ -167,12 +188,29 @@ impl VenueCore {
                 Ok(json!("ok"))
             }
             "public/subscribe" | "private/subscribe" => self.subscribe(conn, owner, p),
+            "public/unsubscribe" | "private/unsubscribe" => {
+                let channels: Vec<String> = (p["channels"].as_array().into_iter().flatten())
+                    .filter_map(|c| c.as_str().map(str::to_string))
+                    .collect();
+                let c = self.conns.entry(conn).or_default();
+                channels.iter().for_each(|ch| {
+                    c.channels.remove(ch);
+                });
+                Ok(json!(channels))
+            }
             "private/enable_cancel_on_disconnect" => {
                 authed()?;
                 self.conns.entry(conn).or_default().cancel_on_disconnect = true;
                 Ok(json!("ok"))
             }
             "public/get_instruments" => Ok(self.trading.instruments_json()),
+            "private/get_account_summary" => {
+                authed()?;
+                let rate = |r: Rate| json!({"rate": r.per_second, "burst": r.burst});
+                let (m, o) = (self.limits.matching, self.limits.other);
+                Ok(json!({"currency": "ETH", "limits": {
+                    "matching_engine": rate(m), "non_matching_engine": rate(o)}}))
+            }
             "public/get_currencies" => {
                 Ok(json!([{"currency": "ETH", "currency_long": "Ethereum"}]))
             }

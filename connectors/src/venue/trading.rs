@@ -27,6 +27,9 @@ pub struct Order {
     pub state: &'static str,
 }
 
+/// An order on the venue: its instrument and its id in that instrument's engine.
+pub type Key = (InstrumentId, OrderId);
+
 /// What one request changed: the orders and trades of each account it touched, and the books.
 #[derive(Debug, Default)]
 pub struct Changes {
@@ -38,8 +41,10 @@ pub struct Changes {
 pub struct Trading {
     pub instruments: Instruments,
     books: HashMap<InstrumentId, MatchingEngine>,
-    orders: HashMap<OrderId, Order>,
-    labels: HashMap<(OwnerId, String), OrderId>,
+    /// By instrument and the order's id in that instrument's engine (each engine numbers its
+    /// own orders).
+    orders: HashMap<Key, Order>,
+    labels: HashMap<(OwnerId, String), Key>,
     positions: BTreeMap<(OwnerId, InstrumentId), i64>,
     /// Each account's trades, in order (what `get_user_trades_by_currency` lists).
     history: BTreeMap<u32, Vec<Value>>,
@@ -127,21 +132,22 @@ impl Trading {
             filled: Qty(0),
             state: "open",
         };
-        self.orders.insert(oid, meta);
+        let key = (id, oid);
+        self.orders.insert(key, meta);
         if !r.label.is_empty() {
-            self.labels.insert((r.owner, r.label.to_string()), oid);
+            self.labels.insert((r.owner, r.label.to_string()), key);
         }
         self.apply(id, &events, changes);
-        self.settle_state(oid);
-        Ok(self.order_json(oid))
+        self.settle_state(key);
+        Ok(self.order_json(key))
     }
 
     /// Cancels the order `label` of `owner`.
     pub fn cancel_by_label(&mut self, owner: OwnerId, label: &str, changes: &mut Changes) -> usize {
-        let Some(&oid) = self.labels.get(&(owner, label.to_string())) else {
+        let Some(&key) = self.labels.get(&(owner, label.to_string())) else {
             return 0;
         };
-        self.cancel(owner, oid, changes)
+        self.cancel(owner, key, changes)
     }
 
     /// Cancels every open order of `owner` (on `instrument` only, if given); how many.
@@ -151,18 +157,18 @@ impl Trading {
         instrument: Option<InstrumentId>,
         changes: &mut Changes,
     ) -> usize {
-        let open: Vec<OrderId> = (self.orders.iter())
+        let open: Vec<Key> = (self.orders.iter())
             .filter(|(_, o)| o.owner == owner && o.state == "open")
             .filter(|(_, o)| instrument.is_none_or(|i| o.instrument == i))
             .map(|(id, _)| *id)
             .collect();
         open.into_iter()
-            .map(|oid| self.cancel(owner, oid, changes))
+            .map(|key| self.cancel(owner, key, changes))
             .sum()
     }
 
-    fn cancel(&mut self, owner: OwnerId, oid: OrderId, changes: &mut Changes) -> usize {
-        let Some(o) = self.orders.get(&oid).filter(|o| o.state == "open") else {
+    fn cancel(&mut self, owner: OwnerId, key: Key, changes: &mut Changes) -> usize {
+        let Some(o) = self.orders.get(&key).filter(|o| o.state == "open") else {
             return 0;
         };
         let id = o.instrument;
@@ -170,7 +176,7 @@ impl Trading {
         let Some(book) = self.books.get_mut(&id) else {
             return 0;
         };
-        if book.cancel(owner, oid, &mut events).is_err() {
+        if book.cancel(owner, key.1, &mut events).is_err() {
             return 0;
         }
         self.apply(id, &events, changes);
@@ -186,11 +192,11 @@ impl Trading {
         amount: f64,
         changes: &mut Changes,
     ) -> Result<Value, Refusal> {
-        let oid = *(self.labels.get(&(owner, label.to_string())))
+        let key = *(self.labels.get(&(owner, label.to_string())))
             .ok_or_else(|| (10004, "order_not_found".to_string()))?;
         let o = self
             .orders
-            .get(&oid)
+            .get(&key)
             .filter(|o| o.state == "open")
             .ok_or_else(|| (10004, "order_not_found".to_string()))?;
         let id = o.instrument;
@@ -206,14 +212,14 @@ impl Trading {
             .books
             .get_mut(&id)
             .ok_or_else(|| invalid("not tradeable".into()))?;
-        book.amend(owner, oid, price, amount, &mut events)
+        book.amend(owner, key.1, price, amount, &mut events)
             .map_err(|e| invalid(e.to_string()))?;
-        if let Some(o) = self.orders.get_mut(&oid) {
+        if let Some(o) = self.orders.get_mut(&key) {
             (o.price, o.amount) = (price, amount);
         }
         self.apply(id, &events, changes);
-        self.settle_state(oid);
-        Ok(self.order_json(oid))
+        self.settle_state(key);
+        Ok(self.order_json(key))
     }
 
     /// The engine's events: orders' states, fills as trades of both accounts, positions.
@@ -222,18 +228,18 @@ impl Trading {
         for e in events {
             match *e {
                 MatchEvent::Cancelled { id, .. } => {
-                    if let Some(o) = self.orders.get_mut(&id) {
+                    if let Some(o) = self.orders.get_mut(&(instrument, id)) {
                         o.state = "cancelled";
                     }
-                    self.touched(id, changes);
+                    self.touched((instrument, id), changes);
                 }
                 MatchEvent::Rested { id, price, .. } => {
-                    if let Some(o) = self.orders.get_mut(&id) {
+                    if let Some(o) = self.orders.get_mut(&(instrument, id)) {
                         o.price = price;
                     }
-                    self.touched(id, changes);
+                    self.touched((instrument, id), changes);
                 }
-                MatchEvent::Amended { id, .. } => self.touched(id, changes),
+                MatchEvent::Amended { id, .. } => self.touched((instrument, id), changes),
                 MatchEvent::Fill { .. } => {
                     for x in e.executions().into_iter().flatten() {
                         self.fill(instrument, &x, changes);
@@ -245,8 +251,8 @@ impl Trading {
 
     /// One side of a fill: its order's state, its account's position and trade.
     fn fill(&mut self, instrument: InstrumentId, x: &Execution, changes: &mut Changes) {
-        let (oid, side, qty) = (x.order, x.side, x.qty);
-        let Some(o) = self.orders.get_mut(&oid) else {
+        let (key, side, qty) = ((instrument, x.order), x.side, x.qty);
+        let Some(o) = self.orders.get_mut(&key) else {
             return;
         };
         o.filled += qty;
@@ -257,7 +263,7 @@ impl Trading {
         let inst = self.instruments.get(instrument);
         let trade = json!({
             "trade_id": format!("LOCAL-{}", self.next_trade),
-            "order_id": order_name(oid),
+            "order_id": order_name(key),
             "label": o.label,
             "instrument_name": inst.name(),
             "direction": side_name(side),
@@ -274,34 +280,34 @@ impl Trading {
             .or_default()
             .push(trade.clone());
         changes.trades.entry(o.owner.0).or_default().push(trade);
-        self.touched(oid, changes);
+        self.touched(key, changes);
     }
 
     /// An order filled whole or cancelled by the engine without an event of its own keeps its
     /// last state; one with nothing left open is done.
-    fn settle_state(&mut self, oid: OrderId) {
-        if let Some(o) = self.orders.get_mut(&oid) {
+    fn settle_state(&mut self, key: Key) {
+        if let Some(o) = self.orders.get_mut(&key) {
             if o.state == "open" && o.filled >= o.amount {
                 o.state = "filled";
             }
         }
     }
 
-    fn touched(&self, oid: OrderId, changes: &mut Changes) {
-        if let Some(o) = self.orders.get(&oid) {
+    fn touched(&self, key: Key, changes: &mut Changes) {
+        if let Some(o) = self.orders.get(&key) {
             let list = changes.orders.entry(o.owner.0).or_default();
-            list.retain(|v| v["order_id"] != order_name(oid));
-            list.push(self.order_json(oid));
+            list.retain(|v| v["order_id"] != order_name(key));
+            list.push(self.order_json(key));
         }
     }
 
-    pub fn order_json(&self, oid: OrderId) -> Value {
-        let Some(o) = self.orders.get(&oid) else {
+    pub fn order_json(&self, key: Key) -> Value {
+        let Some(o) = self.orders.get(&key) else {
             return Value::Null;
         };
         let inst = self.instruments.get(o.instrument);
         json!({
-            "order_id": order_name(oid),
+            "order_id": order_name(key),
             "order_state": o.state,
             "label": o.label,
             "instrument_name": inst.name(),
@@ -316,7 +322,7 @@ impl Trading {
 
     /// The open orders of `owner`, as `get_open_orders_by_currency` lists them.
     pub fn open_orders(&self, owner: OwnerId) -> Vec<Value> {
-        let mut ids: Vec<OrderId> = (self.orders.iter())
+        let mut ids: Vec<Key> = (self.orders.iter())
             .filter(|(_, o)| o.owner == owner && o.state == "open")
             .map(|(id, _)| *id)
             .collect();
@@ -371,8 +377,8 @@ impl Trading {
     }
 }
 
-fn order_name(oid: OrderId) -> String {
-    format!("LOCAL-{}", oid.0)
+fn order_name((instrument, oid): Key) -> String {
+    format!("LOCAL-{}-{}", instrument.0, oid.0)
 }
 
 fn side_name(side: Side) -> &'static str {

@@ -1,0 +1,316 @@
+//! The trading thread: the strategy and the [`Trader`] (the backtest's trading core, unchanged)
+//! fed market data and venue events over a crossbeam channel, sending orders to the connection.
+//! No socket is touched here, so a slow one never stalls pricing.
+//!
+//! Each turn: every input waiting is taken (books and tickers into the [`LiveMarket`], our
+//! orders' changes through the [`Tracker`], the answers to our requests); what the venue said is
+//! made durable in the journal, then booked; then, if quoting and due, one requote: the
+//! strategy's wants through the quote manager, each action's intent made durable, then sent.
+//! Quoting starts only after a reconcile ([`crate::reconciling`]), after every (re)connect.
+
+use crate::config::KillSection;
+use crate::journal::{Entry, Journal, JournalError};
+use crate::market::LiveMarket;
+use crate::metrics::{Health, Metrics};
+use crate::reconciling::Reconciling;
+use crate::record;
+use connectors::deribit::book::BookMessage;
+use connectors::deribit::changes::Tracker;
+use connectors::deribit::connection::Command;
+use connectors::deribit::session::Out;
+use connectors::deribit::ticker::Ticker;
+use crossbeam::channel::{Receiver, RecvTimeoutError};
+use engine::quotes::Action;
+use engine::strategy::Strategy;
+use engine::trader::{Trader, VenueEvent};
+use engine::InstrumentId;
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+mod quoting;
+mod replies;
+
+/// What reaches the trading thread.
+#[derive(Debug)]
+pub enum Input {
+    /// A book message, parsed, and when its frame was read.
+    Book {
+        id: InstrumentId,
+        message: BookMessage,
+        received: Instant,
+    },
+    Ticker {
+        ticker: Ticker,
+        received: Instant,
+    },
+    /// `user.changes` data: our orders and trades.
+    Changes(Value),
+    /// The answer, refusal or time-out of one of our requests (its `id` is our tag).
+    Reply(Out),
+    /// A connection is up and signed in: reconcile, then quote.
+    Authenticated,
+    Disconnected(String),
+    /// Cancel everything and stop quoting until restarted.
+    Kill(String),
+    /// Cancel everything and end (SIGINT, SIGTERM).
+    Stop,
+}
+
+/// Tags at and above this are the desk's own requests; below, a tag is the order's client id.
+pub const OWN_TAGS: u64 = 1 << 62;
+const CANCEL_ALL: u64 = OWN_TAGS;
+
+/// How long a stop waits for the venue to confirm its cancel-all.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+/// A requote at least this often while quoting, whatever moved (staleness is seen).
+const REQUOTE_AT_LEAST: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    /// No connection (or not yet signed in).
+    Offline(String),
+    Reconciling(Reconciling),
+    Quoting,
+    Killed(String),
+}
+
+/// Everything the trading thread owns.
+pub struct Desk {
+    pub market: LiveMarket,
+    pub trader: Trader,
+    pub tracker: Tracker,
+    pub strategy: Box<dyn Strategy + Send>,
+    pub journal: Journal,
+    pub commands: mpsc::Sender<Command>,
+    pub metrics: Arc<Metrics>,
+    pub health: Arc<Health>,
+    pub currency: String,
+    pub book_interval: String,
+    pub kill: KillSection,
+    pub requote_every: Duration,
+    /// Feed seconds between two fits of the surface.
+    pub refit_every: f64,
+    pub phase: Phase,
+    /// Scratch: the turn's venue events and their fills' trade ids, actions, entries.
+    pub(crate) events: Vec<VenueEvent>,
+    pub(crate) trade_ids: VecDeque<String>,
+    actions: Vec<Action>,
+    entries: Vec<Entry>,
+    dirty: bool,
+    last_requote: Option<Instant>,
+    /// When the surface was last fitted, on the feed's clock.
+    last_refit: Option<engine::Timestamp>,
+    /// When the oldest book frame not yet quoted on was read (tick-to-quote).
+    tick_from: Option<Instant>,
+    /// When each order refused in the last minute was.
+    rejects: VecDeque<Instant>,
+}
+
+impl Desk {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        market: LiveMarket,
+        trader: Trader,
+        tracker: Tracker,
+        strategy: Box<dyn Strategy + Send>,
+        journal: Journal,
+        commands: mpsc::Sender<Command>,
+        (metrics, health): (Arc<Metrics>, Arc<Health>),
+        config: &crate::config::ServiceConfig,
+    ) -> Desk {
+        Desk {
+            market,
+            trader,
+            tracker,
+            strategy,
+            journal,
+            commands,
+            metrics,
+            health,
+            currency: config.venue.currency.clone(),
+            book_interval: config.venue.book_interval.clone(),
+            kill: config.kill.clone(),
+            requote_every: Duration::from_millis(config.service.requote_ms),
+            refit_every: config.service.surface_seconds,
+            phase: Phase::Offline("not connected yet".into()),
+            events: Vec::new(),
+            trade_ids: VecDeque::new(),
+            actions: Vec::new(),
+            entries: Vec::new(),
+            dirty: false,
+            last_requote: None,
+            last_refit: None,
+            tick_from: None,
+            rejects: VecDeque::new(),
+        }
+    }
+
+    /// Runs until [`Input::Stop`] or the inputs' sender is gone; an error only where the journal
+    /// cannot be written (everything is cancelled first).
+    pub fn run(mut self, inputs: Receiver<Input>) -> Result<(), JournalError> {
+        self.health.not_quoting("not connected yet");
+        loop {
+            let first = match inputs.recv_timeout(self.requote_every) {
+                Ok(i) => Some(i),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return self.stop(&inputs),
+            };
+            // What waits, in a bounded batch: a flood of data still yields to a requote.
+            let batch = first.into_iter().chain(inputs.try_iter().take(10_000));
+            let mut stop = false;
+            for input in batch {
+                if matches!(input, Input::Stop) {
+                    stop = true;
+                    break;
+                }
+                self.on_input(input);
+            }
+            if let Err(e) = self.settle() {
+                self.kill_now(&format!("{e}"));
+                return Err(e);
+            }
+            if stop {
+                return self.stop(&inputs);
+            }
+            if let Err(e) = self.requote(Instant::now()) {
+                self.kill_now(&format!("{e}"));
+                return Err(e);
+            }
+        }
+    }
+
+    fn on_input(&mut self, input: Input) {
+        match input {
+            Input::Book {
+                id,
+                message,
+                received,
+            } => self.on_book(id, &message, received),
+            Input::Ticker { ticker, received } => {
+                self.dirty |= self.market.on_ticker(&ticker, received);
+            }
+            Input::Changes(data) => self.on_changes(&data),
+            Input::Reply(out) => self.on_reply(out),
+            Input::Authenticated => self.start_reconcile(),
+            Input::Disconnected(why) => {
+                self.market.all_stale("disconnected");
+                if !matches!(self.phase, Phase::Killed(_)) {
+                    self.phase = Phase::Offline(format!("disconnected: {why}"));
+                    self.health.not_quoting(&format!("disconnected: {why}"));
+                }
+            }
+            Input::Kill(why) => self.kill_now(&why),
+            Input::Stop => {}
+        }
+    }
+
+    fn on_book(&mut self, id: InstrumentId, message: &BookMessage, received: Instant) {
+        if let Err(e) = self.market.on_book(id, message, received) {
+            // Out of sequence: the mirror is stale (the strategy pulls the series) until the
+            // snapshot a new subscription sends.
+            self.metrics.book_gaps.inc();
+            let name = self.market.instruments().get(id).name();
+            tracing::warn!("book {name}: {e}; subscribing again");
+            let channel = format!("book.{name}.{}", self.book_interval);
+            self.send(Command::Resubscribe(channel));
+            return;
+        }
+        self.dirty = true;
+        self.tick_from.get_or_insert(received);
+    }
+
+    /// Our orders' and trades' changes (`data` in `user.changes` shape) through the tracker.
+    pub(crate) fn on_changes(&mut self, data: &Value) {
+        let instruments = Arc::clone(self.market.instruments());
+        if let Err(e) = self
+            .tracker
+            .on_changes(&instruments, data, &mut self.events)
+        {
+            self.metrics.malformed.inc();
+            tracing::warn!("{e}: {data}");
+        }
+        self.trade_ids.extend(self.tracker.take_told());
+    }
+
+    /// The turn's venue events: durable in the journal first, then booked.
+    pub(crate) fn settle(&mut self) -> Result<(), JournalError> {
+        if self.events.is_empty() {
+            return Ok(());
+        }
+        let instruments = Arc::clone(self.market.instruments());
+        self.entries.clear();
+        for e in &self.events {
+            let trade = match e {
+                VenueEvent::Filled { .. } => self.trade_ids.pop_front(),
+                _ => None,
+            };
+            self.entries
+                .extend(record::entry(&instruments, e, trade.as_deref()));
+        }
+        self.journal.append_all(&self.entries)?;
+        for e in self.events.drain(..) {
+            if matches!(e, VenueEvent::Filled { .. }) {
+                self.metrics.fills.inc();
+                self.dirty = true;
+            }
+            self.trader.on_event(&instruments, e);
+        }
+        Ok(())
+    }
+
+    /// The kill switch: everything cancelled at the venue, no more quoting.
+    pub(crate) fn kill_now(&mut self, why: &str) {
+        if matches!(self.phase, Phase::Killed(_)) {
+            return;
+        }
+        tracing::error!("kill switch: {why}");
+        self.phase = Phase::Killed(format!("killed: {why}"));
+        self.health.not_quoting(&format!("killed: {why}"));
+        self.send(cancel_all());
+    }
+
+    /// Cancel everything, wait (a while) for the venue to confirm, book what comes meanwhile.
+    fn stop(&mut self, inputs: &Receiver<Input>) -> Result<(), JournalError> {
+        self.health.not_quoting("stopping");
+        self.phase = Phase::Killed("stopping".into());
+        self.send(cancel_all());
+        let until = Instant::now() + STOP_WAIT;
+        while let Ok(input) = inputs.recv_deadline(until) {
+            let confirmed =
+                matches!(&input, Input::Reply(Out::Answer { id, .. }) if *id == CANCEL_ALL);
+            self.on_input(input);
+            if confirmed {
+                break;
+            }
+        }
+        self.settle()
+    }
+
+    /// A command to the connection. Its channel is deep; full means the socket has stalled
+    /// for thousands of requests, and the reconcile after the reconnect sets things right.
+    pub(crate) fn send(&self, command: Command) {
+        if self.commands.try_send(command).is_err() {
+            tracing::error!("the connection's queue is full or gone: a request dropped");
+        }
+    }
+}
+
+fn cancel_all() -> Command {
+    Command::Call {
+        method: "private/cancel_all".into(),
+        params: json!({}),
+        tag: CANCEL_ALL,
+    }
+}
+
+fn client_id(a: &Action) -> u64 {
+    match *a {
+        Action::Place { client_id, .. }
+        | Action::Amend { client_id, .. }
+        | Action::Cancel { client_id }
+        | Action::Take { client_id, .. } => client_id,
+    }
+}

@@ -1,0 +1,104 @@
+//! One requote: the state on the feed's clock (the surface refitted when due), the strategy's
+//! wants through the trader, each intent durable, then the requests; and the metrics, the health
+//! and the loss limit after.
+
+use super::{client_id, Desk, Phase, REQUOTE_AT_LEAST};
+use crate::account::exposure;
+use crate::journal::JournalError;
+use crate::record;
+use connectors::deribit::connection::Command;
+use connectors::deribit::orders;
+use std::sync::Arc;
+use std::time::Instant;
+
+impl Desk {
+    /// One requote if quoting and due: intents durable, then the orders sent.
+    pub(super) fn requote(&mut self, wall: Instant) -> Result<(), JournalError> {
+        let since = self.last_requote.map(|t| wall.duration_since(t));
+        let due = match since {
+            None => true,
+            Some(s) => (self.dirty && s >= self.requote_every) || s >= REQUOTE_AT_LEAST,
+        };
+        if self.phase != Phase::Quoting || !due {
+            self.publish(wall);
+            return Ok(());
+        }
+        self.last_requote = Some(wall);
+        self.dirty = false;
+        let now = self.market.clock.now(wall);
+        // On the feed's clock: a local venue may run its market faster than the wall.
+        if (self.last_refit).is_none_or(|t| (now.0 - t.0) as f64 >= self.refit_every * 1e9) {
+            self.market.refit(now);
+            self.last_refit = Some(now);
+        }
+        let cash = exposure(&self.market, self.trader.ledger(), now).cash_eth;
+        let trader = &self.trader;
+        let state = self.market.state(now, &|id| trader.position(id), cash);
+        self.actions.clear();
+        self.trader
+            .requote(now, &state, self.strategy.as_mut(), &mut self.actions);
+        self.send_actions()?;
+        if let Some(t) = self.tick_from.take() {
+            if !self.actions.is_empty() {
+                let seconds = t.elapsed().as_secs_f64();
+                self.metrics.tick_to_quote.observe(seconds);
+            }
+        }
+        self.publish(wall);
+        Ok(())
+    }
+
+    /// The requote's actions: every intent durable in one write, then each request sent.
+    fn send_actions(&mut self) -> Result<(), JournalError> {
+        let instruments = Arc::clone(self.market.instruments());
+        let trader = &self.trader;
+        let of = |c: u64| trader.order(c).map(|(i, _)| i);
+        self.entries.clear();
+        (self.entries).extend(
+            self.actions
+                .iter()
+                .map(|a| record::intent(&instruments, a, of)),
+        );
+        self.journal.append_all(&self.entries)?;
+        for a in &self.actions {
+            let Some((method, params)) = orders::request(&instruments, a, of) else {
+                tracing::warn!("no request for {a:?}: a price or amount not finite");
+                continue;
+            };
+            let tag = client_id(a);
+            let call = Command::Call {
+                method: method.to_string(),
+                params,
+                tag,
+            };
+            self.send(call);
+        }
+        Ok(())
+    }
+
+    /// The metrics and the health, now.
+    pub(super) fn publish(&mut self, wall: Instant) {
+        let now = self.market.clock.now(wall);
+        let e = exposure(&self.market, self.trader.ledger(), now);
+        let m = &self.metrics;
+        m.quotes_live.set(self.trader.manager().len() as i64);
+        m.delta.set(e.delta_eth);
+        m.vega.set(e.vega);
+        m.gamma.set(e.gamma);
+        m.pnl_usd.set(e.pnl_usd);
+        match &self.phase {
+            Phase::Quoting => match self.trader.wanted().pulled.first() {
+                Some(p) if self.trader.wanted().quotes.is_empty() => {
+                    self.health.not_quoting(&format!("pulled: {}", p.reason))
+                }
+                _ => self.health.quoting(),
+            },
+            Phase::Offline(why) | Phase::Killed(why) => self.health.not_quoting(why),
+            Phase::Reconciling(_) => self.health.not_quoting("reconciling with the venue"),
+        }
+        if e.pnl_usd < -self.kill.max_loss_usd {
+            let why = format!("PnL {:.0} USD below -{}", e.pnl_usd, self.kill.max_loss_usd);
+            self.kill_now(&why);
+        }
+    }
+}

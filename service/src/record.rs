@@ -1,0 +1,269 @@
+//! Between the trader and the journal: each action sent and each venue event as an [`Entry`]
+//! (exact decimals, names not ids: the journal outlives a registry), and at a restart the
+//! journal read back into what the new trader and tracker must know.
+
+use crate::journal::Entry;
+use engine::position::Fill;
+use engine::quotes::Action;
+use engine::trader::VenueEvent;
+use engine::{Instruments, Side, Timestamp};
+use thiserror::Error;
+
+fn side_text(side: Side) -> String {
+    match side {
+        Side::Buy => "buy".into(),
+        Side::Sell => "sell".into(),
+    }
+}
+
+/// The intent of `action`, written before it is sent; `instrument_of` names the instrument of
+/// an amend's or a cancel's order.
+pub fn intent(
+    instruments: &Instruments,
+    action: &Action,
+    instrument_of: impl Fn(u64) -> Option<engine::InstrumentId>,
+) -> Entry {
+    let name = |id: Option<engine::InstrumentId>| {
+        id.map_or_else(String::new, |id| instruments.get(id).name().to_string())
+    };
+    match *action {
+        Action::Place {
+            client_id,
+            key,
+            price,
+            qty,
+        } => {
+            let inst = instruments.get(key.instrument);
+            Entry::Intent {
+                client_id,
+                action: "place".into(),
+                instrument: inst.name().to_string(),
+                side: Some(side_text(key.side)),
+                price: Some(inst.price_decimal(price)),
+                amount: Some(inst.qty_decimal(qty)),
+            }
+        }
+        Action::Take {
+            client_id,
+            instrument,
+            side,
+            price,
+            qty,
+        } => {
+            let inst = instruments.get(instrument);
+            Entry::Intent {
+                client_id,
+                action: "take".into(),
+                instrument: inst.name().to_string(),
+                side: Some(side_text(side)),
+                price: Some(inst.price_decimal(price)),
+                amount: Some(inst.qty_decimal(qty)),
+            }
+        }
+        Action::Amend {
+            client_id,
+            price,
+            amount,
+        } => {
+            let id = instrument_of(client_id);
+            let decimals = id.map(|id| instruments.get(id));
+            Entry::Intent {
+                client_id,
+                action: "amend".into(),
+                instrument: name(id),
+                side: None,
+                price: decimals.map(|i| i.price_decimal(price)),
+                amount: decimals.map(|i| i.qty_decimal(amount)),
+            }
+        }
+        Action::Cancel { client_id } => Entry::Intent {
+            client_id,
+            action: "cancel".into(),
+            instrument: name(instrument_of(client_id)),
+            side: None,
+            price: None,
+            amount: None,
+        },
+    }
+}
+
+/// The entry of a venue event, if it is one the journal keeps (acknowledgements, fills with their
+/// trade id, ends); `trade_id` is the fill's.
+pub fn entry(
+    instruments: &Instruments,
+    event: &VenueEvent,
+    trade_id: Option<&str>,
+) -> Option<Entry> {
+    let ended = |client_id: u64, why: &str| {
+        Some(Entry::Ended {
+            client_id,
+            why: why.into(),
+        })
+    };
+    match *event {
+        VenueEvent::Accepted {
+            client_id,
+            venue_id,
+        } => Some(Entry::Accepted {
+            client_id,
+            order_id: venue_id.0.to_string(),
+        }),
+        VenueEvent::Filled { client_id, fill } => {
+            let inst = instruments.get(fill.instrument);
+            Some(Entry::Fill {
+                client_id,
+                trade_id: trade_id.unwrap_or_default().to_string(),
+                instrument: inst.name().to_string(),
+                side: side_text(fill.side),
+                price: inst.price_decimal(fill.price),
+                amount: inst.qty_decimal(fill.qty),
+                fee: fill.fee,
+                timestamp_ms: fill.ts.0 / 1_000_000,
+            })
+        }
+        VenueEvent::Rejected { client_id } => ended(client_id, "rejected"),
+        VenueEvent::Cancelled { client_id } => ended(client_id, "cancelled"),
+        VenueEvent::Expired { client_id } => ended(client_id, "expired"),
+        VenueEvent::Amended { .. } | VenueEvent::Refused { .. } | VenueEvent::Settled { .. } => {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Error, PartialEq)]
+#[error("journal entry {seq}: {why}")]
+pub struct ReplayError {
+    pub seq: u64,
+    pub why: String,
+}
+
+/// What the journal says a restarted service must know.
+#[derive(Debug, Default, PartialEq)]
+pub struct Replayed {
+    /// Every fill, in the order booked, with its trade id.
+    pub fills: Vec<(String, Fill)>,
+    /// The highest client id ever used (intents are written before sending: none past it).
+    pub last_client_id: u64,
+    /// Entries read.
+    pub entries: u64,
+}
+
+/// The journal's `entries` read back against `instruments`; a fill that cannot be read (an
+/// instrument no longer listed, a price off its grid) is refused naming the entry: positions
+/// must not silently differ from what was booked.
+pub fn replay(
+    instruments: &Instruments,
+    entries: &[(u64, Entry)],
+) -> Result<Replayed, ReplayError> {
+    let mut r = Replayed::default();
+    for (seq, e) in entries {
+        r.entries += 1;
+        let bad = |why: String| ReplayError { seq: *seq, why };
+        match e {
+            Entry::Intent { client_id, .. } => r.last_client_id = r.last_client_id.max(*client_id),
+            Entry::Fill {
+                client_id,
+                trade_id,
+                instrument,
+                side,
+                price,
+                amount,
+                fee,
+                timestamp_ms,
+            } => {
+                r.last_client_id = r.last_client_id.max(*client_id);
+                let id = (instruments.id(instrument)).map_err(|e| bad(e.to_string()))?;
+                let inst = instruments.get(id);
+                let side = match side.as_str() {
+                    "buy" => Side::Buy,
+                    "sell" => Side::Sell,
+                    other => return Err(bad(format!("side {other:?}"))),
+                };
+                let fill = Fill {
+                    instrument: id,
+                    side,
+                    price: inst.price(*price).map_err(|e| bad(e.to_string()))?,
+                    qty: inst.qty(*amount).map_err(|e| bad(e.to_string()))?,
+                    fee: *fee,
+                    ts: Timestamp::from_millis(*timestamp_ms),
+                };
+                r.fills.push((trade_id.clone(), fill));
+            }
+            Entry::Accepted { .. } | Entry::Ended { .. } => {}
+        }
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::matching::OrderId;
+    use engine::quotes::QuoteKey;
+    use engine::{Instrument, Price, Qty};
+    use rust_decimal::Decimal;
+
+    #[test]
+    fn intents_and_fills_go_in_as_decimals_and_come_back_as_booked() {
+        let mut instruments = Instruments::new();
+        let call =
+            (instruments.intern(Instrument::deribit("ETH-27MAR26-2000-C").unwrap())).unwrap();
+        let key = QuoteKey {
+            instrument: call,
+            side: Side::Sell,
+            level: 0,
+        };
+        let place = Action::Place {
+            client_id: 41,
+            key,
+            price: Price(505),
+            qty: Qty(10),
+        };
+        let Entry::Intent { price, amount, .. } = intent(&instruments, &place, |_| None) else {
+            panic!()
+        };
+        assert_eq!(
+            (price, amount),
+            (Some(Decimal::new(505, 4)), Some(Decimal::from(10)))
+        );
+        let cancel = intent(&instruments, &Action::Cancel { client_id: 41 }, |_| {
+            Some(call)
+        });
+        assert!(
+            matches!(cancel, Entry::Intent { ref instrument, .. } if instrument == "ETH-27MAR26-2000-C")
+        );
+        let fill = Fill {
+            instrument: call,
+            side: Side::Sell,
+            price: Price(505),
+            qty: Qty(4),
+            fee: Decimal::new(3, 4),
+            ts: Timestamp::from_millis(1_774_000_000_000),
+        };
+        let events = [
+            VenueEvent::Accepted {
+                client_id: 41,
+                venue_id: OrderId(1),
+            },
+            VenueEvent::Filled {
+                client_id: 41,
+                fill,
+            },
+            VenueEvent::Cancelled { client_id: 41 },
+        ];
+        let mut entries = vec![(1, intent(&instruments, &place, |_| None))];
+        for (i, e) in events.iter().enumerate() {
+            let trade = matches!(e, VenueEvent::Filled { .. }).then_some("T-1");
+            entries.push((i as u64 + 2, entry(&instruments, e, trade).unwrap()));
+        }
+        let r = replay(&instruments, &entries).unwrap();
+        assert_eq!(r.fills, [("T-1".to_string(), fill)]);
+        assert_eq!((r.last_client_id, r.entries), (41, 4));
+        // A fill of an instrument no longer listed is refused, naming the entry.
+        let mut other = Instruments::new();
+        other
+            .intern(Instrument::deribit("ETH-PERPETUAL").unwrap())
+            .unwrap();
+        assert_eq!(replay(&other, &entries).unwrap_err().seq, 3);
+    }
+}

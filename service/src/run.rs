@@ -1,0 +1,293 @@
+//! `rollmaker run`: the service put together. In order: the metrics server; the connection
+//! (tokio), signed in; the venue's listing of the currency's options and perpetual; the journal
+//! replayed into a new trader (its fills booked, its trades never told twice, client ids past
+//! every one used); the trading thread started; the channels subscribed; then the gateway
+//! forwards the connection's events until SIGINT or SIGTERM, when the trading thread cancels
+//! everything at the venue, books what comes meanwhile, and the service exits 0.
+
+use crate::config::ServiceConfig;
+use crate::desk::{Desk, Input};
+use crate::gateway::Gateway;
+use crate::journal::Journal;
+use crate::market::LiveMarket;
+use crate::metrics::{self, Health, Metrics};
+use crate::record;
+use anyhow::{bail, Context, Result};
+use connectors::deribit::budget::{Budget, Limits};
+use connectors::deribit::changes::Tracker;
+use connectors::deribit::connection::{self, Command, Event, Options};
+use connectors::deribit::credentials::Credentials;
+use connectors::deribit::session::{Out, Session};
+use engine::quotes::QuoteRules;
+use engine::trader::Trader;
+use engine::{Instrument, Instruments};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use strategies::RollMakerConfig;
+use tokio::sync::mpsc;
+
+/// Requests and events queued between the connection and the rest, each way.
+const QUEUE: usize = 16_384;
+
+/// Runs the service of `config` (metrics on `metrics_addr` if given) until a signal.
+pub fn run(config: &ServiceConfig, metrics_addr: Option<SocketAddr>) -> Result<()> {
+    let strategy_path = config.strategy_path();
+    let strategy_config = RollMakerConfig::load(&strategy_path)?;
+    let credentials = credentials(config)?;
+    let journal = Journal::open(&config.service.journal)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(serve(
+        config,
+        metrics_addr.unwrap_or(config.service.metrics),
+        (strategy_config, credentials, journal),
+    ))
+}
+
+fn credentials(config: &ServiceConfig) -> Result<Credentials> {
+    let v = &config.venue;
+    Ok(
+        match (&v.client_id, &v.client_secret, &v.credentials_file) {
+            (Some(id), Some(secret), _) => Credentials::new(id.clone(), secret.clone()),
+            (_, _, Some(path)) => Credentials::from_file(path)?,
+            _ => Credentials::from_env().context("no API key in the config")?,
+        },
+    )
+}
+
+async fn serve(
+    config: &ServiceConfig,
+    metrics_addr: SocketAddr,
+    (strategy_config, credentials, journal): (RollMakerConfig, Credentials, Journal),
+) -> Result<()> {
+    let (metrics, health) = (Arc::new(Metrics::new()), Arc::new(Health::default()));
+    let listener = tokio::net::TcpListener::bind(metrics_addr)
+        .await
+        .with_context(|| format!("serving the metrics on {metrics_addr}"))?;
+    tracing::info!("metrics on http://{metrics_addr}/metrics, health on /health");
+    tokio::spawn(metrics::serve(listener, metrics.clone(), health.clone()));
+    let v = &config.venue;
+    let timeout_ms = (v.request_timeout_seconds * 1000.0) as i64;
+    let session = Session::new(Some(credentials), v.heartbeat_seconds, timeout_ms);
+    let (commands, command_rx) = mpsc::channel(QUEUE);
+    let (event_tx, mut events) = mpsc::channel(QUEUE);
+    let options = Options {
+        url: v.url.clone(),
+        tick: Duration::from_millis(100),
+        min_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_secs(10),
+    };
+    let budget = Budget::new(Limits::default());
+    tokio::spawn(connection::run(
+        options, session, budget, command_rx, event_tx,
+    ));
+    let mut signals = Signals::new()?;
+    let listed = tokio::select! {
+        listed = listing(&commands, &mut events, &v.currency) => Some(listed?),
+        _ = signals.next() => None,
+    };
+    let Some((instruments, limits)) = listed else {
+        return Ok(());
+    };
+    commands.send(Command::Limits(limits)).await?;
+    let instruments = Arc::new(instruments);
+    tracing::info!("{} instruments listed", instruments.len());
+    let mut rules = strategy_config.quote_rules();
+    if rules.max_actions_per_second > limits.matching.per_second {
+        tracing::warn!(
+            "quotes.max_actions_per_second {} is above the account's matching-engine limit: {} a second",
+            rules.max_actions_per_second,
+            limits.matching.per_second
+        );
+        rules.max_actions_per_second = limits.matching.per_second;
+    }
+    let parts = (strategy_config, rules, journal);
+    let desk = desk(config, &instruments, parts, &commands, (&metrics, &health))?;
+    let (inputs, input_rx) = crossbeam::channel::unbounded();
+    let (done_tx, mut done) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("rollmaker-desk".into())
+        .spawn(move || {
+            let _ = done_tx.send(desk.run(input_rx));
+        })
+        .context("starting the trading thread")?;
+    commands
+        .send(Command::Subscribe(channels(config, &instruments)))
+        .await?;
+    let _ = inputs.send(Input::Authenticated);
+    let mut gateway = Gateway::new(instruments, inputs.clone(), metrics, true);
+    let ended = loop {
+        tokio::select! {
+            Some(event) = events.recv() => { gateway.on_event(event); }
+            _ = signals.next() => {
+                tracing::info!("signal: cancelling everything and stopping");
+                let _ = inputs.send(Input::Stop);
+            }
+            ended = &mut done => break ended,
+        }
+    };
+    let _ = commands.send(Command::Stop).await;
+    match ended {
+        Ok(result) => Ok(result?),
+        Err(_) => bail!("the trading thread ended without a word"),
+    }
+}
+
+/// The desk: the journal replayed into a new trader and tracker.
+fn desk(
+    config: &ServiceConfig,
+    instruments: &Arc<Instruments>,
+    (strategy_config, rules, journal): (RollMakerConfig, QuoteRules, Journal),
+    commands: &mpsc::Sender<Command>,
+    (metrics, health): (&Arc<Metrics>, &Arc<Health>),
+) -> Result<Desk> {
+    let entries = journal.entries()?;
+    let replayed = record::replay(instruments, &entries)
+        .with_context(|| format!("journal {}", config.service.journal.display()))?;
+    tracing::info!(
+        "journal: {} entries, {} fills, last client id {}",
+        replayed.entries,
+        replayed.fills.len(),
+        replayed.last_client_id
+    );
+    let mut trader = Trader::new(rules, replayed.last_client_id + 1);
+    let fills: Vec<_> = replayed.fills.iter().map(|(_, f)| *f).collect();
+    trader.restore(instruments, &fills);
+    let mut tracker = Tracker::new();
+    replayed
+        .fills
+        .iter()
+        .for_each(|(t, _)| tracker.remember_trade(t));
+    let market = LiveMarket::new(Arc::clone(instruments), &config.venue.currency);
+    let strategy = Box::new(strategies::RollMaker::new(strategy_config));
+    let shared = (Arc::clone(metrics), Arc::clone(health));
+    Ok(Desk::new(
+        market,
+        trader,
+        tracker,
+        strategy,
+        journal,
+        commands.clone(),
+        shared,
+        config,
+    ))
+}
+
+/// Every listed instrument's book and ticker, and our changes.
+fn channels(config: &ServiceConfig, instruments: &Instruments) -> Vec<String> {
+    let interval = &config.venue.book_interval;
+    let mut out: Vec<String> = (instruments.iter())
+        .flat_map(|(_, i)| {
+            let name = i.name();
+            [
+                format!("book.{name}.{interval}"),
+                format!("ticker.{name}.100ms"),
+            ]
+        })
+        .collect();
+    out.push(format!("user.changes.any.{}.raw", config.venue.currency));
+    out
+}
+
+/// Waits for the connection to sign in, then lists the currency's options and futures (names
+/// the engine cannot read are logged and left out) and reads the account's request limits.
+async fn listing(
+    commands: &mpsc::Sender<Command>,
+    events: &mut mpsc::Receiver<Event>,
+    currency: &str,
+) -> Result<(Instruments, Limits)> {
+    loop {
+        match events.recv().await {
+            Some(Event::Session(Out::Authenticated { .. })) => break,
+            Some(Event::Session(Out::Ended { why })) => tracing::warn!("sign-in: {why}"),
+            Some(Event::Disconnected { why, retry_in }) => {
+                tracing::warn!("connecting: {why}; again in {retry_in:?}")
+            }
+            Some(_) => {}
+            None => bail!("the connection ended before signing in"),
+        }
+    }
+    let mut instruments = Instruments::new();
+    for (tag, kind) in [(1, "option"), (2, "future")] {
+        let params = json!({"currency": currency, "kind": kind, "expired": false});
+        let method = "public/get_instruments".to_string();
+        commands
+            .send(Command::Call {
+                method,
+                params,
+                tag,
+            })
+            .await?;
+        let list = answer(events, tag).await?;
+        for item in list.as_array().into_iter().flatten() {
+            let name = item["instrument_name"].as_str().unwrap_or_default();
+            match Instrument::deribit(name) {
+                Ok(i) if instruments.id(name).is_err() => {
+                    instruments.intern(i).context("interning")?;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("instrument {name:?} left out: {e}"),
+            }
+        }
+    }
+    let (method, tag) = ("private/get_account_summary".to_string(), 3);
+    let params = json!({ "currency": currency });
+    commands
+        .send(Command::Call {
+            method,
+            params,
+            tag,
+        })
+        .await?;
+    let limits = Limits::from_account_summary(&answer(events, tag).await?);
+    tracing::info!("request limits: {limits:?}");
+    Ok((instruments, limits))
+}
+
+/// The answer to the request tagged `tag` (what else comes meanwhile is dropped: nothing is
+/// subscribed or sent yet).
+async fn answer(events: &mut mpsc::Receiver<Event>, tag: u64) -> Result<Value> {
+    loop {
+        match events.recv().await {
+            Some(Event::Session(Out::Answer { id, result, .. })) if id == tag => return Ok(result),
+            Some(Event::Session(Out::Refused {
+                id,
+                method,
+                message,
+                ..
+            })) if id == tag => bail!("{method}: {message}"),
+            Some(Event::Session(Out::TimedOut { id, method })) if id == tag => {
+                bail!("{method}: no answer")
+            }
+            Some(_) => {}
+            None => bail!("the connection ended"),
+        }
+    }
+}
+
+/// SIGINT and SIGTERM.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Signals> {
+        Ok(Signals {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .context("listening for SIGTERM")?,
+        })
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
