@@ -561,3 +561,30 @@ fn orders_on_two_instruments_are_told_apart_by_label() {
         .collect();
     assert_eq!(labels, ["rm-1"]);
 }
+
+/// `book.*.100ms` carries the same sequence as `.raw`: its snapshot, then each change.
+#[test]
+fn the_100ms_book_channel_gets_the_changes_in_sequence() {
+    let (mut v, instruments) = venue();
+    let (watcher, maker) = (v.connect(), v.connect());
+    rpc(&mut v, maker, 1, "public/auth", credentials("maker", "s1"));
+    let mut view = View {
+        book: L2Book::new(),
+        tracker: Tracker::new(),
+        events: Vec::new(),
+    };
+    let channels = json!({"channels": [format!("book.{CALL}.100ms")]});
+    view.read(
+        &instruments,
+        &rpc(&mut v, watcher, 2, "public/subscribe", channels),
+    );
+    assert!(view.book.is_live());
+    let offer = json!({"instrument_name": CALL, "amount": 3.0, "price": 0.05, "label": "rm-1"});
+    let mut out = Vec::new();
+    let text = json!({"jsonrpc": "2.0", "id": 3, "method": "private/sell", "params": offer});
+    v.on_text(maker, 3_000, &text.to_string(), &mut out);
+    let seen = frames(watcher, out);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    view.read(&instruments, &seen);
+    assert_eq!(view.book.best_ask(), Some((Price(500), Qty(3))));
+}

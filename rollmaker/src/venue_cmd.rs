@@ -16,7 +16,7 @@ use clap::Args;
 use connectors::deribit::budget::Rate;
 use connectors::deribit::ticker::Ticker;
 use connectors::venue::core::VenueCore;
-use connectors::venue::faults::Faults;
+use connectors::venue::faults::{Faults, Injected};
 use connectors::venue::house::House;
 use connectors::venue::server::Options;
 use engine::{Price, Qty};
@@ -37,6 +37,10 @@ pub struct VenueArgs {
     preset: Preset,
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Background takers a day across the chain, each hitting a best price (and any client's
+    /// order there) for 5 lots.
+    #[arg(long, default_value_t = 2000.0)]
+    takers_per_day: f64,
     /// Real milliseconds per minute of the synthetic market (1000: sixty times real time).
     #[arg(long, default_value_t = 1000)]
     step_ms: u64,
@@ -45,6 +49,11 @@ pub struct VenueArgs {
     /// Deribit's published matching and other budgets together (5 + 20 a second, 20 + 100 at once).
     #[arg(long, default_value = "25:120")]
     rate_limit: String,
+    /// What `get_account_summary` tells clients the limit is (`RATE:BURST`; default the
+    /// `--rate-limit`): set it above to test a client that meets the limit anyway (as when
+    /// another client shares the account's credits).
+    #[arg(long)]
+    tell_rate_limit: Option<String>,
     #[command(flatten)]
     faults: FaultArgs,
 }
@@ -127,25 +136,20 @@ pub fn run(args: &VenueArgs) -> Result<()> {
         keys.push(("local".to_string(), "local".to_string()));
     }
     let faults = args.faults.faults()?;
-    let rate_limit = (args.rate_limit.split_once(':'))
-        .and_then(|(r, b)| {
-            Some(Rate {
-                per_second: r.parse().ok()?,
-                burst: b.parse().ok()?,
-            })
-        })
-        .filter(|r| r.per_second > 0 && r.burst > 0)
-        .with_context(|| {
-            format!(
-                "--rate-limit {:?}: want RATE:BURST, both above 0",
-                args.rate_limit
-            )
-        })?;
-    let (market, path) = market(args.preset, args.seed);
+    let rate_limit = rate("--rate-limit", &args.rate_limit)?;
+    let told = match &args.tell_rate_limit {
+        Some(text) => rate("--tell-rate-limit", text)?,
+        None => rate_limit,
+    };
+    if !(args.takers_per_day.is_finite() && args.takers_per_day >= 0.0) {
+        bail!("--takers-per-day {}: 0 or more", args.takers_per_day);
+    }
+    let (market, path) = market(args.preset, args.seed, args.takers_per_day);
     let instruments = market.instruments().clone();
     let n = instruments.len();
     let keys: Vec<(&str, &str)> = keys.iter().map(|(i, s)| (i.as_str(), s.as_str())).collect();
-    let core = VenueCore::new(instruments, &keys);
+    let mut core = VenueCore::new(instruments, &keys);
+    core.tell_limits(told);
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port))
@@ -159,22 +163,61 @@ pub fn run(args: &VenueArgs) -> Result<()> {
         let (house, feed_rx) = tokio::sync::mpsc::channel(4096);
         let step = Duration::from_millis(args.step_ms.max(1));
         tokio::spawn(feed(market, path, step, house));
+        let injected: Arc<Injected> = Arc::default();
         let options = Options {
             tick: Duration::from_millis(200),
             faults,
-            injected: Arc::default(),
+            injected: Arc::clone(&injected),
             rate_limit: Some(rate_limit),
         };
-        connectors::venue::server::serve(listener, core, Some(feed_rx), options).await;
+        let serving = connectors::venue::server::serve(listener, core, Some(feed_rx), options);
+        // Stopped by a signal: what was injected, for whoever ran the faults.
+        tokio::select! {
+            _ = serving => {}
+            _ = stop_signal() => out!("injected: {}", injected.report()),
+        }
         Ok(())
     })
 }
 
+/// SIGINT or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `RATE:BURST`, both above 0.
+fn rate(flag: &str, text: &str) -> Result<Rate> {
+    (text.split_once(':'))
+        .and_then(|(r, b)| {
+            Some(Rate {
+                per_second: r.parse().ok()?,
+                burst: b.parse().ok()?,
+            })
+        })
+        .filter(|r| r.per_second > 0 && r.burst > 0)
+        .with_context(|| format!("{flag} {text:?}: want RATE:BURST, both above 0"))
+}
+
 /// The synthetic market at its first step (calls, puts and the perpetual listed), and the path
 /// that moves it on.
-fn market(preset: Preset, seed: u64) -> (SyntheticMarket, IndexPath) {
+fn market(preset: Preset, seed: u64, takers_per_day: f64) -> (SyntheticMarket, IndexPath) {
     let config = preset.config();
-    let mut market = SyntheticMarket::new(config.clone(), MarketConfig::default(), seed);
+    let book = MarketConfig {
+        background_trades_per_day: takers_per_day,
+        ..MarketConfig::default()
+    };
+    let mut market = SyntheticMarket::new(config.clone(), book, seed);
     let mut path = IndexPath::new(config, seed);
     if let Some(first) = path.next() {
         market.advance(first);

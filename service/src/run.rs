@@ -65,6 +65,7 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(metrics_addr)
         .await
         .with_context(|| format!("serving the metrics on {metrics_addr}"))?;
+    let metrics_addr = listener.local_addr().unwrap_or(metrics_addr);
     tracing::info!("metrics on http://{metrics_addr}/metrics, health on /health");
     tokio::spawn(metrics::serve(listener, metrics.clone(), health.clone()));
     let v = &config.venue;

@@ -99,6 +99,9 @@ pub struct Session {
     subscribed: BTreeSet<String>,
     /// Between `on_connected` and `on_disconnected`: nothing is sent otherwise.
     connected: bool,
+    /// When the venue was last heard from (any frame): a venue silent for a heartbeat interval
+    /// and a request's time-out has hung (its heartbeat is late), and the session ends.
+    last_heard: Millis,
 }
 
 impl Session {
@@ -120,6 +123,7 @@ impl Session {
             wanted: BTreeSet::new(),
             subscribed: BTreeSet::new(),
             connected: false,
+            last_heard: 0,
         }
     }
 
@@ -144,6 +148,7 @@ impl Session {
         self.refresh_token = None;
         self.refresh_at = None;
         self.connected = true;
+        self.last_heard = now;
         if let Some(c) = &self.credentials {
             let params = json!({"grant_type": "client_credentials", "client_id": c.client_id,
                                 "client_secret": c.secret()});
@@ -193,6 +198,7 @@ impl Session {
 
     /// A frame from the venue.
     pub fn on_frame(&mut self, now: Millis, frame: Frame, out: &mut Vec<Out>) {
+        self.last_heard = now;
         match frame {
             Frame::Heartbeat { test_request: true } => {
                 self.send(now, "public/test", json!({}), Purpose::Test, out);
@@ -210,6 +216,11 @@ impl Session {
 
     /// Deadlines passed and a token to refresh, at `now`.
     pub fn on_tick(&mut self, now: Millis, out: &mut Vec<Out>) {
+        let silent = now - self.last_heard;
+        if self.connected && silent > 1000 * self.heartbeat_seconds as Millis + self.timeout_ms {
+            let why = format!("no message from the venue for {} ms", silent);
+            return out.push(Out::Ended { why });
+        }
         let late: Vec<u64> = (self.pending.iter())
             .filter(|(_, p)| p.deadline <= now)
             .map(|(id, _)| *id)
@@ -423,6 +434,14 @@ mod tests {
             }]
         );
         out.clear();
+        // The venue's heartbeats keep the session up meanwhile.
+        s.on_frame(
+            720_000,
+            Frame::Heartbeat {
+                test_request: false,
+            },
+            &mut out,
+        );
         // Refreshed at four fifths of its life (720 s after it was granted), once.
         s.on_tick(720_999, &mut out);
         assert!(sent(&out).is_empty());
@@ -432,6 +451,29 @@ mod tests {
         assert_eq!(refresh.len(), 1);
         assert_eq!(refresh[0].2["grant_type"], "refresh_token");
         assert_eq!(refresh[0].2["refresh_token"], "r-1");
+    }
+
+    #[test]
+    fn a_venue_silent_past_two_heartbeats_ends_the_session() {
+        let mut s = Session::new(None, 10, 5_000);
+        let mut out = Vec::new();
+        s.on_connected(0, &mut out);
+        s.on_frame(
+            1_000,
+            Frame::Heartbeat {
+                test_request: false,
+            },
+            &mut out,
+        );
+        out.clear();
+        // Heard at 1 s: a 10 s interval and the 5 s time-out later, it has hung.
+        s.on_tick(16_000, &mut out);
+        assert!(
+            !out.iter().any(|o| matches!(o, Out::Ended { .. })),
+            "{out:?}"
+        );
+        s.on_tick(16_001, &mut out);
+        assert!(matches!(out.last(), Some(Out::Ended { why }) if why.contains("no message")));
     }
 
     #[test]

@@ -330,14 +330,17 @@ impl VenueCore {
                 continue;
             };
             let (bids, asks) = self.trading.levels(id);
-            let change_id = *self.change_ids.entry(ch.to_string()).or_insert(1_000);
+            // One sequence per book, whichever interval: `.raw` and `.100ms` carry the same
+            // changes.
+            let key = format!("book.{name}.raw");
+            let change_id = *self.change_ids.entry(key.clone()).or_insert(1_000);
             let new = |l: &[(f64, f64)]| -> Vec<Value> {
                 l.iter().map(|(p, a)| json!(["new", p, a])).collect()
             };
             let data = json!({"type": "snapshot", "timestamp": self.trading.now_ms, "instrument_name": name,
                               "change_id": change_id, "bids": new(&bids), "asks": new(&asks)});
             out.push(Reply::Text(conn, subscription(ch, data)));
-            self.sent.insert(ch.to_string(), (bids, asks));
+            self.sent.insert(key, (bids, asks));
         }
     }
 
@@ -385,10 +388,18 @@ impl VenueCore {
         self.change_ids.insert(ch.clone(), change_id);
         let data = json!({"type": "change", "timestamp": self.trading.now_ms, "instrument_name": name,
                           "change_id": change_id, "prev_change_id": prev, "bids": b, "asks": a});
-        let text = subscription(&ch, data);
+        // Every change at once on `.100ms` too: the local venue has no more than a change per
+        // request or house update to group.
+        let slow = format!("book.{name}.100ms");
+        let texts = [
+            (subscription(&ch, data.clone()), &ch),
+            (subscription(&slow, data), &slow),
+        ];
         for (conn, c) in &self.conns {
-            if c.channels.contains(&ch) {
-                out.push(Reply::Text(*conn, text.clone()));
+            for (text, channel) in &texts {
+                if c.channels.contains(*channel) {
+                    out.push(Reply::Text(*conn, text.clone()));
+                }
             }
         }
     }

@@ -114,10 +114,7 @@ async fn run_core(
     };
     let mut ticks = tokio::time::interval(options.tick);
     let quota = options.rate_limit.map(|r| r.quota(false));
-    let mut core = core;
-    if let Some(r) = options.rate_limit {
-        core.tell_limits(r);
-    }
+
     let mut t = CoreTask {
         core,
         rate_limit: quota,

@@ -65,6 +65,8 @@ const CANCEL_ALL: u64 = OWN_TAGS;
 
 /// How long a stop waits for the venue to confirm its cancel-all.
 const STOP_WAIT: Duration = Duration::from_secs(5);
+/// Order requests sent and not answered past which no requote is made.
+const MAX_IN_FLIGHT: usize = 100;
 /// A requote at least this often while quoting, whatever moved (staleness is seen).
 const REQUOTE_AT_LEAST: Duration = Duration::from_secs(1);
 
@@ -107,6 +109,8 @@ pub struct Desk {
     tick_from: Option<Instant>,
     /// When each order refused in the last minute was.
     rejects: VecDeque<Instant>,
+    /// Order requests sent and not yet answered (or timed out).
+    in_flight: usize,
 }
 
 impl Desk {
@@ -145,6 +149,7 @@ impl Desk {
             last_refit: None,
             tick_from: None,
             rejects: VecDeque::new(),
+            in_flight: 0,
         }
     }
 
@@ -208,15 +213,26 @@ impl Desk {
     }
 
     fn on_book(&mut self, id: InstrumentId, message: &BookMessage, received: Instant) {
-        if let Err(e) = self.market.on_book(id, message, received) {
-            // Out of sequence: the mirror is stale (the strategy pulls the series) until the
-            // snapshot a new subscription sends.
-            self.metrics.book_gaps.inc();
-            let name = self.market.instruments().get(id).name();
-            tracing::warn!("book {name}: {e}; subscribing again");
-            let channel = format!("book.{name}.{}", self.book_interval);
-            self.send(Command::Resubscribe(channel));
-            return;
+        use engine::book::BookStatus;
+        let waiting =
+            |s: &BookStatus| matches!(s, BookStatus::Stale(_) | BookStatus::AwaitingSnapshot);
+        let was_waiting = waiting(self.market.book(id).status());
+        match self.market.on_book(id, message, received) {
+            Ok(()) => {}
+            // Changes before the snapshot a (re)subscription sends: nothing to apply them to.
+            Err(_) if was_waiting => return,
+            Err(e) if waiting(self.market.book(id).status()) => {
+                // Out of sequence: the mirror is stale (the strategy pulls the series) until
+                // the snapshot a new subscription sends. Counted once per gap.
+                self.metrics.book_gaps.inc();
+                let name = self.market.instruments().get(id).name();
+                tracing::warn!("book {name}: {e}; subscribing again");
+                let channel = format!("book.{name}.{}", self.book_interval);
+                self.send(Command::Resubscribe(channel));
+                return;
+            }
+            // Crossed: applied, not live (the strategy pulls the series) until it uncrosses.
+            Err(_) => {}
         }
         self.dirty = true;
         self.tick_from.get_or_insert(received);

@@ -2,7 +2,7 @@
 //! wants through the trader, each intent durable, then the requests; and the metrics, the health
 //! and the loss limit after.
 
-use super::{client_id, Desk, Phase, REQUOTE_AT_LEAST};
+use super::{client_id, Desk, Phase, MAX_IN_FLIGHT, REQUOTE_AT_LEAST};
 use crate::account::exposure;
 use crate::journal::JournalError;
 use crate::record;
@@ -19,7 +19,8 @@ impl Desk {
             None => true,
             Some(s) => (self.dirty && s >= self.requote_every) || s >= REQUOTE_AT_LEAST,
         };
-        if self.phase != Phase::Quoting || !due {
+        // Backpressure: while the socket is behind, the next requote waits for answers.
+        if self.phase != Phase::Quoting || !due || self.in_flight >= MAX_IN_FLIGHT {
             self.publish(wall);
             return Ok(());
         }
@@ -72,6 +73,7 @@ impl Desk {
                 tag,
             };
             self.send(call);
+            self.in_flight += 1;
         }
         Ok(())
     }

@@ -17,6 +17,7 @@ impl Desk {
         if tag >= OWN_TAGS {
             return self.on_own_reply(tag, out);
         }
+        self.in_flight = self.in_flight.saturating_sub(1);
         match out {
             Out::Answer { method, result, .. } => match method.as_str() {
                 "private/cancel_by_label" if result.as_u64() == Some(0) => {
@@ -36,9 +37,12 @@ impl Desk {
                 ..
             } => self.on_refused(tag, &method, code, &message),
             Out::TimedOut { method, .. } => {
-                // Its fate is unknown: the venue's lists tell, before any more quoting.
-                tracing::warn!("{method} for order {tag} timed out: reconciling");
-                self.start_reconcile();
+                // Its fate is unknown: the venue's lists tell, before any more quoting (one
+                // reconcile, however many time out; every sign-in starts one anyway).
+                tracing::warn!("{method} for order {tag} timed out");
+                if self.phase == Phase::Quoting {
+                    self.start_reconcile();
+                }
             }
             _ => {}
         }
