@@ -105,6 +105,7 @@ async fn serve(
     }
     let parts = (strategy_config, rules, journal);
     let desk = desk(config, &instruments, parts, &commands, (&metrics, &health))?;
+    let stopping = desk.stop_flag();
     let (inputs, input_rx) = crossbeam::channel::unbounded();
     let (done_tx, mut done) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
@@ -123,6 +124,7 @@ async fn serve(
             Some(event) = events.recv() => { gateway.on_event(event); }
             _ = signals.next() => {
                 tracing::info!("signal: cancelling everything and stopping");
+                stopping.store(true, std::sync::atomic::Ordering::Relaxed);
                 let _ = inputs.send(Input::Stop);
             }
             ended = &mut done => break ended,
@@ -267,25 +269,33 @@ async fn answer(events: &mut mpsc::Receiver<Event>, tag: u64) -> Result<Value> {
     }
 }
 
-/// SIGINT and SIGTERM.
+/// SIGINT and SIGTERM, listened for from the start (a signal that comes between two polls is
+/// kept for the next).
 struct Signals {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
     #[cfg(unix)]
     term: tokio::signal::unix::Signal,
 }
 
 impl Signals {
     fn new() -> Result<Signals> {
-        Ok(Signals {
-            #[cfg(unix)]
-            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .context("listening for SIGTERM")?,
-        })
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Signals {
+                int: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+                term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
     }
 
     async fn next(&mut self) {
         #[cfg(unix)]
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            _ = self.int.recv() => {}
             _ = self.term.recv() => {}
         }
         #[cfg(not(unix))]

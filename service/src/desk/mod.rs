@@ -26,6 +26,7 @@ use engine::trader::{Trader, VenueEvent};
 use engine::InstrumentId;
 use serde_json::{json, Value};
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -111,6 +112,8 @@ pub struct Desk {
     rejects: VecDeque<Instant>,
     /// Order requests sent and not yet answered (or timed out).
     in_flight: usize,
+    /// Set by whoever asks the desk to stop (a signal), seen ahead of the inputs waiting.
+    stopping: Arc<AtomicBool>,
 }
 
 impl Desk {
@@ -150,7 +153,14 @@ impl Desk {
             tick_from: None,
             rejects: VecDeque::new(),
             in_flight: 0,
+            stopping: Arc::default(),
         }
+    }
+
+    /// The flag that stops the desk ahead of its inputs (send an [`Input::Stop`] too, to wake
+    /// it).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stopping)
     }
 
     /// Runs until [`Input::Stop`] or the inputs' sender is gone; an error only where the journal
@@ -167,7 +177,8 @@ impl Desk {
             let batch = first.into_iter().chain(inputs.try_iter().take(10_000));
             let mut stop = false;
             for input in batch {
-                if matches!(input, Input::Stop) {
+                // A stop goes ahead of whatever market data waits.
+                if matches!(input, Input::Stop) || self.stopping.load(Ordering::Relaxed) {
                     stop = true;
                     break;
                 }
@@ -297,6 +308,10 @@ impl Desk {
         while let Ok(input) = inputs.recv_deadline(until) {
             let confirmed =
                 matches!(&input, Input::Reply(Out::Answer { id, .. }) if *id == CANCEL_ALL);
+            if matches!(input, Input::Book { .. } | Input::Ticker { .. }) {
+                // No more quoting: only what happened to our orders counts now.
+                continue;
+            }
             self.on_input(input);
             if confirmed {
                 break;
