@@ -121,3 +121,28 @@ async fn it_answers_heartbeats_survives_bad_frames_and_resubscribes_once_after_a
     let data = seen.iter().any(|e| matches!(e, Event::Session(connectors::deribit::session::Out::Data { channel, .. }) if channel == "trades.ETH-PERPETUAL.raw"));
     assert!(data, "{seen:?}");
 }
+
+/// `wss://` is spoken: against a peer that is not TLS the handshake fails as TLS, where a client
+/// without TLS would refuse the scheme itself.
+#[tokio::test]
+async fn wss_addresses_go_through_tls() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        if let Ok((mut s, _)) = listener.accept().await {
+            use tokio::io::AsyncWriteExt;
+            let _ = s.write_all(b"HTTP/1.1 400 not TLS\r\n\r\n").await;
+        }
+    });
+    let url = format!("wss://localhost:{}/ws/api/v2", addr.port());
+    let e = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        !matches!(e, tokio_tungstenite::tungstenite::Error::Url(_)),
+        "{shown}"
+    );
+    // rustls read the peer's plain-text answer as a record that is not TLS.
+    assert!(shown.contains("InvalidContentType"), "{shown}");
+}

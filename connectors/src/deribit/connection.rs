@@ -1,8 +1,8 @@
 //! The socket around a [`Session`]: connects (again after every drop, with jittered exponential
 //! backoff), feeds it every frame and a tick every `tick`, sends what it asks within the request
 //! [`Budget`], and hands its owner what happened over a channel. The owner talks to it with
-//! [`Command`]s. Plain `ws://` for now (the local venue); `wss://` to Deribit needs a TLS feature
-//! of tokio-tungstenite (issue 13, not yet).
+//! [`Command`]s. `ws://` (the local venue) or `wss://` (Deribit: rustls, the Mozilla roots built
+//! in, so nothing is read from the machine's store).
 
 use super::budget::{Budget, Limits};
 use super::frame::Frame;
