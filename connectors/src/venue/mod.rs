@@ -6,7 +6,7 @@
 //! - [`core`]: connections, auth, heartbeats, subscriptions, the method table.
 //! - [`faults`]: the faults it injects on purpose, seeded and counted.
 //! - [`house`]: the venue's own market: a book shown and background takers.
-//! - [`server`]: the core on a WebSocket, one task owning it.
+//! - [`server`]: the core on a WebSocket (and [`http`]: over HTTP), one task owning it.
 //! - [`trading`]: orders on the matching engine, our fills and positions, and the book and
 //!   `user.changes` notifications they cause.
 
@@ -14,6 +14,7 @@ mod auth;
 pub mod core;
 pub mod faults;
 pub mod house;
+pub mod http;
 pub mod server;
 pub mod trading;
 

@@ -1,5 +1,5 @@
-//! The local venue on a socket: JSON-RPC over WebSocket (any path for now; Deribit's is
-//! `/ws/api/v2`). One task owns the [`VenueCore`] and is fed by every connection's task over a
+//! The local venue on a socket: JSON-RPC over WebSocket (any path; Deribit's is `/ws/api/v2`)
+//! and over HTTP at `/api/v2/{method}` ([`http`]). One task owns the [`VenueCore`] and is fed by every connection's task over a
 //! channel, so requests are served one at a time in arrival order, as a matching engine must;
 //! the core's heartbeat ticks every `tick`, the house's market (`house`, if any) moves as its
 //! feed says, and the [`Faults`] asked for are injected on the way in and out.
@@ -7,6 +7,7 @@
 use super::core::{error, VenueCore};
 use super::faults::{Dice, Faults, Injected, MALFORMED};
 use super::house::House;
+use super::http;
 use super::{ConnId, Reply};
 use crate::deribit::budget::Rate;
 use futures_util::{SinkExt, StreamExt};
@@ -80,6 +81,12 @@ pub async fn serve(
             injected.clone(),
         );
         tokio::spawn(async move {
+            // The HTTP API or a WebSocket, told apart by the request line.
+            let mut first = [0u8; 16];
+            let n = tcp.peek(&mut first).await.unwrap_or(0);
+            if http::is_http_api(&first[..n]) {
+                return http_request(tcp, to_core).await;
+            }
             if let Ok(ws) = tokio_tungstenite::accept_async(tcp).await {
                 connection(ws, to_core, dice).await;
             }
@@ -249,6 +256,81 @@ async fn next_house(house: &mut Option<mpsc::Receiver<House>>) -> Option<House> 
 }
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// One HTTP request: signed in by its header if it has one, served, answered, gone.
+async fn http_request(mut tcp: tokio::net::TcpStream, to_core: mpsc::UnboundedSender<ToCore>) {
+    let call = match http::read_request(&mut tcp).await {
+        Ok((verb, target, auth, body)) => http::call_of(&verb, &target, auth.as_deref(), &body),
+        Err(why) => Err(why),
+    };
+    let call = match call {
+        Ok(c) => c,
+        Err(why) => {
+            let text = error(None, (-32600, &format!("Invalid Request: {why}")));
+            return http::respond(&mut tcp, 400, &text).await;
+        }
+    };
+    let (replies, mut from_core) = mpsc::unbounded_channel();
+    let (id_tx, id_rx) = tokio::sync::oneshot::channel();
+    if to_core.send(ToCore::Open(replies, id_tx)).is_err() {
+        return;
+    }
+    let Ok(conn) = id_rx.await else { return };
+    let mut link = OneShot {
+        to_core: &to_core,
+        from_core: &mut from_core,
+        conn,
+    };
+    let answer = match call.auth {
+        Some(auth) => match link.ask(1, "public/auth", auth).await {
+            Some(a) if a.contains("\"error\"") => Some((401, a)),
+            Some(_) => None,
+            None => Some((401, String::new())),
+        },
+        None => None,
+    };
+    let (status, text) = match answer {
+        Some(refused) => refused,
+        None => {
+            let answer = link.ask(2, &call.method, call.params).await;
+            (200, answer.unwrap_or_default())
+        }
+    };
+    let _ = to_core.send(ToCore::Gone(conn));
+    let status = if text.contains("\"error\"") && status == 200 {
+        400
+    } else {
+        status
+    };
+    http::respond(&mut tcp, status, &text).await;
+}
+
+/// An HTTP request's connection to the core.
+struct OneShot<'a> {
+    to_core: &'a mpsc::UnboundedSender<ToCore>,
+    from_core: &'a mut mpsc::UnboundedReceiver<Reply>,
+    conn: ConnId,
+}
+
+impl OneShot<'_> {
+    /// The answer's text to request `id` (None: the core has gone).
+    async fn ask(&mut self, id: u64, method: &str, params: serde_json::Value) -> Option<String> {
+        let rpc =
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.to_core
+            .send(ToCore::Text(self.conn, rpc.to_string()))
+            .ok()?;
+        loop {
+            let Reply::Text(_, text) = self.from_core.recv().await? else {
+                return None;
+            };
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            if v["id"] == id {
+                return Some(text);
+            }
+        }
+    }
+}
 
 async fn connection(mut ws: Ws, to_core: mpsc::UnboundedSender<ToCore>, mut dice: Dice) {
     let (replies, mut from_core) = mpsc::unbounded_channel();
