@@ -1,6 +1,7 @@
 //! `rollmaker run --config FILE`: the live service (the `service` crate) against the venue the
 //! config names, until SIGINT or SIGTERM.
 
+use crate::out::out;
 use anyhow::Result;
 use clap::Args;
 use service::config::ServiceConfig;
@@ -19,5 +20,7 @@ pub struct RunArgs {
 
 pub fn run(args: &RunArgs) -> Result<()> {
     let config = ServiceConfig::load(&args.config)?;
-    service::run::run(&config, args.metrics)
+    let latencies = service::run::run(&config, args.metrics)?;
+    out!("{latencies}");
+    Ok(())
 }

@@ -8,13 +8,14 @@
 //!   (re)connect; [`market`]: the live market as the strategy's state; [`account`]: exposure;
 //! - [`journal`]: what it meant to send and what the venue answered, durable before it counts,
 //!   and [`record`]: the entries written and read back;
-//! - [`metrics`]: Prometheus metrics and health over HTTP.
+//! - [`metrics`]: Prometheus metrics and health over HTTP; [`latency`]: where the time goes.
 
 pub mod account;
 pub mod config;
 pub mod desk;
 pub mod gateway;
 pub mod journal;
+pub mod latency;
 pub mod market;
 pub mod metrics;
 pub mod reconciling;

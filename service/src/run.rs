@@ -9,6 +9,7 @@ use crate::config::ServiceConfig;
 use crate::desk::{Desk, Input};
 use crate::gateway::Gateway;
 use crate::journal::Journal;
+use crate::latency::Latencies;
 use crate::market::LiveMarket;
 use crate::metrics::{self, Health, Metrics};
 use crate::record;
@@ -31,8 +32,9 @@ use tokio::sync::mpsc;
 /// Requests and events queued between the connection and the rest, each way.
 const QUEUE: usize = 16_384;
 
-/// Runs the service of `config` (metrics on `metrics_addr` if given) until a signal.
-pub fn run(config: &ServiceConfig, metrics_addr: Option<SocketAddr>) -> Result<()> {
+/// Runs the service of `config` (metrics on `metrics_addr` if given) until a signal; where its
+/// time went.
+pub fn run(config: &ServiceConfig, metrics_addr: Option<SocketAddr>) -> Result<Latencies> {
     let strategy_path = config.strategy_path();
     let strategy_config = RollMakerConfig::load(&strategy_path)?;
     let credentials = credentials(config)?;
@@ -60,7 +62,7 @@ async fn serve(
     config: &ServiceConfig,
     metrics_addr: SocketAddr,
     (strategy_config, credentials, journal): (RollMakerConfig, Credentials, Journal),
-) -> Result<()> {
+) -> Result<Latencies> {
     let (metrics, health) = (Arc::new(Metrics::new()), Arc::new(Health::default()));
     let listener = tokio::net::TcpListener::bind(metrics_addr)
         .await
@@ -89,7 +91,7 @@ async fn serve(
         _ = signals.next() => None,
     };
     let Some((instruments, limits)) = listed else {
-        return Ok(());
+        return Ok(Latencies::default());
     };
     commands.send(Command::Limits(limits)).await?;
     let instruments = Arc::new(instruments);

@@ -10,6 +10,7 @@
 
 use crate::config::KillSection;
 use crate::journal::{Entry, Journal, JournalError};
+use crate::latency::Latencies;
 use crate::market::LiveMarket;
 use crate::metrics::{Health, Metrics};
 use crate::reconciling::Reconciling;
@@ -114,6 +115,7 @@ pub struct Desk {
     in_flight: usize,
     /// Set by whoever asks the desk to stop (a signal), seen ahead of the inputs waiting.
     stopping: Arc<AtomicBool>,
+    latencies: Latencies,
 }
 
 impl Desk {
@@ -154,6 +156,7 @@ impl Desk {
             rejects: VecDeque::new(),
             in_flight: 0,
             stopping: Arc::default(),
+            latencies: Latencies::default(),
         }
     }
 
@@ -165,10 +168,12 @@ impl Desk {
 
     /// Runs until [`Input::Stop`] or the inputs' sender is gone; an error only where the journal
     /// cannot be written (everything is cancelled first).
-    pub fn run(mut self, inputs: Receiver<Input>) -> Result<(), JournalError> {
+    pub fn run(mut self, inputs: Receiver<Input>) -> Result<Latencies, JournalError> {
         self.health.not_quoting("not connected yet");
         loop {
-            let first = match inputs.recv_timeout(self.requote_every) {
+            // Idle: wake for the next requote (never a busy wait, whatever `requote_ms`).
+            let idle = self.requote_every.max(Duration::from_millis(5));
+            let first = match inputs.recv_timeout(idle) {
                 Ok(i) => Some(i),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return self.stop(&inputs),
@@ -300,7 +305,7 @@ impl Desk {
     }
 
     /// Cancel everything, wait (a while) for the venue to confirm, book what comes meanwhile.
-    fn stop(&mut self, inputs: &Receiver<Input>) -> Result<(), JournalError> {
+    fn stop(&mut self, inputs: &Receiver<Input>) -> Result<Latencies, JournalError> {
         self.health.not_quoting("stopping");
         self.phase = Phase::Killed("stopping".into());
         self.send(cancel_all());
@@ -317,7 +322,8 @@ impl Desk {
                 break;
             }
         }
-        self.settle()
+        self.settle()?;
+        Ok(std::mem::take(&mut self.latencies))
     }
 
     /// A command to the connection. Its channel is deep; full means the socket has stalled

@@ -5,6 +5,7 @@
 use super::{client_id, Desk, Phase, MAX_IN_FLIGHT, REQUOTE_AT_LEAST};
 use crate::account::exposure;
 use crate::journal::JournalError;
+use crate::latency::record;
 use crate::record;
 use connectors::deribit::connection::Command;
 use connectors::deribit::orders;
@@ -32,17 +33,22 @@ impl Desk {
             self.market.refit(now);
             self.last_refit = Some(now);
         }
+        let started = Instant::now();
         let cash = exposure(&self.market, self.trader.ledger(), now).cash_eth;
         let trader = &self.trader;
         let state = self.market.state(now, &|id| trader.position(id), cash);
         self.actions.clear();
         self.trader
             .requote(now, &state, self.strategy.as_mut(), &mut self.actions);
+        if !self.actions.is_empty() {
+            record(&mut self.latencies.requote, started.elapsed());
+        }
         self.send_actions()?;
         if let Some(t) = self.tick_from.take() {
             if !self.actions.is_empty() {
-                let seconds = t.elapsed().as_secs_f64();
-                self.metrics.tick_to_quote.observe(seconds);
+                let took = t.elapsed();
+                self.metrics.tick_to_quote.observe(took.as_secs_f64());
+                record(&mut self.latencies.tick_to_quote, took);
             }
         }
         self.publish(wall);
@@ -60,7 +66,11 @@ impl Desk {
                 .iter()
                 .map(|a| record::intent(&instruments, a, of)),
         );
-        self.journal.append_all(&self.entries)?;
+        if !self.entries.is_empty() {
+            let started = Instant::now();
+            self.journal.append_all(&self.entries)?;
+            record(&mut self.latencies.journal, started.elapsed());
+        }
         for a in &self.actions {
             let Some((method, params)) = orders::request(&instruments, a, of) else {
                 tracing::warn!("no request for {a:?}: a price or amount not finite");

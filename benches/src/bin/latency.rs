@@ -1,0 +1,232 @@
+//! The live latency harness: the local venue in this process, listing `--instruments` ETH options
+//! (1,000) and the perpetual, its house moving `--updates` books a second (5,000: random options,
+//! sizes and prices a tick about) and sending every ticker once a second (the index a few
+//! dollars about 2,000), and `rollmaker run`'s service on its own thread, subscribed to all of it
+//! over loopback (`book.*.100ms`, `ticker.*.100ms`, `user.changes`), quoting the roll maker
+//! (`strategies/configs/roll_maker.toml`, a requote after every batch of frames). After a
+//! warm-up, `--seconds` are measured; then the service is stopped (SIGINT) and prints where its
+//! time went (hdrhistogram): tick to quote (a book frame read to the orders it caused handed to
+//! the connection) and two parts of it (the requote; the journal's durable write of the
+//! intents). Beside it, the loopback round trip (`public/test` from here, under the same load).
+//!
+//! `cargo run --release -p benches --bin latency -- --seconds 20`
+
+use connectors::deribit::budget::Rate;
+use connectors::deribit::ticker::Ticker;
+use connectors::venue::core::VenueCore;
+use connectors::venue::house::House;
+use connectors::venue::server::{serve, Options};
+use engine::pricing::{coin, OptionType};
+use engine::tick_rule::Rounding;
+use engine::{Instrument, Instruments, Price};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use rand::{Rng, SeedableRng};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+fn arg(name: &str, default: f64) -> f64 {
+    let args: Vec<String> = std::env::args().collect();
+    (args.iter().position(|a| a == name))
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(default)
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// `n` options: Fridays from next week on, strikes 100 apart from 1,000, calls and puts.
+fn listing(n: usize) -> Vec<(Instrument, f64)> {
+    let mut out = Vec::new();
+    let today = chrono::DateTime::from_timestamp(now_ms() / 1000, 0)
+        .expect("the clock reads a date")
+        .date_naive();
+    let mut day = today + chrono::Days::new(7);
+    while out.len() < n {
+        use chrono::Datelike;
+        while day.weekday() != chrono::Weekday::Fri {
+            day = day + chrono::Days::new(1);
+        }
+        let code = day.format("%-d%b%y").to_string().to_uppercase();
+        let years = (day - today).num_days() as f64 / 365.0;
+        for k in 0..50 {
+            for right in ["C", "P"] {
+                let strike = 1_000 + 100 * k;
+                let name = format!("ETH-{code}-{strike}-{right}");
+                let kind = if right == "C" {
+                    OptionType::Call
+                } else {
+                    OptionType::Put
+                };
+                let fair = coin::price(kind, 2_000.0, strike as f64, years, 0.6, 1.0);
+                if let Ok(i) = Instrument::deribit(&name) {
+                    out.push((i, fair));
+                }
+            }
+        }
+        day = day + chrono::Days::new(7);
+    }
+    out.truncate(n);
+    out
+}
+
+/// A price on `inst`'s grid near `eth`, rounded `rounding`.
+fn on_grid(inst: &Instrument, eth: f64, rounding: Rounding) -> f64 {
+    let units = (eth / inst.float_terms().price_unit) as i64;
+    inst.price_f64(inst.tick_rule().round(Price(units.max(1)), rounding))
+}
+
+/// The house: `updates` books a second and every ticker each second, until the venue is gone.
+async fn house(options: Vec<(Instrument, f64)>, updates: f64, tx: mpsc::Sender<House>) {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let per_ms = updates / 1000.0;
+    let mut owed = 0.0;
+    let mut ticks = tokio::time::interval(Duration::from_millis(1));
+    let mut last_tickers = Instant::now() - Duration::from_secs(2);
+    loop {
+        ticks.tick().await;
+        if last_tickers.elapsed() >= Duration::from_secs(1) {
+            last_tickers = Instant::now();
+            let index = 2_000.0 + rng.random_range(-5.0..5.0);
+            for (inst, fair) in &options {
+                let t = Ticker {
+                    instrument: inst.name().to_string(),
+                    timestamp_ms: now_ms(),
+                    mark_price: fair.max(1e-4),
+                    mark_iv: Some(0.6),
+                    index_price: index,
+                    underlying_price: Some(index),
+                    best_bid_price: None,
+                    best_ask_price: None,
+                };
+                if tx.send(House::Ticker(t)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        owed += per_ms;
+        while owed >= 1.0 {
+            owed -= 1.0;
+            let (inst, fair) = &options[rng.random_range(0..options.len())];
+            let spread = fair * 0.05 + 0.0005;
+            let size = rng.random_range(1..50) as f64;
+            let book = House::Book {
+                instrument: inst.name().to_string(),
+                bids: vec![(on_grid(inst, fair - spread, Rounding::Down), size)],
+                asks: vec![(on_grid(inst, fair + spread, Rounding::Up), size + 1.0)],
+            };
+            if tx.send(book).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// `public/test` round trips from here for `seconds`, one every 10 ms.
+async fn round_trips(url: String, seconds: f64) -> Histogram<u64> {
+    let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3).expect("bounds");
+    let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url.as_str()).await else {
+        return h;
+    };
+    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut id = 0u64;
+    while Instant::now() < until {
+        id += 1;
+        let req =
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "public/test", "params": {}});
+        let sent = Instant::now();
+        if ws.send(Message::text(req.to_string())).await.is_err() {
+            break;
+        }
+        while let Some(Ok(m)) = ws.next().await {
+            if m.to_text()
+                .is_ok_and(|t| t.contains(&format!("\"id\":{id},")))
+            {
+                h.saturating_record(sent.elapsed().as_nanos() as u64);
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    h
+}
+
+fn main() {
+    let (n, updates, seconds) = (
+        arg("--instruments", 1000.0) as usize,
+        arg("--updates", 5000.0),
+        arg("--seconds", 20.0),
+    );
+    let options = listing(n);
+    let mut instruments = Instruments::new();
+    for (i, _) in &options {
+        instruments.intern(i.clone()).expect("distinct names");
+    }
+    let perpetual = Instrument::deribit("ETH-PERPETUAL").expect("the perpetual");
+    instruments.intern(perpetual).expect("distinct");
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a port");
+    let url = format!("ws://{}/ws/api/v2", listener.local_addr().expect("bound"));
+    let mut core = VenueCore::new(instruments, &[("local", "local")]);
+    // A market maker's limits, not the lowest tier's.
+    core.tell_limits(Rate {
+        per_second: 500,
+        burst: 2_000,
+    });
+    let (tx, rx) = mpsc::channel(65_536);
+    runtime.spawn(serve(
+        listener,
+        core,
+        Some(rx),
+        Options::plain(Duration::from_millis(200)),
+    ));
+    runtime.spawn(house(options, updates, tx));
+
+    let dir = std::env::temp_dir().join(format!("rollmaker-latency-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temp folder");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shipped = std::fs::read_to_string(root.join("strategies/configs/live_local.toml"))
+        .expect("the shipped live config");
+    let strategy = root.join("strategies/configs/roll_maker.toml");
+    let text = shipped
+        .replace("ws://127.0.0.1:8765/ws/api/v2", &url)
+        .replace(
+            "\"roll_maker.toml\"",
+            &format!("{:?}", strategy.display().to_string()),
+        )
+        .replace(
+            "\"rollmaker-live.journal\"",
+            &format!("{:?}", dir.join("j.redb").display().to_string()),
+        )
+        .replace("127.0.0.1:9184", "127.0.0.1:0")
+        .replace("requote_ms = 100", "requote_ms = 0");
+    let mut config =
+        service::config::ServiceConfig::from_toml(&text, "latency.toml").expect("valid");
+    config.path = dir.join("latency.toml");
+    let svc = std::thread::spawn(move || service::run::run(&config, None));
+    println!("{n} options and the perpetual, {updates} book updates a second; warming up 5 s");
+    std::thread::sleep(Duration::from_secs(5));
+    let trips = runtime.block_on(round_trips(url, seconds));
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-s", "INT", &pid])
+        .status();
+    match svc.join() {
+        Ok(Ok(latencies)) => println!("{latencies}"),
+        other => println!("the service failed: {other:?}"),
+    }
+    let us = |q: f64| trips.value_at_quantile(q) as f64 / 1e3;
+    println!(
+        "loopback round trip (public/test): n {}, p50 {:.1} us, p99 {:.1} us",
+        trips.len(),
+        us(0.5),
+        us(0.99)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,78 @@
+//! Where the service's time goes, in nanoseconds (hdrhistogram, 3 significant figures): a book
+//! frame read to the orders it caused handed to the connection (tick to quote), and two of its
+//! parts: the requote (the state, the strategy, the quote manager) and the journal's durable
+//! write of the intents. Returned by the service when it stops and printed by `rollmaker run`.
+
+use hdrhistogram::Histogram;
+use std::fmt;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Latencies {
+    pub tick_to_quote: Histogram<u64>,
+    pub requote: Histogram<u64>,
+    pub journal: Histogram<u64>,
+}
+
+impl Default for Latencies {
+    fn default() -> Latencies {
+        // 1 ns to an hour: nothing recorded is ever out of range.
+        let h = || Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid bounds");
+        Latencies {
+            tick_to_quote: h(),
+            requote: h(),
+            journal: h(),
+        }
+    }
+}
+
+/// Records `d` in `h` (saturating at its top).
+pub fn record(h: &mut Histogram<u64>, d: Duration) {
+    h.saturating_record((d.as_nanos() as u64).max(1));
+}
+
+/// `n 12, p50 41.0 us, p99 88.1 us, max 90.2 us`.
+fn summary(h: &Histogram<u64>) -> String {
+    if h.is_empty() {
+        return "none".into();
+    }
+    let us = |q: f64| h.value_at_quantile(q) as f64 / 1e3;
+    format!(
+        "n {}, p50 {:.1} us, p99 {:.1} us, max {:.1} us",
+        h.len(),
+        us(0.5),
+        us(0.99),
+        h.max() as f64 / 1e3
+    )
+}
+
+impl fmt::Display for Latencies {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "tick to quote: {}", summary(&self.tick_to_quote))?;
+        writeln!(f, "  requote:     {}", summary(&self.requote))?;
+        write!(f, "  journal:     {}", summary(&self.journal))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_shown_in_microseconds() {
+        let mut l = Latencies::default();
+        assert!(l.to_string().starts_with("tick to quote: none"));
+        for us in [10, 20, 30, 40, 1_000] {
+            record(&mut l.tick_to_quote, Duration::from_micros(us));
+        }
+        let shown = l.to_string();
+        assert!(
+            shown.starts_with("tick to quote: n 5, p50 30.0 us"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("max 1000.4 us") || shown.contains("max 1000.0 us"),
+            "{shown}"
+        );
+    }
+}
