@@ -19,6 +19,7 @@ pub mod tick_rule;
 pub mod time;
 pub mod trader;
 pub mod units;
+pub mod venue_event;
 
 pub use instrument::{Instrument, InstrumentId, InstrumentKind, Instruments};
 pub use time::Timestamp;

@@ -1,4 +1,4 @@
-//! The trading core every driver runs (the backtester now, the live service next): it hands the
+//! The trading core every driver runs (the backtester and the live service): it hands the
 //! market state to a strategy, turns what the strategy wants into venue actions through the quote
 //! manager, and takes back what the venue says happened: acknowledgements, refusals, fills,
 //! expiries and settlements, booked into the one [`Ledger`].
@@ -8,95 +8,17 @@
 //! by [`Refusal`] reason, for the summary or the metrics.
 
 use crate::instrument::{InstrumentId, Instruments};
-use crate::matching::OrderId;
 use crate::order::OrderEvent;
 use crate::position::{Fill, Ledger};
-use crate::quotes::{Action, QuoteManager, QuoteRules};
-use crate::state::State;
+use crate::quotes::{Action, QuoteManager, QuoteRules, WantedQuote};
+use crate::state::{State, Top};
 use crate::strategy::{Strategy, Wanted};
+use crate::tick_rule::TickRule;
 use crate::time::Timestamp;
-use crate::units::{Price, Qty, Side};
+use crate::units::{Qty, Side};
+pub use crate::venue_event::{Refusal, VenueEvent};
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
-
-/// What the venue says about our orders and positions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum VenueEvent {
-    Accepted {
-        client_id: u64,
-        venue_id: OrderId,
-    },
-    /// A new order was refused (unknown instrument, post-only would cross, ...).
-    Rejected {
-        client_id: u64,
-    },
-    Amended {
-        client_id: u64,
-        price: Price,
-        amount: Qty,
-    },
-    Cancelled {
-        client_id: u64,
-    },
-    /// An amend or a cancel was refused (the order had filled or gone): it stands as it was.
-    Refused {
-        client_id: u64,
-    },
-    /// A fill of one of our orders, its fee charged by the venue.
-    Filled {
-        client_id: u64,
-        fill: Fill,
-    },
-    /// The order's instrument expired with the order still resting.
-    Expired {
-        client_id: u64,
-    },
-    /// The position in `instrument` settled at `value` per contract, less `fee`.
-    Settled {
-        instrument: InstrumentId,
-        value: Decimal,
-        fee: Decimal,
-        at: Timestamp,
-    },
-}
-
-/// Why something the trader sent, or was told, did not take effect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Refusal {
-    /// The strategy's wanted quotes were refused whole (a key twice, a price or size not
-    /// positive): nothing was sent that requote.
-    BadWantedQuotes,
-    /// The venue rejected a new order.
-    OrderRejected,
-    /// The venue refused an amend or a cancel.
-    ActionRefused,
-    /// An event for an order the trader does not know.
-    UnknownOrder,
-    /// An event that does not fit the order's state (e.g. a fill past its amount).
-    ImpossibleEvent,
-    /// A fill or settlement the ledger refused (size or price not positive, out of range).
-    BadFill,
-}
-
-impl Refusal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Refusal::BadWantedQuotes => "bad_wanted_quotes",
-            Refusal::OrderRejected => "order_rejected",
-            Refusal::ActionRefused => "action_refused",
-            Refusal::UnknownOrder => "unknown_order",
-            Refusal::ImpossibleEvent => "impossible_event",
-            Refusal::BadFill => "bad_fill",
-        }
-    }
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The strategy, its quote manager and the accounting, driven from outside.
 pub struct Trader {
@@ -109,6 +31,8 @@ pub struct Trader {
     /// Takes (immediate-or-cancel) sent and not yet ended, with the lots not yet filled: the
     /// quote manager does not know them.
     takes: HashMap<u64, Qty>,
+    /// Scratch for [`Trader::reprice`]: one instrument's quotes.
+    repriced: Vec<WantedQuote>,
 }
 
 impl Trader {
@@ -121,6 +45,7 @@ impl Trader {
             refused: BTreeMap::new(),
             wanted: Wanted::default(),
             takes: HashMap::new(),
+            repriced: Vec::new(),
         }
     }
 
@@ -145,12 +70,49 @@ impl Trader {
             self.count(Refusal::BadWantedQuotes);
             return;
         }
-        for a in &out[first..] {
+        self.note_places(&out[first..]);
+        self.send_takes(out);
+    }
+
+    /// After a book tick on `instrument` (its new `top`, prices on `rule`): the last requote's
+    /// quotes on it kept off the other side's best (post-only) and the quote manager brought to
+    /// them on that instrument alone: a tick answered without a requote of the chain. Nothing
+    /// when no quote had to move.
+    pub fn reprice(
+        &mut self,
+        now: Timestamp,
+        instrument: InstrumentId,
+        (top, rule): (&Top, &TickRule),
+        out: &mut Vec<Action>,
+    ) {
+        let mut moved = false;
+        self.repriced.clear();
+        for q in (self.wanted.quotes.iter_mut()).filter(|q| q.key.instrument == instrument) {
+            moved |= q.keep_off(top, rule);
+            if q.price.0 > 0 {
+                self.repriced.push(*q);
+            }
+        }
+        if !moved {
+            return;
+        }
+        let first = out.len();
+        let repriced = std::mem::take(&mut self.repriced);
+        let result = (self.manager).reconcile_instrument(now, instrument, &repriced, out);
+        self.repriced = repriced;
+        if result.is_err() {
+            self.count(Refusal::BadWantedQuotes);
+        }
+        self.note_places(&out[first..]);
+    }
+
+    /// The instrument and side of each new order among `actions`, for its fills.
+    fn note_places(&mut self, actions: &[Action]) {
+        for a in actions {
             if let Action::Place { client_id, key, .. } = a {
                 self.orders.insert(*client_id, (key.instrument, key.side));
             }
         }
-        self.send_takes(out);
     }
 
     /// The strategy's takes as actions after the quotes' (a take with a price or size not

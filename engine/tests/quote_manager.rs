@@ -276,3 +276,34 @@ proptest! {
         prop_assert_eq!(m.len(), last_wanted.len());
     }
 }
+
+/// One instrument reconciled: its orders brought to the wants (none: cancelled), the others'
+/// left resting; a want on another instrument is refused and changes nothing.
+#[test]
+fn one_instrument_is_reconciled_alone() {
+    let mut m = QuoteManager::new(RULES, 1);
+    let placed = run(
+        &mut m,
+        0,
+        &[quote(1, Side::Buy, 100, 5), quote(2, Side::Sell, 200, 5)],
+    );
+    answer_all(&mut m, &placed);
+    let mut out = Vec::new();
+    m.reconcile_instrument(t(1), InstrumentId(1), &[], &mut out)
+        .unwrap();
+    assert!(matches!(out[..], [Action::Cancel { .. }]), "{out:?}");
+    assert_eq!(
+        m.len(),
+        2,
+        "the cancel is in flight; instrument 2's order untouched"
+    );
+    out.clear();
+    let e = m.reconcile_instrument(
+        t(2),
+        InstrumentId(1),
+        &[quote(2, Side::Sell, 210, 5)],
+        &mut out,
+    );
+    assert_eq!(e, Err(QuoteError::OtherInstrument(key(2, Side::Sell, 0))));
+    assert!(out.is_empty());
+}

@@ -303,3 +303,51 @@ fn a_take_is_sent_booked_as_it_fills_and_forgotten_when_it_ends() {
     );
     assert_eq!(trader.refusals().get(&Refusal::UnknownOrder), Some(&1));
 }
+
+/// A book tick re-prices its own series only: an offer the new best bid reaches moves a tick over
+/// it; the other series' orders are left alone; a tick that reaches nothing sends nothing.
+#[test]
+fn a_book_tick_moves_only_its_series_quotes_off_the_other_side() {
+    let (mut instruments, call, mut trader) = setup();
+    let other = (instruments.intern(Instrument::deribit("ETH-27MAR26-2500-C").unwrap())).unwrap();
+    let mut actions = Vec::new();
+    let wants = vec![offer(call, 515, 10), offer(other, 300, 10)];
+    trader.requote(Timestamp(0), &state(), &mut Scripted(wants), &mut actions);
+    for a in &actions {
+        let Action::Place { client_id, .. } = *a else {
+            panic!("{a:?}")
+        };
+        let accepted = VenueEvent::Accepted {
+            client_id,
+            venue_id: OrderId(client_id),
+        };
+        trader.on_event(&instruments, accepted);
+    }
+    actions.clear();
+    let rule = instruments.get(call).tick_rule().clone();
+    let top = |bid: i64| engine::state::Top {
+        bid: Some((Price(bid), Qty(1))),
+        ask: None,
+        live: true,
+        updated: Timestamp(0),
+    };
+    trader.reprice(Timestamp(1), call, (&top(500), &rule), &mut actions);
+    assert!(
+        actions.is_empty(),
+        "the bid is under the offer: {actions:?}"
+    );
+    trader.reprice(Timestamp(2), call, (&top(515), &rule), &mut actions);
+    let [Action::Amend {
+        client_id, price, ..
+    }] = actions[..]
+    else {
+        panic!("{actions:?}")
+    };
+    assert_eq!(trader.order(client_id), Some((call, Side::Sell)));
+    assert_eq!(price, rule.next_up(Price(515)));
+    assert_eq!(
+        trader.manager().len(),
+        2,
+        "the other series' order is left alone"
+    );
+}

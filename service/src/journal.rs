@@ -1,10 +1,10 @@
-//! The service's journal: every order intent (written before the order is sent), every
-//! acknowledgement, fill and end the venue reports, each durable when `append` returns (redb,
-//! immediate durability: a crash, `kill -9` included, loses nothing appended), numbered in the
-//! order written. On start the service replays it, then reconciles with the venue, then quotes.
+//! The service's journal: every order intent (written before the order is sent, flushed with the
+//! next durable entry: [`Journal::write_ahead`]), every acknowledgement, fill and end the venue
+//! reports, each durable when `append` returns (redb, immediate durability: a crash, `kill -9`
+//! included, loses nothing appended), numbered in the order written. On start the service replays it, then reconciles with the venue, then quotes.
 //! Entries are JSON (prices and amounts as exact decimals), readable with any redb tool.
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -90,6 +90,18 @@ impl Journal {
     /// Appends `entries` in one transaction (one flush to disk for a requote's intents), durable
     /// when this returns; the last one's sequence number (0 and nothing written for none).
     pub fn append_all(&self, entries: &[Entry]) -> Result<u64, JournalError> {
+        self.write(entries, Durability::Immediate)
+    }
+
+    /// Appends `entries` written but not yet flushed: durable with the next
+    /// [`Journal::append_all`], lost with them if the process dies first. For order intents, so
+    /// that an order waits for a write and not for the disk: an intent lost is harmless (client
+    /// ids never repeat across restarts; the reconcile books the order's fills and cancels it).
+    pub fn write_ahead(&self, entries: &[Entry]) -> Result<u64, JournalError> {
+        self.write(entries, Durability::None)
+    }
+
+    fn write(&self, entries: &[Entry], durability: Durability) -> Result<u64, JournalError> {
         if entries.is_empty() {
             return Ok(0);
         }
@@ -101,7 +113,8 @@ impl Journal {
                 why: e.to_string(),
             })?);
         }
-        let tx = self.db.begin_write().map_err(|e| self.store(e))?;
+        let mut tx = self.db.begin_write().map_err(|e| self.store(e))?;
+        tx.set_durability(durability).map_err(|e| self.store(e))?;
         let seq = {
             let mut table = tx.open_table(ENTRIES).map_err(|e| self.store(e))?;
             let last = table.last().map_err(|e| self.store(e))?;

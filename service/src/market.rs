@@ -170,7 +170,7 @@ impl LiveMarket {
     /// is sequence-checked on a connection whose heartbeats are answered, and a disconnect or a
     /// gap marks it stale. (A replayed market's quiet book may be a hole in the data; a live
     /// one is not.)
-    fn top(&self, id: InstrumentId, now: Timestamp) -> Top {
+    pub fn top(&self, id: InstrumentId, now: Timestamp) -> Top {
         let b = &self.books[id.index()];
         let live = b.is_live();
         Top {

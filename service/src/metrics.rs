@@ -34,7 +34,8 @@ pub struct Metrics {
     /// `rollmaker_malformed_total`: venue messages that could not be read (logged with their
     /// text; the connection stays up).
     pub malformed: Counter,
-    /// `rollmaker_tick_to_quote_seconds`: a book frame in to the order frame out.
+    /// `rollmaker_tick_to_quote_seconds`: the newest book frame a requote (or a re-price) priced
+    /// on, read, to the orders it caused handed to the connection.
     pub tick_to_quote: Histogram,
     /// `rollmaker_inventory_delta_eth`, `_vega_eth_per_vol_point`, `_gamma`, and
     /// `rollmaker_pnl_usd`.
@@ -91,7 +92,7 @@ impl Metrics {
         );
         r.register(
             "rollmaker_tick_to_quote_seconds",
-            "A book frame in to the order frame out",
+            "A book frame read to the orders it caused handed to the connection",
             tick_to_quote.clone(),
         );
         r.register(

@@ -204,8 +204,7 @@ fn main() {
             "\"rollmaker-live.journal\"",
             &format!("{:?}", dir.join("j.redb").display().to_string()),
         )
-        .replace("127.0.0.1:9184", "127.0.0.1:0")
-        .replace("requote_ms = 100", "requote_ms = 0");
+        .replace("127.0.0.1:9184", "127.0.0.1:0");
     let mut config =
         service::config::ServiceConfig::from_toml(&text, "latency.toml").expect("valid");
     config.path = dir.join("latency.toml");

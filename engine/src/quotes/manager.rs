@@ -16,6 +16,7 @@ use crate::order::{Order, OrderError, OrderEvent, OrderStatus};
 use crate::time::Timestamp;
 use crate::units::{Price, Qty, Side};
 use std::collections::{BTreeMap, HashMap};
+use std::ops::RangeBounds;
 use thiserror::Error;
 
 /// How eagerly live orders follow the wanted ones.
@@ -65,6 +66,8 @@ pub enum QuoteError {
     DuplicateKey(QuoteKey),
     #[error("wanted quote {0:?} has price {1:?} and size {2:?}: both must be positive")]
     BadQuote(QuoteKey, Price, Qty),
+    #[error("wanted quote {0:?} is not on the instrument being re-priced")]
+    OtherInstrument(QuoteKey),
     #[error("an event for order {0}, which the quote manager does not know")]
     UnknownOrder(u64),
     #[error(transparent)]
@@ -145,6 +148,39 @@ impl QuoteManager {
         wanted: &[WantedQuote],
         out: &mut Vec<Action>,
     ) -> Result<(), QuoteError> {
+        self.reconcile_keys(now, wanted, .., out)
+    }
+
+    /// [`QuoteManager::reconcile`] for one instrument: `wanted` is everything wanted on it, and
+    /// the orders on other instruments are left as they are (a book tick re-priced on its own
+    /// series). A wanted quote on another instrument is refused.
+    pub fn reconcile_instrument(
+        &mut self,
+        now: Timestamp,
+        instrument: InstrumentId,
+        wanted: &[WantedQuote],
+        out: &mut Vec<Action>,
+    ) -> Result<(), QuoteError> {
+        if let Some(w) = wanted.iter().find(|w| w.key.instrument != instrument) {
+            return Err(QuoteError::OtherInstrument(w.key));
+        }
+        let key = |side, level| QuoteKey {
+            instrument,
+            side,
+            level,
+        };
+        let keys = key(Side::Buy, 0)..=key(Side::Sell, u8::MAX);
+        self.reconcile_keys(now, wanted, keys, out)
+    }
+
+    /// The orders with keys in `keys` brought to `wanted` (all of whose keys are in it).
+    fn reconcile_keys<R: RangeBounds<QuoteKey> + Clone>(
+        &mut self,
+        now: Timestamp,
+        wanted: &[WantedQuote],
+        keys: R,
+        out: &mut Vec<Action>,
+    ) -> Result<(), QuoteError> {
         let first = out.len();
         self.take_wanted(wanted)?;
         // The live orders in key order, merged with the wanted ones. When the rate budget cannot
@@ -154,13 +190,14 @@ impl QuoteManager {
         self.places.clear();
         self.amend_buf.clear();
         let mut budget = self.rate.available(now);
-        let everything_fits = budget >= self.live.len() + self.wanted.len();
+        let live = self.live.range(keys.clone()).count();
+        let everything_fits = budget >= live + self.wanted.len();
         let limits = if everything_fits {
             (usize::MAX, usize::MAX)
         } else {
-            self.count_changes(budget)
+            self.count_changes(keys.clone(), budget)
         };
-        self.send_changes(limits, everything_fits, out);
+        self.send_changes(keys, limits, everything_fits, out);
         let mut sent = out.len() - first + self.amend_buf.len();
         budget -= sent;
         out.extend_from_slice(&self.amend_buf);
@@ -187,10 +224,14 @@ impl QuoteManager {
 
     /// The first pass, when the budget is short: how many cancels and then amends it covers
     /// (cancels first); the new quotes go to `places`.
-    fn count_changes(&mut self, budget: usize) -> (usize, usize) {
+    fn count_changes<R: RangeBounds<QuoteKey>>(
+        &mut self,
+        keys: R,
+        budget: usize,
+    ) -> (usize, usize) {
         let (mut cancels, mut amends) = (0usize, 0usize);
         let mut want = self.wanted.iter().peekable();
-        for (key, live) in &self.live {
+        for (key, live) in self.live.range(keys) {
             while let Some(w) = want.next_if(|w| w.key < *key) {
                 self.places.push(*w);
             }
@@ -208,14 +249,15 @@ impl QuoteManager {
 
     /// Cancels into `out` and amends into `amend_buf`, up to `(cancels, amends)`, each order
     /// marked in flight; where everything fits, the new quotes go to `places` on the way.
-    fn send_changes(
+    fn send_changes<R: RangeBounds<QuoteKey>>(
         &mut self,
+        keys: R,
         (mut cancels_left, mut amends_left): (usize, usize),
         everything_fits: bool,
         out: &mut Vec<Action>,
     ) {
         let mut want = self.wanted.iter().peekable();
-        for (key, live) in self.live.iter_mut() {
+        for (key, live) in self.live.range_mut(keys) {
             if cancels_left == 0 && amends_left == 0 {
                 break;
             }

@@ -1,6 +1,8 @@
 //! What a strategy asks to have resting.
 
 use crate::instrument::InstrumentId;
+use crate::state::Top;
+use crate::tick_rule::TickRule;
 use crate::units::{Price, Qty, Side};
 
 /// Where a quote sits: instrument, side and ladder level (0 the closest to fair value). At most one
@@ -21,6 +23,30 @@ pub struct WantedQuote {
     /// The instrument's tick at `price`, in price units: the unit of the price threshold (the
     /// strategy knows the instrument; the manager does not).
     pub tick: i64,
+}
+
+impl WantedQuote {
+    /// Kept off the other side's best `top` shows, as post-only needs (a bid a tick under the
+    /// best ask, an ask a tick over the best bid, on `rule`'s grid); whether it moved. A bid
+    /// pushed to zero or below is left there: the caller drops it.
+    pub fn keep_off(&mut self, top: &Top, rule: &TickRule) -> bool {
+        let moved = match self.key.side {
+            Side::Buy => match top.ask {
+                Some((ask, _)) if self.price >= ask => Some(rule.next_down(ask)),
+                _ => None,
+            },
+            Side::Sell => match top.bid {
+                Some((bid, _)) if self.price <= bid => Some(rule.next_up(bid)),
+                _ => None,
+            },
+        };
+        let Some(price) = moved else {
+            return false;
+        };
+        self.price = price;
+        self.tick = rule.tick_at(price);
+        true
+    }
 }
 
 /// An order the strategy wants to cross now: it takes what the book shows at `price` or better,

@@ -107,7 +107,8 @@ pub struct Desk {
     last_requote: Option<Instant>,
     /// When the surface was last fitted, on the feed's clock.
     last_refit: Option<engine::Timestamp>,
-    /// When the oldest book frame not yet quoted on was read (tick-to-quote).
+    /// When the newest book frame the next requote prices on was read: tick to quote measures
+    /// from it (the wait for the requote's schedule is not the pipeline's latency).
     tick_from: Option<Instant>,
     /// When each order refused in the last minute was.
     rejects: VecDeque<Instant>,
@@ -116,6 +117,8 @@ pub struct Desk {
     /// Set by whoever asks the desk to stop (a signal), seen ahead of the inputs waiting.
     stopping: Arc<AtomicBool>,
     latencies: Latencies,
+    /// A journal write that failed while reading the inputs (the turn ends on it).
+    failed: Option<JournalError>,
 }
 
 impl Desk {
@@ -157,6 +160,7 @@ impl Desk {
             in_flight: 0,
             stopping: Arc::default(),
             latencies: Latencies::default(),
+            failed: None,
         }
     }
 
@@ -189,7 +193,7 @@ impl Desk {
                 }
                 self.on_input(input);
             }
-            if let Err(e) = self.settle() {
+            if let Err(e) = self.failed.take().map_or_else(|| self.settle(), Err) {
                 self.kill_now(&format!("{e}"));
                 return Err(e);
             }
@@ -251,7 +255,12 @@ impl Desk {
             Err(_) => {}
         }
         self.dirty = true;
-        self.tick_from.get_or_insert(received);
+        self.tick_from = Some(received);
+        if self.market.book(id).is_live() {
+            if let Err(e) = self.reprice(id, received) {
+                self.failed.get_or_insert(e);
+            }
+        }
     }
 
     /// Our orders' and trades' changes (`data` in `user.changes` shape) through the tracker.

@@ -9,6 +9,7 @@ use crate::latency::record;
 use crate::record;
 use connectors::deribit::connection::Command;
 use connectors::deribit::orders;
+use engine::InstrumentId;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -55,7 +56,35 @@ impl Desk {
         Ok(())
     }
 
-    /// The requote's actions: every intent durable in one write, then each request sent.
+    /// A book tick on `id`, read at `received`: the last requote's quotes on it kept off the
+    /// other side's new best, on that series alone (the whole chain waits for its requote).
+    pub(super) fn reprice(
+        &mut self,
+        id: InstrumentId,
+        received: Instant,
+    ) -> Result<(), JournalError> {
+        if self.phase != Phase::Quoting || self.in_flight >= MAX_IN_FLIGHT {
+            return Ok(());
+        }
+        let now = self.market.clock.now(received);
+        let top = self.market.top(id, now);
+        let instruments = Arc::clone(self.market.instruments());
+        let rule = instruments.get(id).tick_rule();
+        self.actions.clear();
+        self.trader
+            .reprice(now, id, (&top, rule), &mut self.actions);
+        if self.actions.is_empty() {
+            return Ok(());
+        }
+        self.send_actions()?;
+        let took = received.elapsed();
+        self.metrics.tick_to_quote.observe(took.as_secs_f64());
+        record(&mut self.latencies.tick_to_quote, took);
+        Ok(())
+    }
+
+    /// The requote's actions: every intent written (flushed with the next durable entry: see
+    /// [`crate::journal::Journal::write_ahead`]), then each request sent.
     fn send_actions(&mut self) -> Result<(), JournalError> {
         let instruments = Arc::clone(self.market.instruments());
         let trader = &self.trader;
@@ -68,7 +97,7 @@ impl Desk {
         );
         if !self.entries.is_empty() {
             let started = Instant::now();
-            self.journal.append_all(&self.entries)?;
+            self.journal.write_ahead(&self.entries)?;
             record(&mut self.latencies.journal, started.elapsed());
         }
         for a in &self.actions {
