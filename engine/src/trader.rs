@@ -124,6 +124,13 @@ impl Trader {
                 self.count(Refusal::BadWantedQuotes);
                 continue;
             }
+            // One take at a time on an instrument: the strategy wants what its state shows,
+            // and a take not yet answered is not in it (live, answers take longer than a
+            // requote: each requote would send the same take again).
+            let on_it = |c: &u64| self.orders.get(c).is_some_and(|(i, _)| *i == t.instrument);
+            if self.takes.keys().any(on_it) {
+                continue;
+            }
             let client_id = self.manager.allocate_client_id();
             self.orders.insert(client_id, (t.instrument, t.side));
             self.takes.insert(client_id, t.qty);

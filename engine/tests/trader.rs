@@ -257,6 +257,11 @@ fn a_take_is_sent_booked_as_it_fills_and_forgotten_when_it_ends() {
     };
     assert_eq!((side, qty), (Side::Sell, Qty(3000)));
     assert!(trader.manager().is_empty(), "a take never rests");
+    // Wanted again before it is answered: not sent twice.
+    let mut again = Vec::new();
+    let wants = &mut Taking(vec![take(3000)]);
+    trader.requote(Timestamp(0), &state(), wants, &mut again);
+    assert!(again.is_empty(), "{again:?}");
     let sold = |qty, price| VenueEvent::Filled {
         client_id,
         fill: fill(perp, Side::Sell, price, qty, "0"),

@@ -16,6 +16,7 @@ mod snapshots;
 mod surface_cmd;
 mod sweep_cmd;
 mod venue_cmd;
+mod venue_market;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

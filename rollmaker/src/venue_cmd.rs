@@ -1,25 +1,21 @@
-//! `rollmaker venue`: the local venue (Deribit's JSON-RPC over WebSocket) on this machine,
-//! listing the synthetic market's options at its start and ETH-PERPETUAL. Its own market is the
-//! synthetic one, a minute of it every `--step-ms`: the house shows each option's levels and the
-//! perpetual a tick around the index, tickers carry the marks, mark IVs and the index, and the
-//! minute's background trades are sent as orders, so clients' quotes meet a market that moves and
-//! takers that fill them. Faults are injected on request (`--drop-per-minute` and the rest).
+//! `rollmaker venue`: the local venue (Deribit's JSON-RPC over WebSocket and HTTP) on this
+//! machine, listing its market's options at its start and ETH-PERPETUAL. Its market is the
+//! synthetic one or Deribit chain snapshots replayed (`--data`), moved a step every `--step-ms`
+//! ([`crate::venue_market`]). Faults are injected on request (`--drop-per-minute` and the rest).
 
 use crate::out::out;
+use crate::{snapshots, venue_market};
 use anyhow::{bail, Context, Result};
 use backtest::sim::market::Market;
-use backtest::sim::perpetual::Perpetual;
-use backtest::sim::synthetic_book::MarketConfig;
 use backtest::sim::synthetic_market::SyntheticMarket;
 use backtest::synthetic::path::{IndexPath, Preset};
 use clap::Args;
 use connectors::deribit::budget::Rate;
-use connectors::deribit::ticker::Ticker;
 use connectors::venue::core::VenueCore;
 use connectors::venue::faults::{Faults, Injected};
-use connectors::venue::house::House;
 use connectors::venue::server::Options;
-use engine::{Price, Qty};
+use engine::Timestamp;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,6 +31,16 @@ pub struct VenueArgs {
     /// The synthetic market the venue lists and shows.
     #[arg(long, value_enum, default_value_t = Preset::Calm)]
     preset: Preset,
+    /// Replay Deribit chain snapshots (a .csv/.csv.gz file, or a folder of them) instead of the
+    /// synthetic market: one snapshot a step, every option they name listed.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// With --data: from this time (2026-01-05, or 2026-01-05T08:00:00Z).
+    #[arg(long, requires = "data")]
+    from: Option<String>,
+    /// With --data: up to this time (a date: its end).
+    #[arg(long, requires = "data")]
+    to: Option<String>,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Background takers a day across the chain, each hitting a best price (and any client's
@@ -144,8 +150,27 @@ pub fn run(args: &VenueArgs) -> Result<()> {
     if !(args.takers_per_day.is_finite() && args.takers_per_day >= 0.0) {
         bail!("--takers-per-day {}: 0 or more", args.takers_per_day);
     }
-    let (market, path) = market(args.preset, args.seed, args.takers_per_day);
-    let instruments = market.instruments().clone();
+    let market = match &args.data {
+        Some(path) => {
+            let at = |flag: &str, t: &Option<String>, none: i64| match t {
+                Some(text) => snapshots::parse_at(flag, text),
+                None => Ok(Timestamp(none)),
+            };
+            let (from, to) = (
+                at("--from", &args.from, i64::MIN)?,
+                at("--to", &args.to, i64::MAX)?,
+            );
+            Feed::Data(venue_market::data(&snapshots::files(path)?, from, to)?)
+        }
+        None => {
+            let (m, p) = venue_market::synthetic(args.preset, args.seed, args.takers_per_day);
+            Feed::Synthetic(Box::new((m, p)))
+        }
+    };
+    let instruments = match &market {
+        Feed::Data(d) => d.instruments.clone(),
+        Feed::Synthetic(s) => s.0.instruments().clone(),
+    };
     let n = instruments.len();
     let keys: Vec<(&str, &str)> = keys.iter().map(|(i, s)| (i.as_str(), s.as_str())).collect();
     let mut core = VenueCore::new(instruments, &keys);
@@ -162,7 +187,13 @@ pub fn run(args: &VenueArgs) -> Result<()> {
         );
         let (house, feed_rx) = tokio::sync::mpsc::channel(4096);
         let step = Duration::from_millis(args.step_ms.max(1));
-        tokio::spawn(feed(market, path, step, house));
+        match market {
+            Feed::Data(d) => tokio::spawn(venue_market::data_feed(d, step, house)),
+            Feed::Synthetic(s) => {
+                let (m, p) = *s;
+                tokio::spawn(venue_market::synthetic_feed(m, p, step, house))
+            }
+        };
         let injected: Arc<Injected> = Arc::default();
         let options = Options {
             tick: Duration::from_millis(200),
@@ -178,6 +209,12 @@ pub fn run(args: &VenueArgs) -> Result<()> {
         }
         Ok(())
     })
+}
+
+/// What moves the venue's market.
+enum Feed {
+    Synthetic(Box<(SyntheticMarket, IndexPath)>),
+    Data(venue_market::DataMarket),
 }
 
 /// SIGINT or SIGTERM.
@@ -207,121 +244,4 @@ fn rate(flag: &str, text: &str) -> Result<Rate> {
         })
         .filter(|r| r.per_second > 0 && r.burst > 0)
         .with_context(|| format!("{flag} {text:?}: want RATE:BURST, both above 0"))
-}
-
-/// The synthetic market at its first step (calls, puts and the perpetual listed), and the path
-/// that moves it on.
-fn market(preset: Preset, seed: u64, takers_per_day: f64) -> (SyntheticMarket, IndexPath) {
-    let config = preset.config();
-    let book = MarketConfig {
-        background_trades_per_day: takers_per_day,
-        ..MarketConfig::default()
-    };
-    let mut market = SyntheticMarket::new(config.clone(), book, seed);
-    let mut path = IndexPath::new(config, seed);
-    if let Some(first) = path.next() {
-        market.advance(first);
-    }
-    (market, path)
-}
-
-/// A minute of the market every `step`, as the house's updates, until the path ends or the venue
-/// stops listening.
-async fn feed(
-    mut market: SyntheticMarket,
-    path: IndexPath,
-    step: Duration,
-    house: tokio::sync::mpsc::Sender<House>,
-) {
-    let mut ticks = tokio::time::interval(step);
-    for point in path {
-        ticks.tick().await;
-        market.advance(point);
-        for update in updates(&market) {
-            if house.send(update).await.is_err() {
-                return;
-            }
-        }
-    }
-}
-
-/// The market now as the house's updates: each option's levels, the perpetual a tick around the
-/// index (a million USD a side), the marks, the minute's background trades.
-fn updates(market: &SyntheticMarket) -> Vec<House> {
-    let instruments = market.instruments();
-    let levels = |id, l: &[(Price, Qty)]| -> Vec<(f64, f64)> {
-        let inst = instruments.get(id);
-        l.iter()
-            .map(|&(p, q)| (inst.price_f64(p), inst.qty_f64(q)))
-            .collect()
-    };
-    let mut out: Vec<House> = (market.books().into_iter())
-        .map(|b| House::Book {
-            instrument: instruments.get(b.id).name().to_string(),
-            bids: levels(b.id, &b.bids),
-            asks: levels(b.id, &b.asks),
-        })
-        .collect();
-    let perpetual = market.hedge().map(|id| Perpetual::new(id, 1.0));
-    if let (Some(p), Some(point)) = (perpetual, market.point()) {
-        if let Some(top) = p.top(instruments, point.price, point.at) {
-            let side = |best: Option<(Price, Qty)>| -> Vec<(f64, f64)> {
-                best.map(|(price, _)| vec![(instruments.get(p.id).price_f64(price), 1_000_000.0)])
-                    .unwrap_or_default()
-            };
-            out.push(House::Book {
-                instrument: instruments.get(p.id).name().to_string(),
-                bids: side(top.bid),
-                asks: side(top.ask),
-            });
-        }
-    }
-    out.extend(tickers(market));
-    for t in market.trades() {
-        let inst = instruments.get(t.instrument);
-        out.push(House::Take {
-            instrument: inst.name().to_string(),
-            side: t.aggressor,
-            price: inst.price_f64(t.price),
-            amount: inst.qty_f64(t.qty),
-        });
-    }
-    out
-}
-
-/// The marks now: each option's mark and mark IV with its expiry's forward, and the perpetual's
-/// mark at the index. Stamped with the synthetic market's time (its calendar, not the wall's: the
-/// listing's expiries are on it).
-fn tickers(market: &SyntheticMarket) -> Vec<House> {
-    let Some(point) = market.point() else {
-        return Vec::new();
-    };
-    let ms = point.at.0 / 1_000_000;
-    let mut out: Vec<House> = (market.quotes().into_iter())
-        .map(|q| {
-            House::Ticker(Ticker {
-                instrument: q.symbol,
-                timestamp_ms: ms,
-                mark_price: q.mark,
-                mark_iv: Some(q.mark_iv),
-                index_price: point.price,
-                underlying_price: Some(q.underlying_price),
-                best_bid_price: q.bid.map(|b| b.0),
-                best_ask_price: q.ask.map(|a| a.0),
-            })
-        })
-        .collect();
-    if let Some(id) = market.hedge() {
-        out.push(House::Ticker(Ticker {
-            instrument: market.instruments().get(id).name().to_string(),
-            timestamp_ms: ms,
-            mark_price: point.price,
-            mark_iv: None,
-            index_price: point.price,
-            underlying_price: None,
-            best_bid_price: None,
-            best_ask_price: None,
-        }));
-    }
-    out
 }

@@ -147,3 +147,92 @@ async fn the_venue_serves_deribit_json_rpc_on_loopback() {
         .await
         .expect("the venue answered in time");
 }
+
+/// `--data` replays Deribit chain snapshots: the file's options listed, and a ticker carries the
+/// first snapshot's mark of that option (its mark IV in percent).
+#[tokio::test]
+async fn the_venue_replays_chain_snapshots() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/deribit_eth_chain/deribit_eth_options_chain_202601.csv.gz");
+    if !file.exists() {
+        eprintln!("SKIPPED: ../shared/data is absent");
+        return;
+    }
+    let first = backtest::chain::ChainReader::open(&file)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let row = first
+        .rows
+        .iter()
+        .find(|r| r.instrument.ends_with("-C"))
+        .unwrap()
+        .clone();
+    let path = file.display().to_string();
+    let args = [
+        "venue",
+        "--port",
+        "0",
+        "--data",
+        &path,
+        "--to",
+        "2026-01-03",
+        "--step-ms",
+        "2000",
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_rollmaker"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the rollmaker binary runs");
+    let mut venue = Venue(child);
+    let mut line = String::new();
+    let stdout = venue.0.stdout.take().unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .nth(2)
+        .expect("listening on ws://...")
+        .to_string();
+    let script = async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .unwrap();
+        let listed = ask(
+            &mut ws,
+            1,
+            "public/get_instruments",
+            json!({"currency": "ETH"}),
+        )
+        .await;
+        let names: Vec<&str> = (listed["result"].as_array().unwrap().iter())
+            .filter_map(|i| i["instrument_name"].as_str())
+            .collect();
+        assert!(names.contains(&row.instrument.as_str()), "{}", names.len());
+        let channel = format!("ticker.{}.100ms", row.instrument);
+        ask(
+            &mut ws,
+            2,
+            "public/subscribe",
+            json!({"channels": [channel]}),
+        )
+        .await;
+        let data = next_data(&mut ws, "ticker.").await;
+        assert_eq!(data["mark_price"].as_f64(), Some(row.mark), "{data}");
+        let iv = data["mark_iv"].as_f64().unwrap();
+        assert!(
+            (iv - 100.0 * row.mark_iv).abs() < 1e-9,
+            "{iv} against {}",
+            row.mark_iv
+        );
+        assert_eq!(
+            data["timestamp"].as_i64(),
+            Some(first.timestamp.0 / 1_000_000)
+        );
+    };
+    tokio::time::timeout(Duration::from_secs(30), script)
+        .await
+        .expect("the venue answered in time");
+}

@@ -45,7 +45,8 @@ pub fn channel_instrument(channel: &str) -> Option<&str> {
 
 impl Ticker {
     /// The ticker `data` holds; a price that is not a positive finite number is refused, naming
-    /// the field (a zero best price means no order on that side, as Deribit sends it).
+    /// the field (a zero best price means no order on that side, as Deribit sends it; a zero
+    /// mark is a worthless option).
     pub fn parse(data: &Value) -> Result<Ticker, TickerError> {
         let r = Raw::deserialize(data).map_err(|e| TickerError(e.to_string()))?;
         let positive = |what: &str, v: f64| -> Result<f64, TickerError> {
@@ -53,9 +54,15 @@ impl Ticker {
                 .then_some(v)
                 .ok_or_else(|| TickerError(format!("{}: {what} {v}", r.instrument_name)))
         };
+        let non_negative = |what: &str, v: f64| -> Result<f64, TickerError> {
+            (v.is_finite() && v >= 0.0)
+                .then_some(v)
+                .ok_or_else(|| TickerError(format!("{}: {what} {v}", r.instrument_name)))
+        };
         let side = |v: Option<f64>| v.filter(|p| *p > 0.0);
         Ok(Ticker {
-            mark_price: positive("mark_price", r.mark_price)?,
+            // A worthless option is marked at 0 (Deribit sends it near expiry, far out).
+            mark_price: non_negative("mark_price", r.mark_price)?,
             index_price: positive("index_price", r.index_price)?,
             mark_iv: r
                 .mark_iv
@@ -117,6 +124,12 @@ mod tests {
         bad["mark_price"] = json!(-1.0);
         let e = Ticker::parse(&bad).unwrap_err().to_string();
         assert_eq!(e, "ticker data: ETH-27MAR26-2000-C: mark_price -1");
+        bad["mark_price"] = json!(0.0);
+        assert_eq!(
+            Ticker::parse(&bad).unwrap().mark_price,
+            0.0,
+            "worthless, not bad"
+        );
         assert!(Ticker::parse(&json!({"instrument_name": "x"})).is_err());
         assert_eq!(
             channel_instrument("ticker.ETH-PERPETUAL.100ms"),

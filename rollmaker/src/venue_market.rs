@@ -1,0 +1,233 @@
+//! The local venue's own market, as the house's updates: the synthetic one (a minute of it a
+//! step: each option's levels, its marks, the minute's background trades) or Deribit chain
+//! snapshots replayed (`--data`: one snapshot a step, each option's best bid and ask and its
+//! marks; no takers, the data has no trades). Either way the perpetual is shown a tick around the
+//! index, a million USD a side, and tickers are stamped with the market's own time (its
+//! calendar, not the wall's: the listing's expiries are on it).
+
+use anyhow::{bail, Result};
+use backtest::chain::{ChainReader, Snapshot};
+use backtest::sim::market::Market;
+use backtest::sim::perpetual::Perpetual;
+use backtest::sim::synthetic_book::MarketConfig;
+use backtest::sim::synthetic_market::SyntheticMarket;
+use backtest::synthetic::path::{IndexPath, Preset};
+use connectors::deribit::ticker::Ticker;
+use connectors::venue::house::House;
+use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Timestamp};
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::mpsc::Sender;
+
+/// Contracts shown at a snapshot's best bid and ask (the snapshots carry no sizes).
+const DATA_DEPTH: f64 = 10.0;
+
+/// The perpetual `id` at `index`: its book a tick around it and its ticker.
+fn perpetual(instruments: &Instruments, id: InstrumentId, index: f64, at: Timestamp) -> Vec<House> {
+    let mut out = Vec::new();
+    if let Some(top) = Perpetual::new(id, 1.0).top(instruments, index, at) {
+        let side = |best: Option<(Price, Qty)>| -> Vec<(f64, f64)> {
+            best.map(|(price, _)| vec![(instruments.get(id).price_f64(price), 1_000_000.0)])
+                .unwrap_or_default()
+        };
+        out.push(House::Book {
+            instrument: instruments.get(id).name().to_string(),
+            bids: side(top.bid),
+            asks: side(top.ask),
+        });
+    }
+    out.push(House::Ticker(Ticker {
+        instrument: instruments.get(id).name().to_string(),
+        timestamp_ms: at.0 / 1_000_000,
+        mark_price: index,
+        mark_iv: None,
+        index_price: index,
+        underlying_price: None,
+        best_bid_price: None,
+        best_ask_price: None,
+    }));
+    out
+}
+
+/// Chain snapshots to replay: every option they name listed (and the perpetual), in time order.
+pub struct DataMarket {
+    pub instruments: Instruments,
+    snapshots: Vec<Snapshot>,
+}
+
+/// The snapshots of the `.csv` / `.csv.gz` files of `files`, from `from` to `to`.
+pub fn data(files: &[std::path::PathBuf], from: Timestamp, to: Timestamp) -> Result<DataMarket> {
+    let mut instruments = Instruments::new();
+    let perp = Instrument::deribit("ETH-PERPETUAL")?;
+    instruments.intern(perp)?;
+    let mut snapshots = Vec::new();
+    for file in files {
+        for snapshot in ChainReader::open(file)? {
+            let snapshot = snapshot?;
+            if snapshot.timestamp < from || snapshot.timestamp > to {
+                continue;
+            }
+            for row in &snapshot.rows {
+                if instruments.id(&row.instrument).is_err() {
+                    instruments.intern(Instrument::deribit(&row.instrument)?)?;
+                }
+            }
+            snapshots.push(snapshot);
+        }
+    }
+    if snapshots.is_empty() {
+        bail!(
+            "no chain snapshot in {} between the times given",
+            show(files)
+        );
+    }
+    Ok(DataMarket {
+        instruments,
+        snapshots,
+    })
+}
+
+fn show(files: &[std::path::PathBuf]) -> String {
+    files
+        .first()
+        .and_then(|f| f.parent())
+        .unwrap_or(Path::new("."))
+        .display()
+        .to_string()
+}
+
+/// One snapshot every `step`, as the house's updates, until the last or the venue stops.
+pub async fn data_feed(market: DataMarket, step: Duration, house: Sender<House>) {
+    let mut ticks = tokio::time::interval(step);
+    let perp = market.instruments.id("ETH-PERPETUAL").ok();
+    for snapshot in &market.snapshots {
+        ticks.tick().await;
+        let ms = snapshot.timestamp.0 / 1_000_000;
+        let mut out = Vec::with_capacity(2 * snapshot.rows.len() + 2);
+        for row in &snapshot.rows {
+            let side = |p: Option<f64>| p.map(|p| vec![(p, DATA_DEPTH)]).unwrap_or_default();
+            out.push(House::Book {
+                instrument: row.instrument.clone(),
+                bids: side(row.bid),
+                asks: side(row.ask),
+            });
+            out.push(House::Ticker(Ticker {
+                instrument: row.instrument.clone(),
+                timestamp_ms: ms,
+                mark_price: row.mark,
+                mark_iv: Some(row.mark_iv),
+                index_price: row.index,
+                underlying_price: Some(row.underlying),
+                best_bid_price: row.bid,
+                best_ask_price: row.ask,
+            }));
+        }
+        if let (Some(id), Some(row)) = (perp, snapshot.rows.first()) {
+            out.extend(perpetual(
+                &market.instruments,
+                id,
+                row.index,
+                snapshot.timestamp,
+            ));
+        }
+        for update in out {
+            if house.send(update).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The synthetic market at its first step (calls, puts and the perpetual listed), and the path
+/// that moves it on.
+pub fn synthetic(preset: Preset, seed: u64, takers_per_day: f64) -> (SyntheticMarket, IndexPath) {
+    let config = preset.config();
+    let book = MarketConfig {
+        background_trades_per_day: takers_per_day,
+        ..MarketConfig::default()
+    };
+    let mut market = SyntheticMarket::new(config.clone(), book, seed);
+    let mut path = IndexPath::new(config, seed);
+    if let Some(first) = path.next() {
+        market.advance(first);
+    }
+    (market, path)
+}
+
+/// A minute of the market every `step`, as the house's updates, until the path ends or the venue
+/// stops listening.
+pub async fn synthetic_feed(
+    mut market: SyntheticMarket,
+    path: IndexPath,
+    step: Duration,
+    house: tokio::sync::mpsc::Sender<House>,
+) {
+    let mut ticks = tokio::time::interval(step);
+    for point in path {
+        ticks.tick().await;
+        market.advance(point);
+        for update in updates(&market) {
+            if house.send(update).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The market now as the house's updates: each option's levels, the perpetual a tick around the
+/// index (a million USD a side), the marks, the minute's background trades.
+fn updates(market: &SyntheticMarket) -> Vec<House> {
+    let instruments = market.instruments();
+    let levels = |id, l: &[(Price, Qty)]| -> Vec<(f64, f64)> {
+        let inst = instruments.get(id);
+        l.iter()
+            .map(|&(p, q)| (inst.price_f64(p), inst.qty_f64(q)))
+            .collect()
+    };
+    let mut out: Vec<House> = (market.books().into_iter())
+        .map(|b| House::Book {
+            instrument: instruments.get(b.id).name().to_string(),
+            bids: levels(b.id, &b.bids),
+            asks: levels(b.id, &b.asks),
+        })
+        .collect();
+    out.extend(tickers(market));
+    for t in market.trades() {
+        let inst = instruments.get(t.instrument);
+        out.push(House::Take {
+            instrument: inst.name().to_string(),
+            side: t.aggressor,
+            price: inst.price_f64(t.price),
+            amount: inst.qty_f64(t.qty),
+        });
+    }
+    out
+}
+
+/// The marks now: each option's mark and mark IV with its expiry's forward, and the perpetual's
+/// mark at the index. Stamped with the synthetic market's time (its calendar, not the wall's: the
+/// listing's expiries are on it).
+fn tickers(market: &SyntheticMarket) -> Vec<House> {
+    let Some(point) = market.point() else {
+        return Vec::new();
+    };
+    let ms = point.at.0 / 1_000_000;
+    let mut out: Vec<House> = (market.quotes().into_iter())
+        .map(|q| {
+            House::Ticker(Ticker {
+                instrument: q.symbol,
+                timestamp_ms: ms,
+                mark_price: q.mark,
+                mark_iv: Some(q.mark_iv),
+                index_price: point.price,
+                underlying_price: Some(q.underlying_price),
+                best_bid_price: q.bid.map(|b| b.0),
+                best_ask_price: q.ask.map(|a| a.0),
+            })
+        })
+        .collect();
+    if let Some(id) = market.hedge() {
+        out.extend(perpetual(market.instruments(), id, point.price, point.at));
+    }
+    out
+}
