@@ -150,23 +150,7 @@ pub fn run(args: &VenueArgs) -> Result<()> {
     if !(args.takers_per_day.is_finite() && args.takers_per_day >= 0.0) {
         bail!("--takers-per-day {}: 0 or more", args.takers_per_day);
     }
-    let market = match &args.data {
-        Some(path) => {
-            let at = |flag: &str, t: &Option<String>, none: i64| match t {
-                Some(text) => snapshots::parse_at(flag, text),
-                None => Ok(Timestamp(none)),
-            };
-            let (from, to) = (
-                at("--from", &args.from, i64::MIN)?,
-                at("--to", &args.to, i64::MAX)?,
-            );
-            Feed::Data(venue_market::data(&snapshots::files(path)?, from, to)?)
-        }
-        None => {
-            let (m, p) = venue_market::synthetic(args.preset, args.seed, args.takers_per_day);
-            Feed::Synthetic(Box::new((m, p)))
-        }
-    };
+    let market = Feed::of(args)?;
     let instruments = match &market {
         Feed::Data(d) => d.instruments.clone(),
         Feed::Synthetic(s) => s.0.instruments().clone(),
@@ -215,6 +199,29 @@ pub fn run(args: &VenueArgs) -> Result<()> {
 enum Feed {
     Synthetic(Box<(SyntheticMarket, IndexPath)>),
     Data(venue_market::DataMarket),
+}
+
+impl Feed {
+    /// The chain snapshots of `--data` (from `--from` to `--to`), or the synthetic market.
+    fn of(args: &VenueArgs) -> Result<Feed> {
+        let Some(path) = &args.data else {
+            let (m, p) = venue_market::synthetic(args.preset, args.seed, args.takers_per_day);
+            return Ok(Feed::Synthetic(Box::new((m, p))));
+        };
+        let at = |flag: &str, t: &Option<String>, none: i64| match t {
+            Some(text) => snapshots::parse_at(flag, text),
+            None => Ok(Timestamp(none)),
+        };
+        let (from, to) = (
+            at("--from", &args.from, i64::MIN)?,
+            at("--to", &args.to, i64::MAX)?,
+        );
+        Ok(Feed::Data(venue_market::data(
+            &snapshots::files(path)?,
+            from,
+            to,
+        )?))
+    }
 }
 
 /// SIGINT or SIGTERM.

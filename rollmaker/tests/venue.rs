@@ -18,6 +18,26 @@ impl Drop for Venue {
     }
 }
 
+/// `rollmaker venue --port 0` with `args`, and the address it listens on.
+fn spawn(args: &[&str]) -> (Venue, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_rollmaker"))
+        .args(["venue", "--port", "0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the rollmaker binary runs");
+    let mut venue = Venue(child);
+    let mut line = String::new();
+    let stdout = venue.0.stdout.take().unwrap();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let url = line
+        .split_whitespace()
+        .nth(2)
+        .expect("listening on ws://...");
+    (venue, url.to_string())
+}
+
 async fn ask(
     ws: &mut (impl StreamExt<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
               + SinkExt<Message>
@@ -60,29 +80,7 @@ async fn next_data(
 
 #[tokio::test]
 async fn the_venue_serves_deribit_json_rpc_on_loopback() {
-    let child = Command::new(env!("CARGO_BIN_EXE_rollmaker"))
-        .args([
-            "venue",
-            "--port",
-            "0",
-            "--key",
-            "desk:s3cret",
-            "--step-ms",
-            "20",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the rollmaker binary runs");
-    let mut venue = Venue(child);
-    let mut line = String::new();
-    let stdout = venue.0.stdout.take().unwrap();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .nth(2)
-        .expect("listening on ws://...")
-        .to_string();
+    let (_venue, url) = spawn(&["--key", "desk:s3cret", "--step-ms", "20"]);
     let script = async {
         let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
             .await
@@ -170,32 +168,7 @@ async fn the_venue_replays_chain_snapshots() {
         .unwrap()
         .clone();
     let path = file.display().to_string();
-    let args = [
-        "venue",
-        "--port",
-        "0",
-        "--data",
-        &path,
-        "--to",
-        "2026-01-03",
-        "--step-ms",
-        "2000",
-    ];
-    let child = Command::new(env!("CARGO_BIN_EXE_rollmaker"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the rollmaker binary runs");
-    let mut venue = Venue(child);
-    let mut line = String::new();
-    let stdout = venue.0.stdout.take().unwrap();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let url = line
-        .split_whitespace()
-        .nth(2)
-        .expect("listening on ws://...")
-        .to_string();
+    let (_venue, url) = spawn(&["--data", &path, "--to", "2026-01-03", "--step-ms", "2000"]);
     let script = async {
         let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
             .await

@@ -9,13 +9,6 @@ use engine::trader::VenueEvent;
 use engine::{Instruments, Side, Timestamp};
 use thiserror::Error;
 
-fn side_text(side: Side) -> String {
-    match side {
-        Side::Buy => "buy".into(),
-        Side::Sell => "sell".into(),
-    }
-}
-
 /// The intent of `action`, written before it is sent; `instrument_of` names the instrument of
 /// an amend's or a cancel's order.
 pub fn intent(
@@ -38,7 +31,7 @@ pub fn intent(
                 client_id,
                 action: "place".into(),
                 instrument: inst.name().to_string(),
-                side: Some(side_text(key.side)),
+                side: Some(key.side.to_string()),
                 price: Some(inst.price_decimal(price)),
                 amount: Some(inst.qty_decimal(qty)),
             }
@@ -55,7 +48,7 @@ pub fn intent(
                 client_id,
                 action: "take".into(),
                 instrument: inst.name().to_string(),
-                side: Some(side_text(side)),
+                side: Some(side.to_string()),
                 price: Some(inst.price_decimal(price)),
                 amount: Some(inst.qty_decimal(qty)),
             }
@@ -114,7 +107,7 @@ pub fn entry(
                 client_id,
                 trade_id: trade_id.unwrap_or_default().to_string(),
                 instrument: inst.name().to_string(),
-                side: side_text(fill.side),
+                side: fill.side.to_string(),
                 price: inst.price_decimal(fill.price),
                 amount: inst.qty_decimal(fill.qty),
                 fee: fill.fee,

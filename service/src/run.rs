@@ -222,15 +222,7 @@ async fn listing(
     let mut instruments = Instruments::new();
     for (tag, kind) in [(1, "option"), (2, "future")] {
         let params = json!({"currency": currency, "kind": kind, "expired": false});
-        let method = "public/get_instruments".to_string();
-        commands
-            .send(Command::Call {
-                method,
-                params,
-                tag,
-            })
-            .await?;
-        let list = answer(events, tag).await?;
+        let list = ask(commands, events, ("public/get_instruments", params), tag).await?;
         for item in list.as_array().into_iter().flatten() {
             let name = item["instrument_name"].as_str().unwrap_or_default();
             match Instrument::deribit(name) {
@@ -242,8 +234,22 @@ async fn listing(
             }
         }
     }
-    let (method, tag) = ("private/get_account_summary".to_string(), 3);
     let params = json!({ "currency": currency });
+    let summary = ask(commands, events, ("private/get_account_summary", params), 3).await?;
+    let limits = Limits::from_account_summary(&summary);
+    tracing::info!("request limits: {limits:?}");
+    Ok((instruments, limits))
+}
+
+/// Sends `method` with `params` tagged `tag` and waits for its answer (what else comes meanwhile
+/// is dropped: nothing is subscribed or sent yet).
+async fn ask(
+    commands: &mpsc::Sender<Command>,
+    events: &mut mpsc::Receiver<Event>,
+    (method, params): (&str, Value),
+    tag: u64,
+) -> Result<Value> {
+    let method = method.to_string();
     commands
         .send(Command::Call {
             method,
@@ -251,14 +257,6 @@ async fn listing(
             tag,
         })
         .await?;
-    let limits = Limits::from_account_summary(&answer(events, tag).await?);
-    tracing::info!("request limits: {limits:?}");
-    Ok((instruments, limits))
-}
-
-/// The answer to the request tagged `tag` (what else comes meanwhile is dropped: nothing is
-/// subscribed or sent yet).
-async fn answer(events: &mut mpsc::Receiver<Event>, tag: u64) -> Result<Value> {
     loop {
         match events.recv().await {
             Some(Event::Session(Out::Answer { id, result, .. })) if id == tag => return Ok(result),

@@ -188,29 +188,14 @@ impl VenueCore {
                 Ok(json!("ok"))
             }
             "public/subscribe" | "private/subscribe" => self.subscribe(conn, owner, p),
-            "public/unsubscribe" | "private/unsubscribe" => {
-                let channels: Vec<String> = (p["channels"].as_array().into_iter().flatten())
-                    .filter_map(|c| c.as_str().map(str::to_string))
-                    .collect();
-                let c = self.conns.entry(conn).or_default();
-                channels.iter().for_each(|ch| {
-                    c.channels.remove(ch);
-                });
-                Ok(json!(channels))
-            }
+            "public/unsubscribe" | "private/unsubscribe" => Ok(self.unsubscribe(conn, p)),
             "private/enable_cancel_on_disconnect" => {
                 authed()?;
                 self.conns.entry(conn).or_default().cancel_on_disconnect = true;
                 Ok(json!("ok"))
             }
             "public/get_instruments" => Ok(self.trading.instruments_json()),
-            "private/get_account_summary" => {
-                authed()?;
-                let rate = |r: Rate| json!({"rate": r.per_second, "burst": r.burst});
-                let (m, o) = (self.limits.matching, self.limits.other);
-                Ok(json!({"currency": "ETH", "limits": {
-                    "matching_engine": rate(m), "non_matching_engine": rate(o)}}))
-            }
+            "private/get_account_summary" => authed().map(|_| self.account_summary()),
             "public/get_currencies" => {
                 Ok(json!([{"currency": "ETH", "currency_long": "Ethereum"}]))
             }
@@ -244,6 +229,26 @@ impl VenueCore {
             }
             _ => Err((-32601, "Method not found".to_string())),
         }
+    }
+
+    /// `channels` no longer sent to `conn`; the list back, as Deribit answers.
+    fn unsubscribe(&mut self, conn: ConnId, p: &Value) -> Value {
+        let channels: Vec<String> = (p["channels"].as_array().into_iter().flatten())
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect();
+        let c = self.conns.entry(conn).or_default();
+        channels.iter().for_each(|ch| {
+            c.channels.remove(ch);
+        });
+        json!(channels)
+    }
+
+    /// The account's request limits, as `get_account_summary` tells them.
+    fn account_summary(&self) -> Value {
+        let rate = |r: Rate| json!({"rate": r.per_second, "burst": r.burst});
+        let (m, o) = (self.limits.matching, self.limits.other);
+        json!({"currency": "ETH", "limits": {
+            "matching_engine": rate(m), "non_matching_engine": rate(o)}})
     }
 
     fn subscribe(
