@@ -588,3 +588,40 @@ fn the_100ms_book_channel_gets_the_changes_in_sequence() {
     view.read(&instruments, &seen);
     assert_eq!(view.book.best_ask(), Some((Price(500), Qty(3))));
 }
+
+/// Orders that end are forgotten once their answers and notifications are out: a house
+/// replacing its levels for hours holds its open orders only.
+#[test]
+fn the_venue_holds_open_orders_only() {
+    use connectors::venue::house::House;
+    let (mut v, _) = venue();
+    let c = v.connect();
+    rpc(&mut v, c, 1, "public/auth", credentials("maker", "s1"));
+    let mut out = Vec::new();
+    for i in 0..1_000 {
+        let bid = [0.04, 0.0405, 0.041][i as usize % 3];
+        let book = House::Book {
+            instrument: CALL.into(),
+            bids: vec![(bid, 5.0)],
+            asks: vec![(0.06, 5.0)],
+        };
+        assert!(v.house(&book, 1_000 + i64::from(i), &mut out).is_empty());
+    }
+    assert_eq!(v.orders_kept(), 2);
+    // A client's order filled whole is forgotten too; its label then names nothing.
+    let offer = json!({"instrument_name": CALL, "amount": 1.0, "price": 0.05, "label": "rm-1"});
+    rpc(&mut v, c, 2, "private/sell", offer);
+    let lift = House::Take {
+        instrument: CALL.into(),
+        side: engine::Side::Buy,
+        price: 0.05,
+        amount: 1.0,
+    };
+    v.house(&lift, 2_000, &mut out);
+    assert_eq!(v.orders_kept(), 2);
+    let cancel = json!({"label": "rm-1", "currency": "ETH"});
+    assert_eq!(
+        result(&rpc(&mut v, c, 3, "private/cancel_by_label", cancel), 3),
+        Ok(json!(0))
+    );
+}

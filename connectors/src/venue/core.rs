@@ -87,6 +87,11 @@ impl VenueCore {
         };
     }
 
+    /// How many orders the venue holds (its open ones).
+    pub fn orders_kept(&self) -> usize {
+        self.trading.orders_kept()
+    }
+
     pub fn connect(&mut self) -> ConnId {
         let id = self.next_conn;
         self.next_conn += 1;

@@ -2,6 +2,7 @@
 //! fills and positions per account, and what each change tells whom (the order's and trades'
 //! JSON as Deribit shapes them, and the book's levels before and after).
 
+use super::house::{HOUSE, TAKERS};
 use engine::matching::{
     Execution, MatchEvent, MatchingEngine, NewOrder, OrderId, OwnerId, PostOnly, TimeInForce,
 };
@@ -45,6 +46,10 @@ pub struct Trading {
     /// own orders).
     orders: HashMap<Key, Order>,
     labels: HashMap<(OwnerId, String), Key>,
+    /// Orders that ended during the request being served: forgotten when it is done (their
+    /// notifications and answers built), so the table holds open orders only and does not grow
+    /// with every level the house replaces.
+    ended: Vec<Key>,
     positions: BTreeMap<(OwnerId, InstrumentId), i64>,
     /// Each account's trades, in order (what `get_user_trades_by_currency` lists).
     history: BTreeMap<u32, Vec<Value>>,
@@ -78,6 +83,7 @@ impl Trading {
             books,
             orders: HashMap::new(),
             labels: HashMap::new(),
+            ended: Vec::new(),
             positions: BTreeMap::new(),
             history: BTreeMap::new(),
             next_trade: 1,
@@ -139,7 +145,23 @@ impl Trading {
         }
         self.apply(id, &events, changes);
         self.settle_state(key);
-        Ok(self.order_json(key))
+        let answer = self.order_json(key);
+        self.forget_ended();
+        Ok(answer)
+    }
+
+    /// The orders that ended in this request, gone from the table and their labels.
+    fn forget_ended(&mut self) {
+        for key in std::mem::take(&mut self.ended) {
+            let Some(o) = self.orders.get(&key).filter(|o| o.state != "open") else {
+                continue;
+            };
+            let label = (o.owner, o.label.clone());
+            self.orders.remove(&key);
+            if self.labels.get(&label) == Some(&key) {
+                self.labels.remove(&label);
+            }
+        }
     }
 
     /// Cancels the order `label` of `owner`.
@@ -147,7 +169,9 @@ impl Trading {
         let Some(&key) = self.labels.get(&(owner, label.to_string())) else {
             return 0;
         };
-        self.cancel(owner, key, changes)
+        let n = self.cancel(owner, key, changes);
+        self.forget_ended();
+        n
     }
 
     /// Cancels every open order of `owner` (on `instrument` only, if given); how many.
@@ -162,9 +186,12 @@ impl Trading {
             .filter(|(_, o)| instrument.is_none_or(|i| o.instrument == i))
             .map(|(id, _)| *id)
             .collect();
-        open.into_iter()
+        let n = open
+            .into_iter()
             .map(|key| self.cancel(owner, key, changes))
-            .sum()
+            .sum();
+        self.forget_ended();
+        n
     }
 
     fn cancel(&mut self, owner: OwnerId, key: Key, changes: &mut Changes) -> usize {
@@ -219,7 +246,9 @@ impl Trading {
         }
         self.apply(id, &events, changes);
         self.settle_state(key);
-        Ok(self.order_json(key))
+        let answer = self.order_json(key);
+        self.forget_ended();
+        Ok(answer)
     }
 
     /// The engine's events: orders' states, fills as trades of both accounts, positions.
@@ -230,6 +259,7 @@ impl Trading {
                 MatchEvent::Cancelled { id, .. } => {
                     if let Some(o) = self.orders.get_mut(&(instrument, id)) {
                         o.state = "cancelled";
+                        self.ended.push((instrument, id));
                     }
                     self.touched((instrument, id), changes);
                 }
@@ -258,6 +288,7 @@ impl Trading {
         o.filled += qty;
         if o.filled >= o.amount {
             o.state = "filled";
+            self.ended.push(key);
         }
         *self.positions.entry((o.owner, instrument)).or_default() += side.sign() * qty.0;
         let inst = self.instruments.get(instrument);
@@ -275,10 +306,11 @@ impl Trading {
             "liquidity": if x.maker { "M" } else { "T" },
         });
         self.next_trade += 1;
-        self.history
-            .entry(o.owner.0)
-            .or_default()
-            .push(trade.clone());
+        // The house's accounts are never asked for their trades: kept for clients only.
+        if o.owner != HOUSE && o.owner != TAKERS {
+            let history = self.history.entry(o.owner.0).or_default();
+            history.push(trade.clone());
+        }
         changes.trades.entry(o.owner.0).or_default().push(trade);
         self.touched(key, changes);
     }
@@ -289,6 +321,7 @@ impl Trading {
         if let Some(o) = self.orders.get_mut(&key) {
             if o.state == "open" && o.filled >= o.amount {
                 o.state = "filled";
+                self.ended.push(key);
             }
         }
     }
@@ -328,6 +361,11 @@ impl Trading {
             .collect();
         ids.sort();
         ids.into_iter().map(|id| self.order_json(id)).collect()
+    }
+
+    /// How many orders the venue holds (open ones: ended orders are forgotten).
+    pub fn orders_kept(&self) -> usize {
+        self.orders.len()
     }
 
     /// The trades of `owner`, oldest first, as `get_user_trades_by_currency` lists them.
