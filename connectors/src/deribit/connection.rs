@@ -81,6 +81,9 @@ pub async fn run(
         let why = match tokio_tungstenite::connect_async(options.url.as_str()).await {
             Ok((ws, _)) => {
                 delays = backoff();
+                if stale_commands(&mut commands, &mut session, &mut budget, &events).await {
+                    return;
+                }
                 let _ = events.send(Event::Connected).await;
                 let mut link = Link {
                     ws,
@@ -106,6 +109,37 @@ pub async fn run(
         }
         tokio::time::sleep(retry_in).await;
     }
+}
+
+/// What the owner asked while the connection was down, before the new one serves: a request
+/// is not sent (it was decided on what the owner knew before the drop; the reconcile after the
+/// sign-in says what stands) but answered as timed out; subscriptions and limits are kept. True
+/// when the owner asked to stop.
+async fn stale_commands(
+    commands: &mut mpsc::Receiver<Command>,
+    session: &mut Session,
+    budget: &mut Budget,
+    events: &mpsc::Sender<Event>,
+) -> bool {
+    while let Ok(command) = commands.try_recv() {
+        match command {
+            Command::Call { method, tag, .. } => {
+                let _ = (events.send(Event::Session(Out::TimedOut { id: tag, method }))).await;
+            }
+            Command::Subscribe(channels) => {
+                let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
+                session.subscribe(0, &channels, &mut Vec::new());
+            }
+            Command::Limits(limits) => {
+                let slowed = budget.slowed;
+                budget.set(limits, slowed);
+            }
+            // A new connection subscribes every channel afresh.
+            Command::Resubscribe(_) => {}
+            Command::Stop => return true,
+        }
+    }
+    false
 }
 
 enum Ended {
