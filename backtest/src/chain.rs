@@ -7,7 +7,7 @@
 
 use crate::csv_file;
 use crate::quote_check::{self, Fault};
-use engine::instrument::{InstrumentKind, InstrumentName, OptionRight};
+use engine::instrument::{InstrumentKind, InstrumentName};
 use engine::pricing::OptionType;
 use engine::Timestamp;
 use std::io::Read;
@@ -135,10 +135,7 @@ impl ChainReader {
         let InstrumentKind::Option { expiry, right, .. } = &parsed.kind else {
             return Err(self.error(line, format!("{name:?} is not an option")));
         };
-        let kind = match right {
-            OptionRight::Call => OptionType::Call,
-            OptionRight::Put => OptionType::Put,
-        };
+        let kind = OptionType::from(*right);
         let row = ChainRow {
             expiry: expiry.to_string(),
             instrument: name,

@@ -117,11 +117,39 @@ impl Side {
     }
 }
 
+/// As Deribit names a direction (`buy`, `sell`), the inverse of `Display`.
+impl std::str::FromStr for Side {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Side, String> {
+        match s {
+            "buy" => Ok(Side::Buy),
+            "sell" => Ok(Side::Sell),
+            other => Err(format!("{other:?} is not buy or sell")),
+        }
+    }
+}
+
 impl fmt::Display for Side {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Side::Buy => "buy",
             Side::Sell => "sell",
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_side_reads_back_what_it_shows() {
+        for side in [Side::Buy, Side::Sell] {
+            assert_eq!(side.to_string().parse::<Side>(), Ok(side));
+        }
+        assert_eq!(
+            "Buy".parse::<Side>(),
+            Err("\"Buy\" is not buy or sell".into())
+        );
     }
 }

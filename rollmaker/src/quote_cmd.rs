@@ -8,7 +8,6 @@ use crate::snapshots::{parse_at, snapshot_at};
 use anyhow::{Context, Result};
 use backtest::chain_state::state_from_snapshot;
 use clap::Args;
-use engine::instrument::OptionRight;
 use engine::pricing::{coin, OptionType};
 use engine::quotes::WantedQuote;
 use engine::state::State;
@@ -96,10 +95,7 @@ fn quote_json(q: &WantedQuote, instruments: &Instruments, state: &State) -> Valu
         let e = &state.expiries[s.expiry];
         let t = state.now.years_until(e.settles);
         let vol = surface?.vol((s.strike / e.forward).ln(), t)?;
-        let kind = match s.right {
-            OptionRight::Call => OptionType::Call,
-            OptionRight::Put => OptionType::Put,
-        };
+        let kind = OptionType::from(s.right);
         Some((coin::greeks(kind, e.forward, s.strike, t, vol, e.df), vol))
     });
     let price = inst.price_f64(q.price);

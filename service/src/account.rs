@@ -3,7 +3,7 @@
 //! itself is the ledger's exact decimals.
 
 use crate::market::LiveMarket;
-use engine::instrument::{InstrumentKind, OptionRight};
+use engine::instrument::InstrumentKind;
 use engine::position::Ledger;
 use engine::pricing::{coin, OptionType};
 use engine::Timestamp;
@@ -43,10 +43,7 @@ pub fn exposure(market: &LiveMarket, ledger: &Ledger, now: Timestamp) -> Exposur
             InstrumentKind::Option { expiry, right, .. } => {
                 let Some(m) = market.mark(id) else { continue };
                 let contracts = size as f64 * inst.float_terms().lot;
-                let kind = match right {
-                    OptionRight::Call => OptionType::Call,
-                    OptionRight::Put => OptionType::Put,
-                };
+                let kind = OptionType::from(*right);
                 let t = now.years_until(expiry.settlement_time()).max(0.0);
                 let strike = inst.float_terms().strike;
                 let g = coin::greeks(kind, m.forward, strike, t, m.iv, 1.0);

@@ -12,7 +12,7 @@ use backtest::chain_surface::fit_snapshot;
 use connectors::deribit::book::BookMessage;
 use connectors::deribit::ticker::Ticker;
 use engine::book::{BookError, L2Book};
-use engine::instrument::{InstrumentKind, OptionRight};
+use engine::instrument::InstrumentKind;
 use engine::pricing::OptionType;
 use engine::state::{HedgeState, Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Qty, Timestamp};
@@ -204,10 +204,7 @@ impl LiveMarket {
             rows.push(ChainRow {
                 instrument: inst.name().to_string(),
                 expiry: expiry.to_string(),
-                kind: match right {
-                    OptionRight::Call => OptionType::Call,
-                    OptionRight::Put => OptionType::Put,
-                },
+                kind: OptionType::from(*right),
                 strike: inst.float_terms().strike,
                 underlying: m.forward,
                 t,

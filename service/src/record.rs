@@ -167,11 +167,7 @@ pub fn replay(
                 r.last_client_id = r.last_client_id.max(*client_id);
                 let id = (instruments.id(instrument)).map_err(|e| bad(e.to_string()))?;
                 let inst = instruments.get(id);
-                let side = match side.as_str() {
-                    "buy" => Side::Buy,
-                    "sell" => Side::Sell,
-                    other => return Err(bad(format!("side {other:?}"))),
-                };
+                let side: Side = side.parse().map_err(|_| bad(format!("side {side:?}")))?;
                 let fill = Fill {
                     instrument: id,
                     side,

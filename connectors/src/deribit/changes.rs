@@ -207,11 +207,8 @@ impl Tracker {
             return Ok(());
         }
         let (instrument, inst) = instrument(instruments, &t.instrument_name)?;
-        let side = match t.direction.as_str() {
-            "buy" => Side::Buy,
-            "sell" => Side::Sell,
-            other => return Err(bad(inst, "direction", other, "not buy or sell")),
-        };
+        let side: Side = (t.direction.parse())
+            .map_err(|_| bad(inst, "direction", &t.direction, "not buy or sell"))?;
         if t.fee_currency != "ETH" {
             return Err(bad(
                 inst,

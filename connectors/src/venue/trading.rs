@@ -297,7 +297,7 @@ impl Trading {
             "order_id": order_name(key),
             "label": o.label,
             "instrument_name": inst.name(),
-            "direction": side_name(side),
+            "direction": side.to_string(),
             "price": inst.price_f64(x.price),
             "amount": inst.qty_f64(qty),
             "fee": 0.0,
@@ -344,7 +344,7 @@ impl Trading {
             "order_state": o.state,
             "label": o.label,
             "instrument_name": inst.name(),
-            "direction": side_name(o.side),
+            "direction": o.side.to_string(),
             "price": inst.price_f64(o.price),
             "amount": inst.qty_f64(o.amount),
             "filled_amount": inst.qty_f64(o.filled),
@@ -417,11 +417,4 @@ impl Trading {
 
 fn order_name((instrument, oid): Key) -> String {
     format!("LOCAL-{}-{}", instrument.0, oid.0)
-}
-
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Buy => "buy",
-        Side::Sell => "sell",
-    }
 }

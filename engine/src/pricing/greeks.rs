@@ -10,6 +10,16 @@ pub enum OptionType {
     Put,
 }
 
+/// A listed option's right as the pricing functions take it.
+impl From<crate::instrument::OptionRight> for OptionType {
+    fn from(right: crate::instrument::OptionRight) -> OptionType {
+        match right {
+            crate::instrument::OptionRight::Call => OptionType::Call,
+            crate::instrument::OptionRight::Put => OptionType::Put,
+        }
+    }
+}
+
 impl OptionType {
     /// +1 for a call, -1 for a put: the θ of Jaeckel's notation.
     #[inline]

@@ -173,10 +173,7 @@ impl RollMaker {
                     priced.ok = true;
                     self.slots.push(i);
                     self.inputs.push(BlackInput {
-                        kind: match s.right {
-                            OptionRight::Call => OptionType::Call,
-                            OptionRight::Put => OptionType::Put,
-                        },
+                        kind: OptionType::from(s.right),
                         f: e.forward,
                         k: s.strike,
                         t,

@@ -31,7 +31,7 @@ use crate::tardis::resolve::{Event, Listed, Resolved};
 pub use crate::tardis::Batches;
 use crate::tardis::{ChainQuote, Origin};
 use book::Book;
-use engine::instrument::{InstrumentKind, OptionRight};
+use engine::instrument::InstrumentKind;
 use engine::pricing::{Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
@@ -145,10 +145,7 @@ impl TardisMarket {
                 Some(ChainRow {
                     instrument: q.symbol.clone(),
                     expiry: expiry.to_string(),
-                    kind: match right {
-                        OptionRight::Call => OptionType::Call,
-                        OptionRight::Put => OptionType::Put,
-                    },
+                    kind: OptionType::from(*right),
                     strike: q.strike,
                     underlying: q.underlying_price,
                     t: now.years_until(q.expiration),
