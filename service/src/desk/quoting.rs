@@ -3,7 +3,7 @@
 //! and the loss limit after.
 
 use super::{client_id, Desk, Phase, MAX_IN_FLIGHT, REQUOTE_AT_LEAST};
-use crate::account::exposure;
+use crate::account::{exposure, Exposure};
 use crate::journal::JournalError;
 use crate::latency::record;
 use crate::record;
@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 impl Desk {
-    /// One requote if quoting and due: intents durable, then the orders sent.
+    /// One requote if quoting and due: intents written, then the orders sent.
     pub(super) fn requote(&mut self, wall: Instant) -> Result<(), JournalError> {
         let since = self.last_requote.map(|t| wall.duration_since(t));
         let due = match since {
@@ -23,7 +23,9 @@ impl Desk {
         };
         // Backpressure: while the socket is behind, the next requote waits for answers.
         if self.phase != Phase::Quoting || !due || self.in_flight >= MAX_IN_FLIGHT {
-            self.publish(wall);
+            let now = self.market.clock.now(wall);
+            let e = exposure(&self.market, self.trader.ledger(), now);
+            self.publish(e);
             return Ok(());
         }
         self.last_requote = Some(wall);
@@ -35,9 +37,13 @@ impl Desk {
             self.last_refit = Some(now);
         }
         let started = Instant::now();
-        let cash = exposure(&self.market, self.trader.ledger(), now).cash_eth;
+        // The account as the strategy sees it, and as the metrics show it after this requote
+        // (which books nothing: one valuation serves both).
+        let e = exposure(&self.market, self.trader.ledger(), now);
         let trader = &self.trader;
-        let state = self.market.state(now, &|id| trader.position(id), cash);
+        let state = self
+            .market
+            .state(now, &|id| trader.position(id), e.cash_eth);
         self.actions.clear();
         self.trader
             .requote(now, &state, self.strategy.as_mut(), &mut self.actions);
@@ -52,7 +58,7 @@ impl Desk {
                 record(&mut self.latencies.tick_to_quote, took);
             }
         }
-        self.publish(wall);
+        self.publish(e);
         Ok(())
     }
 
@@ -117,10 +123,8 @@ impl Desk {
         Ok(())
     }
 
-    /// The metrics and the health, now.
-    pub(super) fn publish(&mut self, wall: Instant) {
-        let now = self.market.clock.now(wall);
-        let e = exposure(&self.market, self.trader.ledger(), now);
+    /// The metrics and the health, from the account's exposure now.
+    pub(super) fn publish(&mut self, e: Exposure) {
         let m = &self.metrics;
         m.quotes_live.set(self.trader.manager().len() as i64);
         m.delta.set(e.delta_eth);
