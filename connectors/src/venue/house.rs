@@ -3,7 +3,8 @@
 //! around them and get filled. Two accounts of the venue's, so the takers trade with the house's
 //! levels rather than cancel them (the matching engine prevents self-trades).
 
-use super::core::{subscription, VenueCore};
+use super::channels::subscription;
+use super::core::VenueCore;
 use super::trading::{Changes, Request};
 use super::Reply;
 use crate::deribit::ticker::Ticker;

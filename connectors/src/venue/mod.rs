@@ -3,7 +3,8 @@
 //! The core has no I/O ([`core::VenueCore`]: text in, text out, time passed in); [`server`] puts
 //! it on a socket.
 //!
-//! - [`core`]: connections, auth, heartbeats, subscriptions, the method table.
+//! - [`core`]: connections, auth, heartbeats, the method table; what subscribers are sent in
+//!   `channels`.
 //! - [`faults`]: the faults it injects on purpose, seeded and counted.
 //! - [`house`]: the venue's own market: a book shown and background takers.
 //! - [`server`]: the core on a WebSocket (and [`http`]: over HTTP), one task owning it.
@@ -11,6 +12,7 @@
 //!   `user.changes` notifications they cause.
 
 mod auth;
+mod channels;
 pub mod core;
 pub mod faults;
 pub mod house;

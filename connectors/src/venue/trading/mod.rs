@@ -1,6 +1,9 @@
 //! Orders on the local venue: each instrument's matching engine, the orders' labels and states,
 //! fills and positions per account, and what each change tells whom (the order's and trades'
-//! JSON as Deribit shapes them, and the book's levels before and after).
+//! JSON as Deribit shapes them, and the book's levels before and after). What the venue's lists
+//! show (open orders, positions, trades, the instruments) is in [`views`].
+
+mod views;
 
 use super::house::{HOUSE, TAKERS};
 use engine::matching::{
@@ -332,86 +335,6 @@ impl Trading {
             list.retain(|v| v["order_id"] != order_name(key));
             list.push(self.order_json(key));
         }
-    }
-
-    pub fn order_json(&self, key: Key) -> Value {
-        let Some(o) = self.orders.get(&key) else {
-            return Value::Null;
-        };
-        let inst = self.instruments.get(o.instrument);
-        json!({
-            "order_id": order_name(key),
-            "order_state": o.state,
-            "label": o.label,
-            "instrument_name": inst.name(),
-            "direction": o.side.to_string(),
-            "price": inst.price_f64(o.price),
-            "amount": inst.qty_f64(o.amount),
-            "filled_amount": inst.qty_f64(o.filled),
-            "order_type": "limit",
-            "last_update_timestamp": self.now_ms,
-        })
-    }
-
-    /// The open orders of `owner`, as `get_open_orders_by_currency` lists them.
-    pub fn open_orders(&self, owner: OwnerId) -> Vec<Value> {
-        let mut ids: Vec<Key> = (self.orders.iter())
-            .filter(|(_, o)| o.owner == owner && o.state == "open")
-            .map(|(id, _)| *id)
-            .collect();
-        ids.sort();
-        ids.into_iter().map(|id| self.order_json(id)).collect()
-    }
-
-    /// How many orders the venue holds (open ones: ended orders are forgotten).
-    pub fn orders_kept(&self) -> usize {
-        self.orders.len()
-    }
-
-    /// The trades of `owner`, oldest first, as `get_user_trades_by_currency` lists them.
-    pub fn user_trades(&self, owner: OwnerId) -> Vec<Value> {
-        self.history.get(&owner.0).cloned().unwrap_or_default()
-    }
-
-    /// The instruments, as `get_instruments` lists them.
-    pub fn instruments_json(&self) -> Value {
-        let list: Vec<Value> = (self.instruments.iter())
-            .map(|(_, i)| {
-                let spec = i.spec();
-                json!({"instrument_name": i.name(), "tick_size": spec.tick_size.to_string(),
-                       "min_trade_amount": spec.min_amount.to_string(),
-                       "contract_size": spec.contract_size.to_string(), "is_active": true})
-            })
-            .collect();
-        json!(list)
-    }
-
-    /// The positions of `owner`, as `get_positions` lists them.
-    pub fn positions(&self, owner: OwnerId) -> Vec<Value> {
-        (self.positions.range((owner, InstrumentId(0))..))
-            .take_while(|((o, _), _)| *o == owner)
-            .filter(|(_, size)| **size != 0)
-            .map(|((_, id), size)| {
-                let inst = self.instruments.get(*id);
-                let direction = if *size > 0 { "buy" } else { "sell" };
-                let size = inst.qty_f64(Qty(*size));
-                json!({"instrument_name": inst.name(), "size": size, "direction": direction})
-            })
-            .collect()
-    }
-
-    /// The book of `id` as `[price, amount]` levels, best first, each side.
-    pub fn levels(&self, id: InstrumentId) -> (Levels, Levels) {
-        let inst = self.instruments.get(id);
-        let Some(book) = self.books.get(&id) else {
-            return (Vec::new(), Vec::new());
-        };
-        let side = |s: Side| -> Levels {
-            book.levels(s)
-                .map(|(p, q, _)| (inst.price_f64(p), inst.qty_f64(q)))
-                .collect()
-        };
-        (side(Side::Buy), side(Side::Sell))
     }
 }
 
