@@ -154,6 +154,7 @@ async fn a_refused_order_comes_back_refused_and_dropped_connections_come_back() 
                         method: "private/sell".into(),
                         params: sell,
                         tag: 1,
+                        since: None,
                     };
                     commands.send(call).await.unwrap();
                 }
@@ -204,6 +205,7 @@ async fn too_many_requests_ends_the_session_and_the_client_comes_back() {
                             method: "public/get_time".into(),
                             params: json!({}),
                             tag: 0,
+                            since: None,
                         };
                         commands.send(call).await.unwrap();
                     }

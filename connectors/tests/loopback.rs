@@ -42,6 +42,7 @@ async fn call(c: &mut Client, method: &str, params: Value) -> Value {
         method: method.into(),
         params,
         tag: 0,
+        since: None,
     };
     c.commands.send(command).await.unwrap();
     until(c, |o| match o {

@@ -60,6 +60,9 @@ pub struct ServiceSection {
     /// At least this long between two whole requotes, milliseconds (a requote also follows
     /// every fill, index move and refit).
     pub requote_ms: u64,
+    /// The trading thread polls for input without sleeping: a core of its own, and no wait
+    /// for the thread to be woken when a frame comes.
+    pub busy_poll: bool,
 }
 
 /// What stops the quoting: cancel everything, quote nothing until restarted.

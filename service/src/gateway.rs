@@ -1,13 +1,16 @@
-//! Between the connection (tokio) and the trading thread: each venue message read into the
-//! engine's terms where it arrives (book messages in ticks and lots, tickers, our changes as
-//! they came), stamped with when it was read, and handed over a crossbeam channel; the socket's
-//! own events counted in the metrics. A message that cannot be read is logged with its text and
-//! counted; nothing else happens to the connection.
+//! Between the connection (tokio) and the trading thread, on the connection's own task (no hop
+//! between them: [`Route`]): each venue message read into the engine's terms where it arrives
+//! (book messages in ticks and lots, tickers, our changes as they came), stamped with when its
+//! frame was read, and handed over a crossbeam channel; the socket's own events counted in the
+//! metrics, and the time from a book frame to the order it caused written (tick to quote). A
+//! message that cannot be read is logged with its text and counted; nothing else happens to the
+//! connection.
 
 use crate::desk::Input;
+use crate::latency::Shared;
 use crate::metrics::Metrics;
 use connectors::deribit::book::{self, BookMessage};
-use connectors::deribit::connection::Event;
+use connectors::deribit::connection::{Event, Events};
 use connectors::deribit::frame::TOO_MANY_REQUESTS;
 use connectors::deribit::session::Out;
 use connectors::deribit::ticker::{self, Ticker};
@@ -16,11 +19,71 @@ use engine::Instruments;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+
+/// The connection's events: to the start-up's questions (the listing reads them) until the
+/// gateway is handed over, then through it. The events the start-up left unread go through
+/// the gateway first.
+pub struct Route {
+    early: mpsc::UnboundedSender<Event>,
+    handover: Option<oneshot::Receiver<(Gateway, mpsc::UnboundedReceiver<Event>)>>,
+    gateway: Option<Gateway>,
+}
+
+impl Route {
+    /// The route, where the start-up reads its events, and where it hands the gateway over
+    /// (with that receiver).
+    #[allow(clippy::type_complexity)]
+    pub fn new() -> (
+        Route,
+        mpsc::UnboundedReceiver<Event>,
+        oneshot::Sender<(Gateway, mpsc::UnboundedReceiver<Event>)>,
+    ) {
+        let (early, rx) = mpsc::unbounded_channel();
+        let (give, handover) = oneshot::channel();
+        let route = Route {
+            early,
+            handover: Some(handover),
+            gateway: None,
+        };
+        (route, rx, give)
+    }
+
+    fn take_over(&mut self) {
+        let Some(handover) = &mut self.handover else {
+            return;
+        };
+        match handover.try_recv() {
+            Ok((mut gateway, mut unread)) => {
+                while let Ok(e) = unread.try_recv() {
+                    gateway.on_event(e, Instant::now());
+                }
+                self.gateway = Some(gateway);
+                self.handover = None;
+            }
+            Err(oneshot::error::TryRecvError::Empty) => {}
+            Err(oneshot::error::TryRecvError::Closed) => self.handover = None,
+        }
+    }
+}
+
+impl Events for Route {
+    async fn event(&mut self, event: Event, read: Instant) -> bool {
+        if self.gateway.is_none() {
+            self.take_over();
+        }
+        match &mut self.gateway {
+            Some(g) => g.on_event(event, read),
+            None => self.early.send(event).is_ok(),
+        }
+    }
+}
 
 pub struct Gateway {
     instruments: Arc<Instruments>,
     inputs: Sender<Input>,
     metrics: Arc<Metrics>,
+    latencies: Shared,
     /// A connection up and not yet signed in: its first `Authenticated` starts a reconcile
     /// (a token refresh's does not).
     fresh: bool,
@@ -32,20 +95,22 @@ impl Gateway {
     pub fn new(
         instruments: Arc<Instruments>,
         inputs: Sender<Input>,
-        metrics: Arc<Metrics>,
+        (metrics, latencies): (Arc<Metrics>, Shared),
         signed_in: bool,
     ) -> Gateway {
         Gateway {
             instruments,
             inputs,
             metrics,
+            latencies,
             fresh: !signed_in,
             connections: u64::from(signed_in),
         }
     }
 
-    /// One event of the connection; false once the trading thread is gone.
-    pub fn on_event(&mut self, event: Event) -> bool {
+    /// One event of the connection, its frame read at `read`; false once the trading thread
+    /// is gone.
+    pub fn on_event(&mut self, event: Event, read: Instant) -> bool {
         match event {
             Event::Connected => {
                 self.connections += 1;
@@ -64,17 +129,22 @@ impl Gateway {
                 tracing::warn!("not a JSON-RPC frame: {text}");
                 true
             }
-            Event::Session(out) => self.on_out(out),
+            Event::Written { took, .. } => {
+                self.metrics.tick_to_quote.observe(took.as_secs_f64());
+                (self.latencies).record(|l| &mut l.tick_to_quote, took);
+                true
+            }
+            Event::Session(out) => self.on_out(out, read),
         }
     }
 
-    fn on_out(&mut self, out: Out) -> bool {
+    fn on_out(&mut self, out: Out, read: Instant) -> bool {
         match out {
             Out::Authenticated { .. } if self.fresh => {
                 self.fresh = false;
                 self.send(Input::Authenticated)
             }
-            Out::Data { channel, data } => self.on_data(&channel, data),
+            Out::Data { channel, data } => self.on_data(&channel, data, read),
             Out::Ended { why } => {
                 if why.contains(&TOO_MANY_REQUESTS.to_string()) {
                     self.metrics.rate_limited.inc();
@@ -89,8 +159,7 @@ impl Gateway {
         }
     }
 
-    fn on_data(&mut self, channel: &str, data: Value) -> bool {
-        let received = Instant::now();
+    fn on_data(&mut self, channel: &str, data: Value, received: Instant) -> bool {
         let input = if let Some(name) = book::channel_instrument(channel) {
             let Ok(id) = self.instruments.id(name) else {
                 return self.malformed(channel, "an instrument not listed", &data);
@@ -141,7 +210,10 @@ mod tests {
             .unwrap();
         let (tx, rx) = crossbeam::channel::unbounded();
         let metrics = Arc::new(Metrics::new());
-        let mut g = Gateway::new(Arc::new(instruments), tx, metrics.clone(), false);
+        let latencies = Shared::default();
+        let shared = (metrics.clone(), latencies.clone());
+        let mut g = Gateway::new(Arc::new(instruments), tx, shared, false);
+        let t = Instant::now();
         let book = json!({"type": "snapshot", "instrument_name": "ETH-PERPETUAL", "change_id": 1,
                           "timestamp": 1, "bids": [["new", 2000.0, 10.0]], "asks": []});
         let data = |channel: &str, data: Value| {
@@ -150,23 +222,33 @@ mod tests {
                 data,
             })
         };
-        assert!(g.on_event(data("book.ETH-PERPETUAL.raw", book)));
+        assert!(g.on_event(data("book.ETH-PERPETUAL.raw", book), t));
         assert!(matches!(rx.try_recv(), Ok(Input::Book { .. })));
-        assert!(g.on_event(data("book.ETH-PERPETUAL.raw", json!({"type": "snapshot"}))));
-        assert!(g.on_event(data("book.ETH-26JUN26-9000-C.raw", json!({}))));
-        assert!(g.on_event(Event::Malformed("{not json".into())));
+        assert!(g.on_event(
+            data("book.ETH-PERPETUAL.raw", json!({"type": "snapshot"})),
+            t
+        ));
+        assert!(g.on_event(data("book.ETH-26JUN26-9000-C.raw", json!({})), t));
+        assert!(g.on_event(Event::Malformed("{not json".into()), t));
         assert!(rx.try_recv().is_err());
         assert_eq!(metrics.malformed.get(), 3);
         // The first sign-in of a connection starts a reconcile; a token refresh does not.
         let auth = || Event::Session(Out::Authenticated { expires_at: 1 });
-        g.on_event(Event::Connected);
-        g.on_event(auth());
-        g.on_event(auth());
+        g.on_event(Event::Connected, t);
+        g.on_event(auth(), t);
+        g.on_event(auth(), t);
         assert!(matches!(rx.try_recv(), Ok(Input::Authenticated)));
         assert!(rx.try_recv().is_err());
-        g.on_event(Event::Connected);
+        g.on_event(Event::Connected, t);
         assert_eq!(metrics.reconnects.get(), 1);
+        // An order written: tick to quote, in the histogram and the metric.
+        let took = std::time::Duration::from_micros(40);
+        assert!(g.on_event(Event::Written { tag: 7, took }, t));
+        assert_eq!(latencies.snapshot().tick_to_quote.len(), 1);
+        assert!(metrics
+            .text()
+            .contains("rollmaker_tick_to_quote_seconds_count 1"));
         drop(rx);
-        assert!(!g.on_event(auth()), "the trading thread is gone");
+        assert!(!g.on_event(auth(), t), "the trading thread is gone");
     }
 }

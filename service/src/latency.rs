@@ -1,15 +1,20 @@
-//! Where the service's time goes, in nanoseconds (hdrhistogram, 3 significant figures): a book
-//! frame read to the orders it caused handed to the connection (tick to quote), and two of its
-//! parts: the requote (the state, the strategy, the quote manager) and the journal's durable
-//! write of the intents. Returned by the service when it stops and printed by `rollmaker run`.
+//! Where the service's time goes, in nanoseconds (hdrhistogram, 3 significant figures). Tick to
+//! quote: a book frame read off the socket to the order it caused (its series re-priced) written
+//! to the socket; its parts up to the trading thread taking the frame (every book frame) and up
+//! to the order handed to the connection; the
+//! whole-chain requote (the state, the strategy, the quote manager); the journal's taking of the
+//! intents. Shared by the desk and the connection's gateway; printed by `rollmaker run` at stop.
 
 use hdrhistogram::Histogram;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 #[derive(Clone, Debug)]
 pub struct Latencies {
     pub tick_to_quote: Histogram<u64>,
+    pub to_desk: Histogram<u64>,
+    pub to_connection: Histogram<u64>,
     pub requote: Histogram<u64>,
     pub journal: Histogram<u64>,
 }
@@ -20,9 +25,30 @@ impl Default for Latencies {
         let h = || Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid bounds");
         Latencies {
             tick_to_quote: h(),
+            to_desk: h(),
+            to_connection: h(),
             requote: h(),
             journal: h(),
         }
+    }
+}
+
+/// The histograms, shared between threads (each records a few a millisecond at most).
+#[derive(Clone, Debug, Default)]
+pub struct Shared(Arc<Mutex<Latencies>>);
+
+impl Shared {
+    /// Records `d` in the histogram `which` picks.
+    pub fn record(&self, which: fn(&mut Latencies) -> &mut Histogram<u64>, d: Duration) {
+        if let Ok(mut l) = self.0.lock() {
+            record(which(&mut l), d);
+        }
+    }
+
+    pub fn snapshot(&self) -> Latencies {
+        self.0
+            .lock()
+            .map_or_else(|_| Latencies::default(), |l| l.clone())
     }
 }
 
@@ -49,8 +75,10 @@ fn summary(h: &Histogram<u64>) -> String {
 impl fmt::Display for Latencies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "tick to quote: {}", summary(&self.tick_to_quote))?;
-        writeln!(f, "  requote:     {}", summary(&self.requote))?;
-        write!(f, "  journal:     {}", summary(&self.journal))
+        writeln!(f, "  to the desk:       {}", summary(&self.to_desk))?;
+        writeln!(f, "  to the connection: {}", summary(&self.to_connection))?;
+        writeln!(f, "requote:       {}", summary(&self.requote))?;
+        write!(f, "journal:       {}", summary(&self.journal))
     }
 }
 

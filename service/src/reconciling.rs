@@ -101,6 +101,7 @@ impl Desk {
                 method: method.into(),
                 params,
                 tag,
+                since: None,
             });
         }
     }
@@ -118,7 +119,7 @@ impl Desk {
             tracing::warn!("reconcile: {why}; asking again");
             return self.start_reconcile();
         }
-        if let Err(e) = self.settle() {
+        if let Err(e) = self.settle_now() {
             return self.kill_now(&e.to_string());
         }
         let instruments = Arc::clone(self.market.instruments());
@@ -194,6 +195,7 @@ impl Desk {
                 method: "private/cancel_by_label".into(),
                 params,
                 tag: OWN_TAGS + 1,
+                since: None,
             });
         }
         self.journal

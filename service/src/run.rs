@@ -7,8 +7,8 @@
 
 use crate::config::ServiceConfig;
 use crate::desk::{Desk, Input};
-use crate::gateway::Gateway;
-use crate::journal::Journal;
+use crate::gateway::{Gateway, Route};
+use crate::journal::{Journal, JournalWriter, Notify};
 use crate::latency::Latencies;
 use crate::market::LiveMarket;
 use crate::metrics::{self, Health, Metrics};
@@ -74,7 +74,7 @@ async fn serve(
     let timeout_ms = (v.request_timeout_seconds * 1000.0) as i64;
     let session = Session::new(Some(credentials), v.heartbeat_seconds, timeout_ms);
     let (commands, command_rx) = mpsc::channel(QUEUE);
-    let (event_tx, mut events) = mpsc::channel(QUEUE);
+    let (route, mut events, handover) = Route::new();
     let options = Options {
         url: v.url.clone(),
         tick: Duration::from_millis(100),
@@ -82,9 +82,7 @@ async fn serve(
         max_backoff: Duration::from_secs(10),
     };
     let budget = Budget::new(Limits::default());
-    tokio::spawn(connection::run(
-        options, session, budget, command_rx, event_tx,
-    ));
+    tokio::spawn(connection::run(options, session, budget, command_rx, route));
     let mut signals = Signals::new()?;
     let listed = tokio::select! {
         listed = listing(&commands, &mut events, &v.currency) => Some(listed?),
@@ -105,10 +103,12 @@ async fn serve(
         );
         rules.max_actions_per_second = limits.matching.per_second;
     }
-    let parts = (strategy_config, rules, journal);
-    let desk = desk(config, &instruments, parts, &commands, (&metrics, &health))?;
-    let stopping = desk.stop_flag();
     let (inputs, input_rx) = crossbeam::channel::unbounded();
+    let told = inputs.clone();
+    let notify: Notify = Box::new(move |t| drop(told.send(Input::Journaled(t))));
+    let parts = (strategy_config, rules, (journal, notify));
+    let desk = desk(config, &instruments, parts, &commands, (&metrics, &health))?;
+    let (stopping, latencies) = (desk.stop_flag(), desk.latencies());
     let (done_tx, mut done) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("rollmaker-desk".into())
@@ -120,10 +120,13 @@ async fn serve(
         .send(Command::Subscribe(channels(config, &instruments)))
         .await?;
     let _ = inputs.send(Input::Authenticated);
-    let mut gateway = Gateway::new(instruments, inputs.clone(), metrics, true);
+    let shared = (metrics, latencies);
+    let gateway = Gateway::new(instruments, inputs.clone(), shared, true);
+    if handover.send((gateway, events)).is_err() {
+        bail!("the connection ended before the trading started");
+    }
     let ended = loop {
         tokio::select! {
-            Some(event) = events.recv() => { gateway.on_event(event); }
             _ = signals.next() => {
                 tracing::info!("signal: cancelling everything and stopping");
                 stopping.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -143,7 +146,7 @@ async fn serve(
 fn desk(
     config: &ServiceConfig,
     instruments: &Arc<Instruments>,
-    (strategy_config, rules, journal): (RollMakerConfig, QuoteRules, Journal),
+    (strategy_config, rules, (journal, notify)): (RollMakerConfig, QuoteRules, (Journal, Notify)),
     commands: &mpsc::Sender<Command>,
     (metrics, health): (&Arc<Metrics>, &Arc<Health>),
 ) -> Result<Desk> {
@@ -170,6 +173,7 @@ fn desk(
         .fills
         .iter()
         .for_each(|(t, _)| tracker.remember_trade(t));
+    let journal = JournalWriter::start(journal, notify).context("starting the journal's thread")?;
     let market = LiveMarket::new(Arc::clone(instruments), &config.venue.currency);
     let strategy = Box::new(strategies::RollMaker::new(strategy_config));
     let shared = (Arc::clone(metrics), Arc::clone(health));
@@ -205,7 +209,7 @@ fn channels(config: &ServiceConfig, instruments: &Instruments) -> Vec<String> {
 /// the engine cannot read are logged and left out) and reads the account's request limits.
 async fn listing(
     commands: &mpsc::Sender<Command>,
-    events: &mut mpsc::Receiver<Event>,
+    events: &mut mpsc::UnboundedReceiver<Event>,
     currency: &str,
 ) -> Result<(Instruments, Limits)> {
     loop {
@@ -245,7 +249,7 @@ async fn listing(
 /// is dropped: nothing is subscribed or sent yet).
 async fn ask(
     commands: &mpsc::Sender<Command>,
-    events: &mut mpsc::Receiver<Event>,
+    events: &mut mpsc::UnboundedReceiver<Event>,
     (method, params): (&str, Value),
     tag: u64,
 ) -> Result<Value> {
@@ -255,6 +259,7 @@ async fn ask(
             method,
             params,
             tag,
+            since: None,
         })
         .await?;
     loop {

@@ -1,15 +1,17 @@
 //! The live latency harness: the local venue in this process, listing `--instruments` ETH options
 //! (1,000) and the perpetual, its house moving `--updates` books a second (5,000: random options,
-//! sizes and prices a tick about) and sending every ticker once a second (the index a few
-//! dollars about 2,000), and `rollmaker run`'s service on its own thread, subscribed to all of it
-//! over loopback (`book.*.100ms`, `ticker.*.100ms`, `user.changes`), quoting the roll maker
-//! (`strategies/configs/roll_maker.toml`, a requote after every batch of frames). After a
-//! warm-up, `--seconds` are measured; then the service is stopped (SIGINT) and prints where its
-//! time went (hdrhistogram): tick to quote (a book frame read to the orders it caused handed to
-//! the connection) and two parts of it (the requote; the journal's durable write of the
-//! intents). Beside it, the loopback round trip (`public/test` from here, under the same load).
+//! one level a side about the mark, up to 15% off it and up to 6% wide, so that some reach the
+//! service's quotes) and sending every ticker once a second (the index a few dollars about
+//! 2,000), and `rollmaker run`'s service on its own thread, subscribed to all of it over loopback
+//! (`book.*.raw`, `ticker.*.100ms`, `user.changes`), quoting the roll maker with the shipped
+//! `live_local.toml` (`--busy-poll`: its trading thread spins). After a warm-up, `--seconds` are
+//! measured; then the service is stopped (SIGINT) and prints where its time went
+//! (hdrhistogram): tick to quote (a book frame read off the socket to the order it caused, its
+//! series re-priced, written to the socket), its parts (to the trading thread, to the
+//! connection), the whole-chain requote and the journal's hand-over of the intents. Beside it,
+//! the loopback round trip (`public/test` from here, under the same load).
 //!
-//! `cargo run --release -p benches --bin latency -- --seconds 20`
+//! `cargo run --release -p benches --bin latency -- --seconds 20 [--busy-poll]`
 
 use connectors::deribit::budget::Rate;
 use connectors::deribit::ticker::Ticker;
@@ -112,12 +114,15 @@ async fn house(options: Vec<(Instrument, f64)>, updates: f64, tx: mpsc::Sender<H
         while owed >= 1.0 {
             owed -= 1.0;
             let (inst, fair) = &options[rng.random_range(0..options.len())];
-            let spread = fair * 0.05 + 0.0005;
+            // About the mark, up to 15% off it, from a tick or so wide to 6%: the books that
+            // reach the service's quotes make it re-price them (kept off the new best).
+            let mid = fair * (1.0 + rng.random_range(-0.15..0.15));
+            let spread = fair * rng.random_range(0.0..0.06) + 0.0005;
             let size = rng.random_range(1..50) as f64;
             let book = House::Book {
                 instrument: inst.name().to_string(),
-                bids: vec![(on_grid(inst, fair - spread, Rounding::Down), size)],
-                asks: vec![(on_grid(inst, fair + spread, Rounding::Up), size + 1.0)],
+                bids: vec![(on_grid(inst, mid - spread, Rounding::Down), size)],
+                asks: vec![(on_grid(inst, mid + spread, Rounding::Up), size + 1.0)],
             };
             if tx.send(book).await.is_err() {
                 return;
@@ -161,6 +166,7 @@ fn main() {
         arg("--updates", 5000.0),
         arg("--seconds", 20.0),
     );
+    let busy_poll = std::env::args().any(|a| a == "--busy-poll");
     let options = listing(n);
     let mut instruments = Instruments::new();
     for (i, _) in &options {
@@ -204,7 +210,9 @@ fn main() {
             "\"rollmaker-live.journal\"",
             &format!("{:?}", dir.join("j.redb").display().to_string()),
         )
-        .replace("127.0.0.1:9184", "127.0.0.1:0");
+        .replace("127.0.0.1:9184", "127.0.0.1:0")
+        .replace("busy_poll = false", &format!("busy_poll = {busy_poll}"))
+        .replace("book_interval = \"100ms\"", "book_interval = \"raw\"");
     let mut config =
         service::config::ServiceConfig::from_toml(&text, "latency.toml").expect("valid");
     config.path = dir.join("latency.toml");

@@ -11,6 +11,7 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use std::collections::HashMap;
+use std::future::Future;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,6 +25,9 @@ pub enum Command {
         method: String,
         params: Value,
         tag: u64,
+        /// When the frame this request answers was read (a book tick's re-price): the time
+        /// from then to this request written to the socket comes back as [`Event::Written`].
+        since: Option<Instant>,
     },
     Subscribe(Vec<String>),
     /// The account's request limits (from `private/get_account_summary`): the budget follows
@@ -48,6 +52,24 @@ pub enum Event {
     },
     /// A message that is not a frame, with its text (the connection stays up).
     Malformed(String),
+    /// A request asked with `since` written to the socket, that long after its frame was read.
+    Written {
+        tag: u64,
+        took: Duration,
+    },
+}
+
+/// Where a connection's events go, as they happen, on the connection's task (so: read, hand on).
+pub trait Events: Send {
+    /// One event; `read`: when the frame it came from was read off the socket (now, for the
+    /// socket's own events). False once the owner is gone (the connection then stops).
+    fn event(&mut self, event: Event, read: Instant) -> impl Future<Output = bool> + Send;
+}
+
+impl Events for mpsc::Sender<Event> {
+    async fn event(&mut self, event: Event, _read: Instant) -> bool {
+        self.send(event).await.is_ok()
+    }
 }
 
 pub struct Options {
@@ -63,7 +85,7 @@ pub async fn run(
     mut session: Session,
     mut budget: Budget,
     mut commands: mpsc::Receiver<Command>,
-    events: mpsc::Sender<Event>,
+    mut events: impl Events,
 ) {
     let start = Instant::now();
     let now = move || start.elapsed().as_millis() as Millis;
@@ -81,15 +103,18 @@ pub async fn run(
         let why = match tokio_tungstenite::connect_async(options.url.as_str()).await {
             Ok((ws, _)) => {
                 delays = backoff();
-                if stale_commands(&mut commands, &mut session, &mut budget, &events).await {
+                if stale_commands(&mut commands, &mut session, &mut budget, &mut events).await {
                     return;
                 }
-                let _ = events.send(Event::Connected).await;
+                if !events.event(Event::Connected, Instant::now()).await {
+                    return;
+                }
                 let mut link = Link {
                     ws,
                     budget: &mut budget,
-                    events: &events,
+                    events: &mut events,
                     tags: &mut tags,
+                    read: Instant::now(),
                 };
                 let ended = link
                     .serve(&mut session, &mut commands, options.tick, &now)
@@ -104,7 +129,7 @@ pub async fn run(
         };
         let retry_in = delays.next().unwrap_or(options.max_backoff);
         let lost = Event::Disconnected { why, retry_in };
-        if events.send(lost).await.is_err() {
+        if !events.event(lost, Instant::now()).await {
             return;
         }
         tokio::time::sleep(retry_in).await;
@@ -119,12 +144,15 @@ async fn stale_commands(
     commands: &mut mpsc::Receiver<Command>,
     session: &mut Session,
     budget: &mut Budget,
-    events: &mpsc::Sender<Event>,
+    events: &mut impl Events,
 ) -> bool {
     while let Ok(command) = commands.try_recv() {
         match command {
             Command::Call { method, tag, .. } => {
-                let _ = (events.send(Event::Session(Out::TimedOut { id: tag, method }))).await;
+                let timed_out = Event::Session(Out::TimedOut { id: tag, method });
+                if !events.event(timed_out, Instant::now()).await {
+                    return true;
+                }
             }
             Command::Subscribe(channels) => {
                 let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
@@ -150,15 +178,17 @@ enum Ended {
 type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-struct Link<'a> {
+struct Link<'a, E> {
     ws: Ws,
     budget: &'a mut Budget,
-    events: &'a mpsc::Sender<Event>,
+    events: &'a mut E,
     /// The owner's tag of each request of its own not yet answered, by the session's id.
     tags: &'a mut HashMap<u64, u64>,
+    /// When the frame being handled was read (or the tick or command came).
+    read: Instant,
 }
 
-impl Link<'_> {
+impl<E: Events> Link<'_, E> {
     async fn serve(
         &mut self,
         session: &mut Session,
@@ -173,20 +203,25 @@ impl Link<'_> {
         }
         let mut ticks = tokio::time::interval(tick);
         loop {
+            let mut since = None;
             tokio::select! {
                 message = self.ws.next() => match message {
-                    Some(Ok(Message::Text(text))) => match Frame::parse(text.as_str()) {
-                        Ok(frame) => session.on_frame(now(), frame, &mut out),
-                        Err(e) => { let _ = self.events.send(Event::Malformed(e.to_string())).await; }
-                    },
+                    Some(Ok(Message::Text(text))) => {
+                        self.read = Instant::now();
+                        match Frame::parse(text.as_str()) {
+                            Ok(frame) => session.on_frame(now(), frame, &mut out),
+                            Err(e) => { self.events.event(Event::Malformed(e.to_string()), self.read).await; }
+                        }
+                    }
                     Some(Ok(Message::Close(_))) | None => return Ended::Dropped("closed by the venue".into()),
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Ended::Dropped(e.to_string()),
                 },
                 command = commands.recv() => match command {
-                    Some(Command::Call { method, params, tag }) => {
+                    Some(Command::Call { method, params, tag, since: s }) => {
                         let id = session.call(now(), &method, params, &mut out);
                         self.tags.insert(id, tag);
+                        since = s.map(|s| (tag, s));
                     }
                     Some(Command::Subscribe(channels)) => {
                         let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
@@ -202,10 +237,20 @@ impl Link<'_> {
                         return Ended::Stopped;
                     }
                 },
-                _ = ticks.tick() => session.on_tick(now(), &mut out),
+                _ = ticks.tick() => {
+                    self.read = Instant::now();
+                    session.on_tick(now(), &mut out);
+                }
             }
             if let Err(why) = self.flush(&mut out).await {
                 return Ended::Dropped(why);
+            }
+            if let Some((tag, s)) = since {
+                let written = Event::Written {
+                    tag,
+                    took: s.elapsed(),
+                };
+                self.events.event(written, self.read).await;
             }
         }
     }
@@ -221,15 +266,13 @@ impl Link<'_> {
                     if why.contains("10028") {
                         self.budget.slow_down();
                     }
-                    let _ = self
-                        .events
-                        .send(Event::Session(Out::Ended { why: why.clone() }))
-                        .await;
+                    let ended = Event::Session(Out::Ended { why: why.clone() });
+                    self.events.event(ended, self.read).await;
                     return Err(format!("the session ended: {why}"));
                 }
                 other => {
                     let other = self.tagged(other);
-                    let _ = self.events.send(Event::Session(other)).await;
+                    self.events.event(Event::Session(other), self.read).await;
                 }
             }
         }

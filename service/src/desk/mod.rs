@@ -9,12 +9,11 @@
 //! Quoting starts only after a reconcile ([`crate::reconciling`]), after every (re)connect.
 
 use crate::config::KillSection;
-use crate::journal::{Entry, Journal, JournalError};
-use crate::latency::Latencies;
+use crate::journal::{Entry, JournalError, JournalWriter};
+use crate::latency::{Latencies, Shared};
 use crate::market::LiveMarket;
 use crate::metrics::{Health, Metrics};
 use crate::reconciling::Reconciling;
-use crate::record;
 use connectors::deribit::book::BookMessage;
 use connectors::deribit::changes::Tracker;
 use connectors::deribit::connection::Command;
@@ -34,6 +33,7 @@ use tokio::sync::mpsc;
 
 mod quoting;
 mod replies;
+mod settling;
 
 /// What reaches the trading thread.
 #[derive(Debug)]
@@ -52,6 +52,9 @@ pub enum Input {
     Changes(Value),
     /// The answer, refusal or time-out of one of our requests (its `id` is our tag).
     Reply(Out),
+    /// The journal's writer: every venue event handed over under this ticket or before is
+    /// durable (or why a write failed).
+    Journaled(Result<u64, String>),
     /// A connection is up and signed in: reconcile, then quote.
     Authenticated,
     Disconnected(String),
@@ -71,6 +74,8 @@ const STOP_WAIT: Duration = Duration::from_secs(5);
 const MAX_IN_FLIGHT: usize = 100;
 /// A requote at least this often while quoting, whatever moved (staleness is seen).
 const REQUOTE_AT_LEAST: Duration = Duration::from_secs(1);
+/// The metrics, the health and the loss limit at least this often (and after every requote).
+const PUBLISH_EVERY: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
@@ -87,7 +92,7 @@ pub struct Desk {
     pub trader: Trader,
     pub tracker: Tracker,
     pub strategy: Box<dyn Strategy + Send>,
-    pub journal: Journal,
+    pub journal: JournalWriter,
     pub commands: mpsc::Sender<Command>,
     pub metrics: Arc<Metrics>,
     pub health: Arc<Health>,
@@ -95,28 +100,32 @@ pub struct Desk {
     pub book_interval: String,
     pub kill: KillSection,
     pub requote_every: Duration,
+    /// Spin on the inputs rather than sleep on them.
+    pub busy_poll: bool,
     /// Feed seconds between two fits of the surface.
     pub refit_every: f64,
     pub phase: Phase,
     /// Scratch: the turn's venue events and their fills' trade ids, actions, entries.
     pub(crate) events: Vec<VenueEvent>,
+    /// Venue events handed to the journal, under their ticket, until it says they are durable.
+    unbooked: VecDeque<(u64, VenueEvent)>,
+    /// The last ticket handed to the journal.
+    ticket: u64,
     pub(crate) trade_ids: VecDeque<String>,
     actions: Vec<Action>,
     entries: Vec<Entry>,
     dirty: bool,
     last_requote: Option<Instant>,
+    last_publish: Option<Instant>,
     /// When the surface was last fitted, on the feed's clock.
     last_refit: Option<engine::Timestamp>,
-    /// When the newest book frame the next requote prices on was read: tick to quote measures
-    /// from it (the wait for the requote's schedule is not the pipeline's latency).
-    tick_from: Option<Instant>,
     /// When each order refused in the last minute was.
     rejects: VecDeque<Instant>,
     /// Order requests sent and not yet answered (or timed out).
     in_flight: usize,
     /// Set by whoever asks the desk to stop (a signal), seen ahead of the inputs waiting.
     stopping: Arc<AtomicBool>,
-    latencies: Latencies,
+    latencies: Shared,
     /// A journal write that failed while reading the inputs (the turn ends on it).
     failed: Option<JournalError>,
 }
@@ -128,7 +137,7 @@ impl Desk {
         trader: Trader,
         tracker: Tracker,
         strategy: Box<dyn Strategy + Send>,
-        journal: Journal,
+        journal: JournalWriter,
         commands: mpsc::Sender<Command>,
         (metrics, health): (Arc<Metrics>, Arc<Health>),
         config: &crate::config::ServiceConfig,
@@ -146,22 +155,30 @@ impl Desk {
             book_interval: config.venue.book_interval.clone(),
             kill: config.kill.clone(),
             requote_every: Duration::from_millis(config.service.requote_ms),
+            busy_poll: config.service.busy_poll,
             refit_every: config.service.surface_seconds,
             phase: Phase::Offline("not connected yet".into()),
             events: Vec::new(),
+            unbooked: VecDeque::new(),
+            ticket: 0,
             trade_ids: VecDeque::new(),
             actions: Vec::new(),
             entries: Vec::new(),
             dirty: false,
             last_requote: None,
+            last_publish: None,
             last_refit: None,
-            tick_from: None,
             rejects: VecDeque::new(),
             in_flight: 0,
             stopping: Arc::default(),
-            latencies: Latencies::default(),
+            latencies: Shared::default(),
             failed: None,
         }
+    }
+
+    /// Where the time goes: the desk records its part, the gateway the orders' writes.
+    pub fn latencies(&self) -> Shared {
+        self.latencies.clone()
     }
 
     /// The flag that stops the desk ahead of its inputs (send an [`Input::Stop`] too, to wake
@@ -175,9 +192,13 @@ impl Desk {
     pub fn run(mut self, inputs: Receiver<Input>) -> Result<Latencies, JournalError> {
         self.health.not_quoting("not connected yet");
         loop {
-            // Idle: wake for the next requote (never a busy wait, whatever `requote_ms`).
+            // Idle: wake for the next requote (a busy wait only if asked, whatever `requote_ms`).
             let idle = self.requote_every.max(Duration::from_millis(5));
-            let first = match inputs.recv_timeout(idle) {
+            let next = match self.busy_poll {
+                true => spin_recv(&inputs, idle),
+                false => inputs.recv_timeout(idle),
+            };
+            let first = match next {
                 Ok(i) => Some(i),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => return self.stop(&inputs),
@@ -219,6 +240,11 @@ impl Desk {
             }
             Input::Changes(data) => self.on_changes(&data),
             Input::Reply(out) => self.on_reply(out),
+            Input::Journaled(Ok(ticket)) => self.book(ticket),
+            Input::Journaled(Err(why)) => {
+                let e = self.journal.failure(why);
+                self.failed.get_or_insert(e);
+            }
             Input::Authenticated => self.start_reconcile(),
             Input::Disconnected(why) => {
                 self.market.all_stale("disconnected");
@@ -236,6 +262,7 @@ impl Desk {
         use engine::book::BookStatus;
         let waiting =
             |s: &BookStatus| matches!(s, BookStatus::Stale(_) | BookStatus::AwaitingSnapshot);
+        (self.latencies).record(|l| &mut l.to_desk, received.elapsed());
         let was_waiting = waiting(self.market.book(id).status());
         match self.market.on_book(id, message, received) {
             Ok(()) => {}
@@ -255,7 +282,6 @@ impl Desk {
             Err(_) => {}
         }
         self.dirty = true;
-        self.tick_from = Some(received);
         if self.market.book(id).is_live() {
             if let Err(e) = self.reprice(id, received) {
                 self.failed.get_or_insert(e);
@@ -274,32 +300,6 @@ impl Desk {
             tracing::warn!("{e}: {data}");
         }
         self.trade_ids.extend(self.tracker.take_told());
-    }
-
-    /// The turn's venue events: durable in the journal first, then booked.
-    pub(crate) fn settle(&mut self) -> Result<(), JournalError> {
-        if self.events.is_empty() {
-            return Ok(());
-        }
-        let instruments = Arc::clone(self.market.instruments());
-        self.entries.clear();
-        for e in &self.events {
-            let trade = match e {
-                VenueEvent::Filled { .. } => self.trade_ids.pop_front(),
-                _ => None,
-            };
-            self.entries
-                .extend(record::entry(&instruments, e, trade.as_deref()));
-        }
-        self.journal.append_all(&self.entries)?;
-        for e in self.events.drain(..) {
-            if matches!(e, VenueEvent::Filled { .. }) {
-                self.metrics.fills.inc();
-                self.dirty = true;
-            }
-            self.trader.on_event(&instruments, e);
-        }
-        Ok(())
     }
 
     /// The kill switch: everything cancelled at the venue, no more quoting.
@@ -331,8 +331,8 @@ impl Desk {
                 break;
             }
         }
-        self.settle()?;
-        Ok(std::mem::take(&mut self.latencies))
+        self.settle_now()?;
+        Ok(self.latencies.snapshot())
     }
 
     /// A command to the connection. Its channel is deep; full means the socket has stalled
@@ -344,11 +344,30 @@ impl Desk {
     }
 }
 
+/// The next input within `idle`, polled without sleeping.
+fn spin_recv(inputs: &Receiver<Input>, idle: Duration) -> Result<Input, RecvTimeoutError> {
+    use crossbeam::channel::TryRecvError;
+    let until = Instant::now() + idle;
+    loop {
+        for _ in 0..64 {
+            match inputs.try_recv() {
+                Ok(input) => return Ok(input),
+                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
+                Err(TryRecvError::Empty) => std::hint::spin_loop(),
+            }
+        }
+        if Instant::now() >= until {
+            return Err(RecvTimeoutError::Timeout);
+        }
+    }
+}
+
 fn cancel_all() -> Command {
     Command::Call {
         method: "private/cancel_all".into(),
         params: json!({}),
         tag: CANCEL_ALL,
+        since: None,
     }
 }
 

@@ -2,10 +2,9 @@
 //! wants through the trader, each intent durable, then the requests; and the metrics, the health
 //! and the loss limit after.
 
-use super::{client_id, Desk, Phase, MAX_IN_FLIGHT, REQUOTE_AT_LEAST};
+use super::{client_id, Desk, Phase, MAX_IN_FLIGHT, PUBLISH_EVERY, REQUOTE_AT_LEAST};
 use crate::account::{exposure, Exposure};
 use crate::journal::JournalError;
-use crate::latency::record;
 use crate::record;
 use connectors::deribit::connection::Command;
 use connectors::deribit::orders;
@@ -21,11 +20,18 @@ impl Desk {
             None => true,
             Some(s) => (self.dirty && s >= self.requote_every) || s >= REQUOTE_AT_LEAST,
         };
-        // Backpressure: while the socket is behind, the next requote waits for answers.
-        if self.phase != Phase::Quoting || !due || self.in_flight >= MAX_IN_FLIGHT {
-            let now = self.market.clock.now(wall);
-            let e = exposure(&self.market, self.trader.ledger(), now);
-            self.publish(e);
+        // Backpressure, and no requote on an inventory the journal has not yet let count.
+        let waiting = self.in_flight >= MAX_IN_FLIGHT || self.unbooked();
+        if self.phase != Phase::Quoting || !due || waiting {
+            // Valuing the account prices every option held: not at every frame.
+            if self
+                .last_publish
+                .is_none_or(|t| wall.duration_since(t) >= PUBLISH_EVERY)
+            {
+                let now = self.market.clock.now(wall);
+                let e = exposure(&self.market, self.trader.ledger(), now);
+                self.publish(e, wall);
+            }
             return Ok(());
         }
         self.last_requote = Some(wall);
@@ -48,17 +54,10 @@ impl Desk {
         self.trader
             .requote(now, &state, self.strategy.as_mut(), &mut self.actions);
         if !self.actions.is_empty() {
-            record(&mut self.latencies.requote, started.elapsed());
+            (self.latencies).record(|l| &mut l.requote, started.elapsed());
         }
-        self.send_actions()?;
-        if let Some(t) = self.tick_from.take() {
-            if !self.actions.is_empty() {
-                let took = t.elapsed();
-                self.metrics.tick_to_quote.observe(took.as_secs_f64());
-                record(&mut self.latencies.tick_to_quote, took);
-            }
-        }
-        self.publish(e);
+        self.send_actions(None)?;
+        self.publish(e, wall);
         Ok(())
     }
 
@@ -82,16 +81,15 @@ impl Desk {
         if self.actions.is_empty() {
             return Ok(());
         }
-        self.send_actions()?;
-        let took = received.elapsed();
-        self.metrics.tick_to_quote.observe(took.as_secs_f64());
-        record(&mut self.latencies.tick_to_quote, took);
+        self.send_actions(Some(received))?;
+        (self.latencies).record(|l| &mut l.to_connection, received.elapsed());
         Ok(())
     }
 
-    /// The requote's actions: every intent written (flushed with the next durable entry: see
-    /// [`crate::journal::Journal::write_ahead`]), then each request sent.
-    fn send_actions(&mut self) -> Result<(), JournalError> {
+    /// The actions: every intent handed to the journal's thread (durable while the orders
+    /// travel: [`crate::journal::JournalWriter::write_ahead`]), then each request sent (`since`:
+    /// when the book frame they answer was read, for the time to their writing).
+    fn send_actions(&mut self, since: Option<Instant>) -> Result<(), JournalError> {
         let instruments = Arc::clone(self.market.instruments());
         let trader = &self.trader;
         let of = |c: u64| trader.order(c).map(|(i, _)| i);
@@ -104,7 +102,7 @@ impl Desk {
         if !self.entries.is_empty() {
             let started = Instant::now();
             self.journal.write_ahead(&self.entries)?;
-            record(&mut self.latencies.journal, started.elapsed());
+            (self.latencies).record(|l| &mut l.journal, started.elapsed());
         }
         for a in &self.actions {
             let Some((method, params)) = orders::request(&instruments, a, of) else {
@@ -116,6 +114,7 @@ impl Desk {
                 method: method.to_string(),
                 params,
                 tag,
+                since,
             };
             self.send(call);
             self.in_flight += 1;
@@ -123,8 +122,9 @@ impl Desk {
         Ok(())
     }
 
-    /// The metrics and the health, from the account's exposure now.
-    pub(super) fn publish(&mut self, e: Exposure) {
+    /// The metrics and the health, from the account's exposure now (`wall`).
+    pub(super) fn publish(&mut self, e: Exposure, wall: Instant) {
+        self.last_publish = Some(wall);
         let m = &self.metrics;
         m.quotes_live.set(self.trader.manager().len() as i64);
         m.delta.set(e.delta_eth);

@@ -1,14 +1,19 @@
-//! The service's journal: every order intent (written before the order is sent, flushed with the
-//! next durable entry: [`Journal::write_ahead`]), every acknowledgement, fill and end the venue
-//! reports, each durable when `append` returns (redb, immediate durability: a crash, `kill -9`
-//! included, loses nothing appended), numbered in the order written. On start the service replays it, then reconciles with the venue, then quotes.
-//! Entries are JSON (prices and amounts as exact decimals), readable with any redb tool.
+//! The service's journal: every order intent (handed over before the order is sent, durable
+//! within a transaction's time: [`JournalWriter::write_ahead`]), every acknowledgement, fill and
+//! end the venue reports (durable before the trader books them), numbered in the order written,
+//! in redb with immediate durability (a crash, `kill -9` included, loses nothing committed). On
+//! start the service replays it, then reconciles with the venue, then quotes. Entries are JSON
+//! (prices and amounts as exact decimals), readable with any redb tool. [`Journal`] is the store;
+//! [`JournalWriter`] writes it from a thread of its own.
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use thiserror::Error;
+
+mod writer;
+pub use writer::{JournalWriter, Notify};
 
 const ENTRIES: TableDefinition<u64, &str> = TableDefinition::new("entries");
 
@@ -52,6 +57,9 @@ pub enum JournalError {
     },
     #[error("journal {path}: entry {seq} is not an entry: {why}")]
     Entry { path: String, seq: u64, why: String },
+    /// A write on the writing thread failed (or it is gone).
+    #[error("journal {path}: {why}")]
+    Failed { path: String, why: String },
 }
 
 pub struct Journal {
@@ -82,26 +90,19 @@ impl Journal {
         }
     }
 
+    /// Where it is, as shown in errors.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// Appends `entry`, durable when this returns; its sequence number.
     pub fn append(&self, entry: &Entry) -> Result<u64, JournalError> {
         self.append_all(std::slice::from_ref(entry))
     }
 
-    /// Appends `entries` in one transaction (one flush to disk for a requote's intents), durable
+    /// Appends `entries` in one transaction (one flush to disk for them all), durable
     /// when this returns; the last one's sequence number (0 and nothing written for none).
     pub fn append_all(&self, entries: &[Entry]) -> Result<u64, JournalError> {
-        self.write(entries, Durability::Immediate)
-    }
-
-    /// Appends `entries` written but not yet flushed: durable with the next
-    /// [`Journal::append_all`], lost with them if the process dies first. For order intents, so
-    /// that an order waits for a write and not for the disk: an intent lost is harmless (client
-    /// ids never repeat across restarts; the reconcile books the order's fills and cancels it).
-    pub fn write_ahead(&self, entries: &[Entry]) -> Result<u64, JournalError> {
-        self.write(entries, Durability::None)
-    }
-
-    fn write(&self, entries: &[Entry], durability: Durability) -> Result<u64, JournalError> {
         if entries.is_empty() {
             return Ok(0);
         }
@@ -114,7 +115,8 @@ impl Journal {
             })?);
         }
         let mut tx = self.db.begin_write().map_err(|e| self.store(e))?;
-        tx.set_durability(durability).map_err(|e| self.store(e))?;
+        tx.set_durability(Durability::Immediate)
+            .map_err(|e| self.store(e))?;
         let seq = {
             let mut table = tx.open_table(ENTRIES).map_err(|e| self.store(e))?;
             let last = table.last().map_err(|e| self.store(e))?;
