@@ -625,3 +625,88 @@ fn the_venue_holds_open_orders_only() {
         Ok(json!(0))
     );
 }
+
+#[test]
+fn an_expiry_delivers_the_positions_ends_the_orders_and_closes_the_book() {
+    use connectors::venue::house::House;
+    let (mut v, _) = venue();
+    let (maker, taker) = (v.connect(), v.connect());
+    rpc(&mut v, maker, 1, "public/auth", credentials("maker", "s1"));
+    rpc(&mut v, taker, 2, "public/auth", credentials("taker", "s2"));
+    let order = |price: f64, amount: f64, label: &str| json!({"instrument_name": CALL, "amount": amount, "price": price, "label": label});
+    rpc(&mut v, maker, 3, "private/buy", order(0.05, 3.0, "rm-1"));
+    rpc(&mut v, taker, 4, "private/sell", order(0.05, 3.0, ""));
+    rpc(&mut v, maker, 5, "private/sell", order(0.06, 2.0, "rm-2"));
+    let deliver = |index_price: f64| House::Deliver {
+        instrument: CALL.into(),
+        index_price,
+    };
+    let mut out = Vec::new();
+    assert_eq!(v.house(&deliver(0.0), 6_000, &mut out).len(), 1, "no price");
+    assert!(v.house(&deliver(2_500.0), 7_000, &mut out).is_empty());
+    let ask = |v: &mut VenueCore, conn, id, method: &str, params| {
+        result(&rpc(v, conn, id, method, params), id).unwrap()
+    };
+    // The maker's open order ended with the book, and its position was paid out.
+    assert_eq!(
+        ask(
+            &mut v,
+            maker,
+            7,
+            "private/get_open_orders_by_currency",
+            json!({})
+        ),
+        json!([])
+    );
+    assert_eq!(
+        ask(&mut v, maker, 8, "private/get_positions", json!({})),
+        json!([])
+    );
+    // Paid at (2500 - 2000) / 2500 = 0.2 ETH a contract: the maker's 3 long, the taker's 3 short.
+    let history = ask(
+        &mut v,
+        maker,
+        9,
+        "private/get_settlement_history_by_currency",
+        json!({"currency": "ETH", "type": "delivery"}),
+    );
+    let s = &history["settlements"][0];
+    assert_eq!(
+        (s["instrument_name"].as_str(), s["position"].as_f64()),
+        (Some(CALL), Some(3.0))
+    );
+    assert_eq!(
+        (s["mark_price"].as_f64(), s["index_price"].as_f64()),
+        (Some(0.2), Some(2_500.0))
+    );
+    assert_eq!(s["timestamp"].as_i64(), Some(7_000));
+    let theirs = ask(
+        &mut v,
+        taker,
+        10,
+        "private/get_settlement_history_by_currency",
+        json!({"currency": "ETH"}),
+    );
+    assert_eq!(theirs["settlements"][0]["position"].as_f64(), Some(-3.0));
+    let none = ask(
+        &mut v,
+        maker,
+        11,
+        "private/get_settlement_history_by_currency",
+        json!({"currency": "ETH", "type": "bankruptcy"}),
+    );
+    assert_eq!(none["settlements"], json!([]));
+    // Closed: no more orders, listed as inactive, and delivered once.
+    let refused = result(
+        &rpc(&mut v, maker, 12, "private/buy", order(0.05, 1.0, "rm-3")),
+        12,
+    );
+    assert!(refused.is_err(), "{refused:?}");
+    let listed = ask(&mut v, maker, 13, "public/get_instruments", json!({}));
+    assert_eq!(listed[0]["is_active"], json!(false));
+    assert_eq!(
+        v.house(&deliver(2_500.0), 8_000, &mut out).len(),
+        1,
+        "delivered already"
+    );
+}

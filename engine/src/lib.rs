@@ -13,6 +13,7 @@ pub mod position;
 pub mod pricing;
 pub mod quotes;
 pub mod scale;
+pub mod settlement;
 pub mod state;
 pub mod strategy;
 pub mod tick_rule;

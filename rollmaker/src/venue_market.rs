@@ -2,18 +2,21 @@
 //! step: each option's levels, its marks, the minute's background trades) or Deribit chain
 //! snapshots replayed (`--data`: one snapshot a step, each option's best bid and ask and its
 //! marks; no takers, the data has no trades). Either way the perpetual is shown a tick around the
-//! index, a million USD a side, and tickers are stamped with the market's own time (its
-//! calendar, not the wall's: the listing's expiries are on it).
+//! index, a million USD a side, tickers are stamped with the market's own time (its calendar,
+//! not the wall's: the listing's expiries are on it), and each listed option is delivered when
+//! that time passes its settlement, at the index's 30-minute TWAP (the backtest's [`Settler`]).
 
 use anyhow::{bail, Result};
 use backtest::chain::{ChainReader, Snapshot};
 use backtest::sim::market::Market;
 use backtest::sim::perpetual::Perpetual;
+use backtest::sim::settler::Settler;
 use backtest::sim::synthetic_book::MarketConfig;
 use backtest::sim::synthetic_market::SyntheticMarket;
-use backtest::synthetic::path::{IndexPath, Preset};
+use backtest::synthetic::path::{IndexPath, IndexPoint, Preset};
 use connectors::deribit::ticker::Ticker;
 use connectors::venue::house::House;
+use engine::instrument::InstrumentKind;
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Timestamp};
 use std::path::Path;
 use std::time::Duration;
@@ -47,6 +50,46 @@ fn perpetual(instruments: &Instruments, id: InstrumentId, index: f64, at: Timest
         best_ask_price: None,
     }));
     out
+}
+
+/// The venue's options not yet delivered, by settlement time, and the index's TWAP.
+struct Deliveries {
+    due: Vec<(Timestamp, String)>,
+    settler: Settler,
+}
+
+impl Deliveries {
+    /// The options of `instruments` (the venue's listing).
+    fn of(instruments: &Instruments) -> Deliveries {
+        let mut due: Vec<(Timestamp, String)> = (instruments.iter())
+            .filter_map(|(_, i)| match i.kind() {
+                InstrumentKind::Option { expiry, .. } => Some((expiry, i.name())),
+                _ => None,
+            })
+            .map(|(expiry, name)| (expiry.settlement_time(), name.to_string()))
+            .collect();
+        // Latest first: the next one due is popped off the end.
+        due.sort_by(|a, b| b.cmp(a));
+        Deliveries {
+            due,
+            settler: Settler::default(),
+        }
+    }
+
+    /// The index at `p`; each option whose settlement time it has reached, delivered.
+    fn at(&mut self, p: IndexPoint, out: &mut Vec<House>) {
+        self.settler.observe(p);
+        while self.due.last().is_some_and(|(t, _)| *t <= p.at) {
+            let Some((_, instrument)) = self.due.pop() else {
+                break;
+            };
+            let index_price = self.settler.twap(p);
+            out.push(House::Deliver {
+                instrument,
+                index_price,
+            });
+        }
+    }
 }
 
 /// Chain snapshots to replay: every option they name listed (and the perpetual), in time order.
@@ -100,6 +143,7 @@ fn show(files: &[std::path::PathBuf]) -> String {
 pub async fn data_feed(market: DataMarket, step: Duration, house: Sender<House>) {
     let mut ticks = tokio::time::interval(step);
     let perp = market.instruments.id("ETH-PERPETUAL").ok();
+    let mut deliveries = Deliveries::of(&market.instruments);
     for snapshot in &market.snapshots {
         ticks.tick().await;
         let ms = snapshot.timestamp.0 / 1_000_000;
@@ -122,13 +166,17 @@ pub async fn data_feed(market: DataMarket, step: Duration, house: Sender<House>)
                 best_ask_price: row.ask,
             }));
         }
-        if let (Some(id), Some(row)) = (perp, snapshot.rows.first()) {
-            out.extend(perpetual(
-                &market.instruments,
-                id,
-                row.index,
-                snapshot.timestamp,
-            ));
+        if let Some(row) = snapshot.rows.first() {
+            if let Some(id) = perp {
+                let (index, at) = (row.index, snapshot.timestamp);
+                out.extend(perpetual(&market.instruments, id, index, at));
+            }
+            let p = IndexPoint {
+                at: snapshot.timestamp,
+                price: row.index,
+                vol: row.mark_iv,
+            };
+            deliveries.at(p, &mut out);
         }
         for update in out {
             if house.send(update).await.is_err() {
@@ -163,10 +211,14 @@ pub async fn synthetic_feed(
     house: tokio::sync::mpsc::Sender<House>,
 ) {
     let mut ticks = tokio::time::interval(step);
+    // What the venue lists: the market's instruments before it moves on.
+    let mut deliveries = Deliveries::of(market.instruments());
     for point in path {
         ticks.tick().await;
         market.advance(point);
-        for update in updates(&market) {
+        let mut out = updates(&market);
+        deliveries.at(point, &mut out);
+        for update in out {
             if house.send(update).await.is_err() {
                 return;
             }

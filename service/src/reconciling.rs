@@ -1,11 +1,11 @@
-//! After every (re)connect, before quoting: the venue's open orders, our recent trades and the
-//! positions, asked for together and read against what the trader knows
+//! After every (re)connect, before quoting: the venue's open orders, our recent trades, the
+//! positions and the deliveries, asked for together and read against what the trader knows
 //! ([`connectors::deribit::reconcile`]). Fills missed while away are journaled and booked,
 //! orders that ended while away are ended, orders of ours the trader does not know (a restart)
-//! are cancelled, and the positions must then equal the venue's, or the kill switch trips (as
-//! configured). `user.*` channels send no snapshot: this is the only way to learn what happened.
+//! are cancelled, expired options delivered meanwhile are settled, and the positions must then
+//! equal the venue's, or the kill switch trips (as configured). `user.*` channels send no snapshot: this is the only way to learn what happened.
 
-use crate::desk::{Desk, Phase, OWN_TAGS};
+use crate::desk::{history_params, Desk, Phase, OWN_TAGS};
 use crate::journal::Entry;
 use connectors::deribit::connection::Command;
 use connectors::deribit::orders::{client_id, label};
@@ -16,13 +16,11 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// The three lists of one reconcile, as they come in.
+/// The four lists of one reconcile, as they come in.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reconciling {
     attempt: u64,
-    open: Option<Value>,
-    trades: Option<Value>,
-    positions: Option<Value>,
+    lists: Box<[Option<Value>; 4]>,
 }
 
 /// The venue's lists, all in.
@@ -31,12 +29,14 @@ pub struct Lists {
     open: Value,
     trades: Value,
     positions: Value,
+    deliveries: Value,
 }
 
-const METHODS: [&str; 3] = [
+const METHODS: [&str; 4] = [
     "private/get_open_orders_by_currency",
     "private/get_user_trades_by_currency",
     "private/get_positions",
+    "private/get_settlement_history_by_currency",
 ];
 
 impl Reconciling {
@@ -45,10 +45,10 @@ impl Reconciling {
         OWN_TAGS + 16 + attempt * 4 + k
     }
 
-    /// A reply to one of this reconcile's requests: the lists once all three are in, or why
+    /// A reply to one of this reconcile's requests: the lists once all four are in, or why
     /// this reconcile failed (a refusal, a time-out). None while waiting, or for another's.
     pub fn on_reply(&mut self, tag: u64, out: Out) -> Option<Result<Lists, String>> {
-        let k = (0..3).find(|k| Self::tag(self.attempt, *k) == tag)?;
+        let k = (0..4).find(|k| Self::tag(self.attempt, *k) == tag)?;
         let result = match out {
             Out::Answer { result, .. } => result,
             Out::Refused {
@@ -60,12 +60,13 @@ impl Reconciling {
             Out::TimedOut { method, .. } => return Some(Err(format!("{method} timed out"))),
             _ => return None,
         };
-        *[&mut self.open, &mut self.trades, &mut self.positions][k as usize] = Some(result);
-        match (&self.open, &self.trades, &self.positions) {
-            (Some(o), Some(t), Some(p)) => Some(Ok(Lists {
+        self.lists[k as usize] = Some(result);
+        match &*self.lists {
+            [Some(o), Some(t), Some(p), Some(d)] => Some(Ok(Lists {
                 open: o.clone(),
                 trades: t.clone(),
                 positions: p.clone(),
+                deliveries: d.clone(),
             })),
             _ => None,
         }
@@ -94,6 +95,7 @@ impl Desk {
             // Deribit's recent trades (the last 24 h); older ones need `historical`.
             json!({"currency": c, "count": 1000}),
             json!({"currency": c}),
+            history_params(c),
         ];
         for (k, (method, params)) in METHODS.into_iter().zip(params).enumerate() {
             let tag = Reconciling::tag(attempt, k as u64);
@@ -117,6 +119,14 @@ impl Desk {
         };
         if let Err(why) = self.apply_lists(&lists) {
             tracing::warn!("reconcile: {why}; asking again");
+            return self.start_reconcile();
+        }
+        if let Err(e) = self.settle_now() {
+            return self.kill_now(&e.to_string());
+        }
+        // Deliveries after the missed fills are booked: they settle what those left.
+        if let Err(why) = self.on_deliveries(&lists.deliveries) {
+            tracing::warn!("reconcile: settlement history: {why}; asking again");
             return self.start_reconcile();
         }
         if let Err(e) = self.settle_now() {
@@ -210,7 +220,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_lists_come_once_all_three_are_in_and_a_refusal_ends_the_attempt() {
+    fn the_lists_come_once_all_four_are_in_and_a_refusal_ends_the_attempt() {
         let mut r = Reconciling {
             attempt: 2,
             ..Reconciling::default()
@@ -229,6 +239,12 @@ mod tests {
             .is_none());
         assert!(r
             .on_reply(Reconciling::tag(2, 2), answer(2, json!([])))
+            .is_none());
+        assert!(r
+            .on_reply(
+                Reconciling::tag(2, 3),
+                answer(3, json!({"settlements": []}))
+            )
             .is_none());
         let lists = r.on_reply(Reconciling::tag(2, 1), answer(1, json!({"trades": []})));
         assert!(matches!(lists, Some(Ok(Lists { .. }))));

@@ -81,7 +81,7 @@ pub fn intent(
 }
 
 /// The entry of a venue event, if it is one the journal keeps (acknowledgements, fills with their
-/// trade id, ends); `trade_id` is the fill's.
+/// trade id, ends, deliveries); `trade_id` is the fill's.
 pub fn entry(
     instruments: &Instruments,
     event: &VenueEvent,
@@ -117,9 +117,18 @@ pub fn entry(
         VenueEvent::Rejected { client_id } => ended(client_id, "rejected"),
         VenueEvent::Cancelled { client_id } => ended(client_id, "cancelled"),
         VenueEvent::Expired { client_id } => ended(client_id, "expired"),
-        VenueEvent::Amended { .. } | VenueEvent::Refused { .. } | VenueEvent::Settled { .. } => {
-            None
-        }
+        VenueEvent::Settled {
+            instrument,
+            value,
+            fee,
+            at,
+        } => Some(Entry::Settled {
+            instrument: instruments.get(instrument).name().to_string(),
+            value,
+            fee,
+            timestamp_ms: at.0 / 1_000_000,
+        }),
+        VenueEvent::Amended { .. } | VenueEvent::Refused { .. } => None,
     }
 }
 
@@ -135,6 +144,8 @@ pub struct ReplayError {
 pub struct Replayed {
     /// Every fill, in the order booked, with its trade id.
     pub fills: Vec<(String, Fill)>,
+    /// Every delivery, in the order booked (after the fills of its instrument, always).
+    pub settled: Vec<VenueEvent>,
     /// The highest client id ever used (intents are written before sending: none past it).
     pub last_client_id: u64,
     /// Entries read.
@@ -177,6 +188,20 @@ pub fn replay(
                     ts: Timestamp::from_millis(*timestamp_ms),
                 };
                 r.fills.push((trade_id.clone(), fill));
+            }
+            Entry::Settled {
+                instrument,
+                value,
+                fee,
+                timestamp_ms,
+            } => {
+                let id = (instruments.id(instrument)).map_err(|e| bad(e.to_string()))?;
+                r.settled.push(VenueEvent::Settled {
+                    instrument: id,
+                    value: *value,
+                    fee: *fee,
+                    at: Timestamp::from_millis(*timestamp_ms),
+                });
             }
             Entry::Accepted { .. } | Entry::Ended { .. } => {}
         }
@@ -239,6 +264,12 @@ mod tests {
                 fill,
             },
             VenueEvent::Cancelled { client_id: 41 },
+            VenueEvent::Settled {
+                instrument: call,
+                value: Decimal::new(2, 1),
+                fee: Decimal::new(15, 5),
+                at: Timestamp::from_millis(1_774_598_400_000),
+            },
         ];
         let mut entries = vec![(1, intent(&instruments, &place, |_| None))];
         for (i, e) in events.iter().enumerate() {
@@ -247,7 +278,8 @@ mod tests {
         }
         let r = replay(&instruments, &entries).unwrap();
         assert_eq!(r.fills, [("T-1".to_string(), fill)]);
-        assert_eq!((r.last_client_id, r.entries), (41, 4));
+        assert_eq!(r.settled, events[3..], "the delivery, exactly as booked");
+        assert_eq!((r.last_client_id, r.entries), (41, 5));
         // A fill of an instrument no longer listed is refused, naming the entry.
         let mut other = Instruments::new();
         other

@@ -168,6 +168,10 @@ fn desk(
     let mut trader = Trader::new(rules, first_client_id);
     let fills: Vec<_> = replayed.fills.iter().map(|(_, f)| *f).collect();
     trader.restore(instruments, &fills);
+    // Deliveries after the fills: nothing trades once its instrument has expired.
+    for settled in &replayed.settled {
+        trader.on_event(instruments, *settled);
+    }
     let mut tracker = Tracker::new();
     replayed
         .fills

@@ -8,6 +8,7 @@
 //! - [`changes`]: our orders' and trades' channel as the trader's venue events.
 //! - [`connection`]: the socket (tokio) around a session: reconnects with jittered backoff.
 //! - [`credentials`]: the API key, from the environment or an owner-only file, never shown.
+//! - [`deliveries`]: expired options' positions paid out, from the settlement history.
 //! - [`orders`]: the trader's actions as requests, our client id as the label.
 //! - [`reconcile`]: after a (re)connect, the venue's orders, trades and positions against the
 //!   trader's.
@@ -20,6 +21,7 @@ pub mod budget;
 pub mod changes;
 pub mod connection;
 pub mod credentials;
+pub mod deliveries;
 pub mod frame;
 pub mod orders;
 pub mod reconcile;

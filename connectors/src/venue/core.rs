@@ -227,11 +227,25 @@ impl VenueCore {
             }
             "private/get_open_orders_by_currency" => Ok(json!(self.trading.open_orders(authed()?))),
             "private/get_positions" => Ok(json!(self.trading.positions(authed()?))),
+            "private/get_settlement_history_by_currency" => {
+                let owner = authed()?;
+                Ok(self.settlement_history(owner, p))
+            }
             "private/get_user_trades_by_currency" => {
                 Ok(json!({"trades": self.trading.user_trades(authed()?), "has_more": false}))
             }
             _ => Err((-32601, "Method not found".to_string())),
         }
+    }
+
+    /// The account's deliveries, newest first: `type` ("delivery", or none) and `count` (20
+    /// unless given, at most 1,000) as Deribit takes them.
+    fn settlement_history(&self, owner: OwnerId, p: &Value) -> Value {
+        let count = p["count"].as_u64().unwrap_or(20).clamp(1, 1000) as usize;
+        let wanted = p["type"].as_str().is_none_or(|t| t == "delivery");
+        let mut list = self.trading.settlements(owner);
+        list.truncate(if wanted { count } else { 0 });
+        json!({"settlements": list, "continuation": null})
     }
 
     /// The account's request limits, as `get_account_summary` tells them.

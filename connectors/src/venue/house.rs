@@ -34,6 +34,11 @@ pub enum House {
         price: f64,
         amount: f64,
     },
+    /// `instrument` expired: delivered at `index_price` (USD, the market's delivery price).
+    Deliver {
+        instrument: String,
+        index_price: f64,
+    },
 }
 
 impl VenueCore {
@@ -91,6 +96,17 @@ impl VenueCore {
                     TimeInForce::ImmediateOrCancel,
                 );
                 place(&mut self.trading, r, &mut changes);
+            }
+            House::Deliver {
+                instrument,
+                index_price,
+            } => {
+                let delivered = (self.trading.instruments.id(instrument))
+                    .map_err(|e| e.to_string())
+                    .and_then(|id| self.trading.deliver(id, *index_price, &mut changes));
+                if let Err(why) = delivered {
+                    refused.push(why);
+                }
             }
         }
         self.notify(changes, out);

@@ -104,8 +104,12 @@ impl Drop for Proc {
 
 /// The local venue on a free port with `extra` flags, and its socket's address.
 pub fn venue(extra: &[&str]) -> (Proc, String) {
-    // A minute of market every 100 ms; the service's account and the test's taker.
-    let mut args = vec!["venue", "--port", "0", "--step-ms", "100"];
+    // A minute of market every 100 ms unless `extra` says; the service's account and the
+    // test's taker.
+    let mut args = vec!["venue", "--port", "0"];
+    if !extra.contains(&"--step-ms") {
+        args.extend(["--step-ms", "100"]);
+    }
     args.extend(["--key", "local:local", "--key", "taker:taker"]);
     args.extend_from_slice(extra);
     let p = Proc::spawn(&args);
@@ -317,7 +321,8 @@ pub fn venue_trade_ids(url: &str) -> Vec<String> {
         .collect()
 }
 
-/// The journal's fills: (trade ids in order, positions by instrument as signed sizes).
+/// The journal's fills: (trade ids in order, positions by instrument as signed sizes, a
+/// delivered one gone).
 pub fn journal_fills(dir: &Path) -> (Vec<String>, BTreeMap<String, f64>) {
     let j = Journal::open(&dir.join("journal.redb")).unwrap();
     let mut ids = Vec::new();
@@ -335,8 +340,21 @@ pub fn journal_fills(dir: &Path) -> (Vec<String>, BTreeMap<String, f64>) {
             let sign = if side == "buy" { 1.0 } else { -1.0 };
             let size: f64 = amount.to_string().parse().unwrap();
             *positions.entry(instrument).or_default() += sign * size;
+        } else if let Entry::Settled { instrument, .. } = e {
+            positions.remove(&instrument);
         }
     }
     positions.retain(|_, s| *s != 0.0);
     (ids, positions)
+}
+
+/// The journal's deliveries: the instruments, in the order booked.
+pub fn journal_settled(dir: &Path) -> Vec<String> {
+    let j = Journal::open(&dir.join("journal.redb")).unwrap();
+    (j.entries().unwrap().into_iter())
+        .filter_map(|(_, e)| match e {
+            Entry::Settled { instrument, .. } => Some(instrument),
+            _ => None,
+        })
+        .collect()
 }

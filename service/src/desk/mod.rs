@@ -31,6 +31,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
+mod expiry;
+pub(crate) use expiry::history_params;
 mod quoting;
 mod replies;
 mod settling;
@@ -117,6 +119,8 @@ pub struct Desk {
     dirty: bool,
     last_requote: Option<Instant>,
     last_publish: Option<Instant>,
+    /// When the settlement history was last asked for (an expired option held).
+    last_delivery_ask: Option<Instant>,
     /// When the surface was last fitted, on the feed's clock.
     last_refit: Option<engine::Timestamp>,
     /// When each order refused in the last minute was.
@@ -167,6 +171,7 @@ impl Desk {
             dirty: false,
             last_requote: None,
             last_publish: None,
+            last_delivery_ask: None,
             last_refit: None,
             rejects: VecDeque::new(),
             in_flight: 0,
@@ -221,9 +226,13 @@ impl Desk {
             if stop {
                 return self.stop(&inputs);
             }
-            if let Err(e) = self.requote(Instant::now()) {
+            let wall = Instant::now();
+            if let Err(e) = self.requote(wall) {
                 self.kill_now(&format!("{e}"));
                 return Err(e);
+            }
+            if self.phase == Phase::Quoting {
+                self.ask_deliveries(wall);
             }
         }
     }

@@ -2,6 +2,7 @@
 //! the trader's rejection (counted towards the kill switch), a time-out as a reason to
 //! reconcile; the desk's own requests (the reconcile's lists, the cancel-all).
 
+use super::expiry::DELIVERIES;
 use super::{Desk, Phase, CANCEL_ALL, OWN_TAGS};
 use connectors::deribit::session::Out;
 use engine::trader::VenueEvent;
@@ -74,6 +75,19 @@ impl Desk {
         if tag == CANCEL_ALL {
             if let Out::Answer { result, .. } = &out {
                 tracing::info!("cancel_all: {result} orders cancelled");
+            }
+            return;
+        }
+        if tag == DELIVERIES {
+            match out {
+                Out::Answer { result, .. } => {
+                    if let Err(why) = self.on_deliveries(&result) {
+                        self.metrics.malformed.inc();
+                        tracing::warn!("settlement history: {why}: {result}");
+                    }
+                }
+                // Asked again in a while.
+                other => tracing::warn!("settlement history: {other:?}"),
             }
             return;
         }

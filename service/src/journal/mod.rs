@@ -45,6 +45,14 @@ pub enum Entry {
     },
     /// The order ended (cancelled, rejected, expired) without more to fill.
     Ended { client_id: u64, why: String },
+    /// The position in an expired option paid out at delivery: `value` ETH a contract, less
+    /// `fee`, as booked.
+    Settled {
+        instrument: String,
+        value: Decimal,
+        fee: Decimal,
+        timestamp_ms: i64,
+    },
 }
 
 #[derive(Debug, Error)]

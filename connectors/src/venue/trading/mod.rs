@@ -3,6 +3,7 @@
 //! JSON as Deribit shapes them, and the book's levels before and after). What the venue's lists
 //! show (open orders, positions, trades, the instruments) is in [`views`].
 
+mod delivery;
 mod views;
 
 use super::house::{HOUSE, TAKERS};
@@ -56,6 +57,8 @@ pub struct Trading {
     positions: BTreeMap<(OwnerId, InstrumentId), i64>,
     /// Each account's trades, in order (what `get_user_trades_by_currency` lists).
     history: BTreeMap<u32, Vec<Value>>,
+    /// Each account's deliveries at expiry, in order ([`delivery`]).
+    deliveries: BTreeMap<u32, Vec<Value>>,
     next_trade: u64,
     pub now_ms: i64,
 }
@@ -89,6 +92,7 @@ impl Trading {
             ended: Vec::new(),
             positions: BTreeMap::new(),
             history: BTreeMap::new(),
+            deliveries: BTreeMap::new(),
             next_trade: 1,
             now_ms: 0,
         }

@@ -49,11 +49,12 @@ impl Trading {
     /// The instruments, as `get_instruments` lists them.
     pub fn instruments_json(&self) -> Value {
         let list: Vec<Value> = (self.instruments.iter())
-            .map(|(_, i)| {
+            .map(|(id, i)| {
                 let spec = i.spec();
                 json!({"instrument_name": i.name(), "tick_size": spec.tick_size.to_string(),
                        "min_trade_amount": spec.min_amount.to_string(),
-                       "contract_size": spec.contract_size.to_string(), "is_active": true})
+                       "contract_size": spec.contract_size.to_string(),
+                       "is_active": self.is_active(id)})
             })
             .collect();
         json!(list)
