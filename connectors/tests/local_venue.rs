@@ -710,3 +710,50 @@ fn an_expiry_delivers_the_positions_ends_the_orders_and_closes_the_book() {
         "delivered already"
     );
 }
+
+#[test]
+fn the_markets_trades_reach_the_trades_channels_as_the_takers_side() {
+    use connectors::deribit::trades;
+    let (mut v, _) = venue();
+    let (maker, taker, watcher) = (v.connect(), v.connect(), v.connect());
+    rpc(&mut v, maker, 1, "public/auth", credentials("maker", "s1"));
+    rpc(&mut v, taker, 2, "public/auth", credentials("taker", "s2"));
+    let channels = [
+        format!("trades.{CALL}.raw"),
+        "trades.option.ETH.100ms".into(),
+    ];
+    let sub = rpc(
+        &mut v,
+        watcher,
+        3,
+        "public/subscribe",
+        json!({"channels": channels}),
+    );
+    assert!(result(&sub, 3).is_ok());
+    let refused = rpc(
+        &mut v,
+        watcher,
+        4,
+        "public/subscribe",
+        json!({"channels": ["trades.ETH-1JAN20-1-C.raw"]}),
+    );
+    assert!(result(&refused, 4).is_err(), "an instrument not listed");
+    let order = |price: f64| json!({"instrument_name": CALL, "amount": 2.0, "price": price});
+    rpc(&mut v, maker, 5, "private/buy", order(0.05));
+    let mut out = Vec::new();
+    let text = json!({"jsonrpc": "2.0", "id": 6, "method": "private/sell", "params": order(0.05)});
+    v.on_text(taker, 6_000, &text.to_string(), &mut out);
+    let seen = frames(watcher, out);
+    assert_eq!(seen.len(), 2, "one message a channel: {seen:?}");
+    for f in &seen {
+        let Frame::Subscription { data, .. } = f else {
+            panic!("{f:?}");
+        };
+        let list = trades::parse(data).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(
+            (list[0].direction, list[0].amount, list[0].price),
+            (engine::Side::Sell, 2.0, 0.05)
+        );
+    }
+}

@@ -22,6 +22,8 @@ fn quotes_rest_one_sided_fills_reach_the_journal_and_sigint_cancels_everything()
         metric(&metrics, "rollmaker_fills_total") >= 2.0
     });
     assert!(filled, "no fill in time:\n{}", svc.log());
+    // The market's trades channel: ours are among them.
+    assert!(metric(&metrics, "rollmaker_market_trades_total") >= 2.0);
     assert_eq!(
         get(&metrics, "/health").0,
         200,

@@ -14,6 +14,7 @@ use connectors::deribit::connection::{Event, Events};
 use connectors::deribit::frame::TOO_MANY_REQUESTS;
 use connectors::deribit::session::Out;
 use connectors::deribit::ticker::{self, Ticker};
+use connectors::deribit::trades;
 use crossbeam::channel::Sender;
 use engine::Instruments;
 use serde_json::Value;
@@ -179,6 +180,15 @@ impl Gateway {
             }
         } else if channel.starts_with("user.changes.") {
             Input::Changes(data)
+        } else if trades::channel(channel).is_some() {
+            // The market's flow: counted here (our fills come on the changes).
+            return match trades::parse(&data) {
+                Ok(list) => {
+                    self.metrics.market_trades.inc_by(list.len() as u64);
+                    true
+                }
+                Err(e) => self.malformed(channel, &e.to_string(), &data),
+            };
         } else {
             return self.malformed(channel, "a channel not subscribed", &data);
         };
@@ -230,8 +240,14 @@ mod tests {
         ));
         assert!(g.on_event(data("book.ETH-26JUN26-9000-C.raw", json!({})), t));
         assert!(g.on_event(Event::Malformed("{not json".into()), t));
+        // The market's trades are counted; a list that cannot be read is counted as malformed.
+        let trade = json!([{"trade_id": "T-9", "instrument_name": "ETH-PERPETUAL",
+                            "direction": "buy", "price": 2000.0, "amount": 10.0, "timestamp": 1}]);
+        assert!(g.on_event(data("trades.any.ETH.100ms", trade), t));
+        assert!(g.on_event(data("trades.any.ETH.100ms", json!({})), t));
+        assert_eq!(metrics.market_trades.get(), 1);
         assert!(rx.try_recv().is_err());
-        assert_eq!(metrics.malformed.get(), 3);
+        assert_eq!(metrics.malformed.get(), 4);
         // The first sign-in of a connection starts a reconcile; a token refresh does not.
         let auth = || Event::Session(Out::Authenticated { expires_at: 1 });
         g.on_event(Event::Connected, t);

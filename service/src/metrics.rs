@@ -24,6 +24,9 @@ pub struct Metrics {
     pub quotes_live: Gauge,
     /// `rollmaker_fills_total`.
     pub fills: Counter,
+    /// `rollmaker_market_trades_total`: the market's trades (the `trades.*` channel), ours
+    /// included: the flow our fills are a share of.
+    pub market_trades: Counter,
     /// `rollmaker_reconnects_total`.
     pub reconnects: Counter,
     /// `rollmaker_book_gaps_total`: book messages out of sequence (a mirror gone stale).
@@ -34,8 +37,8 @@ pub struct Metrics {
     /// `rollmaker_malformed_total`: venue messages that could not be read (logged with their
     /// text; the connection stays up).
     pub malformed: Counter,
-    /// `rollmaker_tick_to_quote_seconds`: the newest book frame a requote (or a re-price) priced
-    /// on, read, to the orders it caused handed to the connection.
+    /// `rollmaker_tick_to_quote_seconds`: a book frame read off the socket to the order it
+    /// caused (its series re-priced) written to the socket.
     pub tick_to_quote: Histogram,
     /// `rollmaker_inventory_delta_eth`, `_vega_eth_per_vol_point`, `_gamma`, and
     /// `rollmaker_pnl_usd`.
@@ -56,6 +59,7 @@ impl Metrics {
         let mut registry = Registry::default();
         let quotes_live = Gauge::default();
         let fills = Counter::default();
+        let market_trades = Counter::default();
         let reconnects = Counter::default();
         let book_gaps = Counter::default();
         let rate_limited = Counter::default();
@@ -70,6 +74,11 @@ impl Metrics {
             quotes_live.clone(),
         );
         r.register("rollmaker_fills", "Fills of our orders", fills.clone());
+        r.register(
+            "rollmaker_market_trades",
+            "The market's trades, ours included",
+            market_trades.clone(),
+        );
         r.register(
             "rollmaker_reconnects",
             "Connections to the venue made again",
@@ -92,7 +101,7 @@ impl Metrics {
         );
         r.register(
             "rollmaker_tick_to_quote_seconds",
-            "A book frame read to the orders it caused handed to the connection",
+            "A book frame read to the order it caused written",
             tick_to_quote.clone(),
         );
         r.register(
@@ -119,6 +128,7 @@ impl Metrics {
             registry,
             quotes_live,
             fills,
+            market_trades,
             reconnects,
             book_gaps,
             rate_limited,

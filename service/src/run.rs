@@ -193,7 +193,7 @@ fn desk(
     ))
 }
 
-/// Every listed instrument's book and ticker, and our changes.
+/// Every listed instrument's book and ticker, our changes, and the market's trades.
 fn channels(config: &ServiceConfig, instruments: &Instruments) -> Vec<String> {
     let interval = &config.venue.book_interval;
     let mut out: Vec<String> = (instruments.iter())
@@ -206,6 +206,7 @@ fn channels(config: &ServiceConfig, instruments: &Instruments) -> Vec<String> {
         })
         .collect();
     out.push(format!("user.changes.any.{}.raw", config.venue.currency));
+    out.push(format!("trades.any.{}.100ms", config.venue.currency));
     out
 }
 

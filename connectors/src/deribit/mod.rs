@@ -12,6 +12,7 @@
 //! - [`orders`]: the trader's actions as requests, our client id as the label.
 //! - [`reconcile`]: after a (re)connect, the venue's orders, trades and positions against the
 //!   trader's.
+//! - [`trades`]: the market's trades channels, read by the connector and matched by the venue.
 //! - [`ticker`]: marks, mark IVs and the index, read by the connector and written by the venue.
 //! - [`signature`]: `client_signature` auth (HMAC-SHA256), for the venue and clients.
 //! - [`session`]: one connection's requests, auth, heartbeat and subscriptions, time passed in.
@@ -28,3 +29,4 @@ pub mod reconcile;
 pub mod session;
 pub mod signature;
 pub mod ticker;
+pub mod trades;

@@ -1,11 +1,13 @@
 //! What the local venue's subscribers are sent: subscribing (a snapshot of each book and the
 //! last ticker at once) and unsubscribing, then each request's consequences: every account's
-//! `user.changes`, and each changed book's levels as a change on `.raw` and `.100ms` alike, one
-//! `change_id` sequence a book.
+//! `user.changes`, the market's trades on the `trades.*` channels that carry them, and each
+//! changed book's levels as a change on `.raw` and `.100ms` alike, one `change_id` sequence a
+//! book.
 
 use super::core::{VenueCore, UNAUTHORIZED};
 use super::trading::{Changes, Refusal};
 use super::{ConnId, Reply};
+use crate::deribit::trades::{self, TradesChannel};
 use crate::deribit::{book, ticker};
 use engine::matching::OwnerId;
 use serde_json::{json, Value};
@@ -35,9 +37,12 @@ impl VenueCore {
         for ch in &channels {
             let instrument =
                 (book::channel_instrument(ch)).or_else(|| ticker::channel_instrument(ch));
-            let known = match instrument {
-                Some(name) => self.trading.instruments.id(name).is_ok(),
-                None => ch.starts_with("user.changes."),
+            let known = match (instrument, trades::channel(ch)) {
+                (Some(name), _) | (None, Some(TradesChannel::Instrument(name))) => {
+                    self.trading.instruments.id(name).is_ok()
+                }
+                (None, Some(TradesChannel::Kind { currency, .. })) => currency == "ETH",
+                (None, None) => ch.starts_with("user.changes."),
             };
             if !known {
                 return Err((-32602, format!("Invalid params: channel {ch}")));
@@ -104,11 +109,31 @@ impl VenueCore {
                 out.push(Reply::Text(*conn, subscription(ch, data)));
             }
         }
+        if !changes.public.is_empty() {
+            self.public_trades(&changes.public, out);
+        }
         let mut books = changes.books;
         books.sort();
         books.dedup();
         for id in books {
             self.book_change(id, out);
+        }
+    }
+
+    /// `list` (the market's trades) to each `trades.*` subscriber, those its channel carries.
+    fn public_trades(&self, list: &[Value], out: &mut Vec<Reply>) {
+        for (conn, c) in &self.conns {
+            for ch in c.channels.iter().filter(|ch| ch.starts_with("trades.")) {
+                let Some(carried) = trades::channel(ch) else {
+                    continue;
+                };
+                let data: Vec<&Value> = (list.iter())
+                    .filter(|t| carried.carries(t["instrument_name"].as_str().unwrap_or("")))
+                    .collect();
+                if !data.is_empty() {
+                    out.push(Reply::Text(*conn, subscription(ch, json!(data))));
+                }
+            }
         }
     }
 

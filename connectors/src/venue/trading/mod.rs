@@ -41,6 +41,8 @@ pub struct Changes {
     pub orders: BTreeMap<u32, Vec<Value>>,
     pub trades: BTreeMap<u32, Vec<Value>>,
     pub books: Vec<InstrumentId>,
+    /// The market's trades (the taker's side), for the `trades.*` channels.
+    pub public: Vec<Value>,
 }
 
 pub struct Trading {
@@ -313,6 +315,14 @@ impl Trading {
             "liquidity": if x.maker { "M" } else { "T" },
         });
         self.next_trade += 1;
+        if !x.maker {
+            changes.public.push(json!({
+                "trade_id": trade["trade_id"], "trade_seq": self.next_trade,
+                "instrument_name": inst.name(), "direction": side.to_string(),
+                "price": trade["price"], "amount": trade["amount"],
+                "timestamp": self.now_ms, "tick_direction": 0,
+            }));
+        }
         // The house's accounts are never asked for their trades: kept for clients only.
         if o.owner != HOUSE && o.owner != TAKERS {
             let history = self.history.entry(o.owner.0).or_default();
