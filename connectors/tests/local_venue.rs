@@ -757,3 +757,76 @@ fn the_markets_trades_reach_the_trades_channels_as_the_takers_side() {
         );
     }
 }
+
+#[test]
+fn trades_older_than_a_day_come_only_when_asked_as_historical_and_page() {
+    let (mut v, _) = venue();
+    let (maker, taker) = (v.connect(), v.connect());
+    rpc(&mut v, maker, 1, "public/auth", credentials("maker", "s1"));
+    rpc(&mut v, taker, 2, "public/auth", credentials("taker", "s2"));
+    let hour = 3_600_000;
+    let at = |v: &mut VenueCore, conn, id: u64, now: i64, method: &str, params: Value| {
+        let mut out = Vec::new();
+        let text = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        v.on_text(conn, now, &text.to_string(), &mut out);
+        result(&frames(conn, out), id).unwrap()
+    };
+    let order = |label: &str| json!({"instrument_name": CALL, "amount": 1.0, "price": 0.05, "label": label});
+    // Three trades: at 0 h, 10 h and 30 h.
+    for (k, h) in [0, 10, 30].into_iter().enumerate() {
+        let id = 10 + 2 * k as u64;
+        at(
+            &mut v,
+            maker,
+            id,
+            h * hour,
+            "private/buy",
+            order(&format!("rm-{id}")),
+        );
+        at(&mut v, taker, id + 1, h * hour, "private/sell", order(""));
+    }
+    let now = 35 * hour;
+    let ids = |answer: &Value| -> Vec<i64> {
+        (answer["trades"].as_array().unwrap().iter())
+            .map(|t| t["timestamp"].as_i64().unwrap() / hour)
+            .collect()
+    };
+    let recent = at(
+        &mut v,
+        maker,
+        20,
+        now,
+        "private/get_user_trades_by_currency",
+        json!({"currency": "ETH", "count": 1000}),
+    );
+    assert_eq!(
+        (ids(&recent), &recent["has_more"]),
+        (vec![30], &json!(false)),
+        "the last day only"
+    );
+    let method = "private/get_user_trades_by_currency_and_time";
+    let since = |start: i64, count: u64| {
+        json!({"currency": "ETH", "start_timestamp": start,
+        "end_timestamp": now, "count": count, "sorting": "asc", "historical": true})
+    };
+    let page = at(&mut v, maker, 21, now, method, since(0, 2));
+    assert_eq!((ids(&page), &page["has_more"]), (vec![0, 10], &json!(true)));
+    let rest = at(&mut v, maker, 22, now, method, since(10 * hour, 2));
+    assert_eq!(
+        (ids(&rest), &rest["has_more"]),
+        (vec![10, 30], &json!(false))
+    );
+    let without = at(
+        &mut v,
+        maker,
+        23,
+        now,
+        method,
+        json!({"currency": "ETH", "start_timestamp": 0}),
+    );
+    assert_eq!(
+        ids(&without),
+        [30],
+        "not historical: the last day only, newest first"
+    );
+}

@@ -181,7 +181,8 @@ fn desk(
     let market = LiveMarket::new(Arc::clone(instruments), &config.venue.currency);
     let strategy = Box::new(strategies::RollMaker::new(strategy_config));
     let shared = (Arc::clone(metrics), Arc::clone(health));
-    Ok(Desk::new(
+    let last_fill_ms = fills.iter().map(|f| f.ts.0 / 1_000_000).max();
+    let mut desk = Desk::new(
         market,
         trader,
         tracker,
@@ -190,7 +191,9 @@ fn desk(
         commands.clone(),
         shared,
         config,
-    ))
+    );
+    desk.last_fill_ms = last_fill_ms;
+    Ok(desk)
 }
 
 /// Every listed instrument's book and ticker, our changes, and the market's trades.

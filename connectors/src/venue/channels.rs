@@ -84,7 +84,7 @@ impl VenueCore {
             let new = |l: &[(f64, f64)]| -> Vec<Value> {
                 l.iter().map(|(p, a)| json!(["new", p, a])).collect()
             };
-            let data = json!({"type": "snapshot", "timestamp": self.trading.now_ms, "instrument_name": name,
+            let data = json!({"type": "snapshot", "timestamp": self.trading.stamp(), "instrument_name": name,
                               "change_id": change_id, "bids": new(&bids), "asks": new(&asks)});
             out.push(Reply::Text(conn, subscription(ch, data)));
             self.sent.insert(key, (bids, asks));
@@ -153,7 +153,7 @@ impl VenueCore {
         // Not contiguous, as Deribit's.
         let change_id = prev + 7;
         self.change_ids.insert(ch.clone(), change_id);
-        let data = json!({"type": "change", "timestamp": self.trading.now_ms, "instrument_name": name,
+        let data = json!({"type": "change", "timestamp": self.trading.stamp(), "instrument_name": name,
                           "change_id": change_id, "prev_change_id": prev, "bids": b, "asks": a});
         // Every change at once on `.100ms` too: the local venue has no more than a change per
         // request or house update to group.

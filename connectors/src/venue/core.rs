@@ -4,7 +4,7 @@
 //! [`super::channels`]), cancel-on-disconnect, orders, the account summary, and what
 //! reconciliation asks (`get_open_orders_by_currency`, `get_positions`). Text in, text out.
 
-use super::trading::{Changes, Levels, Refusal, Request, Trading};
+use super::trading::{Changes, Levels, Refusal, Request, TradesQuery, Trading};
 use super::{ConnId, Reply};
 use crate::deribit::budget::{Limits, Rate};
 use engine::matching::{OwnerId, PostOnly, TimeInForce};
@@ -231,8 +231,11 @@ impl VenueCore {
                 let owner = authed()?;
                 Ok(self.settlement_history(owner, p))
             }
-            "private/get_user_trades_by_currency" => {
-                Ok(json!({"trades": self.trading.user_trades(authed()?), "has_more": false}))
+            "private/get_user_trades_by_currency"
+            | "private/get_user_trades_by_currency_and_time" => {
+                let owner = authed()?;
+                let query = TradesQuery::of(p, self.trading.stamp());
+                Ok(self.trading.user_trades(owner, &query))
             }
             _ => Err((-32601, "Method not found".to_string())),
         }

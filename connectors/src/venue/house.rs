@@ -55,7 +55,14 @@ impl VenueCore {
             }
         };
         match h {
-            House::Ticker(t) => self.ticker(t, out),
+            House::Ticker(t) => {
+                let at = self
+                    .trading
+                    .market_ms
+                    .map_or(t.timestamp_ms, |m| m.max(t.timestamp_ms));
+                self.trading.market_ms = Some(at);
+                self.ticker(t, out)
+            }
             House::Book {
                 instrument,
                 bids,

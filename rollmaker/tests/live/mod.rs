@@ -313,7 +313,12 @@ pub fn venue_trade_ids(url: &str) -> Vec<String> {
     let r = ask(
         url,
         "private/get_user_trades_by_currency",
-        json!({"currency": "ETH"}),
+        json!({"currency": "ETH", "count": 1000, "historical": true}),
+    );
+    assert_eq!(
+        r["has_more"],
+        json!(false),
+        "more than a page of our trades"
     );
     (r["trades"].as_array().unwrap().iter())
         .filter(|t| t["label"].as_str().is_some_and(|l| l.starts_with("rm-")))

@@ -113,6 +113,9 @@ pub struct Desk {
     unbooked: VecDeque<(u64, VenueEvent)>,
     /// The last ticket handed to the journal.
     ticket: u64,
+    /// When the newest fill booked (journaled) was, on the venue's clock: a reconcile asks
+    /// for our trades since.
+    pub last_fill_ms: Option<i64>,
     pub(crate) trade_ids: VecDeque<String>,
     actions: Vec<Action>,
     entries: Vec<Entry>,
@@ -165,6 +168,7 @@ impl Desk {
             events: Vec::new(),
             unbooked: VecDeque::new(),
             ticket: 0,
+            last_fill_ms: None,
             trade_ids: VecDeque::new(),
             actions: Vec::new(),
             entries: Vec::new(),

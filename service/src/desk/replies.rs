@@ -91,10 +91,6 @@ impl Desk {
             }
             return;
         }
-        if let Phase::Reconciling(r) = &mut self.phase {
-            if let Some(done) = r.on_reply(tag, out) {
-                self.finish_reconcile(done);
-            }
-        }
+        self.on_reconcile_reply(tag, out);
     }
 }

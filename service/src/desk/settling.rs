@@ -48,9 +48,11 @@ impl Desk {
             let Some((_, e)) = self.unbooked.pop_front() else {
                 break;
             };
-            if matches!(e, VenueEvent::Filled { .. }) {
+            if let VenueEvent::Filled { fill, .. } = e {
                 self.metrics.fills.inc();
                 self.dirty = true;
+                let ms = fill.ts.0 / 1_000_000;
+                self.last_fill_ms = Some(self.last_fill_ms.map_or(ms, |l| l.max(ms)));
             }
             self.trader.on_event(&instruments, e);
         }

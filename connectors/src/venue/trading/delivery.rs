@@ -50,7 +50,7 @@ impl Trading {
             self.positions.remove(&(owner, id));
             let position = inst.qty_f64(Qty(size));
             let paid = value_f64 * position;
-            let record = json!({"type": "delivery", "timestamp": self.now_ms,
+            let record = json!({"type": "delivery", "timestamp": self.stamp(),
                 "instrument_name": inst.name(), "position": position, "index_price": index,
                 "mark_price": value_f64, "profit_loss": paid, "session_profit_loss": paid,
                 "fee": 0.0});

@@ -63,6 +63,9 @@ pub struct Trading {
     deliveries: BTreeMap<u32, Vec<Value>>,
     next_trade: u64,
     pub now_ms: i64,
+    /// The market's own time (its tickers' stamps), once it has said: trades and deliveries
+    /// are stamped on its calendar, as its marks are (a replay runs faster than the wall).
+    pub market_ms: Option<i64>,
 }
 
 /// A new order as the request gives it.
@@ -75,6 +78,49 @@ pub struct Request<'a> {
     pub label: &'a str,
     pub post_only: PostOnly,
     pub tif: TimeInForce,
+}
+
+/// What `get_user_trades_by_currency(_and_time)` asks for, as Deribit takes it: recent trades
+/// (the last 24 hours) unless `historical`, between `start_timestamp` and `end_timestamp`
+/// where given, newest first unless `sorting` is `asc`, `count` of them (10 unless given, at
+/// most 1,000).
+pub struct TradesQuery {
+    pub from: i64,
+    pub to: i64,
+    pub ascending: bool,
+    pub count: usize,
+}
+
+/// How long trades are kept as recent (Deribit: 24 hours; older ones only with `historical`).
+const RECENT_MS: i64 = 86_400_000;
+
+impl TradesQuery {
+    /// The query `p` makes at `now_ms`.
+    pub fn of(p: &Value, now_ms: i64) -> TradesQuery {
+        let historical = p["historical"].as_bool().unwrap_or(false);
+        let recent = if historical {
+            i64::MIN
+        } else {
+            now_ms - RECENT_MS
+        };
+        TradesQuery {
+            from: p["start_timestamp"]
+                .as_i64()
+                .unwrap_or(i64::MIN)
+                .max(recent),
+            to: p["end_timestamp"].as_i64().unwrap_or(i64::MAX),
+            ascending: p["sorting"].as_str() == Some("asc"),
+            count: p["count"].as_u64().unwrap_or(10).clamp(1, 1000) as usize,
+        }
+    }
+}
+
+impl Trading {
+    /// When something happens at the venue: on the market's calendar once it has one, else the
+    /// wall's.
+    pub fn stamp(&self) -> i64 {
+        self.market_ms.unwrap_or(self.now_ms)
+    }
 }
 
 fn invalid(why: String) -> Refusal {
@@ -97,6 +143,7 @@ impl Trading {
             deliveries: BTreeMap::new(),
             next_trade: 1,
             now_ms: 0,
+            market_ms: None,
         }
     }
 
@@ -291,6 +338,7 @@ impl Trading {
     /// One side of a fill: its order's state, its account's position and trade.
     fn fill(&mut self, instrument: InstrumentId, x: &Execution, changes: &mut Changes) {
         let (key, side, qty) = ((instrument, x.order), x.side, x.qty);
+        let stamp = self.stamp();
         let Some(o) = self.orders.get_mut(&key) else {
             return;
         };
@@ -311,7 +359,7 @@ impl Trading {
             "amount": inst.qty_f64(qty),
             "fee": 0.0,
             "fee_currency": "ETH",
-            "timestamp": self.now_ms,
+            "timestamp": stamp,
             "liquidity": if x.maker { "M" } else { "T" },
         });
         self.next_trade += 1;
@@ -320,7 +368,7 @@ impl Trading {
                 "trade_id": trade["trade_id"], "trade_seq": self.next_trade,
                 "instrument_name": inst.name(), "direction": side.to_string(),
                 "price": trade["price"], "amount": trade["amount"],
-                "timestamp": self.now_ms, "tick_direction": 0,
+                "timestamp": stamp, "tick_direction": 0,
             }));
         }
         // The house's accounts are never asked for their trades: kept for clients only.

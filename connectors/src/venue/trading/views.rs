@@ -1,7 +1,7 @@
 //! The venue's state as Deribit's methods list it: an order, the open orders, the positions and
 //! trades of an account, the instruments, a book's levels.
 
-use super::{order_name, Key, Levels, Trading};
+use super::{order_name, Key, Levels, TradesQuery, Trading};
 use engine::matching::OwnerId;
 use engine::{InstrumentId, Qty, Side};
 use serde_json::{json, Value};
@@ -22,7 +22,7 @@ impl Trading {
             "amount": inst.qty_f64(o.amount),
             "filled_amount": inst.qty_f64(o.filled),
             "order_type": "limit",
-            "last_update_timestamp": self.now_ms,
+            "last_update_timestamp": self.stamp(),
         })
     }
 
@@ -41,9 +41,23 @@ impl Trading {
         self.orders.len()
     }
 
-    /// The trades of `owner`, oldest first, as `get_user_trades_by_currency` lists them.
-    pub fn user_trades(&self, owner: OwnerId) -> Vec<Value> {
-        self.history.get(&owner.0).cloned().unwrap_or_default()
+    /// The trades of `owner` that `q` asks for, as `get_user_trades_by_currency(_and_time)`
+    /// answer: `{trades, has_more}`.
+    pub fn user_trades(&self, owner: OwnerId, q: &TradesQuery) -> Value {
+        let all = self.history.get(&owner.0).map_or(&[][..], Vec::as_slice);
+        let mut list: Vec<&Value> = (all.iter())
+            .filter(|t| {
+                t["timestamp"]
+                    .as_i64()
+                    .is_some_and(|ts| q.from <= ts && ts <= q.to)
+            })
+            .collect();
+        if !q.ascending {
+            list.reverse();
+        }
+        let has_more = list.len() > q.count;
+        list.truncate(q.count);
+        json!({"trades": list, "has_more": has_more})
     }
 
     /// The instruments, as `get_instruments` lists them.

@@ -1,77 +1,22 @@
-//! After every (re)connect, before quoting: the venue's open orders, our recent trades, the
-//! positions and the deliveries, asked for together and read against what the trader knows
-//! ([`connectors::deribit::reconcile`]). Fills missed while away are journaled and booked,
+//! After every (re)connect, before quoting: the venue's open orders, our trades (recent, and
+//! since the last fill journaled), the positions and the deliveries, asked for together
+//! ([`lists`]) and read against what the trader knows ([`connectors::deribit::reconcile`]). Fills missed while away are journaled and booked,
 //! orders that ended while away are ended, orders of ours the trader does not know (a restart)
 //! are cancelled, expired options delivered meanwhile are settled, and the positions must then
 //! equal the venue's, or the kill switch trips (as configured). `user.*` channels send no snapshot: this is the only way to learn what happened.
 
-use crate::desk::{history_params, Desk, Phase, OWN_TAGS};
+use crate::desk::{Desk, Phase, OWN_TAGS};
 use crate::journal::Entry;
 use connectors::deribit::connection::Command;
 use connectors::deribit::orders::{client_id, label};
 use connectors::deribit::reconcile;
-use connectors::deribit::session::Out;
 use engine::Qty;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// The four lists of one reconcile, as they come in.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Reconciling {
-    attempt: u64,
-    lists: Box<[Option<Value>; 4]>,
-}
-
-/// The venue's lists, all in.
-#[derive(Debug)]
-pub struct Lists {
-    open: Value,
-    trades: Value,
-    positions: Value,
-    deliveries: Value,
-}
-
-const METHODS: [&str; 4] = [
-    "private/get_open_orders_by_currency",
-    "private/get_user_trades_by_currency",
-    "private/get_positions",
-    "private/get_settlement_history_by_currency",
-];
-
-impl Reconciling {
-    fn tag(attempt: u64, k: u64) -> u64 {
-        // Past the desk's first own tags (the cancel-all).
-        OWN_TAGS + 16 + attempt * 4 + k
-    }
-
-    /// A reply to one of this reconcile's requests: the lists once all four are in, or why
-    /// this reconcile failed (a refusal, a time-out). None while waiting, or for another's.
-    pub fn on_reply(&mut self, tag: u64, out: Out) -> Option<Result<Lists, String>> {
-        let k = (0..4).find(|k| Self::tag(self.attempt, *k) == tag)?;
-        let result = match out {
-            Out::Answer { result, .. } => result,
-            Out::Refused {
-                method,
-                code,
-                message,
-                ..
-            } => return Some(Err(format!("{method} refused: {code} {message}"))),
-            Out::TimedOut { method, .. } => return Some(Err(format!("{method} timed out"))),
-            _ => return None,
-        };
-        self.lists[k as usize] = Some(result);
-        match &*self.lists {
-            [Some(o), Some(t), Some(p), Some(d)] => Some(Ok(Lists {
-                open: o.clone(),
-                trades: t.clone(),
-                positions: p.clone(),
-                deliveries: d.clone(),
-            })),
-            _ => None,
-        }
-    }
-}
+mod lists;
+pub use lists::{Lists, Progress, Reconciling};
 
 impl Desk {
     /// Asks the venue for its lists; quoting waits for them. Not after the kill switch (nothing
@@ -84,21 +29,13 @@ impl Desk {
             Phase::Reconciling(r) => r.attempt + 1,
             _ => 0,
         };
-        self.phase = Phase::Reconciling(Reconciling {
-            attempt,
-            ..Reconciling::default()
-        });
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let (r, asks) = Reconciling::start(attempt, &self.currency, self.last_fill_ms, now_ms);
+        self.phase = Phase::Reconciling(r);
         self.health.not_quoting("reconciling with the venue");
-        let c = &self.currency;
-        let params = [
-            json!({"currency": c}),
-            // Deribit's recent trades (the last 24 h); older ones need `historical`.
-            json!({"currency": c, "count": 1000}),
-            json!({"currency": c}),
-            history_params(c),
-        ];
-        for (k, (method, params)) in METHODS.into_iter().zip(params).enumerate() {
-            let tag = Reconciling::tag(attempt, k as u64);
+        for (tag, method, params) in asks {
             self.send(Command::Call {
                 method: method.into(),
                 params,
@@ -108,16 +45,31 @@ impl Desk {
         }
     }
 
-    /// The lists are in (or one failed: ask again).
-    pub(crate) fn finish_reconcile(&mut self, done: Result<Lists, String>) {
-        let lists = match done {
-            Ok(l) => l,
-            Err(why) => {
-                tracing::warn!("reconcile: {why}; asking again");
-                return self.start_reconcile();
-            }
+    /// A reply to the reconcile's requests: the next page asked for, the lists applied once
+    /// all are in, or (one failed) all asked for again.
+    pub(crate) fn on_reconcile_reply(&mut self, tag: u64, out: connectors::deribit::session::Out) {
+        let Phase::Reconciling(r) = &mut self.phase else {
+            return;
         };
-        if let Err(why) = self.apply_lists(&lists) {
+        match r.on_reply(tag, out) {
+            None | Some(Progress::Waiting) => {}
+            Some(Progress::Page { tag, params }) => self.send(Command::Call {
+                method: "private/get_user_trades_by_currency_and_time".into(),
+                params,
+                tag,
+                since: None,
+            }),
+            Some(Progress::Done(lists)) => self.finish_reconcile(&lists),
+            Some(Progress::Failed(why)) => {
+                tracing::warn!("reconcile: {why}; asking again");
+                self.start_reconcile();
+            }
+        }
+    }
+
+    /// The lists are in.
+    fn finish_reconcile(&mut self, lists: &Lists) {
+        if let Err(why) = self.apply_lists(lists) {
             tracing::warn!("reconcile: {why}; asking again");
             return self.start_reconcile();
         }
@@ -212,54 +164,5 @@ impl Desk {
             .append_all(&intents)
             .map_err(|e| e.to_string())?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_lists_come_once_all_four_are_in_and_a_refusal_ends_the_attempt() {
-        let mut r = Reconciling {
-            attempt: 2,
-            ..Reconciling::default()
-        };
-        let answer = |k: u64, v: Value| Out::Answer {
-            id: Reconciling::tag(2, k),
-            method: METHODS[k as usize].into(),
-            result: v,
-        };
-        assert!(r
-            .on_reply(Reconciling::tag(2, 0), answer(0, json!([])))
-            .is_none());
-        // A reply to an older attempt is not this one's.
-        assert!(r
-            .on_reply(Reconciling::tag(1, 1), answer(1, json!([])))
-            .is_none());
-        assert!(r
-            .on_reply(Reconciling::tag(2, 2), answer(2, json!([])))
-            .is_none());
-        assert!(r
-            .on_reply(
-                Reconciling::tag(2, 3),
-                answer(3, json!({"settlements": []}))
-            )
-            .is_none());
-        let lists = r.on_reply(Reconciling::tag(2, 1), answer(1, json!({"trades": []})));
-        assert!(matches!(lists, Some(Ok(Lists { .. }))));
-        let refused = Out::Refused {
-            id: Reconciling::tag(2, 2),
-            method: METHODS[2].into(),
-            code: 13009,
-            message: "unauthorized".into(),
-        };
-        let e = r.on_reply(Reconciling::tag(2, 2), refused);
-        assert_eq!(
-            e.map(|x| x.err()),
-            Some(Some(
-                "private/get_positions refused: 13009 unauthorized".into()
-            ))
-        );
     }
 }
