@@ -17,6 +17,7 @@ mod surface_cmd;
 mod sweep_cmd;
 mod venue_cmd;
 mod venue_market;
+mod venue_rolls;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -4,6 +4,7 @@
 //! ([`crate::venue_market`]). Faults are injected on request (`--drop-per-minute` and the rest).
 
 use crate::out::out;
+use crate::venue_rolls::Rolls;
 use crate::{snapshots, venue_market};
 use anyhow::{bail, Context, Result};
 use backtest::sim::market::Market;
@@ -47,6 +48,10 @@ pub struct VenueArgs {
     /// order there) for 5 lots.
     #[arg(long, default_value_t = 2000.0)]
     takers_per_day: f64,
+    /// P holders rolling as the synthetic market moves (ROLLS.md's population, $10M between
+    /// them), each roll sent as its two legs taken from the venue's best; 0: none.
+    #[arg(long, default_value_t = 200)]
+    roll_holders: usize,
     /// Real milliseconds per minute of the synthetic market (1000: sixty times real time).
     #[arg(long, default_value_t = 1000)]
     step_ms: u64,
@@ -171,11 +176,14 @@ pub fn run(args: &VenueArgs) -> Result<()> {
         );
         let (house, feed_rx) = tokio::sync::mpsc::channel(4096);
         let step = Duration::from_millis(args.step_ms.max(1));
+        let mut rolls = None;
         match market {
             Feed::Data(d) => tokio::spawn(venue_market::data_feed(d, step, house)),
             Feed::Synthetic(s) => {
                 let (m, p) = *s;
-                tokio::spawn(venue_market::synthetic_feed(m, p, step, house))
+                let r = Rolls::start(&m, args.roll_holders, args.seed);
+                rolls = r.as_ref().map(|r| Arc::clone(&r.counts));
+                tokio::spawn(venue_market::synthetic_feed(m, p, (step, r), house))
             }
         };
         let injected: Arc<Injected> = Arc::default();
@@ -189,7 +197,12 @@ pub fn run(args: &VenueArgs) -> Result<()> {
         // Stopped by a signal: what was injected, for whoever ran the faults.
         tokio::select! {
             _ = serving => {}
-            _ = stop_signal() => out!("injected: {}", injected.report()),
+            _ = stop_signal() => {
+                out!("injected: {}", injected.report());
+                if let Some(r) = &rolls {
+                    out!("roll demand: {}", r.report());
+                }
+            }
         }
         Ok(())
     })

@@ -6,6 +6,7 @@
 //! not the wall's: the listing's expiries are on it), and each listed option is delivered when
 //! that time passes its settlement, at the index's 30-minute TWAP (the backtest's [`Settler`]).
 
+use crate::venue_rolls::Rolls;
 use anyhow::{bail, Result};
 use backtest::chain::{ChainReader, Snapshot};
 use backtest::sim::market::Market;
@@ -207,7 +208,7 @@ pub fn synthetic(preset: Preset, seed: u64, takers_per_day: f64) -> (SyntheticMa
 pub async fn synthetic_feed(
     mut market: SyntheticMarket,
     path: IndexPath,
-    step: Duration,
+    (step, mut rolls): (Duration, Option<Rolls>),
     house: tokio::sync::mpsc::Sender<House>,
 ) {
     let mut ticks = tokio::time::interval(step);
@@ -217,6 +218,9 @@ pub async fn synthetic_feed(
         ticks.tick().await;
         market.advance(point);
         let mut out = updates(&market);
+        if let Some(r) = rolls.as_mut() {
+            r.step(&market, &mut out);
+        }
         deliveries.at(point, &mut out);
         for update in out {
             if house.send(update).await.is_err() {
