@@ -830,3 +830,38 @@ fn trades_older_than_a_day_come_only_when_asked_as_historical_and_page() {
         "not historical: the last day only, newest first"
     );
 }
+
+#[test]
+fn a_series_listed_later_is_listed_and_trades() {
+    use connectors::venue::house::House;
+    let (mut v, _) = venue();
+    let maker = v.connect();
+    rpc(&mut v, maker, 1, "public/auth", credentials("maker", "s1"));
+    let later = "ETH-24APR26-2500-C";
+    let order = json!({"instrument_name": later, "amount": 1.0, "price": 0.05, "label": "rm-1"});
+    let before = rpc(&mut v, maker, 2, "private/buy", order.clone());
+    assert!(result(&before, 2).is_err(), "not listed yet");
+    let mut out = Vec::new();
+    let list = House::List {
+        instrument: later.into(),
+    };
+    assert!(v.house(&list, 3_000, &mut out).is_empty());
+    assert!(
+        v.house(&list, 3_000, &mut out).is_empty(),
+        "again: nothing changes"
+    );
+    let bad = House::List {
+        instrument: "not a name".into(),
+    };
+    assert_eq!(v.house(&bad, 3_000, &mut out).len(), 1);
+    let listed = result(
+        &rpc(&mut v, maker, 4, "public/get_instruments", json!({})),
+        4,
+    )
+    .unwrap();
+    let names: Vec<&str> = (listed.as_array().unwrap().iter())
+        .filter_map(|i| i["instrument_name"].as_str())
+        .collect();
+    assert_eq!(names, [CALL, later]);
+    assert!(result(&rpc(&mut v, maker, 5, "private/buy", order), 5).is_ok());
+}

@@ -157,7 +157,7 @@ pub fn run(args: &VenueArgs) -> Result<()> {
     }
     let market = Feed::of(args)?;
     let instruments = match &market {
-        Feed::Data(d) => d.instruments.clone(),
+        Feed::Data(d) => d.first_listing(),
         Feed::Synthetic(s) => s.0.instruments().clone(),
     };
     let n = instruments.len();

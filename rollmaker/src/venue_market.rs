@@ -77,6 +77,15 @@ impl Deliveries {
         }
     }
 
+    /// `inst` listed since: delivered in its turn too.
+    fn add(&mut self, inst: &Instrument) {
+        if let InstrumentKind::Option { expiry, .. } = inst.kind() {
+            self.due
+                .push((expiry.settlement_time(), inst.name().to_string()));
+            self.due.sort_by(|a, b| b.cmp(a));
+        }
+    }
+
     /// The index at `p`; each option whose settlement time it has reached, delivered.
     fn at(&mut self, p: IndexPoint, out: &mut Vec<House>) {
         self.settler.observe(p);
@@ -93,10 +102,41 @@ impl Deliveries {
     }
 }
 
-/// Chain snapshots to replay: every option they name listed (and the perpetual), in time order.
+/// Chain snapshots to replay, in time order, and every option they name (with the perpetual),
+/// in the order first named: the first snapshot's are listed at the start, the others when
+/// they first appear.
 pub struct DataMarket {
     pub instruments: Instruments,
     snapshots: Vec<Snapshot>,
+}
+
+impl DataMarket {
+    /// What the venue lists at the start: the perpetual and the first snapshot's options.
+    pub fn first_listing(&self) -> Instruments {
+        let first = self.snapshots.first().map_or(0, |s| s.rows.len());
+        let mut out = Instruments::new();
+        for (_, inst) in self.instruments.iter().take(1 + first) {
+            let _ = out.intern(inst.clone());
+        }
+        out
+    }
+}
+
+/// Instruments of `all` from index `listed` up to `id`, listed (and to be delivered).
+fn list_up_to(
+    all: &Instruments,
+    listed: &mut usize,
+    id: InstrumentId,
+    (deliveries, out): (&mut Deliveries, &mut Vec<House>),
+) {
+    while *listed <= id.index() {
+        let inst = all.get(InstrumentId(*listed as u32));
+        deliveries.add(inst);
+        out.push(House::List {
+            instrument: inst.name().to_string(),
+        });
+        *listed += 1;
+    }
 }
 
 /// The snapshots of the `.csv` / `.csv.gz` files of `files`, from `from` to `to`.
@@ -144,12 +184,18 @@ fn show(files: &[std::path::PathBuf]) -> String {
 pub async fn data_feed(market: DataMarket, step: Duration, house: Sender<House>) {
     let mut ticks = tokio::time::interval(step);
     let perp = market.instruments.id("ETH-PERPETUAL").ok();
-    let mut deliveries = Deliveries::of(&market.instruments);
+    let first = market.first_listing();
+    let mut deliveries = Deliveries::of(&first);
+    let mut listed = first.len();
     for snapshot in &market.snapshots {
         ticks.tick().await;
         let ms = snapshot.timestamp.0 / 1_000_000;
         let mut out = Vec::with_capacity(2 * snapshot.rows.len() + 2);
         for row in &snapshot.rows {
+            if let Ok(id) = market.instruments.id(&row.instrument) {
+                let all = &market.instruments;
+                list_up_to(all, &mut listed, id, (&mut deliveries, &mut out));
+            }
             let side = |p: Option<f64>| p.map(|p| vec![(p, DATA_DEPTH)]).unwrap_or_default();
             out.push(House::Book {
                 instrument: row.instrument.clone(),
@@ -214,10 +260,22 @@ pub async fn synthetic_feed(
     let mut ticks = tokio::time::interval(step);
     // What the venue lists: the market's instruments before it moves on.
     let mut deliveries = Deliveries::of(market.instruments());
+    let mut listed = market.instruments().len();
     for point in path {
         ticks.tick().await;
         market.advance(point);
-        let mut out = updates(&market);
+        // New series first, so that their levels are taken.
+        let mut out = Vec::new();
+        if let Some(last) = market.instruments().len().checked_sub(1) {
+            let id = InstrumentId(last as u32);
+            list_up_to(
+                market.instruments(),
+                &mut listed,
+                id,
+                (&mut deliveries, &mut out),
+            );
+        }
+        out.extend(updates(&market));
         if let Some(r) = rolls.as_mut() {
             r.step(&market, &mut out);
         }

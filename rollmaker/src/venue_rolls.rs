@@ -16,7 +16,7 @@ use backtest::sim::prices::p_value;
 use backtest::sim::synthetic_market::SyntheticMarket;
 use connectors::venue::house::House;
 use engine::tick_rule::Rounding;
-use engine::{Instruments, Price, Side};
+use engine::{Price, Side};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -40,9 +40,6 @@ impl RollCounts {
 /// The holders, and what they asked for so far.
 pub struct Rolls {
     flow: RollFlow,
-    /// The venue's listing (the market's instruments when it started): a roll into a series
-    /// listed since is not sent.
-    listed: Instruments,
     pub counts: Arc<RollCounts>,
 }
 
@@ -59,7 +56,6 @@ impl Rolls {
         let flow = RollFlow::new(config, p.price, market.listing(), value, seed);
         Some(Rolls {
             flow,
-            listed: market.instruments().clone(),
             counts: Arc::default(),
         })
     }
@@ -81,7 +77,7 @@ impl Rolls {
         }
     }
 
-    /// The two legs of `r`, or none where a series is not at the venue or has no fair price.
+    /// The two legs of `r`, or none where a series has no fair price.
     fn legs(&self, market: &SyntheticMarket, r: &RollRequest) -> Vec<House> {
         let (out_side, in_side) = match r.token {
             Token::P => (Side::Buy, Side::Sell),
@@ -94,7 +90,8 @@ impl Rolls {
         let mut out = Vec::new();
         for (id, side, qty) in legs {
             let inst = market.instruments().get(id);
-            let (Ok(_), Some(fair)) = (self.listed.id(inst.name()), market.fair(id)) else {
+            // The venue lists what the market lists (new series as they come).
+            let Some(fair) = market.fair(id) else {
                 return Vec::new();
             };
             let lots = qty.round();

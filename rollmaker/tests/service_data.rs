@@ -3,7 +3,8 @@
 //! the settlement history (journaled once, with those of the series it traded itself), its
 //! positions still the venue's, and a restart after `kill -9` replays the delivery and
 //! reconciles clean; and a fill made while it was away for more than a day of the venue's time
-//! (beyond Deribit's recent trades) is found among the trades since its last fill.
+//! (beyond Deribit's recent trades) is found among the trades since its last fill; and series
+//! the venue lists while it runs are taken on and read.
 
 mod live;
 
@@ -128,4 +129,43 @@ fn buy_from_the_taker(url: &str, name: &str, label: &str) {
     ask_as(url, "taker", "private/sell", order(""));
     let bought = ask(url, "private/buy", order(label));
     assert_eq!(bought["order"]["filled_amount"], json!(2.0), "{bought}");
+}
+
+#[test]
+fn series_listed_while_running_are_taken_on_and_read() {
+    let Some(data) = chain() else { return };
+    let dir = folder("service-listing");
+    let flags = ["--data", data, "--from", "2026-03-20", "--to", "2026-04-30"];
+    let (_venue, url) = venue(&[&flags[..], &["--step-ms", "300"]].concat());
+    let config = config(&dir, &url);
+    // A day of the replay a second and a quarter: its books jump under quotes in flight, and
+    // the post-only rejects that follow are not what this test is about.
+    let text = std::fs::read_to_string(&config).unwrap();
+    let relaxed = text.replace(
+        "max_rejects_per_minute = 60 ",
+        "max_rejects_per_minute = 100000 ",
+    );
+    assert_ne!(relaxed, text);
+    std::fs::write(&config, relaxed).unwrap();
+    let (mut svc, metrics) = service(&config);
+    let listed = until(Duration::from_secs(60), || {
+        svc.count("new instruments listed") >= 2
+    });
+    assert!(listed, "nothing listed since the start:\n{}", svc.log());
+    // Their books and tickers are read like the rest (nothing unreadable: no fault is injected
+    // here; the gateway without the new registry would find them "not listed").
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        metric(&metrics, "rollmaker_malformed_total"),
+        0.0,
+        "{}",
+        svc.log()
+    );
+    // Not killed (quoting, or reconciling after a time-out under load).
+    let health = get(&metrics, "/health").1;
+    assert!(!health.contains("killed"), "{health}\n{}", svc.log());
+    svc.signal("INT");
+    let status = svc.wait(Duration::from_secs(20));
+    assert!(status.is_some_and(|s| s.success()), "{}", svc.log());
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -60,6 +60,8 @@ pub struct ServiceSection {
     /// At least this long between two whole requotes, milliseconds (a requote also follows
     /// every fill, index move and refit).
     pub requote_ms: u64,
+    /// Asks the venue what it lists this often while running (new series are listed daily).
+    pub relist_seconds: f64,
     /// The trading thread polls for input without sleeping: a core of its own, and no wait
     /// for the thread to be woken when a frame comes.
     pub busy_poll: bool,
@@ -153,6 +155,7 @@ impl ServiceConfig {
             ));
         }
         positive("service.surface_seconds", self.service.surface_seconds)?;
+        positive("service.relist_seconds", self.service.relist_seconds)?;
         positive("kill.max_loss_usd", self.kill.max_loss_usd)
     }
 }
@@ -204,6 +207,11 @@ mod tests {
                 "surface_seconds = 10.0",
                 "surface_seconds = -1.0",
                 "service.surface_seconds",
+            ),
+            (
+                "relist_seconds = 600.0",
+                "relist_seconds = 0.0",
+                "service.relist_seconds",
             ),
             (
                 "client_secret = \"local\"",

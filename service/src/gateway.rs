@@ -82,6 +82,8 @@ impl Events for Route {
 
 pub struct Gateway {
     instruments: Arc<Instruments>,
+    /// The registry again, each time the desk takes on new listings.
+    listings: Option<crossbeam::channel::Receiver<Arc<Instruments>>>,
     inputs: Sender<Input>,
     metrics: Arc<Metrics>,
     latencies: Shared,
@@ -101,12 +103,22 @@ impl Gateway {
     ) -> Gateway {
         Gateway {
             instruments,
+            listings: None,
             inputs,
             metrics,
             latencies,
             fresh: !signed_in,
             connections: u64::from(signed_in),
         }
+    }
+
+    /// Takes the registry again from `listings` whenever the desk sends it.
+    pub fn with_listings(
+        mut self,
+        listings: crossbeam::channel::Receiver<Arc<Instruments>>,
+    ) -> Gateway {
+        self.listings = Some(listings);
+        self
     }
 
     /// One event of the connection, its frame read at `read`; false once the trading thread
@@ -161,6 +173,9 @@ impl Gateway {
     }
 
     fn on_data(&mut self, channel: &str, data: Value, received: Instant) -> bool {
+        if let Some(newer) = self.listings.as_ref().and_then(|l| l.try_iter().last()) {
+            self.instruments = newer;
+        }
         let input = if let Some(name) = book::channel_instrument(channel) {
             let Ok(id) = self.instruments.id(name) else {
                 return self.malformed(channel, "an instrument not listed", &data);

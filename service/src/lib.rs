@@ -4,6 +4,7 @@
 //! - [`config`]: the service's TOML (venue, credentials, files, kill-switch limits);
 //! - [`run`]: the wiring: metrics server, connection, listing, journal replay, signals;
 //! - [`gateway`]: the connection's events read into the engine's terms, over to the desk;
+//!   [`listing`]: what the venue lists, at start and while running;
 //! - [`desk`]: the trading thread (strategy, trader, journal) and [`reconciling`] after every
 //!   (re)connect; [`market`]: the live market as the strategy's state; [`account`]: exposure;
 //! - [`journal`]: what it meant to send and what the venue answered, durable before it counts,
@@ -16,6 +17,7 @@ pub mod desk;
 pub mod gateway;
 pub mod journal;
 pub mod latency;
+pub mod listing;
 pub mod market;
 pub mod metrics;
 pub mod reconciling;

@@ -83,6 +83,16 @@ pub struct LiveMarket {
 }
 
 impl LiveMarket {
+    /// `instruments` now, the same ones and more after them (the venue listed new series): a
+    /// book, a time and no mark for each new one.
+    pub fn extend(&mut self, instruments: Arc<Instruments>) {
+        let n = instruments.len();
+        self.books.resize_with(n, L2Book::new);
+        self.book_at.resize(n, Timestamp(0));
+        self.marks.resize(n, None);
+        self.instruments = instruments;
+    }
+
     /// The market of `instruments` (options on `underlying`, and its perpetual if listed).
     pub fn new(instruments: Arc<Instruments>, underlying: &str) -> LiveMarket {
         let n = instruments.len();

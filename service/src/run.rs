@@ -10,6 +10,7 @@ use crate::desk::{Desk, Input};
 use crate::gateway::{Gateway, Route};
 use crate::journal::{Journal, JournalWriter, Notify};
 use crate::latency::Latencies;
+use crate::listing::{add_journaled, add_listed, instrument_channels};
 use crate::market::LiveMarket;
 use crate::metrics::{self, Health, Metrics};
 use crate::record;
@@ -21,7 +22,7 @@ use connectors::deribit::credentials::Credentials;
 use connectors::deribit::session::{Out, Session};
 use engine::quotes::QuoteRules;
 use engine::trader::Trader;
-use engine::{Instrument, Instruments};
+use engine::Instruments;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -88,12 +89,14 @@ async fn serve(
         listed = listing(&commands, &mut events, &v.currency) => Some(listed?),
         _ = signals.next() => None,
     };
-    let Some((instruments, limits)) = listed else {
+    let Some((mut instruments, limits)) = listed else {
         return Ok(Latencies::default());
     };
     commands.send(Command::Limits(limits)).await?;
+    let listed_now = instruments.len();
+    let expired = add_journaled(&mut instruments, &journal.entries()?);
     let instruments = Arc::new(instruments);
-    tracing::info!("{} instruments listed", instruments.len());
+    tracing::info!("{listed_now} instruments listed, {expired} more the journal names");
     let mut rules = strategy_config.quote_rules();
     if rules.max_actions_per_second > limits.matching.per_second {
         tracing::warn!(
@@ -107,8 +110,10 @@ async fn serve(
     let told = inputs.clone();
     let notify: Notify = Box::new(move |t| drop(told.send(Input::Journaled(t))));
     let parts = (strategy_config, rules, (journal, notify));
-    let desk = desk(config, &instruments, parts, &commands, (&metrics, &health))?;
+    let mut desk = desk(config, &instruments, parts, &commands, (&metrics, &health))?;
     let (stopping, latencies) = (desk.stop_flag(), desk.latencies());
+    let (listed, listings) = crossbeam::channel::unbounded();
+    desk.listings = Some(listed);
     let (done_tx, mut done) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
         .name("rollmaker-desk".into())
@@ -117,11 +122,15 @@ async fn serve(
         })
         .context("starting the trading thread")?;
     commands
-        .send(Command::Subscribe(channels(config, &instruments)))
+        .send(Command::Subscribe(channels(
+            config,
+            &instruments,
+            listed_now,
+        )))
         .await?;
     let _ = inputs.send(Input::Authenticated);
     let shared = (metrics, latencies);
-    let gateway = Gateway::new(instruments, inputs.clone(), shared, true);
+    let gateway = Gateway::new(instruments, inputs.clone(), shared, true).with_listings(listings);
     if handover.send((gateway, events)).is_err() {
         bail!("the connection ended before the trading started");
     }
@@ -196,18 +205,11 @@ fn desk(
     Ok(desk)
 }
 
-/// Every listed instrument's book and ticker, our changes, and the market's trades.
-fn channels(config: &ServiceConfig, instruments: &Instruments) -> Vec<String> {
-    let interval = &config.venue.book_interval;
-    let mut out: Vec<String> = (instruments.iter())
-        .flat_map(|(_, i)| {
-            let name = i.name();
-            [
-                format!("book.{name}.{interval}"),
-                format!("ticker.{name}.100ms"),
-            ]
-        })
-        .collect();
+/// The book and ticker of every instrument listed (the first `listed`), our changes, and the
+/// market's trades.
+fn channels(config: &ServiceConfig, instruments: &Instruments, listed: usize) -> Vec<String> {
+    let ids: Vec<_> = instruments.iter().map(|(id, _)| id).take(listed).collect();
+    let mut out = instrument_channels(instruments, &ids, &config.venue.book_interval);
     out.push(format!("user.changes.any.{}.raw", config.venue.currency));
     out.push(format!("trades.any.{}.100ms", config.venue.currency));
     out
@@ -235,16 +237,7 @@ async fn listing(
     for (tag, kind) in [(1, "option"), (2, "future")] {
         let params = json!({"currency": currency, "kind": kind, "expired": false});
         let list = ask(commands, events, ("public/get_instruments", params), tag).await?;
-        for item in list.as_array().into_iter().flatten() {
-            let name = item["instrument_name"].as_str().unwrap_or_default();
-            match Instrument::deribit(name) {
-                Ok(i) if instruments.id(name).is_err() => {
-                    instruments.intern(i).context("interning")?;
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!("instrument {name:?} left out: {e}"),
-            }
-        }
+        add_listed(&mut instruments, &list);
     }
     let params = json!({ "currency": currency });
     let summary = ask(commands, events, ("private/get_account_summary", params), 3).await?;

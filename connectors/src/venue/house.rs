@@ -34,6 +34,8 @@ pub enum House {
         price: f64,
         amount: f64,
     },
+    /// `instrument` listed from now on (the market lists new series as time goes by).
+    List { instrument: String },
     /// `instrument` expired: delivered at `index_price` (USD, the market's delivery price).
     Deliver {
         instrument: String,
@@ -103,6 +105,11 @@ impl VenueCore {
                     TimeInForce::ImmediateOrCancel,
                 );
                 place(&mut self.trading, r, &mut changes);
+            }
+            House::List { instrument } => {
+                if let Err(why) = self.trading.list(instrument) {
+                    refused.push(why);
+                }
             }
             House::Deliver {
                 instrument,

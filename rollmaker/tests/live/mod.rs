@@ -151,7 +151,8 @@ pub fn config(dir: &Path, url: &str) -> PathBuf {
         .replace(
             "request_timeout_seconds = 10.0",
             "request_timeout_seconds = 3.0",
-        );
+        )
+        .replace("relist_seconds = 600.0", "relist_seconds = 2.0");
     assert_ne!(replaced, text);
     let path = dir.join("live.toml");
     std::fs::write(&path, replaced).unwrap();

@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 mod expiry;
+mod listing;
 pub(crate) use expiry::history_params;
 mod quoting;
 mod replies;
@@ -124,6 +125,11 @@ pub struct Desk {
     last_publish: Option<Instant>,
     /// When the settlement history was last asked for (an expired option held).
     last_delivery_ask: Option<Instant>,
+    /// When the listing was last asked for, how often to, and where new listings go (the
+    /// gateway, which reads the frames).
+    last_listing: Option<Instant>,
+    relist_every: Duration,
+    pub listings: Option<crossbeam::channel::Sender<Arc<engine::Instruments>>>,
     /// When the surface was last fitted, on the feed's clock.
     last_refit: Option<engine::Timestamp>,
     /// When each order refused in the last minute was.
@@ -176,6 +182,9 @@ impl Desk {
             last_requote: None,
             last_publish: None,
             last_delivery_ask: None,
+            last_listing: None,
+            relist_every: Duration::from_secs_f64(config.service.relist_seconds),
+            listings: None,
             last_refit: None,
             rejects: VecDeque::new(),
             in_flight: 0,
@@ -237,6 +246,7 @@ impl Desk {
             }
             if self.phase == Phase::Quoting {
                 self.ask_deliveries(wall);
+                self.ask_listing(wall);
             }
         }
     }

@@ -3,6 +3,7 @@
 //! reconcile; the desk's own requests (the reconcile's lists, the cancel-all).
 
 use super::expiry::DELIVERIES;
+use super::listing::LISTING;
 use super::{Desk, Phase, CANCEL_ALL, OWN_TAGS};
 use connectors::deribit::session::Out;
 use engine::trader::VenueEvent;
@@ -75,6 +76,13 @@ impl Desk {
         if tag == CANCEL_ALL {
             if let Out::Answer { result, .. } = &out {
                 tracing::info!("cancel_all: {result} orders cancelled");
+            }
+            return;
+        }
+        if tag == LISTING {
+            match out {
+                Out::Answer { result, .. } => self.on_listing(&result),
+                other => tracing::warn!("listing: {other:?}"),
             }
             return;
         }

@@ -153,6 +153,19 @@ impl Trading {
         Ok((id, self.instruments.get(id)))
     }
 
+    /// Lists `name` from now on (again: nothing changes); an error for a name the engine cannot
+    /// read.
+    pub fn list(&mut self, name: &str) -> Result<InstrumentId, String> {
+        if let Ok(id) = self.instruments.id(name) {
+            return Ok(id);
+        }
+        let inst = Instrument::deribit(name).map_err(|e| format!("{name}: {e}"))?;
+        let rule = inst.tick_rule().clone();
+        let id = (self.instruments.intern(inst)).map_err(|e| format!("{name}: {e}"))?;
+        self.books.insert(id, MatchingEngine::new(rule));
+        Ok(id)
+    }
+
     /// Places `r`; the order's JSON (or why it was refused) and what changed.
     pub fn place(&mut self, r: Request, changes: &mut Changes) -> Result<Value, Refusal> {
         let (id, inst) = self.instrument(r.instrument)?;
