@@ -132,3 +132,24 @@ fn bad_frames_gaps_a_silent_venue_and_rate_limits_are_survived_and_counted() {
     eprintln!("faults: {line}\nservice: {counts:?}, silent venue noticed {silent} times");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_venue_that_refuses_every_order_trips_the_kill_switch() {
+    let dir = folder("service-refused");
+    let (mut venue, url) = venue(&["--refuse-orders", "1.0"]);
+    let (mut svc, metrics) = service(&config(&dir, &url));
+    let killed = until(Duration::from_secs(60), || {
+        get(&metrics, "/health")
+            .1
+            .contains("orders rejected within a minute")
+    });
+    assert!(killed, "{:?}\n{}", get(&metrics, "/health"), svc.log());
+    assert_eq!(get(&metrics, "/health").0, 503);
+    assert!(our_open_orders(&url).is_empty(), "everything cancelled");
+    svc.signal("INT");
+    let status = svc.wait(Duration::from_secs(20));
+    assert!(status.is_some_and(|s| s.success()), "{}", svc.log());
+    venue.signal("TERM");
+    venue.wait(Duration::from_secs(10));
+    std::fs::remove_dir_all(&dir).ok();
+}

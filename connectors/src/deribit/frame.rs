@@ -8,6 +8,9 @@ use thiserror::Error;
 
 /// Deribit's error code for `too_many_requests`: it ends the session.
 pub const TOO_MANY_REQUESTS: i64 = 10028;
+/// Deribit's error code for `post_only_reject`: a post-only order (placed or edited) that would
+/// have crossed the book, refused whole.
+pub const POST_ONLY_REJECT: i64 = 11054;
 
 /// One message from the venue.
 #[derive(Clone, Debug, PartialEq)]

@@ -5,6 +5,7 @@
 use super::expiry::DELIVERIES;
 use super::listing::LISTING;
 use super::{Desk, Phase, CANCEL_ALL, OWN_TAGS};
+use connectors::deribit::frame::POST_ONLY_REJECT;
 use connectors::deribit::session::Out;
 use engine::trader::VenueEvent;
 use serde_json::json;
@@ -54,6 +55,11 @@ impl Desk {
         tracing::info!("{method} for order {client_id} refused: {code} {message}");
         if matches!(method, "private/buy" | "private/sell") {
             self.events.push(VenueEvent::Rejected { client_id });
+            // The book moved while the order travelled: a maker's churn in a fast market, not
+            // a sign that something is wrong with what it sends.
+            if code == POST_ONLY_REJECT {
+                return;
+            }
             let now = Instant::now();
             self.rejects.push_back(now);
             while self

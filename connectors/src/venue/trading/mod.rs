@@ -7,6 +7,7 @@ mod delivery;
 mod views;
 
 use super::house::{HOUSE, TAKERS};
+use crate::deribit::frame::POST_ONLY_REJECT;
 use engine::matching::{
     Execution, MatchEvent, MatchingEngine, NewOrder, OrderId, OwnerId, PostOnly, TimeInForce,
 };
@@ -123,6 +124,17 @@ impl Trading {
     }
 }
 
+/// The matching engine's refusal as Deribit says it: a post-only order that would cross is
+/// `post_only_reject`, placed or edited.
+fn refused(e: engine::matching::Reject) -> Refusal {
+    match e {
+        engine::matching::Reject::PostOnlyWouldCross { .. } => {
+            (POST_ONLY_REJECT, "post_only_reject".to_string())
+        }
+        other => invalid(other.to_string()),
+    }
+}
+
 fn invalid(why: String) -> Refusal {
     (-32602, format!("Invalid params: {why}"))
 }
@@ -191,12 +203,7 @@ impl Trading {
             .books
             .get_mut(&id)
             .ok_or_else(|| invalid("not tradeable".into()))?;
-        let oid = book.submit(order, &mut events).map_err(|e| match e {
-            engine::matching::Reject::PostOnlyWouldCross { .. } => {
-                (11054, "post_only_reject".to_string())
-            }
-            other => invalid(other.to_string()),
-        })?;
+        let oid = book.submit(order, &mut events).map_err(refused)?;
         let meta = Order {
             owner: r.owner,
             label: r.label.to_string(),
@@ -309,7 +316,7 @@ impl Trading {
             .get_mut(&id)
             .ok_or_else(|| invalid("not tradeable".into()))?;
         book.amend(owner, key.1, price, amount, &mut events)
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(refused)?;
         if let Some(o) = self.orders.get_mut(&key) {
             (o.price, o.amount) = (price, amount);
         }
