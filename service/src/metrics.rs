@@ -54,90 +54,82 @@ impl Default for Metrics {
     }
 }
 
+/// A counter registered in `r` as `name` (Prometheus adds `_total`).
+fn counter(r: &mut Registry, name: &str, help: &str) -> Counter {
+    let c = Counter::default();
+    r.register(name, help, c.clone());
+    c
+}
+
+fn gauge(r: &mut Registry, name: &str, help: &str) -> FloatGauge {
+    let g = FloatGauge::default();
+    r.register(name, help, g.clone());
+    g
+}
+
 impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::default();
-        let quotes_live = Gauge::default();
-        let fills = Counter::default();
-        let market_trades = Counter::default();
-        let reconnects = Counter::default();
-        let book_gaps = Counter::default();
-        let rate_limited = Counter::default();
-        let malformed = Counter::default();
-        // 1 us to about 1 s.
-        let tick_to_quote = Histogram::new(exponential_buckets(1e-6, 2.0, 20));
-        let (delta, vega, gamma, pnl_usd) = Default::default();
         let r = &mut registry;
+        let quotes_live = Gauge::default();
         r.register(
             "rollmaker_quotes_live",
             "Orders resting at the venue",
             quotes_live.clone(),
         );
-        r.register("rollmaker_fills", "Fills of our orders", fills.clone());
-        r.register(
-            "rollmaker_market_trades",
-            "The market's trades, ours included",
-            market_trades.clone(),
-        );
-        r.register(
-            "rollmaker_reconnects",
-            "Connections to the venue made again",
-            reconnects.clone(),
-        );
-        r.register(
-            "rollmaker_book_gaps",
-            "Book messages out of sequence",
-            book_gaps.clone(),
-        );
-        r.register(
-            "rollmaker_rate_limited",
-            "Requests refused or held back for the rate limit",
-            rate_limited.clone(),
-        );
-        r.register(
-            "rollmaker_malformed",
-            "Venue messages that could not be read",
-            malformed.clone(),
-        );
+        // 1 us to about 1 s.
+        let tick_to_quote = Histogram::new(exponential_buckets(1e-6, 2.0, 20));
         r.register(
             "rollmaker_tick_to_quote_seconds",
             "A book frame read to the order it caused written",
             tick_to_quote.clone(),
         );
-        r.register(
-            "rollmaker_inventory_delta_eth",
-            "Net USD delta held, ETH",
-            FloatGauge::clone(&delta),
-        );
-        r.register(
-            "rollmaker_inventory_vega_eth_per_vol_point",
-            "Net vega held",
-            FloatGauge::clone(&vega),
-        );
-        r.register(
-            "rollmaker_inventory_gamma",
-            "Net gamma held, ETH of delta per USD",
-            FloatGauge::clone(&gamma),
-        );
-        r.register(
-            "rollmaker_pnl_usd",
-            "PnL marked at the venue's marks, USD",
-            FloatGauge::clone(&pnl_usd),
-        );
         Metrics {
-            registry,
             quotes_live,
-            fills,
-            market_trades,
-            reconnects,
-            book_gaps,
-            rate_limited,
-            malformed,
+            fills: counter(r, "rollmaker_fills", "Fills of our orders"),
+            market_trades: counter(
+                r,
+                "rollmaker_market_trades",
+                "The market's trades, ours included",
+            ),
+            reconnects: counter(
+                r,
+                "rollmaker_reconnects",
+                "Connections to the venue made again",
+            ),
+            book_gaps: counter(r, "rollmaker_book_gaps", "Book messages out of sequence"),
+            rate_limited: counter(
+                r,
+                "rollmaker_rate_limited",
+                "Requests refused or held back for the rate limit",
+            ),
+            malformed: counter(
+                r,
+                "rollmaker_malformed",
+                "Venue messages that could not be read",
+            ),
             tick_to_quote,
-            delta,
-            vega,
-            gamma,
-            pnl_usd,
+            delta: gauge(
+                r,
+                "rollmaker_inventory_delta_eth",
+                "Net USD delta held, ETH",
+            ),
+            vega: gauge(
+                r,
+                "rollmaker_inventory_vega_eth_per_vol_point",
+                "Net vega held",
+            ),
+            gamma: gauge(
+                r,
+                "rollmaker_inventory_gamma",
+                "Net gamma held, ETH of delta per USD",
+            ),
+            pnl_usd: gauge(
+                r,
+                "rollmaker_pnl_usd",
+                "PnL marked at the venue's marks, USD",
+            ),
+            registry,
         }
     }
 

@@ -72,18 +72,7 @@ async fn serve(
     tracing::info!("metrics on http://{metrics_addr}/metrics, health on /health");
     tokio::spawn(metrics::serve(listener, metrics.clone(), health.clone()));
     let v = &config.venue;
-    let timeout_ms = (v.request_timeout_seconds * 1000.0) as i64;
-    let session = Session::new(Some(credentials), v.heartbeat_seconds, timeout_ms);
-    let (commands, command_rx) = mpsc::channel(QUEUE);
-    let (route, mut events, handover) = Route::new();
-    let options = Options {
-        url: v.url.clone(),
-        tick: Duration::from_millis(100),
-        min_backoff: Duration::from_millis(100),
-        max_backoff: Duration::from_secs(10),
-    };
-    let budget = Budget::new(Limits::default());
-    tokio::spawn(connection::run(options, session, budget, command_rx, route));
+    let (commands, mut events, handover) = connect(v, credentials);
     let mut signals = Signals::new()?;
     let listed = tokio::select! {
         listed = listing(&commands, &mut events, &v.currency) => Some(listed?),
@@ -97,15 +86,7 @@ async fn serve(
     let expired = add_journaled(&mut instruments, &journal.entries()?);
     let instruments = Arc::new(instruments);
     tracing::info!("{listed_now} instruments listed, {expired} more the journal names");
-    let mut rules = strategy_config.quote_rules();
-    if rules.max_actions_per_second > limits.matching.per_second {
-        tracing::warn!(
-            "quotes.max_actions_per_second {} is above the account's matching-engine limit: {} a second",
-            rules.max_actions_per_second,
-            limits.matching.per_second
-        );
-        rules.max_actions_per_second = limits.matching.per_second;
-    }
+    let rules = capped(strategy_config.quote_rules(), &limits);
     let (inputs, input_rx) = crossbeam::channel::unbounded();
     let told = inputs.clone();
     let notify: Notify = Box::new(move |t| drop(told.send(Input::Journaled(t))));
@@ -149,6 +130,45 @@ async fn serve(
         Ok(result) => Ok(result?),
         Err(_) => bail!("the trading thread ended without a word"),
     }
+}
+
+/// The connection (its task started): where to send it commands, where the start-up reads its
+/// events, and where the gateway is handed over to it.
+#[allow(clippy::type_complexity)]
+fn connect(
+    v: &crate::config::VenueSection,
+    credentials: Credentials,
+) -> (
+    mpsc::Sender<Command>,
+    mpsc::UnboundedReceiver<Event>,
+    tokio::sync::oneshot::Sender<(Gateway, mpsc::UnboundedReceiver<Event>)>,
+) {
+    let timeout_ms = (v.request_timeout_seconds * 1000.0) as i64;
+    let session = Session::new(Some(credentials), v.heartbeat_seconds, timeout_ms);
+    let (commands, command_rx) = mpsc::channel(QUEUE);
+    let (route, events, handover) = Route::new();
+    let options = Options {
+        url: v.url.clone(),
+        tick: Duration::from_millis(100),
+        min_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_secs(10),
+    };
+    let budget = Budget::new(Limits::default());
+    tokio::spawn(connection::run(options, session, budget, command_rx, route));
+    (commands, events, handover)
+}
+
+/// The quote manager's rules, its actions a second capped at the account's matching rate.
+fn capped(mut rules: QuoteRules, limits: &Limits) -> QuoteRules {
+    if rules.max_actions_per_second > limits.matching.per_second {
+        tracing::warn!(
+            "quotes.max_actions_per_second {} is above the account's matching-engine limit: {} a second",
+            rules.max_actions_per_second,
+            limits.matching.per_second
+        );
+        rules.max_actions_per_second = limits.matching.per_second;
+    }
+    rules
 }
 
 /// The desk: the journal replayed into a new trader and tracker.

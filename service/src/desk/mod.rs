@@ -24,7 +24,7 @@ use engine::quotes::Action;
 use engine::strategy::Strategy;
 use engine::trader::{Trader, VenueEvent};
 use engine::InstrumentId;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -37,6 +37,7 @@ pub(crate) use expiry::history_params;
 mod quoting;
 mod replies;
 mod settling;
+mod stopping;
 
 /// What reaches the trading thread.
 #[derive(Debug)]
@@ -325,39 +326,6 @@ impl Desk {
         self.trade_ids.extend(self.tracker.take_told());
     }
 
-    /// The kill switch: everything cancelled at the venue, no more quoting.
-    pub(crate) fn kill_now(&mut self, why: &str) {
-        if matches!(self.phase, Phase::Killed(_)) {
-            return;
-        }
-        tracing::error!("kill switch: {why}");
-        self.phase = Phase::Killed(format!("killed: {why}"));
-        self.health.not_quoting(&format!("killed: {why}"));
-        self.send(cancel_all());
-    }
-
-    /// Cancel everything, wait (a while) for the venue to confirm, book what comes meanwhile.
-    fn stop(&mut self, inputs: &Receiver<Input>) -> Result<Latencies, JournalError> {
-        self.health.not_quoting("stopping");
-        self.phase = Phase::Killed("stopping".into());
-        self.send(cancel_all());
-        let until = Instant::now() + STOP_WAIT;
-        while let Ok(input) = inputs.recv_deadline(until) {
-            let confirmed =
-                matches!(&input, Input::Reply(Out::Answer { id, .. }) if *id == CANCEL_ALL);
-            if matches!(input, Input::Book { .. } | Input::Ticker { .. }) {
-                // No more quoting: only what happened to our orders counts now.
-                continue;
-            }
-            self.on_input(input);
-            if confirmed {
-                break;
-            }
-        }
-        self.settle_now()?;
-        Ok(self.latencies.snapshot())
-    }
-
     /// A command to the connection. Its channel is deep; full means the socket has stalled
     /// for thousands of requests, and the reconcile after the reconnect sets things right.
     pub(crate) fn send(&self, command: Command) {
@@ -382,15 +350,6 @@ fn spin_recv(inputs: &Receiver<Input>, idle: Duration) -> Result<Input, RecvTime
         if Instant::now() >= until {
             return Err(RecvTimeoutError::Timeout);
         }
-    }
-}
-
-fn cancel_all() -> Command {
-    Command::Call {
-        method: "private/cancel_all".into(),
-        params: json!({}),
-        tag: CANCEL_ALL,
-        since: None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod delivery;
 mod views;
+pub use views::TradesQuery;
 
 use super::house::{HOUSE, TAKERS};
 use crate::deribit::frame::POST_ONLY_REJECT;
@@ -79,41 +80,6 @@ pub struct Request<'a> {
     pub label: &'a str,
     pub post_only: PostOnly,
     pub tif: TimeInForce,
-}
-
-/// What `get_user_trades_by_currency(_and_time)` asks for, as Deribit takes it: recent trades
-/// (the last 24 hours) unless `historical`, between `start_timestamp` and `end_timestamp`
-/// where given, newest first unless `sorting` is `asc`, `count` of them (10 unless given, at
-/// most 1,000).
-pub struct TradesQuery {
-    pub from: i64,
-    pub to: i64,
-    pub ascending: bool,
-    pub count: usize,
-}
-
-/// How long trades are kept as recent (Deribit: 24 hours; older ones only with `historical`).
-const RECENT_MS: i64 = 86_400_000;
-
-impl TradesQuery {
-    /// The query `p` makes at `now_ms`.
-    pub fn of(p: &Value, now_ms: i64) -> TradesQuery {
-        let historical = p["historical"].as_bool().unwrap_or(false);
-        let recent = if historical {
-            i64::MIN
-        } else {
-            now_ms - RECENT_MS
-        };
-        TradesQuery {
-            from: p["start_timestamp"]
-                .as_i64()
-                .unwrap_or(i64::MIN)
-                .max(recent),
-            to: p["end_timestamp"].as_i64().unwrap_or(i64::MAX),
-            ascending: p["sorting"].as_str() == Some("asc"),
-            count: p["count"].as_u64().unwrap_or(10).clamp(1, 1000) as usize,
-        }
-    }
 }
 
 impl Trading {
