@@ -137,6 +137,10 @@ fn a_maker_and_a_taker_meet_on_the_local_venue() {
         &json!({"jsonrpc": "2.0", "id": 7, "method": "private/buy", "params": lift}).to_string(),
         &mut out,
     );
+    // The taker's answer carries its trade, as Deribit's does.
+    let answer = result(&frames(taker, out.clone()), 7).unwrap();
+    let trades = answer["trades"].as_array().unwrap();
+    assert_eq!((trades.len(), &trades[0]["amount"]), (1, &json!(4.0)));
     view.read(&instruments, &frames(maker, out));
     let VenueEvent::Filled {
         client_id: 41,

@@ -215,7 +215,12 @@ impl VenueCore {
                     amount,
                     changes,
                 )?;
-                Ok(json!({"order": order, "trades": []}))
+                let trades = changes
+                    .trades
+                    .get(&authed()?.0)
+                    .cloned()
+                    .unwrap_or_default();
+                Ok(json!({"order": order, "trades": trades}))
             }
             "private/cancel_by_label" => Ok(json!(self.trading.cancel_by_label(
                 authed()?,
@@ -291,7 +296,9 @@ impl VenueCore {
             tif,
         };
         let order = self.trading.place(request, changes)?;
-        Ok(json!({"order": order, "trades": []}))
+        // The request's own trades, as Deribit answers them (they come on user.changes too).
+        let trades = changes.trades.get(&owner.0).cloned().unwrap_or_default();
+        Ok(json!({"order": order, "trades": trades}))
     }
 }
 
