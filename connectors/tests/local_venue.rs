@@ -869,3 +869,37 @@ fn a_series_listed_later_is_listed_and_trades() {
     assert_eq!(names, [CALL, later]);
     assert!(result(&rpc(&mut v, maker, 5, "private/buy", order), 5).is_ok());
 }
+
+#[test]
+fn the_house_never_takes_a_clients_order_its_level_slides_behind_it() {
+    use connectors::venue::house::House;
+    let (mut v, _) = venue();
+    let maker = v.connect();
+    rpc(&mut v, maker, 1, "public/auth", credentials("maker", "s1"));
+    let ask = json!({"instrument_name": CALL, "amount": 2.0, "price": 0.05, "label": "rm-1"});
+    rpc(&mut v, maker, 2, "private/sell", ask);
+    // The market moved up through the maker's stale offer: the house's bid shows behind it.
+    let book = House::Book {
+        instrument: CALL.into(),
+        bids: vec![(0.055, 5.0)],
+        asks: vec![(0.06, 5.0)],
+    };
+    let mut out = Vec::new();
+    assert!(v.house(&book, 3_000, &mut out).is_empty());
+    let positions = result(
+        &rpc(&mut v, maker, 3, "private/get_positions", json!({})),
+        3,
+    );
+    assert_eq!(positions, Ok(json!([])), "not filled by the house");
+    let open = result(
+        &rpc(
+            &mut v,
+            maker,
+            4,
+            "private/get_open_orders_by_currency",
+            json!({}),
+        ),
+        4,
+    );
+    assert_eq!(open.unwrap()[0]["filled_amount"], json!(0.0));
+}

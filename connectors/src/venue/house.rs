@@ -1,6 +1,6 @@
 //! The venue's own market: the house shows a book (the synthetic market's levels, replaced as the
-//! market moves) and its background takers trade, so that clients' resting orders have a market
-//! around them and get filled. Two accounts of the venue's, so the takers trade with the house's
+//! market moves, post-only: it never trades with a client's order) and its background takers
+//! trade, so that clients' resting orders have a market around them and get filled by takers. Two accounts of the venue's, so the takers trade with the house's
 //! levels rather than cancel them (the matching engine prevents self-trades).
 
 use super::channels::subscription;
@@ -143,7 +143,13 @@ fn request(
         price,
         amount,
         label: "",
-        post_only: PostOnly::Off,
+        // The house shows the market and never takes: a level that would cross a client's
+        // resting order slides behind it (only takers trade with clients, as on a venue where
+        // a market maker's stale quote is picked off by a taker, not by another maker's quote).
+        post_only: match tif {
+            TimeInForce::GoodTilCancelled => PostOnly::Slide,
+            TimeInForce::ImmediateOrCancel => PostOnly::Off,
+        },
         tif,
     }
 }
