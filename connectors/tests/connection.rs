@@ -146,3 +146,67 @@ async fn wss_addresses_go_through_tls() {
     // rustls read the peer's plain-text answer as a record that is not TLS.
     assert!(shown.contains("InvalidContentType"), "{shown}");
 }
+
+/// Orders past the budget wait their turn in order, and the connection reads frames meanwhile:
+/// a heartbeat is answered before the waiting orders go out.
+#[tokio::test]
+async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
+    use connectors::deribit::budget::Rate;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    let (commands, command_rx) = mpsc::channel(16);
+    let (event_tx, _events) = mpsc::channel(64);
+    let options = Options {
+        url,
+        tick: Duration::from_millis(20),
+        min_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+    };
+    // Two matching-engine requests a second, one at once.
+    let slow = Limits {
+        matching: Rate {
+            per_second: 2,
+            burst: 1,
+        },
+        other: Rate {
+            per_second: 20,
+            burst: 20,
+        },
+    };
+    let client = tokio::spawn(run(
+        options,
+        Session::new(None, 10, 5_000),
+        Budget::new(slow),
+        command_rx,
+        event_tx,
+    ));
+    let (tcp, _) = listener.accept().await.unwrap();
+    let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+    let heartbeat = next_request(&mut ws).await;
+    answer(&mut ws, &heartbeat).await;
+    for tag in 1..=3 {
+        let params = json!({"instrument_name": "ETH-PERPETUAL", "amount": 10, "price": 2000});
+        let call = Command::Call {
+            method: "private/buy".into(),
+            params,
+            tag,
+            since: None,
+        };
+        commands.send(call).await.unwrap();
+    }
+    let first = next_request(&mut ws).await;
+    assert_eq!(first["method"], "private/buy");
+    // The other two wait for the budget; the venue's test_request is answered meanwhile.
+    let beat = json!({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "test_request"}});
+    ws.send(Message::text(beat.to_string())).await.unwrap();
+    assert_eq!(next_request(&mut ws).await["method"], "public/test");
+    let (second, third) = (next_request(&mut ws).await, next_request(&mut ws).await);
+    assert_eq!(
+        (&second["method"], &third["method"]),
+        (&json!("private/buy"), &json!("private/buy"))
+    );
+    let ids = [&first["id"], &second["id"], &third["id"]].map(|v| v.as_u64().unwrap());
+    assert!(ids[0] < ids[1] && ids[1] < ids[2], "in order: {ids:?}");
+    commands.send(Command::Stop).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), client).await;
+}

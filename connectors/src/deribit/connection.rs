@@ -10,7 +10,7 @@ use super::session::{Millis, Out, Outgoing, Session};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -115,6 +115,9 @@ pub async fn run(
                     events: &mut events,
                     tags: &mut tags,
                     read: Instant::now(),
+                    waiting: Default::default(),
+                    retry_at: None,
+                    timed: HashMap::new(),
                 };
                 let ended = link
                     .serve(&mut session, &mut commands, options.tick, &now)
@@ -186,6 +189,12 @@ struct Link<'a, E> {
     tags: &'a mut HashMap<u64, u64>,
     /// When the frame being handled was read (or the tick or command came).
     read: Instant,
+    /// Requests waiting for the budget, in order, matching engine's and others' apart; when to
+    /// try again. The connection reads frames meanwhile (a heartbeat is answered on time).
+    waiting: [VecDeque<Outgoing>; 2],
+    retry_at: Option<tokio::time::Instant>,
+    /// The owner's tag and `since` of each request it asked to be told the writing of.
+    timed: HashMap<u64, (u64, Instant)>,
 }
 
 impl<E: Events> Link<'_, E> {
@@ -203,7 +212,7 @@ impl<E: Events> Link<'_, E> {
         }
         let mut ticks = tokio::time::interval(tick);
         loop {
-            let mut since = None;
+            let retry = self.retry_at;
             tokio::select! {
                 message = self.ws.next() => match message {
                     Some(Ok(Message::Text(text))) => {
@@ -218,10 +227,12 @@ impl<E: Events> Link<'_, E> {
                     Some(Err(e)) => return Ended::Dropped(e.to_string()),
                 },
                 command = commands.recv() => match command {
-                    Some(Command::Call { method, params, tag, since: s }) => {
+                    Some(Command::Call { method, params, tag, since }) => {
                         let id = session.call(now(), &method, params, &mut out);
                         self.tags.insert(id, tag);
-                        since = s.map(|s| (tag, s));
+                        if let Some(s) = since {
+                            self.timed.insert(id, (tag, s));
+                        }
                     }
                     Some(Command::Subscribe(channels)) => {
                         let channels: Vec<&str> = channels.iter().map(String::as_str).collect();
@@ -241,26 +252,24 @@ impl<E: Events> Link<'_, E> {
                     self.read = Instant::now();
                     session.on_tick(now(), &mut out);
                 }
+                // The budget allows the next waiting request: `flush` sends it.
+                _ = tokio::time::sleep_until(retry.unwrap_or_else(tokio::time::Instant::now)), if retry.is_some() => {}
             }
             if let Err(why) = self.flush(&mut out).await {
                 return Ended::Dropped(why);
             }
-            if let Some((tag, s)) = since {
-                let written = Event::Written {
-                    tag,
-                    took: s.elapsed(),
-                };
-                self.events.event(written, self.read).await;
-            }
         }
     }
 
-    /// Sends the session's requests (each within the budget: an over-budget request waits its
-    /// turn) and hands the rest to the owner.
+    /// Queues the session's requests and sends what the budget allows (an over-budget request
+    /// waits its turn, the frames read meanwhile), and hands the rest to the owner.
     async fn flush(&mut self, out: &mut Vec<Out>) -> Result<(), String> {
         for o in out.drain(..) {
             match o {
-                Out::Send(request) => self.send(&request).await?,
+                Out::Send(request) => {
+                    let q = usize::from(!super::budget::is_matching(&request.method));
+                    self.waiting[q].push_back(request);
+                }
                 Out::Ended { why } => {
                     // Deribit ended it for too many requests: slower from now on.
                     if why.contains("10028") {
@@ -273,6 +282,33 @@ impl<E: Events> Link<'_, E> {
                 other => {
                     let other = self.tagged(other);
                     self.events.event(Event::Session(other), self.read).await;
+                }
+            }
+        }
+        self.send_waiting().await
+    }
+
+    /// The waiting requests the budget allows, in order within each bucket; when to try again
+    /// for the rest.
+    async fn send_waiting(&mut self) -> Result<(), String> {
+        self.retry_at = None;
+        for q in 0..2 {
+            while let Some(front) = self.waiting[q].front() {
+                if let Err(wait) = self.budget.spend(&front.method) {
+                    let at = tokio::time::Instant::now() + wait;
+                    self.retry_at = Some(self.retry_at.map_or(at, |r| r.min(at)));
+                    break;
+                }
+                let Some(request) = self.waiting[q].pop_front() else {
+                    break;
+                };
+                let text = Message::text(request.text().to_string());
+                self.ws.send(text).await.map_err(|e| e.to_string())?;
+                if let Some((tag, since)) = self.timed.remove(&request.id) {
+                    let took = since.elapsed();
+                    self.events
+                        .event(Event::Written { tag, took }, self.read)
+                        .await;
                 }
             }
         }
@@ -289,13 +325,5 @@ impl<E: Events> Link<'_, E> {
             }
         }
         out
-    }
-
-    async fn send(&mut self, request: &Outgoing) -> Result<(), String> {
-        while let Err(wait) = self.budget.spend(&request.method) {
-            tokio::time::sleep(wait).await;
-        }
-        let text = Message::text(request.text().to_string());
-        self.ws.send(text).await.map_err(|e| e.to_string())
     }
 }
