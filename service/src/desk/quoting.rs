@@ -3,6 +3,9 @@
 //! and the loss limit after.
 
 use super::{client_id, Desk, Phase, MAX_IN_FLIGHT, PUBLISH_EVERY, REQUOTE_AT_LEAST};
+
+/// At least this long of the wall's between two fits of the surface.
+const REFIT_WALL: std::time::Duration = std::time::Duration::from_secs(1);
 use crate::account::{exposure, Exposure};
 use crate::journal::JournalError;
 use crate::record;
@@ -37,10 +40,15 @@ impl Desk {
         self.last_requote = Some(wall);
         self.dirty = false;
         let now = self.market.clock.now(wall);
-        // On the feed's clock: a local venue may run its market faster than the wall.
-        if (self.last_refit).is_none_or(|t| (now.0 - t.0) as f64 >= self.refit_every * 1e9) {
+        // On the feed's clock (a local venue may run its market faster than the wall), and at
+        // most once a second of the wall's: a fit of the whole chain takes milliseconds of the
+        // trading thread, and a replay at sixty times would otherwise ask one six times a second.
+        let feed_due =
+            (self.last_refit).is_none_or(|(t, _)| (now.0 - t.0) as f64 >= self.refit_every * 1e9);
+        let wall_due = (self.last_refit).is_none_or(|(_, w)| wall.duration_since(w) >= REFIT_WALL);
+        if feed_due && wall_due {
             self.market.refit(now);
-            self.last_refit = Some(now);
+            self.last_refit = Some((now, wall));
         }
         let started = Instant::now();
         // The account as the strategy sees it, and as the metrics show it after this requote
