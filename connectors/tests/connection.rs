@@ -210,3 +210,65 @@ async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
     commands.send(Command::Stop).await.unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(5), client).await;
 }
+
+/// A request that times out while waiting for the budget is not sent after: its owner was told
+/// it timed out and has decided on that (a reconcile).
+#[tokio::test]
+async fn a_request_timed_out_in_the_queue_is_never_sent() {
+    use connectors::deribit::budget::Rate;
+    use connectors::deribit::session::Out;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}", listener.local_addr().unwrap());
+    let (commands, command_rx) = mpsc::channel(16);
+    let (event_tx, mut events) = mpsc::channel(64);
+    let options = Options {
+        url,
+        tick: Duration::from_millis(20),
+        min_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(50),
+    };
+    let one_a_second = Rate {
+        per_second: 1,
+        burst: 1,
+    };
+    let slow = Limits {
+        matching: one_a_second,
+        other: Rate {
+            per_second: 20,
+            burst: 20,
+        },
+    };
+    // Requests time out after 300 ms.
+    let session = Session::new(None, 10, 300);
+    let client = tokio::spawn(run(
+        options,
+        session,
+        Budget::new(slow),
+        command_rx,
+        event_tx,
+    ));
+    let (tcp, _) = listener.accept().await.unwrap();
+    let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+    let heartbeat = next_request(&mut ws).await;
+    answer(&mut ws, &heartbeat).await;
+    for tag in 1..=2 {
+        let params = json!({"instrument_name": "ETH-PERPETUAL", "amount": 10, "price": 2000});
+        let call = Command::Call {
+            method: "private/buy".into(),
+            params,
+            tag,
+            since: None,
+        };
+        commands.send(call).await.unwrap();
+    }
+    assert_eq!(next_request(&mut ws).await["method"], "private/buy");
+    let second = tokio::time::timeout(Duration::from_millis(1_500), next_request(&mut ws)).await;
+    assert!(second.is_err(), "sent after it timed out: {second:?}");
+    let mut timed_out = false;
+    while let Ok(e) = events.try_recv() {
+        timed_out |= matches!(e, Event::Session(Out::TimedOut { id: 2, .. }));
+    }
+    assert!(timed_out, "the owner was told");
+    commands.send(Command::Stop).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), client).await;
+}

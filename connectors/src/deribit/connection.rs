@@ -207,7 +207,7 @@ impl<E: Events> Link<'_, E> {
     ) -> Ended {
         let mut out = Vec::new();
         session.on_connected(now(), &mut out);
-        if let Err(why) = self.flush(&mut out).await {
+        if let Err(why) = self.flush(session, &mut out).await {
             return Ended::Dropped(why);
         }
         let mut ticks = tokio::time::interval(tick);
@@ -255,7 +255,7 @@ impl<E: Events> Link<'_, E> {
                 // The budget allows the next waiting request: `flush` sends it.
                 _ = tokio::time::sleep_until(retry.unwrap_or_else(tokio::time::Instant::now)), if retry.is_some() => {}
             }
-            if let Err(why) = self.flush(&mut out).await {
+            if let Err(why) = self.flush(session, &mut out).await {
                 return Ended::Dropped(why);
             }
         }
@@ -263,7 +263,7 @@ impl<E: Events> Link<'_, E> {
 
     /// Queues the session's requests and sends what the budget allows (an over-budget request
     /// waits its turn, the frames read meanwhile), and hands the rest to the owner.
-    async fn flush(&mut self, out: &mut Vec<Out>) -> Result<(), String> {
+    async fn flush(&mut self, session: &Session, out: &mut Vec<Out>) -> Result<(), String> {
         for o in out.drain(..) {
             match o {
                 Out::Send(request) => {
@@ -285,15 +285,21 @@ impl<E: Events> Link<'_, E> {
                 }
             }
         }
-        self.send_waiting().await
+        self.send_waiting(session).await
     }
 
     /// The waiting requests the budget allows, in order within each bucket; when to try again
-    /// for the rest.
-    async fn send_waiting(&mut self) -> Result<(), String> {
+    /// for the rest. One the session has since timed out is not sent: its owner was told, and
+    /// decided on that.
+    async fn send_waiting(&mut self, session: &Session) -> Result<(), String> {
         self.retry_at = None;
         for q in 0..2 {
             while let Some(front) = self.waiting[q].front() {
+                if !session.is_pending(front.id) {
+                    let gone = self.waiting[q].pop_front();
+                    gone.map(|g| self.timed.remove(&g.id));
+                    continue;
+                }
                 if let Err(wait) = self.budget.spend(&front.method) {
                     let at = tokio::time::Instant::now() + wait;
                     self.retry_at = Some(self.retry_at.map_or(at, |r| r.min(at)));

@@ -258,6 +258,11 @@ impl Session {
     }
 
     /// Requests sent and not answered.
+    /// Whether request `id` is still waited for (not answered, not timed out).
+    pub fn is_pending(&self, id: u64) -> bool {
+        self.pending.contains_key(&id)
+    }
+
     pub fn pending(&self) -> usize {
         self.pending.len()
     }
