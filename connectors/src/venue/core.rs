@@ -203,25 +203,7 @@ impl VenueCore {
                 Ok(json!([{"currency": "ETH", "currency_long": "Ethereum"}]))
             }
             "private/buy" | "private/sell" => self.place(authed()?, rpc, changes),
-            "private/edit_by_label" => {
-                let (price, amount) = (
-                    p["price"].as_f64().unwrap_or(f64::NAN),
-                    p["amount"].as_f64().unwrap_or(f64::NAN),
-                );
-                let order = self.trading.edit_by_label(
-                    authed()?,
-                    p["label"].as_str().unwrap_or(""),
-                    price,
-                    amount,
-                    changes,
-                )?;
-                let trades = changes
-                    .trades
-                    .get(&authed()?.0)
-                    .cloned()
-                    .unwrap_or_default();
-                Ok(json!({"order": order, "trades": trades}))
-            }
+            "private/edit_by_label" => self.edit(authed()?, p, changes),
             "private/cancel_by_label" => Ok(json!(self.trading.cancel_by_label(
                 authed()?,
                 p["label"].as_str().unwrap_or(""),
@@ -244,6 +226,18 @@ impl VenueCore {
             }
             _ => Err((-32601, "Method not found".to_string())),
         }
+    }
+
+    /// `private/edit_by_label`: the order and the trades the edit made.
+    fn edit(&mut self, owner: OwnerId, p: &Value, changes: &mut Changes) -> Result<Value, Refusal> {
+        let (price, amount) = (
+            p["price"].as_f64().unwrap_or(f64::NAN),
+            p["amount"].as_f64().unwrap_or(f64::NAN),
+        );
+        let label = p["label"].as_str().unwrap_or("");
+        let order = (self.trading).edit_by_label(owner, label, price, amount, changes)?;
+        let trades = changes.trades.get(&owner.0).cloned().unwrap_or_default();
+        Ok(json!({"order": order, "trades": trades}))
     }
 
     /// The account's deliveries, newest first: `type` ("delivery", or none) and `count` (20
