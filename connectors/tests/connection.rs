@@ -147,25 +147,33 @@ async fn wss_addresses_go_through_tls() {
     assert!(shown.contains("InvalidContentType"), "{shown}");
 }
 
-/// Orders past the budget wait their turn in order, and the connection reads frames meanwhile:
-/// a heartbeat is answered before the waiting orders go out.
-#[tokio::test]
-async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
+/// A client allowed `per_second` matching-engine requests a second (one at once), its requests
+/// timing out after `timeout_ms`, connected to the peer returned (its opening answered), asked
+/// for `buys` orders at once.
+async fn slow_client(
+    per_second: u32,
+    timeout_ms: i64,
+    buys: u64,
+) -> (
+    mpsc::Sender<Command>,
+    mpsc::Receiver<Event>,
+    Peer,
+    tokio::task::JoinHandle<()>,
+) {
     use connectors::deribit::budget::Rate;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("ws://{}", listener.local_addr().unwrap());
     let (commands, command_rx) = mpsc::channel(16);
-    let (event_tx, _events) = mpsc::channel(64);
+    let (event_tx, events) = mpsc::channel(64);
     let options = Options {
         url,
         tick: Duration::from_millis(20),
         min_backoff: Duration::from_millis(10),
         max_backoff: Duration::from_millis(50),
     };
-    // Two matching-engine requests a second, one at once.
-    let slow = Limits {
+    let limits = Limits {
         matching: Rate {
-            per_second: 2,
+            per_second,
             burst: 1,
         },
         other: Rate {
@@ -173,10 +181,11 @@ async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
             burst: 20,
         },
     };
+    let session = Session::new(None, 10, timeout_ms);
     let client = tokio::spawn(run(
         options,
-        Session::new(None, 10, 5_000),
-        Budget::new(slow),
+        session,
+        Budget::new(limits),
         command_rx,
         event_tx,
     ));
@@ -184,7 +193,7 @@ async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
     let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
     let heartbeat = next_request(&mut ws).await;
     answer(&mut ws, &heartbeat).await;
-    for tag in 1..=3 {
+    for tag in 1..=buys {
         let params = json!({"instrument_name": "ETH-PERPETUAL", "amount": 10, "price": 2000});
         let call = Command::Call {
             method: "private/buy".into(),
@@ -194,6 +203,15 @@ async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
         };
         commands.send(call).await.unwrap();
     }
+    (commands, events, ws, client)
+}
+
+/// Orders past the budget wait their turn in order, and the connection reads frames meanwhile:
+/// a heartbeat is answered before the waiting orders go out.
+#[tokio::test]
+async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
+    // Two matching-engine requests a second, one at once.
+    let (commands, _events, mut ws, client) = slow_client(2, 5_000, 3).await;
     let first = next_request(&mut ws).await;
     assert_eq!(first["method"], "private/buy");
     // The other two wait for the budget; the venue's test_request is answered meanwhile.
@@ -215,52 +233,9 @@ async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
 /// it timed out and has decided on that (a reconcile).
 #[tokio::test]
 async fn a_request_timed_out_in_the_queue_is_never_sent() {
-    use connectors::deribit::budget::Rate;
     use connectors::deribit::session::Out;
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("ws://{}", listener.local_addr().unwrap());
-    let (commands, command_rx) = mpsc::channel(16);
-    let (event_tx, mut events) = mpsc::channel(64);
-    let options = Options {
-        url,
-        tick: Duration::from_millis(20),
-        min_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-    };
-    let one_a_second = Rate {
-        per_second: 1,
-        burst: 1,
-    };
-    let slow = Limits {
-        matching: one_a_second,
-        other: Rate {
-            per_second: 20,
-            burst: 20,
-        },
-    };
-    // Requests time out after 300 ms.
-    let session = Session::new(None, 10, 300);
-    let client = tokio::spawn(run(
-        options,
-        session,
-        Budget::new(slow),
-        command_rx,
-        event_tx,
-    ));
-    let (tcp, _) = listener.accept().await.unwrap();
-    let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
-    let heartbeat = next_request(&mut ws).await;
-    answer(&mut ws, &heartbeat).await;
-    for tag in 1..=2 {
-        let params = json!({"instrument_name": "ETH-PERPETUAL", "amount": 10, "price": 2000});
-        let call = Command::Call {
-            method: "private/buy".into(),
-            params,
-            tag,
-            since: None,
-        };
-        commands.send(call).await.unwrap();
-    }
+    // One matching-engine request a second; requests time out after 300 ms.
+    let (commands, mut events, mut ws, client) = slow_client(1, 300, 2).await;
     assert_eq!(next_request(&mut ws).await["method"], "private/buy");
     let second = tokio::time::timeout(Duration::from_millis(1_500), next_request(&mut ws)).await;
     assert!(second.is_err(), "sent after it timed out: {second:?}");
