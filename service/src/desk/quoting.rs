@@ -16,8 +16,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 impl Desk {
-    /// One requote if quoting and due: intents written, then the orders sent.
+    /// One requote if quoting and due: intents written, then the orders sent. The surface is
+    /// refitted when due whether or not a requote is (the socket's backlog does not age it).
     pub(super) fn requote(&mut self, wall: Instant) -> Result<(), JournalError> {
+        self.refit(wall);
         let since = self.last_requote.map(|t| wall.duration_since(t));
         let due = match since {
             None => true,
@@ -40,16 +42,6 @@ impl Desk {
         self.last_requote = Some(wall);
         self.dirty = false;
         let now = self.market.clock.now(wall);
-        // On the feed's clock (a local venue may run its market faster than the wall), and at
-        // most once a second of the wall's: a fit of the whole chain takes milliseconds of the
-        // trading thread, and a replay at sixty times would otherwise ask one six times a second.
-        let feed_due =
-            (self.last_refit).is_none_or(|(t, _)| (now.0 - t.0) as f64 >= self.refit_every * 1e9);
-        let wall_due = (self.last_refit).is_none_or(|(_, w)| wall.duration_since(w) >= REFIT_WALL);
-        if feed_due && wall_due {
-            self.market.refit(now);
-            self.last_refit = Some((now, wall));
-        }
         let started = Instant::now();
         // The account as the strategy sees it, and as the metrics show it after this requote
         // (which books nothing: one valuation serves both).
@@ -67,6 +59,21 @@ impl Desk {
         self.send_actions(None)?;
         self.publish(e, wall);
         Ok(())
+    }
+
+    /// The surface fitted again if due: on the feed's clock (a local venue may run its market
+    /// faster than the wall), and at most once a second of the wall's (a fit of the whole chain
+    /// takes milliseconds of the trading thread; a replay at sixty times would otherwise ask six
+    /// a second).
+    fn refit(&mut self, wall: Instant) {
+        let now = self.market.clock.now(wall);
+        let feed_due =
+            (self.last_refit).is_none_or(|(t, _)| (now.0 - t.0) as f64 >= self.refit_every * 1e9);
+        let wall_due = (self.last_refit).is_none_or(|(_, w)| wall.duration_since(w) >= REFIT_WALL);
+        if feed_due && wall_due && now.0 > 0 {
+            self.market.refit(now);
+            self.last_refit = Some((now, wall));
+        }
     }
 
     /// A book tick on `id`, read at `received`: the last requote's quotes on it kept off the
