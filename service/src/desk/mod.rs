@@ -131,8 +131,8 @@ pub struct Desk {
     last_listing: Option<Instant>,
     relist_every: Duration,
     pub listings: Option<crossbeam::channel::Sender<Arc<engine::Instruments>>>,
-    /// When the surface was last fitted, on the feed's clock and the wall's.
-    last_refit: Option<(engine::Timestamp, Instant)>,
+    /// When the surface was last fitted, on the feed's clock.
+    last_refit: Option<engine::Timestamp>,
     /// When each order refused in the last minute was.
     rejects: VecDeque<Instant>,
     /// Order requests sent and not yet answered (or timed out).

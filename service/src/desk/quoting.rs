@@ -3,9 +3,6 @@
 //! and the loss limit after.
 
 use super::{client_id, Desk, Phase, MAX_IN_FLIGHT, PUBLISH_EVERY, REQUOTE_AT_LEAST};
-
-/// At least this long of the wall's between two fits of the surface.
-const REFIT_WALL: std::time::Duration = std::time::Duration::from_secs(1);
 use crate::account::{exposure, Exposure};
 use crate::journal::JournalError;
 use crate::record;
@@ -61,18 +58,14 @@ impl Desk {
         Ok(())
     }
 
-    /// The surface fitted again if due: on the feed's clock (a local venue may run its market
-    /// faster than the wall), and at most once a second of the wall's (a fit of the whole chain
-    /// takes milliseconds of the trading thread; a replay at sixty times would otherwise ask six
-    /// a second).
+    /// The surface fitted again if due, on the feed's clock (a local venue may run its market
+    /// faster than the wall: the strategy judges the surface's age on that clock too).
     fn refit(&mut self, wall: Instant) {
         let now = self.market.clock.now(wall);
-        let feed_due =
-            (self.last_refit).is_none_or(|(t, _)| (now.0 - t.0) as f64 >= self.refit_every * 1e9);
-        let wall_due = (self.last_refit).is_none_or(|(_, w)| wall.duration_since(w) >= REFIT_WALL);
-        if feed_due && wall_due && now.0 > 0 {
+        let due = (self.last_refit).is_none_or(|t| (now.0 - t.0) as f64 >= self.refit_every * 1e9);
+        if due && now.0 > 0 {
             self.market.refit(now);
-            self.last_refit = Some((now, wall));
+            self.last_refit = Some(now);
         }
     }
 
