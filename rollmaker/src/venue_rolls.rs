@@ -16,7 +16,7 @@ use backtest::sim::prices::p_value;
 use backtest::sim::synthetic_market::SyntheticMarket;
 use connectors::venue::house::House;
 use engine::tick_rule::Rounding;
-use engine::{Price, Side};
+use engine::Side;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -117,11 +117,9 @@ impl Rolls {
                 Side::Buy => Rounding::Down,
                 Side::Sell => Rounding::Up,
             };
-            let units = (limit / inst.float_terms().price_unit) as i64;
-            let price = inst.tick_rule().round(Price(units), rounding);
-            if price.0 < 1 {
+            let Some(price) = inst.price_rounded_f64(limit, rounding) else {
                 return Vec::new();
-            }
+            };
             out.push(House::Take {
                 instrument: inst.name().to_string(),
                 side,

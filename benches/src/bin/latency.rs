@@ -78,8 +78,8 @@ fn listing(n: usize) -> Vec<(Instrument, f64)> {
 
 /// A price on `inst`'s grid near `eth`, rounded `rounding`.
 fn on_grid(inst: &Instrument, eth: f64, rounding: Rounding) -> f64 {
-    let units = (eth / inst.float_terms().price_unit) as i64;
-    inst.price_f64(inst.tick_rule().round(Price(units.max(1)), rounding))
+    let tick = inst.price_rounded_f64(eth, rounding);
+    inst.price_f64(tick.unwrap_or(inst.tick_rule().round(Price(1), Rounding::Up)))
 }
 
 /// The house: `updates` books a second and every ticker each second, until the venue is gone.

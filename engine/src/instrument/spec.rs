@@ -6,7 +6,7 @@
 
 use super::name::{InstrumentKind, InstrumentName, NameError};
 use crate::scale::{Scale, ScaleError};
-use crate::tick_rule::{TickRule, TickRuleError, TickStep};
+use crate::tick_rule::{Rounding, TickRule, TickRuleError, TickStep};
 use crate::units::{Price, Qty};
 use rust_decimal::Decimal;
 use thiserror::Error;
@@ -297,6 +297,21 @@ impl Instrument {
         }
     }
 
+    /// A model's float price (`value`, the price currency) onto the grid, `rounding` the way
+    /// asked (a seller's limit up, a buyer's down: never past it); None where that is not a
+    /// positive price.
+    pub fn price_rounded_f64(&self, value: f64, rounding: Rounding) -> Option<Price> {
+        let units = value / self.float_terms().price_unit;
+        let units = match rounding {
+            Rounding::Down => units.floor(),
+            Rounding::Up => units.ceil(),
+        };
+        if !(units >= 1.0 && units < i64::MAX as f64) {
+            return None;
+        }
+        Some(self.tick_rule.round(Price(units as i64), rounding))
+    }
+
     /// [`Instrument::qty`] of a float read from data, as [`Instrument::price_of_f64`].
     pub fn qty_of_f64(&self, value: f64) -> Result<Qty, ValueError> {
         match self.lot_scale.units_of_f64(value) {
@@ -353,6 +368,20 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_model_price_is_rounded_onto_the_grid_the_way_asked() {
+        let o = Instrument::deribit("ETH-27MAR26-2000-C").unwrap();
+        // Above 0.005 the tick is 0.0005: a seller's limit up, a buyer's down, never past it.
+        assert_eq!(o.price_rounded_f64(0.05004, Rounding::Up), Some(Price(505)));
+        assert_eq!(
+            o.price_rounded_f64(0.05004, Rounding::Down),
+            Some(Price(500))
+        );
+        assert_eq!(o.price_rounded_f64(0.00494, Rounding::Up), Some(Price(50)));
+        assert_eq!(o.price_rounded_f64(0.0, Rounding::Down), None);
+        assert_eq!(o.price_rounded_f64(f64::NAN, Rounding::Up), None);
     }
 
     #[test]
