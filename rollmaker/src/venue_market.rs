@@ -19,6 +19,7 @@ use connectors::deribit::ticker::Ticker;
 use connectors::venue::house::House;
 use engine::instrument::InstrumentKind;
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Timestamp};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc::Sender;
@@ -55,42 +56,35 @@ fn perpetual(instruments: &Instruments, id: InstrumentId, index: f64, at: Timest
 
 /// The venue's options not yet delivered, by settlement time, and the index's TWAP.
 struct Deliveries {
-    due: Vec<(Timestamp, String)>,
+    /// By settlement time, the next one due first.
+    due: BTreeSet<(Timestamp, String)>,
     settler: Settler,
 }
 
 impl Deliveries {
     /// The options of `instruments` (the venue's listing).
     fn of(instruments: &Instruments) -> Deliveries {
-        let mut due: Vec<(Timestamp, String)> = (instruments.iter())
-            .filter_map(|(_, i)| match i.kind() {
-                InstrumentKind::Option { expiry, .. } => Some((expiry, i.name())),
-                _ => None,
-            })
-            .map(|(expiry, name)| (expiry.settlement_time(), name.to_string()))
-            .collect();
-        // Latest first: the next one due is popped off the end.
-        due.sort_by(|a, b| b.cmp(a));
-        Deliveries {
-            due,
+        let mut d = Deliveries {
+            due: BTreeSet::new(),
             settler: Settler::default(),
-        }
+        };
+        instruments.iter().for_each(|(_, i)| d.add(i));
+        d
     }
 
-    /// `inst` listed since: delivered in its turn too.
+    /// `inst` listed: delivered in its turn (options only).
     fn add(&mut self, inst: &Instrument) {
         if let InstrumentKind::Option { expiry, .. } = inst.kind() {
             self.due
-                .push((expiry.settlement_time(), inst.name().to_string()));
-            self.due.sort_by(|a, b| b.cmp(a));
+                .insert((expiry.settlement_time(), inst.name().to_string()));
         }
     }
 
     /// The index at `p`; each option whose settlement time it has reached, delivered.
     fn at(&mut self, p: IndexPoint, out: &mut Vec<House>) {
         self.settler.observe(p);
-        while self.due.last().is_some_and(|(t, _)| *t <= p.at) {
-            let Some((_, instrument)) = self.due.pop() else {
+        while self.due.first().is_some_and(|(t, _)| *t <= p.at) {
+            let Some((_, instrument)) = self.due.pop_first() else {
                 break;
             };
             let index_price = self.settler.twap(p);
