@@ -26,6 +26,8 @@ pub struct JournalWriter {
     jobs: Option<Sender<Job>>,
     /// Why the last write failed; every later one fails too (the desk stops on the first).
     failed: Arc<Mutex<Option<String>>>,
+    /// Intents taken and not yet handed over ([`JournalWriter::release`]).
+    held: Vec<Entry>,
     path: String,
     thread: Option<JoinHandle<()>>,
 }
@@ -44,6 +46,7 @@ impl JournalWriter {
         Ok(JournalWriter {
             jobs: Some(jobs),
             failed,
+            held: Vec::new(),
             path,
             thread: Some(thread),
         })
@@ -61,7 +64,13 @@ impl JournalWriter {
         self.failed.lock().map_or(None, |f| f.clone())
     }
 
-    fn hand(&self, job: Job) -> Result<(), JournalError> {
+    /// Hands `job` over, after whatever is held (the order of things is kept).
+    fn hand(&mut self, job: Job) -> Result<(), JournalError> {
+        self.release()?;
+        self.send(job)
+    }
+
+    fn send(&self, job: Job) -> Result<(), JournalError> {
         let gone = || self.failure("the writing thread is gone".into());
         self.jobs
             .as_ref()
@@ -72,19 +81,36 @@ impl JournalWriter {
 
     /// Hands `entries` over without waiting: durable within one transaction's time (an order
     /// intent: the order is sent meanwhile). An error only if an earlier write failed.
-    pub fn write_ahead(&self, entries: &[Entry]) -> Result<(), JournalError> {
+    pub fn write_ahead(&mut self, entries: &[Entry]) -> Result<(), JournalError> {
+        self.hold(entries)?;
+        self.release().map(drop)
+    }
+
+    /// Takes `entries` to hand over at the next [`JournalWriter::release`] (or any other
+    /// write, ahead of it): handing over wakes the writer's thread, which can take the
+    /// trading thread's core from it on a busy machine, so the trading thread first writes
+    /// the orders these intents are for. An error only if an earlier write failed.
+    pub fn hold(&mut self, entries: &[Entry]) -> Result<(), JournalError> {
         if let Some(why) = self.failed() {
             return Err(self.failure(why));
         }
-        if entries.is_empty() {
-            return Ok(());
+        self.held.extend_from_slice(entries);
+        Ok(())
+    }
+
+    /// Hands over what is held, if anything (whether there was).
+    pub fn release(&mut self) -> Result<bool, JournalError> {
+        if self.held.is_empty() {
+            return Ok(false);
         }
-        self.hand(Job::Ahead(entries.to_vec()))
+        let held = std::mem::take(&mut self.held);
+        self.send(Job::Ahead(held))?;
+        Ok(true)
     }
 
     /// Hands `entries` over under `ticket` (tickets rise): the writer tells its `notify` when
     /// they are durable. An error only if an earlier write failed.
-    pub fn write_noted(&self, entries: &[Entry], ticket: u64) -> Result<(), JournalError> {
+    pub fn write_noted(&mut self, entries: &[Entry], ticket: u64) -> Result<(), JournalError> {
         if let Some(why) = self.failed() {
             return Err(self.failure(why));
         }
@@ -94,7 +120,7 @@ impl JournalWriter {
     /// Appends `entries` after everything handed over before, all of it durable when this
     /// returns (none: waits for what was handed over); the last sequence number written by
     /// the transaction that took them (0 if it wrote nothing).
-    pub fn append_all(&self, entries: &[Entry]) -> Result<u64, JournalError> {
+    pub fn append_all(&mut self, entries: &[Entry]) -> Result<u64, JournalError> {
         if let Some(why) = self.failed() {
             return Err(self.failure(why));
         }
@@ -110,6 +136,7 @@ impl JournalWriter {
 impl Drop for JournalWriter {
     /// Everything handed over is written before the writer goes.
     fn drop(&mut self) {
+        let _ = self.release();
         self.jobs.take();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -191,16 +218,24 @@ mod tests {
         let path = dir.join("j.redb");
         let (told, tickets) = unbounded();
         let notify: Notify = Box::new(move |t| told.send(t).unwrap());
-        let w = JournalWriter::start(Journal::open(&path).unwrap(), notify).unwrap();
-        for i in 1..=50 {
+        let mut w = JournalWriter::start(Journal::open(&path).unwrap(), notify).unwrap();
+        for i in 1..=40 {
             w.write_ahead(&[ended(i)]).unwrap();
         }
         w.write_ahead(&[]).unwrap();
+        // Held, then handed over ahead of what comes next (in order), or when released.
+        for i in 41..=45 {
+            w.hold(&[ended(i)]).unwrap();
+        }
+        w.release().unwrap();
+        for i in 46..=50 {
+            w.hold(&[ended(i)]).unwrap();
+        }
         w.write_noted(&[ended(51)], 1).unwrap();
         assert_eq!(w.append_all(&[ended(52)]).unwrap(), 52);
         assert_eq!(tickets.recv().unwrap(), Ok(1), "told once it is durable");
         assert_eq!(w.append_all(&[]).unwrap(), 0, "nothing more written");
-        w.write_ahead(&[ended(53)]).unwrap();
+        w.hold(&[ended(53)]).unwrap();
         drop(w);
         assert!(tickets.try_recv().is_err(), "told once a ticket");
         let back = Journal::open(&path).unwrap().entries().unwrap();
