@@ -10,13 +10,30 @@ use std::time::Duration;
 
 #[test]
 fn quotes_rest_one_sided_fills_reach_the_journal_and_sigint_cancels_everything() {
-    let dir = folder("service-quotes");
+    quote_fill_and_stop("service-quotes", false);
+}
+
+/// The same with the trading thread spinning and running the connection itself (`busy_poll`):
+/// the orders written from there, the cancel-all at the stop too.
+#[test]
+fn spinning_with_the_connection_on_the_trading_thread_does_the_same() {
+    quote_fill_and_stop("service-quotes-spin", true);
+}
+
+fn quote_fill_and_stop(name: &str, busy_poll: bool) {
+    let dir = folder(name);
     let (_venue, url) = venue(&[]);
-    let (mut svc, metrics) = service(&config(&dir, &url));
+    let config = config(&dir, &url);
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("busy_poll = false"), "the shipped default");
+    let set = format!("busy_poll = {busy_poll}");
+    std::fs::write(&config, text.replace("busy_poll = false", &set)).unwrap();
+    let (mut svc, metrics) = service(&config);
     let quoting = until(Duration::from_secs(60), || {
         metric(&metrics, "rollmaker_quotes_live") > 0.0
     });
     assert!(quoting, "no quotes:\n{}", svc.log());
+    assert_eq!(svc.count("the connection runs on it") > 0, busy_poll);
     let filled = until(Duration::from_secs(60), || {
         take_one(&url);
         metric(&metrics, "rollmaker_fills_total") >= 2.0

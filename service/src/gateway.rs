@@ -29,13 +29,18 @@ pub struct Route {
     early: mpsc::UnboundedSender<Event>,
     handover: Option<oneshot::Receiver<(Gateway, mpsc::UnboundedReceiver<Event>)>>,
     gateway: Option<Gateway>,
+    /// Give way after every event (the trading thread runs the connection: it takes each
+    /// frame as it is read, not after the whole burst the socket holds).
+    give_way: bool,
 }
 
 impl Route {
     /// The route, where the start-up reads its events, and where it hands the gateway over
-    /// (with that receiver).
+    /// (with that receiver). `give_way`: the connection's task yields after each event.
     #[allow(clippy::type_complexity)]
-    pub fn new() -> (
+    pub fn new(
+        give_way: bool,
+    ) -> (
         Route,
         mpsc::UnboundedReceiver<Event>,
         oneshot::Sender<(Gateway, mpsc::UnboundedReceiver<Event>)>,
@@ -46,6 +51,7 @@ impl Route {
             early,
             handover: Some(handover),
             gateway: None,
+            give_way,
         };
         (route, rx, give)
     }
@@ -73,10 +79,14 @@ impl Events for Route {
         if self.gateway.is_none() {
             self.take_over();
         }
-        match &mut self.gateway {
+        let open = match &mut self.gateway {
             Some(g) => g.on_event(event, read),
             None => self.early.send(event).is_ok(),
+        };
+        if self.give_way {
+            tokio::task::yield_now().await;
         }
+        open
     }
 }
 
@@ -142,9 +152,10 @@ impl Gateway {
                 tracing::warn!("not a JSON-RPC frame: {text}");
                 true
             }
-            Event::Written { took, .. } => {
+            Event::Written { to_write, took, .. } => {
                 self.metrics.tick_to_quote.observe(took.as_secs_f64());
                 (self.latencies).record(|l| &mut l.tick_to_quote, took);
+                (self.latencies).record(|l| &mut l.to_write, to_write);
                 true
             }
             Event::Session(out) => self.on_out(out, read),
@@ -274,8 +285,15 @@ mod tests {
         assert_eq!(metrics.reconnects.get(), 1);
         // An order written: tick to quote, in the histogram and the metric.
         let took = std::time::Duration::from_micros(40);
-        assert!(g.on_event(Event::Written { tag: 7, took }, t));
+        let to_write = std::time::Duration::from_micros(30);
+        let written = Event::Written {
+            tag: 7,
+            to_write,
+            took,
+        };
+        assert!(g.on_event(written, t));
         assert_eq!(latencies.snapshot().tick_to_quote.len(), 1);
+        assert_eq!(latencies.snapshot().to_write.max(), 30_015);
         assert!(metrics
             .text()
             .contains("rollmaker_tick_to_quote_seconds_count 1"));

@@ -1,7 +1,7 @@
 //! Where the service's time goes, in nanoseconds (hdrhistogram, 3 significant figures). Tick to
 //! quote: a book frame read off the socket to the order it caused (its series re-priced) written
-//! to the socket; its parts up to the trading thread taking the frame (every book frame) and up
-//! to the order handed to the connection; the
+//! to the socket; its parts up to the trading thread taking the frame (every book frame), up
+//! to the order handed to the connection, and up to the socket's write called; the
 //! whole-chain requote (the state, the strategy, the quote manager); the journal's taking of the
 //! intents. Shared by the desk and the connection's gateway; printed by `rollmaker run` at stop.
 
@@ -15,6 +15,7 @@ pub struct Latencies {
     pub tick_to_quote: Histogram<u64>,
     pub to_desk: Histogram<u64>,
     pub to_connection: Histogram<u64>,
+    pub to_write: Histogram<u64>,
     pub requote: Histogram<u64>,
     pub journal: Histogram<u64>,
 }
@@ -27,6 +28,7 @@ impl Default for Latencies {
             tick_to_quote: h(),
             to_desk: h(),
             to_connection: h(),
+            to_write: h(),
             requote: h(),
             journal: h(),
         }
@@ -77,6 +79,7 @@ impl fmt::Display for Latencies {
         writeln!(f, "tick to quote: {}", summary(&self.tick_to_quote))?;
         writeln!(f, "  to the desk:       {}", summary(&self.to_desk))?;
         writeln!(f, "  to the connection: {}", summary(&self.to_connection))?;
+        writeln!(f, "  to the write call: {}", summary(&self.to_write))?;
         writeln!(f, "requote:       {}", summary(&self.requote))?;
         write!(f, "journal:       {}", summary(&self.journal))
     }

@@ -24,14 +24,18 @@ use engine::quotes::QuoteRules;
 use engine::trader::Trader;
 use engine::Instruments;
 use serde_json::{json, Value};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use strategies::RollMakerConfig;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// Requests and events queued between the connection and the rest, each way.
 const QUEUE: usize = 16_384;
+
+/// How long a connection on the trading thread is given to write its last requests and close.
+const STOP_WAIT: Duration = Duration::from_secs(2);
 
 /// Runs the service of `config` (metrics on `metrics_addr` if given) until a signal; where its
 /// time went.
@@ -72,7 +76,9 @@ async fn serve(
     tracing::info!("metrics on http://{metrics_addr}/metrics, health on /health");
     tokio::spawn(metrics::serve(listener, metrics.clone(), health.clone()));
     let v = &config.venue;
-    let (commands, mut events, handover) = connect(v, credentials);
+    let busy_poll = config.service.busy_poll;
+    let (commands, mut events, handover, connection) = connect(v, credentials, busy_poll);
+    let (give_desk, mut done) = trading_thread(busy_poll, (connection, &commands))?;
     let mut signals = Signals::new()?;
     let listed = tokio::select! {
         listed = listing(&commands, &mut events, &v.currency) => Some(listed?),
@@ -95,13 +101,9 @@ async fn serve(
     let (stopping, latencies) = (desk.stop_flag(), desk.latencies());
     let (listed, listings) = crossbeam::channel::unbounded();
     desk.listings = Some(listed);
-    let (done_tx, mut done) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("rollmaker-desk".into())
-        .spawn(move || {
-            let _ = done_tx.send(desk.run(input_rx));
-        })
-        .context("starting the trading thread")?;
+    if give_desk.send((desk, input_rx)).is_err() {
+        bail!("the trading thread ended before the trading started");
+    }
     commands
         .send(Command::Subscribe(channels(
             config,
@@ -132,21 +134,23 @@ async fn serve(
     }
 }
 
-/// The connection (its task started): where to send it commands, where the start-up reads its
+/// The connection (to be run): where to send it commands, where the start-up reads its
 /// events, and where the gateway is handed over to it.
 #[allow(clippy::type_complexity)]
 fn connect(
     v: &crate::config::VenueSection,
     credentials: Credentials,
+    give_way: bool,
 ) -> (
     mpsc::Sender<Command>,
     mpsc::UnboundedReceiver<Event>,
-    tokio::sync::oneshot::Sender<(Gateway, mpsc::UnboundedReceiver<Event>)>,
+    oneshot::Sender<(Gateway, mpsc::UnboundedReceiver<Event>)>,
+    impl Future<Output = ()> + Send + 'static,
 ) {
     let timeout_ms = (v.request_timeout_seconds * 1000.0) as i64;
     let session = Session::new(Some(credentials), v.heartbeat_seconds, timeout_ms);
     let (commands, command_rx) = mpsc::channel(QUEUE);
-    let (route, events, handover) = Route::new();
+    let (route, events, handover) = Route::new(give_way);
     let options = Options {
         url: v.url.clone(),
         tick: Duration::from_millis(100),
@@ -154,8 +158,65 @@ fn connect(
         max_backoff: Duration::from_secs(10),
     };
     let budget = Budget::new(Limits::default());
-    tokio::spawn(connection::run(options, session, budget, command_rx, route));
-    (commands, events, handover)
+    let connection = connection::run(options, session, budget, command_rx, route);
+    (commands, events, handover, connection)
+}
+
+/// Where the trading thread is handed its desk, and where it tells how it ended.
+type Trading = (
+    oneshot::Sender<(Desk, crossbeam::channel::Receiver<Input>)>,
+    oneshot::Receiver<Result<Latencies, crate::journal::JournalError>>,
+);
+
+/// The trading thread, started before its desk is built (after the listing). With `busy_poll`
+/// it runs the connection too, on a runtime of its own, from the start (see
+/// [`crate::desk::Waiting`]); otherwise the connection is a task of the service's runtime.
+fn trading_thread(
+    busy_poll: bool,
+    (connection, commands): (
+        impl Future<Output = ()> + Send + 'static,
+        &mpsc::Sender<Command>,
+    ),
+) -> Result<Trading> {
+    let here = match busy_poll {
+        true => {
+            tracing::info!("the trading thread spins; the connection runs on it");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the trading thread's runtime")?;
+            let task = runtime.spawn(connection);
+            Some((runtime, task))
+        }
+        false => {
+            tokio::spawn(connection);
+            None
+        }
+    };
+    let commands = commands.clone();
+    let (give_desk, desk) = oneshot::channel::<(Desk, crossbeam::channel::Receiver<Input>)>();
+    let (done_tx, done) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("rollmaker-desk".into())
+        .spawn(move || {
+            let given = match &here {
+                Some((r, _)) => r.block_on(desk).ok(),
+                None => desk.blocking_recv().ok(),
+            };
+            let Some((desk, inputs)) = given else {
+                return;
+            };
+            let ended = desk.run(inputs, here.as_ref().map(|(r, _)| r));
+            if let Some((r, task)) = here {
+                // The connection runs on here until what the desk asked last (a cancel-all)
+                // is written and the socket closed.
+                let _ = commands.try_send(Command::Stop);
+                r.block_on(async { tokio::time::timeout(STOP_WAIT, task).await.ok() });
+            }
+            let _ = done_tx.send(ended);
+        })
+        .context("starting the trading thread")?;
+    Ok((give_desk, done))
 }
 
 /// The quote manager's rules, its actions a second capped at the account's matching rate.

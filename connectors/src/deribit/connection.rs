@@ -52,9 +52,12 @@ pub enum Event {
     },
     /// A message that is not a frame, with its text (the connection stays up).
     Malformed(String),
-    /// A request asked with `since` written to the socket, that long after its frame was read.
+    /// A request asked with `since` written to the socket, that long after its frame was read
+    /// (`took`: when the write returned; `to_write`: when it was called, the rest being the
+    /// kernel's).
     Written {
         tag: u64,
+        to_write: Duration,
         took: Duration,
     },
 }
@@ -100,7 +103,10 @@ pub async fn run(
     let mut delays = backoff();
     let mut tags = HashMap::new();
     loop {
-        let why = match tokio_tungstenite::connect_async(options.url.as_str()).await {
+        // TCP_NODELAY: an order is sent when written, not held back while an earlier frame
+        // is unacknowledged (Nagle's algorithm: up to a delayed ACK's 40 ms).
+        let connecting = tokio_tungstenite::connect_async_with_config(&options.url, None, true);
+        let why = match connecting.await {
             Ok((ws, _)) => {
                 delays = backoff();
                 if stale_commands(&mut commands, &mut session, &mut budget, &mut events).await {
@@ -213,19 +219,17 @@ impl<E: Events> Link<'_, E> {
         let mut ticks = tokio::time::interval(tick);
         loop {
             let retry = self.retry_at;
+            // In this order: the timers (ready seldom, never starved by a flood of frames),
+            // then orders out before frames in (a re-price is written before the next frame
+            // is read).
             tokio::select! {
-                message = self.ws.next() => match message {
-                    Some(Ok(Message::Text(text))) => {
-                        self.read = Instant::now();
-                        match Frame::parse(text.as_str()) {
-                            Ok(frame) => session.on_frame(now(), frame, &mut out),
-                            Err(e) => { self.events.event(Event::Malformed(e.to_string()), self.read).await; }
-                        }
-                    }
-                    Some(Ok(Message::Close(_))) | None => return Ended::Dropped("closed by the venue".into()),
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return Ended::Dropped(e.to_string()),
-                },
+                biased;
+                _ = ticks.tick() => {
+                    self.read = Instant::now();
+                    session.on_tick(now(), &mut out);
+                }
+                // The budget allows the next waiting request: `flush` sends it.
+                _ = tokio::time::sleep_until(retry.unwrap_or_else(tokio::time::Instant::now)), if retry.is_some() => {}
                 command = commands.recv() => match command {
                     Some(Command::Call { method, params, tag, since }) => {
                         let id = session.call(now(), &method, params, &mut out);
@@ -248,12 +252,18 @@ impl<E: Events> Link<'_, E> {
                         return Ended::Stopped;
                     }
                 },
-                _ = ticks.tick() => {
-                    self.read = Instant::now();
-                    session.on_tick(now(), &mut out);
-                }
-                // The budget allows the next waiting request: `flush` sends it.
-                _ = tokio::time::sleep_until(retry.unwrap_or_else(tokio::time::Instant::now)), if retry.is_some() => {}
+                message = self.ws.next() => match message {
+                    Some(Ok(Message::Text(text))) => {
+                        self.read = Instant::now();
+                        match Frame::parse(text.as_str()) {
+                            Ok(frame) => session.on_frame(now(), frame, &mut out),
+                            Err(e) => { self.events.event(Event::Malformed(e.to_string()), self.read).await; }
+                        }
+                    }
+                    Some(Ok(Message::Close(_))) | None => return Ended::Dropped("closed by the venue".into()),
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Ended::Dropped(e.to_string()),
+                },
             }
             if let Err(why) = self.flush(session, &mut out).await {
                 return Ended::Dropped(why);
@@ -309,12 +319,17 @@ impl<E: Events> Link<'_, E> {
                     break;
                 };
                 let text = Message::text(request.text().to_string());
+                let timed = self.timed.remove(&request.id);
+                let to_write = timed.map(|(_, since)| since.elapsed());
                 self.ws.send(text).await.map_err(|e| e.to_string())?;
-                if let Some((tag, since)) = self.timed.remove(&request.id) {
+                if let (Some((tag, since)), Some(to_write)) = (timed, to_write) {
                     let took = since.elapsed();
-                    self.events
-                        .event(Event::Written { tag, took }, self.read)
-                        .await;
+                    let written = Event::Written {
+                        tag,
+                        to_write,
+                        took,
+                    };
+                    self.events.event(written, self.read).await;
                 }
             }
         }

@@ -70,6 +70,9 @@ pub async fn serve(
     let mut n = 0u64;
     while let Ok((tcp, _)) = listener.accept().await {
         n += 1;
+        // Each frame out as it is written (Nagle's algorithm would hold a small one back
+        // while an earlier one is unacknowledged), as Deribit's own.
+        let _ = tcp.set_nodelay(true);
         let to_core = to_core.clone();
         let dice = Dice::new(
             Faults {

@@ -1,6 +1,7 @@
 //! The trading thread: the strategy and the [`Trader`] (the backtest's trading core, unchanged)
 //! fed market data and venue events over a crossbeam channel, sending orders to the connection.
-//! No socket is touched here, so a slow one never stalls pricing.
+//! The desk never waits on a socket, so a slow one never stalls pricing (spinning, the
+//! connection's task runs on this thread while the desk waits for inputs: [`Waiting`]).
 //!
 //! Each turn: every input waiting is taken (books and tickers into the [`LiveMarket`], our
 //! orders' changes through the [`Tracker`], the answers to our requests); what the venue said is
@@ -38,6 +39,8 @@ mod quoting;
 mod replies;
 mod settling;
 mod stopping;
+mod waiting;
+pub use waiting::Waiting;
 
 /// What reaches the trading thread.
 #[derive(Debug)]
@@ -104,8 +107,8 @@ pub struct Desk {
     pub book_interval: String,
     pub kill: KillSection,
     pub requote_every: Duration,
-    /// Spin on the inputs rather than sleep on them.
-    pub busy_poll: bool,
+    /// How the thread waits for its inputs (spinning, it may run the connection too).
+    pub waiting: Waiting,
     /// Feed seconds between two fits of the surface.
     pub refit_every: f64,
     pub phase: Phase,
@@ -169,7 +172,10 @@ impl Desk {
             book_interval: config.venue.book_interval.clone(),
             kill: config.kill.clone(),
             requote_every: Duration::from_millis(config.service.requote_ms),
-            busy_poll: config.service.busy_poll,
+            waiting: match config.service.busy_poll {
+                true => Waiting::Spin,
+                false => Waiting::Sleep,
+            },
             refit_every: config.service.surface_seconds,
             phase: Phase::Offline("not connected yet".into()),
             events: Vec::new(),
@@ -206,39 +212,41 @@ impl Desk {
         Arc::clone(&self.stopping)
     }
 
-    /// Runs until [`Input::Stop`] or the inputs' sender is gone; an error only where the journal
-    /// cannot be written (everything is cancelled first).
-    pub fn run(mut self, inputs: Receiver<Input>) -> Result<Latencies, JournalError> {
+    /// Runs until [`Input::Stop`] or the inputs' sender is gone, on this thread; an error only
+    /// where the journal cannot be written (everything is cancelled first). With `runtime`
+    /// (the connection's, on this thread) the desk runs inside it, spinning, and gives way to
+    /// the connection between its looks at the inputs.
+    pub fn run(
+        mut self,
+        inputs: Receiver<Input>,
+        runtime: Option<&tokio::runtime::Runtime>,
+    ) -> Result<Latencies, JournalError> {
+        match runtime {
+            Some(r) => {
+                self.waiting = Waiting::GiveWay;
+                r.block_on(self.serve(inputs))
+            }
+            None => waiting::finish(self.serve(inputs)),
+        }
+    }
+
+    async fn serve(mut self, inputs: Receiver<Input>) -> Result<Latencies, JournalError> {
         self.health.not_quoting("not connected yet");
         loop {
             // Idle: wake for the next requote (a busy wait only if asked, whatever `requote_ms`).
             let idle = self.requote_every.max(Duration::from_millis(5));
-            let next = match self.busy_poll {
-                true => spin_recv(&inputs, idle),
-                false => inputs.recv_timeout(idle),
-            };
-            let first = match next {
+            let first = match self.waiting.next(&inputs, Instant::now() + idle).await {
                 Ok(i) => Some(i),
                 Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return self.stop(&inputs),
+                Err(RecvTimeoutError::Disconnected) => return self.stop(&inputs).await,
             };
-            // What waits, in a bounded batch: a flood of data still yields to a requote.
-            let batch = first.into_iter().chain(inputs.try_iter().take(10_000));
-            let mut stop = false;
-            for input in batch {
-                // A stop goes ahead of whatever market data waits.
-                if matches!(input, Input::Stop) || self.stopping.load(Ordering::Relaxed) {
-                    stop = true;
-                    break;
-                }
-                self.on_input(input);
-            }
+            let stop = self.take_inputs(first, &inputs);
             if let Err(e) = self.failed.take().map_or_else(|| self.settle(), Err) {
                 self.kill_now(&format!("{e}"));
                 return Err(e);
             }
             if stop {
-                return self.stop(&inputs);
+                return self.stop(&inputs).await;
             }
             let wall = Instant::now();
             if let Err(e) = self.requote(wall) {
@@ -249,7 +257,23 @@ impl Desk {
                 self.ask_deliveries(wall);
                 self.ask_listing(wall);
             }
+            if let Err(e) = self.release_intents().await {
+                self.kill_now(&format!("{e}"));
+                return Err(e);
+            }
         }
+    }
+
+    /// `first` and what waits after it, in a bounded batch (a flood of data still yields to a
+    /// requote); true when asked to stop (a stop goes ahead of whatever market data waits).
+    fn take_inputs(&mut self, first: Option<Input>, inputs: &Receiver<Input>) -> bool {
+        for input in first.into_iter().chain(inputs.try_iter().take(10_000)) {
+            if matches!(input, Input::Stop) || self.stopping.load(Ordering::Relaxed) {
+                return true;
+            }
+            self.on_input(input);
+        }
+        false
     }
 
     fn on_input(&mut self, input: Input) {
@@ -331,24 +355,6 @@ impl Desk {
     pub(crate) fn send(&self, command: Command) {
         if self.commands.try_send(command).is_err() {
             tracing::error!("the connection's queue is full or gone: a request dropped");
-        }
-    }
-}
-
-/// The next input within `idle`, polled without sleeping.
-fn spin_recv(inputs: &Receiver<Input>, idle: Duration) -> Result<Input, RecvTimeoutError> {
-    use crossbeam::channel::TryRecvError;
-    let until = Instant::now() + idle;
-    loop {
-        for _ in 0..64 {
-            match inputs.try_recv() {
-                Ok(input) => return Ok(input),
-                Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
-                Err(TryRecvError::Empty) => std::hint::spin_loop(),
-            }
-        }
-        if Instant::now() >= until {
-            return Err(RecvTimeoutError::Timeout);
         }
     }
 }

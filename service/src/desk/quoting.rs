@@ -107,11 +107,8 @@ impl Desk {
                 .iter()
                 .map(|a| record::intent(&instruments, a, of)),
         );
-        if !self.entries.is_empty() {
-            let started = Instant::now();
-            self.journal.write_ahead(&self.entries)?;
-            (self.latencies).record(|l| &mut l.journal, started.elapsed());
-        }
+        // Handed to the journal's thread at the turn's end ([`Desk::release_intents`]).
+        self.journal.hold(&self.entries)?;
         for a in &self.actions {
             let Some((method, params)) = orders::request(&instruments, a, of) else {
                 tracing::warn!("no request for {a:?}: a price or amount not finite");
@@ -126,6 +123,18 @@ impl Desk {
             };
             self.send(call);
             self.in_flight += 1;
+        }
+        Ok(())
+    }
+
+    /// The orders this turn asked for written (spinning, the connection runs on this thread),
+    /// then their intents handed to the journal's thread: waking it first could cost this
+    /// thread its core while the orders wait.
+    pub(super) async fn release_intents(&mut self) -> Result<(), JournalError> {
+        self.waiting.give_way().await;
+        let started = Instant::now();
+        if self.journal.release()? {
+            (self.latencies).record(|l| &mut l.journal, started.elapsed());
         }
         Ok(())
     }

@@ -24,12 +24,15 @@ impl Desk {
     }
 
     /// Cancel everything, wait (a while) for the venue to confirm, book what comes meanwhile.
-    pub(super) fn stop(&mut self, inputs: &Receiver<Input>) -> Result<Latencies, JournalError> {
+    pub(super) async fn stop(
+        &mut self,
+        inputs: &Receiver<Input>,
+    ) -> Result<Latencies, JournalError> {
         self.health.not_quoting("stopping");
         self.phase = Phase::Killed("stopping".into());
         self.send(cancel_all());
         let until = Instant::now() + STOP_WAIT;
-        while let Ok(input) = inputs.recv_deadline(until) {
+        while let Ok(input) = self.waiting.next(inputs, until).await {
             let confirmed =
                 matches!(&input, Input::Reply(Out::Answer { id, .. }) if *id == CANCEL_ALL);
             if matches!(input, Input::Book { .. } | Input::Ticker { .. }) {
