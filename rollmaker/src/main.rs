@@ -7,6 +7,7 @@ mod data_replay;
 mod export_cmd;
 mod instrument_cmd;
 mod iv_cmd;
+mod journal_cmd;
 mod out;
 mod price_cmd;
 mod quote_cmd;
@@ -82,6 +83,9 @@ enum Command {
     /// Run the roll maker live against a venue (the local one, or Deribit) until SIGINT or
     /// SIGTERM: quotes, journal, metrics on 127.0.0.1:9184.
     Run(run_cmd::RunArgs),
+    /// What a stopped service's journal holds (fills, trade ids, deliveries, positions), read
+    /// back as a restart books it, as JSON.
+    Journal(journal_cmd::JournalArgs),
 }
 
 fn main() -> ExitCode {
@@ -136,6 +140,7 @@ fn run(command: Command) -> Result<()> {
         Command::TardisToBinary(args) => replay_cmd::run_to_binary(&args),
         Command::Venue(args) => venue_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Journal(args) => journal_cmd::run(&args),
     }
 }
 

@@ -74,6 +74,22 @@ fn quote_fill_and_stop(name: &str, busy_poll: bool) {
         "a trade twice"
     );
     assert_eq!(booked, venue_positions(&url));
+    // `rollmaker journal` reads the same back, as a restart books it.
+    let shown = std::process::Command::new(env!("CARGO_BIN_EXE_rollmaker"))
+        .arg("journal")
+        .arg(dir.join("journal.redb"))
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{shown:?}");
+    let read: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(read["fills"], ids.len());
+    assert_eq!(read["distinct_trades"], ids.len());
+    let positions: std::collections::BTreeMap<String, f64> = (read["positions"].as_object())
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().parse().unwrap()))
+        .collect();
+    assert_eq!(positions, booked);
     std::fs::remove_dir_all(&dir).ok();
 }
 

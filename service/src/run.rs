@@ -256,12 +256,7 @@ fn desk(
         .map_or(0, |d| d.as_millis() as u64);
     let first_client_id = (replayed.last_client_id + 1).max(now_ms * 1000);
     let mut trader = Trader::new(rules, first_client_id);
-    let fills: Vec<_> = replayed.fills.iter().map(|(_, f)| *f).collect();
-    trader.restore(instruments, &fills);
-    // Deliveries after the fills: nothing trades once its instrument has expired.
-    for settled in &replayed.settled {
-        trader.on_event(instruments, *settled);
-    }
+    record::restore(&mut trader, instruments, &replayed);
     let mut tracker = Tracker::new();
     replayed
         .fills
@@ -271,7 +266,9 @@ fn desk(
     let market = LiveMarket::new(Arc::clone(instruments), &config.venue.currency);
     let strategy = Box::new(strategies::RollMaker::new(strategy_config));
     let shared = (Arc::clone(metrics), Arc::clone(health));
-    let last_fill_ms = fills.iter().map(|f| f.ts.0 / 1_000_000).max();
+    let last_fill_ms = (replayed.fills.iter())
+        .map(|(_, f)| f.ts.0 / 1_000_000)
+        .max();
     let mut desk = Desk::new(
         market,
         trader,
