@@ -1,7 +1,8 @@
 //! `rollmaker run` against a `rollmaker venue` that misbehaves on purpose: a hundred dropped
 //! connections leave no order the service does not know of; malformed frames, lost book
 //! changes, a venue that stops answering and rate-limit errors are survived, counted, and the
-//! service keeps quoting. Each test prints what was injected and what the service counted.
+//! service keeps quoting; a Market Maker Protection trigger pauses it for the frozen time. Each
+//! test prints what was injected and what the service counted.
 
 mod live;
 
@@ -151,5 +152,44 @@ fn a_venue_that_refuses_every_order_trips_the_kill_switch() {
     assert!(status.is_some_and(|s| s.success()), "{}", svc.log());
     venue.signal("TERM");
     venue.wait(Duration::from_secs(10));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_market_maker_protection_trigger_pauses_the_quoting_until_the_freeze_ends() {
+    let dir = folder("service-mmp");
+    let (mut venue, url) = venue(&[]);
+    let config = config(&dir, &url);
+    // A limit of one contract within a minute: the test's second take trips it.
+    let mmp = "\n[mmp]\ninterval_seconds = 60\nfrozen_seconds = 3\nquantity_limit = 1.0\n\
+               max_quote_quantity = 50.0\n";
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}{mmp}")).unwrap();
+    let (mut svc, metrics) = service(&config);
+    let quoting = until(Duration::from_secs(60), || {
+        get(&metrics, "/health").0 == 200
+    });
+    assert!(quoting, "{}", svc.log());
+    let set = ask(&url, "private/get_mmp_config", serde_json::json!({}));
+    assert_eq!(set[0]["quantity_limit"], 1.0, "set at the sign-in: {set}");
+    let tripped = until(Duration::from_secs(60), || {
+        take_one(&url);
+        metric(&metrics, "rollmaker_mmp_triggers_total") >= 1.0
+    });
+    assert!(tripped, "{}", svc.log());
+    // Paused, saying why (the health is published every 100 ms), with nothing of ours resting
+    // (the venue cancelled every quote)...
+    let paused = until(Duration::from_secs(2), || {
+        let (code, why) = get(&metrics, "/health");
+        code == 503 && why.contains("market maker protection")
+    });
+    assert!(paused, "{:?}", get(&metrics, "/health"));
+    assert!(our_open_orders(&url).is_empty(), "quotes rest while frozen");
+    // ...then quoting again once the freeze is over.
+    let back = until(Duration::from_secs(30), || {
+        get(&metrics, "/health").0 == 200 && !our_open_orders(&url).is_empty()
+    });
+    assert!(back, "{:?}\n{}", get(&metrics, "/health"), svc.log());
+    stop_both(&mut svc, &mut venue, &url, &dir);
     std::fs::remove_dir_all(&dir).ok();
 }

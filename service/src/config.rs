@@ -79,12 +79,28 @@ pub struct KillSection {
     pub on_position_gap: bool,
 }
 
+/// Market Maker Protection at the venue (optional: without the section, none): set at every
+/// sign-in, every quote tagged `mmp`. More than `quantity_limit` contracts of them filled within
+/// `interval_seconds` and the venue cancels them all and refuses new ones for `frozen_seconds`;
+/// the service pauses as long. `max_quote_quantity`: Deribit's cap on the open `mmp` orders'
+/// size a side a book (the local venue does not enforce it).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MmpSection {
+    pub interval_seconds: u32,
+    pub frozen_seconds: u32,
+    pub quantity_limit: f64,
+    pub max_quote_quantity: f64,
+}
+
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceConfig {
     pub venue: VenueSection,
     pub service: ServiceSection,
     pub kill: KillSection,
+    #[serde(default)]
+    pub mmp: Option<MmpSection>,
     /// The file read (the strategy path is resolved against its folder).
     #[serde(skip)]
     pub path: PathBuf,
@@ -156,7 +172,25 @@ impl ServiceConfig {
         }
         positive("service.surface_seconds", self.service.surface_seconds)?;
         positive("service.relist_seconds", self.service.relist_seconds)?;
-        positive("kill.max_loss_usd", self.kill.max_loss_usd)
+        positive("kill.max_loss_usd", self.kill.max_loss_usd)?;
+        self.mmp.as_ref().map_or(Ok(()), MmpSection::check)
+    }
+}
+
+impl MmpSection {
+    fn check(&self) -> Result<(), (&'static str, String, &'static str)> {
+        // Deribit's ranges; a frozen time of 0 (until a manual reset) is not offered: the
+        // service would pause for good.
+        for (key, v) in [
+            ("mmp.interval_seconds", self.interval_seconds),
+            ("mmp.frozen_seconds", self.frozen_seconds),
+        ] {
+            if !(1..=3600).contains(&v) {
+                return Err((key, v.to_string(), "from 1 to 3600"));
+            }
+        }
+        positive("mmp.quantity_limit", self.quantity_limit)?;
+        positive("mmp.max_quote_quantity", self.max_quote_quantity)
     }
 }
 
@@ -225,6 +259,21 @@ mod tests {
             let e = ServiceConfig::from_toml(&text, "x.toml").unwrap_err();
             assert!(e.to_string().contains(&format!("`{key}`")), "{e}");
         }
+        // The shipped Market Maker Protection, uncommented, reads; out of range, it is refused.
+        let mmp = LOCAL
+            .replace("\n#[mmp]", "\n[mmp]")
+            .replace("\n#interval", "\ninterval");
+        let mmp = mmp
+            .replace("\n#frozen", "\nfrozen")
+            .replace("\n#quantity", "\nquantity");
+        let mmp = mmp.replace("\n#max_quote", "\nmax_quote");
+        let c = ServiceConfig::from_toml(&mmp, "x.toml").unwrap();
+        assert_eq!(c.mmp.map(|m| m.frozen_seconds), Some(5));
+        let zero = mmp.replace("frozen_seconds = 5 ", "frozen_seconds = 0 ");
+        let e = ServiceConfig::from_toml(&zero, "x.toml").unwrap_err();
+        assert!(e.to_string().contains("`mmp.frozen_seconds`"), "{e}");
+        let c = ServiceConfig::from_toml(LOCAL, "x.toml").unwrap();
+        assert_eq!(c.mmp, None, "off unless asked for");
         let e = ServiceConfig::from_toml(&format!("{LOCAL}\n[extra]\n"), "x.toml").unwrap_err();
         assert!(e.to_string().contains("unknown field `extra`"), "{e}");
     }

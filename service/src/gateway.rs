@@ -206,6 +206,8 @@ impl Gateway {
             }
         } else if channel.starts_with("user.changes.") {
             Input::Changes(data)
+        } else if channel.starts_with("user.mmp_trigger.") {
+            Input::MmpTriggered(data)
         } else if trades::channel(channel).is_some() {
             // The market's flow: counted here (our fills come on the changes).
             return match trades::parse(&data) {

@@ -34,6 +34,9 @@ pub struct Metrics {
     /// `rollmaker_rate_limited_total`: requests the venue refused as too many, or held back by
     /// the client's own budget.
     pub rate_limited: Counter,
+    /// `rollmaker_mmp_triggers_total`: Market Maker Protection tripped at the venue (every quote
+    /// cancelled, quoting paused for the frozen time).
+    pub mmp_triggers: Counter,
     /// `rollmaker_malformed_total`: venue messages that could not be read (logged with their
     /// text; the connection stays up).
     pub malformed: Counter,
@@ -102,6 +105,11 @@ impl Metrics {
                 r,
                 "rollmaker_rate_limited",
                 "Requests refused or held back for the rate limit",
+            ),
+            mmp_triggers: counter(
+                r,
+                "rollmaker_mmp_triggers",
+                "Market Maker Protection tripped at the venue",
             ),
             malformed: counter(
                 r,

@@ -290,6 +290,9 @@ fn channels(config: &ServiceConfig, instruments: &Instruments, listed: usize) ->
     let mut out = instrument_channels(instruments, &ids, &config.venue.book_interval);
     out.push(format!("user.changes.any.{}.raw", config.venue.currency));
     out.push(format!("trades.any.{}.100ms", config.venue.currency));
+    if config.mmp.is_some() {
+        out.push(crate::desk::trigger_channel(&config.venue.currency));
+    }
     out
 }
 

@@ -5,7 +5,7 @@
 //! book.
 
 use super::core::{VenueCore, UNAUTHORIZED};
-use super::trading::{Changes, Refusal};
+use super::trading::{Changes, Refusal, MMP_INDEX};
 use super::{ConnId, Reply};
 use crate::deribit::trades::{self, TradesChannel};
 use crate::deribit::{book, ticker};
@@ -42,7 +42,10 @@ impl VenueCore {
                     self.trading.instruments.id(name).is_ok()
                 }
                 (None, Some(TradesChannel::Kind { currency, .. })) => currency == "ETH",
-                (None, None) => ch.starts_with("user.changes."),
+                (None, None) => {
+                    ch.starts_with("user.changes.")
+                        || ch == &format!("user.mmp_trigger.{MMP_INDEX}")
+                }
             };
             if !known {
                 return Err((-32602, format!("Invalid params: channel {ch}")));
@@ -109,6 +112,9 @@ impl VenueCore {
                 out.push(Reply::Text(*conn, subscription(ch, data)));
             }
         }
+        for (owner, told) in &changes.mmp {
+            self.to_owner(*owner, "user.mmp_trigger.", told, out);
+        }
         if !changes.public.is_empty() {
             self.public_trades(&changes.public, out);
         }
@@ -117,6 +123,18 @@ impl VenueCore {
         books.dedup();
         for id in books {
             self.book_change(id, out);
+        }
+    }
+
+    /// `data` on each channel starting `prefix` that a connection of account `owner` has.
+    fn to_owner(&self, owner: u32, prefix: &str, data: &Value, out: &mut Vec<Reply>) {
+        for (conn, c) in &self.conns {
+            if c.owner.is_none_or(|o| o.0 != owner) {
+                continue;
+            }
+            for ch in c.channels.iter().filter(|ch| ch.starts_with(prefix)) {
+                out.push(Reply::Text(*conn, subscription(ch, data.clone())));
+            }
         }
     }
 

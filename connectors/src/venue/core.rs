@@ -214,6 +214,9 @@ impl VenueCore {
             }
             "private/get_open_orders_by_currency" => Ok(json!(self.trading.open_orders(authed()?))),
             "private/get_positions" => Ok(json!(self.trading.positions(authed()?))),
+            "private/set_mmp_config" => self.trading.set_mmp(authed()?, p),
+            "private/get_mmp_config" => Ok(self.trading.mmp_config(authed()?)),
+            "private/reset_mmp" => Ok(self.trading.reset_mmp(authed()?)),
             "private/get_settlement_history_by_currency" => {
                 let owner = authed()?;
                 Ok(self.settlement_history(owner, p))
@@ -288,6 +291,7 @@ impl VenueCore {
             label: p["label"].as_str().unwrap_or_default(),
             post_only,
             tif,
+            mmp: p["mmp"].as_bool().unwrap_or(false),
         };
         let order = self.trading.place(request, changes)?;
         // The request's own trades, as Deribit answers them (they come on user.changes too).

@@ -137,6 +137,7 @@ fn request(
     tif: TimeInForce,
 ) -> Request<'_> {
     Request {
+        mmp: false,
         owner,
         instrument,
         side,

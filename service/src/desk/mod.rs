@@ -34,7 +34,9 @@ use tokio::sync::mpsc;
 
 mod expiry;
 mod listing;
+mod mmp;
 pub(crate) use expiry::history_params;
+pub use mmp::trigger_channel;
 mod quoting;
 mod replies;
 mod settling;
@@ -57,6 +59,8 @@ pub enum Input {
     },
     /// `user.changes` data: our orders and trades.
     Changes(Value),
+    /// `user.mmp_trigger` data: the venue's Market Maker Protection tripped.
+    MmpTriggered(Value),
     /// The answer, refusal or time-out of one of our requests (its `id` is our tag).
     Reply(Out),
     /// The journal's writer: every venue event handed over under this ticket or before is
@@ -140,6 +144,9 @@ pub struct Desk {
     rejects: VecDeque<Instant>,
     /// Order requests sent and not yet answered (or timed out).
     in_flight: usize,
+    /// Market Maker Protection, if asked for, and the end of the pause after a trigger.
+    mmp: Option<crate::config::MmpSection>,
+    frozen_until: Option<Instant>,
     /// Set by whoever asks the desk to stop (a signal), seen ahead of the inputs waiting.
     stopping: Arc<AtomicBool>,
     latencies: Shared,
@@ -195,6 +202,8 @@ impl Desk {
             last_refit: None,
             rejects: VecDeque::new(),
             in_flight: 0,
+            mmp: config.mmp.clone(),
+            frozen_until: None,
             stopping: Arc::default(),
             latencies: Shared::default(),
             failed: None,
@@ -287,6 +296,7 @@ impl Desk {
                 self.dirty |= self.market.on_ticker(&ticker, received);
             }
             Input::Changes(data) => self.on_changes(&data),
+            Input::MmpTriggered(data) => self.on_mmp_trigger(&data),
             Input::Reply(out) => self.on_reply(out),
             Input::Journaled(Ok(ticket)) => self.book(ticket),
             Input::Journaled(Err(why)) => {

@@ -23,7 +23,7 @@ impl Desk {
             Some(s) => (self.dirty && s >= self.requote_every) || s >= REQUOTE_AT_LEAST,
         };
         // Backpressure, and no requote on an inventory the journal has not yet let count.
-        let waiting = self.in_flight >= MAX_IN_FLIGHT || self.unbooked();
+        let waiting = self.in_flight >= MAX_IN_FLIGHT || self.unbooked() || self.frozen(wall);
         if self.phase != Phase::Quoting || !due || waiting {
             // Valuing the account prices every option held: not at every frame.
             if self
@@ -76,7 +76,8 @@ impl Desk {
         id: InstrumentId,
         received: Instant,
     ) -> Result<(), JournalError> {
-        if self.phase != Phase::Quoting || self.in_flight >= MAX_IN_FLIGHT {
+        let frozen = self.frozen(Instant::now());
+        if self.phase != Phase::Quoting || self.in_flight >= MAX_IN_FLIGHT || frozen {
             return Ok(());
         }
         let now = self.market.clock.now(received);
@@ -110,10 +111,11 @@ impl Desk {
         // Handed to the journal's thread at the turn's end ([`Desk::release_intents`]).
         self.journal.hold(&self.entries)?;
         for a in &self.actions {
-            let Some((method, params)) = orders::request(&instruments, a, of) else {
+            let Some((method, mut params)) = orders::request(&instruments, a, of) else {
                 tracing::warn!("no request for {a:?}: a price or amount not finite");
                 continue;
             };
+            self.tag_mmp(a, &mut params);
             let tag = client_id(a);
             let call = Command::Call {
                 method: method.to_string(),
@@ -149,6 +151,10 @@ impl Desk {
         m.gamma.set(e.gamma);
         m.pnl_usd.set(e.pnl_usd);
         match &self.phase {
+            Phase::Quoting if self.frozen(wall) => {
+                let why = "market maker protection tripped: paused for its frozen time";
+                self.health.not_quoting(why)
+            }
             Phase::Quoting => match self.trader.wanted().pulled.first() {
                 Some(p) if self.trader.wanted().quotes.is_empty() => {
                     self.health.not_quoting(&format!("pulled: {}", p.reason))

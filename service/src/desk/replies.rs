@@ -4,6 +4,7 @@
 
 use super::expiry::DELIVERIES;
 use super::listing::LISTING;
+use super::mmp::MMP_CONFIG;
 use super::{Desk, Phase, CANCEL_ALL, OWN_TAGS};
 use connectors::deribit::frame::POST_ONLY_REJECT;
 use connectors::deribit::session::Out;
@@ -57,10 +58,11 @@ impl Desk {
             self.events.push(VenueEvent::Rejected { client_id });
             // The book moved while the order travelled: a maker's churn in a fast market, not
             // a sign that something is wrong with what it sends.
-            if code == POST_ONLY_REJECT {
+            // Nor one refused while a protection's trigger pauses us (sent before it came).
+            let now = Instant::now();
+            if code == POST_ONLY_REJECT || self.frozen(now) {
                 return;
             }
-            let now = Instant::now();
             self.rejects.push_back(now);
             while self
                 .rejects
@@ -84,6 +86,9 @@ impl Desk {
                 tracing::info!("cancel_all: {result} orders cancelled");
             }
             return;
+        }
+        if tag == MMP_CONFIG {
+            return self.on_mmp_reply(out);
         }
         if tag == LISTING {
             match out {

@@ -33,6 +33,7 @@ impl Desk {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         let (r, asks) = Reconciling::start(attempt, &self.currency, self.last_fill_ms, now_ms);
+        self.ask_mmp();
         self.phase = Phase::Reconciling(r);
         self.health.not_quoting("reconciling with the venue");
         for (tag, method, params) in asks {

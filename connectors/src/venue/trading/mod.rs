@@ -4,7 +4,9 @@
 //! show (open orders, positions, trades, the instruments) is in [`views`].
 
 mod delivery;
+mod mmp;
 mod views;
+pub use mmp::{INDEX as MMP_INDEX, MMP_FROZEN};
 pub use views::TradesQuery;
 
 use super::house::{HOUSE, TAKERS};
@@ -32,6 +34,8 @@ pub struct Order {
     pub amount: Qty,
     pub filled: Qty,
     pub state: &'static str,
+    /// Under Market Maker Protection ([`mmp`]).
+    pub mmp: bool,
 }
 
 /// An order on the venue: its instrument and its id in that instrument's engine.
@@ -45,6 +49,8 @@ pub struct Changes {
     pub books: Vec<InstrumentId>,
     /// The market's trades (the taker's side), for the `trades.*` channels.
     pub public: Vec<Value>,
+    /// Market Maker Protection tripped: each account's `user.mmp_trigger` notice.
+    pub mmp: Vec<(u32, Value)>,
 }
 
 pub struct Trading {
@@ -64,6 +70,9 @@ pub struct Trading {
     /// Each account's deliveries at expiry, in order ([`delivery`]).
     deliveries: BTreeMap<u32, Vec<Value>>,
     next_trade: u64,
+    /// Each account's Market Maker Protection, and those tripped by the request being served.
+    mmp: BTreeMap<u32, mmp::Protection>,
+    tripped: Vec<OwnerId>,
     pub now_ms: i64,
     /// The market's own time (its tickers' stamps), once it has said: trades and deliveries
     /// are stamped on its calendar, as its marks are (a replay runs faster than the wall).
@@ -80,6 +89,7 @@ pub struct Request<'a> {
     pub label: &'a str,
     pub post_only: PostOnly,
     pub tif: TimeInForce,
+    pub mmp: bool,
 }
 
 impl Trading {
@@ -120,6 +130,8 @@ impl Trading {
             history: BTreeMap::new(),
             deliveries: BTreeMap::new(),
             next_trade: 1,
+            mmp: BTreeMap::new(),
+            tripped: Vec::new(),
             now_ms: 0,
             market_ms: None,
         }
@@ -156,6 +168,9 @@ impl Trading {
         if r.label.len() > 64 {
             return Err(invalid("label longer than 64 characters".into()));
         }
+        if r.mmp && self.mmp_frozen(r.owner) {
+            return Err((MMP_FROZEN, "mmp_frozen".to_string()));
+        }
         let order = NewOrder {
             owner: r.owner,
             side: r.side,
@@ -179,6 +194,7 @@ impl Trading {
             amount: qty,
             filled: Qty(0),
             state: "open",
+            mmp: r.mmp,
         };
         let key = (id, oid);
         self.orders.insert(key, meta);
@@ -319,6 +335,7 @@ impl Trading {
                 }
             }
         }
+        self.trip_mmp(changes);
     }
 
     /// One side of a fill: its order's state, its account's position and trade.
@@ -364,6 +381,10 @@ impl Trading {
         }
         changes.trades.entry(o.owner.0).or_default().push(trade);
         self.touched(key, changes);
+        let contracts = self.instruments.get(instrument).qty_f64(qty);
+        if let Some(owner) = self.orders.get(&key).filter(|o| o.mmp).map(|o| o.owner) {
+            self.count_mmp(owner, contracts);
+        }
     }
 
     /// An order filled whole or cancelled by the engine without an event of its own keeps its
