@@ -133,6 +133,8 @@ pub struct Desk {
     last_publish: Option<Instant>,
     /// When the settlement history was last asked for (an expired option held).
     last_delivery_ask: Option<Instant>,
+    /// When the desk last looked whether to ask for it or for the listing.
+    last_looked: Option<Instant>,
     /// When the listing was last asked for, how often to, and where new listings go (the
     /// gateway, which reads the frames).
     last_listing: Option<Instant>,
@@ -196,6 +198,7 @@ impl Desk {
             last_requote: None,
             last_publish: None,
             last_delivery_ask: None,
+            last_looked: None,
             last_listing: None,
             relist_every: Duration::from_secs_f64(config.service.relist_seconds),
             listings: None,
@@ -262,7 +265,13 @@ impl Desk {
                 self.kill_now(&format!("{e}"));
                 return Err(e);
             }
-            if self.phase == Phase::Quoting {
+            // Looked at every tenth of a second, not every turn (whether an expired option is
+            // held reads the whole ledger: time a re-priced order would wait for).
+            let looked = self
+                .last_looked
+                .is_some_and(|t| wall.duration_since(t) < PUBLISH_EVERY);
+            if self.phase == Phase::Quoting && !looked {
+                self.last_looked = Some(wall);
                 self.ask_deliveries(wall);
                 self.ask_listing(wall);
             }
