@@ -95,9 +95,9 @@ impl Desk {
         Ok(())
     }
 
-    /// The actions: every intent handed to the journal's thread (durable while the orders
-    /// travel: [`crate::journal::JournalWriter::write_ahead`]), then each request sent (`since`:
-    /// when the book frame they answer was read, for the time to their writing).
+    /// The actions: every intent held for the journal's thread (handed over once the orders
+    /// are written, durable while they travel: [`Desk::release_intents`]), then each request
+    /// sent (`since`: when the book frame they answer was read, for the time to its writing).
     fn send_actions(&mut self, since: Option<Instant>) -> Result<(), JournalError> {
         let instruments = Arc::clone(self.market.instruments());
         let trader = &self.trader;
