@@ -6,7 +6,7 @@
 //! - [`gateway`]: the connection's events read into the engine's terms, over to the desk;
 //!   [`listing`]: what the venue lists, at start and while running;
 //! - [`desk`]: the trading thread (strategy, trader, journal) and [`reconciling`] after every
-//!   (re)connect; [`market`]: the live market as the strategy's state; [`account`]: exposure;
+//!   (re)connect; [`trading_thread`]: where it runs (its core, the connection beside it); [`market`]: the live market as the strategy's state; [`account`]: exposure;
 //! - [`journal`]: what it meant to send and what the venue answered, durable before it counts,
 //!   and [`record`]: the entries written and read back;
 //! - [`metrics`]: Prometheus metrics and health over HTTP; [`latency`]: where the time goes.
@@ -23,3 +23,4 @@ pub mod metrics;
 pub mod reconciling;
 pub mod record;
 pub mod run;
+pub mod trading_thread;

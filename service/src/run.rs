@@ -14,6 +14,7 @@ use crate::listing::{add_journaled, add_listed, instrument_channels};
 use crate::market::LiveMarket;
 use crate::metrics::{self, Health, Metrics};
 use crate::record;
+use crate::trading_thread::trading_thread;
 use anyhow::{bail, Context, Result};
 use connectors::deribit::budget::{Budget, Limits};
 use connectors::deribit::changes::Tracker;
@@ -33,9 +34,6 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Requests and events queued between the connection and the rest, each way.
 const QUEUE: usize = 16_384;
-
-/// How long a connection on the trading thread is given to write its last requests and close.
-const STOP_WAIT: Duration = Duration::from_secs(2);
 
 /// Runs the service of `config` (metrics on `metrics_addr` if given) until a signal; where its
 /// time went.
@@ -78,7 +76,7 @@ async fn serve(
     let v = &config.venue;
     let busy_poll = config.service.busy_poll;
     let (commands, mut events, handover, connection) = connect(v, credentials, busy_poll);
-    let (give_desk, mut done) = trading_thread(busy_poll, (connection, &commands))?;
+    let (give_desk, mut done) = trading_thread(&config.service, (connection, &commands))?;
     let mut signals = Signals::new()?;
     let listed = tokio::select! {
         listed = listing(&commands, &mut events, &v.currency) => Some(listed?),
@@ -160,63 +158,6 @@ fn connect(
     let budget = Budget::new(Limits::default());
     let connection = connection::run(options, session, budget, command_rx, route);
     (commands, events, handover, connection)
-}
-
-/// Where the trading thread is handed its desk, and where it tells how it ended.
-type Trading = (
-    oneshot::Sender<(Desk, crossbeam::channel::Receiver<Input>)>,
-    oneshot::Receiver<Result<Latencies, crate::journal::JournalError>>,
-);
-
-/// The trading thread, started before its desk is built (after the listing). With `busy_poll`
-/// it runs the connection too, on a runtime of its own, from the start (see
-/// [`crate::desk::Waiting`]); otherwise the connection is a task of the service's runtime.
-fn trading_thread(
-    busy_poll: bool,
-    (connection, commands): (
-        impl Future<Output = ()> + Send + 'static,
-        &mpsc::Sender<Command>,
-    ),
-) -> Result<Trading> {
-    let here = match busy_poll {
-        true => {
-            tracing::info!("the trading thread spins; the connection runs on it");
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .context("starting the trading thread's runtime")?;
-            let task = runtime.spawn(connection);
-            Some((runtime, task))
-        }
-        false => {
-            tokio::spawn(connection);
-            None
-        }
-    };
-    let commands = commands.clone();
-    let (give_desk, desk) = oneshot::channel::<(Desk, crossbeam::channel::Receiver<Input>)>();
-    let (done_tx, done) = oneshot::channel();
-    std::thread::Builder::new()
-        .name("rollmaker-desk".into())
-        .spawn(move || {
-            let given = match &here {
-                Some((r, _)) => r.block_on(desk).ok(),
-                None => desk.blocking_recv().ok(),
-            };
-            let Some((desk, inputs)) = given else {
-                return;
-            };
-            let ended = desk.run(inputs, here.as_ref().map(|(r, _)| r));
-            if let Some((r, task)) = here {
-                // The connection runs on here until what the desk asked last (a cancel-all)
-                // is written and the socket closed.
-                let _ = commands.try_send(Command::Stop);
-                r.block_on(async { tokio::time::timeout(STOP_WAIT, task).await.ok() });
-            }
-            let _ = done_tx.send(ended);
-        })
-        .context("starting the trading thread")?;
-    Ok((give_desk, done))
 }
 
 /// The quote manager's rules, its actions a second capped at the account's matching rate.

@@ -11,7 +11,7 @@
 //! connection), the whole-chain requote and the journal's hand-over of the intents. Beside it,
 //! the loopback round trip (`public/test` from here, under the same load).
 //!
-//! `cargo run --release -p benches --bin latency -- --seconds 20 [--busy-poll]`
+//! `cargo run --release -p benches --bin latency -- --seconds 20 [--busy-poll] [--pin-core N]`
 
 use connectors::deribit::budget::Rate;
 use connectors::deribit::ticker::Ticker;
@@ -168,6 +168,12 @@ fn main() {
         arg("--seconds", 20.0),
     );
     let busy_poll = std::env::args().any(|a| a == "--busy-poll");
+    // `--pin-core N`: the trading thread on core N (run the harness under `taskset` to keep
+    // the rest off it).
+    let pin = match arg("--pin-core", -1.0) {
+        n if n >= 0.0 => format!("\npin_core = {n}"),
+        _ => String::new(),
+    };
     let options = listing(n);
     let mut instruments = Instruments::new();
     for (i, _) in &options {
@@ -212,7 +218,10 @@ fn main() {
             &format!("{:?}", dir.join("j.redb").display().to_string()),
         )
         .replace("127.0.0.1:9184", "127.0.0.1:0")
-        .replace("busy_poll = false", &format!("busy_poll = {busy_poll}"))
+        .replace(
+            "busy_poll = false",
+            &format!("busy_poll = {busy_poll}{pin}"),
+        )
         .replace("book_interval = \"100ms\"", "book_interval = \"raw\"");
     let mut config =
         service::config::ServiceConfig::from_toml(&text, "latency.toml").expect("valid");
@@ -221,6 +230,10 @@ fn main() {
     println!("{n} options and the perpetual, {updates} book updates a second; warming up 5 s");
     std::thread::sleep(Duration::from_secs(5));
     let trips = runtime.block_on(round_trips(url, seconds));
+    if svc.is_finished() {
+        // Ended on its own (a config it refused, say): no signal to catch.
+        return println!("the service ended early: {:?}", svc.join());
+    }
     let pid = std::process::id().to_string();
     let _ = std::process::Command::new("kill")
         .args(["-s", "INT", &pid])
