@@ -194,7 +194,8 @@ async fn slow_client(
     let heartbeat = next_request(&mut ws).await;
     answer(&mut ws, &heartbeat).await;
     for tag in 1..=buys {
-        let params = json!({"instrument_name": "ETH-PERPETUAL", "amount": 10, "price": 2000});
+        let params = json!({"instrument_name": "ETH-PERPETUAL", "amount": 10, "price": 2000,
+                            "label": format!("L{tag}")});
         let call = Command::Call {
             method: "private/buy".into(),
             params,
@@ -225,6 +226,37 @@ async fn over_budget_orders_wait_in_order_while_heartbeats_are_answered() {
     );
     let ids = [&first["id"], &second["id"], &third["id"]].map(|v| v.as_u64().unwrap());
     assert!(ids[0] < ids[1] && ids[1] < ids[2], "in order: {ids:?}");
+    commands.send(Command::Stop).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), client).await;
+}
+
+/// A book tick's re-price (a request asked with `since`) does not wait for the budget behind
+/// other orders' requests; it does behind an earlier request for its own order.
+#[tokio::test]
+async fn a_re_price_goes_ahead_of_other_orders_requests_but_not_of_its_own() {
+    // Two matching-engine requests a second, one at once: L1 goes, L2 and L3 wait.
+    let (commands, _events, mut ws, client) = slow_client(2, 5_000, 3).await;
+    assert_eq!(next_request(&mut ws).await["params"]["label"], "L1");
+    let edit = |tag: u64, label: &str| Command::Call {
+        method: "private/edit_by_label".into(),
+        params: json!({"label": label, "amount": 10, "price": 2001}),
+        tag,
+        since: Some(std::time::Instant::now()),
+    };
+    commands.send(edit(10, "L9")).await.unwrap();
+    commands.send(edit(11, "L3")).await.unwrap();
+    let mut sent = Vec::new();
+    for _ in 0..4 {
+        let r = next_request(&mut ws).await;
+        sent.push(format!("{} {}", r["method"], r["params"]["label"]));
+    }
+    let expected = [
+        r#""private/edit_by_label" "L9""#,
+        r#""private/buy" "L2""#,
+        r#""private/buy" "L3""#,
+        r#""private/edit_by_label" "L3""#,
+    ];
+    assert_eq!(sent, expected);
     commands.send(Command::Stop).await.unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(5), client).await;
 }

@@ -180,7 +180,11 @@ impl ServiceConfig {
         positive("kill.max_loss_usd", self.kill.max_loss_usd)?;
         // The kernel's CPU set holds 1,024 (whether the core exists is known at the pinning).
         if let Some(c) = self.service.pin_core.filter(|c| *c >= 1024) {
-            return Err(("service.pin_core", c.to_string(), "a core number below 1024"));
+            return Err((
+                "service.pin_core",
+                c.to_string(),
+                "a core number below 1024",
+            ));
         }
         self.mmp.as_ref().map_or(Ok(()), MmpSection::check)
     }
@@ -256,11 +260,7 @@ mod tests {
                 "relist_seconds = 0.0",
                 "service.relist_seconds",
             ),
-            (
-                "#pin_core = 1 ",
-                "pin_core = 4096 ",
-                "service.pin_core",
-            ),
+            ("#pin_core = 1 ", "pin_core = 4096 ", "service.pin_core"),
             (
                 "client_secret = \"local\"",
                 "",

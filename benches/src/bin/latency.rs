@@ -161,6 +161,44 @@ async fn round_trips(url: String, seconds: f64) -> Histogram<u64> {
     h
 }
 
+/// The shipped `live_local.toml` pointed at `url`, its journal in `dir`, metrics on any port,
+/// `.raw` books, `busy_poll` as asked, and `--pin-core N` as `pin_core` (run the harness under
+/// `taskset` to keep the rest off that core).
+fn service_config(
+    url: &str,
+    dir: &std::path::Path,
+    busy_poll: bool,
+) -> service::config::ServiceConfig {
+    let pin = match arg("--pin-core", -1.0) {
+        n if n >= 0.0 => format!("\npin_core = {n}"),
+        _ => String::new(),
+    };
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shipped = std::fs::read_to_string(root.join("strategies/configs/live_local.toml"))
+        .expect("the shipped live config");
+    let strategy = root.join("strategies/configs/roll_maker.toml");
+    let text = shipped
+        .replace("ws://127.0.0.1:8765/ws/api/v2", url)
+        .replace(
+            "\"roll_maker.toml\"",
+            &format!("{:?}", strategy.display().to_string()),
+        )
+        .replace(
+            "\"rollmaker-live.journal\"",
+            &format!("{:?}", dir.join("j.redb").display().to_string()),
+        )
+        .replace("127.0.0.1:9184", "127.0.0.1:0")
+        .replace(
+            "busy_poll = false",
+            &format!("busy_poll = {busy_poll}{pin}"),
+        )
+        .replace("book_interval = \"100ms\"", "book_interval = \"raw\"");
+    let mut config =
+        service::config::ServiceConfig::from_toml(&text, "latency.toml").expect("valid");
+    config.path = dir.join("latency.toml");
+    config
+}
+
 fn main() {
     let (n, updates, seconds) = (
         arg("--instruments", 1000.0) as usize,
@@ -168,12 +206,6 @@ fn main() {
         arg("--seconds", 20.0),
     );
     let busy_poll = std::env::args().any(|a| a == "--busy-poll");
-    // `--pin-core N`: the trading thread on core N (run the harness under `taskset` to keep
-    // the rest off it).
-    let pin = match arg("--pin-core", -1.0) {
-        n if n >= 0.0 => format!("\npin_core = {n}"),
-        _ => String::new(),
-    };
     let options = listing(n);
     let mut instruments = Instruments::new();
     for (i, _) in &options {
@@ -203,29 +235,7 @@ fn main() {
 
     let dir = std::env::temp_dir().join(format!("rollmaker-latency-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("a temp folder");
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let shipped = std::fs::read_to_string(root.join("strategies/configs/live_local.toml"))
-        .expect("the shipped live config");
-    let strategy = root.join("strategies/configs/roll_maker.toml");
-    let text = shipped
-        .replace("ws://127.0.0.1:8765/ws/api/v2", &url)
-        .replace(
-            "\"roll_maker.toml\"",
-            &format!("{:?}", strategy.display().to_string()),
-        )
-        .replace(
-            "\"rollmaker-live.journal\"",
-            &format!("{:?}", dir.join("j.redb").display().to_string()),
-        )
-        .replace("127.0.0.1:9184", "127.0.0.1:0")
-        .replace(
-            "busy_poll = false",
-            &format!("busy_poll = {busy_poll}{pin}"),
-        )
-        .replace("book_interval = \"100ms\"", "book_interval = \"raw\"");
-    let mut config =
-        service::config::ServiceConfig::from_toml(&text, "latency.toml").expect("valid");
-    config.path = dir.join("latency.toml");
+    let config = service_config(&url, &dir, busy_poll);
     let svc = std::thread::spawn(move || service::run::run(&config, None));
     println!("{n} options and the perpetual, {updates} book updates a second; warming up 5 s");
     std::thread::sleep(Duration::from_secs(5));

@@ -124,6 +124,7 @@ pub async fn run(
                     waiting: Default::default(),
                     retry_at: None,
                     timed: HashMap::new(),
+                    labels: HashMap::new(),
                 };
                 let ended = link
                     .serve(&mut session, &mut commands, options.tick, &now)
@@ -199,8 +200,11 @@ struct Link<'a, E> {
     /// try again. The connection reads frames meanwhile (a heartbeat is answered on time).
     waiting: [VecDeque<Outgoing>; 2],
     retry_at: Option<tokio::time::Instant>,
-    /// The owner's tag and `since` of each request it asked to be told the writing of.
+    /// The owner's tag and `since` of each request it asked to be told the writing of (a book
+    /// tick's re-price: it waits behind no other order's request, [`Link::queue_at`]).
     timed: HashMap<u64, (u64, Instant)>,
+    /// The label (the order) of each request not yet sent that names one.
+    labels: HashMap<u64, String>,
 }
 
 impl<E: Events> Link<'_, E> {
@@ -232,8 +236,10 @@ impl<E: Events> Link<'_, E> {
                 _ = tokio::time::sleep_until(retry.unwrap_or_else(tokio::time::Instant::now)), if retry.is_some() => {}
                 command = commands.recv() => match command {
                     Some(Command::Call { method, params, tag, since }) => {
+                        let label = params.get("label").and_then(Value::as_str).map(str::to_string);
                         let id = session.call(now(), &method, params, &mut out);
                         self.tags.insert(id, tag);
+                        label.map(|l| self.labels.insert(id, l));
                         if let Some(s) = since {
                             self.timed.insert(id, (tag, s));
                         }
@@ -278,7 +284,8 @@ impl<E: Events> Link<'_, E> {
             match o {
                 Out::Send(request) => {
                     let q = usize::from(!super::budget::is_matching(&request.method));
-                    self.waiting[q].push_back(request);
+                    let at = self.queue_at(q, request.id);
+                    self.waiting[q].insert(at, request);
                 }
                 Out::Ended { why } => {
                     // Deribit ended it for too many requests: slower from now on.
@@ -307,7 +314,7 @@ impl<E: Events> Link<'_, E> {
             while let Some(front) = self.waiting[q].front() {
                 if !session.is_pending(front.id) {
                     let gone = self.waiting[q].pop_front();
-                    gone.map(|g| self.timed.remove(&g.id));
+                    gone.map(|g| (self.timed.remove(&g.id), self.labels.remove(&g.id)));
                     continue;
                 }
                 if let Err(wait) = self.budget.spend(&front.method) {
@@ -319,6 +326,7 @@ impl<E: Events> Link<'_, E> {
                     break;
                 };
                 let text = Message::text(request.text().to_string());
+                self.labels.remove(&request.id);
                 let timed = self.timed.remove(&request.id);
                 let to_write = timed.map(|(_, since)| since.elapsed());
                 self.ws.send(text).await.map_err(|e| e.to_string())?;
@@ -334,6 +342,23 @@ impl<E: Events> Link<'_, E> {
             }
         }
         Ok(())
+    }
+
+    /// Where request `id` waits in bucket `q`: at the back, or, a re-price, ahead of every
+    /// other order's request, behind only what must go first: an earlier request for the same
+    /// order, an earlier re-price, and one naming no order (a cancel-all). Under a tight budget
+    /// a re-price would otherwise wait behind a whole requote's orders while its quote stands.
+    fn queue_at(&self, q: usize, id: u64) -> usize {
+        let queue = &self.waiting[q];
+        if !self.timed.contains_key(&id) {
+            return queue.len();
+        }
+        let label = self.labels.get(&id);
+        let barrier = |r: &Outgoing| {
+            let other = self.labels.get(&r.id);
+            self.timed.contains_key(&r.id) || other.is_none() || other == label
+        };
+        queue.iter().rposition(barrier).map_or(0, |i| i + 1)
     }
 
     /// An answer, refusal or time-out of the owner's request under the owner's tag.
