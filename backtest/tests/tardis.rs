@@ -8,7 +8,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 fn file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rollmaker-tardis-{}", std::process::id()));
+    // A folder of this test binary's own (the CLI's export test reads a whole folder).
+    let dir = std::env::temp_dir().join(format!("rollmaker-tardis-files-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     if name.ends_with(".gz") {

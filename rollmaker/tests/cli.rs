@@ -634,7 +634,10 @@ fn l2_stream_and_replay() {
 /// event; a corrupt row stops the run naming the file and line.
 #[test]
 fn export_tardis_and_backtest_the_files() {
-    let dir = std::env::temp_dir().join(format!("rollmaker-tardis-{}", std::process::id()));
+    // The backtest reads every file in the folder: none left from an earlier run (a process
+    // id comes round again) may be in it.
+    let dir = std::env::temp_dir().join(format!("rollmaker-cli-export-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
     let d = dir.to_str().unwrap();
     let text = succeeds(&[
         "export-tardis",
