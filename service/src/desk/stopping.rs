@@ -23,7 +23,10 @@ impl Desk {
         self.send(cancel_all());
     }
 
-    /// Cancel everything, wait (a while) for the venue to confirm, book what comes meanwhile.
+    /// Cancel everything, wait (a while) for the venue to confirm, book what comes meanwhile;
+    /// then the venue's lists once more, so that the journal ends equal to the venue: a fill
+    /// made while the connection was down, or during a reconcile the stop cut short, would
+    /// otherwise wait for the next start to be journaled.
     pub(super) async fn stop(
         &mut self,
         inputs: &Receiver<Input>,
@@ -32,20 +35,44 @@ impl Desk {
         self.phase = Phase::Killed("stopping".into());
         self.send(cancel_all());
         let until = Instant::now() + STOP_WAIT;
-        while let Ok(input) = self.waiting.next(inputs, until).await {
-            let confirmed =
-                matches!(&input, Input::Reply(Out::Answer { id, .. }) if *id == CANCEL_ALL);
-            if matches!(input, Input::Book { .. } | Input::Ticker { .. }) {
-                // No more quoting: only what happened to our orders counts now.
-                continue;
-            }
+        let mut confirmed = false;
+        while let Some(input) = self.news(inputs, until).await {
+            confirmed = matches!(&input, Input::Reply(Out::Answer { id, .. }) if *id == CANCEL_ALL);
             self.on_input(input);
             if confirmed {
                 break;
             }
         }
         self.settle_now()?;
+        if !confirmed {
+            // The venue is not answering: its lists would not come either.
+            tracing::warn!("stopping without the venue's word: the next start reconciles");
+            return Ok(self.latencies.snapshot());
+        }
+        self.phase = Phase::Offline("stopping".into());
+        self.start_reconcile();
+        let until = Instant::now() + STOP_WAIT;
+        while matches!(self.phase, Phase::Reconciling(_)) {
+            let Some(input) = self.news(inputs, until).await else {
+                tracing::warn!("stopping before the venue's lists came: the next start reconciles");
+                break;
+            };
+            self.on_input(input);
+        }
+        self.settle_now()?;
         Ok(self.latencies.snapshot())
+    }
+
+    /// The next input by `until` that is news of our orders (market data is passed over: no
+    /// more quoting).
+    async fn news(&mut self, inputs: &Receiver<Input>, until: Instant) -> Option<Input> {
+        loop {
+            match self.waiting.next(inputs, until).await {
+                Ok(Input::Book { .. } | Input::Ticker { .. }) => continue,
+                Ok(input) => return Some(input),
+                Err(_) => return None,
+            }
+        }
     }
 }
 
