@@ -161,7 +161,7 @@ fn a_market_maker_protection_trigger_pauses_the_quoting_until_the_freeze_ends() 
     let (mut venue, url) = venue(&[]);
     let config = config(&dir, &url);
     // A limit of one contract within a minute: the test's second take trips it.
-    let mmp = "\n[mmp]\ninterval_seconds = 60\nfrozen_seconds = 3\nquantity_limit = 1.0\n\
+    let mmp = "\n[mmp]\ninterval_seconds = 60\nfrozen_seconds = 6\nquantity_limit = 1.0\n\
                max_quote_quantity = 50.0\n";
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{text}{mmp}")).unwrap();
@@ -184,6 +184,19 @@ fn a_market_maker_protection_trigger_pauses_the_quoting_until_the_freeze_ends() 
         code == 503 && why.contains("market maker protection")
     });
     assert!(paused, "{:?}", get(&metrics, "/health"));
+    assert!(our_open_orders(&url).is_empty(), "quotes rest while frozen");
+    // Killed and started again within the freeze (no channel tells of it now): the reconcile
+    // asks the venue's status and the service stays paused...
+    let status = ask(&url, "private/get_mmp_status", serde_json::json!({}));
+    assert!(status[0]["frozen_until"].as_i64() > Some(0), "{status}");
+    svc.signal("KILL");
+    svc.wait(Duration::from_secs(10));
+    let (mut svc, metrics) = service(&config);
+    let paused = until(Duration::from_secs(5), || {
+        let (code, why) = get(&metrics, "/health");
+        code == 503 && why.contains("market maker protection")
+    });
+    assert!(paused, "{:?}\n{}", get(&metrics, "/health"), svc.log());
     assert!(our_open_orders(&url).is_empty(), "quotes rest while frozen");
     // ...then quoting again once the freeze is over.
     let back = until(Duration::from_secs(30), || {

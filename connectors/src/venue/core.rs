@@ -217,6 +217,7 @@ impl VenueCore {
             "private/set_mmp_config" => self.trading.set_mmp(authed()?, p),
             "private/get_mmp_config" => Ok(self.trading.mmp_config(authed()?)),
             "private/reset_mmp" => Ok(self.trading.reset_mmp(authed()?)),
+            "private/get_mmp_status" => Ok(self.trading.mmp_status(authed()?)),
             "private/get_settlement_history_by_currency" => {
                 let owner = authed()?;
                 Ok(self.settlement_history(owner, p))

@@ -69,6 +69,34 @@ impl Desk {
         self.frozen_until = Some(Instant::now() + Duration::from_secs(u64::from(frozen)));
     }
 
+    pub(crate) fn mmp_on(&self) -> bool {
+        self.mmp.is_some()
+    }
+
+    /// The venue's `get_mmp_status` at a reconcile: frozen (a trigger while away), the desk
+    /// pauses until it says (`frozen_until` 0: until a reset, taken as the configured time).
+    pub(crate) fn on_mmp_status(&mut self, status: &Value) {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let frozen = self
+            .mmp
+            .as_ref()
+            .map_or(0, |m| i64::from(m.frozen_seconds) * 1000);
+        for s in status.as_array().into_iter().flatten() {
+            let left = match s["frozen_until"].as_i64() {
+                Some(0) => frozen,
+                Some(t) => t - now_ms,
+                None => continue,
+            };
+            if left > 0 {
+                tracing::warn!("market maker protection frozen at the venue ({s}): {left} ms");
+                let until = Instant::now() + Duration::from_millis(left as u64);
+                self.frozen_until = Some(self.frozen_until.map_or(until, |t| t.max(until)));
+            }
+        }
+    }
+
     /// Whether the desk is paused by a trigger at `wall`.
     pub(super) fn frozen(&self, wall: Instant) -> bool {
         self.frozen_until.is_some_and(|t| wall < t)

@@ -36,7 +36,7 @@ mod expiry;
 mod listing;
 mod mmp;
 pub(crate) use expiry::history_params;
-pub use mmp::trigger_channel;
+pub use mmp::{index_name as mmp_index, trigger_channel};
 mod quoting;
 mod replies;
 mod settling;

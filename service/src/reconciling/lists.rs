@@ -1,19 +1,21 @@
 //! The venue's lists one reconcile asks for, as they come in: the open orders, our recent trades
 //! (Deribit keeps the last 24 hours as recent), the positions, the deliveries, and our trades
 //! since the last fill journaled, historical ones included (`historical=true`, a thousand a
-//! page, oldest first, paged on while the venue says there are more). A trade in both lists is
-//! one fill: the tracker tells each trade id once.
+//! page, oldest first, paged on while the venue says there are more), and, with Market Maker
+//! Protection on, whether it is frozen (a trigger while the connection was down is told by no
+//! channel). A trade in both lists is one fill: the tracker tells each trade id once.
 
-use crate::desk::{history_params, OWN_TAGS};
+use crate::desk::{history_params, mmp_index, OWN_TAGS};
 use connectors::deribit::session::Out;
 use serde_json::{json, Value};
 
-pub(crate) const METHODS: [&str; 5] = [
+pub(crate) const METHODS: [&str; 6] = [
     "private/get_open_orders_by_currency",
     "private/get_user_trades_by_currency",
     "private/get_positions",
     "private/get_settlement_history_by_currency",
     "private/get_user_trades_by_currency_and_time",
+    "private/get_mmp_status",
 ];
 /// The list that pages.
 const SINCE: usize = 4;
@@ -24,7 +26,7 @@ const SLACK_MS: i64 = 60_000;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reconciling {
     pub(crate) attempt: u64,
-    lists: Box<[Option<Value>; 5]>,
+    lists: Box<[Option<Value>; 6]>,
     /// The trades since the last fill, pages so far, and the last page's request.
     since: Vec<Value>,
     since_params: Value,
@@ -37,6 +39,8 @@ pub struct Lists {
     pub trades: Value,
     pub positions: Value,
     pub deliveries: Value,
+    /// Market Maker Protection frozen: `[{index_name, frozen_until}]`, or none.
+    pub mmp: Value,
 }
 
 /// What a reply means for the reconcile.
@@ -59,13 +63,13 @@ impl Reconciling {
     }
 
     /// Attempt `attempt` for `currency`, the last fill journaled at `last_fill_ms` (none: no
-    /// trades since it are asked for), at `now_ms`; the requests to send: (tag, method,
-    /// params).
+    /// trades since it are asked for), at `now_ms`, with Market Maker Protection on or not; the
+    /// requests to send: (tag, method, params).
     pub fn start(
         attempt: u64,
         currency: &str,
-        last_fill_ms: Option<i64>,
-        now_ms: i64,
+        (last_fill_ms, now_ms): (Option<i64>, i64),
+        mmp: bool,
     ) -> (Reconciling, Vec<(u64, &'static str, Value)>) {
         let mut r = Reconciling {
             attempt,
@@ -83,6 +87,7 @@ impl Reconciling {
             Some(json!({"currency": currency})),
             Some(history_params(currency)),
             since.clone(),
+            mmp.then(|| json!({ "index_name": mmp_index(currency) })),
         ];
         let mut asks = Vec::new();
         for (k, (method, p)) in METHODS.into_iter().zip(params).enumerate() {
@@ -97,7 +102,7 @@ impl Reconciling {
 
     /// A reply to one of this reconcile's requests; None for another's.
     pub fn on_reply(&mut self, tag: u64, out: Out) -> Option<Progress> {
-        let k = (0..5).find(|k| Self::tag(self.attempt, *k) == tag)? as usize;
+        let k = (0..6).find(|k| Self::tag(self.attempt, *k) == tag)? as usize;
         let result = match out {
             Out::Answer { result, .. } => result,
             Out::Refused {
@@ -147,7 +152,7 @@ impl Reconciling {
     }
 
     fn lists(&self) -> Option<Lists> {
-        let [Some(o), Some(t), Some(p), Some(d), Some(s)] = &*self.lists else {
+        let [Some(o), Some(t), Some(p), Some(d), Some(s), Some(m)] = &*self.lists else {
             return None;
         };
         let recent = t
@@ -163,6 +168,7 @@ impl Reconciling {
             trades: json!({ "trades": both }),
             positions: p.clone(),
             deliveries: d.clone(),
+            mmp: m.clone(),
         })
     }
 }
@@ -185,8 +191,9 @@ mod tests {
 
     #[test]
     fn the_lists_come_once_all_are_in_the_trades_since_paged_and_a_refusal_ends_it() {
-        let (mut r, asks) = Reconciling::start(2, "ETH", Some(1_000_000), 5_000_000);
-        assert_eq!(asks.len(), 5);
+        let (mut r, asks) = Reconciling::start(2, "ETH", (Some(1_000_000), 5_000_000), true);
+        assert_eq!(asks.len(), 6);
+        assert_eq!(asks[5].2["index_name"], "eth_usd");
         assert_eq!(asks[4].2["start_timestamp"], json!(940_000));
         let tag = |k: usize| Reconciling::tag(2, k as u64);
         assert!(matches!(
@@ -199,6 +206,7 @@ mod tests {
             .is_none());
         r.on_reply(tag(2), answer(2, json!([])));
         r.on_reply(tag(3), answer(3, json!({"settlements": []})));
+        r.on_reply(tag(5), answer(5, json!([])));
         r.on_reply(
             tag(1),
             answer(1, json!({"trades": [trade("T-3", 3_000_000)]})),
@@ -237,8 +245,8 @@ mod tests {
             panic!("failed");
         };
         assert_eq!(why, "private/get_positions refused: 13009 unauthorized");
-        // No fill journaled: nothing asked since.
-        let (_, asks) = Reconciling::start(0, "ETH", None, 5_000_000);
+        // No fill journaled: nothing asked since; no protection, no status.
+        let (_, asks) = Reconciling::start(0, "ETH", (None, 5_000_000), false);
         assert_eq!(asks.len(), 4);
     }
 }

@@ -32,7 +32,8 @@ impl Desk {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
-        let (r, asks) = Reconciling::start(attempt, &self.currency, self.last_fill_ms, now_ms);
+        let when = (self.last_fill_ms, now_ms);
+        let (r, asks) = Reconciling::start(attempt, &self.currency, when, self.mmp_on());
         self.ask_mmp();
         self.phase = Phase::Reconciling(r);
         self.health.not_quoting("reconciling with the venue");
@@ -107,6 +108,7 @@ impl Desk {
             let why = format!("{} positions differ from the venue's", gaps.len());
             return self.kill_now(&why);
         }
+        self.on_mmp_status(&lists.mmp);
         tracing::info!("reconciled: quoting");
         self.phase = Phase::Quoting;
     }

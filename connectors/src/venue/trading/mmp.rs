@@ -48,14 +48,16 @@ impl Trading {
         let limit = (p["quantity_limit"].as_f64())
             .filter(|q| q.is_finite() && *q > 0.0)
             .ok_or_else(|| invalid("quantity_limit above 0".into()))?;
+        // Set again (every sign-in), the limits change; a freeze on, and the window, stay.
+        let was = self.mmp.remove(&owner.0);
         self.mmp.insert(
             owner.0,
             Protection {
                 interval_ms: interval * 1000,
                 frozen_ms: frozen * 1000,
                 quantity_limit: limit,
-                window: None,
-                frozen_until: None,
+                window: was.as_ref().and_then(|p| p.window),
+                frozen_until: was.and_then(|p| p.frozen_until),
             },
         );
         Ok(self.mmp_config(owner))
@@ -76,6 +78,19 @@ impl Trading {
             (m.window, m.frozen_until) = (None, None);
         }
         json!("ok")
+    }
+
+    /// `private/get_mmp_status`: the account's freeze, if it is frozen now (`frozen_until` 0:
+    /// until a reset).
+    pub fn mmp_status(&self, owner: OwnerId) -> Value {
+        let Some(until) = (self.mmp.get(&owner.0)).and_then(|m| m.frozen_until) else {
+            return json!([]);
+        };
+        if !self.mmp_frozen(owner) {
+            return json!([]);
+        }
+        let frozen_until = if until == i64::MAX { 0 } else { until };
+        json!([{"index_name": INDEX, "frozen_until": frozen_until}])
     }
 
     /// Whether `owner`'s `mmp` orders are refused now.
@@ -179,12 +194,16 @@ mod tests {
             .map(|o| o["label"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(open, ["plain"]);
+        assert_eq!(t.mmp_status(maker)[0]["frozen_until"], 1_002_000);
+        t.set_mmp(maker, &config).unwrap();
+        assert!(t.mmp_frozen(maker), "set again, still frozen");
         let refused = t.place(order(1, Side::Sell, 0.09, "d", true), &mut c);
         assert_eq!(refused.unwrap_err().0, MMP_FROZEN);
         t.place(order(1, Side::Sell, 0.09, "e", false), &mut c)
             .unwrap();
         // The freeze over, mmp orders are taken again; a reset ends one early.
         t.now_ms += 2_000;
+        assert_eq!(t.mmp_status(maker), json!([]));
         t.place(order(1, Side::Sell, 0.10, "f", true), &mut c)
             .unwrap();
         if let Some(m) = t.mmp.get_mut(&1) {
