@@ -66,6 +66,9 @@ fn quote_fill_and_stop(name: &str, busy_poll: bool) {
         svc.log()
     );
     assert!(our_open_orders(&url).is_empty(), "orders left resting");
+    // The venue's lists asked for once more after the cancel-all, and booked.
+    let last = svc.line("reconciled before stopping", Duration::from_secs(5));
+    assert!(last.is_some(), "{}", svc.log());
     let (ids, booked) = journal_fills(&dir);
     assert!(!ids.is_empty());
     assert_eq!(

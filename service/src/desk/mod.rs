@@ -218,6 +218,11 @@ impl Desk {
         self.latencies.clone()
     }
 
+    /// Whether a signal asked the desk to stop.
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
     /// The flag that stops the desk ahead of its inputs (send an [`Input::Stop`] too, to wake
     /// it).
     pub fn stop_flag(&self) -> Arc<AtomicBool> {

@@ -109,7 +109,10 @@ impl Desk {
             return self.kill_now(&why);
         }
         self.on_mmp_status(&lists.mmp);
-        tracing::info!("reconciled: quoting");
+        match self.is_stopping() {
+            true => tracing::info!("reconciled before stopping"),
+            false => tracing::info!("reconciled: quoting"),
+        }
         self.phase = Phase::Quoting;
     }
 
