@@ -111,8 +111,9 @@ pub struct Desk {
     pub book_interval: String,
     pub kill: KillSection,
     pub requote_every: Duration,
-    /// How the thread waits for its inputs (spinning, it may run the connection too).
-    pub waiting: Waiting,
+    /// How the thread waits for its inputs: set by [`Desk::run`] (spinning where it runs the
+    /// connection too).
+    waiting: Waiting,
     /// Feed seconds between two fits of the surface.
     pub refit_every: f64,
     pub phase: Phase,
@@ -181,10 +182,7 @@ impl Desk {
             book_interval: config.venue.book_interval.clone(),
             kill: config.kill.clone(),
             requote_every: Duration::from_millis(config.service.requote_ms),
-            waiting: match config.service.busy_poll {
-                true => Waiting::Spin,
-                false => Waiting::Sleep,
-            },
+            waiting: Waiting::Sleep,
             refit_every: config.service.surface_seconds,
             phase: Phase::Offline("not connected yet".into()),
             events: Vec::new(),
@@ -291,7 +289,7 @@ impl Desk {
     /// requote); true when asked to stop (a stop goes ahead of whatever market data waits).
     fn take_inputs(&mut self, first: Option<Input>, inputs: &Receiver<Input>) -> bool {
         for input in first.into_iter().chain(inputs.try_iter().take(10_000)) {
-            if matches!(input, Input::Stop) || self.stopping.load(Ordering::Relaxed) {
+            if matches!(input, Input::Stop) || self.is_stopping() {
                 return true;
             }
             self.on_input(input);

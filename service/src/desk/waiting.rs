@@ -1,6 +1,6 @@
-//! How the trading thread waits for its next input: asleep on the channel, spinning on it, or
-//! spinning and giving way between looks to the runtime it runs in. That last is the
-//! connection's runtime, on this thread: a book frame read off the socket reaches the desk, and
+//! How the trading thread waits for its next input: asleep on the channel, or spinning on it
+//! and giving way between looks to the runtime it runs in (`busy_poll`). That runtime is the
+//! connection's, on this thread: a book frame read off the socket reaches the desk, and
 //! the order it causes reaches the socket, with no thread woken on the way. The connection is
 //! still its own task with its own channels; it runs while the desk waits, so a requote delays
 //! reading the socket (the kernel holds the frames), never the reverse.
@@ -15,8 +15,6 @@ use std::time::Instant;
 pub enum Waiting {
     /// Sleeps on the channel (a wake-up costs a few hundred microseconds on a busy machine).
     Sleep,
-    /// Spins on the channel.
-    Spin,
     /// Spins on the channel, and gives way to the runtime's other tasks (the connection)
     /// between looks: only inside that runtime.
     GiveWay,
@@ -39,12 +37,9 @@ impl Waiting {
                     Err(TryRecvError::Disconnected) => return Err(RecvTimeoutError::Disconnected),
                     Err(TryRecvError::Empty) => {}
                 }
-                match self {
-                    // One turn of the runtime: its ready tasks run, the sockets are polled
-                    // (without blocking), and back.
-                    Waiting::GiveWay => tokio::task::yield_now().await,
-                    _ => std::hint::spin_loop(),
-                }
+                // One turn of the runtime: its ready tasks run, the sockets are polled
+                // (without blocking), and back.
+                tokio::task::yield_now().await;
             }
             if Instant::now() >= until {
                 return Err(RecvTimeoutError::Timeout);
@@ -61,8 +56,8 @@ impl Waiting {
     }
 }
 
-/// Runs `f` to its end on this thread, outside any runtime: for a desk that never gives way
-/// (it never waits on anything but its channel, so it is never pending for long).
+/// Runs `f` to its end on this thread, outside any runtime: for a desk that sleeps on its
+/// channel (it never waits on anything else, so it is never pending for long).
 pub fn finish<F: Future>(f: F) -> F::Output {
     let mut f = std::pin::pin!(f);
     let mut cx = Context::from_waker(Waker::noop());
@@ -101,16 +96,15 @@ mod tests {
         assert!(matches!(second, Ok(Input::Stop)));
         let third = runtime.block_on(wait.next(&rx, later));
         assert!(matches!(third, Err(RecvTimeoutError::Disconnected)));
-        // Outside a runtime: the channel alone, asleep or spinning.
-        for w in [Waiting::Sleep, Waiting::Spin] {
-            let (tx, rx) = crossbeam::channel::unbounded();
-            tx.send(Input::Stop).unwrap();
-            assert!(matches!(finish(w.next(&rx, later)), Ok(Input::Stop)));
-            assert!(matches!(
-                finish(w.next(&rx, Instant::now())),
-                Err(RecvTimeoutError::Timeout)
-            ));
-            finish(w.give_way());
-        }
+        // Outside a runtime: asleep on the channel alone.
+        let w = Waiting::Sleep;
+        let (tx, rx) = crossbeam::channel::unbounded();
+        tx.send(Input::Stop).unwrap();
+        assert!(matches!(finish(w.next(&rx, later)), Ok(Input::Stop)));
+        assert!(matches!(
+            finish(w.next(&rx, Instant::now())),
+            Err(RecvTimeoutError::Timeout)
+        ));
+        finish(w.give_way());
     }
 }
