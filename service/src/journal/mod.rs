@@ -1,7 +1,7 @@
-//! The service's journal: every order intent (handed over before the order is sent, durable
-//! within a transaction's time: [`JournalWriter::write_ahead`]), every acknowledgement, fill and
-//! end the venue reports (durable before the trader books them), numbered in the order written,
-//! in redb with immediate durability (a crash, `kill -9` included, loses nothing committed). On
+//! The service's journal: every order intent (taken as the order is sent, handed to the writer
+//! once it is written, durable within a transaction's time: [`JournalWriter::hold`]), every
+//! acknowledgement, fill and end the venue reports (durable before the trader books them),
+//! numbered in the order written, in redb with immediate durability (a crash, `kill -9` included, loses nothing committed). On
 //! start the service replays it, then reconciles with the venue, then quotes. Entries are JSON
 //! (prices and amounts as exact decimals), readable with any redb tool. [`Journal`] is the store;
 //! [`JournalWriter`] writes it from a thread of its own.

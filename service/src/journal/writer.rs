@@ -1,6 +1,7 @@
 //! The journal on a thread of its own, so that the trading thread never waits for the disk to
-//! send an order. Intents are handed over before the order is sent and written while it
-//! travels (durable, in one transaction with whatever else waits: a group commit).
+//! send an order. Intents are taken as the order is sent, handed over once it is written, and
+//! written while it travels (durable, in one transaction with whatever else waits: a group
+//! commit).
 //! Acknowledgements, fills and ends are handed over with a ticket, and the trader books them
 //! when the writer says that ticket is durable (or they are waited for). One thread writes, in
 //! the order things were handed over, so an intent is never journaled after its order's fill.
@@ -79,17 +80,11 @@ impl JournalWriter {
             .map_err(|_| gone())
     }
 
-    /// Hands `entries` over without waiting: durable within one transaction's time (an order
-    /// intent: the order is sent meanwhile). An error only if an earlier write failed.
-    pub fn write_ahead(&mut self, entries: &[Entry]) -> Result<(), JournalError> {
-        self.hold(entries)?;
-        self.release().map(drop)
-    }
-
-    /// Takes `entries` to hand over at the next [`JournalWriter::release`] (or any other
-    /// write, ahead of it): handing over wakes the writer's thread, which can take the
-    /// trading thread's core from it on a busy machine, so the trading thread first writes
-    /// the orders these intents are for. An error only if an earlier write failed.
+    /// Takes `entries` (order intents) to hand over at the next [`JournalWriter::release`] (or
+    /// any other write, ahead of it), without waiting: durable within one transaction's time
+    /// after that, the orders sent meanwhile. Handing over wakes the writer's thread, which can
+    /// take the trading thread's core from it on a busy machine, so the trading thread first
+    /// writes the orders these intents are for. An error only if an earlier write failed.
     pub fn hold(&mut self, entries: &[Entry]) -> Result<(), JournalError> {
         if let Some(why) = self.failed() {
             return Err(self.failure(why));
@@ -220,9 +215,11 @@ mod tests {
         let notify: Notify = Box::new(move |t| told.send(t).unwrap());
         let mut w = JournalWriter::start(Journal::open(&path).unwrap(), notify).unwrap();
         for i in 1..=40 {
-            w.write_ahead(&[ended(i)]).unwrap();
+            w.hold(&[ended(i)]).unwrap();
+            assert!(w.release().unwrap());
         }
-        w.write_ahead(&[]).unwrap();
+        w.hold(&[]).unwrap();
+        assert!(!w.release().unwrap(), "nothing held, nothing handed over");
         // Held, then handed over ahead of what comes next (in order), or when released.
         for i in 41..=45 {
             w.hold(&[ended(i)]).unwrap();
