@@ -8,7 +8,7 @@
 use crate::config::ServiceConfig;
 use crate::desk::{Desk, Input};
 use crate::gateway::{Gateway, Route};
-use crate::journal::{Journal, JournalWriter, Notify};
+use crate::journal::{Entry, Journal, JournalWriter, Notify};
 use crate::latency::Latencies;
 use crate::listing::{add_journaled, add_listed, instrument_channels};
 use crate::market::LiveMarket;
@@ -87,7 +87,9 @@ async fn serve(
     };
     commands.send(Command::Limits(limits)).await?;
     let listed_now = instruments.len();
-    let expired = add_journaled(&mut instruments, &journal.entries()?);
+    // Read once: the names of expired series it holds, then the replay.
+    let entries = journal.entries()?;
+    let expired = add_journaled(&mut instruments, &entries);
     let instruments = Arc::new(instruments);
     tracing::info!("{listed_now} instruments listed, {expired} more the journal names");
     let rules = capped(strategy_config.quote_rules(), &limits);
@@ -95,7 +97,8 @@ async fn serve(
     let told = inputs.clone();
     let notify: Notify = Box::new(move |t| drop(told.send(Input::Journaled(t))));
     let parts = (strategy_config, rules, (journal, notify));
-    let mut desk = desk(config, &instruments, parts, &commands, (&metrics, &health))?;
+    let shared = (&metrics, &health);
+    let mut desk = desk(config, (&instruments, &entries), parts, &commands, shared)?;
     let (stopping, latencies) = (desk.stop_flag(), desk.latencies());
     let (listed, listings) = crossbeam::channel::unbounded();
     desk.listings = Some(listed);
@@ -173,16 +176,15 @@ fn capped(mut rules: QuoteRules, limits: &Limits) -> QuoteRules {
     rules
 }
 
-/// The desk: the journal replayed into a new trader and tracker.
+/// The desk: the journal's `entries` replayed into a new trader and tracker.
 fn desk(
     config: &ServiceConfig,
-    instruments: &Arc<Instruments>,
+    (instruments, entries): (&Arc<Instruments>, &[(u64, Entry)]),
     (strategy_config, rules, (journal, notify)): (RollMakerConfig, QuoteRules, (Journal, Notify)),
     commands: &mpsc::Sender<Command>,
     (metrics, health): (&Arc<Metrics>, &Arc<Health>),
 ) -> Result<Desk> {
-    let entries = journal.entries()?;
-    let replayed = record::replay(instruments, &entries)
+    let replayed = record::replay(instruments, entries)
         .with_context(|| format!("journal {}", config.service.journal.display()))?;
     tracing::info!(
         "journal: {} entries, {} fills, last client id {}",
