@@ -194,9 +194,7 @@ fn desk(
     );
     // Client ids never repeat across restarts, even for intents a crash lost before they were
     // flushed: past every one journaled, and past a thousand a millisecond since the epoch.
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now_ms = crate::desk::wall_ms() as u64;
     let first_client_id = (replayed.last_client_id + 1).max(now_ms * 1000);
     let mut trader = Trader::new(rules, first_client_id);
     record::restore(&mut trader, instruments, &replayed);

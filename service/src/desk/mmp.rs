@@ -76,9 +76,7 @@ impl Desk {
     /// The venue's `get_mmp_status` at a reconcile: frozen (a trigger while away), the desk
     /// pauses until it says (`frozen_until` 0: until a reset, taken as the configured time).
     pub(crate) fn on_mmp_status(&mut self, status: &Value) {
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
+        let now_ms = super::wall_ms();
         let frozen = self
             .mmp
             .as_ref()

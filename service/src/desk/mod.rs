@@ -381,6 +381,14 @@ impl Desk {
     }
 }
 
+/// The wall clock, in milliseconds since the epoch (0 if it reads before it): the venue's
+/// clock's terms (its trades' and freezes' times), and the floor of new client ids.
+pub(crate) fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 fn client_id(a: &Action) -> u64 {
     match *a {
         Action::Place { client_id, .. }

@@ -29,10 +29,7 @@ impl Desk {
             Phase::Reconciling(r) => r.attempt + 1,
             _ => 0,
         };
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        let when = (self.last_fill_ms, now_ms);
+        let when = (self.last_fill_ms, crate::desk::wall_ms());
         let (r, asks) = Reconciling::start(attempt, &self.currency, when, self.mmp_on());
         self.ask_mmp();
         self.phase = Phase::Reconciling(r);
