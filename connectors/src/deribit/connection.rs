@@ -239,7 +239,9 @@ impl<E: Events> Link<'_, E> {
                         let label = params.get("label").and_then(Value::as_str).map(str::to_string);
                         let id = session.call(now(), &method, params, &mut out);
                         self.tags.insert(id, tag);
-                        label.map(|l| self.labels.insert(id, l));
+                        if let Some(l) = label {
+                            self.labels.insert(id, l);
+                        }
                         if let Some(s) = since {
                             self.timed.insert(id, (tag, s));
                         }

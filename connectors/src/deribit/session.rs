@@ -257,12 +257,12 @@ impl Session {
         self.subscribe_wanted(now, out);
     }
 
-    /// Requests sent and not answered.
     /// Whether request `id` is still waited for (not answered, not timed out).
     pub fn is_pending(&self, id: u64) -> bool {
         self.pending.contains_key(&id)
     }
 
+    /// Requests sent and not answered.
     pub fn pending(&self) -> usize {
         self.pending.len()
     }

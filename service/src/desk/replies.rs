@@ -56,9 +56,9 @@ impl Desk {
         tracing::info!("{method} for order {client_id} refused: {code} {message}");
         if matches!(method, "private/buy" | "private/sell") {
             self.events.push(VenueEvent::Rejected { client_id });
-            // The book moved while the order travelled: a maker's churn in a fast market, not
-            // a sign that something is wrong with what it sends.
-            // Nor one refused while a protection's trigger pauses us (sent before it came).
+            // Not counted: a post-only reject (the book moved while the order travelled: a
+            // maker's churn in a fast market), nor a refusal while a protection's trigger
+            // pauses us (the order was sent before the trigger came).
             let now = Instant::now();
             if code == POST_ONLY_REJECT || self.frozen(now) {
                 return;
