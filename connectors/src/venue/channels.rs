@@ -11,6 +11,7 @@ use crate::deribit::trades::{self, TradesChannel};
 use crate::deribit::{book, ticker};
 use engine::matching::OwnerId;
 use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
 impl VenueCore {
     /// `channels` no longer sent to `conn`; the list back, as Deribit answers.
@@ -97,23 +98,19 @@ impl VenueCore {
     /// What a request changed, to those subscribed: each account's `user.changes`, each book's
     /// levels that moved.
     pub(super) fn notify(&mut self, changes: Changes, out: &mut Vec<Reply>) {
-        for (conn, c) in &self.conns {
-            let Some(owner) = c.owner else { continue };
-            let (orders, trades) = (changes.orders.get(&owner.0), changes.trades.get(&owner.0));
-            if orders.is_none() && trades.is_none() {
-                continue;
-            }
-            for ch in c
-                .channels
-                .iter()
-                .filter(|ch| ch.starts_with("user.changes."))
-            {
-                let data = json!({"orders": orders.cloned().unwrap_or_default(), "trades": trades.cloned().unwrap_or_default(), "positions": []});
-                out.push(Reply::Text(*conn, subscription(ch, data)));
-            }
+        let owners: BTreeSet<u32> = (changes.orders.keys().chain(changes.trades.keys()))
+            .copied()
+            .collect();
+        for owner in owners {
+            let list = |m: &BTreeMap<u32, Vec<Value>>| m.get(&owner).cloned().unwrap_or_default();
+            let data = || {
+                json!({"orders": list(&changes.orders), "trades": list(&changes.trades),
+                       "positions": []})
+            };
+            self.to_owner(owner, "user.changes.", data, out);
         }
         for (owner, told) in &changes.mmp {
-            self.to_owner(*owner, "user.mmp_trigger.", told, out);
+            self.to_owner(*owner, "user.mmp_trigger.", || told.clone(), out);
         }
         if !changes.public.is_empty() {
             self.public_trades(&changes.public, out);
@@ -126,14 +123,15 @@ impl VenueCore {
         }
     }
 
-    /// `data` on each channel starting `prefix` that a connection of account `owner` has.
-    fn to_owner(&self, owner: u32, prefix: &str, data: &Value, out: &mut Vec<Reply>) {
+    /// `data()` on each channel starting `prefix` that a connection of account `owner` has
+    /// (built only for those: the house's accounts have none).
+    fn to_owner(&self, owner: u32, prefix: &str, data: impl Fn() -> Value, out: &mut Vec<Reply>) {
         for (conn, c) in &self.conns {
             if c.owner.is_none_or(|o| o.0 != owner) {
                 continue;
             }
             for ch in c.channels.iter().filter(|ch| ch.starts_with(prefix)) {
-                out.push(Reply::Text(*conn, subscription(ch, data.clone())));
+                out.push(Reply::Text(*conn, subscription(ch, data())));
             }
         }
     }

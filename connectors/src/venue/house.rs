@@ -1,7 +1,8 @@
 //! The venue's own market: the house shows a book (the synthetic market's levels, replaced as the
 //! market moves, post-only: it never trades with a client's order) and its background takers
-//! trade, so that clients' resting orders have a market around them and get filled by takers. Two accounts of the venue's, so the takers trade with the house's
-//! levels rather than cancel them (the matching engine prevents self-trades).
+//! trade, so that clients' resting orders have a market around them and get filled by takers.
+//! Two accounts of the venue's, so the takers trade with the house's levels rather than cancel
+//! them (the matching engine prevents self-trades).
 
 use super::channels::subscription;
 use super::core::VenueCore;

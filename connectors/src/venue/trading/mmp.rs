@@ -28,6 +28,14 @@ pub struct Protection {
     frozen_until: Option<i64>,
 }
 
+impl Protection {
+    /// The freeze as Deribit tells it (`frozen_until` 0: until a reset).
+    fn told(&self) -> Value {
+        let until = self.frozen_until.filter(|t| *t != i64::MAX).unwrap_or(0);
+        json!({"index_name": INDEX, "frozen_until": until})
+    }
+}
+
 impl Trading {
     /// `private/set_mmp_config` for `owner`: the configuration back, as Deribit answers it
     /// (`interval` 0 removes it).
@@ -83,14 +91,10 @@ impl Trading {
     /// `private/get_mmp_status`: the account's freeze, if it is frozen now (`frozen_until` 0:
     /// until a reset).
     pub fn mmp_status(&self, owner: OwnerId) -> Value {
-        let Some(until) = (self.mmp.get(&owner.0)).and_then(|m| m.frozen_until) else {
-            return json!([]);
-        };
-        if !self.mmp_frozen(owner) {
-            return json!([]);
+        match self.mmp.get(&owner.0) {
+            Some(m) if self.mmp_frozen(owner) => json!([m.told()]),
+            _ => json!([]),
         }
-        let frozen_until = if until == i64::MAX { 0 } else { until };
-        json!([{"index_name": INDEX, "frozen_until": frozen_until}])
     }
 
     /// Whether `owner`'s `mmp` orders are refused now.
@@ -131,10 +135,9 @@ impl Trading {
             for key in keys {
                 self.cancel(owner, key, changes);
             }
-            let until = self.mmp.get(&owner.0).and_then(|m| m.frozen_until);
-            let frozen_until = until.filter(|t| *t != i64::MAX).unwrap_or(0);
-            let told = json!({"index_name": INDEX, "frozen_until": frozen_until});
-            changes.mmp.push((owner.0, told));
+            if let Some(m) = self.mmp.get(&owner.0) {
+                changes.mmp.push((owner.0, m.told()));
+            }
         }
     }
 }
