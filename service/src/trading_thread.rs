@@ -83,7 +83,8 @@ pub fn trading_thread(
 /// The calling thread on core `id` only; false where there is no such core (or the machine's
 /// CPU set leaves it out).
 fn pin_here(id: usize) -> bool {
-    let ok = core_affinity::set_for_current(core_affinity::CoreId { id });
+    // The kernel's CPU set holds 1,024 cores: past it the crate aborts rather than refuse.
+    let ok = id < 1024 && core_affinity::set_for_current(core_affinity::CoreId { id });
     if ok {
         tracing::info!("the trading thread runs on core {id}");
     }
@@ -99,5 +100,9 @@ mod tests {
         let on = |id| std::thread::spawn(move || pin_here(id)).join().unwrap();
         assert!(on(0), "every machine has core 0");
         assert!(!on(1_000), "no machine this test runs on has 1,001 cores");
+        assert!(
+            !on(5_000),
+            "past the kernel's CPU set: refused, not aborted"
+        );
     }
 }

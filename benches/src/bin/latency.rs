@@ -169,32 +169,21 @@ fn service_config(
     dir: &std::path::Path,
     busy_poll: bool,
 ) -> service::config::ServiceConfig {
-    let pin = match arg("--pin-core", -1.0) {
-        n if n >= 0.0 => format!("\npin_core = {n}"),
-        _ => String::new(),
-    };
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let shipped = std::fs::read_to_string(root.join("strategies/configs/live_local.toml"))
         .expect("the shipped live config");
-    let strategy = root.join("strategies/configs/roll_maker.toml");
-    let text = shipped
-        .replace("ws://127.0.0.1:8765/ws/api/v2", url)
-        .replace(
-            "\"roll_maker.toml\"",
-            &format!("{:?}", strategy.display().to_string()),
-        )
-        .replace(
-            "\"rollmaker-live.journal\"",
-            &format!("{:?}", dir.join("j.redb").display().to_string()),
-        )
-        .replace("127.0.0.1:9184", "127.0.0.1:0")
-        .replace(
-            "busy_poll = false",
-            &format!("busy_poll = {busy_poll}{pin}"),
-        )
-        .replace("book_interval = \"100ms\"", "book_interval = \"raw\"");
-    let mut config =
-        service::config::ServiceConfig::from_toml(&text, "latency.toml").expect("valid");
+    let mut config = service::config::ServiceConfig::from_toml(&shipped, "live_local.toml")
+        .expect("the shipped live config reads");
+    config.venue.url = url.to_string();
+    config.venue.book_interval = "raw".into();
+    let s = &mut config.service;
+    s.strategy = root.join("strategies/configs/roll_maker.toml");
+    s.journal = dir.join("j.redb");
+    s.metrics = ([127, 0, 0, 1], 0).into();
+    s.busy_poll = busy_poll;
+    s.pin_core = Some(arg("--pin-core", -1.0))
+        .filter(|n| *n >= 0.0)
+        .map(|n| n as usize);
     config.path = dir.join("latency.toml");
     config
 }
