@@ -198,7 +198,7 @@ async fn slow_client(
                             "label": format!("L{tag}")});
         let call = Command::Call {
             method: "private/buy".into(),
-            params,
+            params: params.into(),
             tag,
             since: None,
         };
@@ -239,7 +239,7 @@ async fn a_re_price_goes_ahead_of_other_orders_requests_but_not_of_its_own() {
     assert_eq!(next_request(&mut ws).await["params"]["label"], "L1");
     let edit = |tag: u64, label: &str| Command::Call {
         method: "private/edit_by_label".into(),
-        params: json!({"label": label, "amount": 10, "price": 2001}),
+        params: json!({"label": label, "amount": 10, "price": 2001}).into(),
         tag,
         since: Some(std::time::Instant::now()),
     };

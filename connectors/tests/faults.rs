@@ -93,7 +93,7 @@ async fn malformed_frames_are_survived_and_a_lost_book_change_shows_as_a_gap() {
             match e {
                 Event::Malformed(_) => malformed += 1,
                 Event::Session(Out::Data { data, .. }) => {
-                    let m = BookMessage::parse(&perp, &data).unwrap();
+                    let m = BookMessage::parse(&perp, &mut data.reader()).unwrap();
                     changes += u64::from(!m.snapshot);
                     if m.snapshot {
                         subscribed.take().map(|s| s.send(()));
@@ -152,7 +152,7 @@ async fn a_refused_order_comes_back_refused_and_dropped_connections_come_back() 
                     let sell = json!({"instrument_name": PERP, "amount": 10.0, "price": 2000.0, "label": "rm-1"});
                     let call = Command::Call {
                         method: "private/sell".into(),
-                        params: sell,
+                        params: sell.into(),
                         tag: 1,
                         since: None,
                     };
@@ -203,7 +203,7 @@ async fn too_many_requests_ends_the_session_and_the_client_comes_back() {
                     for _ in 0..10 {
                         let call = Command::Call {
                             method: "public/get_time".into(),
-                            params: json!({}),
+                            params: json!({}).into(),
                             tag: 0,
                             since: None,
                         };

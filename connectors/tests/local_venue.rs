@@ -75,11 +75,15 @@ impl View {
                 continue;
             };
             if channel.starts_with("book.") {
-                let m = BookMessage::parse(instruments.get(engine::InstrumentId(0)), data).unwrap();
+                let m = BookMessage::parse(
+                    instruments.get(engine::InstrumentId(0)),
+                    &mut data.reader(),
+                )
+                .unwrap();
                 m.apply(&mut self.book).unwrap();
             } else {
                 self.tracker
-                    .on_changes(instruments, data, &mut self.events)
+                    .on_changes(instruments, &data.value().unwrap(), &mut self.events)
                     .unwrap();
             }
         }
@@ -214,7 +218,7 @@ fn a_maker_and_a_taker_meet_on_the_local_venue() {
     let apply = |book: &mut L2Book, frames: &[Frame]| {
         for f in frames {
             if let Frame::Subscription { data, .. } = f {
-                BookMessage::parse(instruments.get(engine::InstrumentId(0)), data)
+                BookMessage::parse(instruments.get(engine::InstrumentId(0)), &mut data.reader())
                     .unwrap()
                     .apply(book)
                     .unwrap();
@@ -485,7 +489,9 @@ fn the_house_ticker_reaches_its_subscribers_and_new_ones_get_the_last() {
         frames
             .into_iter()
             .filter_map(|f| match f {
-                Frame::Subscription { data, .. } => Some(Ticker::parse(&data).unwrap()),
+                Frame::Subscription { data, .. } => {
+                    Some(Ticker::parse(&mut data.reader()).unwrap())
+                }
                 _ => None,
             })
             .collect()
@@ -753,7 +759,7 @@ fn the_markets_trades_reach_the_trades_channels_as_the_takers_side() {
         let Frame::Subscription { data, .. } = f else {
             panic!("{f:?}");
         };
-        let list = trades::parse(data).unwrap();
+        let list = trades::parse(&mut data.reader()).unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(
             (list[0].direction, list[0].amount, list[0].price),

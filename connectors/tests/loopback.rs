@@ -40,7 +40,7 @@ async fn authenticated(c: &mut Client) {
 async fn call(c: &mut Client, method: &str, params: Value) -> Value {
     let command = Command::Call {
         method: method.into(),
-        params,
+        params: params.into(),
         tag: 0,
         since: None,
     };
@@ -89,7 +89,7 @@ async fn a_quote_placed_through_the_connector_is_filled_on_the_local_venue() {
         while !seen.iter().any(|e| matches!(e, VenueEvent::Filled { .. })) {
             let data = until(&mut maker, |o| match o {
                 Out::Data { channel, data } if channel.starts_with("user.changes") => {
-                    Some(data.clone())
+                    Some(data.value().unwrap())
                 }
                 _ => None,
             })

@@ -11,13 +11,12 @@ use crate::latency::Shared;
 use crate::metrics::Metrics;
 use connectors::deribit::book::{self, BookMessage};
 use connectors::deribit::connection::{Event, Events};
-use connectors::deribit::frame::TOO_MANY_REQUESTS;
+use connectors::deribit::frame::{Data, TOO_MANY_REQUESTS};
 use connectors::deribit::session::Out;
 use connectors::deribit::ticker::{self, Ticker};
 use connectors::deribit::trades;
 use crossbeam::channel::Sender;
 use engine::Instruments;
-use serde_json::Value;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::{mpsc, oneshot};
@@ -183,7 +182,7 @@ impl Gateway {
         }
     }
 
-    fn on_data(&mut self, channel: &str, data: Value, received: Instant) -> bool {
+    fn on_data(&mut self, channel: &str, data: Data, received: Instant) -> bool {
         if let Some(newer) = self.listings.as_ref().and_then(|l| l.try_iter().last()) {
             self.instruments = newer;
         }
@@ -191,7 +190,7 @@ impl Gateway {
             let Ok(id) = self.instruments.id(name) else {
                 return self.malformed(channel, "an instrument not listed", &data);
             };
-            match BookMessage::parse(self.instruments.get(id), &data) {
+            match BookMessage::parse(self.instruments.get(id), &mut data.reader()) {
                 Ok(message) => Input::Book {
                     id,
                     message,
@@ -200,17 +199,23 @@ impl Gateway {
                 Err(e) => return self.malformed(channel, &e.to_string(), &data),
             }
         } else if ticker::channel_instrument(channel).is_some() {
-            match Ticker::parse(&data) {
+            match Ticker::parse(&mut data.reader()) {
                 Ok(ticker) => Input::Ticker { ticker, received },
                 Err(e) => return self.malformed(channel, &e.to_string(), &data),
             }
         } else if channel.starts_with("user.changes.") {
-            Input::Changes(data)
+            match data.value() {
+                Ok(v) => Input::Changes(v),
+                Err(e) => return self.malformed(channel, &e.to_string(), &data),
+            }
         } else if channel.starts_with("user.mmp_trigger.") {
-            Input::MmpTriggered(data)
+            match data.value() {
+                Ok(v) => Input::MmpTriggered(v),
+                Err(e) => return self.malformed(channel, &e.to_string(), &data),
+            }
         } else if trades::channel(channel).is_some() {
             // The market's flow: counted here (our fills come on the changes).
-            return match trades::parse(&data) {
+            return match trades::parse(&mut data.reader()) {
                 Ok(list) => {
                     self.metrics.market_trades.inc_by(list.len() as u64);
                     true
@@ -223,9 +228,9 @@ impl Gateway {
         self.send(input)
     }
 
-    fn malformed(&self, channel: &str, why: &str, data: &Value) -> bool {
+    fn malformed(&self, channel: &str, why: &str, data: &Data) -> bool {
         self.metrics.malformed.inc();
-        tracing::warn!("{channel}: {why}: {data}");
+        tracing::warn!("{channel}: {why}: {}", data.text());
         true
     }
 
@@ -238,7 +243,7 @@ impl Gateway {
 mod tests {
     use super::*;
     use engine::Instrument;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn data_is_read_where_it_arrives_and_bad_data_is_counted() {
@@ -257,7 +262,7 @@ mod tests {
         let data = |channel: &str, data: Value| {
             Event::Session(Out::Data {
                 channel: channel.into(),
-                data,
+                data: Data::parse(data.to_string()).unwrap(),
             })
         };
         assert!(g.on_event(data("book.ETH-PERPETUAL.raw", book), t));

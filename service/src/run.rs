@@ -280,7 +280,7 @@ async fn ask(
     commands
         .send(Command::Call {
             method,
-            params,
+            params: params.into(),
             tag,
             since: None,
         })

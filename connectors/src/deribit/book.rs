@@ -4,8 +4,7 @@
 
 use engine::book::{BookError, L2Book, LevelAction, LevelUpdate};
 use engine::{Instrument, Price, Qty, Side};
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{Deserialize, Deserializer};
 use thiserror::Error;
 
 /// One book message, in the instrument's units.
@@ -40,15 +39,17 @@ pub enum BookDataError {
 }
 
 #[derive(Deserialize)]
-struct Raw {
+struct Raw<'a> {
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'a str,
     instrument_name: String,
     change_id: u64,
     prev_change_id: Option<u64>,
     timestamp: i64,
-    bids: Vec<(String, f64, f64)>,
-    asks: Vec<(String, f64, f64)>,
+    #[serde(borrow)]
+    bids: Vec<(&'a str, f64, f64)>,
+    #[serde(borrow)]
+    asks: Vec<(&'a str, f64, f64)>,
 }
 
 /// The instrument a `book.{instrument}.{interval}` channel names.
@@ -61,7 +62,11 @@ pub fn channel_instrument(channel: &str) -> Option<&str> {
 impl BookMessage {
     /// The message `data` holds for `inst`; prices off its grid, sizes not positive and unknown
     /// actions are refused, naming the level.
-    pub fn parse(inst: &Instrument, data: &Value) -> Result<BookMessage, BookDataError> {
+    /// `data`: a JSON value, or a reader of the text (`Data::reader`: no tree built).
+    pub fn parse<'de>(
+        inst: &Instrument,
+        data: impl Deserializer<'de>,
+    ) -> Result<BookMessage, BookDataError> {
         let raw = Raw::deserialize(data).map_err(|e| BookDataError::Shape(e.to_string()))?;
         if raw.instrument_name != inst.name() {
             return Err(BookDataError::OtherInstrument {
@@ -69,7 +74,7 @@ impl BookMessage {
                 got: raw.instrument_name,
             });
         }
-        let snapshot = match raw.kind.as_str() {
+        let snapshot = match raw.kind {
             "snapshot" => true,
             "change" => false,
             other => return Err(BookDataError::Shape(format!("type {other:?}"))),
@@ -148,8 +153,9 @@ fn level(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deribit::frame::Data;
     use engine::book::{BookStatus, StaleReason};
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     fn call() -> Instrument {
         Instrument::deribit("ETH-27MAR26-2000-C").unwrap()
@@ -262,12 +268,22 @@ mod tests {
             Err(BookDataError::NoPrevious { .. })
         ));
         let other = Instrument::deribit("ETH-27MAR26-2100-C").unwrap();
-        let e = BookMessage::parse(&other, &msg("snapshot", 1, None, json!([]), json!([])));
+        // As the gateway reads them: from the frame's text, no JSON tree built.
+        let text = |v: Value| Data::parse(v.to_string()).unwrap();
+        let snap = text(msg("snapshot", 1, None, json!([]), json!([])));
+        let e = BookMessage::parse(&other, &mut snap.reader());
         assert!(matches!(e, Err(BookDataError::OtherInstrument { .. })));
+        let shape = text(json!({"type": "snapshot"}));
         assert!(matches!(
-            BookMessage::parse(&inst, &json!({"type": "snapshot"})),
+            BookMessage::parse(&inst, &mut shape.reader()),
             Err(BookDataError::Shape(_))
         ));
+        let change = msg("change", 9, Some(8), json!([["new", 0.05, 3.0]]), json!([]));
+        assert_eq!(
+            BookMessage::parse(&inst, &mut text(change.clone()).reader()),
+            BookMessage::parse(&inst, &change),
+            "the text and the value read alike"
+        );
     }
 
     #[test]

@@ -5,11 +5,10 @@
 //! in, so nothing is read from the machine's store).
 
 use super::budget::{Budget, Limits};
-use super::frame::Frame;
+use super::frame::{Frame, Params};
 use super::session::{Millis, Out, Outgoing, Session};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -23,7 +22,7 @@ pub enum Command {
     /// (the owner's own number for it: a client order id, say).
     Call {
         method: String,
-        params: Value,
+        params: Params,
         tag: u64,
         /// When the frame this request answers was read (a book tick's re-price): the time
         /// from then to this request written to the socket comes back as [`Event::Written`].
@@ -236,7 +235,7 @@ impl<E: Events> Link<'_, E> {
                 _ = tokio::time::sleep_until(retry.unwrap_or_else(tokio::time::Instant::now)), if retry.is_some() => {}
                 command = commands.recv() => match command {
                     Some(Command::Call { method, params, tag, since }) => {
-                        let label = params.get("label").and_then(Value::as_str).map(str::to_string);
+                        let label = params.label().map(str::to_string);
                         let id = session.call(now(), &method, params, &mut out);
                         self.tags.insert(id, tag);
                         if let Some(l) = label {
@@ -327,9 +326,9 @@ impl<E: Events> Link<'_, E> {
                 let Some(request) = self.waiting[q].pop_front() else {
                     break;
                 };
-                let text = Message::text(request.text().to_string());
                 self.labels.remove(&request.id);
                 let timed = self.timed.remove(&request.id);
+                let text = Message::text(request.into_text());
                 let to_write = timed.map(|(_, since)| since.elapsed());
                 self.ws.send(text).await.map_err(|e| e.to_string())?;
                 if let (Some((tag, since)), Some(to_write)) = (timed, to_write) {

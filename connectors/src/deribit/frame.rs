@@ -2,8 +2,9 @@
 //! told apart as the answer to a request, a refusal, channel data or a heartbeat. No I/O: the
 //! socket task hands text in and sends text out.
 
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::Value;
 use thiserror::Error;
 
 /// Deribit's error code for `too_many_requests`: it ends the session.
@@ -21,7 +22,7 @@ pub enum Frame {
     /// circulation disagree).
     Error { id: u64, code: i64, message: String },
     /// Data on a subscribed channel.
-    Subscription { channel: String, data: Value },
+    Subscription { channel: String, data: Data },
     /// The venue's heartbeat; a `test_request` must be answered with `public/test` or the venue
     /// closes the connection.
     Heartbeat { test_request: bool },
@@ -39,11 +40,45 @@ pub struct FrameError {
 /// How much of a bad message's text an error keeps.
 pub const RAW_KEPT: usize = 300;
 
+/// A channel's data as it came (its JSON text, checked), read by whoever knows its shape: a
+/// book's straight into ticks, no [`Value`] tree built for the thousands a second.
+#[derive(Clone, Debug)]
+pub struct Data(Box<RawValue>);
+
+impl PartialEq for Data {
+    fn eq(&self, other: &Data) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl Data {
+    /// The data `text` holds, if it is JSON.
+    pub fn parse(text: String) -> serde_json::Result<Data> {
+        RawValue::from_string(text).map(Data)
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// A reader of the text, for a type's own parse (`BookMessage::parse`, `Ticker::parse`).
+    pub fn reader(&self) -> serde_json::Deserializer<serde_json::de::StrRead<'_>> {
+        serde_json::Deserializer::from_str(self.0.get())
+    }
+
+    /// As a JSON value (for data read seldom: our orders' changes).
+    pub fn value(&self) -> serde_json::Result<Value> {
+        serde_json::from_str(self.0.get())
+    }
+}
+
 #[derive(Deserialize)]
-struct Raw {
+struct Raw<'a> {
     id: Option<u64>,
     method: Option<String>,
-    params: Option<Value>,
+    #[serde(borrow)]
+    params: Option<&'a RawValue>,
     result: Option<Value>,
     error: Option<RawError>,
 }
@@ -57,7 +92,7 @@ struct RawError {
 #[derive(Deserialize)]
 struct SubscriptionParams {
     channel: String,
-    data: Value,
+    data: Box<RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -89,7 +124,7 @@ impl Frame {
                     params(raw.params).map_err(|e| bad(format!("subscription params: {e}")))?;
                 Ok(Frame::Subscription {
                     channel: p.channel,
-                    data: p.data,
+                    data: Data(p.data),
                 })
             }
             (None, Some("heartbeat"), _) => {
@@ -108,18 +143,67 @@ impl Frame {
     }
 }
 
-fn params<T: serde::de::DeserializeOwned>(p: Option<Value>) -> Result<T, serde_json::Error> {
-    serde_json::from_value(p.unwrap_or(Value::Null))
+fn params<T: serde::de::DeserializeOwned>(p: Option<&RawValue>) -> Result<T, serde_json::Error> {
+    serde_json::from_str(p.map_or("null", RawValue::get))
+}
+
+/// A request's params: any JSON value, or already written (an order's, from its ticks: no
+/// [`Value`] tree built on a re-price's way to the socket) with the order's label.
+#[derive(Debug, Clone)]
+pub enum Params {
+    Value(Value),
+    Written { raw: Box<RawValue>, label: String },
+}
+
+impl From<Value> for Params {
+    fn from(v: Value) -> Params {
+        Params::Value(v)
+    }
+}
+
+impl Params {
+    /// The order the request names by its label, if it names one.
+    pub fn label(&self) -> Option<&str> {
+        match self {
+            Params::Value(v) => v.get("label").and_then(Value::as_str),
+            Params::Written { label, .. } => Some(label),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Request<'a, P> {
+    jsonrpc: &'static str,
+    id: u64,
+    method: &'a str,
+    params: P,
 }
 
 /// Request `id`: `method` with `params`, as the text to send.
-pub fn request(id: u64, method: &str, params: Value) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
+pub fn request(id: u64, method: &str, params: &Params) -> String {
+    let text = match params {
+        Params::Value(params) => to_text(id, method, params),
+        Params::Written { raw, .. } => to_text(id, method, raw),
+    };
+    // A map with other than string keys is the only thing that fails to write: JSON values
+    // and written params never are one.
+    text.expect("JSON params always write")
+}
+
+fn to_text<P: Serialize>(id: u64, method: &str, params: P) -> serde_json::Result<String> {
+    let jsonrpc = "2.0";
+    serde_json::to_string(&Request {
+        jsonrpc,
+        id,
+        method,
+        params,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn answers_refusals_channel_data_and_heartbeats_are_told_apart() {
@@ -143,9 +227,15 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (channel.as_str(), data["change_id"].as_u64()),
+            (
+                channel.as_str(),
+                data.value().unwrap()["change_id"].as_u64()
+            ),
             ("book.ETH-PERPETUAL.raw", Some(5))
         );
+        assert_eq!(data.text(), r#"{"change_id":5}"#);
+        assert_eq!(Some(data), Data::parse(r#"{"change_id":5}"#.into()).ok());
+        assert!(Data::parse("{".into()).is_err());
         let beat = r#"{"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}}"#;
         assert_eq!(
             Frame::parse(beat).unwrap(),
@@ -189,11 +279,24 @@ mod tests {
 
     #[test]
     fn a_request_is_json_rpc_2() {
-        let text = request(3, "public/set_heartbeat", json!({"interval": 10}));
+        let text = request(3, "public/set_heartbeat", &json!({"interval": 10}).into());
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["jsonrpc"], "2.0");
         assert_eq!(v["id"], 3);
         assert_eq!(v["method"], "public/set_heartbeat");
         assert_eq!(v["params"]["interval"], 10);
+        // Params already written go as they are, and name their order by its label.
+        let raw = RawValue::from_string(r#"{"label":"rm-7","price":0.05}"#.into()).unwrap();
+        let label = "rm-7".to_string();
+        let written = Params::Written { raw, label };
+        assert_eq!(written.label(), Some("rm-7"));
+        assert_eq!(Params::from(json!({"label": "rm-8"})).label(), Some("rm-8"));
+        assert_eq!(Params::from(json!({})).label(), None);
+        let v: Value = serde_json::from_str(&request(4, "private/buy", &written)).unwrap();
+        assert_eq!(
+            (v["id"].as_u64(), v["method"].as_str()),
+            (Some(4), Some("private/buy"))
+        );
+        assert_eq!(v["params"], json!({"label": "rm-7", "price": 0.05}));
     }
 }

@@ -6,7 +6,7 @@
 //! what to send and what happened go out as [`Out`].
 
 use super::credentials::Credentials;
-use super::frame::{request, Frame, TOO_MANY_REQUESTS};
+use super::frame::{request, Data, Frame, Params, TOO_MANY_REQUESTS};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,6 +28,11 @@ impl Outgoing {
     /// The frame's text, for the socket (and nothing else).
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The frame's text, taken for the socket.
+    pub fn into_text(self) -> String {
+        self.text
     }
 }
 
@@ -58,7 +63,7 @@ pub enum Out {
     /// A request with no answer by its deadline (the owner decides: retry, or reconnect).
     TimedOut { id: u64, method: String },
     /// Data on a subscribed channel.
-    Data { channel: String, data: Value },
+    Data { channel: String, data: Data },
     /// Authenticated until `expires_at`.
     Authenticated { expires_at: Millis },
     /// The session is over (the venue refused a request for too many; or auth failed): close the
@@ -192,8 +197,14 @@ impl Session {
     }
 
     /// A request of the owner's; its answer comes back as [`Out::Answer`] with this id.
-    pub fn call(&mut self, now: Millis, method: &str, params: Value, out: &mut Vec<Out>) -> u64 {
-        self.send(now, method, params, Purpose::Owner, out)
+    pub fn call(
+        &mut self,
+        now: Millis,
+        method: &str,
+        params: impl Into<Params>,
+        out: &mut Vec<Out>,
+    ) -> u64 {
+        self.send(now, method, params.into(), Purpose::Owner, out)
     }
 
     /// A frame from the venue.
@@ -289,13 +300,13 @@ impl Session {
         &mut self,
         now: Millis,
         method: &str,
-        params: Value,
+        params: impl Into<Params>,
         purpose: Purpose,
         out: &mut Vec<Out>,
     ) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
-        let text = request(id, method, params);
+        let text = request(id, method, &params.into());
         out.push(Out::Send(Outgoing {
             id,
             method: method.to_string(),

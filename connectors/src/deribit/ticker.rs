@@ -2,7 +2,7 @@
 //! `mark_iv` is in percent on the wire; here a fraction, as everywhere in the engine). The one
 //! place the shape is written both ways: the connector reads it, the local venue writes it.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 use thiserror::Error;
 
@@ -47,7 +47,8 @@ impl Ticker {
     /// The ticker `data` holds; a price that is not a positive finite number is refused, naming
     /// the field (a zero best price means no order on that side, as Deribit sends it; a zero
     /// mark is a worthless option).
-    pub fn parse(data: &Value) -> Result<Ticker, TickerError> {
+    /// `data`: a JSON value, or a reader of the text (`Data::reader`).
+    pub fn parse<'de>(data: impl Deserializer<'de>) -> Result<Ticker, TickerError> {
         let r = Raw::deserialize(data).map_err(|e| TickerError(e.to_string()))?;
         let positive = |what: &str, v: f64| -> Result<f64, TickerError> {
             (v.is_finite() && v > 0.0)
@@ -130,7 +131,7 @@ mod tests {
             0.0,
             "worthless, not bad"
         );
-        assert!(Ticker::parse(&json!({"instrument_name": "x"})).is_err());
+        assert!(Ticker::parse(json!({"instrument_name": "x"})).is_err());
         assert_eq!(
             channel_instrument("ticker.ETH-PERPETUAL.100ms"),
             Some("ETH-PERPETUAL")

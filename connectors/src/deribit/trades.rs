@@ -4,8 +4,7 @@
 //! our own fills) and matched by the local venue.
 
 use engine::Side;
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{Deserialize, Deserializer};
 use thiserror::Error;
 
 /// What a trades channel names.
@@ -75,7 +74,8 @@ pub struct TradesError(String);
 
 /// The trades a channel message holds; a price or amount that is not a positive finite number
 /// is refused, naming the trade.
-pub fn parse(data: &Value) -> Result<Vec<Trade>, TradesError> {
+/// `data`: a JSON value, or a reader of the text (`Data::reader`).
+pub fn parse<'de>(data: impl Deserializer<'de>) -> Result<Vec<Trade>, TradesError> {
     let list = Vec::<Raw>::deserialize(data).map_err(|e| TradesError(e.to_string()))?;
     let fine = |v: f64| v.is_finite() && v > 0.0;
     let read = |t: Raw| {
@@ -125,6 +125,6 @@ mod tests {
         let bad = json!([{"trade_id": "T-2", "instrument_name": "ETH-PERPETUAL",
             "direction": "buy", "price": -1.0, "amount": 1.0, "timestamp": 7}]);
         assert!(parse(&bad).unwrap_err().to_string().contains("T-2"));
-        assert!(parse(&json!({"not": "a list"})).is_err());
+        assert!(parse(json!({"not": "a list"})).is_err());
     }
 }

@@ -46,7 +46,7 @@ impl Desk {
         self.last_delivery_ask = Some(wall);
         self.send(Command::Call {
             method: "private/get_settlement_history_by_currency".into(),
-            params: history_params(&self.currency),
+            params: history_params(&self.currency).into(),
             tag: DELIVERIES,
             since: None,
         });

@@ -23,7 +23,7 @@ impl Desk {
         self.last_listing = Some(wall);
         self.send(Command::Call {
             method: "public/get_instruments".into(),
-            params: json!({"currency": self.currency, "kind": "option", "expired": false}),
+            params: json!({"currency": self.currency, "kind": "option", "expired": false}).into(),
             tag: LISTING,
             since: None,
         });

@@ -9,7 +9,6 @@ use super::{Desk, OWN_TAGS};
 use crate::config::MmpSection;
 use connectors::deribit::connection::Command;
 use connectors::deribit::session::Out;
-use engine::quotes::Action;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -40,7 +39,7 @@ impl Desk {
             let params = config_params(&self.currency, m);
             self.send(Command::Call {
                 method: "private/set_mmp_config".into(),
-                params,
+                params: params.into(),
                 tag: MMP_CONFIG,
                 since: None,
             });
@@ -98,14 +97,6 @@ impl Desk {
     /// Whether the desk is paused by a trigger at `wall`.
     pub(super) fn frozen(&self, wall: Instant) -> bool {
         self.frozen_until.is_some_and(|t| wall < t)
-    }
-
-    /// `params` of `a`'s request tagged `mmp` if it is a quote or a quote's edit and the
-    /// protection is on (a take is not a quote).
-    pub(super) fn tag_mmp(&self, a: &Action, params: &mut Value) {
-        if self.mmp.is_some() && matches!(a, Action::Place { .. } | Action::Amend { .. }) {
-            params["mmp"] = json!(true);
-        }
     }
 }
 

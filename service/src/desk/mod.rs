@@ -18,8 +18,6 @@ use crate::reconciling::Reconciling;
 use connectors::deribit::book::BookMessage;
 use connectors::deribit::changes::Tracker;
 use connectors::deribit::connection::Command;
-use connectors::deribit::session::Out;
-use connectors::deribit::ticker::Ticker;
 use crossbeam::channel::{Receiver, RecvTimeoutError};
 use engine::quotes::Action;
 use engine::strategy::Strategy;
@@ -33,6 +31,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 mod expiry;
+mod input;
 mod listing;
 mod mmp;
 pub(crate) use expiry::history_params;
@@ -42,38 +41,8 @@ mod replies;
 mod settling;
 mod stopping;
 mod waiting;
+pub use input::Input;
 pub use waiting::Waiting;
-
-/// What reaches the trading thread.
-#[derive(Debug)]
-pub enum Input {
-    /// A book message, parsed, and when its frame was read.
-    Book {
-        id: InstrumentId,
-        message: BookMessage,
-        received: Instant,
-    },
-    Ticker {
-        ticker: Ticker,
-        received: Instant,
-    },
-    /// `user.changes` data: our orders and trades.
-    Changes(Value),
-    /// `user.mmp_trigger` data: the venue's Market Maker Protection tripped.
-    MmpTriggered(Value),
-    /// The answer, refusal or time-out of one of our requests (its `id` is our tag).
-    Reply(Out),
-    /// The journal's writer: every venue event handed over under this ticket or before is
-    /// durable (or why a write failed).
-    Journaled(Result<u64, String>),
-    /// A connection is up and signed in: reconcile, then quote.
-    Authenticated,
-    Disconnected(String),
-    /// Cancel everything and stop quoting until restarted.
-    Kill(String),
-    /// Cancel everything and end (SIGINT, SIGTERM).
-    Stop,
-}
 
 /// Tags at and above this are the desk's own requests; below, a tag is the order's client id.
 pub const OWN_TAGS: u64 = 1 << 62;
@@ -128,8 +97,12 @@ pub struct Desk {
     pub last_fill_ms: Option<i64>,
     pub(crate) trade_ids: VecDeque<String>,
     actions: Vec<Action>,
+    /// The orders sent whose intents are not yet held for the journal, with their instrument.
+    intents: Vec<(Action, Option<InstrumentId>)>,
     entries: Vec<Entry>,
     dirty: bool,
+    /// A book tick re-priced orders this turn: they are written before the turn goes on.
+    repriced: bool,
     last_requote: Option<Instant>,
     last_publish: Option<Instant>,
     /// When the settlement history was last asked for (an expired option held).
@@ -191,8 +164,10 @@ impl Desk {
             last_fill_ms: None,
             trade_ids: VecDeque::new(),
             actions: Vec::new(),
+            intents: Vec::new(),
             entries: Vec::new(),
             dirty: false,
+            repriced: false,
             last_requote: None,
             last_publish: None,
             last_delivery_ask: None,
@@ -256,6 +231,10 @@ impl Desk {
                 Err(RecvTimeoutError::Disconnected) => return self.stop(&inputs).await,
             };
             let stop = self.take_inputs(first, &inputs);
+            if std::mem::take(&mut self.repriced) {
+                // A re-price's orders written before anything else this turn does.
+                self.waiting.give_way().await;
+            }
             if let Err(e) = self.failed.take().map_or_else(|| self.settle(), Err) {
                 self.kill_now(&format!("{e}"));
                 return Err(e);
@@ -286,13 +265,16 @@ impl Desk {
     }
 
     /// `first` and what waits after it, in a bounded batch (a flood of data still yields to a
-    /// requote); true when asked to stop (a stop goes ahead of whatever market data waits).
+    /// requote), up to one that re-priced orders (they go out first); true when asked to stop (a stop goes ahead of whatever market data waits).
     fn take_inputs(&mut self, first: Option<Input>, inputs: &Receiver<Input>) -> bool {
         for input in first.into_iter().chain(inputs.try_iter().take(10_000)) {
             if matches!(input, Input::Stop) || self.is_stopping() {
                 return true;
             }
             self.on_input(input);
+            if self.repriced {
+                break;
+            }
         }
         false
     }

@@ -91,6 +91,7 @@ impl Desk {
             return Ok(());
         }
         self.send_actions(Some(received))?;
+        self.repriced = true;
         (self.latencies).record(|l| &mut l.to_connection, received.elapsed());
         Ok(())
     }
@@ -99,23 +100,17 @@ impl Desk {
     /// are written, durable while they travel: [`Desk::release_intents`]), then each request
     /// sent (`since`: when the book frame they answer was read, for the time to its writing).
     fn send_actions(&mut self, since: Option<Instant>) -> Result<(), JournalError> {
+        self.journal.check()?;
         let instruments = Arc::clone(self.market.instruments());
         let trader = &self.trader;
         let of = |c: u64| trader.order(c).map(|(i, _)| i);
-        self.entries.clear();
-        (self.entries).extend(
-            self.actions
-                .iter()
-                .map(|a| record::intent(&instruments, a, of)),
-        );
-        // Handed to the journal's thread at the turn's end ([`Desk::release_intents`]).
-        self.journal.hold(&self.entries)?;
+        // Written up as journal entries once the orders are ([`Desk::hold_intents`]).
+        (self.intents).extend(self.actions.iter().map(|a| (*a, of(client_id(a)))));
         for a in &self.actions {
-            let Some((method, mut params)) = orders::request(&instruments, a, of) else {
+            let Some((method, params)) = orders::request(&instruments, a, of, self.mmp_on()) else {
                 tracing::warn!("no request for {a:?}: a price or amount not finite");
                 continue;
             };
-            self.tag_mmp(a, &mut params);
             let tag = client_id(a);
             let call = Command::Call {
                 method: method.to_string(),
@@ -135,10 +130,25 @@ impl Desk {
     pub(super) async fn release_intents(&mut self) -> Result<(), JournalError> {
         self.waiting.give_way().await;
         let started = Instant::now();
+        self.hold_intents()?;
         if self.journal.release()? {
             (self.latencies).record(|l| &mut l.journal, started.elapsed());
         }
         Ok(())
+    }
+
+    /// The intents of the orders sent, as journal entries held for the journal's thread
+    /// (ahead of anything else handed to it): not built on the way to the socket.
+    pub(crate) fn hold_intents(&mut self) -> Result<(), JournalError> {
+        if self.intents.is_empty() {
+            return Ok(());
+        }
+        let instruments = Arc::clone(self.market.instruments());
+        self.entries.clear();
+        (self.entries).extend(
+            (self.intents.drain(..)).map(|(a, on)| record::intent(&instruments, &a, |_| on)),
+        );
+        self.journal.hold(&self.entries)
     }
 
     /// The metrics and the health, from the account's exposure now (`wall`).

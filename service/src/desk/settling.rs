@@ -13,6 +13,8 @@ use std::sync::Arc;
 impl Desk {
     /// The turn's venue events handed to the journal (their fills with their trade ids).
     pub(crate) fn settle(&mut self) -> Result<(), JournalError> {
+        // The intents of the orders sent go ahead of what the venue said since.
+        self.hold_intents()?;
         if self.events.is_empty() {
             return Ok(());
         }

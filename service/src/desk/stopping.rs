@@ -79,7 +79,7 @@ impl Desk {
 fn cancel_all() -> Command {
     Command::Call {
         method: "private/cancel_all".into(),
-        params: json!({}),
+        params: json!({}).into(),
         tag: CANCEL_ALL,
         since: None,
     }

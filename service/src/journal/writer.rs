@@ -86,11 +86,17 @@ impl JournalWriter {
     /// take the trading thread's core from it on a busy machine, so the trading thread first
     /// writes the orders these intents are for. An error only if an earlier write failed.
     pub fn hold(&mut self, entries: &[Entry]) -> Result<(), JournalError> {
-        if let Some(why) = self.failed() {
-            return Err(self.failure(why));
-        }
+        self.check()?;
         self.held.extend_from_slice(entries);
         Ok(())
+    }
+
+    /// An error if an earlier write failed (nothing more may be sent that needs the journal).
+    pub fn check(&self) -> Result<(), JournalError> {
+        match self.failed() {
+            Some(why) => Err(self.failure(why)),
+            None => Ok(()),
+        }
     }
 
     /// Hands over what is held, if anything (whether there was).

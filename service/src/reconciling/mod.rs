@@ -37,7 +37,7 @@ impl Desk {
         for (tag, method, params) in asks {
             self.send(Command::Call {
                 method: method.into(),
-                params,
+                params: params.into(),
                 tag,
                 since: None,
             });
@@ -54,7 +54,7 @@ impl Desk {
             None | Some(Progress::Waiting) => {}
             Some(Progress::Page { tag, params }) => self.send(Command::Call {
                 method: "private/get_user_trades_by_currency_and_time".into(),
-                params,
+                params: params.into(),
                 tag,
                 since: None,
             }),
@@ -158,7 +158,7 @@ impl Desk {
             let params = json!({"label": label(id), "currency": self.currency});
             self.send(Command::Call {
                 method: "private/cancel_by_label".into(),
-                params,
+                params: params.into(),
                 tag: OWN_TAGS + 1,
                 since: None,
             });
