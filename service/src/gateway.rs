@@ -152,9 +152,10 @@ impl Gateway {
                 true
             }
             Event::Written { to_write, took, .. } => {
-                self.metrics.tick_to_quote.observe(took.as_secs_f64());
-                (self.latencies).record(|l| &mut l.tick_to_quote, took);
-                (self.latencies).record(|l| &mut l.to_write, to_write);
+                // Tick to quote ends where the frame leaves the process: the write called.
+                self.metrics.tick_to_quote.observe(to_write.as_secs_f64());
+                (self.latencies).record(|l| &mut l.tick_to_quote, to_write);
+                (self.latencies).record(|l| &mut l.write_returned, took);
                 true
             }
             Event::Session(out) => self.on_out(out, read),
@@ -299,8 +300,11 @@ mod tests {
             took,
         };
         assert!(g.on_event(written, t));
-        assert_eq!(latencies.snapshot().tick_to_quote.len(), 1);
-        assert_eq!(latencies.snapshot().to_write.max(), 30_015);
+        // To the write called, and to its return (3 significant figures).
+        let l = latencies.snapshot();
+        assert!(l.tick_to_quote.equivalent(l.tick_to_quote.max(), 30_000));
+        assert!(l.write_returned.equivalent(l.write_returned.max(), 40_000));
+        assert_eq!((l.tick_to_quote.len(), l.write_returned.len()), (1, 1));
         assert!(metrics
             .text()
             .contains("rollmaker_tick_to_quote_seconds_count 1"));

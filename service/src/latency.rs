@@ -1,9 +1,11 @@
 //! Where the service's time goes, in nanoseconds (hdrhistogram, 3 significant figures). Tick to
-//! quote: a book frame read off the socket to the order it caused (its series re-priced) written
-//! to the socket; its parts up to the trading thread taking the frame (every book frame), up
-//! to the order handed to the connection, and up to the socket's write called; the
-//! whole-chain requote (the state, the strategy, the quote manager); the journal's taking of the
-//! intents. Shared by the desk and the connection's gateway; printed by `rollmaker run` at stop.
+//! quote: a book frame read off the socket to the order it caused (its series re-priced) handed
+//! to the socket's write, where it leaves the process; its parts up to the trading thread
+//! taking the frame (every book frame) and up to the order handed to the connection; beside
+//! it, up to that write's return (the kernel's sending, which on loopback delivers the frame
+//! into the venue's socket and wakes its thread inside our call); the whole-chain requote (the
+//! state, the strategy, the quote manager); the journal's taking of the intents. Shared by the
+//! desk and the connection's gateway; printed by `rollmaker run` at stop.
 
 use hdrhistogram::Histogram;
 use std::fmt;
@@ -15,7 +17,7 @@ pub struct Latencies {
     pub tick_to_quote: Histogram<u64>,
     pub to_desk: Histogram<u64>,
     pub to_connection: Histogram<u64>,
-    pub to_write: Histogram<u64>,
+    pub write_returned: Histogram<u64>,
     pub requote: Histogram<u64>,
     pub journal: Histogram<u64>,
 }
@@ -28,7 +30,7 @@ impl Default for Latencies {
             tick_to_quote: h(),
             to_desk: h(),
             to_connection: h(),
-            to_write: h(),
+            write_returned: h(),
             requote: h(),
             journal: h(),
         }
@@ -76,10 +78,11 @@ fn summary(h: &Histogram<u64>) -> String {
 
 impl fmt::Display for Latencies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Tick to quote ends at the write called; the write's return is the kernel's time too.
         writeln!(f, "tick to quote: {}", summary(&self.tick_to_quote))?;
         writeln!(f, "  to the desk:       {}", summary(&self.to_desk))?;
         writeln!(f, "  to the connection: {}", summary(&self.to_connection))?;
-        writeln!(f, "  to the write call: {}", summary(&self.to_write))?;
+        writeln!(f, "write returned: {}", summary(&self.write_returned))?;
         writeln!(f, "requote:       {}", summary(&self.requote))?;
         write!(f, "journal:       {}", summary(&self.journal))
     }

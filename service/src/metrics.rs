@@ -41,7 +41,7 @@ pub struct Metrics {
     /// text; the connection stays up).
     pub malformed: Counter,
     /// `rollmaker_tick_to_quote_seconds`: a book frame read off the socket to the order it
-    /// caused (its series re-priced) written to the socket.
+    /// caused (its series re-priced) handed to the socket's write.
     pub tick_to_quote: Histogram,
     /// `rollmaker_inventory_delta_eth`, `_vega_eth_per_vol_point`, `_gamma`, and
     /// `rollmaker_pnl_usd`.
@@ -84,7 +84,7 @@ impl Metrics {
         let tick_to_quote = Histogram::new(exponential_buckets(1e-6, 2.0, 20));
         r.register(
             "rollmaker_tick_to_quote_seconds",
-            "A book frame read to the order it caused written",
+            "A book frame read to the order it caused handed to the socket",
             tick_to_quote.clone(),
         );
         Metrics {

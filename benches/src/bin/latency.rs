@@ -7,9 +7,9 @@
 //! `live_local.toml` (`--busy-poll`: its trading thread spins). After a warm-up, `--seconds` are
 //! measured; then the service is stopped (SIGINT) and prints where its time went
 //! (hdrhistogram): tick to quote (a book frame read off the socket to the order it caused, its
-//! series re-priced, written to the socket), its parts (to the trading thread, to the
-//! connection), the whole-chain requote and the journal's hand-over of the intents. Beside it,
-//! the loopback round trip (`public/test` from here, under the same load).
+//! series re-priced, handed to the socket's write), its parts (to the trading thread, to the
+//! connection), the write's return, the whole-chain requote and the journal's hand-over of the
+//! intents. Beside it, the loopback round trip (`public/test` from here, under the same load).
 //!
 //! `cargo run --release -p benches --bin latency -- --seconds 20 [--busy-poll] [--pin-core N]`
 

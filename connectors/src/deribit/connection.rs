@@ -52,8 +52,8 @@ pub enum Event {
     /// A message that is not a frame, with its text (the connection stays up).
     Malformed(String),
     /// A request asked with `since` written to the socket, that long after its frame was read
-    /// (`took`: when the write returned; `to_write`: when it was called, the rest being the
-    /// kernel's).
+    /// (`to_write`: framed and handed to the socket's write, where it leaves the process;
+    /// `took`: when that write returned, the rest being the kernel's).
     Written {
         tag: u64,
         to_write: Duration,
@@ -328,9 +328,12 @@ impl<E: Events> Link<'_, E> {
                 };
                 self.labels.remove(&request.id);
                 let timed = self.timed.remove(&request.id);
+                // Framed into the socket's buffer (a frame this small is not written yet),
+                // then written: the time to the write is taken between the two.
                 let text = Message::text(request.into_text());
+                self.ws.feed(text).await.map_err(|e| e.to_string())?;
                 let to_write = timed.map(|(_, since)| since.elapsed());
-                self.ws.send(text).await.map_err(|e| e.to_string())?;
+                self.ws.flush().await.map_err(|e| e.to_string())?;
                 if let (Some((tag, since)), Some(to_write)) = (timed, to_write) {
                     let took = since.elapsed();
                     let written = Event::Written {
