@@ -261,6 +261,46 @@ async fn a_re_price_goes_ahead_of_other_orders_requests_but_not_of_its_own() {
     let _ = tokio::time::timeout(Duration::from_secs(5), client).await;
 }
 
+/// Requests asked together go out in one write: two timed ones are told written at the same
+/// moments (handed to the socket, and its write returned).
+#[tokio::test]
+async fn requests_asked_together_go_out_in_one_write() {
+    let (commands, mut events, mut ws, client) = slow_client(2, 5_000, 0).await;
+    let since = std::time::Instant::now();
+    for tag in [20, 21] {
+        let call = Command::Call {
+            method: "private/get_positions".into(),
+            params: json!({"currency": "ETH"}).into(),
+            tag,
+            since: Some(since),
+        };
+        commands.send(call).await.unwrap();
+    }
+    for _ in 0..2 {
+        assert_eq!(
+            next_request(&mut ws).await["method"],
+            "private/get_positions"
+        );
+    }
+    let mut written = Vec::new();
+    while written.len() < 2 {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.recv()).await;
+        if let Ok(Some(Event::Written {
+            tag,
+            to_write,
+            took,
+        })) = e
+        {
+            written.push((tag, to_write, took));
+        }
+    }
+    assert_eq!((written[0].0, written[1].0), (20, 21));
+    assert_eq!((written[0].1, written[0].2), (written[1].1, written[1].2));
+    assert!(written[0].1 <= written[0].2);
+    commands.send(Command::Stop).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(5), client).await;
+}
+
 /// A request that times out while waiting for the budget is not sent after: its owner was told
 /// it timed out and has decided on that (a reconcile).
 #[tokio::test]
