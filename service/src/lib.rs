@@ -14,6 +14,7 @@
 pub mod account;
 pub mod config;
 pub mod desk;
+pub mod first_listing;
 pub mod gateway;
 pub mod journal;
 pub mod latency;

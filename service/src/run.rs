@@ -7,10 +7,11 @@
 
 use crate::config::ServiceConfig;
 use crate::desk::{Desk, Input};
+use crate::first_listing;
 use crate::gateway::{Gateway, Route};
 use crate::journal::{Entry, Journal, JournalWriter, Notify};
 use crate::latency::Latencies;
-use crate::listing::{add_journaled, add_listed, instrument_channels};
+use crate::listing::{add_journaled, instrument_channels};
 use crate::market::LiveMarket;
 use crate::metrics::{self, Health, Metrics};
 use crate::record;
@@ -20,11 +21,10 @@ use connectors::deribit::budget::{Budget, Limits};
 use connectors::deribit::changes::Tracker;
 use connectors::deribit::connection::{self, Command, Event, Options};
 use connectors::deribit::credentials::Credentials;
-use connectors::deribit::session::{Out, Session};
+use connectors::deribit::session::Session;
 use engine::quotes::QuoteRules;
 use engine::trader::Trader;
 use engine::Instruments;
-use serde_json::{json, Value};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -79,7 +79,7 @@ async fn serve(
     let (give_desk, mut done) = trading_thread(&config.service, (connection, &commands))?;
     let mut signals = Signals::new()?;
     let listed = tokio::select! {
-        listed = listing(&commands, &mut events, &v.currency) => Some(listed?),
+        listed = first_listing::listing(&commands, &mut events, &v.currency) => Some(listed?),
         _ = signals.next() => None,
     };
     let Some((mut instruments, limits)) = listed else {
@@ -235,72 +235,6 @@ fn channels(config: &ServiceConfig, instruments: &Instruments, listed: usize) ->
         out.push(crate::desk::trigger_channel(&config.venue.currency));
     }
     out
-}
-
-/// Waits for the connection to sign in, then lists the currency's options and futures (names
-/// the engine cannot read are logged and left out) and reads the account's request limits.
-async fn listing(
-    commands: &mpsc::Sender<Command>,
-    events: &mut mpsc::UnboundedReceiver<Event>,
-    currency: &str,
-) -> Result<(Instruments, Limits)> {
-    loop {
-        match events.recv().await {
-            Some(Event::Session(Out::Authenticated { .. })) => break,
-            Some(Event::Session(Out::Ended { why })) => tracing::warn!("sign-in: {why}"),
-            Some(Event::Disconnected { why, retry_in }) => {
-                tracing::warn!("connecting: {why}; again in {retry_in:?}")
-            }
-            Some(_) => {}
-            None => bail!("the connection ended before signing in"),
-        }
-    }
-    let mut instruments = Instruments::new();
-    for (tag, kind) in [(1, "option"), (2, "future")] {
-        let params = json!({"currency": currency, "kind": kind, "expired": false});
-        let list = ask(commands, events, ("public/get_instruments", params), tag).await?;
-        add_listed(&mut instruments, &list);
-    }
-    let params = json!({ "currency": currency });
-    let summary = ask(commands, events, ("private/get_account_summary", params), 3).await?;
-    let limits = Limits::from_account_summary(&summary);
-    tracing::info!("request limits: {limits:?}");
-    Ok((instruments, limits))
-}
-
-/// Sends `method` with `params` tagged `tag` and waits for its answer (what else comes meanwhile
-/// is dropped: nothing is subscribed or sent yet).
-async fn ask(
-    commands: &mpsc::Sender<Command>,
-    events: &mut mpsc::UnboundedReceiver<Event>,
-    (method, params): (&str, Value),
-    tag: u64,
-) -> Result<Value> {
-    let method = method.to_string();
-    commands
-        .send(Command::Call {
-            method,
-            params: params.into(),
-            tag,
-            since: None,
-        })
-        .await?;
-    loop {
-        match events.recv().await {
-            Some(Event::Session(Out::Answer { id, result, .. })) if id == tag => return Ok(result),
-            Some(Event::Session(Out::Refused {
-                id,
-                method,
-                message,
-                ..
-            })) if id == tag => bail!("{method}: {message}"),
-            Some(Event::Session(Out::TimedOut { id, method })) if id == tag => {
-                bail!("{method}: no answer")
-            }
-            Some(_) => {}
-            None => bail!("the connection ended"),
-        }
-    }
 }
 
 /// SIGINT and SIGTERM, listened for from the start (a signal that comes between two polls is
