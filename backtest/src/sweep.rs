@@ -330,8 +330,8 @@ days = 2
             e.to_string().contains("\"x\"") && e.to_string().contains("line 4"),
             "{e}"
         );
-        let e = Grid::parse("presets = [\"calm\"]\nseeds = [1]\ndays = 31", "g").unwrap_err();
-        assert!(e.to_string().contains("line 3: days = 31"), "{e}");
+        let e = Grid::parse("presets = [\"calm\"]\nseeds = [1]\ndays = 3651", "g").unwrap_err();
+        assert!(e.to_string().contains("line 3: days = 3651"), "{e}");
         // A preset that is not one: the TOML error names its line.
         let e = Grid::parse("seeds = [1]\npresets = [\"calmer\"]\ndays = 1", "g").unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");

@@ -210,3 +210,25 @@ fn the_hedge_keeps_the_makers_delta_within_its_band() {
     assert!((on.maker_pnl_unhedged_usd - options).abs() < 1e-6);
     assert!(on.hedge_cost_usd > 0.0 && on.fees_usd > off.fees_usd);
 }
+
+#[test]
+fn a_short_run_is_the_start_of_a_longer_one() {
+    let short = backtest(Preset::Calm, 2, 2.0);
+    let long = backtest(Preset::Calm, 2, 3.0);
+    assert_eq!(short.events, 2 * 1440 + 1);
+    assert_eq!(long.events, 3 * 1440 + 1);
+    let end = short.series.last().expect("samples").at;
+    let before = |s: &Summary| -> (Vec<_>, Vec<_>) {
+        let fills = s.fill_records.iter().filter(|f| f.at < end).cloned();
+        let samples = s.series.iter().filter(|x| x.at < end).cloned();
+        (fills.collect(), samples.collect())
+    };
+    let (fills, samples) = before(&short);
+    assert!(
+        !fills.is_empty() && samples.len() >= 24,
+        "{} {}",
+        fills.len(),
+        samples.len()
+    );
+    assert_eq!((fills, samples), before(&long));
+}

@@ -96,3 +96,25 @@ fn presets_parse_by_name() {
     }
     assert!(<Preset as clap::ValueEnum>::from_str("boom", false).is_err());
 }
+
+#[test]
+fn a_long_path_starts_with_the_short_one_and_the_crash_comes_on_the_day_asked() {
+    let short = path(Preset::Calm, 4);
+    let year: Vec<IndexPoint> = IndexPath::new(Preset::Calm.config_for(365.0, 10.0), 4).collect();
+    assert_eq!(year.len(), 365 * 1440 + 1);
+    assert_eq!(year[..short.len()], short[..]);
+    assert!(year.iter().all(|p| p.price.is_finite() && p.price > 0.0));
+    // The crash moved to day 200 of a year: the fall is there, not on day 10.
+    let crash: Vec<IndexPoint> =
+        IndexPath::new(Preset::Crash.config_for(365.0, 200.0), 4).collect();
+    let first = crash
+        .windows(61)
+        .position(|w| w[60].price / w[0].price - 1.0 <= -0.30)
+        .unwrap();
+    let day_200 = 200 * 1440;
+    assert!(
+        (day_200 - 60..=day_200 + 60).contains(&first),
+        "minute {first}"
+    );
+    assert_eq!(crash[..day_200 - 1], year[..day_200 - 1]);
+}

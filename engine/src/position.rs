@@ -275,6 +275,10 @@ pub struct Ledger {
     /// Cash received outside any fill's price (ETH): a package's net price beyond what its legs
     /// were booked at.
     transfers: Decimal,
+    /// Every position's cash, kept as fills and settlements change it: the sum over every
+    /// instrument ever traded was taken at each requote and grew with the run (a year's
+    /// listings). Exact either way.
+    positions_cash: Decimal,
 }
 
 impl Ledger {
@@ -288,7 +292,10 @@ impl Ledger {
         if self.positions.len() <= i {
             self.positions.resize_with(i + 1, Position::default);
         }
-        self.positions[i].apply(inst, fill)
+        let before = self.positions[i].cash;
+        let applied = self.positions[i].apply(inst, fill);
+        self.positions_cash += self.positions[i].cash - before;
+        applied
     }
 
     /// Closes the position in `inst` at its settlement value (see [`Position::settle`]).
@@ -300,7 +307,12 @@ impl Ledger {
         fee: Decimal,
     ) -> Result<Decimal, PositionError> {
         match self.positions.get_mut(id.index()) {
-            Some(p) => p.settle(inst, value, fee),
+            Some(p) => {
+                let before = p.cash;
+                let settled = p.settle(inst, value, fee);
+                self.positions_cash += p.cash - before;
+                settled
+            }
             None => Ok(Decimal::ZERO),
         }
     }
@@ -316,7 +328,7 @@ impl Ledger {
 
     /// Cash across every instrument (see [`Position::cash`]), and the transfers.
     pub fn cash(&self) -> Decimal {
-        self.positions.iter().map(|p| p.cash).sum::<Decimal>() + self.transfers
+        self.positions_cash + self.transfers
     }
 
     /// `amount` received (paid, if negative) beside the fills: a package trade's price beyond

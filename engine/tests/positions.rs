@@ -72,4 +72,32 @@ proptest! {
         let f = pos.unrealized_pnl_f64(&inst, inst.price_f64(Price(mark)));
         prop_assert!((f - unrealized).abs() <= 1e-9 * unrealized.abs().max(1e-6), "{} vs {}", f, unrealized);
     }
+
+    #[test]
+    fn the_ledger_cash_is_every_position_cash_and_the_transfers(
+        events in prop::collection::vec((0usize..3, any::<bool>(), 1i64..2_000, 1i64..50, 0u8..10), 1..80),
+    ) {
+        let names = ["ETH-27MAR26-2000-C", "ETH-27MAR26-2500-C", "ETH-26JUN26-1500-P"];
+        let insts: Vec<Instrument> = names.iter().map(|n| Instrument::deribit(n).unwrap()).collect();
+        let mut ledger = Ledger::new();
+        for (k, buy, p, q, what) in events {
+            let (inst, id) = (&insts[k], InstrumentId(k as u32 * 2));
+            match what {
+                // Now and then a settlement at a value, a fee taken, or a package's transfer.
+                // (of an instrument traded: a settlement pays what is held).
+                0 if ledger.position(id).is_some_and(|pos| pos.fill_count() > 0) => {
+                    ledger.settle(inst, id, Decimal::new(p, 4), Decimal::new(q, 5)).unwrap();
+                }
+                0 => {}
+                1 => ledger.transfer(Decimal::new(p - 1_000, 4)),
+                _ => {
+                    let side = if buy { Side::Buy } else { Side::Sell };
+                    let f = Fill { instrument: id, side, price: Price(p), qty: Qty(q), fee: Decimal::new(q, 6), ts: Timestamp(0) };
+                    ledger.apply(inst, &f).unwrap();
+                }
+            }
+            let each: Decimal = ledger.iter().map(|(_, pos)| pos.cash()).sum();
+            prop_assert_eq!(ledger.cash(), each + ledger.transfers());
+        }
+    }
 }

@@ -4,10 +4,10 @@
 use crate::data_replay::{self, Window};
 use crate::out::out;
 use crate::snapshots::parse_at;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use backtest::report;
 use backtest::sim::run::{run_with_progress, FillRule, RollMode, RunConfig, Summary};
-use backtest::synthetic::path::{check_days, Preset, PRESET_DAYS};
+use backtest::synthetic::path::{check_crash_day, check_days, Preset, CRASH_DAY, PRESET_DAYS};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
@@ -23,9 +23,13 @@ pub struct BacktestArgs {
     preset: Preset,
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Days of the synthetic market to run (the presets are 30 days long; not with --data).
+    /// Days of the synthetic market to run (any number up to ten years; not with --data).
     #[arg(long, default_value_t = PRESET_DAYS, conflicts_with = "data")]
     days: f64,
+    /// With --preset crash: the day of the fall, days after the start (default 10: past the
+    /// end of a shorter run, there is none).
+    #[arg(long, conflicts_with = "data")]
+    crash_day: Option<f64>,
     /// The strategy config (TOML). Default: the built-in strategies/configs/roll_maker.toml.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -70,6 +74,12 @@ pub struct BacktestArgs {
 
 pub fn run(args: &BacktestArgs) -> Result<()> {
     check_days("--days", args.days).map_err(anyhow::Error::msg)?;
+    if let Some(day) = args.crash_day {
+        if args.preset != Preset::Crash {
+            bail!("--crash-day applies to --preset crash only");
+        }
+        check_crash_day("--crash-day", day, args.days).map_err(anyhow::Error::msg)?;
+    }
     let config = match &args.config {
         Some(path) => RollMakerConfig::load(path)?,
         None => RollMakerConfig::default_config(),
@@ -124,6 +134,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
 fn run_config(args: &BacktestArgs) -> Result<RunConfig> {
     let mut run_config = RunConfig::new(args.preset, args.seed);
     run_config.days = args.days;
+    run_config.crash_day = args.crash_day.unwrap_or(CRASH_DAY);
     if let Some(path) = &args.backtest_config {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;

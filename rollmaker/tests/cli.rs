@@ -906,18 +906,37 @@ fn the_command_line_is_consistent() {
     assert!(e.contains("--data"), "{e}");
     let e = refused(&["backtest", "--data", "nowhere", "--from", "soon"]);
     assert!(e.contains("--from \"soon\""), "{e}");
-    // The presets' 30 days, one message wherever days are asked for.
-    let e = refused(&["backtest", "--days", "31"]);
-    assert!(e.contains("at most 30"), "{e}");
+    // Ten years at most, one message wherever days are asked for.
+    let e = refused(&["backtest", "--days", "3651"]);
+    assert!(e.contains("at most 3650"), "{e}");
     let e = refused(&[
         "export-tardis",
         "--days",
-        "40",
+        "4000",
         "--out",
         "/nonexistent/never-written",
     ]);
     assert!(
-        e.contains("--days 40 must be above 0 and at most 30"),
+        e.contains("--days 4000 must be above 0 and at most 3650"),
+        "{e}"
+    );
+    // The crash within the run.
+    let e = refused(&[
+        "backtest",
+        "--preset",
+        "crash",
+        "--days",
+        "5",
+        "--crash-day",
+        "5",
+    ]);
+    assert!(
+        e.contains("--crash-day 5 must be at least 0 and before the run's end (day 5)"),
+        "{e}"
+    );
+    let e = refused(&["backtest", "--crash-day", "2"]);
+    assert!(
+        e.contains("--crash-day applies to --preset crash only"),
         "{e}"
     );
     let help = succeeds(&["book-demo", "--help"]);

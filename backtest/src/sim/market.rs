@@ -61,6 +61,16 @@ pub trait Market {
     /// The state a strategy sees now, with `position(id)` lots held.
     fn state(&self, position: &dyn Fn(InstrumentId) -> Qty, surface: Option<SurfaceState>)
         -> State;
+    /// [`Market::state`] into `state`, the last one this market gave: a market may update it
+    /// in place where its series have not changed since (the same state either way).
+    fn update_state(
+        &self,
+        state: &mut State,
+        position: &dyn Fn(InstrumentId) -> Qty,
+        surface: Option<SurfaceState>,
+    ) {
+        *state = self.state(position, surface);
+    }
     /// The surface the strategy is handed.
     fn surface_now(&self) -> Option<SurfaceState>;
     /// The listed calls by expiry and strike (the roll demand's series), as [`SeriesIndex`]

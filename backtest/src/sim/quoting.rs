@@ -24,6 +24,8 @@ pub struct Quoting {
     last_surface: Option<Timestamp>,
     last_requote: Option<Timestamp>,
     actions: Vec<Action>,
+    /// The last requote's state, updated for the next ([`Market::update_state`]).
+    state: Option<State>,
     /// The perpetual the strategy may hedge on (the market's, modelled).
     perpetual: Option<Perpetual>,
 }
@@ -38,6 +40,7 @@ impl Quoting {
             last_surface: None,
             last_requote: None,
             actions: Vec::new(),
+            state: None,
             perpetual,
         }
     }
@@ -58,12 +61,20 @@ impl Quoting {
             self.surface = market.surface_now();
         }
         let decided = Timestamp(at.0 + self.feed_latency.delay_nanos());
-        let mut state = market.state(&|id| trader.position(id), self.surface.clone());
+        let position = |id| trader.position(id);
+        let mut state = match self.state.take() {
+            Some(mut last) => {
+                market.update_state(&mut last, &position, self.surface.clone());
+                last
+            }
+            None => market.state(&position, self.surface.clone()),
+        };
         state.now = decided;
         self.account(at, market, trader, &mut state);
         self.actions.clear();
         trader.requote(decided, &state, strategy, &mut self.actions);
         venue.send(decided, &self.actions);
+        self.state = Some(state);
         true
     }
 

@@ -15,8 +15,10 @@ use serde::Deserialize;
 pub struct RunConfig {
     pub preset: Preset,
     pub seed: u64,
-    /// Days of the preset's path to run (at most its horizon).
+    /// Days of the preset's path to run.
     pub days: f64,
+    /// The crash preset's day of the fall (others have none).
+    pub crash_day: f64,
     /// The synthetic market's books (`[book]`).
     pub market: MarketConfig,
     pub venue: VenueConfig,
@@ -85,7 +87,8 @@ impl RunConfig {
         RunConfig {
             preset,
             seed,
-            days: 30.0,
+            days: crate::synthetic::path::PRESET_DAYS,
+            crash_day: crate::synthetic::path::CRASH_DAY,
             market: MarketConfig::default(),
             venue: VenueConfig {
                 queue: QueueModel::Conservative,

@@ -56,26 +56,44 @@ pub struct PathConfig {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Preset {
-    /// 30 days around 50% vol, no trend, rare small jumps.
+    /// Around 50% vol, no trend, rare small jumps.
     Calm,
-    /// 30 days of a falling market: -150% a year of drift (about -12% a month), 65% vol, more and
-    /// larger down jumps.
+    /// A falling market: -150% a year of drift (about -12% a month), 65% vol, more and larger
+    /// down jumps.
     TrendDown,
-    /// Calm for ten days, then a 35% fall within one hour, vol at 120% after it, decaying.
+    /// Calm, then a 35% fall within one hour (on day 10 unless told), vol at 120% after it,
+    /// decaying.
     Crash,
 }
 
-/// The presets' length: a synthetic run is at most this many days.
+/// The length of a synthetic run unless told: the presets run as long as asked.
 pub const PRESET_DAYS: f64 = 30.0;
 
-/// Checks the days asked of a synthetic run: above 0 and at most the presets' length. The one
-/// place that limit is applied; `what` names the input (`--days`, the grid's `days`).
+/// The longest synthetic run: ten years of minutes (5.3 M steps), the path streamed.
+pub const MAX_DAYS: f64 = 3650.0;
+
+/// The crash's day unless told.
+pub const CRASH_DAY: f64 = 10.0;
+
+/// Checks the days asked of a synthetic run: above 0 and at most [`MAX_DAYS`]. The one place
+/// that limit is applied; `what` names the input (`--days`, the grid's `days`).
 pub fn check_days(what: &str, days: f64) -> Result<(), String> {
-    if days.is_finite() && days > 0.0 && days <= PRESET_DAYS {
+    if days.is_finite() && days > 0.0 && days <= MAX_DAYS {
         Ok(())
     } else {
         Err(format!(
-            "{what} {days} must be above 0 and at most {PRESET_DAYS} (the synthetic presets' length)"
+            "{what} {days} must be above 0 and at most {MAX_DAYS}"
+        ))
+    }
+}
+
+/// Checks the crash's day: at or after the start and before the run's end (`days`).
+pub fn check_crash_day(what: &str, day: f64, days: f64) -> Result<(), String> {
+    if day.is_finite() && day >= 0.0 && day < days {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {day} must be at least 0 and before the run's end (day {days})"
         ))
     }
 }
@@ -89,6 +107,17 @@ impl Preset {
         }
     }
 
+    /// The preset's path over `days`, its crash (if any) starting on `crash_day`.
+    pub fn config_for(self, days: f64, crash_day: f64) -> PathConfig {
+        let mut c = self.config();
+        c.days = days;
+        if let Some(crash) = &mut c.crash {
+            crash.start_seconds = crash_day * 86_400.0;
+        }
+        c
+    }
+
+    /// The preset's path over [`PRESET_DAYS`], a crash on day [`CRASH_DAY`].
     pub fn config(self) -> PathConfig {
         let calm = PathConfig {
             // 2026-03-01T00:00:00Z
@@ -120,7 +149,7 @@ impl Preset {
             },
             Preset::Crash => PathConfig {
                 crash: Some(Crash {
-                    start_seconds: 10.0 * 86_400.0,
+                    start_seconds: CRASH_DAY * 86_400.0,
                     duration_seconds: 3600.0,
                     fall: 0.35,
                     after_variance: 1.2 * 1.2,

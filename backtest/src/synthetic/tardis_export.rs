@@ -78,7 +78,7 @@ pub fn export(
     dir: &Path,
 ) -> Result<Exported, TardisError> {
     let mut path = path;
-    path.days = config.days.min(path.days);
+    path.days = config.days;
     let files = FILES.map(|(name, _)| dir.join(name));
     let [chain, book, trades] = [0, 1, 2].map(|k| TardisWriter::create(&files[k], FILES[k].1));
     let (mut chain, mut book, mut trades) = (chain?, book?, trades?);
