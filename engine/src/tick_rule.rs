@@ -6,7 +6,6 @@
 //! applies such a rule is [`TickRule::tick_at`], and everything else here is built on it.
 
 use crate::units::Price;
-use std::sync::Arc;
 use thiserror::Error;
 
 /// Strictly above `above` (up to the next step's `above`), valid prices are multiples of `tick`.
@@ -16,11 +15,9 @@ pub struct TickStep {
     pub tick: i64,
 }
 
-/// Shared, not copied: every series' state carries its rule, and a state is built for every
-/// requote (a cloned `Vec` was an allocation per series each time).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TickRule {
-    steps: Arc<[TickStep]>,
+    steps: Vec<TickStep>,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -93,9 +90,7 @@ impl TickRule {
                 }
             }
         }
-        Ok(TickRule {
-            steps: steps.into(),
-        })
+        Ok(TickRule { steps })
     }
 
     /// Deribit's ETH option rule in units of 0.0001 ETH: `tick_size` 0.0001 and one step
