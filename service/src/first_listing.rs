@@ -172,18 +172,29 @@ mod tests {
             .expect("listening");
     }
 
+    /// The listing started on channels of its own: the venue's end of the requests, the
+    /// events' sender, and the listing's outcome (how many instruments it listed).
+    fn start() -> (
+        mpsc::Receiver<Command>,
+        mpsc::UnboundedSender<Event>,
+        tokio::task::JoinHandle<Result<usize>>,
+    ) {
+        let (commands, venue) = mpsc::channel(16);
+        let (tell, mut events) = mpsc::unbounded_channel();
+        let listed = tokio::spawn(async move {
+            let listed = listing(&commands, &mut events, "ETH").await;
+            listed.map(|(instruments, _)| instruments.len())
+        });
+        (venue, tell, listed)
+    }
+
     fn options() -> Value {
         json!([{"instrument_name": "ETH-27MAR26-2000-C", "is_active": true}])
     }
 
     #[tokio::test]
     async fn a_dropped_connection_at_the_start_is_signed_in_again_and_asked_again() {
-        let (commands, mut venue) = mpsc::channel(16);
-        let (tell, mut events) = mpsc::unbounded_channel();
-        let listed = tokio::spawn(async move {
-            let listed = listing(&commands, &mut events, "ETH").await;
-            listed.map(|(instruments, _)| instruments.len())
-        });
+        let (mut venue, tell, listed) = start();
         signed_in(&tell);
         let (tag, method) = asked(&mut venue).await;
         assert_eq!(method, "public/get_instruments");
@@ -217,12 +228,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_answer_late_on_a_standing_connection_is_asked_again_at_once() {
-        let (commands, mut venue) = mpsc::channel(16);
-        let (tell, mut events) = mpsc::unbounded_channel();
-        let listed = tokio::spawn(async move {
-            let listed = listing(&commands, &mut events, "ETH").await;
-            listed.map(|(instruments, _)| instruments.len())
-        });
+        let (mut venue, tell, listed) = start();
         signed_in(&tell);
         let (tag, method) = asked(&mut venue).await;
         timed_out(&tell, tag, &method);
