@@ -54,7 +54,16 @@ pub struct SyntheticMarket {
     // Scratch of each reprice: the calls' batch inputs and USD greeks, each expiry's slice.
     inputs: Vec<BlackInput>,
     usd: Vec<Greeks>,
-    slices: Vec<(Timestamp, SviParams)>,
+    slices: Vec<ExpirySlice>,
+}
+
+/// An expiry's smile at the step being priced, and its vol floor.
+#[derive(Clone, Copy)]
+struct ExpirySlice {
+    settles: Timestamp,
+    t: f64,
+    svi: SviParams,
+    floor: f64,
 }
 
 impl SyntheticMarket {

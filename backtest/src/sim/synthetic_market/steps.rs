@@ -1,7 +1,7 @@
 //! How the synthetic market moves at each step: the day's listing added, settled series
 //! dropped, every option and its book priced at the new index point, background takers drawn.
 
-use super::SyntheticMarket;
+use super::{ExpirySlice, SyntheticMarket};
 use crate::sim::market::{MarketTrade, Series};
 use crate::sim::synthetic_book::{half_spread, poisson, put_by_parity, Priced};
 use crate::synthetic::listing::listing;
@@ -96,20 +96,29 @@ impl SyntheticMarket {
         self.slices.clear();
         self.inputs.clear();
         for s in &self.series {
-            let t = p.at.years_until(s.settles);
-            let svi = match self.slices.iter().find(|(at, _)| *at == s.settles) {
-                Some((_, svi)) => *svi,
+            let expiry = match self.slices.iter().find(|e| e.settles == s.settles) {
+                Some(e) => *e,
                 None => {
+                    let t = p.at.years_until(s.settles);
                     let svi = slice(&self.path, &self.config.smile, v, t);
-                    self.slices.push((s.settles, svi));
-                    svi
+                    // Minutes from expiry the slice's wing can take total variance below zero
+                    // (vol 0): the vol is floored at half the at-the-money vol.
+                    let floor = 0.5 * svi.vol(0.0, t);
+                    let e = ExpirySlice {
+                        settles: s.settles,
+                        t,
+                        svi,
+                        floor,
+                    };
+                    self.slices.push(e);
+                    e
                 }
             };
-            // Minutes from expiry the slice's wing can take total variance below zero (vol 0):
-            // the vol is floored at half the at-the-money vol.
-            let vol = svi
+            let t = expiry.t;
+            let vol = expiry
+                .svi
                 .vol((s.strike / p.price).ln(), t)
-                .max(0.5 * svi.vol(0.0, t));
+                .max(expiry.floor);
             self.inputs.push(BlackInput {
                 kind: OptionType::Call,
                 f: p.price,
