@@ -38,7 +38,16 @@ fn stop_both(svc: &mut Proc, venue: &mut Proc, url: &str, dir: &std::path::Path)
     let (ids, booked) = journal_fills(dir);
     let unique: BTreeSet<String> = ids.iter().cloned().collect();
     assert_eq!(ids.len(), unique.len(), "a trade booked twice");
-    assert_eq!(unique, venue_trade_ids(url).into_iter().collect());
+    let log = svc.log();
+    let stop_lines: Vec<&str> = (log.lines())
+        .filter(|l| l.contains("stop") || l.contains("cancel_all") || l.contains("disconnected"))
+        .collect();
+    let stop_lines = stop_lines[stop_lines.len().saturating_sub(20)..].join("\n");
+    assert_eq!(
+        unique,
+        venue_trade_ids(url).into_iter().collect(),
+        "the journal's trades against the venue's; the service's last stop lines:\n{stop_lines}"
+    );
     assert_eq!(booked, venue_positions(url));
     venue.signal("TERM");
     venue.wait(Duration::from_secs(10));
