@@ -76,7 +76,7 @@ const COLUMNS: [&str; 10] = [
 /// Streams the snapshots of one file.
 pub struct ChainReader {
     file: PathBuf,
-    records: csv::StringRecordsIntoIter<Box<dyn Read>>,
+    records: csv::StringRecordsIntoIter<Box<dyn Read + Send>>,
     header: csv::StringRecord,
     pending: Option<(Timestamp, ChainRow)>,
     done: bool,

@@ -36,8 +36,27 @@ pub enum ChainStateError {
 }
 
 /// The snapshot's options interned into `instruments` (ids stay stable across snapshots) and
-/// turned into a [`State`] at the snapshot's time.
+/// turned into a [`State`] at the snapshot's time, with the surface fitted to it.
 pub fn state_from_snapshot(
+    snapshot: &Snapshot,
+    instruments: &mut Instruments,
+) -> Result<State, ChainStateError> {
+    let mut state = unfitted_state(snapshot, instruments)?;
+    state.surface = Some(surface_of(snapshot));
+    Ok(state)
+}
+
+/// The surface fitted to the snapshot, as of its time.
+pub fn surface_of(snapshot: &Snapshot) -> SurfaceState {
+    SurfaceState {
+        surface: fit_snapshot(snapshot).surface,
+        fitted: snapshot.timestamp,
+    }
+}
+
+/// [`state_from_snapshot`] without the surface (no fit: it is most of the cost, and a replay
+/// asks for one only every `surface_seconds`).
+pub fn unfitted_state(
     snapshot: &Snapshot,
     instruments: &mut Instruments,
 ) -> Result<State, ChainStateError> {
@@ -80,16 +99,11 @@ pub fn state_from_snapshot(
             .push(id, instruments.get(id), forward, top, Qty(0))
             .map_err(|e| ChainStateError::NotAnOption(e.0))?;
     }
-    let fit = fit_snapshot(snapshot);
     let index = Stamped {
         value: first.index,
         at: now,
     };
-    let surface = SurfaceState {
-        surface: fit.surface,
-        fitted: now,
-    };
-    Ok(state.finish(Some(index), Some(surface)))
+    Ok(state.finish(Some(index), None))
 }
 
 /// The id of option `name`: looked up, or parsed and interned the first time it is seen (a

@@ -44,9 +44,11 @@ impl DataError {
 }
 
 /// The reader and its header, or why the file cannot be read.
-pub fn open(path: &Path) -> Result<(csv::Reader<Box<dyn Read>>, csv::StringRecord), DataError> {
+pub fn open(
+    path: &Path,
+) -> Result<(csv::Reader<Box<dyn Read + Send>>, csv::StringRecord), DataError> {
     let file = File::open(path).map_err(|e| DataError::caused(path, 1, "cannot open", e))?;
-    let raw: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+    let raw: Box<dyn Read + Send> = if path.extension().is_some_and(|e| e == "gz") {
         Box::new(MultiGzDecoder::new(BufReader::new(file)))
     } else {
         Box::new(BufReader::new(file))

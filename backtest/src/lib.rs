@@ -13,6 +13,7 @@ pub mod config;
 pub mod csv_file;
 pub mod events;
 pub mod fees;
+pub mod fields;
 pub mod queue;
 pub mod quote_check;
 pub mod replay;

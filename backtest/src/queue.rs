@@ -10,6 +10,7 @@
 //! one takes the next cannot.
 
 use engine::{InstrumentId, Price, Qty, Side};
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,6 +29,8 @@ pub struct Resting {
     pub remaining: Qty,
     /// Displayed quantity (others') ahead of it at its price.
     pub ahead: i64,
+    /// When it joined, counted over all instruments (a re-join is a new arrival).
+    pub arrival: u64,
 }
 
 /// A fill of one of our orders.
@@ -38,23 +41,53 @@ pub struct QueueFill {
     pub qty: Qty,
 }
 
-/// Our resting orders, across instruments.
+/// Our resting orders, across instruments: kept by instrument, since every market event is
+/// about one (a scan of all our orders at each was most of the replay's matching).
 #[derive(Clone, Debug)]
 pub struct Queues {
     model: QueueModel,
-    orders: Vec<Resting>,
+    /// Our orders on each instrument (by its id), in arrival order: the time priority among
+    /// ours.
+    on: Vec<Vec<Resting>>,
+    /// Each resting order's instrument.
+    instrument_of: HashMap<u64, InstrumentId>,
+    arrivals: u64,
 }
 
 impl Queues {
     pub fn new(model: QueueModel) -> Queues {
         Queues {
             model,
-            orders: Vec::new(),
+            on: Vec::new(),
+            instrument_of: HashMap::new(),
+            arrivals: 0,
         }
     }
 
-    pub fn orders(&self) -> &[Resting] {
-        &self.orders
+    /// All our resting orders, in arrival order.
+    pub fn orders(&self) -> Vec<&Resting> {
+        let mut all: Vec<&Resting> = self.on.iter().flatten().collect();
+        all.sort_by_key(|o| o.arrival);
+        all
+    }
+
+    /// Our resting orders on `instrument`, in arrival order.
+    pub fn on(&self, instrument: InstrumentId) -> &[Resting] {
+        self.on
+            .get(instrument.0 as usize)
+            .map_or(&[], Vec::as_slice)
+    }
+
+    pub fn contains(&self, client_id: u64) -> bool {
+        self.instrument_of.contains_key(&client_id)
+    }
+
+    fn on_mut(&mut self, instrument: InstrumentId) -> &mut Vec<Resting> {
+        let i = instrument.0 as usize;
+        if self.on.len() <= i {
+            self.on.resize_with(i + 1, Vec::new);
+        }
+        &mut self.on[i]
     }
 
     /// A new order joins behind `displayed` (others' quantity at its price now). Orders are kept
@@ -68,27 +101,42 @@ impl Queues {
         qty: Qty,
         displayed: Qty,
     ) {
-        self.orders.push(Resting {
+        self.arrivals += 1;
+        let arrival = self.arrivals;
+        self.instrument_of.insert(client_id, instrument);
+        self.on_mut(instrument).push(Resting {
             client_id,
             instrument,
             side,
             price,
             remaining: qty,
             ahead: displayed.0.max(0),
+            arrival,
         });
     }
 
     /// Removes an order (cancelled, or amended: an amend re-joins as a new arrival, except a pure
     /// size cut, which the caller applies with [`Queues::reduce`]).
     pub fn remove(&mut self, client_id: u64) -> Option<Resting> {
-        let i = self.orders.iter().position(|o| o.client_id == client_id)?;
-        Some(self.orders.remove(i))
+        let instrument = self.instrument_of.remove(&client_id)?;
+        let orders = self.on_mut(instrument);
+        let i = orders.iter().position(|o| o.client_id == client_id)?;
+        Some(orders.remove(i))
     }
 
-    /// A size cut keeps the place in the queue (Deribit's rule).
+    fn find_mut(&mut self, client_id: u64) -> Option<&mut Resting> {
+        let instrument = *self.instrument_of.get(&client_id)?;
+        (self.on_mut(instrument).iter_mut()).find(|o| o.client_id == client_id)
+    }
+
+    /// A size cut keeps the place in the queue (Deribit's rule); cut to nothing, the order
+    /// goes.
     pub fn reduce(&mut self, client_id: u64, remaining: Qty) {
-        if let Some(o) = self.orders.iter_mut().find(|o| o.client_id == client_id) {
+        if let Some(o) = self.find_mut(client_id) {
             o.remaining = remaining.min(o.remaining);
+            if o.remaining.0 <= 0 {
+                self.remove(client_id);
+            }
         }
     }
 
@@ -103,7 +151,7 @@ impl Queues {
         remaining: Qty,
         displayed: impl FnOnce(InstrumentId, Side) -> Qty,
     ) -> bool {
-        let Some(o) = self.orders.iter().find(|o| o.client_id == client_id) else {
+        let Some(o) = self.find_mut(client_id) else {
             return false;
         };
         if o.price == price && remaining <= o.remaining {
@@ -131,10 +179,7 @@ impl Queues {
         if cancelled <= 0 || self.model == QueueModel::Conservative {
             return;
         }
-        for o in self
-            .orders
-            .iter_mut()
-            .filter(|o| o.instrument == instrument && o.side == side && o.price == price)
+        for o in (self.on_mut(instrument).iter_mut()).filter(|o| o.side == side && o.price == price)
         {
             // Expected cancelled quantity ahead, with cancels spread evenly over the level.
             let share = o.ahead as f64 / before.0.max(1) as f64;
@@ -153,9 +198,14 @@ impl Queues {
         fills: &mut Vec<QueueFill>,
     ) {
         let ours = aggressor.opposite();
-        for o in self.orders.iter_mut().filter(|o| {
-            o.instrument == instrument && o.side == ours && ours.crosses(o.price, price)
-        }) {
+        let before = fills.len();
+        let Some(orders) = self.on.get_mut(instrument.0 as usize) else {
+            return;
+        };
+        for o in orders
+            .iter_mut()
+            .filter(|o| o.side == ours && ours.crosses(o.price, price))
+        {
             fills.push(QueueFill {
                 client_id: o.client_id,
                 price: o.price,
@@ -163,7 +213,20 @@ impl Queues {
             });
             o.remaining = Qty(0);
         }
-        self.orders.retain(|o| o.remaining.0 > 0);
+        if fills.len() > before {
+            self.drop_filled(instrument);
+        }
+    }
+
+    /// The instrument's orders with nothing left to fill, gone.
+    fn drop_filled(&mut self, instrument: InstrumentId) {
+        let Some(orders) = self.on.get_mut(instrument.0 as usize) else {
+            return;
+        };
+        for o in orders.iter().filter(|o| o.remaining.0 <= 0) {
+            self.instrument_of.remove(&o.client_id);
+        }
+        orders.retain(|o| o.remaining.0 > 0);
     }
 
     /// A trade on `instrument`: `aggressor` took `qty` at `price`. Returns our fills; each unit
@@ -177,16 +240,19 @@ impl Queues {
         fills: &mut Vec<QueueFill>,
     ) {
         let ours = aggressor.opposite();
+        let Some(orders) = self.on.get_mut(instrument.0 as usize) else {
+            return;
+        };
         // Our orders the trade reaches: at its price or better for the aggressor (a sell
         // aggressor reaches bids at or above its price), best first, then oldest.
-        let mut idx: Vec<usize> = (0..self.orders.len())
-            .filter(|&i| {
-                let o = &self.orders[i];
-                o.instrument == instrument && o.side == ours && ours.crosses(o.price, price)
-            })
+        let mut idx: Vec<usize> = (0..orders.len())
+            .filter(|&i| orders[i].side == ours && ours.crosses(orders[i].price, price))
             .collect();
+        if idx.is_empty() {
+            return;
+        }
         idx.sort_by(|&a, &b| {
-            let (pa, pb) = (self.orders[a].price, self.orders[b].price);
+            let (pa, pb) = (orders[a].price, orders[b].price);
             if pa == pb {
                 a.cmp(&b)
             } else if ours.better(pa, pb) {
@@ -200,7 +266,7 @@ impl Queues {
             if left <= 0 {
                 break;
             }
-            let o = &mut self.orders[i];
+            let o = &mut orders[i];
             if o.price == price {
                 // At the trade's price: what is displayed ahead goes first.
                 let used = left.min(o.ahead);
@@ -218,7 +284,7 @@ impl Queues {
                 });
             }
         }
-        self.orders.retain(|o| o.remaining.0 > 0);
+        self.drop_filled(instrument);
     }
 }
 

@@ -31,7 +31,7 @@ struct Ours {
 impl Ours {
     /// Forgets the orders `fills` filled in full (no longer in `queues`).
     fn on_fills(&mut self, fills: &[QueueFill], queues: &Queues) {
-        let gone = |id: u64| !queues.orders().iter().any(|o| o.client_id == id);
+        let gone = |id: u64| !queues.contains(id);
         for f in fills {
             for order in [&mut self.bid, &mut self.ask] {
                 if order.is_some_and(|(id, _)| id == f.client_id) && gone(f.client_id) {

@@ -115,7 +115,7 @@ fn convert_into(
             | TardisEvent::Level { symbol, .. }
             | TardisEvent::Trade { symbol, .. } => symbol,
         };
-        if only.is_some_and(|o| o != symbol) {
+        if only.is_some_and(|o| o != &**symbol) {
             done.other_symbols += 1;
             continue;
         }

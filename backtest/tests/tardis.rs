@@ -65,7 +65,7 @@ fn incremental_l2_and_trades_gzipped_and_merged() {
     ));
     assert!(matches!(
         &rows[2].event,
-        TardisEvent::Level { reset: true, symbol, .. } if symbol == "ETH-27MAR26-2000-C"
+        TardisEvent::Level { reset: true, symbol, .. } if &**symbol == "ETH-27MAR26-2000-C"
     ));
     assert!(matches!(rows[3].event, TardisEvent::Level { amount, .. } if amount == 0.0));
     assert!(matches!(
@@ -221,7 +221,7 @@ fn synthetic_quotes_round_trip_through_tardis_csv() {
         read(&path, Dataset::OptionsChain)
             .into_iter()
             .map(|r| match r.event {
-                TardisEvent::Quote(q) => (r.at, q),
+                TardisEvent::Quote(q) => (r.at, *q),
                 other => panic!("{other:?}"),
             })
             .collect();
@@ -240,4 +240,47 @@ fn synthetic_quotes_round_trip_through_tardis_csv() {
             b.mark_iv
         );
     }
+}
+
+/// A reader on its own thread gives the same rows as read here, in blocks across its block size;
+/// it stops at a bad row (strict) or counts it (lenient); dropped or finished early, it ends.
+#[test]
+fn a_reader_ahead_on_its_thread_gives_the_same_rows_and_counts() {
+    use backtest::tardis::ReadAhead;
+    let mut text = String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+    for i in 0..40_000 {
+        let side = if i % 3 == 0 { "buy" } else { "sell" };
+        text += &format!(
+            "deribit,ETH-PERPETUAL,{i},{i},t{i},{side},{},1\n",
+            2000 + i % 7
+        );
+    }
+    text += "deribit,ETH-PERPETUAL,60000,60000,tx,sideways,2000,1\n";
+    text += "deribit,ETH-PERPETUAL,60001,60001,ty,buy,2000,1\n";
+    let path = file("ahead.csv.gz", &text);
+    let direct: Vec<_> = TardisReader::open(&path, Dataset::Trades, true)
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let lenient = TardisReader::open(&path, Dataset::Trades, true).unwrap();
+    let mut ahead = ReadAhead::spawn(lenient);
+    let rows: Vec<_> = ahead.by_ref().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 40_001);
+    assert_eq!(rows, direct);
+    assert_eq!(ahead.finish().skipped, 1);
+    // Strict: the bad row is the last thing it gives.
+    let strict = TardisReader::open(&path, Dataset::Trades, false).unwrap();
+    let all: Vec<_> = ReadAhead::spawn(strict).collect();
+    assert_eq!(all.len(), 40_001);
+    let e = all[40_000].as_ref().unwrap_err();
+    assert!(e.to_string().contains("ahead.csv.gz:40002"), "{e}");
+    // Stopped after a row, it reads no further than its blocks ahead: it never reaches the bad
+    // row at the end (finishing does not wait for the whole file).
+    let mut early = ReadAhead::spawn(TardisReader::open(&path, Dataset::Trades, true).unwrap());
+    assert!(early.next().is_some_and(|r| r.is_ok()));
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert_eq!(early.finish().skipped, 0);
+    drop(ReadAhead::spawn(
+        TardisReader::open(&path, Dataset::Trades, false).unwrap(),
+    ));
 }

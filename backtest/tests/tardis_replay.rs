@@ -192,7 +192,7 @@ fn trades_cancels_and_bad_rows() {
     let t = |s: i64| Timestamp(1_772_323_200_000_000_000 + s * 1_000_000_000);
     let name = "ETH-27MAR26-2000-C";
     let quote = ChainQuote {
-        symbol: name.to_string(),
+        symbol: name.into(),
         strike: 2000.0,
         expiration: t(30 * 86_400),
         bid: Some((0.05, 10.0)),
@@ -202,7 +202,7 @@ fn trades_cancels_and_bad_rows() {
         underlying_price: 2000.0,
     };
     let level = |side, price, amount, reset| TardisEvent::Level {
-        symbol: name.to_string(),
+        symbol: name.into(),
         snapshot: reset,
         reset,
         side,
@@ -218,7 +218,7 @@ fn trades_cancels_and_bad_rows() {
         vec![
             Row {
                 at: t(0),
-                event: TardisEvent::Quote(quote.clone()),
+                event: TardisEvent::Quote(Box::new(quote.clone())),
                 origin: Default::default(),
             },
             Row {
@@ -246,7 +246,7 @@ fn trades_cancels_and_bad_rows() {
             Row {
                 at: t(1),
                 event: TardisEvent::Trade {
-                    symbol: name.to_string(),
+                    symbol: name.into(),
                     side: Side::Sell,
                     price: 0.05,
                     amount: 3.0,
@@ -261,7 +261,7 @@ fn trades_cancels_and_bad_rows() {
             Row {
                 at: t(1),
                 event: TardisEvent::Trade {
-                    symbol: "BTC-27MAR26-90000-C".to_string(),
+                    symbol: "BTC-27MAR26-90000-C".into(),
                     side: Side::Buy,
                     price: 0.01,
                     amount: 1.0,
@@ -321,7 +321,7 @@ fn trades_cancels_and_bad_rows() {
         };
         resolved(&mut r, vec![row])
     };
-    warm.advance(step(t(0), TardisEvent::Quote(quote.clone())));
+    warm.advance(step(t(0), TardisEvent::Quote(Box::new(quote.clone()))));
     assert!(warm.series().is_empty() && warm.point().is_none());
     let next = step(t(61), level(Side::Buy, 0.05, 4.0, false));
     assert!(warm.step_point(&next).price.is_nan());

@@ -10,7 +10,7 @@ use backtest::chain::{ChainReader, Snapshot};
 use backtest::sim::run::{run_chain, run_market, RunConfig, Summary};
 use backtest::sim::tardis_market::{Batches, TardisMarket};
 use backtest::tardis::resolve::Accept;
-use backtest::tardis::{detect, merge, Resolver, TardisReader};
+use backtest::tardis::{detect, merge, ReadAhead, Resolver, TardisReader};
 use engine::quotes::QuoteRules;
 use engine::Timestamp;
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ pub fn run(
     rules: QuoteRules,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Summary> {
-    let (mut readers, other) = tardis_readers(files(data)?, window.skip_bad_rows)?;
+    let (readers, other) = tardis_readers(files(data)?, window.skip_bad_rows)?;
     if readers.is_empty() {
         return chain(data, other, window, config, strategy, rules, progress);
     }
@@ -49,8 +49,10 @@ pub fn run(
         tracing::warn!("not a Tardis file, left out: {}", f.display());
     }
     let (from, to) = (window.from, window.to);
-    // Rows before --from are passed over (a Tardis day starts with book snapshots). The merge
-    // borrows the readers, which keep their counts of skipped rows for after the run.
+    // Each file read on a thread of its own. Rows before --from are passed over (a Tardis day
+    // starts with book snapshots). The merge borrows the readers, which keep their counts of
+    // skipped rows for after the run.
+    let mut readers: Vec<ReadAhead> = readers.into_iter().map(ReadAhead::spawn).collect();
     let rows = merge(readers.iter_mut().collect()).filter(move |r| match r {
         Ok(row) => from.is_none_or(|f| row.at >= f),
         Err(_) => true,
@@ -84,7 +86,7 @@ pub fn run(
             data.display()
         );
     }
-    let bad_rows: u64 = readers.iter().map(|r| r.skipped).sum();
+    let bad_rows: u64 = readers.into_iter().map(|r| r.finish().skipped).sum();
     if bad_rows > 0 {
         tracing::warn!("skipped {bad_rows} bad rows (--skip-bad-rows)");
     }

@@ -323,7 +323,7 @@ fn tickers(market: &SyntheticMarket) -> Vec<House> {
     let mut out: Vec<House> = (market.quotes().into_iter())
         .map(|q| {
             House::Ticker(Ticker {
-                instrument: q.symbol,
+                instrument: q.symbol.to_string(),
                 timestamp_ms: ms,
                 mark_price: q.mark,
                 mark_iv: Some(q.mark_iv),

@@ -12,13 +12,14 @@
 
 use super::market::{put_of, Market, PutRoute, Series, SeriesIndex};
 use crate::chain::Snapshot;
-use crate::chain_state::state_from_snapshot;
+use crate::chain_state::{surface_of, unfitted_state};
 use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{coin, Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Qty};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 #[derive(Default)]
@@ -38,6 +39,11 @@ pub struct ChainMarket {
     pub skipped: Vec<String>,
     /// The perpetual the maker hedges on, where listed (`with_perpetual`).
     perpetual: Option<InstrumentId>,
+    /// The last snapshot taken, and its surface once asked for: fitted at most once a
+    /// snapshot, and only if asked (the Tardis market rebuilds the chain every minute; the
+    /// backtest wants a surface every `surface_seconds`).
+    snapshot: Option<Snapshot>,
+    surface: OnceCell<Option<SurfaceState>>,
 }
 
 impl ChainMarket {
@@ -74,7 +80,7 @@ impl Market for ChainMarket {
     }
 
     fn advance(&mut self, snapshot: Snapshot) {
-        let state = match state_from_snapshot(&snapshot, &mut self.instruments) {
+        let state = match unfitted_state(&snapshot, &mut self.instruments) {
             Ok(s) => s,
             Err(e) => {
                 self.skipped.push(format!("{}: {e}", snapshot.timestamp));
@@ -85,7 +91,7 @@ impl Market for ChainMarket {
         self.fair.clear();
         self.tops.clear();
         self.puts.clear();
-        // state_from_snapshot keeps the rows' order, one series per row.
+        // unfitted_state keeps the rows' order, one series per row.
         for (row, s) in snapshot.rows.iter().zip(&state.series) {
             if row.t <= 0.0 {
                 continue;
@@ -139,6 +145,8 @@ impl Market for ChainMarket {
         self.index.rebuild(&self.series);
         self.point = Some(self.step_point(&snapshot));
         self.state = Some(state);
+        self.snapshot = Some(snapshot);
+        self.surface = OnceCell::new();
     }
 
     fn instruments(&self) -> &Instruments {
@@ -175,14 +183,13 @@ impl Market for ChainMarket {
         for s in &mut state.series {
             s.position = position(s.id);
         }
-        if surface.is_some() {
-            state.surface = surface;
-        }
+        state.surface = surface.or_else(|| self.surface_now());
         state
     }
 
     fn surface_now(&self) -> Option<SurfaceState> {
-        self.state.as_ref().and_then(|s| s.surface.clone())
+        let fit = || self.snapshot.as_ref().map(surface_of);
+        self.surface.get_or_init(fit).clone()
     }
 
     fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {

@@ -11,15 +11,18 @@
 //!   once, as they leave the readers;
 //! - [`writer`]: rows written in Tardis's columns (the synthetic market's export);
 //! - [`Batches`]: a resolved stream as steps of equal timestamps;
+//! - [`ReadAhead`]: a reader on a thread of its own;
 //! - here: the rows' types as read, the dataset of a file from its header, and the merge of
 //!   several files by time.
 
 mod batches;
+mod read_ahead;
 mod reader;
 pub mod resolve;
 mod writer;
 
 pub use batches::Batches;
+pub use read_ahead::ReadAhead;
 pub use reader::TardisReader;
 pub use resolve::{Resolved, Resolver};
 pub use writer::{write_options_chain, TardisWriter};
@@ -44,7 +47,7 @@ pub enum Dataset {
 /// One option's quote row of `options_chain`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChainQuote {
-    pub symbol: String,
+    pub symbol: Symbol,
     pub strike: f64,
     pub expiration: Timestamp,
     pub bid: Option<(f64, f64)>,
@@ -55,13 +58,18 @@ pub struct ChainQuote {
     pub underlying_price: f64,
 }
 
+/// An instrument's name as a row gives it: shared by every row of a reader that names it (a
+/// file repeats a few hundred names millions of times).
+pub type Symbol = Arc<str>;
+
 /// What a row says, as read (names and floats; [`resolve`] turns it into the engine's terms).
 #[derive(Clone, Debug, PartialEq)]
 pub enum TardisEvent {
-    Quote(ChainQuote),
+    /// Boxed: a quote is three times the size of the other rows, which are most rows.
+    Quote(Box<ChainQuote>),
     /// Up to 25 levels a side, best first: (price, amount).
     Snapshot {
-        symbol: String,
+        symbol: Symbol,
         bids: Vec<(f64, f64)>,
         asks: Vec<(f64, f64)>,
     },
@@ -69,7 +77,7 @@ pub enum TardisEvent {
     /// `reset` marks the first row of a symbol's snapshot run: that symbol's book is rebuilt from
     /// here.
     Level {
-        symbol: String,
+        symbol: Symbol,
         snapshot: bool,
         reset: bool,
         side: Side,
@@ -77,7 +85,7 @@ pub enum TardisEvent {
         amount: f64,
     },
     Trade {
-        symbol: String,
+        symbol: Symbol,
         /// The aggressor's side.
         side: Side,
         price: f64,

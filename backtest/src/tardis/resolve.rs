@@ -12,13 +12,16 @@
 use super::{ChainQuote, Origin, Row, TardisError, TardisEvent};
 use engine::instrument::InstrumentKind;
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// What a row says, in the engine's terms.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Event {
     /// An `options_chain` quote (its prices stay floats: they feed IVs and the surface).
-    Quote { id: InstrumentId, quote: ChainQuote },
+    Quote {
+        id: InstrumentId,
+        quote: Box<ChainQuote>,
+    },
     /// A `book_snapshot_25` row: the book's levels, best first.
     Snapshot {
         id: InstrumentId,
@@ -75,7 +78,7 @@ pub enum Accept {
 pub struct Resolver {
     accept: Accept,
     /// Each symbol seen, and its id or why it is not an instrument the engine can use.
-    symbols: HashMap<String, Result<InstrumentId, String>>,
+    symbols: FxHashMap<Box<str>, Result<InstrumentId, String>>,
     instruments: Instruments,
 }
 
@@ -83,7 +86,7 @@ impl Resolver {
     pub fn new(accept: Accept) -> Resolver {
         Resolver {
             accept,
-            symbols: HashMap::new(),
+            symbols: FxHashMap::default(),
             instruments: Instruments::new(),
         }
     }
@@ -220,7 +223,7 @@ impl Resolver {
                 }
                 Ok(id)
             });
-        self.symbols.insert(symbol.to_string(), interned.clone());
+        self.symbols.insert(symbol.into(), interned.clone());
         interned
     }
 }
@@ -272,7 +275,7 @@ mod tests {
 
     fn trade(symbol: &str, price: f64, amount: f64) -> TardisEvent {
         TardisEvent::Trade {
-            symbol: symbol.to_string(),
+            symbol: symbol.into(),
             side: Side::Buy,
             price,
             amount,
@@ -323,7 +326,7 @@ mod tests {
         );
         // A snapshot with one bad level is refused whole: half a book would be a wrong book.
         let snapshot = TardisEvent::Snapshot {
-            symbol: "ETH-27MAR26-2000-C".to_string(),
+            symbol: "ETH-27MAR26-2000-C".into(),
             bids: vec![(0.0125, 1.0), (0.01234, 1.0)],
             asks: vec![(0.013, 2.0)],
         };
@@ -337,7 +340,7 @@ mod tests {
     fn any_instrument_when_asked() {
         let mut r = Resolver::new(Accept::Any);
         let level = TardisEvent::Level {
-            symbol: "ETH-PERPETUAL".to_string(),
+            symbol: "ETH-PERPETUAL".into(),
             snapshot: false,
             reset: false,
             side: Side::Sell,

@@ -155,7 +155,7 @@ impl TardisWriter {
         let e = String::new;
         self.record(vec![
             "deribit".to_string(),
-            q.symbol.clone(),
+            q.symbol.to_string(),
             micros(at),
             micros(at),
             kind.to_string(),

@@ -122,7 +122,7 @@ impl SyntheticMarket {
             let inst = self.instruments.get(q.id);
             let eth = |(price, qty): (Price, Qty)| (inst.price_f64(price), qty.0 as f64);
             out.push(crate::tardis::ChainQuote {
-                symbol: inst.name().to_string(),
+                symbol: inst.name().into(),
                 strike: s.strike,
                 expiration: s.settles,
                 bid: q.bid.map(eth),

@@ -29,13 +29,14 @@ use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
 use crate::tardis::resolve::{Event, Listed, Resolved};
 pub use crate::tardis::Batches;
-use crate::tardis::{ChainQuote, Origin};
+use crate::tardis::{ChainQuote, Origin, Symbol};
 use book::Book;
 use engine::instrument::InstrumentKind;
 use engine::pricing::{Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// Skipped rows kept with their reason (the rest are only counted).
 const KEEP_SKIPPED: usize = 20;
@@ -44,7 +45,7 @@ pub struct TardisMarket {
     chain: ChainMarket,
     /// The latest quote of each option and its id, by symbol (ordered: the rebuilt chain is
     /// deterministic).
-    quotes: BTreeMap<String, (InstrumentId, ChainQuote)>,
+    quotes: BTreeMap<Symbol, (InstrumentId, ChainQuote)>,
     changed: bool,
     first_quote: Option<Timestamp>,
     rebuilt: Option<Timestamp>,
@@ -53,7 +54,7 @@ pub struct TardisMarket {
     /// The first settlement among the chain's series.
     next_expiry: Option<Timestamp>,
     pub rebuild_seconds: f64,
-    books: HashMap<InstrumentId, Book>,
+    books: FxHashMap<InstrumentId, Book>,
     trades: Vec<MarketTrade>,
     cancels: Vec<LevelCancel>,
     point: Option<IndexPoint>,
@@ -82,7 +83,7 @@ impl TardisMarket {
             next_expiry: None,
             index: None,
             rebuild_seconds: 60.0,
-            books: HashMap::new(),
+            books: FxHashMap::default(),
             trades: Vec::new(),
             cancels: Vec::new(),
             point: None,
@@ -143,7 +144,7 @@ impl TardisMarket {
                     return None;
                 };
                 Some(ChainRow {
-                    instrument: q.symbol.clone(),
+                    instrument: q.symbol.to_string(),
                     expiry: expiry.to_string(),
                     kind: OptionType::from(*right),
                     strike: q.strike,
@@ -206,14 +207,14 @@ impl Market for TardisMarket {
         self.now = at;
         self.step_rows = rows.len() as u64;
         // What this step's trades took at each (instrument, resting side, price).
-        let mut traded: HashMap<(InstrumentId, Side, Price), i64> = HashMap::new();
+        let mut traded = rows::Traded::default();
         for row in rows {
             if let Some(listed) = row.listed {
                 self.list(listed);
             }
             let origin = &row.origin;
             match row.event {
-                Ok(Event::Quote { id, quote }) => self.on_quote(at, id, quote),
+                Ok(Event::Quote { id, quote }) => self.on_quote(at, id, *quote),
                 Ok(Event::Snapshot { id, bids, asks }) => {
                     self.on_snapshot(origin, id, &bids, &asks)
                 }

@@ -8,10 +8,10 @@ use crate::synthetic::path::IndexPoint;
 use crate::tardis::{ChainQuote, Origin};
 use engine::instrument::InstrumentKind;
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// What the step's trades took at each (instrument, resting side, price).
-pub(super) type Traded = HashMap<(InstrumentId, Side, Price), i64>;
+pub(super) type Traded = FxHashMap<(InstrumentId, Side, Price), i64>;
 
 impl TardisMarket {
     pub(super) fn on_quote(&mut self, at: Timestamp, id: InstrumentId, q: ChainQuote) {

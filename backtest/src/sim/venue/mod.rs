@@ -126,13 +126,10 @@ impl SimVenue {
     /// Our orders on `instrument` (all with None) ended by the venue, told as expired.
     fn end_orders(&mut self, now: Timestamp, instrument: Option<InstrumentId>) {
         let now = self.tick(now);
-        let ending: Vec<u64> = self
-            .queues
-            .orders()
-            .iter()
-            .filter(|o| instrument.is_none_or(|i| o.instrument == i))
-            .map(|o| o.client_id)
-            .collect();
+        let ending: Vec<u64> = match instrument {
+            Some(i) => self.queues.on(i).iter().map(|o| o.client_id).collect(),
+            None => self.queues.orders().iter().map(|o| o.client_id).collect(),
+        };
         for client_id in ending {
             self.queues.remove(client_id);
             self.answer(now, VenueEvent::Expired { client_id });
@@ -327,9 +324,9 @@ impl SimVenue {
     /// Our best resting price on `side` of `instrument`.
     pub fn best_resting(&self, instrument: InstrumentId, side: Side) -> Option<Price> {
         self.queues
-            .orders()
+            .on(instrument)
             .iter()
-            .filter(|o| o.instrument == instrument && o.side == side)
+            .filter(|o| o.side == side)
             .map(|o| o.price)
             .reduce(|a, b| if side.better(a, b) { a } else { b })
     }
