@@ -2,10 +2,11 @@
 //! and the queue simulator, with a strategy that does nothing or one that keeps a bid and an ask
 //! at the best and re-quotes on every event: what the replay-throughput benchmark times.
 //!
-//! A clear starts a snapshot: the levels that share its timestamp make the book, and later levels
-//! are deltas. Trades fill our resting orders through the queue model.
+//! A clear starts a snapshot: the levels that share its timestamp, and those marked as the
+//! snapshot run's (Tardis's `is_snapshot` rows, at their own times), make the book; later
+//! levels are deltas. Trades fill our resting orders through the queue model.
 
-use crate::binary::{Kind, Record};
+use crate::binary::{Kind, Record, Run};
 use crate::queue::{QueueFill, QueueModel, Queues};
 use engine::book::{L2Book, LevelAction, LevelUpdate};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
@@ -121,9 +122,9 @@ pub fn replay(records: impl Iterator<Item = Record>, strategy: ReplayStrategy) -
     };
     for r in records {
         stats.events += 1;
-        // A snapshot ends at the first record with a later time.
+        // A snapshot ends at the first record that is not one of its levels.
         if let Some(t) = snapshot_at {
-            if r.at != t || r.kind != Kind::Level {
+            if r.kind != Kind::Level || (r.at != t && r.run == Run::Delta) {
                 if book.apply_snapshot(seq, &bids, &asks).is_err() {
                     stats.refused += 1;
                 }

@@ -1,20 +1,20 @@
-//! Tardis.dev book and trade rows written once in the binary event format ([`crate::binary`]),
-//! so that replaying the same data again is not bound by CSV parsing.
+//! Tardis.dev rows written once in the binary event format ([`crate::binary`]), so that
+//! replaying the same data again is not bound by CSV parsing: the full backtest reads it
+//! ([`crate::tardis::binary_rows`]) as it reads the CSV files, and `replay` one book of it.
 //!
-//! A symbol's snapshot run becomes a clear and its levels, all at the run's first time (the
-//! binary replay takes the levels sharing a clear's time as the snapshot); a book snapshot row
-//! likewise; other levels and trades one record each. `options_chain` rows carry no book events
-//! and are passed over (counted). Instruments get dense ids in order of first sight; their names
-//! are written beside the file, one a line in id order (`<file>.symbols`). Rows are resolved as
-//! the market's are ([`crate::tardis::resolve`]): prices and amounts exactly; a row the engine
-//! cannot use (a value off the instrument's grid, a symbol it does not know) is an error naming
-//! the row.
+//! Each row is one record at its own time: a chain quote as a quote record (its floats bit for
+//! bit), a level or a trade as a book record. A level of a snapshot run carries its place in the
+//! run (first or later), and the run's first level has a clear before it; a book snapshot row
+//! becomes a clear and its levels as a run. Instruments get dense ids in order of first sight;
+//! their names are written beside the file, one a line in id order (`<file>.symbols`). Rows are
+//! resolved as the market's are ([`crate::tardis::resolve`]): prices and amounts exactly; a row
+//! the engine cannot use (a value off the instrument's grid, a symbol it does not know) is an
+//! error naming the row.
 
-use crate::binary::{BinaryError, Kind, Record, Writer};
+use crate::binary::{BinaryError, Kind, QuoteRecord, Record, Run, Writer};
 use crate::tardis::resolve::{Accept, Event};
-use crate::tardis::{Origin, Resolver, Row, TardisError, TardisEvent};
+use crate::tardis::{ChainQuote, Origin, Resolver, Row, TardisError, TardisEvent};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
@@ -46,8 +46,8 @@ pub struct Converted {
     pub records: u64,
     /// Names by id.
     pub symbols: Vec<String>,
-    /// options_chain rows passed over.
-    pub quotes_passed: u64,
+    /// Of the records, the options_chain quotes.
+    pub quotes: u64,
     /// Rows of other symbols than the one asked for.
     pub other_symbols: u64,
 }
@@ -100,17 +100,12 @@ fn convert_into(
     let mut w = Writer::create(out)?;
     let mut resolver = Resolver::new(Accept::Any);
     let mut done = Converted::default();
-    // The time of each symbol's snapshot run in progress.
-    let mut run_at: HashMap<InstrumentId, Timestamp> = HashMap::new();
     let mut made = Vec::new();
     for row in rows {
         let row = row?;
         // Passed over before resolving: only the rows written name instruments.
         let symbol = match &row.event {
-            TardisEvent::Quote(_) => {
-                done.quotes_passed += 1;
-                continue;
-            }
+            TardisEvent::Quote(q) => &q.symbol,
             TardisEvent::Snapshot { symbol, .. }
             | TardisEvent::Level { symbol, .. }
             | TardisEvent::Trade { symbol, .. } => symbol,
@@ -125,7 +120,13 @@ fn convert_into(
             at: row.at,
             message,
         })?;
-        records_of(event, row.at, &mut run_at, &mut made);
+        if let Event::Quote { id, quote } = event {
+            w.write_quote(&quote_record(row.at, id, &quote))?;
+            done.quotes += 1;
+            done.records += 1;
+            continue;
+        }
+        records_of(event, row.at, &mut made);
         for record in made.drain(..) {
             w.write(&record)?;
             done.records += 1;
@@ -148,33 +149,43 @@ fn convert_into(
     Ok(done)
 }
 
-/// The records of resolved row `event` at `at`, into `out`. A book snapshot run's levels all
-/// take the run's first time (`run_at` keeps it per instrument), after a clear.
-fn records_of(
-    event: Event,
-    at: Timestamp,
-    run_at: &mut HashMap<InstrumentId, Timestamp>,
-    out: &mut Vec<Record>,
-) {
-    let record = |at, instrument, kind, side, price, qty| Record {
+/// A chain quote's record.
+pub fn quote_record(at: Timestamp, instrument: InstrumentId, q: &ChainQuote) -> QuoteRecord {
+    QuoteRecord {
+        at,
+        instrument,
+        strike: q.strike,
+        expiration: q.expiration,
+        bid: q.bid,
+        ask: q.ask,
+        mark: q.mark,
+        mark_iv: q.mark_iv,
+        underlying_price: q.underlying_price,
+    }
+}
+
+/// The book records of resolved row `event` at `at`, into `out`: a snapshot run's first level
+/// (and a book snapshot row) after a clear.
+fn records_of(event: Event, at: Timestamp, out: &mut Vec<Record>) {
+    let record = |instrument, kind, side, (price, qty), run| Record {
         at,
         instrument,
         kind,
         side,
         price,
         qty,
+        run,
     };
-    let clear = |id| record(at, id, Kind::Clear, Side::Buy, Price(0), Qty(0));
+    let clear = |id| record(id, Kind::Clear, Side::Buy, (Price(0), Qty(0)), Run::Delta);
     match event {
         Event::Quote { .. } => {}
         Event::Snapshot { id, bids, asks } => {
             out.push(clear(id));
-            for (side, levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
-                out.extend(
-                    levels
-                        .into_iter()
-                        .map(|(p, q)| record(at, id, Kind::Level, side, p, q)),
-                );
+            let levels = (bids.into_iter().map(|l| (Side::Buy, l)))
+                .chain(asks.into_iter().map(|l| (Side::Sell, l)));
+            for (i, (side, level)) in levels.enumerate() {
+                let run = if i == 0 { Run::First } else { Run::Rest };
+                out.push(record(id, Kind::Level, side, level, run));
             }
         }
         Event::Level {
@@ -185,23 +196,21 @@ fn records_of(
             price,
             qty,
         } => {
-            if reset {
-                run_at.insert(id, at);
-                out.push(clear(id));
-            } else if !snapshot {
-                run_at.remove(&id);
-            }
-            let level_at = match snapshot {
-                true => run_at.get(&id).copied().unwrap_or(at),
-                false => at,
+            let run = match (snapshot, reset) {
+                (_, true) => Run::First,
+                (true, false) => Run::Rest,
+                (false, false) => Run::Delta,
             };
-            out.push(record(level_at, id, Kind::Level, side, price, qty));
+            if reset {
+                out.push(clear(id));
+            }
+            out.push(record(id, Kind::Level, side, (price, qty), run));
         }
         Event::Trade {
             id,
             side,
             price,
             qty,
-        } => out.push(record(at, id, Kind::Trade, side, price, qty)),
+        } => out.push(record(id, Kind::Trade, side, (price, qty), Run::Delta)),
     }
 }

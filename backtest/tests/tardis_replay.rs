@@ -330,9 +330,8 @@ fn trades_cancels_and_bad_rows() {
     assert_eq!(warm.point().map(|p| p.price), Some(2000.0));
 }
 
-/// Tardis book and trade rows written once in the binary format: one record a row (and a clear
-/// per snapshot run), read back in order, and each instrument's stream replays without a refused
-/// delta.
+/// Tardis rows written once in the binary format: one record a row (and a clear per snapshot
+/// run), read back in order, and each instrument's book replays without a refused delta.
 #[test]
 fn tardis_rows_convert_to_the_binary_format() {
     use backtest::binary::{Kind, Reader};
@@ -357,8 +356,11 @@ fn tardis_rows_convert_to_the_binary_format() {
         merge(readers)
     };
     let done = convert(rows(), &out, None).unwrap();
-    assert_eq!(done.quotes_passed, e.quotes);
-    let records: Vec<_> = Reader::open(&out).unwrap().map(Result::unwrap).collect();
+    assert_eq!(done.quotes, e.quotes);
+    let entries = Reader::open(&out).unwrap().count() as u64;
+    let records: Vec<_> = (Reader::open(&out).unwrap().records())
+        .map(Result::unwrap)
+        .collect();
     let clears = records.iter().filter(|r| r.kind == Kind::Clear).count() as u64;
     assert_eq!(
         clears,
@@ -366,7 +368,8 @@ fn tardis_rows_convert_to_the_binary_format() {
         "one snapshot run per book"
     );
     assert_eq!(records.len() as u64, e.levels + e.trades + clears);
-    assert_eq!(done.records, records.len() as u64);
+    assert_eq!(done.records, records.len() as u64 + e.quotes);
+    assert_eq!(entries, done.records);
     let table = std::fs::read_to_string(symbols_path(&out)).unwrap();
     assert_eq!(table.lines().collect::<Vec<_>>(), done.symbols);
     // Each instrument on its own replays cleanly.
@@ -380,8 +383,7 @@ fn tardis_rows_convert_to_the_binary_format() {
     let name = &done.symbols[3];
     let one = convert(rows(), &d.join("one.bin"), Some(name)).unwrap();
     assert_eq!(one.symbols, std::slice::from_ref(name));
-    let single: Vec<_> = Reader::open(&d.join("one.bin"))
-        .unwrap()
+    let single: Vec<_> = (Reader::open(&d.join("one.bin")).unwrap().records())
         .map(Result::unwrap)
         .collect();
     let expected: Vec<_> = records.iter().filter(|r| r.instrument.0 == 3).collect();

@@ -45,7 +45,10 @@ fn replay_bench(c: &mut Criterion) {
         g.bench_function(format!("{name}_from_file"), |b| {
             b.iter(|| {
                 let reader = Reader::open(&path).expect("open");
-                black_box(replay(reader.map(|r| r.expect("a good record")), strategy))
+                black_box(replay(
+                    reader.records().map(|r| r.expect("a good record")),
+                    strategy,
+                ))
             })
         });
         g.bench_function(format!("{name}_preloaded"), |b| {

@@ -39,7 +39,8 @@ pub struct BacktestArgs {
     /// Replay data instead of the synthetic market: a .csv(.gz) file or a folder of them, either
     /// Deribit chain snapshots (../shared/data/deribit_eth_chain/) or Tardis.dev files
     /// (options_chain with incremental_book_L2 or book_snapshot_25, and trades; told apart by
-    /// their headers).
+    /// their headers); or Tardis files converted once by `tardis-to-binary` (FILE.bin: the same
+    /// backtest, without the text to parse).
     #[arg(long)]
     data: Option<PathBuf>,
     /// With --data: the first snapshot at or after this time (RFC 3339 or a date).

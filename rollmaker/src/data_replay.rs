@@ -10,7 +10,8 @@ use backtest::chain::{ChainReader, Snapshot};
 use backtest::sim::run::{run_chain, run_market, RunConfig, Summary};
 use backtest::sim::tardis_market::{Batches, TardisMarket};
 use backtest::tardis::resolve::Accept;
-use backtest::tardis::{detect, merge, ReadAhead, Resolver, TardisReader};
+use backtest::tardis::resolve::Resolved;
+use backtest::tardis::{detect, merge, BinaryRows, ReadAhead, Resolver, TardisError, TardisReader};
 use engine::quotes::QuoteRules;
 use engine::Timestamp;
 use std::path::{Path, PathBuf};
@@ -41,6 +42,14 @@ pub fn run(
     rules: QuoteRules,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Summary> {
+    // Both list the perpetual first, so their ids agree (the hedge trades it).
+    let resolver = Resolver::new(Accept::Options).with_perpetual();
+    if backtest::binary::is_binary(data) {
+        // Resolved as the CSV rows are; records before --from are passed over unresolved.
+        let rows = BinaryRows::open(data, resolver)?.from(window.from);
+        let run = Run::new(data, window, config, strategy, rules);
+        return run.replay(rows, progress);
+    }
     let (readers, other) = tardis_readers(files(data)?, window.skip_bad_rows)?;
     if readers.is_empty() {
         return chain(data, other, window, config, strategy, rules, progress);
@@ -48,7 +57,7 @@ pub fn run(
     for f in &other {
         tracing::warn!("not a Tardis file, left out: {}", f.display());
     }
-    let (from, to) = (window.from, window.to);
+    let from = window.from;
     // Each file read on a thread of its own. Rows before --from are passed over (a Tardis day
     // starts with book snapshots). The merge borrows the readers, which keep their counts of
     // skipped rows for after the run.
@@ -57,50 +66,86 @@ pub fn run(
         Ok(row) => from.is_none_or(|f| row.at >= f),
         Err(_) => true,
     });
-    let rows = rows.take_while(move |r| match r {
-        Ok(row) => to.is_none_or(|t| row.at <= t),
-        Err(_) => true,
-    });
-    // Both list the perpetual first, so their ids agree (the hedge trades it).
-    let resolver = Resolver::new(Accept::Options).with_perpetual();
-    let mut steps = Batches::new(resolver.rows(rows));
-    let mut market = TardisMarket::new().with_perpetual();
-    let expected = (1440.0 * window.days(1.0)) as u64;
-    let summary = run_market(
-        &mut market,
-        steps.by_ref(),
-        expected,
-        config,
-        strategy,
-        rules,
-        progress,
-    );
-    let (error, rows_read) = (steps.error.take(), steps.rows_read);
-    drop(steps);
-    if let Some(e) = error {
-        return Err(e.into());
-    }
-    if rows_read == 0 {
-        bail!(
-            "no Tardis rows in {} between --from and --to",
-            data.display()
-        );
-    }
+    let run = Run::new(data, window, config, strategy, rules);
+    let summary = run.replay(resolver.rows(rows), progress)?;
     let bad_rows: u64 = readers.into_iter().map(|r| r.finish().skipped).sum();
     if bad_rows > 0 {
         tracing::warn!("skipped {bad_rows} bad rows (--skip-bad-rows)");
     }
-    if market.skipped_rows > 0 {
-        tracing::warn!(
-            "skipped {} rows the engine cannot use; the first: {}",
-            market.skipped_rows,
-            market.skipped.join("; ")
-        );
-    }
-    for s in market.skipped_snapshots() {
-        tracing::warn!("skipped chain {s}");
-    }
     Ok(summary)
+}
+
+/// One backtest of Tardis rows, resolved (from the CSV files or the binary format).
+struct Run<'a> {
+    data: &'a Path,
+    window: &'a Window,
+    config: &'a RunConfig,
+    strategy: &'a mut dyn Strategy,
+    rules: QuoteRules,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        data: &'a Path,
+        window: &'a Window,
+        config: &'a RunConfig,
+        strategy: &'a mut dyn Strategy,
+        rules: QuoteRules,
+    ) -> Run<'a> {
+        Run {
+            data,
+            window,
+            config,
+            strategy,
+            rules,
+        }
+    }
+
+    /// The rows up to --to through the Tardis market; a reader's error ends the run and is
+    /// returned.
+    fn replay(
+        self,
+        rows: impl Iterator<Item = Result<Resolved, TardisError>>,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Summary> {
+        let to = self.window.to;
+        let rows = rows.take_while(move |r| match r {
+            Ok(row) => to.is_none_or(|t| row.at <= t),
+            Err(_) => true,
+        });
+        let mut steps = Batches::new(rows);
+        let mut market = TardisMarket::new().with_perpetual();
+        let expected = (1440.0 * self.window.days(1.0)) as u64;
+        let summary = run_market(
+            &mut market,
+            steps.by_ref(),
+            expected,
+            self.config,
+            self.strategy,
+            self.rules,
+            progress,
+        );
+        if let Some(e) = steps.error.take() {
+            return Err(e.into());
+        }
+        if steps.rows_read == 0 {
+            bail!(
+                "no Tardis rows in {} between --from and --to",
+                self.data.display()
+            );
+        }
+        if market.skipped_rows > 0 {
+            tracing::warn!(
+                "skipped {} rows the engine cannot use; the first: {}",
+                market.skipped_rows,
+                market.skipped.join("; ")
+            );
+        }
+        for s in market.skipped_snapshots() {
+            tracing::warn!("skipped chain {s}");
+        }
+        Ok(summary)
+    }
 }
 
 /// The Tardis files among `files` opened (`lenient`: bad rows skipped and counted), and the

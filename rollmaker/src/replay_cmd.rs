@@ -59,6 +59,7 @@ pub fn run_replay(args: &ReplayArgs) -> Result<()> {
     let mut error = None;
     let mut others = 0u64;
     let records = Reader::open(&args.file)?
+        .records()
         .map_while(|r| match r {
             Ok(r) => Some(r),
             Err(e) => {
@@ -101,8 +102,9 @@ pub fn run_replay(args: &ReplayArgs) -> Result<()> {
 
 #[derive(Args, Debug)]
 pub struct ToBinaryArgs {
-    /// Tardis.dev files: a .csv(.gz) file or a folder of them (incremental_book_L2,
-    /// book_snapshot_25, trades; options_chain rows are passed over).
+    /// Tardis.dev files: a .csv(.gz) file or a folder of them (options_chain,
+    /// incremental_book_L2, book_snapshot_25, trades): every row is written, for `rollmaker
+    /// backtest --data FILE` to replay (and `replay` one book of it).
     #[arg(long)]
     data: PathBuf,
     /// Only this instrument's rows (e.g. ETH-PERPETUAL).
@@ -138,12 +140,12 @@ pub fn run_to_binary(args: &ToBinaryArgs) -> Result<()> {
     let rows = backtest::tardis::merge(readers);
     let done = backtest::tardis_binary::convert(rows, &args.out, args.symbol.as_deref())?;
     out!(
-        "wrote {} records of {} instruments to {} (symbols in {}); passed over {} options_chain rows{}",
+        "wrote {} records ({} of them options_chain quotes) of {} instruments to {} (symbols in {}){}",
         done.records,
+        done.quotes,
         done.symbols.len(),
         args.out.display(),
         backtest::tardis_binary::symbols_path(&args.out).display(),
-        done.quotes_passed,
         if args.symbol.is_some() {
             format!(" and {} rows of other symbols", done.other_symbols)
         } else {
@@ -151,7 +153,7 @@ pub fn run_to_binary(args: &ToBinaryArgs) -> Result<()> {
         }
     );
     if done.records == 0 {
-        bail!("no book or trade rows in {}", args.data.display());
+        bail!("no rows in {}", args.data.display());
     }
     Ok(())
 }

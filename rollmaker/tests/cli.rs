@@ -643,8 +643,10 @@ fn export_tardis_and_backtest_the_files() {
         "export-tardis",
         "--days",
         "0.1",
+        // Expiries out to 100 days: the maker quotes some, and fills (the binary run below
+        // must match fills, not only an idle run).
         "--max-expiry-days",
-        "10",
+        "100",
         "--out",
         d,
     ]);
@@ -681,6 +683,32 @@ fn export_tardis_and_backtest_the_files() {
         text.contains("0 refused deltas") && text.contains("other instruments"),
         "{text}"
     );
+    // The whole backtest from the binary file: the same summary and fills as from the CSV.
+    let from_bin = dir.join("report-bin");
+    let bin_arg = bin.to_str().unwrap();
+    succeeds(&[
+        "backtest",
+        "--data",
+        bin_arg,
+        "--out",
+        from_bin.to_str().unwrap(),
+    ]);
+    let summary_bin: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(from_bin.join("summary.json")).unwrap())
+            .unwrap();
+    let mut fields = 0;
+    for (key, value) in summary.as_object().unwrap() {
+        if !["data", "wall_s", "events_per_s"].contains(&key.as_str()) {
+            assert_eq!(&summary_bin[key], value, "{key}");
+            fields += 1;
+        }
+    }
+    assert!(
+        fields > 30 && summary["fills"].as_u64() > Some(0),
+        "{summary}"
+    );
+    let fills = |d: &std::path::Path| std::fs::read_to_string(d.join("fills.csv")).unwrap();
+    assert_eq!(fills(&from_bin), fills(&report));
     let symbols = dir.join("events.bin.symbols");
     let (old_bin, old_symbols) = (
         std::fs::read(&bin).unwrap(),
@@ -704,7 +732,6 @@ fn export_tardis_and_backtest_the_files() {
         "{err}"
     );
     // A conversion that fails on it leaves the previous pair whole and no partial file.
-    let bin_arg = bin.to_str().unwrap();
     refused(&["tardis-to-binary", "--data", d, "--out", bin_arg]);
     assert_eq!(std::fs::read(&bin).unwrap(), old_bin);
     assert_eq!(std::fs::read(&symbols).unwrap(), old_symbols);

@@ -3,7 +3,7 @@
 //! (about `trade_share` of the records) that take from the best level. It starts with a clear and
 //! a snapshot, and every record leaves the book uncrossed with 25 levels a side.
 
-use crate::binary::{Kind, Record};
+use crate::binary::{Kind, Record, Run};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -76,6 +76,8 @@ impl L2Stream {
             side,
             price: Price(price),
             qty: Qty(qty),
+            // Its snapshot is told by the clear before it (the levels at the clear's time).
+            run: Run::Delta,
         });
     }
 

@@ -12,16 +12,19 @@
 //! - [`writer`]: rows written in Tardis's columns (the synthetic market's export);
 //! - [`Batches`]: a resolved stream as steps of equal timestamps;
 //! - [`ReadAhead`]: a reader on a thread of its own;
+//! - [`BinaryRows`]: the same rows from the binary event format;
 //! - here: the rows' types as read, the dataset of a file from its header, and the merge of
 //!   several files by time.
 
 mod batches;
+mod binary_rows;
 mod read_ahead;
 mod reader;
 pub mod resolve;
 mod writer;
 
 pub use batches::Batches;
+pub use binary_rows::BinaryRows;
 pub use read_ahead::ReadAhead;
 pub use reader::TardisReader;
 pub use resolve::{Resolved, Resolver};

@@ -198,7 +198,11 @@ impl Resolver {
     }
 
     /// The id of option `symbol`, interning it (and handing it out in `listed`) the first time.
-    fn id(&mut self, symbol: &str, listed: &mut Option<Listed>) -> Result<InstrumentId, String> {
+    pub fn id(
+        &mut self,
+        symbol: &str,
+        listed: &mut Option<Listed>,
+    ) -> Result<InstrumentId, String> {
         if let Some(known) = self.symbols.get(symbol) {
             return known.clone();
         }

@@ -204,8 +204,12 @@ fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviParams, SviError> {
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .map(|d| d.0)
         .unwrap_or(0.0);
-    let objective =
-        |m: f64, ln_sigma: f64| inner_solve(&data, m, ln_sigma.exp(), w_max).map(|(_, sse)| sse);
+    // The basis of each point, computed once an evaluation (three passes used it).
+    let scratch = std::cell::RefCell::new(Vec::with_capacity(data.len()));
+    let objective = |m: f64, ln_sigma: f64| {
+        let basis = &mut scratch.borrow_mut();
+        inner_solve(&data, m, ln_sigma.exp(), w_max, basis).map(|(_, sse)| sse)
+    };
     let mut best: Option<(f64, f64, f64)> = None;
     let width = (k_hi - k_lo).max(0.05);
     for m0 in [k_at_min, 0.0] {
@@ -218,7 +222,8 @@ fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviParams, SviError> {
     }
     let (m, ln_sigma, _) = best.ok_or(SviError::NoFit)?;
     let sigma = ln_sigma.exp();
-    let ((a, d, c), _) = inner_solve(&data, m, sigma, w_max).ok_or(SviError::NoFit)?;
+    let basis = &mut scratch.borrow_mut();
+    let ((a, d, c), _) = inner_solve(&data, m, sigma, w_max, basis).ok_or(SviError::NoFit)?;
     let b = c / sigma;
     let rho = if c > 0.0 {
         (d / c).clamp(-1.0, 1.0)
@@ -235,24 +240,26 @@ fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviParams, SviError> {
 }
 
 /// For fixed (m, σ): the best (a, d, c) inside the box, and its weighted squared error.
+/// `basis` is scratch space for each point's (y, z).
 fn inner_solve(
     data: &[(f64, f64, f64)],
     m: f64,
     sigma: f64,
     w_max: f64,
+    basis: &mut Vec<(f64, f64)>,
 ) -> Option<((f64, f64, f64), f64)> {
     if !(sigma > 1e-6 && sigma < 10.0 && m.is_finite()) {
         return None;
     }
-    let basis = |k: f64| {
+    basis.clear();
+    basis.extend(data.iter().map(|&(k, _, _)| {
         let y = (k - m) / sigma;
         (y, (y * y + 1.0).sqrt())
-    };
+    }));
     // Normal equations of w ≈ a + d y + c z.
     let mut ata = [[0.0f64; 3]; 3];
     let mut atb = [0.0f64; 3];
-    for &(k, w, wt) in data {
-        let (y, z) = basis(k);
+    for (&(_, w, wt), &(y, z)) in data.iter().zip(basis.iter()) {
         let row = [1.0, y, z];
         for i in 0..3 {
             atb[i] += wt * row[i] * w;
@@ -266,14 +273,13 @@ fn inner_solve(
     c = c.clamp(0.0, 2.0 * sigma);
     let d_cap = c.min(2.0 * sigma - c);
     d = d.clamp(-d_cap, d_cap);
-    let (num, den) = data.iter().fold((0.0, 0.0), |(n, s), &(k, w, wt)| {
-        let (y, z) = basis(k);
+    let points = || data.iter().zip(basis.iter());
+    let (num, den) = points().fold((0.0, 0.0), |(n, s), (&(_, w, wt), &(y, z))| {
         (n + wt * (w - d * y - c * z), s + wt)
     });
     a = if den > 0.0 { num / den } else { a };
     a = a.clamp(-(c * c - d * d).max(0.0).sqrt(), w_max);
-    let sse = data.iter().fold(0.0, |acc, &(k, w, wt)| {
-        let (y, z) = basis(k);
+    let sse = points().fold(0.0, |acc, (&(_, w, wt), &(y, z))| {
         let e = a + d * y + c * z - w;
         acc + wt * e * e
     });

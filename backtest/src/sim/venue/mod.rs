@@ -210,6 +210,9 @@ impl SimVenue {
         self.index = market.point().map_or(f64::NAN, |p| p.price);
         if self.fill_rule == FillRule::OppositeCrosses {
             for sr in market.series() {
+                if self.queues.on(sr.id).is_empty() {
+                    continue;
+                }
                 if let Some(top) = market.top(sr.id) {
                     self.cross(now, market.instruments(), sr.id, top);
                 }

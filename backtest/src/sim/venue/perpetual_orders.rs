@@ -47,6 +47,10 @@ impl SimVenue {
     /// (the index moved through their price): a passive hedge, at Deribit's maker fee (none).
     pub(super) fn match_perpetual<M: Market>(&mut self, now: Timestamp, market: &M) {
         let Some(perp) = self.perpetual else { return };
+        // Nothing of ours resting there: nothing to look up (this runs at every step).
+        if self.queues.on(perp.id).is_empty() {
+            return;
+        }
         let Some(top) = perp.top(market.instruments(), self.index, now) else {
             return;
         };

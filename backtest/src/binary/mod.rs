@@ -1,12 +1,18 @@
-//! The backtester's own event format: fixed-size 32-byte little-endian records after a 16-byte
-//! header, written once (from Tardis CSV by [`crate::tardis_binary`], or by the generator) and
-//! read back in large blocks, so that replay is not bound by text parsing.
+//! The backtester's own event format: fixed-size little-endian records after a 16-byte header,
+//! written once (from Tardis CSV by [`crate::tardis_binary`], or by the generator) and read back
+//! in large blocks, so that replay is not bound by text parsing.
 //!
-//! Header: `RMEV`, version (u32 = 1), record size (u32 = 32), reserved (u32). Record: time (i64
-//! ns), instrument (u32), kind (u8: 0 level, 1 trade, 2 clear), side (u8: 0 buy, 1 sell), 2
-//! reserved bytes, price (i64 units), quantity (i64 lots). A level's quantity is its new size (0
-//! deletes it); a trade's side is the aggressor's; a clear empties the instrument's book before a
-//! snapshot.
+//! Header: `RMEV`, version (u32 = 2; version 1 files, which hold no quotes, are read too), record
+//! size (u32 = 32), reserved (u32). A book record (32 bytes): time (i64 ns), instrument (u32),
+//! kind (u8: 0 level, 1 trade, 2 clear), side (u8: 0 buy, 1 sell), a level's place in a book
+//! snapshot run (u8: 0 none, 1 first, 2 a later one; 0 in version 1), a reserved byte, price
+//! (i64 units), quantity (i64 lots). A level's quantity is its new size (0 deletes it); a
+//! trade's side is the aggressor's; a clear empties the instrument's book before a snapshot.
+//! Kind 3 is a chain quote, three slots long ([`quote`]).
+
+mod quote;
+
+pub use quote::{QuoteRecord, QUOTE_SIZE};
 
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use std::fs::File;
@@ -15,7 +21,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 const MAGIC: &[u8; 4] = b"RMEV";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 pub const RECORD_SIZE: usize = 32;
 const HEADER_SIZE: usize = 16;
 /// Records read per block (64 KiB).
@@ -28,6 +34,25 @@ pub enum Kind {
     Clear,
 }
 
+/// Where a level stands in a book snapshot run (Tardis's `is_snapshot` rows of a symbol).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Run {
+    /// Not part of one: a change of the book (and every trade and clear).
+    #[default]
+    Delta,
+    /// The run's first level: the book starts again from it.
+    First,
+    /// A later level of the run.
+    Rest,
+}
+
+/// A record of either size.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    Book(Record),
+    Quote(QuoteRecord),
+}
+
 /// One market event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
@@ -37,6 +62,7 @@ pub struct Record {
     pub side: Side,
     pub price: Price,
     pub qty: Qty,
+    pub run: Run,
 }
 
 impl Record {
@@ -52,7 +78,12 @@ impl Record {
             Side::Buy => 0,
             Side::Sell => 1,
         };
-        out[14..16].copy_from_slice(&[0, 0]);
+        out[14] = match self.run {
+            Run::Delta => 0,
+            Run::First => 1,
+            Run::Rest => 2,
+        };
+        out[15] = 0;
         out[16..24].copy_from_slice(&self.price.0.to_le_bytes());
         out[24..32].copy_from_slice(&self.qty.0.to_le_bytes());
     }
@@ -69,12 +100,22 @@ impl Record {
             0 => Kind::Level,
             1 => Kind::Trade,
             2 => Kind::Clear,
-            k => return Err(format!("kind byte {k} is not 0, 1 or 2")),
+            k => return Err(format!("kind byte {k} is not 0 to 3")),
         };
         let side = match b[13] {
             0 => Side::Buy,
             1 => Side::Sell,
             s => return Err(format!("side byte {s} is not 0 or 1")),
+        };
+        let run = match b[14] {
+            0 => Run::Delta,
+            1 if kind == Kind::Level => Run::First,
+            2 if kind == Kind::Level => Run::Rest,
+            r => {
+                return Err(format!(
+                    "snapshot run byte {r} is not 0, 1 or 2 (1 and 2 on levels)"
+                ))
+            }
         };
         let r = Record {
             at: Timestamp(i64_at(0)),
@@ -83,6 +124,7 @@ impl Record {
             side,
             price: Price(i64_at(16)),
             qty: Qty(i64_at(24)),
+            run,
         };
         r.check()?;
         Ok(r)
@@ -140,6 +182,15 @@ impl BinaryError {
     }
 }
 
+/// Whether `path` is a file of this format (it starts with the magic).
+pub fn is_binary(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == MAGIC
+}
+
 /// Writes records to a file.
 pub struct Writer {
     out: BufWriter<File>,
@@ -167,6 +218,14 @@ impl Writer {
         r.encode(&mut self.buf);
         self.out
             .write_all(&self.buf)
+            .map_err(|e| BinaryError::io(&self.path, "write", e))
+    }
+
+    pub fn write_quote(&mut self, q: &QuoteRecord) -> Result<(), BinaryError> {
+        let mut buf = [0u8; QUOTE_SIZE];
+        q.encode(&mut buf);
+        self.out
+            .write_all(&buf)
             .map_err(|e| BinaryError::io(&self.path, "write", e))
     }
 
@@ -203,9 +262,9 @@ impl Reader {
         }
         let version = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
         let size = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
-        if version != VERSION || size as usize != RECORD_SIZE {
+        if !(1..=VERSION).contains(&version) || size as usize != RECORD_SIZE {
             return Err(err(format!(
-                "version {version} with {size}-byte records; this reader knows version {VERSION} with {RECORD_SIZE}"
+                "version {version} with {size}-byte records; this reader knows versions 1 to {VERSION} with {RECORD_SIZE}"
             )));
         }
         Ok(Reader {
@@ -240,57 +299,90 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// The book records only (levels, trades, clears): what replaying one book reads.
+    pub fn records(self) -> impl Iterator<Item = Result<Record, BinaryError>> {
+        self.filter_map(|e| match e {
+            Ok(Entry::Book(r)) => Some(Ok(r)),
+            Ok(Entry::Quote(_)) => None,
+            Err(e) => Some(Err(e)),
+        })
+    }
+
+    fn error(&mut self, message: String) -> BinaryError {
+        self.failed = true;
+        BinaryError::Record {
+            file: self.path.clone(),
+            index: self.index,
+            message,
+        }
+    }
+
+    /// The next record's bytes in the block, refilled as needed (None at the end).
+    fn next_size(&mut self) -> Result<Option<usize>, BinaryError> {
+        if self.filled - self.at < RECORD_SIZE {
+            self.refill().inspect_err(|_| self.failed = true)?;
+        }
+        let left = self.filled - self.at;
+        if left == 0 {
+            return Ok(None);
+        }
+        let size = match self.block.get(self.at + 12) {
+            Some(&quote::QUOTE_KIND) => QUOTE_SIZE,
+            _ => RECORD_SIZE,
+        };
+        if left < size {
+            self.refill().inspect_err(|_| self.failed = true)?;
+        }
+        let left = self.filled - self.at;
+        if left < size {
+            let message = format!("truncated: {left} of {size} bytes");
+            return Err(self.error(message));
+        }
+        Ok(Some(size))
+    }
+}
+
 impl Iterator for Reader {
-    type Item = Result<Record, BinaryError>;
+    type Item = Result<Entry, BinaryError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;
         }
-        if self.filled - self.at < RECORD_SIZE {
-            if let Err(e) = self.refill() {
-                self.failed = true;
-                return Some(Err(e));
-            }
-            let left = self.filled - self.at;
-            if left == 0 {
-                return None;
-            }
-            if left < RECORD_SIZE {
-                self.failed = true;
-                return Some(Err(BinaryError::Record {
-                    file: self.path.clone(),
-                    index: self.index,
-                    message: format!("truncated: {left} of {RECORD_SIZE} bytes"),
-                }));
-            }
-        }
+        let size = match self.next_size() {
+            Ok(Some(size)) => size,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(e)),
+        };
+        let bytes = &self.block[self.at..self.at + size];
+        let entry = match size {
+            QUOTE_SIZE => QuoteRecord::decode(bytes).map(Entry::Quote),
+            _ => Record::decode(bytes).map(Entry::Book),
+        };
         let last_at = self.last_at;
-        let r = Record::decode(&self.block[self.at..self.at + RECORD_SIZE])
-            .and_then(|r| {
-                if r.at < last_at {
-                    Err(format!(
-                        "time {} goes back (the record before is at {last_at})",
-                        r.at
-                    ))
-                } else {
-                    Ok(r)
-                }
-            })
-            .map_err(|message| BinaryError::Record {
-                file: self.path.clone(),
-                index: self.index,
-                message,
-            });
-        if let Ok(rec) = &r {
-            self.last_at = rec.at;
-        }
-        self.at += RECORD_SIZE;
+        let entry = entry.and_then(|e| {
+            let at = match &e {
+                Entry::Book(r) => r.at,
+                Entry::Quote(q) => q.at,
+            };
+            if at < last_at {
+                return Err(format!(
+                    "time {at} goes back (the record before is at {last_at})"
+                ));
+            }
+            Ok((e, at))
+        });
+        let result = match entry {
+            Ok((e, at)) => {
+                self.last_at = at;
+                Ok(e)
+            }
+            Err(message) => Err(self.error(message)),
+        };
+        self.at += size;
         self.index += 1;
-        if r.is_err() {
-            self.failed = true;
-        }
-        Some(r)
+        Some(result)
     }
 }
 
@@ -317,6 +409,11 @@ mod tests {
                     side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
                     price: Price(if clear { 0 } else { 1 + i }),
                     qty: Qty(if clear { 0 } else { 1 + i * 7 }),
+                    run: if kind == Kind::Level && i % 4 == 0 {
+                        Run::First
+                    } else {
+                        Run::Delta
+                    },
                 }
             })
             .collect();
@@ -327,7 +424,9 @@ mod tests {
         }
         w.finish().unwrap();
         assert_eq!(std::fs::metadata(&p).unwrap().len(), 16 + 32 * 5000);
-        let back: Vec<Record> = Reader::open(&p).unwrap().map(|r| r.unwrap()).collect();
+        let back: Vec<Record> = (Reader::open(&p).unwrap().records())
+            .map(|r| r.unwrap())
+            .collect();
         assert_eq!(back, records);
 
         // Cut the last record in half: the error names the file and the record.
@@ -358,6 +457,7 @@ mod tests {
             side: Side::Buy,
             price: Price(100),
             qty: Qty(5),
+            run: Run::Delta,
         };
         for (bad, needle) in [
             (
@@ -391,6 +491,14 @@ mod tests {
             ),
             (
                 Record {
+                    kind: Kind::Trade,
+                    run: Run::First,
+                    ..good
+                },
+                "snapshot run byte 1",
+            ),
+            (
+                Record {
                     at: Timestamp(9),
                     ..good
                 },
@@ -410,5 +518,75 @@ mod tests {
             );
         }
         std::fs::remove_file(&p).ok();
+    }
+
+    fn quote(i: i64) -> QuoteRecord {
+        QuoteRecord {
+            at: Timestamp(i * 1000),
+            instrument: InstrumentId(7),
+            strike: 2000.0 + i as f64,
+            expiration: Timestamp(1_774_598_400_000_000_000),
+            bid: (i % 2 == 0).then_some((0.0495, 12.0)),
+            ask: (i % 3 != 0).then_some((0.051, 3.5)),
+            mark: 0.0502,
+            mark_iv: 0.621 + 1e-9 * i as f64,
+            underlying_price: 2010.5,
+        }
+    }
+
+    /// Quotes (three slots) among book records, across block edges: the same back, bit for bit;
+    /// a cut quote and an impossible one are named by index.
+    #[test]
+    fn quotes_round_trip_among_book_records() {
+        let p = path("quotes.bin");
+        let mut w = Writer::create(&p).unwrap();
+        let mut written = Vec::new();
+        for i in 0..3000 {
+            let entry = if i % 5 == 0 {
+                Entry::Quote(quote(i))
+            } else {
+                Entry::Book(Record {
+                    at: Timestamp(i * 1000),
+                    instrument: InstrumentId(1),
+                    kind: Kind::Trade,
+                    side: Side::Sell,
+                    price: Price(10 + i),
+                    qty: Qty(1),
+                    run: Run::Delta,
+                })
+            };
+            match &entry {
+                Entry::Book(r) => w.write(r).unwrap(),
+                Entry::Quote(q) => w.write_quote(q).unwrap(),
+            }
+            written.push(entry);
+        }
+        w.finish().unwrap();
+        let back: Vec<Entry> = Reader::open(&p).unwrap().map(Result::unwrap).collect();
+        assert_eq!(back, written);
+        assert_eq!(Reader::open(&p).unwrap().records().count(), 2400);
+        let bytes = std::fs::read(&p).unwrap();
+        let cut = path("cut-quote.bin");
+        // The last record is a trade; cut into the quote before it (index 2995).
+        let quote_end = bytes.len() - 4 * RECORD_SIZE;
+        std::fs::write(&cut, &bytes[..quote_end - 40]).unwrap();
+        let e = Reader::open(&cut).unwrap().last().unwrap().unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("record 2995: truncated: 56 of 96 bytes"),
+            "{e}"
+        );
+        let mut w = Writer::create(&p).unwrap();
+        w.write_quote(&QuoteRecord {
+            mark_iv: f64::NAN,
+            ..quote(1)
+        })
+        .unwrap();
+        w.finish().unwrap();
+        let e = Reader::open(&p).unwrap().next().unwrap().unwrap_err();
+        assert!(
+            e.to_string().contains("record 0: a quote that cannot be"),
+            "{e}"
+        );
     }
 }
