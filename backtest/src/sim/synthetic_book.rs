@@ -195,19 +195,17 @@ pub(super) fn level(
     let off = half + k as f64 * config.level_step_vol * fair.vega / 100.0;
     let p = match side {
         Side::Buy => {
-            let raw = ((fair.price - off) / UNIT).floor();
-            if raw.is_nan() || raw < 1.0 {
-                return None;
-            }
-            let p = rule.round(Price(raw as i64), Rounding::Down);
+            let p = rule.round(
+                Price(floor_units((fair.price - off) / UNIT)?),
+                Rounding::Down,
+            );
             match beyond {
                 Some(l) if p >= l => rule.next_down(l),
                 _ => p,
             }
         }
         Side::Sell => {
-            let raw = ((fair.price + off) / UNIT).ceil().max(1.0);
-            let p = rule.round(Price(raw as i64), Rounding::Up);
+            let p = rule.round(Price(ceil_units((fair.price + off) / UNIT)), Rounding::Up);
             match beyond {
                 Some(l) if p <= l => rule.next_up(l),
                 _ => p,
@@ -215,6 +213,27 @@ pub(super) fn level(
         }
     };
     (p.0 >= 1).then_some(p)
+}
+
+// Floor and ceiling by conversion: on this target `f64::floor` and `ceil` are library calls,
+// four per option a step. The values are those of `floor` and `ceil` (a test checks).
+
+/// `x.floor()` as units where it is at least 1; None below (and for NaN).
+fn floor_units(x: f64) -> Option<i64> {
+    if x.is_nan() || x < 1.0 {
+        return None;
+    }
+    Some(x as i64)
+}
+
+/// `x.ceil().max(1.0)` as units (1 for NaN).
+fn ceil_units(x: f64) -> i64 {
+    if x > 1.0 {
+        let t = x as i64;
+        t + i64::from((t as f64) < x)
+    } else {
+        1
+    }
 }
 
 /// Knuth's method: the means here are small (a few per step).
@@ -227,4 +246,30 @@ pub(super) fn poisson(rng: &mut ChaCha8Rng, mean: f64) -> u32 {
         prod *= rng.random::<f64>();
     }
     k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ceil_units, floor_units};
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn units_are_the_floor_and_the_ceiling(x in -10.0f64..1e12, frac in 0u8..4) {
+            // Whole numbers and their neighbours too, where a conversion would slip.
+            let x = match frac {
+                0 => x.round(),
+                1 => f64::from_bits(x.round().to_bits() + 1),
+                _ => x,
+            };
+            let floor = x.floor();
+            prop_assert_eq!(floor_units(x), (floor >= 1.0).then_some(floor as i64));
+            prop_assert_eq!(ceil_units(x), x.ceil().max(1.0) as i64);
+        }
+    }
+
+    #[test]
+    fn nan_has_no_floor_and_a_ceiling_of_one() {
+        assert_eq!((floor_units(f64::NAN), ceil_units(f64::NAN)), (None, 1));
+    }
 }
