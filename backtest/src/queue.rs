@@ -10,7 +10,7 @@
 //! one takes the next cannot.
 
 use engine::{InstrumentId, Price, Qty, Side};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -50,7 +50,7 @@ pub struct Queues {
     /// ours.
     on: Vec<Vec<Resting>>,
     /// Each resting order's instrument.
-    instrument_of: HashMap<u64, InstrumentId>,
+    instrument_of: FxHashMap<u64, InstrumentId>,
     arrivals: u64,
 }
 
@@ -59,7 +59,7 @@ impl Queues {
         Queues {
             model,
             on: Vec::new(),
-            instrument_of: HashMap::new(),
+            instrument_of: FxHashMap::default(),
             arrivals: 0,
         }
     }

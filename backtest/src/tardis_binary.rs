@@ -13,7 +13,7 @@
 
 use crate::binary::{BinaryError, Kind, QuoteRecord, Record, Run, Writer};
 use crate::tardis::resolve::{Accept, Event};
-use crate::tardis::{ChainQuote, Origin, Resolver, Row, TardisError, TardisEvent};
+use crate::tardis::{ChainQuote, Origin, Resolver, Row, Symbol, TardisError, TardisEvent};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -149,11 +149,25 @@ fn convert_into(
     Ok(done)
 }
 
-/// A chain quote's record.
+/// A chain quote's record (the inverse of [`chain_quote`]).
 pub fn quote_record(at: Timestamp, instrument: InstrumentId, q: &ChainQuote) -> QuoteRecord {
     QuoteRecord {
         at,
         instrument,
+        strike: q.strike,
+        expiration: q.expiration,
+        bid: q.bid,
+        ask: q.ask,
+        mark: q.mark,
+        mark_iv: q.mark_iv,
+        underlying_price: q.underlying_price,
+    }
+}
+
+/// The chain quote of `symbol` a quote record holds (the inverse of [`quote_record`]).
+pub(crate) fn chain_quote(symbol: Symbol, q: QuoteRecord) -> ChainQuote {
+    ChainQuote {
+        symbol,
         strike: q.strike,
         expiration: q.expiration,
         bid: q.bid,

@@ -300,13 +300,11 @@ impl Reader {
 }
 
 impl Reader {
-    /// The book records only (levels, trades, clears): what replaying one book reads.
-    pub fn records(self) -> impl Iterator<Item = Result<Record, BinaryError>> {
-        self.filter_map(|e| match e {
-            Ok(Entry::Book(r)) => Some(Ok(r)),
-            Ok(Entry::Quote(_)) => None,
-            Err(e) => Some(Err(e)),
-        })
+    /// The book records only (levels, trades, clears): what replaying one book reads. Quotes
+    /// are passed over undecoded.
+    pub fn records(mut self) -> impl Iterator<Item = Result<Record, BinaryError>> {
+        let book = |bytes: &[u8]| (bytes.len() == RECORD_SIZE).then(|| Record::decode(bytes));
+        std::iter::from_fn(move || self.next_with(book))
     }
 
     fn error(&mut self, message: String) -> BinaryError {
@@ -343,46 +341,59 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// The next record that `decode` (given its bytes) does not pass over (None), its time
+    /// checked never to go back; None at the end or after an error.
+    fn next_with<T>(
+        &mut self,
+        decode: impl Fn(&[u8]) -> Option<Result<T, String>>,
+    ) -> Option<Result<T, BinaryError>> {
+        loop {
+            if self.failed {
+                return None;
+            }
+            let size = match self.next_size() {
+                Ok(Some(size)) => size,
+                Ok(None) => return None,
+                Err(e) => return Some(Err(e)),
+            };
+            let bytes = &self.block[self.at..self.at + size];
+            let mut time = [0u8; 8];
+            time.copy_from_slice(&bytes[0..8]);
+            let at = Timestamp(i64::from_le_bytes(time));
+            let last_at = self.last_at;
+            let decoded = if at < last_at {
+                Some(Err(format!(
+                    "time {at} goes back (the record before is at {last_at})"
+                )))
+            } else {
+                decode(bytes)
+            };
+            let result = match decoded {
+                None => None,
+                Some(Ok(t)) => Some(Ok(t)),
+                Some(Err(message)) => Some(Err(self.error(message))),
+            };
+            self.last_at = at.max(last_at);
+            self.at += size;
+            self.index += 1;
+            if result.is_some() {
+                return result;
+            }
+        }
+    }
+}
+
 impl Iterator for Reader {
     type Item = Result<Entry, BinaryError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
-        let size = match self.next_size() {
-            Ok(Some(size)) => size,
-            Ok(None) => return None,
-            Err(e) => return Some(Err(e)),
-        };
-        let bytes = &self.block[self.at..self.at + size];
-        let entry = match size {
-            QUOTE_SIZE => QuoteRecord::decode(bytes).map(Entry::Quote),
-            _ => Record::decode(bytes).map(Entry::Book),
-        };
-        let last_at = self.last_at;
-        let entry = entry.and_then(|e| {
-            let at = match &e {
-                Entry::Book(r) => r.at,
-                Entry::Quote(q) => q.at,
-            };
-            if at < last_at {
-                return Err(format!(
-                    "time {at} goes back (the record before is at {last_at})"
-                ));
-            }
-            Ok((e, at))
-        });
-        let result = match entry {
-            Ok((e, at)) => {
-                self.last_at = at;
-                Ok(e)
-            }
-            Err(message) => Err(self.error(message)),
-        };
-        self.at += size;
-        self.index += 1;
-        Some(result)
+        self.next_with(|bytes| {
+            Some(match bytes.len() {
+                QUOTE_SIZE => QuoteRecord::decode(bytes).map(Entry::Quote),
+                _ => Record::decode(bytes).map(Entry::Book),
+            })
+        })
     }
 }
 

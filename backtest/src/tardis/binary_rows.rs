@@ -8,9 +8,9 @@
 //! An error names the file and the record's index (in the place of a CSV row's line).
 
 use super::resolve::{Event, Listed, Resolved};
-use super::{ChainQuote, Origin, Resolver, Symbol, TardisError};
-use crate::binary::{self, Entry, Kind, QuoteRecord, Record, Run};
-use crate::tardis_binary::symbols_path;
+use super::{Origin, Resolver, Symbol, TardisError};
+use crate::binary::{self, Entry, Kind, Record, Run};
+use crate::tardis_binary::{chain_quote, symbols_path};
 use engine::{InstrumentId, Timestamp};
 use std::path::Path;
 use std::sync::Arc;
@@ -125,19 +125,6 @@ impl BinaryRows {
                 qty: r.qty,
             },
         }
-    }
-}
-
-fn chain_quote(symbol: Symbol, q: QuoteRecord) -> ChainQuote {
-    ChainQuote {
-        symbol,
-        strike: q.strike,
-        expiration: q.expiration,
-        bid: q.bid,
-        ask: q.ask,
-        mark: q.mark,
-        mark_iv: q.mark_iv,
-        underlying_price: q.underlying_price,
     }
 }
 
