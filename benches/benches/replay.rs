@@ -3,11 +3,14 @@
 //! strategy and with one that keeps a bid and an ask at the best and re-quotes on every event;
 //! read from the binary event file in 64 KiB blocks, and preloaded in memory. The anchor,
 //! hftbacktest 0.9.4 (L2 asset, risk-averse queue, no-partial-fill exchange), runs the same
-//! stream preloaded in memory with the same two strategies, one call per feed event.
+//! stream preloaded in memory with the same two strategies, one call per feed event, with its
+//! 1 us order latency; `requote_latency_preloaded` is ours with the same 1 us order latency (an
+//! order joins the queue when it arrives).
 //! Run: `cargo bench -p benches --bench replay`.
 
 use backtest::binary::{Kind, Reader, Record, Writer};
-use backtest::replay::{replay, ReplayStrategy};
+use backtest::events::latency::Constant;
+use backtest::replay::{replay, replay_with_latency, ReplayStrategy};
 use backtest::synthetic::l2_stream::{L2Stream, L2StreamConfig};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use engine::Side;
@@ -55,6 +58,17 @@ fn replay_bench(c: &mut Criterion) {
             b.iter(|| black_box(replay(records.iter().copied(), strategy)))
         });
     }
+    g.bench_function("requote_latency_preloaded", |b| {
+        b.iter(|| {
+            let mut latency = Constant { nanos: 1_000 };
+            let strategy = ReplayStrategy::Requote { lots: 1 };
+            black_box(replay_with_latency(
+                records.iter().copied(),
+                strategy,
+                &mut latency,
+            ))
+        })
+    });
     let events = to_anchor_events(&records);
     for (name, requote) in [("noop", false), ("requote", true)] {
         g.bench_function(format!("{name}_anchor_preloaded"), |b| {
