@@ -138,6 +138,28 @@ impl fmt::Display for Side {
     }
 }
 
+/// ⌊x⌋ for finite x within i64, without a call to libm's `floor` (the baseline x86-64 target
+/// has no rounding instruction; prices and sizes are rounded this way on hot paths). NaN gives
+/// 0 and values beyond i64 saturate, as `as` does.
+pub fn floor_i64(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) > x {
+        t - 1
+    } else {
+        t
+    }
+}
+
+/// ⌈x⌉, as [`floor_i64`].
+pub fn ceil_i64(x: f64) -> i64 {
+    let t = x as i64;
+    if (t as f64) < x {
+        t + 1
+    } else {
+        t
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use crate::synthetic::smile::SmileConfig;
 use engine::pricing::{Greeks, OptionType};
 use engine::state::Top;
 use engine::tick_rule::{Rounding, TickRule};
+use engine::units::{ceil_i64, floor_i64};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -215,22 +216,20 @@ pub(super) fn level(
     (p.0 >= 1).then_some(p)
 }
 
-// Floor and ceiling by conversion: on this target `f64::floor` and `ceil` are library calls,
-// four per option a step. The values are those of `floor` and `ceil` (a test checks).
+// Floor and ceiling without the library calls (`engine::units`): four per option a step.
 
 /// `x.floor()` as units where it is at least 1; None below (and for NaN).
 fn floor_units(x: f64) -> Option<i64> {
     if x.is_nan() || x < 1.0 {
         return None;
     }
-    Some(x as i64)
+    Some(floor_i64(x))
 }
 
 /// `x.ceil().max(1.0)` as units (1 for NaN).
 fn ceil_units(x: f64) -> i64 {
     if x > 1.0 {
-        let t = x as i64;
-        t + i64::from((t as f64) < x)
+        ceil_i64(x)
     } else {
         1
     }

@@ -3,6 +3,7 @@
 
 use engine::state::SeriesState;
 use engine::tick_rule::Rounding;
+pub(super) use engine::units::{ceil_i64, floor_i64};
 use engine::units::{Price, Side};
 
 /// `fair ± distance` (ETH) in price units, rounded away from fair to a valid tick and kept off
@@ -42,27 +43,6 @@ pub(super) fn quote_price(
         }
     };
     (price.0 > 0).then_some(price)
-}
-
-/// ⌊x⌋ for the finite prices and sizes here, without a call to libm's `floor` (the baseline
-/// x86-64 target has no rounding instruction).
-pub(super) fn floor_i64(x: f64) -> i64 {
-    let t = x as i64;
-    if (t as f64) > x {
-        t - 1
-    } else {
-        t
-    }
-}
-
-/// ⌈x⌉, as [`floor_i64`].
-pub(super) fn ceil_i64(x: f64) -> i64 {
-    let t = x as i64;
-    if (t as f64) < x {
-        t + 1
-    } else {
-        t
-    }
 }
 
 /// 1/x, exact when it is a whole number (1/0.0001 is 10000, not 10000.000000000002), so that
