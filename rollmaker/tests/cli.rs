@@ -709,6 +709,24 @@ fn export_tardis_and_backtest_the_files() {
     );
     let fills = |d: &std::path::Path| std::fs::read_to_string(d.join("fills.csv")).unwrap();
     assert_eq!(fills(&from_bin), fills(&report));
+    // From an hour in: the binary file's earlier records passed over as the CSV's rows are.
+    let from_hour = |data: &str, name: &str| {
+        let out = dir.join(name);
+        let args = ["backtest", "--data", data, "--from", "2026-03-01T01:00:00Z"];
+        succeeds(&[&args[..], &["--out", out.to_str().unwrap()]].concat());
+        let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for key in ["data", "wall_s", "events_per_s"] {
+            v[key] = serde_json::Value::Null;
+        }
+        v
+    };
+    let (csv_later, bin_later) = (from_hour(d, "later-csv"), from_hour(bin_arg, "later-bin"));
+    assert_eq!(csv_later, bin_later);
+    assert!(
+        csv_later["events"].as_u64() < summary["events"].as_u64(),
+        "{csv_later}"
+    );
     let symbols = dir.join("events.bin.symbols");
     let (old_bin, old_symbols) = (
         std::fs::read(&bin).unwrap(),
