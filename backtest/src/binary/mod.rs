@@ -439,6 +439,17 @@ mod tests {
             .map(|r| r.unwrap())
             .collect();
         assert_eq!(back, records);
+        // Under a version 1 header the same records read (version 1 wrote 0 where version 2
+        // keeps a level's snapshot-run byte, and had no quotes); a later version does not.
+        let mut bytes = std::fs::read(&p).unwrap();
+        bytes[4..8].copy_from_slice(&1u32.to_le_bytes());
+        let v1 = path("v1.bin");
+        std::fs::write(&v1, &bytes).unwrap();
+        assert_eq!(Reader::open(&v1).unwrap().records().count(), records.len());
+        bytes[4..8].copy_from_slice(&3u32.to_le_bytes());
+        std::fs::write(&v1, &bytes).unwrap();
+        let e = Reader::open(&v1).err().unwrap().to_string();
+        assert!(e.contains("version 3"), "{e}");
 
         // Cut the last record in half: the error names the file and the record.
         let bytes = std::fs::read(&p).unwrap();
