@@ -11,8 +11,10 @@
 //! Kind 3 is a chain quote, three slots long ([`quote`]).
 
 mod quote;
+mod reader;
 
 pub use quote::{QuoteRecord, QUOTE_SIZE};
+pub use reader::Reader;
 
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use std::fs::File;
@@ -24,8 +26,13 @@ const MAGIC: &[u8; 4] = b"RMEV";
 const VERSION: u32 = 2;
 pub const RECORD_SIZE: usize = 32;
 const HEADER_SIZE: usize = 16;
-/// Records read per block (64 KiB).
-const BLOCK_RECORDS: usize = 2048;
+
+/// The little-endian 8 bytes of `b` at `i` (a record's times, prices, sizes and floats).
+fn u64_at(b: &[u8], i: usize) -> u64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(x)
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -89,11 +96,7 @@ impl Record {
     }
 
     fn decode(b: &[u8]) -> Result<Record, String> {
-        let i64_at = |i: usize| {
-            let mut x = [0u8; 8];
-            x.copy_from_slice(&b[i..i + 8]);
-            i64::from_le_bytes(x)
-        };
+        let i64_at = |i: usize| u64_at(b, i) as i64;
         let mut id = [0u8; 4];
         id.copy_from_slice(&b[8..12]);
         let kind = match b[12] {
@@ -195,7 +198,6 @@ pub fn is_binary(path: &Path) -> bool {
 pub struct Writer {
     out: BufWriter<File>,
     path: PathBuf,
-    buf: [u8; RECORD_SIZE],
 }
 
 impl Writer {
@@ -210,190 +212,27 @@ impl Writer {
         Ok(Writer {
             out,
             path: path.to_path_buf(),
-            buf: [0; RECORD_SIZE],
         })
     }
 
     pub fn write(&mut self, r: &Record) -> Result<(), BinaryError> {
-        r.encode(&mut self.buf);
-        self.out
-            .write_all(&self.buf)
-            .map_err(|e| BinaryError::io(&self.path, "write", e))
+        let mut buf = [0u8; RECORD_SIZE];
+        r.encode(&mut buf);
+        self.put(&buf)
     }
 
     pub fn write_quote(&mut self, q: &QuoteRecord) -> Result<(), BinaryError> {
         let mut buf = [0u8; QUOTE_SIZE];
         q.encode(&mut buf);
-        self.out
-            .write_all(&buf)
-            .map_err(|e| BinaryError::io(&self.path, "write", e))
+        self.put(&buf)
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> Result<(), BinaryError> {
+        (self.out.write_all(bytes)).map_err(|e| BinaryError::io(&self.path, "write", e))
     }
 
     pub fn finish(mut self) -> Result<(), BinaryError> {
         (self.out.flush()).map_err(|e| BinaryError::io(&self.path, "write", e))
-    }
-}
-
-/// Reads records in blocks of 2,048 (64 KiB): memory does not grow with the file.
-pub struct Reader {
-    file: File,
-    path: PathBuf,
-    block: Vec<u8>,
-    filled: usize,
-    at: usize,
-    index: u64,
-    failed: bool,
-    /// The last record's time: records never go back in time.
-    last_at: Timestamp,
-}
-
-impl Reader {
-    pub fn open(path: &Path) -> Result<Reader, BinaryError> {
-        let err = |message: String| BinaryError::File {
-            file: path.to_path_buf(),
-            message,
-        };
-        let mut file = File::open(path).map_err(|e| BinaryError::io(path, "open", e))?;
-        let mut header = [0u8; HEADER_SIZE];
-        file.read_exact(&mut header)
-            .map_err(|_| err("shorter than the 16-byte header".into()))?;
-        if &header[0..4] != MAGIC {
-            return Err(err("not a rollmaker event file (no RMEV magic)".into()));
-        }
-        let version = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        let size = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
-        if !(1..=VERSION).contains(&version) || size as usize != RECORD_SIZE {
-            return Err(err(format!(
-                "version {version} with {size}-byte records; this reader knows versions 1 to {VERSION} with {RECORD_SIZE}"
-            )));
-        }
-        Ok(Reader {
-            file,
-            path: path.to_path_buf(),
-            block: vec![0; BLOCK_RECORDS * RECORD_SIZE],
-            filled: 0,
-            at: 0,
-            index: 0,
-            failed: false,
-            last_at: Timestamp(i64::MIN),
-        })
-    }
-
-    fn refill(&mut self) -> Result<(), BinaryError> {
-        // Keep a partial record from the last block, then read up to a full block.
-        let rest = self.filled - self.at;
-        self.block.copy_within(self.at..self.filled, 0);
-        self.filled = rest;
-        self.at = 0;
-        while self.filled < self.block.len() {
-            let n = self
-                .file
-                .read(&mut self.block[self.filled..])
-                .map_err(|e| BinaryError::io(&self.path, "read", e))?;
-            if n == 0 {
-                break;
-            }
-            self.filled += n;
-        }
-        Ok(())
-    }
-}
-
-impl Reader {
-    /// The book records only (levels, trades, clears): what replaying one book reads. Quotes
-    /// are passed over undecoded.
-    pub fn records(mut self) -> impl Iterator<Item = Result<Record, BinaryError>> {
-        let book = |bytes: &[u8]| (bytes.len() == RECORD_SIZE).then(|| Record::decode(bytes));
-        std::iter::from_fn(move || self.next_with(book))
-    }
-
-    fn error(&mut self, message: String) -> BinaryError {
-        self.failed = true;
-        BinaryError::Record {
-            file: self.path.clone(),
-            index: self.index,
-            message,
-        }
-    }
-
-    /// The next record's bytes in the block, refilled as needed (None at the end).
-    fn next_size(&mut self) -> Result<Option<usize>, BinaryError> {
-        if self.filled - self.at < RECORD_SIZE {
-            self.refill().inspect_err(|_| self.failed = true)?;
-        }
-        let left = self.filled - self.at;
-        if left == 0 {
-            return Ok(None);
-        }
-        let size = match self.block.get(self.at + 12) {
-            Some(&quote::QUOTE_KIND) => QUOTE_SIZE,
-            _ => RECORD_SIZE,
-        };
-        if left < size {
-            self.refill().inspect_err(|_| self.failed = true)?;
-        }
-        let left = self.filled - self.at;
-        if left < size {
-            let message = format!("truncated: {left} of {size} bytes");
-            return Err(self.error(message));
-        }
-        Ok(Some(size))
-    }
-}
-
-impl Reader {
-    /// The next record that `decode` (given its bytes) does not pass over (None), its time
-    /// checked never to go back; None at the end or after an error.
-    fn next_with<T>(
-        &mut self,
-        decode: impl Fn(&[u8]) -> Option<Result<T, String>>,
-    ) -> Option<Result<T, BinaryError>> {
-        loop {
-            if self.failed {
-                return None;
-            }
-            let size = match self.next_size() {
-                Ok(Some(size)) => size,
-                Ok(None) => return None,
-                Err(e) => return Some(Err(e)),
-            };
-            let bytes = &self.block[self.at..self.at + size];
-            let mut time = [0u8; 8];
-            time.copy_from_slice(&bytes[0..8]);
-            let at = Timestamp(i64::from_le_bytes(time));
-            let last_at = self.last_at;
-            let decoded = if at < last_at {
-                Some(Err(format!(
-                    "time {at} goes back (the record before is at {last_at})"
-                )))
-            } else {
-                decode(bytes)
-            };
-            let result = match decoded {
-                None => None,
-                Some(Ok(t)) => Some(Ok(t)),
-                Some(Err(message)) => Some(Err(self.error(message))),
-            };
-            self.last_at = at.max(last_at);
-            self.at += size;
-            self.index += 1;
-            if result.is_some() {
-                return result;
-            }
-        }
-    }
-}
-
-impl Iterator for Reader {
-    type Item = Result<Entry, BinaryError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        self.next_with(|bytes| {
-            Some(match bytes.len() {
-                QUOTE_SIZE => QuoteRecord::decode(bytes).map(Entry::Quote),
-                _ => Record::decode(bytes).map(Entry::Book),
-            })
-        })
     }
 }
 

@@ -51,11 +51,7 @@ impl QuoteRecord {
     }
 
     pub(super) fn decode(b: &[u8]) -> Result<QuoteRecord, String> {
-        let u64_at = |i: usize| {
-            let mut x = [0u8; 8];
-            x.copy_from_slice(&b[i..i + 8]);
-            u64::from_le_bytes(x)
-        };
+        let u64_at = |i: usize| super::u64_at(b, i);
         let f = |slot: usize| f64::from_bits(u64_at(16 + 8 * slot));
         let mut id = [0u8; 4];
         id.copy_from_slice(&b[8..12]);

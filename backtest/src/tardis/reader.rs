@@ -239,8 +239,8 @@ fn level_columns(c: &Columns, side: &str) -> Vec<(usize, usize)> {
 fn levels(f: &Fields, columns: &[(usize, usize)]) -> Result<Vec<(f64, f64)>, String> {
     let number = |i: usize| -> Result<Option<f64>, String> {
         let v = f.opt_f64(i)?;
-        if let Some(v) = v.filter(|v| !v.is_finite()) {
-            return Err(format!("{} = {v:?} is not a finite number", f.name(i)));
+        if let Some(v) = v {
+            csv_file::finite(&[(f.name(i), v)])?;
         }
         Ok(v)
     };
