@@ -96,6 +96,34 @@ fn a_fill_made_more_than_a_day_away_is_found_and_booked() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[test]
+fn a_position_no_fill_of_ours_explains_trips_the_kill_switch_after_three_looks() {
+    let Some(data) = chain() else { return };
+    let dir = folder("service-gap");
+    let flags = ["--data", data, "--from", "2026-03-20", "--to", "2026-04-30"];
+    let (_venue, url) = venue(&flags);
+    // Another client on the account (no label of ours) buys: a position the journal cannot
+    // explain, in every list the venue gives.
+    let name = call(&url, "-24APR26-");
+    buy_from_the_taker(&url, &name, "");
+    let config = config(&dir, &url);
+    let (mut svc, metrics) = service(&config);
+    let killed = until(Duration::from_secs(60), || {
+        svc.count("kill switch: 1 positions differ from the venue's") > 0
+    });
+    assert!(killed, "{}", svc.log());
+    // Looked at three times (a gap on one look may be lists taken at different moments).
+    let again = svc.count("1 positions differ from the venue's; asking again");
+    assert_eq!(again, 2, "{}", svc.log());
+    assert_eq!(svc.count(&format!("position {name}: 0 lots booked")), 1);
+    let health = get(&metrics, "/health").1;
+    assert!(health.contains("killed"), "{health}");
+    assert!(our_open_orders(&url).values().all(|o| o.is_empty()));
+    svc.signal("INT");
+    svc.wait(Duration::from_secs(20));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The shared chain snapshots, if they are beside the repository.
 fn chain() -> Option<&'static str> {
     let data = concat!(

@@ -26,6 +26,8 @@ const SLACK_MS: i64 = 60_000;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reconciling {
     pub(crate) attempt: u64,
+    /// Reconciles in a row, this one's predecessors, whose positions differed from the venue's.
+    pub(crate) gap_looks: u32,
     lists: Box<[Option<Value>; 6]>,
     /// The trades since the last fill, pages so far, and the last page's request.
     since: Vec<Value>,

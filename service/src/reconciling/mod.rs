@@ -15,6 +15,9 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+/// Reconciles in a row that must find a position gap before it trips the kill switch.
+const GAP_LOOKS: u32 = 3;
+
 mod lists;
 pub use lists::{Lists, Progress, Reconciling};
 
@@ -25,12 +28,13 @@ impl Desk {
         if matches!(self.phase, Phase::Killed(_)) {
             return;
         }
-        let attempt = match &self.phase {
-            Phase::Reconciling(r) => r.attempt + 1,
-            _ => 0,
+        let (attempt, gap_looks) = match &self.phase {
+            Phase::Reconciling(r) => (r.attempt + 1, r.gap_looks),
+            _ => (0, 0),
         };
         let when = (self.last_fill_ms, crate::desk::wall_ms());
-        let (r, asks) = Reconciling::start(attempt, &self.currency, when, self.mmp_on());
+        let (mut r, asks) = Reconciling::start(attempt, &self.currency, when, self.mmp_on());
+        r.gap_looks = gap_looks;
         self.ask_mmp();
         self.phase = Phase::Reconciling(r);
         self.health.not_quoting("reconciling with the venue");
@@ -94,6 +98,13 @@ impl Desk {
                 return self.start_reconcile();
             }
         };
+        if !gaps.is_empty() && self.look_again_at_gaps() {
+            tracing::warn!(
+                "reconcile: {} positions differ from the venue's; asking again",
+                gaps.len()
+            );
+            return self.start_reconcile();
+        }
         for (name, ours, venue) in &gaps {
             tracing::error!(
                 "position {name}: {} lots booked, {} at the venue",
@@ -111,6 +122,18 @@ impl Desk {
             false => tracing::info!("reconciled: quoting"),
         }
         self.phase = Phase::Quoting;
+    }
+
+    /// Whether a gap between the positions and the venue's is worth another look before it
+    /// counts. The venue answers each list at its own moment: an option delivered between its
+    /// positions and its settlement history shows in one and not the other, and the next
+    /// reconcile sees both agree. A gap seen on [`GAP_LOOKS`] reconciles in a row is real.
+    fn look_again_at_gaps(&mut self) -> bool {
+        let Phase::Reconciling(r) = &mut self.phase else {
+            return false;
+        };
+        r.gap_looks += 1;
+        r.gap_looks < GAP_LOOKS
     }
 
     /// The open orders and trades against the trader: events for the turn, orphans cancelled.
