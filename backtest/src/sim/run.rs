@@ -54,7 +54,8 @@ pub fn run_with_progress(
 ) -> Summary {
     // The days and crash day are checked where they are asked for (check_days, check_crash_day).
     let path_config = config.preset.config_for(config.days, config.crash_day);
-    let mut market = SyntheticMarket::new(path_config.clone(), config.market.clone(), config.seed);
+    let mut market =
+        SyntheticMarket::ahead(path_config.clone(), config.market.clone(), config.seed);
     let total_steps = (path_config.days * 86_400.0 / path_config.step_seconds).round() as u64 + 1;
     let steps = IndexPath::new(path_config, config.seed);
     run_market(

@@ -84,6 +84,18 @@ pub(super) struct Priced {
 }
 
 impl Priced {
+    /// Option `id`, not priced yet.
+    pub fn unpriced(id: InstrumentId) -> Priced {
+        Priced {
+            id,
+            fair: Greeks::default(),
+            vol: 0.0,
+            half: 0.0,
+            bid: None,
+            ask: None,
+        }
+    }
+
     pub fn top(&self, at: Timestamp) -> Top {
         Top {
             bid: self.bid,

@@ -9,23 +9,24 @@
 //! rounded away from fair to the tick. Background takers (Poisson, `background_trades_per_day`
 //! over the whole chain) take `background_lots` at a random series' best.
 
+mod ahead;
 mod steps;
+mod view;
 
-use super::market::{Market, MarketTrade, PutRoute, Series, SeriesIndex};
+use super::market::{Market, MarketTrade, PutRoute, Series};
 pub use super::synthetic_book::MarketConfig;
-use super::synthetic_book::Priced;
 use crate::roll_flow::ListedCalls;
-use crate::synthetic::path::{IndexPoint, PathConfig};
+use crate::synthetic::path::{IndexPath, IndexPoint, PathConfig};
 use crate::synthetic::smile::slice;
+use ahead::Ahead;
 use engine::instrument::Expiry;
-use engine::pricing::batch::BlackInput;
 use engine::pricing::surface::Surface;
 use engine::pricing::svi::SviParams;
 use engine::pricing::Greeks;
 use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
-use engine::{Instrument, InstrumentId, Instruments, Price, Qty, Side, Timestamp};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
+use steps::Mover;
+use view::View;
 
 /// One option's book: levels best first.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,25 +37,17 @@ pub struct OptionBook {
 }
 
 pub struct SyntheticMarket {
-    path: PathConfig,
-    config: MarketConfig,
-    instruments: Instruments,
-    series: Vec<Series>,
-    /// The calls of `series` and their puts, index for index.
-    calls: Vec<Priced>,
-    puts: Vec<Priced>,
-    listed_day: Option<i64>,
-    point: Option<IndexPoint>,
-    rng: ChaCha8Rng,
-    trades: Vec<MarketTrade>,
-    /// Where each series is in `series`, `calls` and `puts`.
-    index: SeriesIndex,
-    /// The perpetual the maker hedges on (its book is modelled: `sim::perpetual`).
-    perpetual: Option<InstrumentId>,
-    // Scratch of each reprice: the calls' batch inputs and USD greeks, each expiry's slice.
-    inputs: Vec<BlackInput>,
-    usd: Vec<Greeks>,
-    slices: Vec<ExpirySlice>,
+    /// The market now.
+    view: Box<View>,
+    steps: Steps,
+}
+
+/// Where the steps are computed.
+enum Steps {
+    /// Here, at each advance.
+    Here(Box<Mover>),
+    /// On a thread of their own, along the path given.
+    Ahead(Ahead),
 }
 
 /// An expiry's smile at the step being priced, and its vol floor.
@@ -67,40 +60,34 @@ struct ExpirySlice {
 }
 
 impl SyntheticMarket {
+    /// The market on `path`'s smile and `config`'s books, its takers drawn from `seed`, moved to
+    /// whatever point each advance is given.
     pub fn new(path: PathConfig, config: MarketConfig, seed: u64) -> SyntheticMarket {
-        let mut instruments = Instruments::new();
-        let perpetual = Instrument::deribit("ETH-PERPETUAL")
-            .ok()
-            .and_then(|i| instruments.intern(i).ok());
+        let mover = Mover::new(path, config, seed);
         SyntheticMarket {
-            path,
-            config,
-            instruments,
-            series: Vec::new(),
-            calls: Vec::new(),
-            puts: Vec::new(),
-            listed_day: None,
-            point: None,
-            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
-            trades: Vec::new(),
-            index: SeriesIndex::default(),
-            perpetual,
-            inputs: Vec::new(),
-            usd: Vec::new(),
-            slices: Vec::new(),
+            view: Box::new(mover.view()),
+            steps: Steps::Here(Box::new(mover)),
+        }
+    }
+
+    /// The same market, its steps computed ahead on a thread of their own along the path of
+    /// `path` and `seed` ([`IndexPath`]); each advance must be given that path's next point.
+    pub fn ahead(path: PathConfig, config: MarketConfig, seed: u64) -> SyntheticMarket {
+        let mover = Mover::new(path.clone(), config, seed);
+        SyntheticMarket {
+            view: Box::new(mover.view()),
+            steps: Steps::Ahead(Ahead::spawn(mover, IndexPath::new(path, seed))),
         }
     }
 
     /// Every listed option's book now, calls then puts.
     pub fn books(&self) -> Vec<OptionBook> {
-        self.calls
-            .iter()
-            .chain(&self.puts)
+        let v = &self.view;
+        (v.calls.iter().chain(&v.puts))
             .map(|q| {
-                let rule = self.instruments.get(q.id).tick_rule();
                 let (mut bids, mut asks) = (Vec::new(), Vec::new());
-                q.side(rule, &self.config, Side::Buy, &mut bids);
-                q.side(rule, &self.config, Side::Sell, &mut asks);
+                v.side(q, Side::Buy, &mut bids);
+                v.side(q, Side::Sell, &mut asks);
                 OptionBook {
                     id: q.id,
                     bids,
@@ -113,13 +100,14 @@ impl SyntheticMarket {
     /// The chain now as Tardis `options_chain` quotes: the venue's best bid and ask with the
     /// displayed depth, the fair value as the mark.
     pub fn quotes(&self) -> Vec<crate::tardis::ChainQuote> {
-        let Some(p) = self.point else {
+        let v = &self.view;
+        let Some(p) = v.point else {
             return Vec::new();
         };
-        let mut out = Vec::with_capacity(2 * self.series.len());
-        let terms = self.series.iter().chain(&self.series);
-        for (q, s) in self.calls.iter().chain(&self.puts).zip(terms) {
-            let inst = self.instruments.get(q.id);
+        let mut out = Vec::with_capacity(2 * v.series.len());
+        let terms = v.series.iter().chain(v.series.iter());
+        for (q, s) in v.calls.iter().chain(&v.puts).zip(terms) {
+            let inst = v.instruments.get(q.id);
             let eth = |(price, qty): (Price, Qty)| (inst.price_f64(price), qty.0 as f64);
             out.push(crate::tardis::ChainQuote {
                 symbol: inst.name().into(),
@@ -134,11 +122,6 @@ impl SyntheticMarket {
         }
         out
     }
-
-    fn intern(&mut self, expiry: Expiry, strike: f64, right: char) -> Option<InstrumentId> {
-        let inst = Instrument::deribit(&format!("ETH-{expiry}-{strike}-{right}")).ok()?;
-        self.instruments.intern(inst).ok()
-    }
 }
 
 impl Market for SyntheticMarket {
@@ -149,64 +132,60 @@ impl Market for SyntheticMarket {
     }
 
     fn instruments(&self) -> &Instruments {
-        &self.instruments
+        &self.view.instruments
     }
 
     fn hedge(&self) -> Option<InstrumentId> {
-        self.perpetual
+        self.view.perpetual
     }
 
     fn series(&self) -> &[Series] {
-        &self.series
+        &self.view.series
     }
 
     fn point(&self) -> Option<IndexPoint> {
-        self.point
+        self.view.point
     }
 
     /// Relists once a day, drops settled series, reprices, draws the background trades since
-    /// the last step.
+    /// the last step ([`steps`]); or takes that step's view from the thread computing ahead.
     fn advance(&mut self, p: IndexPoint) {
-        self.relist(p);
-        let dt_days = self
-            .point
-            .map_or(0.0, |last| (p.at.0 - last.at.0) as f64 / 86_400e9);
-        self.reprice(p);
-        self.draw_trades(dt_days);
+        match &mut self.steps {
+            Steps::Here(mover) => mover.advance(p, &mut self.view),
+            Steps::Ahead(ahead) => {
+                let old = std::mem::replace(&mut self.view, ahead.next(p));
+                ahead.recycle(old);
+            }
+        }
     }
 
     fn fair(&self, id: InstrumentId) -> Option<Greeks> {
-        Some(self.calls[self.index.get(id)?].fair)
+        Some(self.view.calls[self.view.index.get(id)?].fair)
     }
 
     fn top(&self, id: InstrumentId) -> Option<Top> {
-        let at = self.point.map_or(Timestamp(0), |p| p.at);
-        Some(self.calls[self.index.get(id)?].top(at))
+        let at = self.view.point.map_or(Timestamp(0), |p| p.at);
+        Some(self.view.calls[self.view.index.get(id)?].top(at))
     }
 
     fn levels(&self, id: InstrumentId, side: Side, out: &mut Vec<(Price, Qty)>) {
-        let Some(i) = self.index.get(id) else {
+        let Some(i) = self.view.index.get(id) else {
             return out.clear();
         };
-        let q = &self.calls[i];
-        q.side(
-            self.instruments.get(q.id).tick_rule(),
-            &self.config,
-            side,
-            out,
-        );
+        self.view.side(&self.view.calls[i], side, out);
     }
 
     fn trades(&self) -> &[MarketTrade] {
-        &self.trades
+        &self.view.trades
     }
 
     fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {
-        let q = self.puts.get(self.index.get(id)?)?;
-        let inst = self.instruments.get(q.id);
+        let v = &self.view;
+        let q = v.puts.get(v.index.get(id)?)?;
+        let inst = v.instruments.get(q.id);
         let side = |s: Side| {
             let mut levels = Vec::new();
-            q.side(inst.tick_rule(), &self.config, s, &mut levels);
+            v.side(q, s, &mut levels);
             levels
                 .into_iter()
                 .map(|(p, n)| (inst.price_f64(p), n.0))
@@ -225,13 +204,14 @@ impl Market for SyntheticMarket {
         position: &dyn Fn(InstrumentId) -> Qty,
         surface: Option<SurfaceState>,
     ) -> State {
-        let Some(p) = self.point else {
+        let v = &self.view;
+        let Some(p) = v.point else {
             return StateBuilder::new(Timestamp(0), "ETH").finish(None, surface);
         };
         let mut state = StateBuilder::new(p.at, "ETH");
-        for priced in [&self.calls, &self.puts] {
+        for priced in [&v.calls, &v.puts] {
             for q in priced {
-                let inst = self.instruments.get(q.id);
+                let inst = v.instruments.get(q.id);
                 if let Err(e) = state.push(q.id, inst, p.price, q.top(p.at), position(q.id)) {
                     unreachable!("the synthetic market interns options only: {e}");
                 }
@@ -253,14 +233,15 @@ impl Market for SyntheticMarket {
         position: &dyn Fn(InstrumentId) -> Qty,
         surface: Option<SurfaceState>,
     ) {
-        let options = self.calls.iter().chain(&self.puts);
-        let same = state.series.len() == self.calls.len() + self.puts.len()
+        let v = &self.view;
+        let options = v.calls.iter().chain(&v.puts);
+        let same = state.series.len() == v.calls.len() + v.puts.len()
             && state.series.iter().zip(options).all(|(s, q)| s.id == q.id);
-        let Some(p) = self.point.filter(|_| same) else {
+        let Some(p) = v.point.filter(|_| same) else {
             *state = self.state(position, surface);
             return;
         };
-        let options = self.calls.iter().chain(&self.puts);
+        let options = v.calls.iter().chain(&v.puts);
         for (s, q) in state.series.iter_mut().zip(options) {
             s.top = q.top(p.at);
             s.position = position(q.id);
@@ -280,9 +261,10 @@ impl Market for SyntheticMarket {
 
     /// The market's own smile, one slice per listed expiry.
     fn surface_now(&self) -> Option<SurfaceState> {
-        let p = self.point?;
-        let v = p.vol * p.vol;
-        let mut seen: Vec<Expiry> = self.series.iter().map(|s| s.expiry).collect();
+        let v = &self.view;
+        let p = v.point?;
+        let var = p.vol * p.vol;
+        let mut seen: Vec<Expiry> = v.series.iter().map(|s| s.expiry).collect();
         seen.sort();
         seen.dedup();
         let slices = seen
@@ -293,7 +275,7 @@ impl Market for SyntheticMarket {
                     e.to_string(),
                     t,
                     p.price,
-                    slice(&self.path, &self.config.smile, v, t),
+                    slice(&v.path, &v.config.smile, var, t),
                 )
             })
             .collect();
@@ -304,7 +286,7 @@ impl Market for SyntheticMarket {
     }
 
     fn listing(&self) -> &[ListedCalls] {
-        self.index.listing()
+        self.view.index.listing()
     }
 }
 
@@ -335,6 +317,33 @@ mod tests {
             assert_eq!(state, market.state(&held, None), "after {minutes} minutes");
         }
         assert!(state.series.iter().any(|s| s.position.0 != 0));
+    }
+
+    #[test]
+    fn steps_computed_ahead_are_the_steps_computed_here() {
+        use crate::synthetic::path::{IndexPath, Preset};
+        // Two days and a half: two relistings, daily expiries settled, takers every minute.
+        let config = Preset::Calm.config_for(2.5, 10.0);
+        let mut here = SyntheticMarket::new(config.clone(), MarketConfig::default(), 5);
+        let mut ahead = SyntheticMarket::ahead(config.clone(), MarketConfig::default(), 5);
+        let (mut steps, mut trades, mut settled) = (0, 0, false);
+        for p in IndexPath::new(config, 5) {
+            let listed = here.series().len();
+            here.advance(p);
+            ahead.advance(p);
+            settled |= here.series().len() < listed;
+            assert_eq!(here.point(), ahead.point());
+            assert_eq!(here.trades(), ahead.trades());
+            assert_eq!(here.series(), ahead.series());
+            if steps % 97 == 0 {
+                assert_eq!(here.books(), ahead.books(), "step {steps}");
+                assert_eq!(here.quotes(), ahead.quotes(), "step {steps}");
+            }
+            trades += here.trades().len();
+            steps += 1;
+        }
+        assert!(settled && trades > 1000, "{trades} trades");
+        assert_eq!(here.instruments().len(), ahead.instruments().len());
     }
 
     #[test]

@@ -1,76 +1,162 @@
 //! How the synthetic market moves at each step: the day's listing added, settled series
-//! dropped, every option and its book priced at the new index point, background takers drawn.
+//! dropped, every option and its book priced at the new index point, background takers drawn,
+//! all written into a [`View`] (the whole of it, so that a view handed back from the backtest
+//! can be written again).
 
-use super::{ExpirySlice, SyntheticMarket};
-use crate::sim::market::{MarketTrade, Series};
+use super::view::View;
+use super::{ExpirySlice, MarketConfig};
+use crate::sim::market::{MarketTrade, Series, SeriesIndex};
 use crate::sim::synthetic_book::{half_spread, poisson, put_by_parity, Priced};
 use crate::synthetic::listing::listing;
-use crate::synthetic::path::IndexPoint;
+use crate::synthetic::path::{IndexPoint, PathConfig};
 use crate::synthetic::smile::slice;
+use engine::instrument::Expiry;
 use engine::pricing::batch::{greeks_batch, BlackInput};
 use engine::pricing::{coin, Greeks, OptionType};
-use engine::{Qty, Side, Timestamp};
-use rand::Rng;
+use engine::{Instrument, InstrumentId, Instruments, Qty, Side, Timestamp};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::sync::Arc;
 
-impl SyntheticMarket {
-    /// Once a day: the day's listing added (each series kept until it settles).
-    pub(super) fn relist(&mut self, p: IndexPoint) {
-        let day = p.at.0.div_euclid(86_400 * Timestamp::NANOS_PER_SEC);
-        if self.listed_day != Some(day) {
-            self.listed_day = Some(day);
-            for e in listing(p.at, p.price) {
-                for &k in &e.strikes {
-                    let (Some(call), Some(put)) =
-                        (self.intern(e.expiry, k, 'C'), self.intern(e.expiry, k, 'P'))
-                    else {
-                        continue;
-                    };
-                    if self.series.iter().all(|s| s.id != call) {
-                        self.series.push(Series {
-                            id: call,
-                            expiry: e.expiry,
-                            strike: k,
-                            settles: e.expiry.settlement_time(),
-                        });
-                        let unpriced = Priced {
-                            id: call,
-                            fair: Greeks::default(),
-                            vol: 0.0,
-                            half: 0.0,
-                            bid: None,
-                            ask: None,
-                        };
-                        self.puts.push(Priced {
-                            id: put,
-                            ..unpriced
-                        });
-                        self.calls.push(unpriced);
-                    }
-                }
-            }
-            self.index.rebuild(&self.series);
+/// What the market keeps from step to step: the listing (shared with the views, copied only on
+/// the day it changes), the takers' random draws, and each step's scratch.
+pub(super) struct Mover {
+    path: Arc<PathConfig>,
+    config: Arc<MarketConfig>,
+    rng: ChaCha8Rng,
+    listed_day: Option<i64>,
+    last: Option<IndexPoint>,
+    instruments: Arc<Instruments>,
+    series: Arc<Vec<Series>>,
+    /// The put of each series, index for index.
+    puts: Vec<InstrumentId>,
+    /// Where each series is in `series`.
+    index: Arc<SeriesIndex>,
+    /// The perpetual the maker hedges on (its book is modelled: `sim::perpetual`).
+    perpetual: Option<InstrumentId>,
+    // Scratch of each reprice: the calls' batch inputs and USD greeks, each expiry's slice.
+    inputs: Vec<BlackInput>,
+    usd: Vec<Greeks>,
+    slices: Vec<ExpirySlice>,
+}
+
+impl Mover {
+    pub fn new(path: PathConfig, config: MarketConfig, seed: u64) -> Mover {
+        let mut instruments = Instruments::new();
+        let perpetual = Instrument::deribit("ETH-PERPETUAL")
+            .ok()
+            .and_then(|i| instruments.intern(i).ok());
+        Mover {
+            path: Arc::new(path),
+            config: Arc::new(config),
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
+            listed_day: None,
+            last: None,
+            instruments: Arc::new(instruments),
+            series: Arc::default(),
+            puts: Vec::new(),
+            index: Arc::default(),
+            perpetual,
+            inputs: Vec::new(),
+            usd: Vec::new(),
+            slices: Vec::new(),
         }
     }
 
-    /// Drops settled series, and prices every option and its book at `p`.
-    pub(super) fn reprice(&mut self, p: IndexPoint) {
-        let listed = self.series.len();
+    /// A view of the market before its first step.
+    pub fn view(&self) -> View {
+        View {
+            instruments: Arc::clone(&self.instruments),
+            series: Arc::clone(&self.series),
+            index: Arc::clone(&self.index),
+            calls: Vec::new(),
+            puts: Vec::new(),
+            point: None,
+            trades: Vec::new(),
+            path: Arc::clone(&self.path),
+            config: Arc::clone(&self.config),
+            perpetual: self.perpetual,
+        }
+    }
+
+    /// Moves to `p` and writes the market there into `view`: relists once a day, drops settled
+    /// series, reprices, draws the background trades since the last step.
+    pub fn advance(&mut self, p: IndexPoint, view: &mut View) {
+        self.relist(p);
+        let dt_days = self
+            .last
+            .map_or(0.0, |last| (p.at.0 - last.at.0) as f64 / 86_400e9);
+        self.last = Some(p);
+        self.drop_settled(p);
+        view.instruments.clone_from(&self.instruments);
+        view.series.clone_from(&self.series);
+        view.index.clone_from(&self.index);
+        view.point = Some(p);
+        self.price_calls(p);
+        self.reprice(p, view);
+        self.draw_trades(dt_days, view);
+    }
+
+    /// Once a day: the day's listing added (each series kept until it settles).
+    fn relist(&mut self, p: IndexPoint) {
+        let day = p.at.0.div_euclid(86_400 * Timestamp::NANOS_PER_SEC);
+        if self.listed_day == Some(day) {
+            return;
+        }
+        self.listed_day = Some(day);
+        for e in listing(p.at, p.price) {
+            for &k in &e.strikes {
+                let (Some(call), Some(put)) =
+                    (self.intern(e.expiry, k, 'C'), self.intern(e.expiry, k, 'P'))
+                else {
+                    continue;
+                };
+                if self.series.iter().all(|s| s.id != call) {
+                    Arc::make_mut(&mut self.series).push(Series {
+                        id: call,
+                        expiry: e.expiry,
+                        strike: k,
+                        settles: e.expiry.settlement_time(),
+                    });
+                    self.puts.push(put);
+                }
+            }
+        }
+        Arc::make_mut(&mut self.index).rebuild(&self.series);
+    }
+
+    fn intern(&mut self, expiry: Expiry, strike: f64, right: char) -> Option<InstrumentId> {
+        let name = format!("ETH-{expiry}-{strike}-{right}");
+        if let Ok(id) = self.instruments.id(&name) {
+            return Some(id);
+        }
+        let inst = Instrument::deribit(&name).ok()?;
+        Arc::make_mut(&mut self.instruments).intern(inst).ok()
+    }
+
+    /// Drops the series settled by `p` (and rebuilds the index that follows the list).
+    fn drop_settled(&mut self, p: IndexPoint) {
+        if self.series.iter().all(|s| s.settles > p.at) {
+            return;
+        }
+        let series = Arc::make_mut(&mut self.series);
         let mut i = 0;
-        while i < self.series.len() {
-            if self.series[i].settles > p.at {
+        while i < series.len() {
+            if series[i].settles > p.at {
                 i += 1;
             } else {
-                self.series.remove(i);
-                self.calls.remove(i);
+                series.remove(i);
                 self.puts.remove(i);
             }
         }
-        // The index follows the list (relisting rebuilds it too).
-        if self.series.len() != listed {
-            self.index.rebuild(&self.series);
-        }
-        self.point = Some(p);
-        self.price_calls(p);
+        Arc::make_mut(&mut self.index).rebuild(&self.series);
+    }
+
+    /// Every option and its book at `p` into `view`, calls then puts, index for index with the
+    /// series.
+    fn reprice(&mut self, p: IndexPoint, view: &mut View) {
+        view.calls.clear();
+        view.puts.clear();
         for (i, s) in self.series.iter().enumerate() {
             let input = &self.inputs[i];
             let (t, vol) = (input.t, input.vol);
@@ -81,10 +167,25 @@ impl SyntheticMarket {
             let half_call = half_spread(OptionType::Call, days, km, &call, c);
             let half_put = half_spread(OptionType::Put, days, km, &put, c);
             // Options share one tick rule; each is asked for its own all the same.
-            let rule = self.instruments.get(self.calls[i].id).tick_rule();
-            self.calls[i].reprice(call, vol, half_call, rule, c);
-            let rule = self.instruments.get(self.puts[i].id).tick_rule();
-            self.puts[i].reprice(put, vol, half_put, rule, c);
+            let mut priced = Priced::unpriced(s.id);
+            priced.reprice(
+                call,
+                vol,
+                half_call,
+                self.instruments.get(s.id).tick_rule(),
+                c,
+            );
+            view.calls.push(priced);
+            let put_id = self.puts[i];
+            let mut priced = Priced::unpriced(put_id);
+            priced.reprice(
+                put,
+                vol,
+                half_put,
+                self.instruments.get(put_id).tick_rule(),
+                c,
+            );
+            view.puts.push(priced);
         }
     }
 
@@ -95,7 +196,7 @@ impl SyntheticMarket {
         let v = p.vol * p.vol;
         self.slices.clear();
         self.inputs.clear();
-        for s in &self.series {
+        for s in self.series.iter() {
             let expiry = match self.slices.iter().find(|e| e.settles == s.settles) {
                 Some(e) => *e,
                 None => {
@@ -135,33 +236,34 @@ impl SyntheticMarket {
 
     /// The background takers since the last step (`dt_days` of them at the configured rate),
     /// each hitting the best of a random option.
-    pub(super) fn draw_trades(&mut self, dt_days: f64) {
-        self.trades.clear();
+    fn draw_trades(&mut self, dt_days: f64, view: &mut View) {
+        view.trades.clear();
         let n = poisson(
             &mut self.rng,
             self.config.background_trades_per_day * dt_days,
         );
+        let series = view.calls.len();
         for _ in 0..n {
-            if self.series.is_empty() {
+            if series == 0 {
                 break;
             }
-            let k = self.rng.random_range(0..2 * self.series.len());
+            let k = self.rng.random_range(0..2 * series);
             let aggressor = if self.rng.random::<bool>() {
                 Side::Buy
             } else {
                 Side::Sell
             };
-            let q = if k < self.series.len() {
-                &self.calls[k]
+            let q = if k < series {
+                &view.calls[k]
             } else {
-                &self.puts[k - self.series.len()]
+                &view.puts[k - series]
             };
             let best = match aggressor {
                 Side::Buy => q.ask,
                 Side::Sell => q.bid,
             };
             if let Some((price, _)) = best {
-                self.trades.push(MarketTrade {
+                view.trades.push(MarketTrade {
                     instrument: q.id,
                     aggressor,
                     price,
