@@ -16,6 +16,7 @@ mod view;
 use super::market::{Market, MarketTrade, PutRoute, Series};
 pub use super::synthetic_book::MarketConfig;
 use crate::roll_flow::ListedCalls;
+use crate::sim::synthetic_book::Priced;
 use crate::synthetic::path::{IndexPath, IndexPoint, PathConfig};
 use crate::synthetic::smile::slice;
 use ahead::Ahead;
@@ -39,6 +40,8 @@ pub struct OptionBook {
 pub struct SyntheticMarket {
     /// The market now.
     view: Box<View>,
+    /// Every instrument the steps have interned, with the same ids.
+    instruments: Instruments,
     steps: Steps,
 }
 
@@ -66,6 +69,7 @@ impl SyntheticMarket {
         let mover = Mover::new(path, config, seed);
         SyntheticMarket {
             view: Box::new(mover.view()),
+            instruments: mover.instruments().clone(),
             steps: Steps::Here(Box::new(mover)),
         }
     }
@@ -76,8 +80,15 @@ impl SyntheticMarket {
         let mover = Mover::new(path.clone(), config, seed);
         SyntheticMarket {
             view: Box::new(mover.view()),
+            instruments: mover.instruments().clone(),
             steps: Steps::Ahead(Ahead::spawn(mover, IndexPath::new(path, seed))),
         }
+    }
+
+    /// Option `q`'s levels on `side`, best first, into `out` (cleared first).
+    fn side(&self, q: &Priced, side: Side, out: &mut Vec<(Price, Qty)>) {
+        let rule = self.instruments.get(q.id).tick_rule();
+        q.side(rule, &self.view.config, side, out);
     }
 
     /// Every listed option's book now, calls then puts.
@@ -86,8 +97,8 @@ impl SyntheticMarket {
         (v.calls.iter().chain(&v.puts))
             .map(|q| {
                 let (mut bids, mut asks) = (Vec::new(), Vec::new());
-                v.side(q, Side::Buy, &mut bids);
-                v.side(q, Side::Sell, &mut asks);
+                self.side(q, Side::Buy, &mut bids);
+                self.side(q, Side::Sell, &mut asks);
                 OptionBook {
                     id: q.id,
                     bids,
@@ -107,7 +118,7 @@ impl SyntheticMarket {
         let mut out = Vec::with_capacity(2 * v.series.len());
         let terms = v.series.iter().chain(v.series.iter());
         for (q, s) in v.calls.iter().chain(&v.puts).zip(terms) {
-            let inst = v.instruments.get(q.id);
+            let inst = self.instruments.get(q.id);
             let eth = |(price, qty): (Price, Qty)| (inst.price_f64(price), qty.0 as f64);
             out.push(crate::tardis::ChainQuote {
                 symbol: inst.name().into(),
@@ -132,7 +143,7 @@ impl Market for SyntheticMarket {
     }
 
     fn instruments(&self) -> &Instruments {
-        &self.view.instruments
+        &self.instruments
     }
 
     fn hedge(&self) -> Option<InstrumentId> {
@@ -157,6 +168,13 @@ impl Market for SyntheticMarket {
                 ahead.recycle(old);
             }
         }
+        for inst in self.view.fresh.drain(..) {
+            let name = inst.name().to_string();
+            // Interned in the same order as the steps did: the same ids.
+            if let Err(e) = self.instruments.intern(inst) {
+                unreachable!("{name} was interned by the steps: {e}");
+            }
+        }
     }
 
     fn fair(&self, id: InstrumentId) -> Option<Greeks> {
@@ -172,7 +190,7 @@ impl Market for SyntheticMarket {
         let Some(i) = self.view.index.get(id) else {
             return out.clear();
         };
-        self.view.side(&self.view.calls[i], side, out);
+        self.side(&self.view.calls[i], side, out);
     }
 
     fn trades(&self) -> &[MarketTrade] {
@@ -182,10 +200,10 @@ impl Market for SyntheticMarket {
     fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {
         let v = &self.view;
         let q = v.puts.get(v.index.get(id)?)?;
-        let inst = v.instruments.get(q.id);
+        let inst = self.instruments.get(q.id);
         let side = |s: Side| {
             let mut levels = Vec::new();
-            v.side(q, s, &mut levels);
+            self.side(q, s, &mut levels);
             levels
                 .into_iter()
                 .map(|(p, n)| (inst.price_f64(p), n.0))
@@ -211,7 +229,7 @@ impl Market for SyntheticMarket {
         let mut state = StateBuilder::new(p.at, "ETH");
         for priced in [&v.calls, &v.puts] {
             for q in priced {
-                let inst = v.instruments.get(q.id);
+                let inst = self.instruments.get(q.id);
                 if let Err(e) = state.push(q.id, inst, p.price, q.top(p.at), position(q.id)) {
                     unreachable!("the synthetic market interns options only: {e}");
                 }

@@ -26,7 +26,7 @@ pub(super) struct Mover {
     rng: ChaCha8Rng,
     listed_day: Option<i64>,
     last: Option<IndexPoint>,
-    instruments: Arc<Instruments>,
+    instruments: Instruments,
     series: Arc<Vec<Series>>,
     /// The put of each series, index for index.
     puts: Vec<InstrumentId>,
@@ -52,7 +52,7 @@ impl Mover {
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5eed),
             listed_day: None,
             last: None,
-            instruments: Arc::new(instruments),
+            instruments,
             series: Arc::default(),
             puts: Vec::new(),
             index: Arc::default(),
@@ -63,10 +63,15 @@ impl Mover {
         }
     }
 
+    /// The instruments interned before the first step (the perpetual).
+    pub fn instruments(&self) -> &Instruments {
+        &self.instruments
+    }
+
     /// A view of the market before its first step.
     pub fn view(&self) -> View {
         View {
-            instruments: Arc::clone(&self.instruments),
+            fresh: Vec::new(),
             series: Arc::clone(&self.series),
             index: Arc::clone(&self.index),
             calls: Vec::new(),
@@ -82,13 +87,13 @@ impl Mover {
     /// Moves to `p` and writes the market there into `view`: relists once a day, drops settled
     /// series, reprices, draws the background trades since the last step.
     pub fn advance(&mut self, p: IndexPoint, view: &mut View) {
-        self.relist(p);
+        view.fresh.clear();
+        self.relist(p, &mut view.fresh);
         let dt_days = self
             .last
             .map_or(0.0, |last| (p.at.0 - last.at.0) as f64 / 86_400e9);
         self.last = Some(p);
         self.drop_settled(p);
-        view.instruments.clone_from(&self.instruments);
         view.series.clone_from(&self.series);
         view.index.clone_from(&self.index);
         view.point = Some(p);
@@ -98,7 +103,7 @@ impl Mover {
     }
 
     /// Once a day: the day's listing added (each series kept until it settles).
-    fn relist(&mut self, p: IndexPoint) {
+    fn relist(&mut self, p: IndexPoint, fresh: &mut Vec<Instrument>) {
         let day = p.at.0.div_euclid(86_400 * Timestamp::NANOS_PER_SEC);
         if self.listed_day == Some(day) {
             return;
@@ -106,9 +111,10 @@ impl Mover {
         self.listed_day = Some(day);
         for e in listing(p.at, p.price) {
             for &k in &e.strikes {
-                let (Some(call), Some(put)) =
-                    (self.intern(e.expiry, k, 'C'), self.intern(e.expiry, k, 'P'))
-                else {
+                let (Some(call), Some(put)) = (
+                    self.intern(e.expiry, k, 'C', fresh),
+                    self.intern(e.expiry, k, 'P', fresh),
+                ) else {
                     continue;
                 };
                 if self.series.iter().all(|s| s.id != call) {
@@ -125,13 +131,22 @@ impl Mover {
         Arc::make_mut(&mut self.index).rebuild(&self.series);
     }
 
-    fn intern(&mut self, expiry: Expiry, strike: f64, right: char) -> Option<InstrumentId> {
+    /// The option's id, interned if new (and then added to `fresh`).
+    fn intern(
+        &mut self,
+        expiry: Expiry,
+        strike: f64,
+        right: char,
+        fresh: &mut Vec<Instrument>,
+    ) -> Option<InstrumentId> {
         let name = format!("ETH-{expiry}-{strike}-{right}");
         if let Ok(id) = self.instruments.id(&name) {
             return Some(id);
         }
         let inst = Instrument::deribit(&name).ok()?;
-        Arc::make_mut(&mut self.instruments).intern(inst).ok()
+        let id = self.instruments.intern(inst.clone()).ok()?;
+        fresh.push(inst);
+        Some(id)
     }
 
     /// Drops the series settled by `p` (and rebuilds the index that follows the list).

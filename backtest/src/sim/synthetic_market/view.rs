@@ -7,11 +7,12 @@ use super::MarketConfig;
 use crate::sim::market::{MarketTrade, Series, SeriesIndex};
 use crate::sim::synthetic_book::Priced;
 use crate::synthetic::path::{IndexPoint, PathConfig};
-use engine::{InstrumentId, Instruments, Price, Qty, Side};
+use engine::{Instrument, InstrumentId};
 use std::sync::Arc;
 
 pub(super) struct View {
-    pub instruments: Arc<Instruments>,
+    /// Instruments interned by this step, in order (the backtest's registry takes them).
+    pub fresh: Vec<Instrument>,
     pub series: Arc<Vec<Series>>,
     pub index: Arc<SeriesIndex>,
     /// The calls of `series` and their puts, index for index.
@@ -22,12 +23,4 @@ pub(super) struct View {
     pub path: Arc<PathConfig>,
     pub config: Arc<MarketConfig>,
     pub perpetual: Option<InstrumentId>,
-}
-
-impl View {
-    /// Option `q`'s levels on `side`, best first, into `out` (cleared first).
-    pub fn side(&self, q: &Priced, side: Side, out: &mut Vec<(Price, Qty)>) {
-        let rule = self.instruments.get(q.id).tick_rule();
-        q.side(rule, &self.config, side, out);
-    }
 }
