@@ -49,7 +49,7 @@ pub fn state_from_snapshot(
 /// The surface fitted to the snapshot, as of its time.
 pub fn surface_of(snapshot: &Snapshot) -> SurfaceState {
     SurfaceState {
-        surface: fit_snapshot(snapshot).surface,
+        surface: fit_snapshot(snapshot).surface.into(),
         fitted: snapshot.timestamp,
     }
 }

@@ -11,6 +11,7 @@
 use backtest::binary::{Kind, Reader, Record, Writer};
 use backtest::events::latency::Constant;
 use backtest::replay::{replay, replay_with_latency, ReplayStrategy};
+use backtest::sim::l2_loop;
 use backtest::synthetic::l2_stream::{L2Stream, L2StreamConfig};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use engine::Side;
@@ -68,6 +69,23 @@ fn replay_bench(c: &mut Criterion) {
                 &mut latency,
             ))
         })
+    });
+    // The backtest's whole loop (Tardis market, trader, quote manager, simulated venue with
+    // 1 us order, response and feed latency and the conservative queue, accounts).
+    let config = l2_loop::config(0.001);
+    let whole = |records: &[Record]| {
+        let mut strategy = l2_loop::BestQuotes { lots: 1 };
+        l2_loop::run_l2(
+            records.iter().copied(),
+            &config,
+            &mut strategy,
+            l2_loop::rules(),
+        )
+    };
+    let s = whole(&records);
+    eprintln!("whole loop: {} events, {} fills", s.events, s.fills);
+    g.bench_function("requote_whole_loop_preloaded", |b| {
+        b.iter(|| black_box(whole(&records).fills))
     });
     let events = to_anchor_events(&records);
     for (name, requote) in [("noop", false), ("requote", true)] {

@@ -8,6 +8,7 @@ use crate::pricing::surface::Surface;
 use crate::tick_rule::TickRule;
 use crate::time::Timestamp;
 use crate::units::{Price, Qty};
+use std::sync::Arc;
 
 /// A price and when it was last updated.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,7 +74,8 @@ pub struct HedgeState {
 /// The vol surface and when it was fitted.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SurfaceState {
-    pub surface: Surface,
+    /// Shared: each requote's state holds the surface of the last fit.
+    pub surface: Arc<Surface>,
     pub fitted: Timestamp,
 }
 

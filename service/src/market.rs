@@ -242,7 +242,7 @@ impl LiveMarket {
         }
         let fitted = fit_snapshot(&snapshot);
         self.surface = Some(SurfaceState {
-            surface: fitted.surface,
+            surface: fitted.surface.into(),
             fitted: now,
         });
     }

@@ -43,7 +43,7 @@ pub fn surface(now: Timestamp, index: f64, settles: &[Timestamp], vol_shift: f64
         })
         .collect();
     SurfaceState {
-        surface: Surface::fit(inputs),
+        surface: Surface::fit(inputs).into(),
         fitted: now,
     }
 }

@@ -44,6 +44,8 @@ pub struct ChainMarket {
     /// backtest wants a surface every `surface_seconds`).
     snapshot: Option<Snapshot>,
     surface: OnceCell<Option<SurfaceState>>,
+    /// Snapshots taken so far: what a state built from this one's is tagged with.
+    generation: u64,
 }
 
 impl ChainMarket {
@@ -59,6 +61,11 @@ impl ChainMarket {
             .ok()
             .and_then(|i| self.instruments.intern(i).ok());
         self
+    }
+
+    /// Snapshots taken so far (a state built between two is the same but for positions).
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// For a market built on this one that interns the instruments of its own rows (ids stay
@@ -147,6 +154,7 @@ impl Market for ChainMarket {
         self.state = Some(state);
         self.snapshot = Some(snapshot);
         self.surface = OnceCell::new();
+        self.generation += 1;
     }
 
     fn instruments(&self) -> &Instruments {

@@ -44,6 +44,22 @@ pub trait Market {
         };
         out.extend(best);
     }
+    /// Others' quantity displayed at `price` on `side` of instrument `id` (0 where none, or
+    /// where the market does not list it): what an order of ours joining there waits behind.
+    /// By default read from [`Market::levels`] into `levels` (scratch).
+    fn displayed(
+        &self,
+        id: InstrumentId,
+        side: Side,
+        price: Price,
+        levels: &mut Vec<(Price, Qty)>,
+    ) -> Qty {
+        self.levels(id, side, levels);
+        levels
+            .iter()
+            .find(|(p, _)| *p == price)
+            .map_or(Qty(0), |(_, q)| *q)
+    }
     /// Trades the venue printed in the last step (the data's, or the synthetic background
     /// takers'), in order.
     fn trades(&self) -> &[MarketTrade] {

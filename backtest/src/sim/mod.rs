@@ -10,12 +10,14 @@
 //! - [`quoting`]: when and on what the trader requotes (schedule, feed latency, surface).
 //! - [`prices`]: what a series, a crossing or a P token costs on a market.
 //! - [`perpetual`]: the perpetual the maker hedges on, modelled from the index.
+//! - [`l2_loop`]: the loop on one instrument's L2 stream, for the comparison with hftbacktest.
 //! - [`run`]: the loop that joins them with the engine's trader; [`run_config`]: its config.
 
 pub mod attribution;
 pub mod baselines;
 pub mod chain_market;
 pub mod desk;
+pub mod l2_loop;
 pub mod market;
 pub mod packages;
 pub mod perpetual;

@@ -13,22 +13,6 @@ pub fn eth<M: Market>(market: &M, id: InstrumentId, price: Price) -> f64 {
     market.instruments().get(id).price_f64(price)
 }
 
-/// Others' quantity displayed at `price` on `side` of instrument `id` (0 where none, or where the
-/// market does not list it).
-pub fn displayed<M: Market>(
-    market: &M,
-    id: InstrumentId,
-    side: Side,
-    price: Price,
-    levels: &mut Vec<(Price, Qty)>,
-) -> Qty {
-    market.levels(id, side, levels);
-    levels
-        .iter()
-        .find(|(p, _)| *p == price)
-        .map_or(Qty(0), |(_, q)| *q)
-}
-
 /// The average price (ETH) of a holder on `side` crossing `lots` of call `id`, walking the
 /// venue's displayed levels ([`average_price`]). None when that side of the book is empty.
 pub fn sweep_price<M: Market>(

@@ -14,6 +14,7 @@ use engine::strategy::Strategy;
 use engine::trader::Trader;
 use engine::Timestamp;
 use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 
 /// The requote schedule's state, and the actions buffer it reuses.
 pub struct Quoting {
@@ -28,6 +29,9 @@ pub struct Quoting {
     state: Option<State>,
     /// The perpetual the strategy may hedge on (the market's, modelled).
     perpetual: Option<Perpetual>,
+    /// The ledger's cash at the last requote (its decimal's bytes) and as f64: the conversion
+    /// was a tenth of a requote on one instrument, and the cash changes only on fills.
+    cash: ([u8; 16], f64),
 }
 
 impl Quoting {
@@ -42,6 +46,7 @@ impl Quoting {
             actions: Vec::new(),
             state: None,
             perpetual,
+            cash: (Decimal::ZERO.serialize(), 0.0),
         }
     }
 
@@ -80,10 +85,20 @@ impl Quoting {
 
     /// What the account holds beyond the options, into `state`: its cash (with the
     /// perpetual's unrealized PnL) and the perpetual's book and position.
-    fn account<M: Market>(&self, at: Timestamp, market: &M, trader: &Trader, state: &mut State) {
+    fn account<M: Market>(
+        &mut self,
+        at: Timestamp,
+        market: &M,
+        trader: &Trader,
+        state: &mut State,
+    ) {
         let index = market.point().map_or(f64::NAN, |p| p.price);
         let ledger = trader.ledger();
-        state.cash_eth = ledger.cash().to_f64().unwrap_or(f64::NAN);
+        let cash = ledger.cash();
+        if cash.serialize() != self.cash.0 {
+            self.cash = (cash.serialize(), cash.to_f64().unwrap_or(f64::NAN));
+        }
+        state.cash_eth = self.cash.1;
         if let Some(p) = &self.perpetual {
             let instruments = market.instruments();
             state.cash_eth += p.unrealized_eth(instruments, ledger, index);

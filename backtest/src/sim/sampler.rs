@@ -12,7 +12,6 @@ use engine::instrument::Expiry;
 use engine::trader::Trader;
 use engine::Timestamp;
 use rust_decimal::prelude::ToPrimitive;
-use std::collections::HashMap;
 
 /// What the samples read: the market, the trader's ledger, the PnL split, the holders, and the
 /// perpetual the maker hedges on with what its hedge traded.
@@ -127,15 +126,19 @@ impl<'a, M: Market> View<'a, M> {
         by.into_iter().map(|(e, n)| (e.to_string(), n)).collect()
     }
 
-    fn vega_by_expiry(&self) -> HashMap<Expiry, f64> {
-        let mut by = HashMap::new();
+    /// Into `by` (cleared first; a few expiries, so a scan): each expiry's vega held.
+    fn vega_by_expiry(&self, by: &mut Vec<(Expiry, f64)>) {
+        by.clear();
         for sr in self.market.series() {
             let lots = self.trader.position(sr.id).0;
             if let (true, Some(fair)) = (lots != 0, self.market.fair(sr.id)) {
-                *by.entry(sr.expiry).or_default() += lots as f64 * fair.vega / 100.0;
+                let x = lots as f64 * fair.vega / 100.0;
+                match by.iter_mut().find(|(e, _)| *e == sr.expiry) {
+                    Some((_, v)) => *v += x,
+                    None => by.push((sr.expiry, x)),
+                }
             }
         }
-        by
     }
 }
 
@@ -150,6 +153,8 @@ pub struct Sampler {
     contract_years: f64,
     hedge_usd_years: f64,
     years: f64,
+    /// Each step's vega by expiry (kept: a step reuses it).
+    vega: Vec<(Expiry, f64)>,
 }
 
 impl Sampler {
@@ -161,10 +166,16 @@ impl Sampler {
         if !(requoted || sample) {
             return;
         }
-        let vega = v.vega_by_expiry();
-        for x in vega.values() {
+        let mut vega = std::mem::take(&mut self.vega);
+        v.vega_by_expiry(&mut vega);
+        for (_, x) in &vega {
             self.max_vega = self.max_vega.max(x.abs());
         }
+        let vegas: Vec<(String, f64)> = match sample {
+            true => vega.iter().map(|(e, x)| (e.to_string(), *x)).collect(),
+            false => Vec::new(),
+        };
+        self.vega = vega;
         if !sample {
             return;
         }
@@ -178,7 +189,7 @@ impl Sampler {
         self.held = Some((p.at, v.gross_contracts(), v.hedge_abs_usd()));
         let pnl = v.pnl_usd(p.price);
         let hedge = v.hedge_usd(p.price);
-        let mut vegas: Vec<(String, f64)> = vega.iter().map(|(e, x)| (e.to_string(), *x)).collect();
+        let mut vegas = vegas;
         vegas.sort_by(|a, b| a.0.cmp(&b.0));
         let (spread, settlement) = (v.pnl.spread_usd, v.pnl.settlement_usd);
         let mut s = Sample {

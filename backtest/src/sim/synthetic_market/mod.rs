@@ -298,7 +298,7 @@ impl Market for SyntheticMarket {
             })
             .collect();
         Some(SurfaceState {
-            surface: Surface::from_params(slices),
+            surface: Surface::from_params(slices).into(),
             fitted: p.at,
         })
     }

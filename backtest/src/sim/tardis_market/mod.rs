@@ -36,6 +36,7 @@ use engine::pricing::{Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use rustc_hash::FxHashMap;
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 /// Skipped rows kept with their reason (the rest are only counted).
@@ -64,6 +65,8 @@ pub struct TardisMarket {
     /// Rows skipped, and the first few with why.
     pub skipped_rows: u64,
     pub skipped: Vec<String>,
+    /// The chain's generation when the last state was given (see [`Market::update_state`]).
+    given: Cell<Option<u64>>,
 }
 
 impl Default for TardisMarket {
@@ -91,6 +94,7 @@ impl TardisMarket {
             step_rows: 0,
             skipped_rows: 0,
             skipped: Vec::new(),
+            given: Cell::new(None),
         }
     }
 
@@ -127,6 +131,23 @@ impl TardisMarket {
 
     fn book(&mut self, id: InstrumentId) -> &mut Book {
         self.books.entry(id).or_default()
+    }
+
+    /// What moves in a state between chain rebuilds: the tops of options with books (taken
+    /// from them), the index and the time.
+    fn follow(&self, state: &mut State) {
+        for s in &mut state.series {
+            if let Some(b) = self.books.get(&s.id) {
+                s.top = b.top(self.now);
+            }
+        }
+        if let Some(p) = self.point {
+            if let Some(index) = state.index.as_mut() {
+                index.value = p.price;
+                index.at = p.at;
+            }
+            state.now = p.at;
+        }
     }
 
     /// The chain of the latest quotes as a snapshot at `now`: live options only, every row with
@@ -277,6 +298,27 @@ impl Market for TardisMarket {
         }
     }
 
+    /// From the book where the data has one (a search, not a copy of its levels).
+    fn displayed(
+        &self,
+        id: InstrumentId,
+        side: Side,
+        price: Price,
+        _: &mut Vec<(Price, Qty)>,
+    ) -> Qty {
+        let Some(chain_top) = self.chain.top(id) else {
+            return Qty(0);
+        };
+        if let Some(b) = self.books.get(&id) {
+            return b.side(side).qty_at(price);
+        }
+        let best = match side {
+            Side::Buy => chain_top.bid,
+            Side::Sell => chain_top.ask,
+        };
+        best.filter(|(p, _)| *p == price).map_or(Qty(0), |(_, q)| q)
+    }
+
     fn trades(&self) -> &[MarketTrade] {
         &self.trades
     }
@@ -300,19 +342,32 @@ impl Market for TardisMarket {
         surface: Option<SurfaceState>,
     ) -> State {
         let mut state = self.chain.state(position, surface);
-        for s in &mut state.series {
-            if let Some(b) = self.books.get(&s.id) {
-                s.top = b.top(self.now);
-            }
-        }
-        if let Some(p) = self.point {
-            if let Some(index) = state.index.as_mut() {
-                index.value = p.price;
-                index.at = p.at;
-            }
-            state.now = p.at;
-        }
+        self.given.set(Some(self.chain.generation()));
+        self.follow(&mut state);
         state
+    }
+
+    /// In place while the chain has not been rebuilt since `state` was given: the positions,
+    /// the surface, and what [`TardisMarket::follow`] moves. (Each requote cloned the chain's
+    /// state, a tick rule and more a series.)
+    fn update_state(
+        &self,
+        state: &mut State,
+        position: &dyn Fn(InstrumentId) -> Qty,
+        surface: Option<SurfaceState>,
+    ) {
+        if self.given.get() != Some(self.chain.generation()) {
+            *state = self.state(position, surface);
+            return;
+        }
+        for s in &mut state.series {
+            s.position = position(s.id);
+        }
+        state.surface = surface.or_else(|| self.chain.surface_now());
+        // As the chain's state has them (the backtest's account sets both afterwards).
+        state.hedge = None;
+        state.cash_eth = 0.0;
+        self.follow(state);
     }
 
     fn surface_now(&self) -> Option<SurfaceState> {

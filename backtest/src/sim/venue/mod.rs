@@ -10,7 +10,6 @@ use super::market::Market;
 use super::perpetual::{HedgeTally, Perpetual};
 
 mod perpetual_orders;
-use super::prices::displayed;
 use super::run_config::{FillRule, RunConfig};
 use crate::events::latency::LatencyModel;
 use crate::events::timeline::Timeline;
@@ -149,7 +148,7 @@ impl SimVenue {
                 if market.top(key.instrument).is_none() && !perpetual {
                     return VenueEvent::Rejected { client_id };
                 }
-                let ahead = displayed(market, key.instrument, key.side, price, levels);
+                let ahead = market.displayed(key.instrument, key.side, price, levels);
                 self.queues
                     .join(client_id, key.instrument, key.side, price, qty, ahead);
                 let known = Known {
@@ -175,7 +174,7 @@ impl SimVenue {
                 // An amount not above what has filled leaves nothing to rest: refused.
                 let moved = remaining.0 > 0
                     && self.queues.amend(client_id, price, remaining, |i, s| {
-                        displayed(market, i, s, price, levels)
+                        market.displayed(i, s, price, levels)
                     });
                 if moved {
                     VenueEvent::Amended {
