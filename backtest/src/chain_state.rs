@@ -8,7 +8,7 @@ use crate::chain_surface::fit_snapshot;
 use engine::instrument::{InstrumentKind, SpecError, ValueError};
 use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -65,7 +65,7 @@ pub fn unfitted_state(
         .first()
         .ok_or(ChainStateError::Empty(snapshot.timestamp))?;
     let now = snapshot.timestamp;
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let mut underlying: Option<String> = None;
     let mut ids = Vec::with_capacity(snapshot.rows.len());
     for row in &snapshot.rows {

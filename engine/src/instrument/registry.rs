@@ -2,7 +2,7 @@
 //! vectors indexed by [`InstrumentId`] instead of maps keyed by strings.
 
 use super::spec::Instrument;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use thiserror::Error;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,7 +25,9 @@ pub struct ConflictingInstrument(pub String);
 #[derive(Debug, Default, Clone)]
 pub struct Instruments {
     list: Vec<Instrument>,
-    by_name: HashMap<String, InstrumentId>,
+    /// Fx, not SipHash: names are looked up per row or ticker, and come from the venue and our
+    /// own files, not from anyone who could pick colliding names.
+    by_name: FxHashMap<String, InstrumentId>,
 }
 
 impl Instruments {
