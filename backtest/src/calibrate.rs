@@ -214,8 +214,8 @@ mod tests {
 
     fn row(kind: OptionType, strike: f64, days: f64, bid: f64, ask: f64) -> ChainRow {
         ChainRow {
-            instrument: String::new(),
-            expiry: String::new(),
+            instrument: "".into(),
+            expiry: "".into(),
             kind,
             strike,
             underlying: 2000.0,

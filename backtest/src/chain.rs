@@ -12,6 +12,7 @@ use engine::pricing::OptionType;
 use engine::Timestamp;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A bad file or row, located.
 pub type ChainError = csv_file::DataError;
@@ -19,9 +20,11 @@ pub type ChainError = csv_file::DataError;
 /// One option's row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChainRow {
-    pub instrument: String,
+    /// Shared (`Arc`): a replay names the same few hundred options and expiries in every
+    /// snapshot it builds.
+    pub instrument: Arc<str>,
     /// The expiry code of the name, e.g. `27MAR26`.
-    pub expiry: String,
+    pub expiry: Arc<str>,
     pub kind: OptionType,
     pub strike: f64,
     /// The forward of the option's expiry (USD).
@@ -137,8 +140,8 @@ impl ChainReader {
         };
         let kind = OptionType::from(*right);
         let row = ChainRow {
-            expiry: expiry.to_string(),
-            instrument: name,
+            expiry: expiry.to_string().into(),
+            instrument: name.into(),
             kind,
             strike: r.strike,
             underlying: r.underlying,

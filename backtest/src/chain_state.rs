@@ -4,7 +4,7 @@
 //! carries size 0 (the strategies use the prices only).
 
 use crate::chain::Snapshot;
-use crate::chain_surface::fit_snapshot;
+use crate::chain_surface::fit_surface;
 use engine::instrument::{InstrumentKind, SpecError, ValueError};
 use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{Instrument, InstrumentId, Instruments, Price, Qty};
@@ -49,7 +49,7 @@ pub fn state_from_snapshot(
 /// The surface fitted to the snapshot, as of its time.
 pub fn surface_of(snapshot: &Snapshot) -> SurfaceState {
     SurfaceState {
-        surface: fit_snapshot(snapshot).surface.into(),
+        surface: fit_surface(snapshot).into(),
         fitted: snapshot.timestamp,
     }
 }
@@ -69,8 +69,8 @@ pub fn unfitted_state(
     let mut underlying: Option<String> = None;
     let mut ids = Vec::with_capacity(snapshot.rows.len());
     for row in &snapshot.rows {
-        if !seen.insert(row.instrument.as_str()) {
-            return Err(ChainStateError::Duplicate(row.instrument.clone()));
+        if !seen.insert(&*row.instrument) {
+            return Err(ChainStateError::Duplicate(row.instrument.to_string()));
         }
         let id = option_id(&row.instrument, instruments)?;
         let instrument = instruments.get(id);
@@ -80,7 +80,7 @@ pub fn unfitted_state(
             Some(u) if u != on => {
                 return Err(ChainStateError::MixedUnderlyings(
                     u.clone(),
-                    row.instrument.clone(),
+                    row.instrument.to_string(),
                 ))
             }
             Some(_) => {}

@@ -74,11 +74,11 @@ fn out_of_the_money(row: &ChainRow) -> bool {
     }
 }
 
-/// Fit the snapshot's surface.
-pub fn fit_snapshot(snapshot: &Snapshot) -> SnapshotSurface {
+/// The live rows by expiry, and each expiry's slice to fit.
+fn slices(snapshot: &Snapshot) -> (BTreeMap<&str, Vec<&ChainRow>>, Vec<SliceInput>) {
     let mut by_expiry: BTreeMap<&str, Vec<&ChainRow>> = BTreeMap::new();
     for row in snapshot.rows.iter().filter(|r| r.t > 0.0) {
-        by_expiry.entry(row.expiry.as_str()).or_default().push(row);
+        by_expiry.entry(&*row.expiry).or_default().push(row);
     }
     let inputs: Vec<SliceInput> = by_expiry
         .iter()
@@ -93,6 +93,18 @@ pub fn fit_snapshot(snapshot: &Snapshot) -> SnapshotSurface {
                 .collect(),
         })
         .collect();
+    (by_expiry, inputs)
+}
+
+/// The snapshot's surface alone: what a replay quotes on (the fit error against the marks is a
+/// diagnostic, [`fit_snapshot`]).
+pub fn fit_surface(snapshot: &Snapshot) -> Surface {
+    Surface::fit(slices(snapshot).1)
+}
+
+/// Fit the snapshot's surface, and measure it against the marks.
+pub fn fit_snapshot(snapshot: &Snapshot) -> SnapshotSurface {
+    let (by_expiry, inputs) = slices(snapshot);
     let mid_ranges: BTreeMap<String, (f64, f64)> = inputs
         .iter()
         .filter_map(|input| Some((input.expiry.clone(), mid_range(input)?)))

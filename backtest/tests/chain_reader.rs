@@ -39,7 +39,7 @@ fn splits_snapshots_and_keeps_empty_sides_as_none() {
     assert_eq!(snapshots[0].rows[1].bid, None);
     assert_eq!(snapshots[0].rows[1].ask, Some(0.004));
     assert_eq!(snapshots[0].rows[0].kind, OptionType::Call);
-    assert_eq!(snapshots[0].rows[0].expiry, "23JAN26");
+    assert_eq!(&*snapshots[0].rows[0].expiry, "23JAN26");
     assert_eq!(snapshots[1].rows.len(), 1);
 }
 

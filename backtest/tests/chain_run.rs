@@ -140,7 +140,7 @@ fn holders_meet_the_quote_made_on_the_data_they_see() {
     for row in snapshots.iter().flat_map(|s| &s.rows) {
         if let Ok(inst) = engine::Instrument::deribit(&row.instrument) {
             if let Ok(id) = registry.intern(inst) {
-                names.insert(id, row.instrument.clone());
+                names.insert(id, row.instrument.to_string());
             }
         }
     }

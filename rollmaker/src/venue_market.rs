@@ -192,12 +192,12 @@ pub async fn data_feed(market: DataMarket, step: Duration, house: Sender<House>)
             }
             let side = |p: Option<f64>| p.map(|p| vec![(p, DATA_DEPTH)]).unwrap_or_default();
             out.push(House::Book {
-                instrument: row.instrument.clone(),
+                instrument: row.instrument.to_string(),
                 bids: side(row.bid),
                 asks: side(row.ask),
             });
             out.push(House::Ticker(Ticker {
-                instrument: row.instrument.clone(),
+                instrument: row.instrument.to_string(),
                 timestamp_ms: ms,
                 mark_price: row.mark,
                 mark_iv: Some(row.mark_iv),

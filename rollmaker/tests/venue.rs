@@ -183,7 +183,7 @@ async fn the_venue_replays_chain_snapshots() {
         let names: Vec<&str> = (listed["result"].as_array().unwrap().iter())
             .filter_map(|i| i["instrument_name"].as_str())
             .collect();
-        assert!(names.contains(&row.instrument.as_str()), "{}", names.len());
+        assert!(names.contains(&&*row.instrument), "{}", names.len());
         let channel = format!("ticker.{}.100ms", row.instrument);
         ask(
             &mut ws,

@@ -212,8 +212,8 @@ impl LiveMarket {
                 false => ticker,
             };
             rows.push(ChainRow {
-                instrument: inst.name().to_string(),
-                expiry: expiry.to_string(),
+                instrument: inst.name().into(),
+                expiry: expiry.to_string().into(),
                 kind: OptionType::from(*right),
                 strike: inst.float_terms().strike,
                 underlying: m.forward,

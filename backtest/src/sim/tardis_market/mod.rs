@@ -31,13 +31,14 @@ use crate::tardis::resolve::{Event, Listed, Resolved};
 pub use crate::tardis::Batches;
 use crate::tardis::{ChainQuote, Origin, Symbol};
 use book::Book;
-use engine::instrument::InstrumentKind;
+use engine::instrument::{Expiry, InstrumentKind};
 use engine::pricing::{Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Skipped rows kept with their reason (the rest are only counted).
 const KEEP_SKIPPED: usize = 20;
@@ -67,6 +68,18 @@ pub struct TardisMarket {
     pub skipped: Vec<String>,
     /// The chain's generation when the last state was given (see [`Market::update_state`]).
     given: Cell<Option<u64>>,
+    /// Each expiry's code as the snapshots name it, written once.
+    expiry_codes: Vec<(Expiry, Arc<str>)>,
+}
+
+/// `expiry`'s code (`27MAR26`), from `codes` or written there the first time.
+fn expiry_code(codes: &mut Vec<(Expiry, Arc<str>)>, expiry: Expiry) -> Arc<str> {
+    if let Some((_, code)) = codes.iter().find(|(e, _)| *e == expiry) {
+        return code.clone();
+    }
+    let code: Arc<str> = expiry.to_string().into();
+    codes.push((expiry, code.clone()));
+    code
 }
 
 impl Default for TardisMarket {
@@ -95,6 +108,7 @@ impl TardisMarket {
             skipped_rows: 0,
             skipped: Vec::new(),
             given: Cell::new(None),
+            expiry_codes: Vec::new(),
         }
     }
 
@@ -152,8 +166,9 @@ impl TardisMarket {
 
     /// The chain of the latest quotes as a snapshot at `now`: live options only, every row with
     /// the nearest expiry's underlying as the index.
-    fn snapshot(&self, now: Timestamp) -> Snapshot {
+    fn snapshot(&mut self, now: Timestamp) -> Snapshot {
         let index = self.index.map_or(f64::NAN, |(_, price)| price);
+        let codes = &mut self.expiry_codes;
         let rows = self
             .quotes
             .values()
@@ -165,8 +180,8 @@ impl TardisMarket {
                     return None;
                 };
                 Some(ChainRow {
-                    instrument: q.symbol.to_string(),
-                    expiry: expiry.to_string(),
+                    instrument: q.symbol.clone(),
+                    expiry: expiry_code(codes, *expiry),
                     kind: OptionType::from(*right),
                     strike: q.strike,
                     underlying: q.underlying_price,
