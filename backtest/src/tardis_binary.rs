@@ -12,7 +12,7 @@
 //! error naming the row.
 
 use crate::binary::{BinaryError, Kind, QuoteRecord, Record, Run, Writer};
-use crate::tardis::resolve::{Accept, Event};
+use crate::tardis::resolve::{Accept, Event, SnapshotLevels};
 use crate::tardis::{ChainQuote, Origin, Resolver, Row, Symbol, TardisError, TardisEvent};
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use std::path::{Path, PathBuf};
@@ -193,7 +193,8 @@ fn records_of(event: Event, at: Timestamp, out: &mut Vec<Record>) {
     let clear = |id| record(id, Kind::Clear, Side::Buy, (Price(0), Qty(0)), Run::Delta);
     match event {
         Event::Quote { .. } => {}
-        Event::Snapshot { id, bids, asks } => {
+        Event::Snapshot { id, levels } => {
+            let SnapshotLevels { bids, asks } = *levels;
             out.push(clear(id));
             let levels = (bids.into_iter().map(|l| (Side::Buy, l)))
                 .chain(asks.into_iter().map(|l| (Side::Sell, l)));

@@ -8,6 +8,8 @@ pub struct Batches<I: Iterator<Item = Result<Resolved, TardisError>>> {
     rows: std::iter::Peekable<I>,
     pub error: Option<TardisError>,
     pub rows_read: u64,
+    /// The last step's length: the next step's vector is allocated once at that size.
+    last_len: usize,
 }
 
 impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
@@ -16,6 +18,7 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
             rows: rows.peekable(),
             error: None,
             rows_read: 0,
+            last_len: 4,
         }
     }
 }
@@ -27,7 +30,7 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> 
         if self.error.is_some() {
             return None;
         }
-        let mut batch: Vec<Resolved> = Vec::new();
+        let mut batch: Vec<Resolved> = Vec::with_capacity(self.last_len);
         loop {
             match self.rows.peek() {
                 Some(Ok(r)) if batch.first().is_none_or(|b| b.at == r.at) => {}
@@ -44,6 +47,7 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> 
                 batch.push(r);
             }
         }
+        self.last_len = batch.len().max(4);
         (!batch.is_empty()).then_some(batch)
     }
 }

@@ -22,11 +22,11 @@ pub enum Event {
         id: InstrumentId,
         quote: Box<ChainQuote>,
     },
-    /// A `book_snapshot_25` row: the book's levels, best first.
+    /// A `book_snapshot_25` row: the book's levels, best first (boxed: rare, and every row is
+    /// as large as the largest kind, moved several times on its way to the market).
     Snapshot {
         id: InstrumentId,
-        bids: Vec<(Price, Qty)>,
-        asks: Vec<(Price, Qty)>,
+        levels: Box<SnapshotLevels>,
     },
     /// An `incremental_book_L2` row: one level set to `qty` (0 deletes); `reset` starts a
     /// snapshot run (the book is rebuilt from here), `snapshot` rows belong to one.
@@ -45,6 +45,13 @@ pub enum Event {
         price: Price,
         qty: Qty,
     },
+}
+
+/// A book snapshot's levels, best first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnapshotLevels {
+    pub bids: Vec<(Price, Qty)>,
+    pub asks: Vec<(Price, Qty)>,
 }
 
 /// An instrument seen for the first time, with the id the resolver gave it.
@@ -143,8 +150,10 @@ impl Resolver {
                 };
                 Event::Snapshot {
                     id,
-                    bids: levels(bids)?,
-                    asks: levels(asks)?,
+                    levels: Box::new(SnapshotLevels {
+                        bids: levels(bids)?,
+                        asks: levels(asks)?,
+                    }),
                 }
             }
             TardisEvent::Level {
@@ -268,6 +277,22 @@ impl<I: Iterator<Item = Result<Row, TardisError>>> Iterator for Resolve<I> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every row is moved several times between the reader and the market: kept small by
+    /// boxing the rare large kinds (a chain quote, a snapshot's levels).
+    #[test]
+    fn a_resolved_row_stays_small() {
+        assert!(
+            std::mem::size_of::<Event>() <= 32,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
+        assert!(
+            std::mem::size_of::<Resolved>() <= 80,
+            "{}",
+            std::mem::size_of::<Resolved>()
+        );
+    }
 
     fn row(line: u64, event: TardisEvent) -> Row {
         Row {

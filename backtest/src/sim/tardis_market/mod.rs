@@ -251,8 +251,8 @@ impl Market for TardisMarket {
             let origin = &row.origin;
             match row.event {
                 Ok(Event::Quote { id, quote }) => self.on_quote(at, id, *quote),
-                Ok(Event::Snapshot { id, bids, asks }) => {
-                    self.on_snapshot(origin, id, &bids, &asks)
+                Ok(Event::Snapshot { id, levels }) => {
+                    self.on_snapshot(origin, id, &levels.bids, &levels.asks)
                 }
                 Ok(Event::Level {
                     id,
