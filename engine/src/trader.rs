@@ -18,19 +18,20 @@ use crate::time::Timestamp;
 use crate::units::{Qty, Side};
 pub use crate::venue_event::{Refusal, VenueEvent};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// The strategy, its quote manager and the accounting, driven from outside.
 pub struct Trader {
     manager: QuoteManager,
     /// Every order we sent, by client id: what a fill of it trades.
-    orders: HashMap<u64, (InstrumentId, Side)>,
+    orders: FxHashMap<u64, (InstrumentId, Side)>,
     ledger: Ledger,
     refused: BTreeMap<Refusal, u64>,
     wanted: Wanted,
     /// Takes (immediate-or-cancel) sent and not yet ended, with the lots not yet filled: the
     /// quote manager does not know them.
-    takes: HashMap<u64, Qty>,
+    takes: FxHashMap<u64, Qty>,
     /// Scratch for [`Trader::reprice`]: one instrument's quotes.
     repriced: Vec<WantedQuote>,
 }
@@ -40,11 +41,11 @@ impl Trader {
     pub fn new(rules: QuoteRules, first_client_id: u64) -> Trader {
         Trader {
             manager: QuoteManager::new(rules, first_client_id),
-            orders: HashMap::new(),
+            orders: FxHashMap::default(),
             ledger: Ledger::new(),
             refused: BTreeMap::new(),
             wanted: Wanted::default(),
-            takes: HashMap::new(),
+            takes: FxHashMap::default(),
             repriced: Vec::new(),
         }
     }

@@ -15,7 +15,8 @@ use crate::instrument::InstrumentId;
 use crate::order::{Order, OrderError, OrderEvent, OrderStatus};
 use crate::time::Timestamp;
 use crate::units::{Price, Qty, Side};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::ops::RangeBounds;
 use thiserror::Error;
 
@@ -96,7 +97,8 @@ pub struct QuoteManager {
     rate: RateLimit,
     next_client_id: u64,
     live: BTreeMap<QuoteKey, Live>,
-    by_client: HashMap<u64, QuoteKey>,
+    /// Fx, not SipHash: looked up on every answer from the venue; the ids are our own.
+    by_client: FxHashMap<u64, QuoteKey>,
     // Scratch space reused between calls: no allocation per requote once warm.
     wanted: Vec<WantedQuote>,
     places: Vec<WantedQuote>,
@@ -111,7 +113,7 @@ impl QuoteManager {
             rate: RateLimit::new(rules.max_actions_per_second),
             next_client_id: first_client_id,
             live: BTreeMap::new(),
-            by_client: HashMap::new(),
+            by_client: FxHashMap::default(),
             wanted: Vec::new(),
             places: Vec::new(),
             amend_buf: Vec::new(),

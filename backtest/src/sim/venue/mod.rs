@@ -22,7 +22,7 @@ use engine::state::Top;
 use engine::trader::{Trader, VenueEvent};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A fill of ours, as the venue made it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -51,7 +51,7 @@ pub struct SimVenue {
     response_latency: Box<dyn LatencyModel>,
     fees: Box<dyn FeeModel>,
     fill_rule: FillRule,
-    known: HashMap<u64, Known>,
+    known: FxHashMap<u64, Known>,
     /// Our net lots per instrument, as the venue records them (what settles at expiry).
     held: Vec<i64>,
     scratch: Vec<QueueFill>,
@@ -79,7 +79,7 @@ impl SimVenue {
             response_latency: config.venue.response_latency.model(config.seed ^ 0x5e5b),
             fees: Box::new(DeribitOptionFees::default()),
             fill_rule: config.venue.fill_rule,
-            known: HashMap::new(),
+            known: FxHashMap::default(),
             held: Vec::new(),
             scratch: Vec::new(),
             levels: Vec::new(),
