@@ -166,16 +166,10 @@ impl Sampler {
         if !(requoted || sample) {
             return;
         }
-        let mut vega = std::mem::take(&mut self.vega);
-        v.vega_by_expiry(&mut vega);
-        for (_, x) in &vega {
+        v.vega_by_expiry(&mut self.vega);
+        for (_, x) in &self.vega {
             self.max_vega = self.max_vega.max(x.abs());
         }
-        let vegas: Vec<(String, f64)> = match sample {
-            true => vega.iter().map(|(e, x)| (e.to_string(), *x)).collect(),
-            false => Vec::new(),
-        };
-        self.vega = vega;
         if !sample {
             return;
         }
@@ -189,7 +183,9 @@ impl Sampler {
         self.held = Some((p.at, v.gross_contracts(), v.hedge_abs_usd()));
         let pnl = v.pnl_usd(p.price);
         let hedge = v.hedge_usd(p.price);
-        let mut vegas = vegas;
+        let mut vegas: Vec<(String, f64)> = (self.vega.iter())
+            .map(|(e, x)| (e.to_string(), *x))
+            .collect();
         vegas.sort_by(|a, b| a.0.cmp(&b.0));
         let (spread, settlement) = (v.pnl.spread_usd, v.pnl.settlement_usd);
         let mut s = Sample {

@@ -22,7 +22,6 @@ use crate::synthetic::smile::slice;
 use ahead::Ahead;
 use engine::instrument::Expiry;
 use engine::pricing::surface::Surface;
-use engine::pricing::svi::SviParams;
 use engine::pricing::Greeks;
 use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
@@ -51,15 +50,6 @@ enum Steps {
     Here(Box<Mover>),
     /// On a thread of their own, along the path given.
     Ahead(Ahead),
-}
-
-/// An expiry's smile at the step being priced, and its vol floor.
-#[derive(Clone, Copy)]
-struct ExpirySlice {
-    settles: Timestamp,
-    t: f64,
-    svi: SviParams,
-    floor: f64,
 }
 
 impl SyntheticMarket {

@@ -4,7 +4,7 @@
 //! can be written again).
 
 use super::view::View;
-use super::{ExpirySlice, MarketConfig};
+use super::MarketConfig;
 use crate::sim::market::{MarketTrade, Series, SeriesIndex};
 use crate::sim::synthetic_book::{half_spread, poisson, put_by_parity, Priced};
 use crate::synthetic::listing::listing;
@@ -12,11 +12,21 @@ use crate::synthetic::path::{IndexPoint, PathConfig};
 use crate::synthetic::smile::slice;
 use engine::instrument::Expiry;
 use engine::pricing::batch::{greeks_batch, BlackInput};
+use engine::pricing::svi::SviParams;
 use engine::pricing::{coin, Greeks, OptionType};
 use engine::{Instrument, InstrumentId, Instruments, Qty, Side, Timestamp};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::sync::Arc;
+
+/// An expiry's smile at the step being priced, and its vol floor.
+#[derive(Clone, Copy)]
+struct ExpirySlice {
+    settles: Timestamp,
+    t: f64,
+    svi: SviParams,
+    floor: f64,
+}
 
 /// What the market keeps from step to step: the listing (shared with the views, copied only on
 /// the day it changes), the takers' random draws, and each step's scratch.
