@@ -83,7 +83,7 @@ impl strategies::Strategy for InsideTheBook {
         "inside_the_book"
     }
     fn quotes(&mut self, state: &engine::state::State, out: &mut strategies::Wanted) {
-        use engine::quotes::{QuoteKey, WantedQuote};
+        use engine::quotes::WantedQuote;
         use engine::{Qty, Side};
         let priced_on = state.index.as_ref().map_or(state.now, |i| i.at);
         for s in &state.series {
@@ -98,16 +98,13 @@ impl strategies::Strategy for InsideTheBook {
                 continue;
             }
             for (side, price) in inside {
-                out.quotes.push(WantedQuote {
-                    key: QuoteKey {
-                        instrument: s.id,
-                        side,
-                        level: 0,
-                    },
+                out.quotes.push(WantedQuote::new(
+                    s.id,
+                    (side, 0),
                     price,
-                    qty: Qty(500),
-                    tick: s.tick_rule.tick_at(price),
-                });
+                    Qty(500),
+                    &s.tick_rule,
+                ));
                 let name = self.names.get(&s.id).cloned().unwrap_or_default();
                 let eth = price.0 as f64 * s.price_unit;
                 self.quoted.borrow_mut().push((name, side, eth, priced_on));

@@ -17,7 +17,7 @@ use crate::queue::QueueModel;
 use crate::tardis::resolve::{Event, Listed, Resolved};
 use crate::tardis::{Batches, ChainQuote, Origin, TardisError};
 use engine::instrument::{ContractSpec, InstrumentName, PnlStyle};
-use engine::quotes::{QuoteKey, QuoteRules, WantedQuote};
+use engine::quotes::{QuoteRules, WantedQuote};
 use engine::state::State;
 use engine::strategy::{Strategy, Wanted};
 use engine::{Instrument, InstrumentId, Qty, Side, Timestamp};
@@ -41,16 +41,13 @@ impl Strategy for BestQuotes {
         for s in state.series.iter().filter(|s| s.top.live) {
             for (side, best) in [(Side::Buy, s.top.bid), (Side::Sell, s.top.ask)] {
                 let Some((price, _)) = best else { continue };
-                out.quotes.push(WantedQuote {
-                    key: QuoteKey {
-                        instrument: s.id,
-                        side,
-                        level: 0,
-                    },
+                out.quotes.push(WantedQuote::new(
+                    s.id,
+                    (side, 0),
                     price,
-                    qty: Qty(self.lots),
-                    tick: s.tick_rule.tick_at(price),
-                });
+                    Qty(self.lots),
+                    &s.tick_rule,
+                ));
             }
         }
     }

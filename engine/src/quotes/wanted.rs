@@ -26,6 +26,26 @@ pub struct WantedQuote {
 }
 
 impl WantedQuote {
+    /// `qty` at `price` on `side` of `instrument`, ladder `level`, with `rule`'s tick there.
+    pub fn new(
+        instrument: InstrumentId,
+        (side, level): (Side, u8),
+        price: Price,
+        qty: Qty,
+        rule: &TickRule,
+    ) -> WantedQuote {
+        WantedQuote {
+            key: QuoteKey {
+                instrument,
+                side,
+                level,
+            },
+            price,
+            qty,
+            tick: rule.tick_at(price),
+        }
+    }
+
     /// Kept off the other side's best `top` shows, as post-only needs (a bid a tick under the
     /// best ask, an ask a tick over the best bid, on `rule`'s grid); whether it moved. A bid
     /// pushed to zero or below is left there: the caller drops it.

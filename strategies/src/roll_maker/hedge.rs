@@ -2,7 +2,7 @@
 
 use super::levels::floor_i64;
 use crate::config::{HedgeStyle, RollMakerConfig};
-use engine::quotes::{QuoteKey, WantedQuote, WantedTake};
+use engine::quotes::{WantedQuote, WantedTake};
 use engine::state::State;
 use engine::strategy::{PullReason, Pulled, Wanted};
 use engine::units::{Qty, Side};
@@ -60,14 +60,11 @@ pub(super) fn hedge(
             qty: Qty(lots),
         });
     }
-    out.quotes.push(WantedQuote {
-        key: QuoteKey {
-            instrument: h.id,
-            side,
-            level: 0,
-        },
+    out.quotes.push(WantedQuote::new(
+        h.id,
+        (side, 0),
         price,
-        qty: Qty(lots),
-        tick: h.tick_rule.tick_at(price),
-    });
+        Qty(lots),
+        &h.tick_rule,
+    ));
 }

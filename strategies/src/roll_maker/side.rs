@@ -6,7 +6,7 @@ use super::Priced;
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
 use crate::limits::{Exposure, Limiter};
-use engine::quotes::{QuoteKey, WantedQuote};
+use engine::quotes::WantedQuote;
 use engine::state::SeriesState;
 use engine::strategy::Wanted;
 use engine::units::{Qty, Side};
@@ -76,16 +76,13 @@ impl Quoting<'_> {
                 break;
             }
             series_room -= lots;
-            out.quotes.push(WantedQuote {
-                key: QuoteKey {
-                    instrument: s.id,
-                    side,
-                    level: level as u8,
-                },
+            out.quotes.push(WantedQuote::new(
+                s.id,
+                (side, level as u8),
                 price,
-                qty: Qty(lots),
-                tick: s.tick_rule.tick_at(price),
-            });
+                Qty(lots),
+                &s.tick_rule,
+            ));
         }
     }
 }
