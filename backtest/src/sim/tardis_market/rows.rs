@@ -4,11 +4,14 @@
 
 use super::super::market::{LevelCancel, Market, MarketTrade};
 use super::TardisMarket;
+use crate::chain::{ChainRow, Snapshot};
 use crate::synthetic::path::IndexPoint;
 use crate::tardis::{ChainQuote, Origin};
-use engine::instrument::InstrumentKind;
+use engine::instrument::{Expiry, InstrumentKind};
+use engine::pricing::OptionType;
 use engine::{InstrumentId, Price, Qty, Side, Timestamp};
 use rustc_hash::FxHashMap;
+use std::sync::Arc;
 
 /// What the step's trades took at each (instrument, resting side, price).
 pub(super) type Traded = FxHashMap<(InstrumentId, Side, Price), i64>;
@@ -131,4 +134,60 @@ impl TardisMarket {
             }
         }
     }
+
+    /// The chain of the latest quotes as a snapshot at `now`: live options only, every row with
+    /// the nearest expiry's underlying as the index.
+    fn snapshot(&mut self, now: Timestamp) -> Snapshot {
+        let index = self.index.map_or(f64::NAN, |(_, price)| price);
+        let codes = &mut self.expiry_codes;
+        let rows = self
+            .quotes
+            .values()
+            .filter(|(_, q)| q.expiration > now)
+            .filter_map(|(id, q)| {
+                let InstrumentKind::Option { expiry, right, .. } =
+                    self.chain.instruments().get(*id).kind()
+                else {
+                    return None;
+                };
+                Some(ChainRow {
+                    instrument: q.symbol.clone(),
+                    expiry: expiry_code(codes, *expiry),
+                    kind: OptionType::from(*right),
+                    strike: q.strike,
+                    underlying: q.underlying_price,
+                    t: now.years_until(q.expiration),
+                    bid: q.bid.map(|b| b.0),
+                    ask: q.ask.map(|a| a.0),
+                    mark: q.mark,
+                    mark_iv: q.mark_iv,
+                    index,
+                })
+            })
+            .collect();
+        Snapshot {
+            timestamp: now,
+            rows,
+        }
+    }
+
+    /// The nearest live expiry quoted and its underlying price.
+    fn nearest_index(&self, now: Timestamp) -> Option<(Timestamp, f64)> {
+        self.quotes
+            .values()
+            .map(|(_, q)| q)
+            .filter(|q| q.expiration > now && q.underlying_price > 0.0)
+            .min_by_key(|q| q.expiration)
+            .map(|q| (q.expiration, q.underlying_price))
+    }
+}
+
+/// `expiry`'s code (`27MAR26`), from `codes` or written there the first time.
+fn expiry_code(codes: &mut Vec<(Expiry, Arc<str>)>, expiry: Expiry) -> Arc<str> {
+    if let Some((_, code)) = codes.iter().find(|(e, _)| *e == expiry) {
+        return code.clone();
+    }
+    let code: Arc<str> = expiry.to_string().into();
+    codes.push((expiry, code.clone()));
+    code
 }
