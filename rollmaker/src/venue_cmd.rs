@@ -69,7 +69,8 @@ pub struct VenueArgs {
     faults: FaultArgs,
 }
 
-/// Faults injected on purpose, to test clients (all off by default).
+/// Faults injected on purpose, to test clients (all off by default). SIGUSR1 ends them: none
+/// after it, and hung connections speak again.
 #[derive(Args, Debug)]
 struct FaultArgs {
     /// Connections dropped, per connection per minute.
@@ -193,6 +194,7 @@ pub fn run(args: &VenueArgs) -> Result<()> {
             injected: Arc::clone(&injected),
             rate_limit: Some(rate_limit),
         };
+        tokio::spawn(end_faults_on_usr1(Arc::clone(&injected)));
         let serving = connectors::venue::server::serve(listener, core, Some(feed_rx), options);
         // Stopped by a signal: what was injected, for whoever ran the faults.
         tokio::select! {
@@ -235,6 +237,23 @@ impl Feed {
             to,
         )?))
     }
+}
+
+/// SIGUSR1 ends the faults (a test then checks its client ends consistent with the venue).
+/// (A closed stdout ends it quietly.)
+async fn end_faults_on_usr1(injected: Arc<Injected>) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut usr1 = signal(SignalKind::user_defined1())?;
+        if usr1.recv().await.is_some() {
+            injected.end();
+            out!("faults ended: {}", injected.report());
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = injected;
+    Ok(())
 }
 
 /// SIGINT or SIGTERM.

@@ -6,7 +6,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// How often each fault happens (probabilities per event, or rates per minute of a connection).
@@ -30,9 +30,11 @@ pub struct Faults {
     pub seed: u64,
 }
 
-/// What was injected, so far.
+/// What was injected, so far, and whether the faults have ended.
 #[derive(Debug, Default)]
 pub struct Injected {
+    /// Set by [`Injected::end`]: no fault is injected after it.
+    ended: AtomicBool,
     pub dropped: AtomicU64,
     pub malformed: AtomicU64,
     pub lost_book_changes: AtomicU64,
@@ -46,6 +48,17 @@ pub struct Injected {
 impl Injected {
     pub fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Ends the faults: none is injected from here, and a hung connection speaks again (what
+    /// it missed stays missed), so that a test can check a client ends consistent once the
+    /// faults have passed.
+    pub fn end(&self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
+
+    pub fn ended(&self) -> bool {
+        self.ended.load(Ordering::Relaxed)
     }
 
     /// The counts as `name count` pairs.
@@ -86,7 +99,7 @@ impl Dice {
 
     /// Whether an event of probability `p` happens (never for `p` 0, without drawing).
     pub fn roll(&mut self, p: f64) -> bool {
-        p > 0.0 && self.rng.random::<f64>() < p
+        p > 0.0 && !self.injected.ended() && self.rng.random::<f64>() < p
     }
 
     /// Whether a rate per minute fires within `seconds`.
@@ -98,7 +111,28 @@ impl Dice {
     pub fn delay_ms(&mut self) -> u64 {
         match self.faults.max_delay_ms {
             0 => 0,
+            _ if self.injected.ended() => 0,
             max => self.rng.random_range(0..=max),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_fault_is_injected_once_the_faults_end() {
+        let faults = Faults {
+            max_delay_ms: 50,
+            seed: 3,
+            ..Faults::default()
+        };
+        let mut dice = Dice::new(faults, Arc::default());
+        assert!((0..100).any(|_| dice.roll(0.5)));
+        assert!((0..100).any(|_| dice.delay_ms() > 0));
+        dice.injected.end();
+        assert!((0..1000).all(|_| !dice.roll(1.0) && dice.delay_ms() == 0));
+        assert!(!dice.per_minute(1e9, 1.0));
     }
 }

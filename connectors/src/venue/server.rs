@@ -205,6 +205,9 @@ impl CoreTask {
     /// Heartbeats, and the per-minute faults.
     fn tick(&mut self, now: i64) {
         self.core.tick(now, &mut self.out);
+        if self.dice.injected.ended() {
+            self.hung.clear();
+        }
         let conns: Vec<ConnId> = self.conns.keys().copied().collect();
         for conn in conns {
             let f = self.dice.faults.clone();
