@@ -16,6 +16,7 @@
 //! Units: times in years (365 days), vols as fractions (0.65 = 65%), vega per 1.00 of vol, theta
 //! per year (calendar decay, -∂V/∂t).
 
+mod as241;
 pub mod batch;
 pub mod black76;
 pub mod bsm;
