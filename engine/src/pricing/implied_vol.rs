@@ -14,9 +14,11 @@ use super::as241::inverse_norm_cdf_of_ln;
 use super::exp::exp;
 use super::greeks::OptionType;
 use super::input::{self, InputError};
+use super::lbr_borders;
 use super::normal::{inverse_norm_cdf, norm_cdf, one_minus_erfcx, FRAC_1_SQRT_2PI, SQRT_2PI};
 use super::normalised::{
-    black_and_vega, ln_normalised_vega, scaled_black, scaled_complement, uses_complement,
+    black_and_vega, ln_normalised_vega, normalised_vega, scaled_black, scaled_complement,
+    uses_complement,
 };
 use super::rational_cubic::{control_for_left, control_for_right, interpolate, Node};
 use thiserror::Error;
@@ -61,7 +63,8 @@ pub fn implied_vol(
     if t == 0.0 {
         return Err(ImpliedVolError::AtExpiry);
     }
-    let p = price / df;
+    // Undiscounted (coin options, the chain): no division at the head of the solve's chain.
+    let p = if df == 1.0 { price } else { price / df };
     let theta = kind.sign();
     let intrinsic = (theta * (f - k)).max(0.0);
     let maximum = if theta > 0.0 { f } else { k };
@@ -140,12 +143,13 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
         y: s_c,
         slope: 1.0 / v_c,
     };
+    // The borders from their tables where s_c is within them (`lbr_borders`), else from b.
     if beta < b_c {
         let s_l = s_c - b_c / v_c;
-        if clearly_lowest(beta, s_c, b_max) {
-            return refine_lowest(beta, x, b_max, inverse_lower_map(x, beta));
-        }
-        let (b_l, v_l) = black_and_vega(x, s_l, b_max);
+        let b_l = match lbr_borders::lower(s_c) {
+            Some(ratio) => ratio * b_max,
+            None => black_and_vega(x, s_l, b_max).0,
+        };
         if beta < b_l {
             let s = inverse_lower_map(x, beta);
             return refine_lowest(beta, x, b_max, s);
@@ -153,19 +157,22 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
         let lower = Node {
             x: b_l,
             y: s_l,
-            slope: 1.0 / v_l,
+            slope: 1.0 / normalised_vega(x / s_l, 0.5 * s_l),
         };
         let r = control_for_right(lower, centre, 0.0, false);
         let s = interpolate(beta, lower, centre, r);
         return refine_middle(beta, x, b_max, s);
     }
     let s_u = s_c + (b_max - b_c) / v_c;
-    let (b_u, v_u) = black_and_vega(x, s_u, b_max);
+    let b_u = match lbr_borders::upper(s_c) {
+        Some(ratio) => ratio * b_max,
+        None => black_and_vega(x, s_u, b_max).0,
+    };
     if beta <= b_u {
         let upper = Node {
             x: b_u,
             y: s_u,
-            slope: 1.0 / v_u,
+            slope: 1.0 / normalised_vega(x / s_u, 0.5 * s_u),
         };
         let r = control_for_left(centre, upper, 0.0, false);
         let s = interpolate(beta, centre, upper, r);
@@ -177,50 +184,6 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
     } else {
         refine_middle(beta, x, b_max, s)
     }
-}
-
-/// The lowest branch's border b_l = b(x, s_l) over b_max s_c², tabulated on s_c = i/64 up to
-/// 4 (|x| up to 8): smooth, and finite as s_c -> 0 (b_l grows like s_c² there).
-const BORDER_STEP: f64 = 1.0 / 64.0;
-const BORDER_POINTS: usize = 257;
-/// β this far below the tabulated border is taken to the lowest branch without b at s_l (the
-/// table's linear interpolation is within 5e-4 of it: `the_lowest_border_table_is_close`). A β
-/// between the table and b_l is still decided by b_l itself.
-const BORDER_MARGIN: f64 = 1e-2;
-
-fn border_table() -> &'static [f64; BORDER_POINTS] {
-    static TABLE: std::sync::OnceLock<[f64; BORDER_POINTS]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = [0.0; BORDER_POINTS];
-        for (i, v) in t.iter_mut().enumerate().skip(1) {
-            *v = border_over_s_c2(i as f64 * BORDER_STEP);
-        }
-        // The limit at 0, extrapolated from the next two (the margin covers its error).
-        t[0] = 2.0 * t[1] - t[2];
-        t
-    })
-}
-
-/// b_l / (b_max s_c²) at s_c > 0, as `normalised_implied_s` computes b_l.
-fn border_over_s_c2(s_c: f64) -> f64 {
-    let x = -0.5 * s_c * s_c;
-    let b_max = exp(0.5 * x);
-    let b_c = 0.5 * b_max * one_minus_erfcx((-x).sqrt());
-    let s_l = s_c - b_c / (b_max * FRAC_1_SQRT_2PI);
-    black_and_vega(x, s_l, b_max).0 / (b_max * s_c * s_c)
-}
-
-/// Whether β is below b_l by more than the table's margin.
-#[inline]
-fn clearly_lowest(beta: f64, s_c: f64, b_max: f64) -> bool {
-    let at = s_c * (1.0 / BORDER_STEP);
-    if at >= (BORDER_POINTS - 1) as f64 {
-        return false;
-    }
-    let i = at as usize;
-    let table = border_table();
-    let g = table[i] + (at - i as f64) * (table[i + 1] - table[i]);
-    beta < (1.0 - BORDER_MARGIN) * g * b_max * s_c * s_c
 }
 
 /// Below s_l, b behaves like the lower map f(s) = (2π/√27)|x| Φ(-|x|/(√3 s))³ (f ~ b as s -> 0):
@@ -362,25 +325,4 @@ fn refine_highest(beta: f64, x: f64, mut s: f64, b_max: f64) -> f64 {
         }
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The border table, linearly interpolated, is within a tenth of its margin of b_l itself,
-    /// between and on its points (from s_c = 1e-3, where b_l is about 4e-8 of b_max).
-    #[test]
-    fn the_lowest_border_table_is_close() {
-        let table = border_table();
-        let mut worst = 0.0f64;
-        for j in 10..40_000 {
-            let s_c = j as f64 * 1e-4;
-            let at = s_c / BORDER_STEP;
-            let i = at as usize;
-            let g = table[i] + (at - i as f64) * (table[i + 1] - table[i]);
-            worst = worst.max((g / border_over_s_c2(s_c) - 1.0).abs());
-        }
-        assert!(worst < 0.1 * BORDER_MARGIN, "worst relative {worst:e}");
-    }
 }

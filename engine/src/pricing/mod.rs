@@ -27,6 +27,7 @@ pub mod implied_vol;
 pub mod implied_vol_batch;
 pub mod input;
 pub mod lanes;
+mod lbr_borders;
 pub mod normal;
 pub mod normalised;
 mod rational_cubic;
