@@ -4,38 +4,22 @@
 //! where the whole chain's time goes, and where ours differs. The top branch (prices above
 //! b_u) has no option in this chain. Run: `cargo bench -p benches --bench implied_vol_branches`.
 
-use ::implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility};
+#[path = "common/chain.rs"]
+mod chain;
+
+use chain::{anchor_implied_vol, spread, Case, F};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use engine::pricing::implied_vol;
 use engine::pricing::normal::{one_minus_erfcx, FRAC_1_SQRT_2PI};
 use engine::pricing::normalised::black_and_vega;
-use engine::pricing::{black76, implied_vol, OptionType};
 use std::hint::black_box;
 
-const F: f64 = 3000.0;
 /// Each branch's options cycled to this many per iteration.
 const N: usize = 4096;
 
-#[derive(Clone, Copy)]
-struct Case {
-    kind: OptionType,
-    k: f64,
-    t: f64,
-    price: f64,
-}
-
-/// The `pricing` bench's whole-chain spread (a Weyl sequence per coordinate), 8,192 options.
+/// The `pricing` bench's whole-chain spread, 8,192 options.
 fn chain() -> Vec<Case> {
-    (0..2 * N)
-        .map(|i| {
-            let u = |a: f64| ((i as f64 + 0.5) * a).fract();
-            let k = F * (0.5f64.ln() + u(0.618_034) * 4f64.ln()).exp();
-            let t = (1.0 / 365.0) * (365f64.ln() * u(0.754_878)).exp();
-            let vol = 0.4 + 0.8 * u(0.569_840);
-            let kind = [OptionType::Call, OptionType::Put][i % 2];
-            let price = black76::price(kind, F, k, t, vol, 1.0);
-            Case { kind, k, t, price }
-        })
-        .collect()
+    spread(2 * N, (0.5, 2.0), (1.0, 365.0))
 }
 
 /// 0 lowest, 1 lower middle, 2 upper middle, 3 top: as `normalised_implied_s` splits them.
@@ -81,17 +65,7 @@ fn by_branch(c: &mut Criterion) {
         g.bench_function("anchor", |bch| {
             bch.iter(|| {
                 (cases.iter())
-                    .map(|c| {
-                        ImpliedBlackVolatility::builder()
-                            .option_price(black_box(c.price))
-                            .forward(F)
-                            .strike(c.k)
-                            .expiry(c.t)
-                            .is_call(c.kind == OptionType::Call)
-                            .build_unchecked()
-                            .calculate::<DefaultSpecialFn>()
-                            .unwrap_or(0.0)
-                    })
+                    .map(|c| anchor_implied_vol(c.kind, black_box(c.price), F, c.k, c.t))
                     .sum::<f64>()
             })
         });

@@ -9,7 +9,11 @@
 //! to 1 year) and its liquid middle (`_liquid`: 0.8x to 1.25x, 1 week to 3 months). Times are per
 //! option (criterion's element throughput).
 
-use ::implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility, PriceBlackScholes};
+#[path = "common/chain.rs"]
+mod chain;
+
+use ::implied_vol::{DefaultSpecialFn, PriceBlackScholes};
+use chain::{anchor_implied_vol, spread, Case, F};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use engine::pricing::batch::{batch_path, greeks_batch, greeks_batch_on, BatchPath, BlackInput};
 use engine::pricing::implied_vol_batch::{implied_vol_batch_on, IvInput};
@@ -20,51 +24,15 @@ use statrs::distribution::{ContinuousCDF, Normal};
 use std::hint::black_box;
 
 const N: usize = 1024;
-const F: f64 = 3000.0;
-
-#[derive(Clone, Copy)]
-struct Case {
-    kind: OptionType,
-    k: f64,
-    t: f64,
-    vol: f64,
-    price: f64,
-}
-
-/// A deterministic spread of chain-like options (a Weyl sequence per coordinate): strikes
-/// `k_lo..k_hi` times the forward, `days_lo..days_hi` to expiry (log-spaced), vols 40%-120%.
-fn spread(k_lo: f64, k_hi: f64, days_lo: f64, days_hi: f64) -> Vec<Case> {
-    (0..N)
-        .map(|i| {
-            let u = |a: f64| ((i as f64 + 0.5) * a).fract();
-            let k = F * (k_lo.ln() + u(0.618_034) * (k_hi / k_lo).ln()).exp();
-            let t = (days_lo / 365.0) * ((days_hi / days_lo).ln() * u(0.754_878)).exp();
-            let vol = 0.4 + 0.8 * u(0.569_840);
-            let kind = if i % 2 == 0 {
-                OptionType::Call
-            } else {
-                OptionType::Put
-            };
-            let price = black76::price(kind, F, k, t, vol, 1.0);
-            Case {
-                kind,
-                k,
-                t,
-                vol,
-                price,
-            }
-        })
-        .collect()
-}
 
 /// The whole chain: strikes 0.5x-2x, 1 day to 1 year.
 fn cases() -> Vec<Case> {
-    spread(0.5, 2.0, 1.0, 365.0)
+    spread(N, (0.5, 2.0), (1.0, 365.0))
 }
 
 /// The liquid middle of the chain: strikes 0.8x-1.25x, 1 week to 3 months.
 fn liquid() -> Vec<Case> {
-    spread(0.8, 1.25, 7.0, 90.0)
+    spread(N, (0.8, 1.25), (7.0, 90.0))
 }
 
 fn normal(c: &mut Criterion) {
@@ -207,17 +175,7 @@ fn iv_group(c: &mut Criterion, name: &str, cases: &[Case]) {
         b.iter(|| {
             cases
                 .iter()
-                .map(|c| {
-                    ImpliedBlackVolatility::builder()
-                        .option_price(black_box(c.price))
-                        .forward(F)
-                        .strike(c.k)
-                        .expiry(c.t)
-                        .is_call(c.kind == OptionType::Call)
-                        .build_unchecked()
-                        .calculate::<DefaultSpecialFn>()
-                        .unwrap_or(0.0)
-                })
+                .map(|c| anchor_implied_vol(c.kind, black_box(c.price), F, c.k, c.t))
                 .sum::<f64>()
         })
     });
