@@ -12,9 +12,10 @@ use super::exp::exp;
 /// Below this p (ln p below its log), AS241 takes the tail forms.
 const CENTRAL_LOW: f64 = 0.075;
 
-/// Φ⁻¹(p) for 0 < p <= 1/2, from `ln_p` = ln p (<= ln 1/2).
+/// Φ⁻¹(p) for 0 < p <= 0.925 (the central form's top; callers take p <= 1/2), from `ln_p` =
+/// ln p.
 pub fn inverse_norm_cdf_of_ln(ln_p: f64) -> f64 {
-    debug_assert!(ln_p <= -std::f64::consts::LN_2);
+    debug_assert!(ln_p <= 0.925f64.ln());
     if ln_p > CENTRAL_LOW.ln() {
         let q = exp(ln_p) - 0.5;
         let r = 0.180_625 - q * q;
