@@ -14,8 +14,8 @@ use super::as241::inverse_norm_cdf_of_ln;
 use super::exp::exp;
 use super::greeks::OptionType;
 use super::input::{self, InputError};
-use super::lbr_borders;
-use super::normal::{inverse_norm_cdf, norm_cdf, one_minus_erfcx, FRAC_1_SQRT_2PI, SQRT_2PI};
+use super::lbr_borders::{self, Centre};
+use super::normal::{inverse_norm_cdf, norm_cdf, SQRT_2PI};
 use super::normalised::{
     black_and_vega, ln_normalised_vega, normalised_vega, scaled_black, scaled_complement,
     uses_complement,
@@ -133,19 +133,16 @@ const CONVERGED: f64 = 1e-4;
 /// The s = σ√t with b(x, s) = β, for x <= 0 and 0 < β < b_max = e^{x/2}.
 pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
     debug_assert!(x <= 0.0 && beta > 0.0 && beta < b_max);
-    let s_c = (-2.0 * x).sqrt();
-    // At s_c, h + t = 0 and b has the closed form b_max (1 - erfcx(√|x|)) / 2.
-    let b_c = 0.5 * b_max * one_minus_erfcx((-x).sqrt());
-    // The vega at s_c has the closed form b_max/√(2π).
-    let v_c = b_max * FRAC_1_SQRT_2PI;
+    let c = Centre::new(x, b_max);
+    let (s_c, b_c) = (c.s_c, c.b_c);
     let centre = Node {
         x: b_c,
         y: s_c,
-        slope: 1.0 / v_c,
+        slope: 1.0 / c.v_c,
     };
     // The borders from their tables where s_c is within them (`lbr_borders`), else from b.
     if beta < b_c {
-        let s_l = s_c - b_c / v_c;
+        let s_l = c.s_l();
         let b_l = match lbr_borders::lower(s_c) {
             Some(ratio) => ratio * b_max,
             None => black_and_vega(x, s_l, b_max).0,
@@ -163,7 +160,7 @@ pub fn normalised_implied_s(beta: f64, x: f64, b_max: f64) -> f64 {
         let s = interpolate(beta, lower, centre, r);
         return refine_middle(beta, x, b_max, s);
     }
-    let s_u = s_c + (b_max - b_c) / v_c;
+    let s_u = c.s_u(b_max);
     let b_u = match lbr_borders::upper(s_c) {
         Some(ratio) => ratio * b_max,
         None => black_and_vega(x, s_u, b_max).0,

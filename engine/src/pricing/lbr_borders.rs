@@ -1,4 +1,5 @@
-//! The implied vol's branch borders b_l = b(x, s_l) and b_u = b(x, s_u) (`implied_vol`): with
+//! The implied vol's branches (`implied_vol`): the centre s_c and the intercepts s_l, s_u that
+//! split them ([`Centre`]), and the borders b_l = b(x, s_l) and b_u = b(x, s_u). With
 //! x = -s_c²/2, s_l and s_u are functions of s_c alone, so are b_l / b_max and b_u / b_max. Each
 //! is tabulated on s_c = i/64 up to 4 (|x| up to 8) at first use and read back by a cubic
 //! through the four nearest points, within 2e-8 of the kernel's own value (the test: the
@@ -41,14 +42,50 @@ pub fn upper(s_c: f64) -> Option<f64> {
     cubic(table, s_c)
 }
 
+/// The inflection point s_c = √(2|x|) of b(x, ·), with b and the vega there (closed forms),
+/// and the tangent intercepts s_l and s_u that bound the implied vol's branches: one definition
+/// for the solver and for the tables built from it.
+pub struct Centre {
+    pub s_c: f64,
+    pub b_c: f64,
+    pub v_c: f64,
+}
+
+impl Centre {
+    /// At x <= 0, with b_max = e^{x/2}.
+    #[inline]
+    pub fn new(x: f64, b_max: f64) -> Centre {
+        Centre {
+            s_c: (-2.0 * x).sqrt(),
+            // h + t = 0 at s_c: b = b_max (1 - erfcx(√|x|)) / 2, the vega b_max/√(2π).
+            b_c: 0.5 * b_max * one_minus_erfcx((-x).sqrt()),
+            v_c: b_max * FRAC_1_SQRT_2PI,
+        }
+    }
+
+    /// Where the tangent at s_c meets b = 0.
+    #[inline]
+    pub fn s_l(&self) -> f64 {
+        self.s_c - self.b_c / self.v_c
+    }
+
+    /// Where the tangent at s_c meets b = b_max.
+    #[inline]
+    pub fn s_u(&self, b_max: f64) -> f64 {
+        self.s_c + (b_max - self.b_c) / self.v_c
+    }
+}
+
 /// (b_l, b_u) / b_max at s_c, from the kernel, as `normalised_implied_s` finds them.
-pub fn exact(s_c: f64) -> (f64, f64) {
+fn exact(s_c: f64) -> (f64, f64) {
     let x = -0.5 * s_c * s_c;
     let b_max = exp(0.5 * x);
-    let b_c = 0.5 * b_max * one_minus_erfcx((-x).sqrt());
-    let v_c = b_max * FRAC_1_SQRT_2PI;
-    let s_l = s_c - b_c / v_c;
-    let s_u = s_c + (b_max - b_c) / v_c;
+    // The given s_c itself, not √(2|x|) rounded again: the table's point.
+    let c = Centre {
+        s_c,
+        ..Centre::new(x, b_max)
+    };
+    let (s_l, s_u) = (c.s_l(), c.s_u(b_max));
     let b_l = if s_l > 0.0 {
         black_and_vega(x, s_l, b_max).0
     } else {
