@@ -28,12 +28,14 @@ pub mod implied_vol_batch;
 pub mod input;
 pub mod lanes;
 mod lbr_borders;
+mod nelder_mead;
 pub mod normal;
 pub mod normalised;
 mod rational_cubic;
 pub mod simd;
 pub mod surface;
 pub mod svi;
+mod svi_inner;
 pub mod tokens;
 
 pub use greeks::{Greeks, OptionType};

@@ -8,6 +8,8 @@
 //! outer Nelder-Mead searches (m, ln σ) from a few starts. Butterfly arbitrage is checked
 //! afterwards with Gatheral's density g(k) >= 0.
 
+use super::nelder_mead::Search;
+use super::svi_inner::{Data, LANES};
 use thiserror::Error;
 
 /// Raw SVI parameters of one expiry (total variance, not variance).
@@ -189,41 +191,58 @@ pub fn fit(points: &[SlicePoint], t: f64) -> Result<SviFit, SviError> {
 /// The weighted least-squares fit to mids (no bounds).
 fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviParams, SviError> {
     // Work in total variance: a vol error δσ is a variance error 2σt·δσ.
-    let data: Vec<(f64, f64, f64)> = usable
+    let mut data = Data::new(usable.iter().map(|p| {
+        let scale = 2.0 * p.vol * t;
+        (p.k, p.vol * p.vol * t, p.weight / (scale * scale))
+    }));
+    let k_lo = data.k().iter().copied().fold(f64::INFINITY, f64::min);
+    let k_hi = data.k().iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let k_at_min = data
+        .k()
         .iter()
-        .map(|p| {
-            let scale = 2.0 * p.vol * t;
-            (p.k, p.vol * p.vol * t, p.weight / (scale * scale))
+        .zip(data.w())
+        .min_by(|a, b| a.1.total_cmp(b.1))
+        .map(|d| *d.0)
+        .unwrap_or(0.0);
+    // The four starts' searches side by side: each step evaluates every pending point in one
+    // pass over the data (the searches take the steps they would alone).
+    let width = (k_hi - k_lo).max(0.05);
+    let mut searches: Vec<Search> = [k_at_min, 0.0]
+        .into_iter()
+        .flat_map(|m0| {
+            [0.1 * width, 0.4 * width]
+                .map(|sigma0| Search::new([m0, sigma0.ln()], [0.1 * width, 0.5], 120))
         })
         .collect();
-    let w_max = data.iter().map(|d| d.1).fold(0.0, f64::max);
-    let k_lo = data.iter().map(|d| d.0).fold(f64::INFINITY, f64::min);
-    let k_hi = data.iter().map(|d| d.0).fold(f64::NEG_INFINITY, f64::max);
-    let k_at_min = data
-        .iter()
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|d| d.0)
-        .unwrap_or(0.0);
-    // The basis of each point, computed once an evaluation (three passes used it).
-    let scratch = std::cell::RefCell::new(Vec::with_capacity(data.len()));
-    let objective = |m: f64, ln_sigma: f64| {
-        let basis = &mut scratch.borrow_mut();
-        inner_solve(&data, m, ln_sigma.exp(), w_max, basis).map(|(_, sse)| sse)
-    };
+    debug_assert!(searches.len() <= LANES);
+    let mut asked: Vec<(usize, (f64, f64))> = Vec::with_capacity(LANES);
+    loop {
+        asked.clear();
+        asked.extend(
+            searches
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.wants().map(|p| (i, (p[0], p[1].exp())))),
+        );
+        if asked.is_empty() {
+            break;
+        }
+        let points: Vec<(f64, f64)> = asked.iter().map(|a| a.1).collect();
+        let solved = data.solve(&points);
+        for (&(i, _), r) in asked.iter().zip(solved) {
+            searches[i].tell(r.map_or(f64::INFINITY, |(_, sse)| sse));
+        }
+    }
     let mut best: Option<(f64, f64, f64)> = None;
-    let width = (k_hi - k_lo).max(0.05);
-    for m0 in [k_at_min, 0.0] {
-        for sigma0 in [0.1 * width, 0.4 * width] {
-            let (m, ls, f) = nelder_mead(&objective, [m0, sigma0.ln()], [0.1 * width, 0.5], 120);
-            if f.is_finite() && best.is_none_or(|b| f < b.2) {
-                best = Some((m, ls, f));
-            }
+    for (m, ls, f) in searches.iter().map(Search::best) {
+        if f.is_finite() && best.is_none_or(|b| f < b.2) {
+            best = Some((m, ls, f));
         }
     }
     let (m, ln_sigma, _) = best.ok_or(SviError::NoFit)?;
     let sigma = ln_sigma.exp();
-    let basis = &mut scratch.borrow_mut();
-    let ((a, d, c), _) = inner_solve(&data, m, sigma, w_max, basis).ok_or(SviError::NoFit)?;
+    let [solved, ..] = data.solve(&[(m, sigma)]);
+    let ((a, d, c), _) = solved.ok_or(SviError::NoFit)?;
     let b = c / sigma;
     let rho = if c > 0.0 {
         (d / c).clamp(-1.0, 1.0)
@@ -237,135 +256,6 @@ fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviParams, SviError> {
         m,
         sigma,
     })
-}
-
-/// For fixed (m, σ): the best (a, d, c) inside the box, and its weighted squared error.
-/// `basis` is scratch space for each point's (y, z).
-fn inner_solve(
-    data: &[(f64, f64, f64)],
-    m: f64,
-    sigma: f64,
-    w_max: f64,
-    basis: &mut Vec<(f64, f64)>,
-) -> Option<((f64, f64, f64), f64)> {
-    if !(sigma > 1e-6 && sigma < 10.0 && m.is_finite()) {
-        return None;
-    }
-    basis.clear();
-    basis.extend(data.iter().map(|&(k, _, _)| {
-        let y = (k - m) / sigma;
-        (y, (y * y + 1.0).sqrt())
-    }));
-    // Normal equations of w ≈ a + d y + c z.
-    let mut ata = [[0.0f64; 3]; 3];
-    let mut atb = [0.0f64; 3];
-    for (&(_, w, wt), &(y, z)) in data.iter().zip(basis.iter()) {
-        let row = [1.0, y, z];
-        for i in 0..3 {
-            atb[i] += wt * row[i] * w;
-            for j in 0..3 {
-                ata[i][j] += wt * row[i] * row[j];
-            }
-        }
-    }
-    let (mut a, mut d, mut c) = solve3(ata, atb).unwrap_or((w_max * 0.5, 0.0, 0.0));
-    // Project onto the box, then refit a (the error is a quadratic in a alone for fixed d, c).
-    c = c.clamp(0.0, 2.0 * sigma);
-    let d_cap = c.min(2.0 * sigma - c);
-    d = d.clamp(-d_cap, d_cap);
-    let points = || data.iter().zip(basis.iter());
-    let (num, den) = points().fold((0.0, 0.0), |(n, s), (&(_, w, wt), &(y, z))| {
-        (n + wt * (w - d * y - c * z), s + wt)
-    });
-    a = if den > 0.0 { num / den } else { a };
-    a = a.clamp(-(c * c - d * d).max(0.0).sqrt(), w_max);
-    let sse = points().fold(0.0, |acc, (&(_, w, wt), &(y, z))| {
-        let e = a + d * y + c * z - w;
-        acc + wt * e * e
-    });
-    Some(((a, d, c), sse))
-}
-
-/// Cramer's rule for a 3×3 system; None when singular.
-fn solve3(m: [[f64; 3]; 3], b: [f64; 3]) -> Option<(f64, f64, f64)> {
-    let det = |m: &[[f64; 3]; 3]| {
-        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-    };
-    let d = det(&m);
-    let scale = m.iter().flatten().fold(0.0f64, |acc, v| acc.max(v.abs()));
-    if d.abs() <= 1e-14 * scale * scale * scale {
-        return None;
-    }
-    let mut out = [0.0; 3];
-    for (col, o) in out.iter_mut().enumerate() {
-        let mut mc = m;
-        for row in 0..3 {
-            mc[row][col] = b[row];
-        }
-        *o = det(&mc) / d;
-    }
-    Some((out[0], out[1], out[2]))
-}
-
-/// A plain 2-D Nelder-Mead: minimises `f` from `start` with initial steps `step`; returns the best
-/// point and value. Infeasible points (None) count as +∞.
-fn nelder_mead(
-    f: &impl Fn(f64, f64) -> Option<f64>,
-    start: [f64; 2],
-    step: [f64; 2],
-    iterations: usize,
-) -> (f64, f64, f64) {
-    let eval = |p: [f64; 2]| f(p[0], p[1]).unwrap_or(f64::INFINITY);
-    let mut simplex = [
-        (start, eval(start)),
-        (
-            [start[0] + step[0], start[1]],
-            eval([start[0] + step[0], start[1]]),
-        ),
-        (
-            [start[0], start[1] + step[1]],
-            eval([start[0], start[1] + step[1]]),
-        ),
-    ];
-    let lerp =
-        |a: [f64; 2], b: [f64; 2], t: f64| [a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])];
-    for _ in 0..iterations {
-        simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let (best, worst) = (simplex[0].1, simplex[2].1);
-        if (worst - best).abs() <= 1e-12 * best.abs().max(1e-300) {
-            break;
-        }
-        let centroid = lerp(simplex[0].0, simplex[1].0, 0.5);
-        let reflected = lerp(centroid, simplex[2].0, -1.0);
-        let fr = eval(reflected);
-        if fr < simplex[0].1 {
-            let expanded = lerp(centroid, simplex[2].0, -2.0);
-            let fe = eval(expanded);
-            simplex[2] = if fe < fr {
-                (expanded, fe)
-            } else {
-                (reflected, fr)
-            };
-        } else if fr < simplex[1].1 {
-            simplex[2] = (reflected, fr);
-        } else {
-            let contracted = lerp(centroid, simplex[2].0, 0.5);
-            let fc = eval(contracted);
-            if fc < simplex[2].1 {
-                simplex[2] = (contracted, fc);
-            } else {
-                // Shrink towards the best point.
-                for i in 1..3 {
-                    let p = lerp(simplex[0].0, simplex[i].0, 0.5);
-                    simplex[i] = (p, eval(p));
-                }
-            }
-        }
-    }
-    simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
-    (simplex[0].0[0], simplex[0].0[1], simplex[0].1)
 }
 
 #[cfg(test)]
