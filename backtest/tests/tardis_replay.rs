@@ -5,7 +5,7 @@
 use backtest::sim::market::Market;
 use backtest::sim::run::{run_market, RunConfig};
 use backtest::sim::synthetic_market::{MarketConfig, SyntheticMarket};
-use backtest::sim::tardis_market::{Batches, TardisMarket};
+use backtest::sim::tardis_market::{Batches, StepRows, TardisMarket};
 use backtest::synthetic::path::{IndexPath, Preset};
 use backtest::synthetic::tardis_export::{export, ExportConfig, Exported};
 use backtest::tardis::resolve::Accept;
@@ -27,7 +27,7 @@ fn exported(name: &str, config: ExportConfig, market: MarketConfig) -> (PathBuf,
 }
 
 /// Rows made in memory resolved as the readers' are (one resolver per market: its registry).
-fn resolved(resolver: &mut Resolver, rows: Vec<Row>) -> Vec<Resolved> {
+fn resolved(resolver: &mut Resolver, rows: Vec<Row>) -> StepRows {
     rows.into_iter().map(|r| resolver.resolve(r)).collect()
 }
 

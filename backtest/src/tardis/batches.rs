@@ -1,6 +1,11 @@
 //! A resolved stream of rows as steps: the rows of one timestamp together (a backtest step).
 
 use super::{Resolved, TardisError};
+use smallvec::SmallVec;
+
+/// One step's rows. Most steps of an L2 stream are one row (10,447,089 steps of 10,455,430 rows
+/// in the 2-day export): that one is kept inline, not in an allocation made and freed a step.
+pub type StepRows = SmallVec<[Resolved; 1]>;
 
 /// Rows grouped into steps of equal timestamps. A reader error ends the steps and is kept in
 /// `error` (take it after the run).
@@ -8,8 +13,6 @@ pub struct Batches<I: Iterator<Item = Result<Resolved, TardisError>>> {
     rows: std::iter::Peekable<I>,
     pub error: Option<TardisError>,
     pub rows_read: u64,
-    /// The last step's length: the next step's vector is allocated once at that size.
-    last_len: usize,
 }
 
 impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
@@ -18,19 +21,18 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
             rows: rows.peekable(),
             error: None,
             rows_read: 0,
-            last_len: 4,
         }
     }
 }
 
 impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> {
-    type Item = Vec<Resolved>;
+    type Item = StepRows;
 
-    fn next(&mut self) -> Option<Vec<Resolved>> {
+    fn next(&mut self) -> Option<StepRows> {
         if self.error.is_some() {
             return None;
         }
-        let mut batch: Vec<Resolved> = Vec::with_capacity(self.last_len);
+        let mut batch = StepRows::new();
         loop {
             match self.rows.peek() {
                 Some(Ok(r)) if batch.first().is_none_or(|b| b.at == r.at) => {}
@@ -47,7 +49,6 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> 
                 batch.push(r);
             }
         }
-        self.last_len = batch.len().max(4);
         (!batch.is_empty()).then_some(batch)
     }
 }

@@ -8,7 +8,7 @@
 //! An error names the file and the record's index (in the place of a CSV row's line).
 
 use super::resolve::{Event, Listed, Resolved};
-use super::{Origin, Resolver, Symbol, TardisError};
+use super::{FileId, Origin, Resolver, Symbol, TardisError};
 use crate::binary::{self, Entry, Kind, Record, Run};
 use crate::tardis_binary::{chain_quote, symbols_path};
 use engine::{InstrumentId, Timestamp};
@@ -19,6 +19,7 @@ use std::sync::Arc;
 pub struct BinaryRows {
     reader: binary::Reader,
     file: Arc<Path>,
+    file_id: FileId,
     /// The names of the file's ids, from its symbol table.
     names: Vec<Symbol>,
     /// Each file id's id in the stream (or why the engine cannot use it), once seen.
@@ -41,6 +42,7 @@ impl BinaryRows {
         Ok(BinaryRows {
             reader,
             file: Arc::from(path),
+            file_id: FileId::of(path),
             ids: vec![None; names.len()],
             names,
             resolver,
@@ -83,7 +85,7 @@ impl BinaryRows {
             return None;
         }
         let origin = Origin {
-            file: Some(self.file.clone()),
+            file: Some(self.file_id),
             line: self.index,
         };
         let (event, listed) = match self.id(file_id) {

@@ -23,7 +23,7 @@ mod reader;
 pub mod resolve;
 mod writer;
 
-pub use batches::Batches;
+pub use batches::{Batches, StepRows};
 pub use binary_rows::BinaryRows;
 pub use read_ahead::ReadAhead;
 pub use reader::TardisReader;
@@ -106,18 +106,46 @@ pub struct Row {
 
 /// The file and line a row was read from, so that what is refused after reading (an unknown
 /// symbol, a price off the tick) is named as a bad row is.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Origin {
-    pub file: Option<Arc<Path>>,
+    pub file: Option<FileId>,
     pub line: u64,
 }
 
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.file {
-            Some(file) => write!(f, "{}:{}", file.display(), self.line),
+        match self.file {
+            Some(file) => write!(f, "{}:{}", file.path().display(), self.line),
             None => f.write_str("(a row made in memory)"),
         }
+    }
+}
+
+/// A file rows were read from, by number: every row carries its origin, and a number is copied
+/// where a shared path was counted in and out on each of millions of rows. The paths are kept
+/// for the life of the process (a run reads a handful of files).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FileId(u32);
+
+static FILES: std::sync::Mutex<Vec<Arc<Path>>> = std::sync::Mutex::new(Vec::new());
+
+impl FileId {
+    /// The number of `path` (the same for the same path).
+    pub fn of(path: &Path) -> FileId {
+        let mut files = FILES.lock().unwrap_or_else(|e| e.into_inner());
+        let i = match files.iter().position(|f| **f == *path) {
+            Some(i) => i,
+            None => {
+                files.push(Arc::from(path));
+                files.len() - 1
+            }
+        };
+        FileId(u32::try_from(i).expect("fewer than 2^32 files in one process"))
+    }
+
+    pub fn path(self) -> Arc<Path> {
+        let files = FILES.lock().unwrap_or_else(|e| e.into_inner());
+        files[self.0 as usize].clone()
     }
 }
 

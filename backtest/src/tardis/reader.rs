@@ -1,7 +1,7 @@
 //! One Tardis file as a stream of rows: each parsed and checked, a bad one an error naming the
 //! file and line (or, lenient, skipped and counted).
 
-use super::{ChainQuote, Dataset, Origin, Row, Symbol, TardisError, TardisEvent};
+use super::{ChainQuote, Dataset, FileId, Origin, Row, Symbol, TardisError, TardisEvent};
 use crate::csv_file;
 use crate::fields::{Columns, Fields};
 use crate::quote_check::{self, Fault};
@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub struct TardisReader {
     file: PathBuf,
     /// The same path, shared by every row's origin.
-    shared_file: Arc<Path>,
+    file_id: FileId,
     reader: csv::Reader<Box<dyn Read + Send>>,
     /// The row being read (one buffer for the whole file).
     record: csv::StringRecord,
@@ -118,7 +118,7 @@ impl TardisReader {
         let layout = Layout::find(&columns, dataset).map_err(located)?;
         Ok(TardisReader {
             file: path.to_path_buf(),
-            shared_file: Arc::from(path),
+            file_id: FileId::of(path),
             reader,
             record: csv::StringRecord::new(),
             columns,
@@ -366,7 +366,7 @@ impl Iterator for TardisReader {
                 Ok((mut row, key)) => {
                     self.last_at = key;
                     row.origin = Origin {
-                        file: Some(self.shared_file.clone()),
+                        file: Some(self.file_id),
                         line,
                     };
                     return Some(Ok(row));

@@ -20,23 +20,24 @@
 //!   books refuse, are skipped and counted, the first few kept with the reason and file:line.
 
 mod book;
+mod quotes;
 mod rows;
 
 use super::chain_market::ChainMarket;
 use super::market::{put_of, LevelCancel, Market, MarketTrade, PutRoute, Series};
 use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
-use crate::tardis::resolve::{Event, Listed, Resolved};
-pub use crate::tardis::Batches;
-use crate::tardis::{ChainQuote, Origin, Symbol};
+use crate::tardis::resolve::{Event, Listed};
+use crate::tardis::Origin;
+pub use crate::tardis::{Batches, StepRows};
 use book::Book;
 use engine::instrument::Expiry;
 use engine::pricing::Greeks;
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
+use quotes::ChainQuotes;
 use rustc_hash::FxHashMap;
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Skipped rows kept with their reason (the rest are only counted).
@@ -44,9 +45,8 @@ const KEEP_SKIPPED: usize = 20;
 
 pub struct TardisMarket {
     chain: ChainMarket,
-    /// The latest quote of each option and its id, by symbol (ordered: the rebuilt chain is
-    /// deterministic).
-    quotes: BTreeMap<Symbol, (InstrumentId, ChainQuote)>,
+    /// The latest quote of each option.
+    quotes: ChainQuotes,
     changed: bool,
     first_quote: Option<Timestamp>,
     rebuilt: Option<Timestamp>,
@@ -81,7 +81,7 @@ impl TardisMarket {
     pub fn new() -> TardisMarket {
         TardisMarket {
             chain: ChainMarket::new(),
-            quotes: BTreeMap::new(),
+            quotes: ChainQuotes::default(),
             changed: false,
             first_quote: None,
             rebuilt: None,
@@ -160,9 +160,9 @@ impl TardisMarket {
 }
 
 impl Market for TardisMarket {
-    type Step = Vec<Resolved>;
+    type Step = StepRows;
 
-    fn step_point(&self, rows: &Vec<Resolved>) -> IndexPoint {
+    fn step_point(&self, rows: &StepRows) -> IndexPoint {
         let at = rows.first().map_or(Timestamp(0), |r| r.at);
         // The index as the step finds it (no look-ahead into the step); none until the chain is
         // first built.
@@ -177,7 +177,7 @@ impl Market for TardisMarket {
         }
     }
 
-    fn advance(&mut self, rows: Vec<Resolved>) {
+    fn advance(&mut self, rows: StepRows) {
         self.trades.clear();
         self.cancels.clear();
         let Some(at) = rows.first().map(|r| r.at) else {

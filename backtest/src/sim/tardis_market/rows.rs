@@ -25,7 +25,7 @@ impl TardisMarket {
         if q.underlying_price > 0.0 && self.index.is_none_or(|(e, _)| q.expiration <= e) {
             self.index = Some((q.expiration, q.underlying_price));
         }
-        self.quotes.insert(q.symbol.clone(), (id, q));
+        self.quotes.insert(id, q);
         self.changed = true;
         self.first_quote.get_or_insert(at);
     }
@@ -105,7 +105,7 @@ impl TardisMarket {
         };
         let expired = self.next_expiry.is_some_and(|e| e <= at);
         if (self.changed && due) || expired {
-            self.quotes.retain(|_, (_, q)| q.expiration > at);
+            self.quotes.retain(|q| q.expiration > at);
             let snapshot = self.snapshot(at);
             if !snapshot.rows.is_empty() {
                 self.chain.advance(snapshot);
@@ -142,11 +142,11 @@ impl TardisMarket {
         let codes = &mut self.expiry_codes;
         let rows = self
             .quotes
-            .values()
+            .iter()
             .filter(|(_, q)| q.expiration > now)
             .filter_map(|(id, q)| {
                 let InstrumentKind::Option { expiry, right, .. } =
-                    self.chain.instruments().get(*id).kind()
+                    self.chain.instruments().get(id).kind()
                 else {
                     return None;
                 };
@@ -174,7 +174,7 @@ impl TardisMarket {
     /// The nearest live expiry quoted and its underlying price.
     fn nearest_index(&self, now: Timestamp) -> Option<(Timestamp, f64)> {
         self.quotes
-            .values()
+            .iter()
             .map(|(_, q)| q)
             .filter(|q| q.expiration > now && q.underlying_price > 0.0)
             .min_by_key(|q| q.expiration)

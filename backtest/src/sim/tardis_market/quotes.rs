@@ -1,0 +1,87 @@
+//! The latest `options_chain` quote of each option: stored by instrument id (a quote row is
+//! written in place, with no lookup by name), read in symbol order (the order the rebuilt
+//! chain's rows have always had, so that the chain, and every run, is deterministic).
+
+use crate::tardis::{ChainQuote, Symbol};
+use engine::InstrumentId;
+
+#[derive(Debug, Default)]
+pub(super) struct ChainQuotes {
+    /// By instrument id: the latest quote, if any.
+    by_id: Vec<Option<ChainQuote>>,
+    /// Every symbol ever quoted, sorted, with its id (an option that expired keeps its place).
+    order: Vec<(Symbol, InstrumentId)>,
+}
+
+impl ChainQuotes {
+    /// `q` as `id`'s latest quote.
+    pub fn insert(&mut self, id: InstrumentId, q: ChainQuote) {
+        let i = id.0 as usize;
+        if i >= self.by_id.len() {
+            self.by_id.resize_with(i + 1, || None);
+        }
+        if self.by_id[i].is_none() {
+            // New, or quoted again after it was dropped: placed by its symbol once.
+            if let Err(at) = self.order.binary_search_by(|(s, _)| (**s).cmp(&*q.symbol)) {
+                self.order.insert(at, (q.symbol.clone(), id));
+            }
+        }
+        self.by_id[i] = Some(q);
+    }
+
+    /// Keeps only the quotes `keep` accepts.
+    pub fn retain(&mut self, keep: impl Fn(&ChainQuote) -> bool) {
+        for slot in &mut self.by_id {
+            if slot.as_ref().is_some_and(|q| !keep(q)) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// The quotes held, with their ids, in symbol order.
+    pub fn iter(&self) -> impl Iterator<Item = (InstrumentId, &ChainQuote)> {
+        self.order
+            .iter()
+            .filter_map(|(_, id)| Some((*id, self.by_id[id.0 as usize].as_ref()?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use engine::Timestamp;
+
+    fn quote(symbol: &str, mark: f64) -> ChainQuote {
+        ChainQuote {
+            symbol: symbol.into(),
+            strike: 2000.0,
+            expiration: Timestamp(1),
+            bid: None,
+            ask: None,
+            mark,
+            mark_iv: 0.5,
+            underlying_price: 2000.0,
+        }
+    }
+
+    #[test]
+    fn latest_quotes_in_symbol_order_whatever_the_ids() {
+        let mut q = ChainQuotes::default();
+        q.insert(InstrumentId(5), quote("ETH-B", 1.0));
+        q.insert(InstrumentId(2), quote("ETH-C", 2.0));
+        q.insert(InstrumentId(9), quote("ETH-A", 3.0));
+        q.insert(InstrumentId(5), quote("ETH-B", 4.0));
+        let seen: Vec<(u32, &str, f64)> =
+            q.iter().map(|(id, c)| (id.0, &*c.symbol, c.mark)).collect();
+        assert_eq!(
+            seen,
+            [(9, "ETH-A", 3.0), (5, "ETH-B", 4.0), (2, "ETH-C", 2.0)]
+        );
+        // Dropped, then quoted again: back in its place, once.
+        q.retain(|c| c.mark != 4.0);
+        assert_eq!(q.iter().count(), 2);
+        q.insert(InstrumentId(5), quote("ETH-B", 5.0));
+        let marks: Vec<f64> = q.iter().map(|(_, c)| c.mark).collect();
+        assert_eq!(marks, [3.0, 5.0, 2.0]);
+    }
+}
