@@ -17,7 +17,7 @@ use crate::time::Timestamp;
 use crate::units::{Price, Qty, Side};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::ops::RangeBounds;
+use std::ops::{Bound, RangeBounds};
 use thiserror::Error;
 
 /// How eagerly live orders follow the wanted ones.
@@ -192,7 +192,15 @@ impl QuoteManager {
         self.places.clear();
         self.amend_buf.clear();
         let mut budget = self.rate.available(now);
-        let live = self.live.range(keys.clone()).count();
+        let everything = matches!(
+            (keys.start_bound(), keys.end_bound()),
+            (Bound::Unbounded, Bound::Unbounded)
+        );
+        let live = if everything {
+            self.live.len()
+        } else {
+            self.live.range(keys.clone()).count()
+        };
         let everything_fits = budget >= live + self.wanted.len();
         let limits = if everything_fits {
             (usize::MAX, usize::MAX)
@@ -212,10 +220,14 @@ impl QuoteManager {
     fn take_wanted(&mut self, wanted: &[WantedQuote]) -> Result<(), QuoteError> {
         self.wanted.clear();
         self.wanted.extend_from_slice(wanted);
-        self.wanted.sort_unstable_by_key(|w| w.key);
-        for pair in self.wanted.windows(2) {
-            if pair[0].key == pair[1].key {
-                return Err(QuoteError::DuplicateKey(pair[0].key));
+        // Strategies mostly list their quotes in key order already (series by series, bid before
+        // ask, level by level): then there is nothing to sort and no key can repeat.
+        if !self.wanted.windows(2).all(|p| p[0].key < p[1].key) {
+            self.wanted.sort_unstable_by_key(|w| w.key);
+            for pair in self.wanted.windows(2) {
+                if pair[0].key == pair[1].key {
+                    return Err(QuoteError::DuplicateKey(pair[0].key));
+                }
             }
         }
         if let Some(w) = self.wanted.iter().find(|w| w.price.0 <= 0 || w.qty.0 <= 0) {
