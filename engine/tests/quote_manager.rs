@@ -277,6 +277,45 @@ proptest! {
     }
 }
 
+proptest! {
+    /// The wanted quotes in key order (used where they are) or in any other order (sorted into
+    /// a copy) give the same actions, round after round; a repeated key is refused either way.
+    #[test]
+    fn the_order_of_the_wanted_quotes_does_not_matter(
+        rounds in prop::collection::vec(
+            (prop::collection::vec((0u32..6, any::<bool>(), 0u8..3, 90i64..110, 1i64..5), 0..12), any::<u64>()),
+            1..12,
+        )
+    ) {
+        let (mut sorted_m, mut shuffled_m) = (QuoteManager::new(RULES, 1), QuoteManager::new(RULES, 1));
+        for (i, (set, seed)) in rounds.iter().enumerate() {
+            let mut wanted: Vec<WantedQuote> = set
+                .iter()
+                .map(|&(inst, buy, level, price, qty)| {
+                    let side = if buy { Side::Buy } else { Side::Sell };
+                    WantedQuote { key: key(inst, side, level), ..quote(inst, side, price, qty) }
+                })
+                .collect();
+            let mut shuffled = wanted.clone();
+            // A deterministic shuffle from the seed.
+            for j in (1..shuffled.len()).rev() {
+                shuffled.swap(j, (seed.rotate_left(j as u32) % (j as u64 + 1)) as usize);
+            }
+            wanted.sort_by_key(|w| w.key);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            let ra = sorted_m.reconcile(t(i as i64 * 10), &wanted, &mut a);
+            let rb = shuffled_m.reconcile(t(i as i64 * 10), &shuffled, &mut b);
+            prop_assert_eq!(&ra, &rb);
+            if wanted.windows(2).any(|p| p[0].key == p[1].key) {
+                prop_assert!(matches!(ra, Err(QuoteError::DuplicateKey(_))));
+            }
+            prop_assert_eq!(&a, &b);
+            answer_all(&mut sorted_m, &a);
+            answer_all(&mut shuffled_m, &b);
+        }
+    }
+}
+
 /// One instrument reconciled: its orders brought to the wants (none: cancelled), the others'
 /// left resting; a want on another instrument is refused and changes nothing.
 #[test]

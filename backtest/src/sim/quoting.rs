@@ -67,42 +67,50 @@ impl Quoting {
         }
         let decided = Timestamp(at.0 + self.feed_latency.delay_nanos());
         let position = |id| trader.position(id);
-        let mut state = match self.state.take() {
-            Some(mut last) => {
-                market.update_state(&mut last, &position, self.surface.clone());
-                last
-            }
-            None => market.state(&position, self.surface.clone()),
-        };
+        // Updated where it is kept (a state is a few hundred bytes: not moved out and back).
+        let fresh = self.state.is_none();
+        let surface = &self.surface;
+        let state = self
+            .state
+            .get_or_insert_with(|| market.state(&position, surface.clone()));
+        if !fresh {
+            market.update_state(state, &position, surface.clone());
+        }
         state.now = decided;
-        self.account(at, market, trader, &mut state);
+        account(
+            &mut self.cash,
+            self.perpetual.as_ref(),
+            at,
+            (market, trader),
+            state,
+        );
         self.actions.clear();
-        trader.requote(decided, &state, strategy, &mut self.actions);
+        trader.requote(decided, state, strategy, &mut self.actions);
         venue.send(decided, &self.actions);
-        self.state = Some(state);
         true
     }
+}
 
-    /// What the account holds beyond the options, into `state`: its cash (with the
-    /// perpetual's unrealized PnL) and the perpetual's book and position.
-    fn account<M: Market>(
-        &mut self,
-        at: Timestamp,
-        market: &M,
-        trader: &Trader,
-        state: &mut State,
-    ) {
-        let index = market.point().map_or(f64::NAN, |p| p.price);
-        let ledger = trader.ledger();
-        let cash = ledger.cash();
-        if cash.serialize() != self.cash.0 {
-            self.cash = (cash.serialize(), cash.to_f64().unwrap_or(f64::NAN));
-        }
-        state.cash_eth = self.cash.1;
-        if let Some(p) = &self.perpetual {
-            let instruments = market.instruments();
-            state.cash_eth += p.unrealized_eth(instruments, ledger, index);
-            state.hedge = p.state(instruments, index, at, trader.position(p.id));
-        }
+/// What the account holds beyond the options, into `state`: its cash (with the perpetual's
+/// unrealized PnL) and the perpetual's book and position. `cash` caches the ledger's cash (its
+/// decimal's bytes) as f64.
+fn account<M: Market>(
+    cash: &mut ([u8; 16], f64),
+    perpetual: Option<&Perpetual>,
+    at: Timestamp,
+    (market, trader): (&M, &Trader),
+    state: &mut State,
+) {
+    let index = market.point().map_or(f64::NAN, |p| p.price);
+    let ledger = trader.ledger();
+    let now = ledger.cash();
+    if now.serialize() != cash.0 {
+        *cash = (now.serialize(), now.to_f64().unwrap_or(f64::NAN));
+    }
+    state.cash_eth = cash.1;
+    if let Some(p) = perpetual {
+        let instruments = market.instruments();
+        state.cash_eth += p.unrealized_eth(instruments, ledger, index);
+        state.hedge = p.state(instruments, index, at, trader.position(p.id));
     }
 }

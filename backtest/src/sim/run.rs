@@ -109,14 +109,13 @@ pub(super) fn due(last: &mut Option<Timestamp>, now: Timestamp, every: f64) -> b
     is_due
 }
 
-/// The index range and the run's length so far, at priced step `p`.
+/// The index range and the first priced step (the run's length is taken once, at the end).
 fn record_point(s: &mut Summary, first_at: &mut Option<Timestamp>, p: IndexPoint) {
     if s.start_index == 0.0 {
         s.start_index = p.price;
     }
     s.end_index = p.price;
-    let first = *first_at.get_or_insert(p.at);
-    s.run_days = (p.at.0 - first.0) as f64 / (86_400.0 * 1e9);
+    first_at.get_or_insert(p.at);
 }
 
 /// The holders at `p`: every roll waiting worked against the maker's leg quotes or, in package
@@ -234,6 +233,10 @@ pub fn run_market<M: Market>(
         sampler.step(p, requoted, &view.hedged(perpetual, venue.hedge));
     }
     venue.deliver(None, &mut trader, market.instruments());
+    // From the first point recorded to the last (once, not a division a step).
+    if let (Some(first), Some(last)) = (first_at, last_at) {
+        s.run_days = (last.0 - first.0) as f64 / (86_400.0 * 1e9);
+    }
     let view = View::of(&*market, &trader, &pnl, desk.as_ref());
     sampler.finish(s, &view.hedged(perpetual, venue.hedge))
 }

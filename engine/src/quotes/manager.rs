@@ -184,7 +184,31 @@ impl QuoteManager {
         out: &mut Vec<Action>,
     ) -> Result<(), QuoteError> {
         let first = out.len();
-        self.take_wanted(wanted)?;
+        // Already in key order (as strategies mostly list them): used where it is; else a sorted
+        // copy, kept in a buffer reused across calls.
+        let mut sorted = std::mem::take(&mut self.wanted);
+        let wanted = match sorted_wanted(wanted, &mut sorted) {
+            Ok(()) if sorted.is_empty() => wanted,
+            Ok(()) => &sorted,
+            Err(e) => {
+                self.wanted = sorted;
+                return Err(e);
+            }
+        };
+        self.reconcile_sorted(now, wanted, keys, first, out);
+        self.wanted = sorted;
+        Ok(())
+    }
+
+    /// [`QuoteManager::reconcile_keys`] once the wanted quotes are known sorted and valid.
+    fn reconcile_sorted<R: RangeBounds<QuoteKey> + Clone>(
+        &mut self,
+        now: Timestamp,
+        wanted: &[WantedQuote],
+        keys: R,
+        first: usize,
+        out: &mut Vec<Action>,
+    ) {
         // The live orders in key order, merged with the wanted ones. When the rate budget cannot
         // cover every possible action, a first pass counts the cancels and amends needed so that
         // cancels get the budget first; the (last) pass sends them and marks them in flight as it
@@ -201,50 +225,30 @@ impl QuoteManager {
         } else {
             self.live.range(keys.clone()).count()
         };
-        let everything_fits = budget >= live + self.wanted.len();
+        let everything_fits = budget >= live + wanted.len();
         let limits = if everything_fits {
             (usize::MAX, usize::MAX)
         } else {
-            self.count_changes(keys.clone(), budget)
+            self.count_changes(wanted, keys.clone(), budget)
         };
-        self.send_changes(keys, limits, everything_fits, out);
+        self.send_changes(wanted, keys, limits, everything_fits, out);
         let mut sent = out.len() - first + self.amend_buf.len();
         budget -= sent;
         out.extend_from_slice(&self.amend_buf);
         sent += self.place(budget, out);
         self.rate.spend(sent);
-        Ok(())
-    }
-
-    /// `wanted` sorted by key into `self.wanted`, each key once, prices and sizes positive.
-    fn take_wanted(&mut self, wanted: &[WantedQuote]) -> Result<(), QuoteError> {
-        self.wanted.clear();
-        self.wanted.extend_from_slice(wanted);
-        // Strategies mostly list their quotes in key order already (series by series, bid before
-        // ask, level by level): then there is nothing to sort and no key can repeat.
-        if !self.wanted.windows(2).all(|p| p[0].key < p[1].key) {
-            self.wanted.sort_unstable_by_key(|w| w.key);
-            for pair in self.wanted.windows(2) {
-                if pair[0].key == pair[1].key {
-                    return Err(QuoteError::DuplicateKey(pair[0].key));
-                }
-            }
-        }
-        if let Some(w) = self.wanted.iter().find(|w| w.price.0 <= 0 || w.qty.0 <= 0) {
-            return Err(QuoteError::BadQuote(w.key, w.price, w.qty));
-        }
-        Ok(())
     }
 
     /// The first pass, when the budget is short: how many cancels and then amends it covers
     /// (cancels first); the new quotes go to `places`.
     fn count_changes<R: RangeBounds<QuoteKey>>(
         &mut self,
+        wanted: &[WantedQuote],
         keys: R,
         budget: usize,
     ) -> (usize, usize) {
         let (mut cancels, mut amends) = (0usize, 0usize);
-        let mut want = self.wanted.iter().peekable();
+        let mut want = wanted.iter().peekable();
         for (key, live) in self.live.range(keys) {
             while let Some(w) = want.next_if(|w| w.key < *key) {
                 self.places.push(*w);
@@ -265,12 +269,13 @@ impl QuoteManager {
     /// marked in flight; where everything fits, the new quotes go to `places` on the way.
     fn send_changes<R: RangeBounds<QuoteKey>>(
         &mut self,
+        wanted: &[WantedQuote],
         keys: R,
         (mut cancels_left, mut amends_left): (usize, usize),
         everything_fits: bool,
         out: &mut Vec<Action>,
     ) {
-        let mut want = self.wanted.iter().peekable();
+        let mut want = wanted.iter().peekable();
         for (key, live) in self.live.range_mut(keys) {
             if cancels_left == 0 && amends_left == 0 {
                 break;
@@ -374,6 +379,30 @@ impl QuoteManager {
             .and_then(|k| self.live.get(k))
             .is_some_and(|l| l.order.status() == OrderStatus::Pending)
     }
+}
+
+/// Checks `wanted`: each key once, prices and sizes positive. When it is not in key order, a
+/// sorted copy is left in `sorted` (else `sorted` is left empty: `wanted` is used as it is).
+fn sorted_wanted(wanted: &[WantedQuote], sorted: &mut Vec<WantedQuote>) -> Result<(), QuoteError> {
+    sorted.clear();
+    // In strictly increasing key order: sorted, and no key can repeat.
+    if !wanted.windows(2).all(|p| p[0].key < p[1].key) {
+        sorted.extend_from_slice(wanted);
+        sorted.sort_unstable_by_key(|w| w.key);
+        if let Some(pair) = sorted.windows(2).find(|p| p[0].key == p[1].key) {
+            return Err(QuoteError::DuplicateKey(pair[0].key));
+        }
+    }
+    // The first bad one in key order.
+    let view = if sorted.is_empty() {
+        wanted
+    } else {
+        &sorted[..]
+    };
+    if let Some(w) = view.iter().find(|w| w.price.0 <= 0 || w.qty.0 <= 0) {
+        return Err(QuoteError::BadQuote(w.key, w.price, w.qty));
+    }
+    Ok(())
 }
 
 /// What one live order needs: nothing while an action on it is unanswered, a cancel when it is no

@@ -161,9 +161,6 @@ pub struct RollMakerConfig {
     pub package: crate::package::PackageConfig,
 }
 
-/// The most ladder levels a side may have (the quoting path keeps them in a fixed array).
-pub const MAX_LEVELS: usize = 8;
-
 /// The documented default, built in so that the binary runs with no file at hand.
 pub const DEFAULT_TOML: &str = include_str!("../../configs/roll_maker.toml");
 

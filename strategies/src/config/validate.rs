@@ -1,7 +1,7 @@
 //! The roll maker config's range checks, one function per section; each failure names its key
 //! and the rule.
 
-use super::{RollMakerConfig, MAX_LEVELS};
+use super::RollMakerConfig;
 
 /// A value outside its range: (key, value, rule).
 pub(super) type Bad = (&'static str, String, String);
@@ -110,11 +110,11 @@ impl RollMakerConfig {
         positive("edge.vega_unit", e.vega_unit)?;
         non_negative("edge.min_edge_vol", e.min_edge_vol)?;
         non_negative("edge.carry_bps_per_year", e.carry_bps_per_year)?;
-        if s.levels.is_empty() || s.levels.len() > MAX_LEVELS {
+        if s.levels.is_empty() || s.levels.len() > 8 {
             return Err(bad(
                 "size.levels",
                 format!("{} levels", s.levels.len()),
-                &format!("1 to {MAX_LEVELS} levels"),
+                "1 to 8 levels",
             ));
         }
         for level in &s.levels {

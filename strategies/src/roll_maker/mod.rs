@@ -24,7 +24,7 @@ mod hedge;
 mod levels;
 mod side;
 
-use crate::config::{RollMakerConfig, MAX_LEVELS};
+use crate::config::RollMakerConfig;
 use crate::glft::Glft;
 use crate::limits::{Exposure, Limiter};
 use classify::{expiry_listed, in_universe, role, Role};
@@ -32,12 +32,11 @@ use engine::instrument::OptionRight;
 use engine::pricing::batch::{greeks_batch, BlackInput};
 use engine::pricing::surface::AtTime;
 use engine::pricing::{coin, Greeks, OptionType};
-use engine::state::{SeriesState, State};
+use engine::state::State;
 use engine::strategy::{PullReason, Pulled, Strategy, Wanted};
 use engine::units::Side;
 use engine::Timestamp;
 use hedge::hedge;
-use levels::reciprocal;
 
 /// Seconds from `then` to `now`.
 fn age(now: Timestamp, then: Timestamp) -> f64 {
@@ -50,40 +49,7 @@ struct Priced {
     /// Coin (ETH) price and greeks per contract; vega per 1.00 of vol.
     coin: Greeks,
     t: f64,
-    /// The series' [`Constants`], beside its price where the levels read them.
-    units_per_eth: f64,
-    lots_per_contract: f64,
     ok: bool,
-}
-
-/// What a series' quotes need that does not change while it is listed: ln K, and the
-/// reciprocals that turn divisions on the per-level path into multiplications.
-#[derive(Clone, Copy, Debug)]
-struct Constants {
-    strike: f64,
-    price_unit: f64,
-    lot: f64,
-    ln_strike: f64,
-    units_per_eth: f64,
-    lots_per_contract: f64,
-}
-
-impl Constants {
-    fn new(s: &SeriesState) -> Constants {
-        Constants {
-            strike: s.strike,
-            price_unit: s.price_unit,
-            lot: s.lot,
-            ln_strike: s.strike.ln(),
-            units_per_eth: reciprocal(s.price_unit),
-            lots_per_contract: reciprocal(s.lot),
-        }
-    }
-
-    /// Whether these are `s`'s.
-    fn of(&self, s: &SeriesState) -> bool {
-        self.strike == s.strike && self.price_unit == s.price_unit && self.lot == s.lot
-    }
 }
 
 /// Which sides the maker quotes.
@@ -116,10 +82,9 @@ pub struct RollMaker {
     layoff: Vec<Option<Side>>,
     /// Years to each expiry.
     expiry_t: Vec<f64>,
-    /// ln F per expiry.
+    /// ln F per expiry, and (strike, ln strike) per series, kept across requotes.
     ln_forward: Vec<f64>,
-    /// Per series, what does not change while it is listed, kept across requotes.
-    constants: Vec<Constants>,
+    ln_strike: Vec<(f64, f64)>,
     /// The surface at each expiry's t.
     at_expiry: Vec<Option<AtTime>>,
 }
@@ -139,11 +104,6 @@ impl RollMaker {
     }
 
     fn with_mode(config: RollMakerConfig, mode: Mode) -> RollMaker {
-        // Validated configs hold (`[size] levels`); one built in code must too.
-        assert!(
-            config.size.levels.len() <= MAX_LEVELS,
-            "at most {MAX_LEVELS} ladder levels"
-        );
         RollMaker {
             mode,
             glft: Glft::new(&config.edge),
@@ -160,7 +120,7 @@ impl RollMaker {
             layoff: Vec::new(),
             expiry_t: Vec::new(),
             ln_forward: Vec::new(),
-            constants: Vec::new(),
+            ln_strike: Vec::new(),
             at_expiry: Vec::new(),
         }
     }
@@ -182,16 +142,16 @@ impl RollMaker {
                 .iter()
                 .map(|&t| surface.and_then(|sf| sf.at(t))),
         );
-        if self.constants.len() != state.series.len()
+        if self.ln_strike.len() != state.series.len()
             || self
-                .constants
+                .ln_strike
                 .iter()
                 .zip(&state.series)
-                .any(|(c, s)| !c.of(s))
+                .any(|(c, s)| c.0 != s.strike)
         {
-            self.constants.clear();
-            self.constants
-                .extend(state.series.iter().map(Constants::new));
+            self.ln_strike.clear();
+            self.ln_strike
+                .extend(state.series.iter().map(|s| (s.strike, s.strike.ln())));
         }
         self.inputs.clear();
         self.slots.clear();
@@ -199,17 +159,14 @@ impl RollMaker {
         for (i, s) in state.series.iter().enumerate() {
             let e = &state.expiries[s.expiry];
             let t = self.expiry_t[s.expiry];
-            let c = &self.constants[i];
             let mut priced = Priced {
                 t,
-                units_per_eth: c.units_per_eth,
-                lots_per_contract: c.lots_per_contract,
                 ..Priced::default()
             };
             if self.needed[i] && t > 0.0 {
                 // k = ln K - ln F: ln K is cached per series (strikes do not move), ln F and the
                 // surface's slices at t are taken once per expiry.
-                let k = c.ln_strike - self.ln_forward[s.expiry];
+                let k = self.ln_strike[i].1 - self.ln_forward[s.expiry];
                 let vol =
                     self.at_expiry[s.expiry].map(|at| (at.total_variance(k).max(0.0) / t).sqrt());
                 if let Some(vol) = vol.filter(|v| v.is_finite() && *v > 0.0) {

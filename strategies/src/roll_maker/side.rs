@@ -1,7 +1,7 @@
 //! One side of one series quoted: the GLFT edge for the expiry's held vega, plus carry, at each
 //! ladder level; each level's lots the most the series room and the limiter admit, in whole lots.
 
-use super::levels::{floor_i64, quote_price};
+use super::levels::{floor_i64, quote_price, reciprocal};
 use super::Priced;
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
@@ -54,6 +54,9 @@ impl Quoting<'_> {
         if reduce_only {
             series_room = series_room.min(s.position.0.abs());
         }
+        // Reciprocals once per series: divisions are the slow links of the per-level chain.
+        let lots_per_contract = reciprocal(s.lot);
+        let units_per_eth = reciprocal(s.price_unit);
         let adds_gross = match side {
             Side::Buy => s.position.0 >= 0,
             Side::Sell => s.position.0 <= 0,
@@ -61,14 +64,14 @@ impl Quoting<'_> {
         for (level, l) in config.size.levels.iter().enumerate() {
             let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
             let distance = edge_vol * vega_per_point + carry;
-            let Some(price) = quote_price(s, p.units_per_eth, side, p.coin.price, distance) else {
+            let Some(price) = quote_price(s, units_per_eth, side, p.coin.price, distance) else {
                 break;
             };
             let lots = l.lots.min(series_room);
             let admitted = limiter.admit(s.expiry, per_contract, lots as f64 * s.lot, adds_gross);
             // Whole lots only, rounded down (the 1e-9 keeps an exact fit from being lost to
             // floating-point rounding).
-            let lots = floor_i64(admitted * p.lots_per_contract + 1e-9);
+            let lots = floor_i64(admitted * lots_per_contract + 1e-9);
             if lots <= 0 {
                 break;
             }

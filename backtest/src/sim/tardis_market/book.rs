@@ -45,8 +45,22 @@ impl Book {
 
     /// One level's new size (0: gone). A removal of a level the book does not hold changes
     /// nothing; an update before the first snapshot is an error.
+    #[cfg(test)]
     pub(super) fn set(&mut self, side: Side, price: Price, qty: Qty) -> Result<(), BookError> {
-        let held = self.mirror.qty_at(side, price).0 > 0;
+        let shown = self.mirror.qty_at(side, price);
+        self.set_shown(side, price, qty, shown)
+    }
+
+    /// [`Book::set`] where the caller has just read the size the book `shows` at `price` (one
+    /// search of the side, not two).
+    pub(super) fn set_shown(
+        &mut self,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        shows: Qty,
+    ) -> Result<(), BookError> {
+        let held = shows.0 > 0;
         let action = match (qty.0, held) {
             (0, false) => return Ok(()),
             (0, true) => LevelAction::Delete,

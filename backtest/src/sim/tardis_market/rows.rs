@@ -62,8 +62,9 @@ impl TardisMarket {
         } else {
             Ok(())
         };
-        let before = book.side(side).qty_at(p).0 - took;
-        if let Err(e) = cleared.and_then(|_| book.set(side, p, q)) {
+        let shows = book.side(side).qty_at(p);
+        let before = shows.0 - took;
+        if let Err(e) = cleared.and_then(|_| book.set_shown(side, p, q, shows)) {
             let name = self.instruments().get(id).name();
             return self.skip(origin, format!("{name}: {e}"));
         }
