@@ -9,7 +9,7 @@ use engine::InstrumentId;
 pub(super) struct ChainQuotes {
     /// By instrument id: the latest quote, if any.
     by_id: Vec<Option<ChainQuote>>,
-    /// Every symbol ever quoted, sorted, with its id (an option that expired keeps its place).
+    /// The symbols held, sorted, with their ids.
     order: Vec<(Symbol, InstrumentId)>,
 }
 
@@ -21,7 +21,7 @@ impl ChainQuotes {
             self.by_id.resize_with(i + 1, || None);
         }
         if self.by_id[i].is_none() {
-            // New, or quoted again after it was dropped: placed by its symbol once.
+            // New, or quoted again after it was dropped: placed by its symbol.
             if let Err(at) = self.order.binary_search_by(|(s, _)| (**s).cmp(&*q.symbol)) {
                 self.order.insert(at, (q.symbol.clone(), id));
             }
@@ -36,6 +36,9 @@ impl ChainQuotes {
                 *slot = None;
             }
         }
+        // Expired options leave the order too: a months-long replay lists thousands.
+        let by_id = &self.by_id;
+        self.order.retain(|(_, id)| by_id[id.0 as usize].is_some());
     }
 
     /// The quotes held, with their ids, in symbol order.
@@ -80,6 +83,7 @@ mod tests {
         // Dropped, then quoted again: back in its place, once.
         q.retain(|c| c.mark != 4.0);
         assert_eq!(q.iter().count(), 2);
+        assert_eq!(q.order.len(), 2, "a dropped symbol leaves the order");
         q.insert(InstrumentId(5), quote("ETH-B", 5.0));
         let marks: Vec<f64> = q.iter().map(|(_, c)| c.mark).collect();
         assert_eq!(marks, [3.0, 5.0, 2.0]);
