@@ -10,7 +10,8 @@
 //!   not fit waits for the next call.
 
 use super::rate::RateLimit;
-use super::wanted::{QuoteKey, WantedQuote};
+use super::rules::{keeps, QuoteRules};
+use super::wanted::{in_key_order, QuoteKey, WantedQuote};
 use crate::instrument::InstrumentId;
 use crate::order::{Order, OrderError, OrderEvent, OrderStatus};
 use crate::time::Timestamp;
@@ -19,17 +20,6 @@ use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::ops::{Bound, RangeBounds};
 use thiserror::Error;
-
-/// How eagerly live orders follow the wanted ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct QuoteRules {
-    /// A live order up to this many ticks less aggressive than wanted is left alone.
-    pub price_threshold_ticks: i64,
-    /// A live order up to this many lots smaller than wanted is left alone.
-    pub size_threshold_lots: i64,
-    /// At most this many actions (place, amend, cancel) in any second.
-    pub max_actions_per_second: u32,
-}
 
 /// An instruction for the venue. Every place is post-only.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,20 +174,12 @@ impl QuoteManager {
         out: &mut Vec<Action>,
     ) -> Result<(), QuoteError> {
         let first = out.len();
-        // Already in key order (as strategies mostly list them): used where it is; else a sorted
-        // copy, kept in a buffer reused across calls.
-        let mut sorted = std::mem::take(&mut self.wanted);
-        let wanted = match sorted_wanted(wanted, &mut sorted) {
-            Ok(()) if sorted.is_empty() => wanted,
-            Ok(()) => &sorted,
-            Err(e) => {
-                self.wanted = sorted;
-                return Err(e);
-            }
-        };
-        self.reconcile_sorted(now, wanted, keys, first, out);
-        self.wanted = sorted;
-        Ok(())
+        // The buffer a sorted copy goes to (reused across calls), out of `self` while in use.
+        let mut buffer = std::mem::take(&mut self.wanted);
+        let done = in_key_order(wanted, &mut buffer)
+            .map(|wanted| self.reconcile_sorted(now, wanted, keys, first, out));
+        self.wanted = buffer;
+        done
     }
 
     /// [`QuoteManager::reconcile_keys`] once the wanted quotes are known sorted and valid.
@@ -381,30 +363,6 @@ impl QuoteManager {
     }
 }
 
-/// Checks `wanted`: each key once, prices and sizes positive. When it is not in key order, a
-/// sorted copy is left in `sorted` (else `sorted` is left empty: `wanted` is used as it is).
-fn sorted_wanted(wanted: &[WantedQuote], sorted: &mut Vec<WantedQuote>) -> Result<(), QuoteError> {
-    sorted.clear();
-    // In strictly increasing key order: sorted, and no key can repeat.
-    if !wanted.windows(2).all(|p| p[0].key < p[1].key) {
-        sorted.extend_from_slice(wanted);
-        sorted.sort_unstable_by_key(|w| w.key);
-        if let Some(pair) = sorted.windows(2).find(|p| p[0].key == p[1].key) {
-            return Err(QuoteError::DuplicateKey(pair[0].key));
-        }
-    }
-    // The first bad one in key order.
-    let view = if sorted.is_empty() {
-        wanted
-    } else {
-        &sorted[..]
-    };
-    if let Some(w) = view.iter().find(|w| w.price.0 <= 0 || w.qty.0 <= 0) {
-        return Err(QuoteError::BadQuote(w.key, w.price, w.qty));
-    }
-    Ok(())
-}
-
 /// What one live order needs: nothing while an action on it is unanswered, a cancel when it is no
 /// longer wanted, an amend when it may not stay as it is.
 fn decide(rules: &QuoteRules, live: &Live, matched: Option<&WantedQuote>) -> Option<Action> {
@@ -423,19 +381,4 @@ fn decide(rules: &QuoteRules, live: &Live, matched: Option<&WantedQuote>) -> Opt
         }),
         Some(_) => None,
     }
-}
-
-/// True when the live order may stay for `w`: not more aggressive, not larger, and within the
-/// thresholds of it.
-fn keeps(rules: &QuoteRules, order: &Order, w: &WantedQuote) -> bool {
-    // Price units by which the live order is less aggressive than wanted (negative: more).
-    let behind = match order.side {
-        Side::Buy => w.price.0 - order.price.0,
-        Side::Sell => order.price.0 - w.price.0,
-    };
-    let short = w.qty.0 - order.remaining().0;
-    behind >= 0
-        && behind <= rules.price_threshold_ticks * w.tick.max(1)
-        && short >= 0
-        && short <= rules.size_threshold_lots
 }

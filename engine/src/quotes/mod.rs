@@ -4,12 +4,15 @@
 //! - [`wanted`]: what a strategy asks for (one instrument, one side, one ladder level each).
 //! - [`manager`]: the diff, with thresholds under which a live order is left alone to keep its
 //!   queue place, and the bookkeeping of orders in flight so that nothing is ever sent twice.
+//! - [`rules`]: how eagerly live orders follow the wanted ones (thresholds, the action cap).
 //! - [`rate`]: the cap on actions per second.
 
 pub mod manager;
 pub mod rate;
+pub mod rules;
 pub mod wanted;
 
-pub use manager::{Action, QuoteError, QuoteManager, QuoteRules};
+pub use manager::{Action, QuoteError, QuoteManager};
 pub use rate::RateLimit;
+pub use rules::QuoteRules;
 pub use wanted::{QuoteKey, WantedQuote, WantedTake};

@@ -1,5 +1,6 @@
 //! What a strategy asks to have resting.
 
+use super::manager::QuoteError;
 use crate::instrument::InstrumentId;
 use crate::state::Top;
 use crate::tick_rule::TickRule;
@@ -67,6 +68,32 @@ impl WantedQuote {
         self.tick = rule.tick_at(price);
         true
     }
+}
+
+/// `wanted` in key order, checked: each key once, prices and sizes positive (else the first bad
+/// one in key order). Strategies mostly list their quotes in key order already (series by
+/// series, bid before ask, level by level): then they are used where they are; otherwise a
+/// sorted copy is made in `buffer`.
+pub(super) fn in_key_order<'a>(
+    wanted: &'a [WantedQuote],
+    buffer: &'a mut Vec<WantedQuote>,
+) -> Result<&'a [WantedQuote], QuoteError> {
+    // In strictly increasing key order: sorted, and no key can repeat.
+    let sorted = if wanted.windows(2).all(|p| p[0].key < p[1].key) {
+        wanted
+    } else {
+        buffer.clear();
+        buffer.extend_from_slice(wanted);
+        buffer.sort_unstable_by_key(|w| w.key);
+        if let Some(pair) = buffer.windows(2).find(|p| p[0].key == p[1].key) {
+            return Err(QuoteError::DuplicateKey(pair[0].key));
+        }
+        &buffer[..]
+    };
+    if let Some(w) = sorted.iter().find(|w| w.price.0 <= 0 || w.qty.0 <= 0) {
+        return Err(QuoteError::BadQuote(w.key, w.price, w.qty));
+    }
+    Ok(sorted)
 }
 
 /// An order the strategy wants to cross now: it takes what the book shows at `price` or better,
