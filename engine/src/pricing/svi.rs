@@ -215,21 +215,21 @@ fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviParams, SviError> {
         })
         .collect();
     debug_assert!(searches.len() <= LANES);
-    let mut asked: Vec<(usize, (f64, f64))> = Vec::with_capacity(LANES);
+    // Each round: the searches still going and their points (m, σ), at most one lane each.
+    let (mut going, mut points) = ([0usize; LANES], [(0.0, 0.0); LANES]);
     loop {
-        asked.clear();
-        asked.extend(
-            searches
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| s.wants().map(|p| (i, (p[0], p[1].exp())))),
-        );
-        if asked.is_empty() {
+        let mut n = 0;
+        for (i, s) in searches.iter().enumerate() {
+            if let Some(p) = s.wants() {
+                (going[n], points[n]) = (i, (p[0], p[1].exp()));
+                n += 1;
+            }
+        }
+        if n == 0 {
             break;
         }
-        let points: Vec<(f64, f64)> = asked.iter().map(|a| a.1).collect();
-        let solved = data.solve(&points);
-        for (&(i, _), r) in asked.iter().zip(solved) {
+        let solved = data.solve(&points[..n]);
+        for (&i, r) in going[..n].iter().zip(solved) {
             searches[i].tell(r.map_or(f64::INFINITY, |(_, sse)| sse));
         }
     }

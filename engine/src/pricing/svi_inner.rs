@@ -18,7 +18,7 @@ pub(super) struct Data {
     /// Σ wt and Σ wt·w, in point order.
     sum_wt: f64,
     sum_wt_w: f64,
-    pub w_max: f64,
+    w_max: f64,
     /// Scratch: each point's basis (y, z) at each lane's (m, σ).
     y: Vec<[f64; LANES]>,
     z: Vec<[f64; LANES]>,
@@ -45,8 +45,8 @@ impl Data {
             sum_wt,
             sum_wt_w,
             w_max,
-            y: Vec::with_capacity(n),
-            z: Vec::with_capacity(n),
+            y: vec![[0.0; LANES]; n],
+            z: vec![[0.0; LANES]; n],
             path: batch_path(),
         }
     }
@@ -103,8 +103,6 @@ fn solve_avx2(data: &mut Data, m: [f64; LANES], sigma: [f64; LANES]) -> [Solved;
 #[inline(always)]
 fn solve_lanes(data: &mut Data, m: [f64; LANES], sigma: [f64; LANES]) -> [Solved; LANES] {
     let n = data.k.len();
-    data.y.resize(n, [0.0; LANES]);
-    data.z.resize(n, [0.0; LANES]);
     for i in 0..n {
         for l in 0..LANES {
             let y = (data.k[i] - m[l]) / sigma[l];
