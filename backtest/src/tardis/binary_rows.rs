@@ -13,12 +13,11 @@ use crate::binary::{self, Entry, Kind, Record, Run};
 use crate::tardis_binary::{chain_quote, symbols_path};
 use engine::{InstrumentId, Timestamp};
 use std::path::Path;
-use std::sync::Arc;
 
 /// The rows of a binary event file, resolved.
 pub struct BinaryRows {
     reader: binary::Reader,
-    file: Arc<Path>,
+    /// The file, by number: every row's origin names it.
     file_id: FileId,
     /// The names of the file's ids, from its symbol table.
     names: Vec<Symbol>,
@@ -41,7 +40,6 @@ impl BinaryRows {
         let names: Vec<Symbol> = text.lines().map(Symbol::from).collect();
         Ok(BinaryRows {
             reader,
-            file: Arc::from(path),
             file_id: FileId::of(path),
             ids: vec![None; names.len()],
             names,
@@ -138,7 +136,11 @@ impl Iterator for BinaryRows {
             let entry = match self.reader.next()? {
                 Ok(entry) => entry,
                 Err(e) => {
-                    return Some(Err(TardisError::new(&self.file, self.index, e.to_string())))
+                    return Some(Err(TardisError::new(
+                        &self.file_id.path(),
+                        self.index,
+                        e.to_string(),
+                    )))
                 }
             };
             let row = self.row(entry);

@@ -14,7 +14,7 @@ use std::sync::Arc;
 /// Streams one Tardis file.
 pub struct TardisReader {
     file: PathBuf,
-    /// The same path, shared by every row's origin.
+    /// The same path by number, as every row's origin names it.
     file_id: FileId,
     reader: csv::Reader<Box<dyn Read + Send>>,
     /// The row being read (one buffer for the whole file).
