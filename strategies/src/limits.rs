@@ -155,6 +155,7 @@ impl Limiter {
 
     /// Admits up to `wanted` contracts of per-contract exposure `e` (signed for the quote's side)
     /// and returns how many; `adds_gross` when a fill would grow the position's size.
+    #[inline]
     pub fn admit(&mut self, bucket: usize, e: Exposure, wanted: f64, adds_gross: bool) -> f64 {
         // Usually everything fits: check that with multiplications, and divide only when not.
         let fits = self.buckets[bucket].fits(&self.bucket, &e, wanted, adds_gross)

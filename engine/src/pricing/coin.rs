@@ -10,6 +10,7 @@ use super::black76;
 use super::greeks::{Greeks, OptionType};
 
 /// Coin greeks from the USD Black-76 greeks of the same option at forward `f`.
+#[inline]
 pub fn from_usd(usd: Greeks, f: f64) -> Greeks {
     let price = usd.price / f;
     let delta = usd.delta - price;

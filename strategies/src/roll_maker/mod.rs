@@ -43,11 +43,14 @@ fn age(now: Timestamp, then: Timestamp) -> f64 {
     (now.0 - then.0) as f64 / Timestamp::NANOS_PER_SEC as f64
 }
 
-/// A series priced for this requote.
+/// A series priced for this requote: what the quotes and the limits read of its coin greeks
+/// (the rest of them are never computed).
 #[derive(Clone, Copy, Debug, Default)]
 struct Priced {
-    /// Coin (ETH) price and greeks per contract; vega per 1.00 of vol.
-    coin: Greeks,
+    /// Coin (ETH) price per contract.
+    price: f64,
+    /// One contract's exposure, bought.
+    exposure: Exposure,
     t: f64,
     ok: bool,
 }
@@ -188,7 +191,9 @@ impl RollMaker {
         self.usd.resize(self.inputs.len(), Greeks::default());
         greeks_batch(&self.inputs, &mut self.usd);
         for ((&i, g), input) in self.slots.iter().zip(&self.usd).zip(&self.inputs) {
-            self.priced[i].coin = coin::from_usd(*g, input.f);
+            let coin = coin::from_usd(*g, input.f);
+            self.priced[i].price = coin.price;
+            self.priced[i].exposure = Exposure::of_coin(&coin);
         }
     }
 }
@@ -347,10 +352,10 @@ impl RollMaker {
         for (s, p) in state.series.iter().zip(&self.priced) {
             if s.position.0 != 0 && p.ok {
                 let contracts = s.position.0 as f64 * s.lot;
-                let e = Exposure::of_coin(&p.coin).scaled(contracts);
+                let e = p.exposure.scaled(contracts);
                 self.limiter.hold(s.expiry, e, contracts);
                 self.bucket_vega[s.expiry] += e.vega;
-                usd_delta += e.delta + p.coin.price * contracts;
+                usd_delta += e.delta + p.price * contracts;
             }
         }
         if let Some(h) = &state.hedge {

@@ -5,7 +5,7 @@ use super::levels::{floor_i64, quote_price, reciprocal};
 use super::Priced;
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
-use crate::limits::{Exposure, Limiter};
+use crate::limits::Limiter;
 use engine::quotes::WantedQuote;
 use engine::state::SeriesState;
 use engine::strategy::Wanted;
@@ -38,12 +38,11 @@ impl Quoting<'_> {
             Side::Buy => self.glft.bid(q),
             Side::Sell => self.glft.ask(q),
         };
-        let vega_per_point = p.coin.vega * 0.01;
+        let vega_per_point = p.exposure.vega;
         let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
-        let buy = Exposure::of_coin(&p.coin);
         let per_contract = match side {
-            Side::Buy => buy,
-            Side::Sell => buy.scaled(-1.0),
+            Side::Buy => p.exposure,
+            Side::Sell => p.exposure.scaled(-1.0),
         };
         // Lots the series may still add on this side.
         let mut series_room = match side {
@@ -64,7 +63,7 @@ impl Quoting<'_> {
         for (level, l) in config.size.levels.iter().enumerate() {
             let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
             let distance = edge_vol * vega_per_point + carry;
-            let Some(price) = quote_price(s, units_per_eth, side, p.coin.price, distance) else {
+            let Some(price) = quote_price(s, units_per_eth, side, p.price, distance) else {
                 break;
             };
             let lots = l.lots.min(series_room);
