@@ -19,20 +19,38 @@ use engine::instrument::{InstrumentKind, OptionRight};
 use engine::pricing::{coin, Greeks, OptionType};
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Qty};
+use rustc_hash::FxHashMap;
 use std::cell::OnceCell;
-use std::collections::HashMap;
+
+/// What an option's fair value is computed from: Deribit's mark IV at its expiry's forward. Kept
+/// rather than the value, which is computed when first asked for (a Tardis replay rebuilds the
+/// chain every minute, and asks for few of them).
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    underlying: f64,
+    strike: f64,
+    t: f64,
+    iv: f64,
+}
+
+impl Mark {
+    /// The coin price and greeks per contract.
+    fn coin_greeks(&self, kind: OptionType) -> Greeks {
+        coin::greeks(kind, self.underlying, self.strike, self.t, self.iv, 1.0)
+    }
+}
 
 #[derive(Default)]
 pub struct ChainMarket {
     instruments: Instruments,
     series: Vec<Series>,
-    fair: Vec<Greeks>,
+    /// Each series' mark, and its fair value once asked for.
+    fair: Vec<(Mark, OnceCell<Greeks>)>,
     tops: Vec<Top>,
     state: Option<State>,
     point: Option<IndexPoint>,
-    /// Puts by (expiry, strike bits): for the taker route through the put.
-    /// The listed puts' routes, by the put's id.
-    puts: HashMap<InstrumentId, PutRoute>,
+    /// The listed puts' marks and tops, by the put's id: for the taker route through the put.
+    puts: FxHashMap<InstrumentId, (Mark, Top)>,
     /// Where each series is in `series`, `fair` and `tops`.
     index: SeriesIndex,
     /// Snapshots that could not be turned into a state (skipped, with the reason kept).
@@ -107,30 +125,14 @@ impl Market for ChainMarket {
             let InstrumentKind::Option { expiry, .. } = inst.kind().clone() else {
                 continue;
             };
+            let mark = Mark {
+                underlying: row.underlying,
+                strike: row.strike,
+                t: row.t,
+                iv: row.mark_iv,
+            };
             if s.right == OptionRight::Put {
-                let one_level = |best: Option<(engine::Price, Qty)>| -> Vec<(f64, i64)> {
-                    best.map(|(p, _)| inst.price_f64(p))
-                        .map(|price| (price, 0))
-                        .into_iter()
-                        .collect()
-                };
-                let fair = coin::price(
-                    OptionType::Put,
-                    row.underlying,
-                    row.strike,
-                    row.t,
-                    row.mark_iv,
-                    1.0,
-                );
-                self.puts.insert(
-                    s.id,
-                    // The snapshots show no sizes: one level, as deep as needed.
-                    PutRoute {
-                        bids: one_level(s.top.bid),
-                        asks: one_level(s.top.ask),
-                        fair,
-                    },
-                );
+                self.puts.insert(s.id, (mark, s.top));
                 continue;
             }
             self.series.push(Series {
@@ -139,14 +141,7 @@ impl Market for ChainMarket {
                 strike: s.strike,
                 settles: expiry.settlement_time(),
             });
-            self.fair.push(coin::greeks(
-                OptionType::Call,
-                row.underlying,
-                row.strike,
-                row.t,
-                row.mark_iv,
-                1.0,
-            ));
+            self.fair.push((mark, OnceCell::new()));
             self.tops.push(s.top);
         }
         self.index.rebuild(&self.series);
@@ -170,7 +165,8 @@ impl Market for ChainMarket {
     }
 
     fn fair(&self, id: InstrumentId) -> Option<Greeks> {
-        Some(self.fair[self.index.get(id)?])
+        let (mark, fair) = &self.fair[self.index.get(id)?];
+        Some(*fair.get_or_init(|| mark.coin_greeks(OptionType::Call)))
     }
 
     fn top(&self, id: InstrumentId) -> Option<Top> {
@@ -202,7 +198,20 @@ impl Market for ChainMarket {
 
     fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {
         self.index.get(id)?;
-        self.puts.get(&put_of(&self.instruments, id)?).cloned()
+        let put = put_of(&self.instruments, id)?;
+        let (m, top) = self.puts.get(&put)?;
+        let inst = self.instruments.get(put);
+        // The snapshots show no sizes: one level, as deep as needed.
+        let one_level = |best: Option<(engine::Price, Qty)>| -> Vec<(f64, i64)> {
+            best.map(|(p, _)| (inst.price_f64(p), 0))
+                .into_iter()
+                .collect()
+        };
+        Some(PutRoute {
+            bids: one_level(top.bid),
+            asks: one_level(top.ask),
+            fair: coin::price(OptionType::Put, m.underlying, m.strike, m.t, m.iv, 1.0),
+        })
     }
 
     fn listing(&self) -> &[ListedCalls] {
