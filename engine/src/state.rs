@@ -79,6 +79,18 @@ pub struct SurfaceState {
     pub fitted: Timestamp,
 }
 
+/// `slot` made `surface`, sharing it: a surface the slot already holds is kept, not counted
+/// again (a strategy requoting on every event paid an atomic increment and decrement for it).
+pub fn set_surface(slot: &mut Option<SurfaceState>, surface: Option<&SurfaceState>) {
+    let held = |a: &SurfaceState, b: &SurfaceState| {
+        Arc::ptr_eq(&a.surface, &b.surface) && a.fitted == b.fitted
+    };
+    match (slot.as_ref(), surface) {
+        (Some(a), Some(b)) if held(a, b) => {}
+        _ => *slot = surface.cloned(),
+    }
+}
+
 /// Everything a strategy may read.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
@@ -198,6 +210,35 @@ impl StateBuilder {
 mod tests {
     use super::*;
     use crate::Instruments;
+
+    #[test]
+    fn a_surface_already_held_is_kept_not_counted_again() {
+        let fitted = Timestamp(5);
+        let a = SurfaceState {
+            surface: Arc::new(Surface::fit(Vec::new())),
+            fitted,
+        };
+        let mut slot = Some(a.clone());
+        assert_eq!(Arc::strong_count(&a.surface), 2);
+        set_surface(&mut slot, Some(&a));
+        assert_eq!(Arc::strong_count(&a.surface), 2, "shared, not cloned again");
+        // Another fit (even an equal one) or another time replaces it; none clears it.
+        let b = SurfaceState {
+            surface: Arc::new(Surface::fit(Vec::new())),
+            fitted,
+        };
+        set_surface(&mut slot, Some(&b));
+        assert!(Arc::ptr_eq(&slot.as_ref().unwrap().surface, &b.surface));
+        assert_eq!(Arc::strong_count(&a.surface), 1);
+        let later = SurfaceState {
+            fitted: Timestamp(6),
+            ..b.clone()
+        };
+        set_surface(&mut slot, Some(&later));
+        assert_eq!(slot.as_ref().map(|s| s.fitted), Some(Timestamp(6)));
+        set_surface(&mut slot, None);
+        assert!(slot.is_none());
+    }
 
     #[test]
     fn series_take_their_terms_from_the_instrument_and_share_expiries() {

@@ -91,6 +91,12 @@ impl ChainMarket {
     pub(crate) fn instruments_mut(&mut self) -> &mut Instruments {
         &mut self.instruments
     }
+
+    /// The last snapshot's surface, fitted when first asked for.
+    pub(crate) fn surface(&self) -> Option<&SurfaceState> {
+        let fit = || self.snapshot.as_ref().map(surface_of);
+        self.surface.get_or_init(fit).as_ref()
+    }
 }
 
 impl Market for ChainMarket {
@@ -192,8 +198,7 @@ impl Market for ChainMarket {
     }
 
     fn surface_now(&self) -> Option<SurfaceState> {
-        let fit = || self.snapshot.as_ref().map(surface_of);
-        self.surface.get_or_init(fit).clone()
+        self.surface().cloned()
     }
 
     fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {

@@ -83,9 +83,9 @@ pub trait Market {
         &self,
         state: &mut State,
         position: &dyn Fn(InstrumentId) -> Qty,
-        surface: Option<SurfaceState>,
+        surface: Option<&SurfaceState>,
     ) {
-        *state = self.state(position, surface);
+        *state = self.state(position, surface.cloned());
     }
     /// The surface the strategy is handed.
     fn surface_now(&self) -> Option<SurfaceState>;

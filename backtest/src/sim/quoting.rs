@@ -74,7 +74,7 @@ impl Quoting {
             .state
             .get_or_insert_with(|| market.state(&position, surface.clone()));
         if !fresh {
-            market.update_state(state, &position, surface.clone());
+            market.update_state(state, &position, surface.as_ref());
         }
         state.now = decided;
         account(

@@ -23,7 +23,7 @@ use ahead::Ahead;
 use engine::instrument::Expiry;
 use engine::pricing::surface::Surface;
 use engine::pricing::Greeks;
-use engine::state::{Stamped, State, StateBuilder, SurfaceState, Top};
+use engine::state::{set_surface, Stamped, State, StateBuilder, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use steps::Mover;
 use view::View;
@@ -239,14 +239,14 @@ impl Market for SyntheticMarket {
         &self,
         state: &mut State,
         position: &dyn Fn(InstrumentId) -> Qty,
-        surface: Option<SurfaceState>,
+        surface: Option<&SurfaceState>,
     ) {
         let v = &self.view;
         let options = v.calls.iter().chain(&v.puts);
         let same = state.series.len() == v.calls.len() + v.puts.len()
             && state.series.iter().zip(options).all(|(s, q)| s.id == q.id);
         let Some(p) = v.point.filter(|_| same) else {
-            *state = self.state(position, surface);
+            *state = self.state(position, surface.cloned());
             return;
         };
         let options = v.calls.iter().chain(&v.puts);
@@ -262,7 +262,7 @@ impl Market for SyntheticMarket {
             value: p.price,
             at: p.at,
         });
-        state.surface = surface;
+        set_surface(&mut state.surface, surface);
         state.hedge = None;
         state.cash_eth = 0.0;
     }

@@ -33,7 +33,7 @@ pub use crate::tardis::{Batches, StepRows};
 use book::Book;
 use engine::instrument::Expiry;
 use engine::pricing::Greeks;
-use engine::state::{State, SurfaceState, Top};
+use engine::state::{set_surface, State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use quotes::ChainQuotes;
 use rustc_hash::FxHashMap;
@@ -312,16 +312,16 @@ impl Market for TardisMarket {
         &self,
         state: &mut State,
         position: &dyn Fn(InstrumentId) -> Qty,
-        surface: Option<SurfaceState>,
+        surface: Option<&SurfaceState>,
     ) {
         if self.given.get() != Some(self.chain.generation()) {
-            *state = self.state(position, surface);
+            *state = self.state(position, surface.cloned());
             return;
         }
         for s in &mut state.series {
             s.position = position(s.id);
         }
-        state.surface = surface.or_else(|| self.chain.surface_now());
+        set_surface(&mut state.surface, surface.or_else(|| self.chain.surface()));
         // As the chain's state has them (the backtest's account sets both afterwards).
         state.hedge = None;
         state.cash_eth = 0.0;
