@@ -70,8 +70,41 @@ impl Ladder {
     /// Sets the (positive) size at `p`, adding the level if it is new. Returns whether it existed.
     #[inline]
     pub fn set(&mut self, p: Price, qty: Qty) -> bool {
+        let found = self.find(p);
+        self.set_found(found, p, qty)
+    }
+
+    /// Sets `p`'s level to `qty` (zero removes it) whatever it holds, once `check` has seen the
+    /// size it holds and agreed: one search, where reading the level and then setting it took
+    /// two. The size it held, or `check`'s error (the ladder untouched). `check` refuses a
+    /// negative `qty`.
+    #[inline]
+    pub fn replace<E>(
+        &mut self,
+        p: Price,
+        qty: Qty,
+        check: impl FnOnce(Qty) -> Result<(), E>,
+    ) -> Result<Qty, E> {
+        let found = self.find(p);
+        let held = found.map_or(Qty::ZERO, |i| self.levels[i].qty);
+        check(held)?;
+        match found {
+            Ok(i) if qty.0 == 0 => {
+                self.remove_found(i);
+            }
+            Err(_) if qty.0 == 0 => {}
+            _ => {
+                self.set_found(found, p, qty);
+            }
+        }
+        Ok(held)
+    }
+
+    /// [`Ladder::set`] at what [`Ladder::find`] found for `p`.
+    #[inline]
+    fn set_found(&mut self, found: Result<usize, usize>, p: Price, qty: Qty) -> bool {
         debug_assert!(qty.0 > 0, "a level's size is positive; use remove");
-        match self.find(p) {
+        match found {
             Ok(i) => {
                 let existed = self.levels[i].qty.0 > 0;
                 if !existed {
@@ -94,6 +127,12 @@ impl Ladder {
         let Ok(i) = self.find(p) else {
             return false;
         };
+        self.remove_found(i)
+    }
+
+    /// [`Ladder::remove`] of the level or hole at index `i`.
+    #[inline]
+    fn remove_found(&mut self, i: usize) -> bool {
         if self.levels[i].qty.0 == 0 {
             return false;
         }

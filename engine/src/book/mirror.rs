@@ -184,6 +184,65 @@ impl L2Book {
         self.check_crossed(seq)
     }
 
+    /// One level set to `qty` (zero: removed) whatever it showed, for data that sends sizes
+    /// rather than actions (Tardis's L2 rows): the size it showed before. Checked as
+    /// [`L2Book::apply_update`] checks the new, change or delete it stands for, with one search
+    /// of the side where reading the level and then updating it took two. A zero size where the
+    /// side shows none changes nothing: `Ok(0)`, unchecked, `seq` not taken. A book left
+    /// crossed is not an error here (its status says so).
+    pub fn set_level(
+        &mut self,
+        (seq, prev_seq): (u64, u64),
+        side: Side,
+        price: Price,
+        qty: Qty,
+    ) -> Result<Qty, BookError> {
+        enum Refused {
+            Nothing,
+            Book(BookError),
+            Gap,
+            Inconsistent(&'static str),
+        }
+        let (status, last_seq) = (&self.status, self.last_seq);
+        let ladder = match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        };
+        let applied = ladder.replace(price, qty, |shows| match status {
+            _ if qty.0 == 0 && shows.0 == 0 => Err(Refused::Nothing),
+            BookStatus::AwaitingSnapshot => Err(Refused::Book(BookError::AwaitingSnapshot { seq })),
+            BookStatus::Stale(reason) => Err(Refused::Book(BookError::Stale {
+                seq,
+                reason: reason.clone(),
+            })),
+            _ if prev_seq != last_seq => Err(Refused::Gap),
+            _ if qty.0 < 0 => Err(Refused::Inconsistent(
+                "new or changed level with a size that is not positive",
+            )),
+            _ => Ok(()),
+        });
+        match applied {
+            Ok(shows) => {
+                self.last_seq = seq;
+                // Crossed: the status records it.
+                let _ = self.check_crossed(seq);
+                Ok(shows)
+            }
+            Err(Refused::Nothing) => Ok(Qty::ZERO),
+            Err(Refused::Book(e)) => Err(e),
+            Err(Refused::Gap) => Err(self.desync(
+                seq,
+                StaleReason::Gap {
+                    expected: last_seq,
+                    got: prev_seq,
+                },
+            )),
+            Err(Refused::Inconsistent(why)) => {
+                Err(self.desync(seq, StaleReason::Inconsistent { seq, why }))
+            }
+        }
+    }
+
     #[inline]
     fn apply_level(&mut self, u: &LevelUpdate) -> Result<(), &'static str> {
         let ladder = match u.side {
@@ -266,6 +325,72 @@ impl L2Book {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// What [`L2Book::set_level`] stands for, the long way: the level read, the action it
+    /// implies sent through `apply_update` (a removal of nothing not sent).
+    fn set_by_update(
+        b: &mut L2Book,
+        seq: u64,
+        side: Side,
+        p: i64,
+        q: i64,
+    ) -> Result<Qty, BookError> {
+        let shows = b.qty_at(side, Price(p));
+        let action = match (q, shows.0 > 0) {
+            (0, false) => return Ok(Qty::ZERO),
+            (0, true) => LevelAction::Delete,
+            (_, false) => LevelAction::New,
+            (_, true) => LevelAction::Change,
+        };
+        let r = b.apply_update(seq, seq - 1, &[lv(side, action, p, q)]);
+        match r {
+            Ok(()) | Err(BookError::Crossed { .. }) => Ok(shows),
+            Err(e) => Err(e),
+        }
+    }
+
+    proptest! {
+        /// Setting levels by size is the new, change or delete each stands for: the same
+        /// levels, status, sizes shown before and errors, a snapshot first or not, sequence
+        /// gaps and negative sizes included.
+        #[test]
+        fn set_level_is_the_update_it_stands_for(
+            snapshot in any::<bool>(),
+            ops in prop::collection::vec((any::<bool>(), 1i64..12, -1i64..4, 0u64..20), 1..60),
+        ) {
+            let (mut a, mut b) = (L2Book::new(), L2Book::new());
+            if snapshot {
+                let bids = [(Price(3), Qty(2)), (Price(2), Qty(1))];
+                let asks = [(Price(8), Qty(1))];
+                let _ = a.apply_snapshot(1, &bids, &asks);
+                let _ = b.apply_snapshot(1, &bids, &asks);
+            }
+            for (buy, p, q, gap) in ops {
+                let side = if buy { Side::Buy } else { Side::Sell };
+                // Mostly in sequence; now and then a gap.
+                let prev = a.last_seq() + u64::from(gap == 0);
+                let got = a.set_level((prev + 1, prev), side, Price(p), Qty(q));
+                let want = if prev == b.last_seq() {
+                    set_by_update(&mut b, prev + 1, side, p, q)
+                } else {
+                    let shows = b.qty_at(side, Price(p));
+                    if q == 0 && shows.0 == 0 {
+                        Ok(Qty::ZERO)
+                    } else {
+                        b.apply_update(prev + 1, prev, &[lv(side, LevelAction::Change, p, q.max(1))])
+                            .map(|_| shows)
+                    }
+                };
+                prop_assert_eq!(&got, &want);
+                prop_assert_eq!(a.status(), b.status());
+                prop_assert_eq!(a.last_seq(), b.last_seq());
+                for s in [Side::Buy, Side::Sell] {
+                    prop_assert!(a.side(s).iter().eq(b.side(s).iter()));
+                }
+            }
+        }
+    }
 
     fn lv(side: Side, action: LevelAction, p: i64, q: i64) -> LevelUpdate {
         LevelUpdate {

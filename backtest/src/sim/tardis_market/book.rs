@@ -1,7 +1,7 @@
 //! One option's book in the Tardis market: the engine's L2 mirror (as the live connector keeps
 //! it), fed Tardis's snapshots and level rows.
 
-use engine::book::{BookError, L2Book, Ladder, LevelAction, LevelUpdate};
+use engine::book::{BookError, L2Book, Ladder};
 use engine::state::Top;
 use engine::{Price, Qty, Side, Timestamp};
 
@@ -43,45 +43,16 @@ impl Book {
         }
     }
 
-    /// One level's new size (0: gone). A removal of a level the book does not hold changes
-    /// nothing; an update before the first snapshot is an error.
-    #[cfg(test)]
-    pub(super) fn set(&mut self, side: Side, price: Price, qty: Qty) -> Result<(), BookError> {
-        let shown = self.mirror.qty_at(side, price);
-        self.set_shown(side, price, qty, shown)
-    }
-
-    /// [`Book::set`] where the caller has just read the size the book `shows` at `price` (one
-    /// search of the side, not two).
-    pub(super) fn set_shown(
-        &mut self,
-        side: Side,
-        price: Price,
-        qty: Qty,
-        shows: Qty,
-    ) -> Result<(), BookError> {
-        let held = shows.0 > 0;
-        let action = match (qty.0, held) {
-            (0, false) => return Ok(()),
-            (0, true) => LevelAction::Delete,
-            (_, false) => LevelAction::New,
-            (_, true) => LevelAction::Change,
-        };
-        let update = LevelUpdate {
-            side,
-            action,
-            price,
-            qty,
-        };
-        let prev = self.seq;
-        self.seq += 1;
-        match self.mirror.apply_update(self.seq, prev, &[update]) {
-            Err(BookError::Crossed { .. }) | Ok(()) => Ok(()),
-            Err(e) => {
-                self.seq = prev;
-                Err(e)
-            }
+    /// One level's new size (0: gone): the size it showed before. A removal of a level the book
+    /// does not hold changes nothing; an update before the first snapshot is an error.
+    pub(super) fn set(&mut self, side: Side, price: Price, qty: Qty) -> Result<Qty, BookError> {
+        let next = self.seq + 1;
+        let shows = self.mirror.set_level((next, self.seq), side, price, qty)?;
+        // A removal of nothing takes no sequence number.
+        if qty.0 != 0 || shows.0 != 0 {
+            self.seq = next;
         }
+        Ok(shows)
     }
 }
 

@@ -62,12 +62,14 @@ impl TardisMarket {
         } else {
             Ok(())
         };
-        let shows = book.side(side).qty_at(p);
+        let shows = match cleared.and_then(|_| book.set(side, p, q)) {
+            Ok(shows) => shows,
+            Err(e) => {
+                let name = self.instruments().get(id).name();
+                return self.skip(origin, format!("{name}: {e}"));
+            }
+        };
         let before = shows.0 - took;
-        if let Err(e) = cleared.and_then(|_| book.set_shown(side, p, q, shows)) {
-            let name = self.instruments().get(id).name();
-            return self.skip(origin, format!("{name}: {e}"));
-        }
         if !reset && q.0 < before {
             self.cancels.push(LevelCancel {
                 instrument: id,
