@@ -6,7 +6,7 @@
 //! applies such a rule is [`TickRule::tick_at`], and everything else here is built on it.
 
 use crate::units::Price;
-use smallvec::SmallVec;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Strictly above `above` (up to the next step's `above`), valid prices are multiples of `tick`.
@@ -18,9 +18,10 @@ pub struct TickStep {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TickRule {
-    /// Inline up to two steps (Deribit's rules have one or two): every series of a state carries
-    /// its rule, and a state is rebuilt and cloned often, so cloning one must not allocate.
-    steps: SmallVec<[TickStep; 2]>,
+    /// Shared: every series of a state carries its rule, and a state is rebuilt and cloned
+    /// often, so cloning one must not allocate (inline steps cost the quoting path a branch on
+    /// every access).
+    steps: Arc<[TickStep]>,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -58,7 +59,7 @@ impl TickRule {
     /// tick, so that a price valid under a coarse tick is valid under every finer one and the
     /// thresholds themselves are valid prices.
     pub fn stepped(tick: i64, above: &[TickStep]) -> Result<TickRule, TickRuleError> {
-        let mut steps: SmallVec<[TickStep; 2]> = SmallVec::with_capacity(above.len() + 1);
+        let mut steps = Vec::with_capacity(above.len() + 1);
         // The base tick covers everything up to the first threshold.
         steps.push(TickStep {
             above: Price(i64::MIN),
@@ -93,7 +94,9 @@ impl TickRule {
                 }
             }
         }
-        Ok(TickRule { steps })
+        Ok(TickRule {
+            steps: steps.into(),
+        })
     }
 
     /// Deribit's ETH option rule in units of 0.0001 ETH: `tick_size` 0.0001 and one step
