@@ -144,7 +144,9 @@ impl<'a, M: Market> View<'a, M> {
 
 #[derive(Default)]
 pub struct Sampler {
-    last_hour: Option<i64>,
+    /// The last sample's hour, [start, end) in nanoseconds: a step in it takes no sample (a
+    /// comparison, not a division, at every step).
+    last_hour: Option<(i64, i64)>,
     max_vega: f64,
     samples: Vec<Sample>,
     /// Since the last sample: gross contracts held and the perpetual's |USD| held; contract-years
@@ -161,8 +163,9 @@ impl Sampler {
     /// The step at `p`: inventory vega where the strategy requoted or a sample is due, and the
     /// hourly sample (at every step where steps are further apart).
     pub fn step<M: Market>(&mut self, p: IndexPoint, requoted: bool, v: &View<'_, M>) {
-        let hour = p.at.0.div_euclid(3600 * Timestamp::NANOS_PER_SEC);
-        let sample = self.last_hour != Some(hour);
+        let sample = self
+            .last_hour
+            .is_none_or(|(start, end)| !(start..end).contains(&p.at.0));
         if !(requoted || sample) {
             return;
         }
@@ -173,7 +176,9 @@ impl Sampler {
         if !sample {
             return;
         }
-        self.last_hour = Some(hour);
+        const HOUR: i64 = 3600 * Timestamp::NANOS_PER_SEC;
+        let start = p.at.0.div_euclid(HOUR) * HOUR;
+        self.last_hour = Some((start, start.saturating_add(HOUR)));
         if let Some((since, contracts, hedge_usd)) = self.held {
             let years = since.years_until(p.at);
             self.contract_years += contracts * years;

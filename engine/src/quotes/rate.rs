@@ -27,7 +27,9 @@ impl RateLimit {
             self.tokens = (self.tokens + seconds * self.per_second).min(self.per_second);
         }
         self.last = Some(now);
-        self.tokens.floor() as usize
+        // Truncation: the tokens are never negative (so it is their floor), without libm's
+        // floor, a call on the baseline target, made at every requote.
+        self.tokens as usize
     }
 
     /// Spends `n` actions (at most what [`RateLimit::available`] said).
