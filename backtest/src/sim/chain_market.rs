@@ -38,6 +38,11 @@ impl Mark {
     fn coin_greeks(&self, kind: OptionType) -> Greeks {
         coin::greeks(kind, self.underlying, self.strike, self.t, self.iv, 1.0)
     }
+
+    /// The coin price per contract (`coin::price`'s, as the put route has always used).
+    fn coin_price(&self, kind: OptionType) -> f64 {
+        coin::price(kind, self.underlying, self.strike, self.t, self.iv, 1.0)
+    }
 }
 
 #[derive(Default)]
@@ -204,7 +209,7 @@ impl Market for ChainMarket {
     fn put_route(&self, id: InstrumentId) -> Option<PutRoute> {
         self.index.get(id)?;
         let put = put_of(&self.instruments, id)?;
-        let (m, top) = self.puts.get(&put)?;
+        let (mark, top) = self.puts.get(&put)?;
         let inst = self.instruments.get(put);
         // The snapshots show no sizes: one level, as deep as needed.
         let one_level = |best: Option<(engine::Price, Qty)>| -> Vec<(f64, i64)> {
@@ -215,7 +220,7 @@ impl Market for ChainMarket {
         Some(PutRoute {
             bids: one_level(top.bid),
             asks: one_level(top.ask),
-            fair: coin::price(OptionType::Put, m.underlying, m.strike, m.t, m.iv, 1.0),
+            fair: mark.coin_price(OptionType::Put),
         })
     }
 

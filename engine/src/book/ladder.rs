@@ -79,7 +79,7 @@ impl Ladder {
     /// two. The size it held, or `check`'s error (the ladder untouched). `check` refuses a
     /// negative `qty`.
     #[inline]
-    pub fn replace<E>(
+    pub(crate) fn replace<E>(
         &mut self,
         p: Price,
         qty: Qty,
