@@ -68,14 +68,13 @@ impl Quoting {
         let decided = Timestamp(at.0 + self.feed_latency.delay_nanos());
         let position = |id| trader.position(id);
         // Updated where it is kept (a state is a few hundred bytes: not moved out and back).
-        let fresh = self.state.is_none();
         let surface = &self.surface;
+        if let Some(state) = &mut self.state {
+            market.update_state(state, &position, surface.as_ref());
+        }
         let state = self
             .state
             .get_or_insert_with(|| market.state(&position, surface.clone()));
-        if !fresh {
-            market.update_state(state, &position, surface.as_ref());
-        }
         state.now = decided;
         account(
             &mut self.cash,

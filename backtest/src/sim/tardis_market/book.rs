@@ -6,11 +6,10 @@ use engine::state::Top;
 use engine::{Price, Qty, Side, Timestamp};
 
 /// An option's book: the engine's L2 mirror, as the live connector keeps it, fed the data's rows
-/// in order under a sequence of our own (Tardis rows carry none).
+/// in order, each numbered one past the last the mirror took (Tardis rows carry no sequence).
 #[derive(Default)]
 pub(super) struct Book {
     mirror: L2Book,
-    seq: u64,
 }
 
 impl Book {
@@ -36,8 +35,8 @@ impl Book {
         bids: &[(Price, Qty)],
         asks: &[(Price, Qty)],
     ) -> Result<(), BookError> {
-        self.seq += 1;
-        match self.mirror.apply_snapshot(self.seq, bids, asks) {
+        let next = self.mirror.last_seq() + 1;
+        match self.mirror.apply_snapshot(next, bids, asks) {
             Err(e @ BookError::Desync { .. }) => Err(e),
             _ => Ok(()),
         }
@@ -46,13 +45,8 @@ impl Book {
     /// One level's new size (0: gone): the size it showed before. A removal of a level the book
     /// does not hold changes nothing; an update before the first snapshot is an error.
     pub(super) fn set(&mut self, side: Side, price: Price, qty: Qty) -> Result<Qty, BookError> {
-        let next = self.seq + 1;
-        let shows = self.mirror.set_level((next, self.seq), side, price, qty)?;
-        // A removal of nothing takes no sequence number.
-        if qty.0 != 0 || shows.0 != 0 {
-            self.seq = next;
-        }
-        Ok(shows)
+        let last = self.mirror.last_seq();
+        self.mirror.set_level((last + 1, last), side, price, qty)
     }
 }
 
