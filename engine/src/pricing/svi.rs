@@ -207,14 +207,15 @@ fn fit_mids(usable: &[SlicePoint], t: f64) -> Result<SviParams, SviError> {
     // The four starts' searches side by side: each step evaluates every pending point in one
     // pass over the data (the searches take the steps they would alone).
     let width = (k_hi - k_lo).max(0.05);
-    let mut searches: Vec<Search> = [k_at_min, 0.0]
-        .into_iter()
-        .flat_map(|m0| {
-            [0.1 * width, 0.4 * width]
-                .map(|sigma0| Search::new([m0, sigma0.ln()], [0.1 * width, 0.5], 120))
-        })
-        .collect();
-    debug_assert!(searches.len() <= LANES);
+    // One lane each: as many starts as lanes.
+    let starts: [(f64, f64); LANES] = [
+        (k_at_min, 0.1 * width),
+        (k_at_min, 0.4 * width),
+        (0.0, 0.1 * width),
+        (0.0, 0.4 * width),
+    ];
+    let mut searches =
+        starts.map(|(m0, sigma0)| Search::new([m0, sigma0.ln()], [0.1 * width, 0.5], 120));
     // Each round: the searches still going and their points (m, σ), at most one lane each.
     let (mut going, mut points) = ([0usize; LANES], [(0.0, 0.0); LANES]);
     loop {
