@@ -41,7 +41,7 @@ pub struct ChainRow {
 }
 
 /// All rows sharing one timestamp.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Snapshot {
     pub timestamp: Timestamp,
     pub rows: Vec<ChainRow>,

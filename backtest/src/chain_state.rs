@@ -60,30 +60,51 @@ pub fn unfitted_state(
     snapshot: &Snapshot,
     instruments: &mut Instruments,
 ) -> Result<State, ChainStateError> {
-    let first = snapshot
-        .rows
-        .first()
-        .ok_or(ChainStateError::Empty(snapshot.timestamp))?;
-    let now = snapshot.timestamp;
+    let ids = option_ids(snapshot, instruments)?;
+    known_state(snapshot, &ids, instruments)
+}
+
+/// The option of each of the snapshot's rows, interned into `instruments`; an option named
+/// twice is refused.
+pub fn option_ids(
+    snapshot: &Snapshot,
+    instruments: &mut Instruments,
+) -> Result<Vec<InstrumentId>, ChainStateError> {
     let mut seen = FxHashSet::default();
-    let mut underlying: Option<String> = None;
     let mut ids = Vec::with_capacity(snapshot.rows.len());
     for row in &snapshot.rows {
         if !seen.insert(&*row.instrument) {
             return Err(ChainStateError::Duplicate(row.instrument.to_string()));
         }
-        let id = option_id(&row.instrument, instruments)?;
+        ids.push(option_id(&row.instrument, instruments)?);
+    }
+    Ok(ids)
+}
+
+/// [`unfitted_state`] of rows whose options are known: `ids[i]` is row i's, an option in
+/// `instruments`, each named once (the Tardis market keeps its quotes by id: no name is looked
+/// up again at each rebuild).
+pub fn known_state(
+    snapshot: &Snapshot,
+    ids: &[InstrumentId],
+    instruments: &Instruments,
+) -> Result<State, ChainStateError> {
+    let first = snapshot
+        .rows
+        .first()
+        .ok_or(ChainStateError::Empty(snapshot.timestamp))?;
+    let now = snapshot.timestamp;
+    let underlying = |id| &instruments.get(id).parsed().underlying;
+    let on = ids.first().map(|&id| underlying(id));
+    let mut state = StateBuilder::new(now, on.map_or("", |u| u.as_str()));
+    for (row, &id) in snapshot.rows.iter().zip(ids) {
         let instrument = instruments.get(id);
-        let on = &instrument.parsed().underlying;
-        match &underlying {
-            None => underlying = Some(on.clone()),
-            Some(u) if u != on => {
-                return Err(ChainStateError::MixedUnderlyings(
-                    u.clone(),
-                    row.instrument.to_string(),
-                ))
-            }
-            Some(_) => {}
+        if on.is_some_and(|u| *u != instrument.parsed().underlying) {
+            let first = on.cloned().unwrap_or_default();
+            return Err(ChainStateError::MixedUnderlyings(
+                first,
+                row.instrument.to_string(),
+            ));
         }
         let top = Top {
             bid: price(instrument, "best bid", row.bid.filter(|b| *b > 0.0))?.map(|p| (p, Qty(0))),
@@ -91,12 +112,8 @@ pub fn unfitted_state(
             live: true,
             updated: now,
         };
-        ids.push((id, row.underlying, top));
-    }
-    let mut state = StateBuilder::new(now, underlying.as_deref().unwrap_or_default());
-    for (id, forward, top) in ids {
         state
-            .push(id, instruments.get(id), forward, top, Qty(0))
+            .push(id, instrument, row.underlying, top, Qty(0))
             .map_err(|e| ChainStateError::NotAnOption(e.0))?;
     }
     let index = Stamped {

@@ -35,9 +35,9 @@ impl Market for Scripted {
     fn step_point(&self, s: &Step) -> IndexPoint {
         point(s)
     }
-    fn advance(&mut self, s: Step) {
+    fn advance(&mut self, s: &mut Step) {
         self.series.retain(|x| x.expiry.settlement_time() > s.0);
-        self.now = Some(s);
+        self.now = Some(*s);
     }
     fn instruments(&self) -> &Instruments {
         &self.instruments
@@ -150,7 +150,7 @@ fn scripted(steps: Vec<Step>) -> backtest::sim::run::Summary {
     let n = steps.len() as u64;
     run_market(
         &mut market,
-        steps.into_iter(),
+        &mut steps.into_iter(),
         n,
         &config,
         &mut OfferTen,

@@ -208,8 +208,8 @@ fn synthetic_quotes_round_trip_through_tardis_csv() {
     let config = Preset::Calm.config();
     let mut market = SyntheticMarket::new(config.clone(), MarketConfig::default(), 4);
     let mut written = Vec::new();
-    for p in IndexPath::new(config, 4).step_by(360).take(4) {
-        market.advance(p);
+    for mut p in IndexPath::new(config, 4).step_by(360).take(4) {
+        market.advance(&mut p);
         for q in market.quotes() {
             written.push((p.at, q));
         }

@@ -85,12 +85,12 @@ fn replayed_books_are_the_generated_ones() {
     let mut steps = batches(&e.files);
     let (mut compared, mut levels) = (0, 0);
     let (mut a, mut b) = (Vec::new(), Vec::new());
-    for batch in steps.by_ref() {
+    for mut batch in steps.by_ref() {
         let at = batch[0].at;
-        replayed.advance(batch);
+        replayed.advance(&mut batch);
         // The generator at the same minute.
-        for p in path.by_ref() {
-            generated.advance(p);
+        for mut p in path.by_ref() {
+            generated.advance(&mut p);
             if p.at >= at {
                 break;
             }
@@ -152,7 +152,7 @@ fn a_backtest_on_tardis_files_fills_through_trades() {
         let mut steps = batches(&e.files);
         let s = run_market(
             &mut market,
-            steps.by_ref(),
+            &mut steps,
             1440,
             &config,
             &mut RollMaker::new(c),
@@ -213,7 +213,7 @@ fn trades_cancels_and_bad_rows() {
     let mut r = Resolver::new(Accept::Options);
     // The chain built at once (no warm-up), so that its one series is there after the first step.
     m.rebuild_seconds = 0.0;
-    m.advance(resolved(
+    m.advance(&mut resolved(
         &mut r,
         vec![
             Row {
@@ -240,7 +240,7 @@ fn trades_cancels_and_bad_rows() {
         m.top(m.series()[0].id).unwrap().bid,
         Some((Price(500), Qty(10)))
     );
-    m.advance(resolved(
+    m.advance(&mut resolved(
         &mut r,
         vec![
             Row {
@@ -298,7 +298,7 @@ fn trades_cancels_and_bad_rows() {
     );
     assert!(m.top(m.series()[0].id).unwrap().live);
     // A bid through the ask: the top is shown, not live.
-    m.advance(resolved(
+    m.advance(&mut resolved(
         &mut r,
         vec![Row {
             at: t(2),
@@ -321,11 +321,11 @@ fn trades_cancels_and_bad_rows() {
         };
         resolved(&mut r, vec![row])
     };
-    warm.advance(step(t(0), TardisEvent::Quote(Box::new(quote.clone()))));
+    warm.advance(&mut step(t(0), TardisEvent::Quote(Box::new(quote.clone()))));
     assert!(warm.series().is_empty() && warm.point().is_none());
-    let next = step(t(61), level(Side::Buy, 0.05, 4.0, false));
+    let mut next = step(t(61), level(Side::Buy, 0.05, 4.0, false));
     assert!(warm.step_point(&next).price.is_nan());
-    warm.advance(next);
+    warm.advance(&mut next);
     assert_eq!(warm.series().len(), 1);
     assert_eq!(warm.point().map(|p| p.price), Some(2000.0));
 }
@@ -420,8 +420,8 @@ deribit,BTC-27MAR26-90000-C,1772323202000000,1772323202000000,t3,buy,0.01,1
         "{e}"
     );
     let mut market = TardisMarket::new().with_perpetual();
-    for step in batches(std::slice::from_ref(&trades)) {
-        market.advance(step);
+    for mut step in batches(std::slice::from_ref(&trades)) {
+        market.advance(&mut step);
     }
     assert_eq!(market.skipped_rows, 2, "{:?}", market.skipped);
     assert!(

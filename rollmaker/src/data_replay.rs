@@ -10,8 +10,9 @@ use backtest::chain::{ChainReader, Snapshot};
 use backtest::sim::run::{run_chain, run_market, RunConfig, Summary};
 use backtest::sim::tardis_market::{Batches, TardisMarket};
 use backtest::tardis::resolve::Accept;
-use backtest::tardis::resolve::Resolved;
-use backtest::tardis::{detect, merge, BinaryRows, ReadAhead, Resolver, TardisError, TardisReader};
+use backtest::tardis::{
+    detect, merge, BinaryRows, BinarySteps, ReadAhead, Resolver, Steps, TardisReader,
+};
 use engine::quotes::QuoteRules;
 use engine::Timestamp;
 use std::path::{Path, PathBuf};
@@ -48,7 +49,7 @@ pub fn run(
         // Resolved as the CSV rows are; records before --from are passed over unresolved.
         let rows = BinaryRows::open(data, resolver)?.from(window.from);
         let run = Run::new(data, window, config, strategy, rules);
-        return run.replay(rows, progress);
+        return run.replay(BinarySteps::new(rows, window.to), progress);
     }
     let (readers, other) = tardis_readers(files(data)?, window.skip_bad_rows)?;
     if readers.is_empty() {
@@ -66,8 +67,14 @@ pub fn run(
         Ok(row) => from.is_none_or(|f| row.at >= f),
         Err(_) => true,
     });
+    // Rows up to --to.
+    let to = window.to;
+    let rows = resolver.rows(rows).take_while(move |r| match r {
+        Ok(row) => to.is_none_or(|t| row.at <= t),
+        Err(_) => true,
+    });
     let run = Run::new(data, window, config, strategy, rules);
-    let summary = run.replay(resolver.rows(rows), progress)?;
+    let summary = run.replay(Batches::new(rows), progress)?;
     let bad_rows: u64 = readers.into_iter().map(|r| r.finish().skipped).sum();
     if bad_rows > 0 {
         tracing::warn!("skipped {bad_rows} bad rows (--skip-bad-rows)");
@@ -101,34 +108,23 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The rows up to --to through the Tardis market; a reader's error ends the run and is
-    /// returned.
-    fn replay(
-        self,
-        rows: impl Iterator<Item = Result<Resolved, TardisError>>,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<Summary> {
-        let to = self.window.to;
-        let rows = rows.take_while(move |r| match r {
-            Ok(row) => to.is_none_or(|t| row.at <= t),
-            Err(_) => true,
-        });
-        let mut steps = Batches::new(rows);
+    /// The steps through the Tardis market; a reader's error ends the run and is returned.
+    fn replay(self, mut steps: impl Steps, progress: &mut dyn FnMut(u64, u64)) -> Result<Summary> {
         let mut market = TardisMarket::new().with_perpetual();
         let expected = (1440.0 * self.window.days(1.0)) as u64;
         let summary = run_market(
             &mut market,
-            steps.by_ref(),
+            &mut steps,
             expected,
             self.config,
             self.strategy,
             self.rules,
             progress,
         );
-        if let Some(e) = steps.error.take() {
+        if let Some(e) = steps.take_error() {
             return Err(e.into());
         }
-        if steps.rows_read == 0 {
+        if steps.rows_read() == 0 {
             bail!(
                 "no Tardis rows in {} between --from and --to",
                 self.data.display()

@@ -237,8 +237,8 @@ pub fn synthetic(preset: Preset, seed: u64, takers_per_day: f64) -> (SyntheticMa
     };
     let mut market = SyntheticMarket::new(config.clone(), book, seed);
     let mut path = IndexPath::new(config, seed);
-    if let Some(first) = path.next() {
-        market.advance(first);
+    if let Some(mut first) = path.next() {
+        market.advance(&mut first);
     }
     (market, path)
 }
@@ -255,9 +255,9 @@ pub async fn synthetic_feed(
     // What the venue lists: the market's instruments before it moves on.
     let mut deliveries = Deliveries::of(market.instruments());
     let mut listed = market.instruments().len();
-    for point in path {
+    for mut point in path {
         ticks.tick().await;
-        market.advance(point);
+        market.advance(&mut point);
         // New series first, so that their levels are taken.
         let mut out = Vec::new();
         if let Some(last) = market.instruments().len().checked_sub(1) {

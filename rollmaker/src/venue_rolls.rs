@@ -142,8 +142,8 @@ mod tests {
         let mut rolls = Rolls::start(&market, 200, 1).expect("holders");
         let mut out = Vec::new();
         // Twelve days of minutes: the crash comes on the tenth.
-        for point in path.take(12 * 1440) {
-            market.advance(point);
+        for mut point in path.take(12 * 1440) {
+            market.advance(&mut point);
             rolls.step(&market, &mut out);
         }
         let asked = rolls.counts.rolls.load(Ordering::Relaxed);

@@ -50,7 +50,7 @@ impl QuoteRecord {
         }
     }
 
-    pub(super) fn decode(b: &[u8]) -> Result<QuoteRecord, String> {
+    pub(crate) fn decode(b: &[u8]) -> Result<QuoteRecord, String> {
         let u64_at = |i: usize| super::u64_at(b, i);
         let f = |slot: usize| f64::from_bits(u64_at(16 + 8 * slot));
         let mut id = [0u8; 4];
@@ -77,17 +77,14 @@ impl QuoteRecord {
     /// What a quote may hold: every number finite, the strike and underlying positive, a quoted
     /// side's price and amount positive, the mark and IV not negative.
     fn check(&self) -> Result<(), String> {
-        let side = |s: Option<(f64, f64)>| s.is_none_or(|(p, a)| p > 0.0 && a > 0.0);
-        let finite = [self.strike, self.mark, self.mark_iv, self.underlying_price]
-            .into_iter()
-            .chain(self.bid.into_iter().flat_map(|(p, a)| [p, a]))
-            .chain(self.ask.into_iter().flat_map(|(p, a)| [p, a]))
-            .all(f64::is_finite);
-        let ok = finite
-            && self.strike > 0.0
-            && self.underlying_price > 0.0
-            && self.mark >= 0.0
-            && self.mark_iv >= 0.0
+        // Each comparison is false for NaN, and `is_finite` rules out the infinities.
+        let positive = |x: f64| x > 0.0 && x.is_finite();
+        let not_negative = |x: f64| x >= 0.0 && x.is_finite();
+        let side = |s: Option<(f64, f64)>| s.is_none_or(|(p, a)| positive(p) && positive(a));
+        let ok = positive(self.strike)
+            && positive(self.underlying_price)
+            && not_negative(self.mark)
+            && not_negative(self.mark_iv)
             && side(self.bid)
             && side(self.ask);
         if ok {

@@ -83,82 +83,106 @@ impl Reader {
     /// The book records only (levels, trades, clears): what replaying one book reads. Quotes
     /// are passed over undecoded.
     pub fn records(mut self) -> impl Iterator<Item = Result<Record, BinaryError>> {
-        let book = |bytes: &[u8]| (bytes.len() == RECORD_SIZE).then(|| Record::decode(bytes));
-        std::iter::from_fn(move || self.next_with(book))
+        std::iter::from_fn(move || loop {
+            let record = match self.next_bytes()? {
+                Ok(b) if b.len() == RECORD_SIZE => Record::decode(b),
+                Ok(_) => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            return Some(record.map_err(|e| self.bad_record(e.to_string())));
+        })
     }
 
-    fn error(&mut self, message: String) -> BinaryError {
+    /// An error at record `index`; the reader reads no further.
+    fn error(&mut self, index: u64, message: String) -> BinaryError {
         self.failed = true;
         BinaryError::Record {
             file: self.path.clone(),
-            index: self.index,
+            index,
             message,
         }
     }
 
-    /// The next record's bytes in the block, refilled as needed (None at the end).
-    fn next_size(&mut self) -> Result<Option<usize>, BinaryError> {
-        if self.filled - self.at < RECORD_SIZE {
-            self.refill().inspect_err(|_| self.failed = true)?;
+    /// The record [`Reader::next_bytes`] gave last cannot be read: why.
+    #[cold]
+    pub(crate) fn bad_record(&mut self, message: String) -> BinaryError {
+        self.error(self.index.saturating_sub(1), message)
+    }
+
+    /// The size of the record whose kind byte is `kind`.
+    #[inline]
+    fn size_of(kind: u8) -> usize {
+        match kind {
+            QUOTE_KIND => QUOTE_SIZE,
+            _ => RECORD_SIZE,
         }
+    }
+
+    /// The next record's size in the block, refilled as needed (None at the end). Inlined for
+    /// the common case, a whole record of either size already in the block.
+    #[inline]
+    fn next_size(&mut self) -> Result<Option<usize>, BinaryError> {
+        match self.block.get(self.at + 12) {
+            Some(&kind) if self.filled - self.at >= QUOTE_SIZE => Ok(Some(Reader::size_of(kind))),
+            _ => self.next_size_refilled(),
+        }
+    }
+
+    /// [`Reader::next_size`] near the end of the block: refilled first.
+    #[cold]
+    #[inline(never)]
+    fn next_size_refilled(&mut self) -> Result<Option<usize>, BinaryError> {
+        self.refill().inspect_err(|_| self.failed = true)?;
         let left = self.filled - self.at;
         if left == 0 {
             return Ok(None);
         }
-        let size = match self.block.get(self.at + 12) {
-            Some(&QUOTE_KIND) => QUOTE_SIZE,
-            _ => RECORD_SIZE,
-        };
-        if left < size {
-            self.refill().inspect_err(|_| self.failed = true)?;
-        }
-        let left = self.filled - self.at;
+        let size = self
+            .block
+            .get(self.at + 12)
+            .map_or(RECORD_SIZE, |&k| Reader::size_of(k));
         if left < size {
             let message = format!("truncated: {left} of {size} bytes");
-            return Err(self.error(message));
+            return Err(self.error(self.index, message));
         }
         Ok(Some(size))
     }
-}
 
-impl Reader {
-    /// The next record that `decode` (given its bytes) does not pass over (None), its time
-    /// checked never to go back; None at the end or after an error.
-    fn next_with<T>(
-        &mut self,
-        decode: impl Fn(&[u8]) -> Option<Result<T, String>>,
-    ) -> Option<Result<T, BinaryError>> {
-        loop {
-            if self.failed {
-                return None;
-            }
-            let size = match self.next_size() {
-                Ok(Some(size)) => size,
-                Ok(None) => return None,
-                Err(e) => return Some(Err(e)),
-            };
-            let bytes = &self.block[self.at..self.at + size];
-            let at = Timestamp(u64_at(bytes, 0) as i64);
-            let last_at = self.last_at;
-            let decoded = if at < last_at {
-                Some(Err(format!(
-                    "time {at} goes back (the record before is at {last_at})"
-                )))
-            } else {
-                decode(bytes)
-            };
-            let result = match decoded {
-                None => None,
-                Some(Ok(t)) => Some(Ok(t)),
-                Some(Err(message)) => Some(Err(self.error(message))),
-            };
-            self.last_at = at.max(last_at);
-            self.at += size;
-            self.index += 1;
-            if result.is_some() {
-                return result;
-            }
+    /// The next record's time, the record not taken: None at the end, and where it cannot be
+    /// read (the next call to `next_bytes` says why).
+    #[inline]
+    pub fn peek_at(&mut self) -> Option<Timestamp> {
+        if self.failed {
+            return None;
         }
+        self.next_size().ok()??;
+        Some(Timestamp(u64_at(&self.block[self.at..], 0) as i64))
+    }
+
+    /// The next record's bytes (32, or a quote's 96), its time checked never to go back; None
+    /// at the end or after an error.
+    #[inline]
+    pub(crate) fn next_bytes(&mut self) -> Option<Result<&[u8], BinaryError>> {
+        if self.failed {
+            return None;
+        }
+        let size = match self.next_size() {
+            Ok(size) => size?,
+            Err(e) => return Some(Err(e)),
+        };
+        let start = self.at;
+        let at = Timestamp(u64_at(&self.block[start..], 0) as i64);
+        if at < self.last_at {
+            let message = format!(
+                "time {at} goes back (the record before is at {})",
+                self.last_at
+            );
+            return Some(Err(self.error(self.index, message)));
+        }
+        self.last_at = at;
+        self.at += size;
+        self.index += 1;
+        Some(Ok(&self.block[start..start + size]))
     }
 }
 
@@ -166,11 +190,13 @@ impl Iterator for Reader {
     type Item = Result<Entry, BinaryError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_with(|bytes| {
-            Some(match bytes.len() {
-                QUOTE_SIZE => QuoteRecord::decode(bytes).map(Entry::Quote),
-                _ => Record::decode(bytes).map(Entry::Book),
-            })
-        })
+        let entry = match self.next_bytes()? {
+            Ok(b) if b.len() == QUOTE_SIZE => QuoteRecord::decode(b).map(Entry::Quote),
+            Ok(b) => Record::decode(b)
+                .map(Entry::Book)
+                .map_err(|e| e.to_string()),
+            Err(e) => return Some(Err(e)),
+        };
+        Some(entry.map_err(|message| self.bad_record(message)))
     }
 }

@@ -12,7 +12,7 @@
 
 use super::market::{put_of, Market, PutRoute, Series, SeriesIndex};
 use crate::chain::Snapshot;
-use crate::chain_state::{surface_of, unfitted_state};
+use crate::chain_state::{known_state, option_ids, surface_of, ChainStateError};
 use crate::roll_flow::ListedCalls;
 use crate::synthetic::path::IndexPoint;
 use engine::instrument::{InstrumentKind, OptionRight};
@@ -97,6 +97,64 @@ impl ChainMarket {
         &mut self.instruments
     }
 
+    /// The chain of a snapshot whose options are known (`ids[i]` is row i's, interned here):
+    /// the Tardis market's, which keeps its quotes by id.
+    pub(crate) fn advance_known(&mut self, snapshot: Snapshot, ids: &[InstrumentId]) {
+        let state = known_state(&snapshot, ids, &self.instruments);
+        self.take(snapshot, state);
+    }
+
+    /// The snapshot and its state (or why it has none: kept, and the chain left as it was) as
+    /// the chain.
+    fn take(&mut self, snapshot: Snapshot, state: Result<State, ChainStateError>) {
+        let state = match state {
+            Ok(s) => s,
+            Err(e) => {
+                self.skipped.push(format!("{}: {e}", snapshot.timestamp));
+                return;
+            }
+        };
+        self.series.clear();
+        self.fair.clear();
+        self.tops.clear();
+        self.puts.clear();
+        // known_state keeps the rows' order, one series per row.
+        for (row, s) in snapshot.rows.iter().zip(&state.series) {
+            if row.t <= 0.0 {
+                continue;
+            }
+            let inst = self.instruments.get(s.id);
+            let InstrumentKind::Option { expiry, .. } = *inst.kind() else {
+                continue;
+            };
+            let mark = Mark {
+                underlying: row.underlying,
+                strike: row.strike,
+                t: row.t,
+                iv: row.mark_iv,
+            };
+            if s.right == OptionRight::Put {
+                self.puts.insert(s.id, (mark, s.top));
+                continue;
+            }
+            self.series.push(Series {
+                id: s.id,
+                expiry,
+                strike: s.strike,
+                // The state's: the same time, taken once an expiry.
+                settles: state.expiries[s.expiry].settles,
+            });
+            self.fair.push((mark, OnceCell::new()));
+            self.tops.push(s.top);
+        }
+        self.index.rebuild(&self.series);
+        self.point = Some(self.step_point(&snapshot));
+        self.state = Some(state);
+        self.snapshot = Some(snapshot);
+        self.surface = OnceCell::new();
+        self.generation += 1;
+    }
+
     /// The last snapshot's surface, fitted when first asked for.
     pub(crate) fn surface(&self) -> Option<&SurfaceState> {
         let fit = || self.snapshot.as_ref().map(surface_of);
@@ -115,52 +173,12 @@ impl Market for ChainMarket {
         }
     }
 
-    fn advance(&mut self, snapshot: Snapshot) {
-        let state = match unfitted_state(&snapshot, &mut self.instruments) {
-            Ok(s) => s,
-            Err(e) => {
-                self.skipped.push(format!("{}: {e}", snapshot.timestamp));
-                return;
-            }
-        };
-        self.series.clear();
-        self.fair.clear();
-        self.tops.clear();
-        self.puts.clear();
-        // unfitted_state keeps the rows' order, one series per row.
-        for (row, s) in snapshot.rows.iter().zip(&state.series) {
-            if row.t <= 0.0 {
-                continue;
-            }
-            let inst = self.instruments.get(s.id);
-            let InstrumentKind::Option { expiry, .. } = inst.kind().clone() else {
-                continue;
-            };
-            let mark = Mark {
-                underlying: row.underlying,
-                strike: row.strike,
-                t: row.t,
-                iv: row.mark_iv,
-            };
-            if s.right == OptionRight::Put {
-                self.puts.insert(s.id, (mark, s.top));
-                continue;
-            }
-            self.series.push(Series {
-                id: s.id,
-                expiry,
-                strike: s.strike,
-                settles: expiry.settlement_time(),
-            });
-            self.fair.push((mark, OnceCell::new()));
-            self.tops.push(s.top);
-        }
-        self.index.rebuild(&self.series);
-        self.point = Some(self.step_point(&snapshot));
-        self.state = Some(state);
-        self.snapshot = Some(snapshot);
-        self.surface = OnceCell::new();
-        self.generation += 1;
+    fn advance(&mut self, snapshot: &mut Snapshot) {
+        // Kept as the chain (its surface is fitted from it when asked for).
+        let snapshot = std::mem::take(snapshot);
+        let state = option_ids(&snapshot, &mut self.instruments)
+            .and_then(|ids| known_state(&snapshot, &ids, &self.instruments));
+        self.take(snapshot, state);
     }
 
     fn instruments(&self) -> &Instruments {

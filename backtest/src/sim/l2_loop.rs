@@ -105,10 +105,10 @@ pub fn run_l2(
     let mut market = TardisMarket::new();
     // The chain (one option) is built at the first step, not a minute after its quote.
     market.rebuild_seconds = 0.0;
-    let steps = Batches::new(Rows::new(records));
+    let mut steps = Batches::new(Rows::new(records));
     run_market(
         &mut market,
-        steps,
+        &mut steps,
         0,
         config,
         strategy,
@@ -257,8 +257,8 @@ mod tests {
         market.rebuild_seconds = 0.0;
         let mut kept: Option<State> = None;
         let (mut steps, mut compared) = (0i64, 0);
-        for step in Batches::new(rows.into_iter().map(Ok)) {
-            market.advance(step);
+        for mut step in Batches::new(rows.into_iter().map(Ok)) {
+            market.advance(&mut step);
             steps += 1;
             if market.point().is_none() {
                 continue;

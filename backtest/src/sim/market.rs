@@ -9,14 +9,29 @@ use engine::pricing::Greeks;
 use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 
+/// Where a run's steps come from: each written into a slot the loop keeps, None at the end.
+/// Any iterator is one (its steps moved into the slot); the binary Tardis reader writes its rows
+/// into the slot's step in place.
+pub trait StepSource<S> {
+    fn next_into(&mut self, slot: &mut Option<S>);
+}
+
+impl<S, I: Iterator<Item = S>> StepSource<S> for I {
+    fn next_into(&mut self, slot: &mut Option<S>) {
+        *slot = self.next();
+    }
+}
+
 pub trait Market {
     /// One step of the market's own timeline (a path point, a snapshot, a batch of data rows).
     type Step;
     /// The time and index of a step, before the market moves to it (where the step itself
     /// carries no index, the last one seen; NaN before any).
     fn step_point(&self, step: &Self::Step) -> IndexPoint;
-    /// Moves the market to `step`.
-    fn advance(&mut self, step: Self::Step);
+    /// Moves the market to `step`, taking from it what the market keeps. By reference: the
+    /// loop reads each step where its source wrote it (a step moved just after it was written
+    /// stalled the CPU on each of millions of rows).
+    fn advance(&mut self, step: &mut Self::Step);
     fn instruments(&self) -> &Instruments;
     /// The perpetual the maker may hedge on, where this market lists one (its book modelled
     /// from the index: `sim::perpetual`).

@@ -22,7 +22,7 @@
 use super::attribution::{Attribution, Taker};
 use super::chain_market::ChainMarket;
 use super::desk::RollDesk;
-use super::market::Market;
+use super::market::{Market, StepSource};
 use super::perpetual::Perpetual;
 use super::quoting::Quoting;
 use super::sampler::{Sampler, View};
@@ -57,10 +57,10 @@ pub fn run_with_progress(
     let mut market =
         SyntheticMarket::ahead(path_config.clone(), config.market.clone(), config.seed);
     let total_steps = (path_config.days * 86_400.0 / path_config.step_seconds).round() as u64 + 1;
-    let steps = IndexPath::new(path_config, config.seed);
+    let mut steps = IndexPath::new(path_config, config.seed);
     run_market(
         &mut market,
-        steps,
+        &mut steps,
         total_steps,
         config,
         strategy,
@@ -72,7 +72,7 @@ pub fn run_with_progress(
 /// A backtest replaying chain snapshots (in time order): no background trades (the data has
 /// none), a requote and a roll-demand step at every snapshot. `expected` snapshots, for progress.
 pub fn run_chain(
-    snapshots: impl Iterator<Item = crate::chain::Snapshot>,
+    mut snapshots: impl Iterator<Item = crate::chain::Snapshot>,
     expected: u64,
     config: &RunConfig,
     strategy: &mut dyn Strategy,
@@ -90,7 +90,7 @@ pub fn run_chain(
     };
     let summary = run_market(
         &mut market,
-        snapshots,
+        &mut snapshots,
         expected,
         &config,
         strategy,
@@ -161,7 +161,7 @@ fn work<M: Market>(
 /// The backtest loop on any market: `steps` (of which there are about `total_steps`) move it.
 pub fn run_market<M: Market>(
     market: &mut M,
-    steps: impl Iterator<Item = M::Step>,
+    steps: &mut impl StepSource<M::Step>,
     total_steps: u64,
     config: &RunConfig,
     strategy: &mut dyn Strategy,
@@ -180,9 +180,20 @@ pub fn run_market<M: Market>(
     let (mut first_at, mut last_at): (Option<Timestamp>, Option<Timestamp>) = (None, None);
     let mut steps_done: u64 = 0;
     let stale_after = (config.schedule.stale_after_seconds * 1e9) as i64;
-    let mut steps = steps.peekable();
-    while let Some(step) = steps.next() {
-        let p = market.step_point(&step);
+    // This step and the next, each read where its source wrote it (never moved), taking turns.
+    let mut slots: [Option<M::Step>; 2] = [None, None];
+    steps.next_into(&mut slots[0]);
+    for turn in (0..2).cycle() {
+        let [first, second] = &mut slots;
+        let (step, next) = if turn == 0 {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let Some(step) = step.as_mut() else {
+            break;
+        };
+        let p = market.step_point(step);
         steps_done += 1;
         // Every 60 steps: a Tardis replay's steps are its rows' times, millions of them, and
         // drawing the bar at each took a twentieth of the run.
@@ -193,6 +204,7 @@ pub fn run_market<M: Market>(
             // No index yet (data rows before the first chain quote): the market keeps its books.
             market.advance(step);
             s.events += market.step_events();
+            steps.next_into(next);
             continue;
         }
         record_point(&mut s, &mut first_at, p);
@@ -218,7 +230,8 @@ pub fn run_market<M: Market>(
         let requoted = quoting.step(p.at, &*market, &mut trader, strategy, &mut venue);
         // Holders look after what was sent reaches the venue, if it does before the next step:
         // they meet the maker's current quote, never one priced on older data.
-        let next_at = steps.peek().map(|s| market.step_point(s).at);
+        steps.next_into(next);
+        let next_at = next.as_ref().map(|s| market.step_point(s).at);
         venue.arrive(
             next_at.map_or(Timestamp(i64::MAX), |t| Timestamp(t.0 - 1)),
             &*market,

@@ -96,8 +96,8 @@ impl Market for OneCall {
             vol: 0.5,
         }
     }
-    fn advance(&mut self, at: Timestamp) {
-        self.at = at;
+    fn advance(&mut self, at: &mut Timestamp) {
+        self.at = *at;
     }
     fn instruments(&self) -> &Instruments {
         &self.instruments

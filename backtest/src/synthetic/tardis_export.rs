@@ -91,8 +91,8 @@ pub fn export(
     };
     let horizon = (config.max_expiry_days * 86_400e9) as i64;
     let mut trade_id = 0u64;
-    for p in IndexPath::new(path, seed) {
-        m.advance(p);
+    for mut p in IndexPath::new(path, seed) {
+        m.advance(&mut p);
         // The next row's time.
         let mut row = 0i64;
         let mut stamp = || {

@@ -1,11 +1,30 @@
 //! A resolved stream of rows as steps: the rows of one timestamp together (a backtest step).
 
 use super::{Resolved, TardisError};
+use crate::sim::market::StepSource;
 use smallvec::SmallVec;
 
 /// One step's rows. Most steps of an L2 stream are one row (10,447,089 steps of 10,455,430 rows
 /// in the 2-day export): that one is kept inline, not in an allocation made and freed a step.
 pub type StepRows = SmallVec<[Resolved; 1]>;
+
+/// A stream of steps that a reader's error may end: the error, and the rows read, are taken
+/// after the run ([`Batches`] over any resolved rows, [`super::BinarySteps`] from the binary
+/// format).
+pub trait Steps: StepSource<StepRows> {
+    fn take_error(&mut self) -> Option<TardisError>;
+    fn rows_read(&self) -> u64;
+}
+
+impl<I: Iterator<Item = Result<Resolved, TardisError>>> Steps for Batches<I> {
+    fn take_error(&mut self) -> Option<TardisError> {
+        self.error.take()
+    }
+
+    fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+}
 
 /// Rows grouped into steps of equal timestamps. A reader error ends the steps and is kept in
 /// `error` (take it after the run).

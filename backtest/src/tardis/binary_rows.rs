@@ -9,7 +9,9 @@
 
 use super::resolve::{Event, Listed, Resolved};
 use super::{FileId, Origin, Resolver, Symbol, TardisError};
-use crate::binary::{self, Entry, Kind, Record, Run};
+use super::{StepRows, Steps};
+use crate::binary::{self, Kind, QuoteRecord, Record, Run, QUOTE_SIZE};
+use crate::sim::market::StepSource;
 use crate::tardis_binary::{chain_quote, symbols_path};
 use engine::{InstrumentId, Timestamp};
 use std::path::Path;
@@ -72,51 +74,21 @@ impl BinaryRows {
         }
     }
 
-    /// A record as a resolved row (None for a clear, or before `from`).
-    fn row(&mut self, entry: Entry) -> Option<Resolved> {
-        let (at, file_id) = match &entry {
-            Entry::Book(r) if r.kind == Kind::Clear => return None,
-            Entry::Book(r) => (r.at, r.instrument),
-            Entry::Quote(q) => (q.at, q.instrument),
-        };
-        if self.from.is_some_and(|f| at < f) {
-            return None;
+    /// A book record as a resolved row pushed onto `step` (false for a clear, or a record before
+    /// `from`: passed over).
+    #[inline]
+    fn book_row(&mut self, index: u64, r: Record, step: &mut StepRows) -> bool {
+        if r.kind == Kind::Clear || self.from.is_some_and(|f| r.at < f) {
+            return false;
         }
-        let origin = Origin {
-            file: Some(self.file_id),
-            line: self.index,
-        };
-        let (event, listed) = match self.id(file_id) {
-            Ok((id, listed)) => (Ok(self.event(id, file_id, entry)), listed),
-            Err(why) => (Err(why), None),
-        };
-        Some(Resolved {
-            at,
-            origin,
-            event,
-            listed,
-        })
-    }
-
-    fn event(&self, id: InstrumentId, file_id: InstrumentId, entry: Entry) -> Event {
-        match entry {
-            Entry::Quote(q) => Event::Quote {
+        let event = |id| match r.kind {
+            Kind::Trade => Event::Trade {
                 id,
-                quote: Box::new(chain_quote(self.names[file_id.0 as usize].clone(), q)),
+                side: r.side,
+                price: r.price,
+                qty: r.qty,
             },
-            Entry::Book(Record {
-                kind: Kind::Trade,
-                side,
-                price,
-                qty,
-                ..
-            }) => Event::Trade {
-                id,
-                side,
-                price,
-                qty,
-            },
-            Entry::Book(r) => Event::Level {
+            _ => Event::Level {
                 id,
                 snapshot: r.run != Run::Delta,
                 reset: r.run == Run::First,
@@ -124,30 +96,146 @@ impl BinaryRows {
                 price: r.price,
                 qty: r.qty,
             },
+        };
+        self.resolved(index, r.at, r.instrument, event, step);
+        true
+    }
+
+    /// A quote record as a resolved row pushed onto `step` (false before `from`).
+    fn quote_row(&mut self, index: u64, q: QuoteRecord, step: &mut StepRows) -> bool {
+        if self.from.is_some_and(|f| q.at < f) {
+            return false;
+        }
+        let (at, file_id) = (q.at, q.instrument);
+        // The event is made only for an id in the symbol table (`resolved` checks): its name.
+        let symbol = self.names.get(file_id.0 as usize).cloned().unwrap_or_default();
+        let event = move |id| Event::Quote {
+            id,
+            quote: Box::new(chain_quote(symbol, q)),
+        };
+        self.resolved(index, at, file_id, event, step);
+        true
+    }
+
+    /// The row at `at` of the file's instrument `file_id` pushed onto `step`, its event made with
+    /// the stream's id (written where the step keeps it, not moved there).
+    #[inline]
+    fn resolved(
+        &mut self,
+        index: u64,
+        at: Timestamp,
+        file_id: InstrumentId,
+        event: impl FnOnce(InstrumentId) -> Event,
+        step: &mut StepRows,
+    ) {
+        let origin = Origin {
+            file: Some(self.file_id),
+            line: index,
+        };
+        let (event, listed) = match self.id(file_id) {
+            Ok((id, listed)) => (Ok(event(id)), listed),
+            Err(why) => (Err(why), None),
+        };
+        step.push(Resolved {
+            at,
+            origin,
+            event,
+            listed,
+        });
+    }
+
+    /// Record `index` cannot be read: why, naming the file and the record.
+    #[cold]
+    fn bad(&mut self, index: u64, message: String) -> TardisError {
+        let e = self.reader.bad_record(message);
+        TardisError::new(&self.file_id.path(), index, e.to_string())
+    }
+
+    /// The next row pushed onto `step` (records passed over are read past): None at the end.
+    #[inline]
+    fn next_into(&mut self, step: &mut StepRows) -> Option<Result<(), TardisError>> {
+        loop {
+            let index = self.index;
+            self.index += 1;
+            let bytes = match self.reader.next_bytes()? {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    let path = self.file_id.path();
+                    return Some(Err(TardisError::new(&path, index, e.to_string())));
+                }
+            };
+            let pushed = if bytes.len() == QUOTE_SIZE {
+                match QuoteRecord::decode(bytes) {
+                    Ok(q) => self.quote_row(index, q, step),
+                    Err(why) => return Some(Err(self.bad(index, why))),
+                }
+            } else {
+                match Record::decode(bytes) {
+                    Ok(r) => self.book_row(index, r, step),
+                    Err(why) => return Some(Err(self.bad(index, why.to_string()))),
+                }
+            };
+            if pushed {
+                return Some(Ok(()));
+            }
         }
     }
 }
 
-impl Iterator for BinaryRows {
-    type Item = Result<Resolved, TardisError>;
+/// The rows of a binary event file as steps (the rows of each timestamp together, up to `to`),
+/// grouped by the records' times as read and written straight into the loop's step: no
+/// row-at-a-time iterator between the file and the step. A reader error ends the steps and is
+/// kept ([`Steps::take_error`] after the run).
+pub struct BinarySteps {
+    rows: BinaryRows,
+    to: Option<Timestamp>,
+    error: Option<TardisError>,
+    rows_read: u64,
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            let entry = match self.reader.next()? {
-                Ok(entry) => entry,
-                Err(e) => {
-                    return Some(Err(TardisError::new(
-                        &self.file_id.path(),
-                        self.index,
-                        e.to_string(),
-                    )))
-                }
+impl BinarySteps {
+    pub fn new(rows: BinaryRows, to: Option<Timestamp>) -> BinarySteps {
+        BinarySteps {
+            rows,
+            to,
+            error: None,
+            rows_read: 0,
+        }
+    }
+}
+
+impl Steps for BinarySteps {
+    fn take_error(&mut self) -> Option<TardisError> {
+        self.error.take()
+    }
+
+    fn rows_read(&self) -> u64 {
+        self.rows_read
+    }
+}
+
+impl StepSource<StepRows> for BinarySteps {
+    /// The next step's rows into the slot's step (its room reused), or None at the end.
+    fn next_into(&mut self, slot: &mut Option<StepRows>) {
+        let step = slot.get_or_insert_with(StepRows::new);
+        step.clear();
+        while self.error.is_none() {
+            let next_at = self.rows.reader.peek_at();
+            let ends = |at: Timestamp| {
+                self.to.is_some_and(|to| at > to) || step.first().is_some_and(|r| r.at != at)
             };
-            let row = self.row(entry);
-            self.index += 1;
-            if let Some(row) = row {
-                return Some(Ok(row));
+            if next_at.is_some_and(ends) {
+                break;
             }
+            match self.rows.next_into(step) {
+                Some(Ok(())) => {}
+                Some(Err(e)) => self.error = Some(e),
+                None => break,
+            }
+        }
+        self.rows_read += step.len() as u64;
+        if step.is_empty() {
+            *slot = None;
         }
     }
 }

@@ -23,8 +23,8 @@ mod reader;
 pub mod resolve;
 mod writer;
 
-pub use batches::{Batches, StepRows};
-pub use binary_rows::BinaryRows;
+pub use batches::{Batches, StepRows, Steps};
+pub use binary_rows::{BinaryRows, BinarySteps};
 pub use read_ahead::ReadAhead;
 pub use reader::TardisReader;
 pub use resolve::{Resolved, Resolver};

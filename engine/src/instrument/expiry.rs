@@ -22,14 +22,15 @@ impl Expiry {
     pub fn date(self) -> NaiveDate {
         self.0
     }
-    /// 08:00 UTC on the expiry day.
+    /// 08:00 UTC on the expiry day. By day count, not through a date-time: a replay asks for
+    /// it for every series at every rebuild of the chain.
     pub fn settlement_time(self) -> Timestamp {
-        let at = self
-            .0
-            .and_hms_opt(SETTLEMENT_HOUR_UTC, 0, 0)
-            .expect("08:00:00 is a valid time of day")
-            .and_utc();
-        Timestamp::from_datetime(at).expect("expiry dates are within i64 nanoseconds")
+        // Days from 0001-01-01 (day 1) to 1970-01-01.
+        const UNIX_EPOCH_DAY_FROM_CE: i64 = 719_163;
+        let days = i64::from(self.0.num_days_from_ce()) - UNIX_EPOCH_DAY_FROM_CE;
+        let seconds = days * 86_400 + i64::from(SETTLEMENT_HOUR_UTC) * 3_600;
+        let nanos = seconds.checked_mul(Timestamp::NANOS_PER_SEC);
+        Timestamp(nanos.expect("expiry dates are within i64 nanoseconds"))
     }
 
     /// Parses `DMMMYY` / `DDMMMYY` in Deribit's canonical form: no leading zero on the day,
@@ -83,6 +84,22 @@ impl fmt::Display for Expiry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The day count gives chrono's 08:00 UTC for every day from 1970 to 2200 (leap years,
+    /// century years).
+    #[test]
+    fn settlement_time_is_chronos_eight_oclock() {
+        let mut date = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+        while date.year() < 2200 {
+            let at = date
+                .and_hms_opt(SETTLEMENT_HOUR_UTC, 0, 0)
+                .unwrap()
+                .and_utc();
+            let chrono = at.timestamp_nanos_opt().unwrap();
+            assert_eq!(Expiry::new(date).settlement_time().0, chrono, "{date}");
+            date = date.succ_opt().unwrap();
+        }
+    }
 
     #[test]
     fn parses_and_prints_one_and_two_digit_days() {

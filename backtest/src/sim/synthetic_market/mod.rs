@@ -150,7 +150,8 @@ impl Market for SyntheticMarket {
 
     /// Relists once a day, drops settled series, reprices, draws the background trades since
     /// the last step ([`steps`]); or takes that step's view from the thread computing ahead.
-    fn advance(&mut self, p: IndexPoint) {
+    fn advance(&mut self, p: &mut IndexPoint) {
+        let p = *p;
         match &mut self.steps {
             Steps::Here(mover) => mover.advance(p, &mut self.view),
             Steps::Ahead(ahead) => {
@@ -312,13 +313,13 @@ mod tests {
         let mut market = SyntheticMarket::new(config.clone(), MarketConfig::default(), 3);
         let mut path = IndexPath::new(config, 3);
         let held = |id: InstrumentId| Qty(id.0 as i64 % 3 - 1);
-        market.advance(path.next().unwrap());
+        market.advance(&mut path.next().unwrap());
         let mut state = market.state(&held, None);
         // Minutes within a day (the series unchanged), then across midnight (new series
         // listed, settled ones dropped: rebuilt).
         for minutes in [1, 7, 60, 1440, 1] {
             for _ in 0..minutes {
-                market.advance(path.next().unwrap());
+                market.advance(&mut path.next().unwrap());
             }
             // (No surface: its fits hold NaNs, which no state equals.)
             market.update_state(&mut state, &held, None);
@@ -337,8 +338,8 @@ mod tests {
         let (mut steps, mut trades, mut settled) = (0, 0, false);
         for p in IndexPath::new(config, 5) {
             let listed = here.series().len();
-            here.advance(p);
-            ahead.advance(p);
+            here.advance(&mut { p });
+            ahead.advance(&mut { p });
             settled |= here.series().len() < listed;
             assert_eq!(here.point(), ahead.point());
             assert_eq!(here.trades(), ahead.trades());

@@ -30,13 +30,12 @@ use crate::synthetic::path::IndexPoint;
 use crate::tardis::resolve::{Event, Listed};
 use crate::tardis::Origin;
 pub use crate::tardis::{Batches, StepRows};
-use book::Book;
+use book::{Book, Books};
 use engine::instrument::Expiry;
 use engine::pricing::Greeks;
 use engine::state::{set_surface, State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use quotes::ChainQuotes;
-use rustc_hash::FxHashMap;
 use std::cell::Cell;
 use std::sync::Arc;
 
@@ -55,7 +54,7 @@ pub struct TardisMarket {
     /// The first settlement among the chain's series.
     next_expiry: Option<Timestamp>,
     pub rebuild_seconds: f64,
-    books: FxHashMap<InstrumentId, Book>,
+    books: Books,
     trades: Vec<MarketTrade>,
     cancels: Vec<LevelCancel>,
     point: Option<IndexPoint>,
@@ -88,7 +87,7 @@ impl TardisMarket {
             next_expiry: None,
             index: None,
             rebuild_seconds: 60.0,
-            books: FxHashMap::default(),
+            books: Books::default(),
             trades: Vec::new(),
             cancels: Vec::new(),
             point: None,
@@ -133,14 +132,14 @@ impl TardisMarket {
     }
 
     fn book(&mut self, id: InstrumentId) -> &mut Book {
-        self.books.entry(id).or_default()
+        self.books.entry(id)
     }
 
     /// What moves in a state between chain rebuilds: the tops of options with books (taken
     /// from them), the index and the time.
     fn follow(&self, state: &mut State) {
         for s in &mut state.series {
-            if let Some(b) = self.books.get(&s.id) {
+            if let Some(b) = self.books.get(s.id) {
                 s.top = b.top(self.now);
             }
         }
@@ -155,7 +154,7 @@ impl TardisMarket {
 
     /// The book of the put of `call`'s series.
     fn put_book(&self, call: InstrumentId) -> Option<&Book> {
-        self.books.get(&put_of(self.chain.instruments(), call)?)
+        self.books.get(put_of(self.chain.instruments(), call)?)
     }
 }
 
@@ -177,7 +176,8 @@ impl Market for TardisMarket {
         }
     }
 
-    fn advance(&mut self, rows: StepRows) {
+    /// The step's rows are taken (the step is left empty, its room kept for the next).
+    fn advance(&mut self, rows: &mut StepRows) {
         self.trades.clear();
         self.cancels.clear();
         let Some(at) = rows.first().map(|r| r.at) else {
@@ -187,7 +187,7 @@ impl Market for TardisMarket {
         self.step_rows = rows.len() as u64;
         // What this step's trades took at each (instrument, resting side, price).
         let mut traded = rows::Traded::default();
-        for row in rows {
+        for row in rows.drain(..) {
             if let Some(listed) = row.listed {
                 self.list(listed);
             }
@@ -236,7 +236,7 @@ impl Market for TardisMarket {
     /// A listed call's top from its book where the data has one, else from its chain quote.
     fn top(&self, id: InstrumentId) -> Option<Top> {
         let chain_top = self.chain.top(id)?;
-        Some(match self.books.get(&id) {
+        Some(match self.books.get(id) {
             Some(b) => b.top(self.now),
             None => chain_top,
         })
@@ -247,7 +247,7 @@ impl Market for TardisMarket {
         let Some(chain_top) = self.chain.top(id) else {
             return;
         };
-        match self.books.get(&id) {
+        match self.books.get(id) {
             Some(b) => out.extend(b.side(side).iter()),
             None => out.extend(match side {
                 Side::Buy => chain_top.bid,
@@ -267,7 +267,7 @@ impl Market for TardisMarket {
         let Some(chain_top) = self.chain.top(id) else {
             return Qty(0);
         };
-        if let Some(b) = self.books.get(&id) {
+        if let Some(b) = self.books.get(id) {
             return b.side(side).qty_at(price);
         }
         let best = match side {

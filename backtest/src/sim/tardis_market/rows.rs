@@ -54,7 +54,11 @@ impl TardisMarket {
         (p, q): (Price, Qty),
         traded: &mut Traded,
     ) {
-        let took = traded.remove(&(id, side, p)).unwrap_or(0);
+        // Most steps have no trade: no key hashed for an empty map.
+        let took = match traded.is_empty() {
+            true => 0,
+            false => traded.remove(&(id, side, p)).unwrap_or(0),
+        };
         let book = self.book(id);
         // The first row of a snapshot run: the book starts again from nothing.
         let cleared = if reset {
@@ -109,19 +113,18 @@ impl TardisMarket {
         let expired = self.next_expiry.is_some_and(|e| e <= at);
         if (self.changed && due) || expired {
             self.quotes.retain(|q| q.expiration > at);
-            let snapshot = self.snapshot(at);
+            let (snapshot, ids) = self.snapshot(at);
             if !snapshot.rows.is_empty() {
-                self.chain.advance(snapshot);
+                self.chain.advance_known(snapshot, &ids);
                 self.rebuilt = Some(at);
                 self.changed = false;
                 self.next_expiry = self.chain.series().iter().map(|s| s.settles).min();
                 // Books of options that have settled are not needed again.
                 let instruments = self.chain.instruments();
-                self.books
-                    .retain(|id, _| match instruments.get(*id).kind() {
-                        InstrumentKind::Option { expiry, .. } => expiry.settlement_time() > at,
-                        _ => false,
-                    });
+                self.books.retain(|id| match instruments.get(id).kind() {
+                    InstrumentKind::Option { expiry, .. } => expiry.settlement_time() > at,
+                    _ => false,
+                });
             }
         }
         if self.index.is_some_and(|(e, _)| e <= at) {
@@ -138,11 +141,12 @@ impl TardisMarket {
         }
     }
 
-    /// The chain of the latest quotes as a snapshot at `now`: live options only, every row with
-    /// the nearest expiry's underlying as the index.
-    fn snapshot(&mut self, now: Timestamp) -> Snapshot {
+    /// The chain of the latest quotes as a snapshot at `now`, and each row's option: live
+    /// options only, every row with the nearest expiry's underlying as the index.
+    fn snapshot(&mut self, now: Timestamp) -> (Snapshot, Vec<InstrumentId>) {
         let index = self.index.map_or(f64::NAN, |(_, price)| price);
         let codes = &mut self.expiry_codes;
+        let mut ids = Vec::new();
         let rows = self
             .quotes
             .iter()
@@ -153,6 +157,7 @@ impl TardisMarket {
                 else {
                     return None;
                 };
+                ids.push(id);
                 Some(ChainRow {
                     instrument: q.symbol.clone(),
                     expiry: expiry_code(codes, *expiry),
@@ -168,10 +173,11 @@ impl TardisMarket {
                 })
             })
             .collect();
-        Snapshot {
+        let snapshot = Snapshot {
             timestamp: now,
             rows,
-        }
+        };
+        (snapshot, ids)
     }
 
     /// The nearest live expiry quoted and its underlying price.
