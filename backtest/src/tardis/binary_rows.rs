@@ -108,7 +108,11 @@ impl BinaryRows {
         }
         let (at, file_id) = (q.at, q.instrument);
         // The event is made only for an id in the symbol table (`resolved` checks): its name.
-        let symbol = self.names.get(file_id.0 as usize).cloned().unwrap_or_default();
+        let symbol = self
+            .names
+            .get(file_id.0 as usize)
+            .cloned()
+            .unwrap_or_default();
         let event = move |id| Event::Quote {
             id,
             quote: Box::new(chain_quote(symbol, q)),
