@@ -3,7 +3,7 @@
 //! crossing rule), and expiry at 2,500 USD. The PnL comes out to the unit.
 
 use backtest::roll_flow::ListedCalls;
-use backtest::sim::market::{Market, Series};
+use backtest::sim::market::{IterSteps, Market, Series};
 use backtest::sim::run::{run_market, FillRule, RunConfig};
 use backtest::synthetic::path::{IndexPoint, Preset};
 use engine::instrument::Expiry;
@@ -150,7 +150,7 @@ fn scripted(steps: Vec<Step>) -> backtest::sim::run::Summary {
     let n = steps.len() as u64;
     run_market(
         &mut market,
-        &mut steps.into_iter(),
+        &mut IterSteps(steps.into_iter()),
         n,
         &config,
         &mut OfferTen,

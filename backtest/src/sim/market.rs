@@ -10,15 +10,18 @@ use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 
 /// Where a run's steps come from: each written into a slot the loop keeps, None at the end.
-/// Any iterator is one (its steps moved into the slot); the binary Tardis reader writes its rows
-/// into the slot's step in place.
+/// The Tardis readers push their rows into the slot's step in place; any iterator is one through
+/// [`IterSteps`] (its steps moved into the slot).
 pub trait StepSource<S> {
     fn next_into(&mut self, slot: &mut Option<S>);
 }
 
-impl<S, I: Iterator<Item = S>> StepSource<S> for I {
+/// An iterator's items as a run's steps.
+pub struct IterSteps<I>(pub I);
+
+impl<S, I: Iterator<Item = S>> StepSource<S> for IterSteps<I> {
     fn next_into(&mut self, slot: &mut Option<S>) {
-        *slot = self.next();
+        *slot = self.0.next();
     }
 }
 

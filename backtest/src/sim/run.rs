@@ -22,7 +22,7 @@
 use super::attribution::{Attribution, Taker};
 use super::chain_market::ChainMarket;
 use super::desk::RollDesk;
-use super::market::{Market, StepSource};
+use super::market::{IterSteps, Market, StepSource};
 use super::perpetual::Perpetual;
 use super::quoting::Quoting;
 use super::sampler::{Sampler, View};
@@ -57,7 +57,7 @@ pub fn run_with_progress(
     let mut market =
         SyntheticMarket::ahead(path_config.clone(), config.market.clone(), config.seed);
     let total_steps = (path_config.days * 86_400.0 / path_config.step_seconds).round() as u64 + 1;
-    let mut steps = IndexPath::new(path_config, config.seed);
+    let mut steps = IterSteps(IndexPath::new(path_config, config.seed));
     run_market(
         &mut market,
         &mut steps,
@@ -72,7 +72,7 @@ pub fn run_with_progress(
 /// A backtest replaying chain snapshots (in time order): no background trades (the data has
 /// none), a requote and a roll-demand step at every snapshot. `expected` snapshots, for progress.
 pub fn run_chain(
-    mut snapshots: impl Iterator<Item = crate::chain::Snapshot>,
+    snapshots: impl Iterator<Item = crate::chain::Snapshot>,
     expected: u64,
     config: &RunConfig,
     strategy: &mut dyn Strategy,
@@ -90,7 +90,7 @@ pub fn run_chain(
     };
     let summary = run_market(
         &mut market,
-        &mut snapshots,
+        &mut IterSteps(snapshots),
         expected,
         &config,
         strategy,

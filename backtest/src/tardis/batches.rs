@@ -44,17 +44,15 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
     }
 }
 
-impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> {
-    type Item = StepRows;
-
-    fn next(&mut self) -> Option<StepRows> {
+impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
+    /// The next step's rows pushed onto `step` (none at the end or after an error).
+    fn fill(&mut self, step: &mut StepRows) {
         if self.error.is_some() {
-            return None;
+            return;
         }
-        let mut batch = StepRows::new();
         loop {
             match self.rows.peek() {
-                Some(Ok(r)) if batch.first().is_none_or(|b| b.at == r.at) => {}
+                Some(Ok(r)) if step.first().is_none_or(|b| b.at == r.at) => {}
                 Some(Err(_)) => {
                     if let Some(Err(e)) = self.rows.next() {
                         self.error = Some(e);
@@ -65,9 +63,31 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> 
             }
             if let Some(Ok(r)) = self.rows.next() {
                 self.rows_read += 1;
-                batch.push(r);
+                step.push(r);
             }
         }
-        (!batch.is_empty()).then_some(batch)
+    }
+}
+
+impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> {
+    type Item = StepRows;
+
+    fn next(&mut self) -> Option<StepRows> {
+        let mut step = StepRows::new();
+        self.fill(&mut step);
+        (!step.is_empty()).then_some(step)
+    }
+}
+
+/// The rows pushed straight into the loop's step (its room reused), not into a step of their
+/// own moved there.
+impl<I: Iterator<Item = Result<Resolved, TardisError>>> StepSource<StepRows> for Batches<I> {
+    fn next_into(&mut self, slot: &mut Option<StepRows>) {
+        let step = slot.get_or_insert_with(StepRows::new);
+        step.clear();
+        self.fill(step);
+        if step.is_empty() {
+            *slot = None;
+        }
     }
 }
