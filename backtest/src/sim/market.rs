@@ -25,6 +25,30 @@ impl<S, I: Iterator<Item = S>> StepSource<S> for IterSteps<I> {
     }
 }
 
+/// A run's step and the next, each read where its source wrote it (never moved): two slots that
+/// take turns, the next step's slot becoming this step's.
+pub struct StepSlots<S> {
+    slots: [Option<S>; 2],
+    this: usize,
+}
+
+impl<S> StepSlots<S> {
+    /// The first step read from `source` (the next is read by the loop, into the slot given).
+    pub fn start(source: &mut impl StepSource<S>) -> StepSlots<S> {
+        let mut slots = [None, None];
+        source.next_into(&mut slots[0]);
+        StepSlots { slots, this: 1 }
+    }
+
+    /// This step, and the slot for the next: None once there is no step.
+    pub fn turn(&mut self) -> Option<(&mut S, &mut Option<S>)> {
+        self.this ^= 1;
+        let [a, b] = &mut self.slots;
+        let (step, next) = if self.this == 0 { (a, b) } else { (b, a) };
+        Some((step.as_mut()?, next))
+    }
+}
+
 pub trait Market {
     /// One step of the market's own timeline (a path point, a snapshot, a batch of data rows).
     type Step;

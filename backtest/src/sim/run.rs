@@ -22,7 +22,7 @@
 use super::attribution::{Attribution, Taker};
 use super::chain_market::ChainMarket;
 use super::desk::RollDesk;
-use super::market::{IterSteps, Market, StepSource};
+use super::market::{IterSteps, Market, StepSlots, StepSource};
 use super::perpetual::Perpetual;
 use super::quoting::Quoting;
 use super::sampler::{Sampler, View};
@@ -180,19 +180,8 @@ pub fn run_market<M: Market>(
     let (mut first_at, mut last_at): (Option<Timestamp>, Option<Timestamp>) = (None, None);
     let mut steps_done: u64 = 0;
     let stale_after = (config.schedule.stale_after_seconds * 1e9) as i64;
-    // This step and the next, each read where its source wrote it (never moved), taking turns.
-    let mut slots: [Option<M::Step>; 2] = [None, None];
-    steps.next_into(&mut slots[0]);
-    for turn in (0..2).cycle() {
-        let [first, second] = &mut slots;
-        let (step, next) = if turn == 0 {
-            (first, second)
-        } else {
-            (second, first)
-        };
-        let Some(step) = step.as_mut() else {
-            break;
-        };
+    let mut slots = StepSlots::start(steps);
+    while let Some((step, next)) = slots.turn() {
         let p = market.step_point(step);
         steps_done += 1;
         // Every 60 steps: a Tardis replay's steps are its rows' times, millions of them, and
