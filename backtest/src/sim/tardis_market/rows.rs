@@ -106,12 +106,13 @@ impl TardisMarket {
     /// the index to the next expiry once the nearest has gone.
     pub(super) fn rebuild(&mut self, at: Timestamp) {
         let since = |t: Option<Timestamp>| t.map_or(0.0, |t| (at.0 - t.0) as f64 / 1e9);
-        let due = match self.rebuilt {
+        // Only asked when quotes changed (a division at every step otherwise).
+        let due = || match self.rebuilt {
             Some(r) => since(Some(r)) >= self.rebuild_seconds,
             None => self.first_quote.is_some() && since(self.first_quote) >= self.rebuild_seconds,
         };
         let expired = self.next_expiry.is_some_and(|e| e <= at);
-        if (self.changed && due) || expired {
+        if (self.changed && due()) || expired {
             self.quotes.retain(|q| q.expiration > at);
             let (snapshot, ids) = self.snapshot(at);
             if !snapshot.rows.is_empty() {
