@@ -10,8 +10,10 @@ use engine::state::{State, SurfaceState, Top};
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 
 /// Where a run's steps come from: each written into a slot the loop keeps, None at the end.
-/// The Tardis readers push their rows into the slot's step in place; any iterator is one through
-/// [`IterSteps`] (its steps moved into the slot).
+/// The slot may still hold an earlier step (what the market kept already taken from it): a
+/// source replaces it or clears it before filling. The Tardis readers push their rows into the
+/// slot's step in place (its room reused); any iterator is one through [`IterSteps`] (its steps
+/// moved into the slot).
 pub trait StepSource<S> {
     fn next_into(&mut self, slot: &mut Option<S>);
 }
