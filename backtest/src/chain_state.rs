@@ -66,7 +66,7 @@ pub fn unfitted_state(
 
 /// The option of each of the snapshot's rows, interned into `instruments`; an option named
 /// twice is refused.
-pub fn option_ids(
+pub(crate) fn option_ids(
     snapshot: &Snapshot,
     instruments: &mut Instruments,
 ) -> Result<Vec<InstrumentId>, ChainStateError> {
@@ -84,7 +84,7 @@ pub fn option_ids(
 /// [`unfitted_state`] of rows whose options are known: `ids[i]` is row i's, an option in
 /// `instruments`, each named once (the Tardis market keeps its quotes by id: no name is looked
 /// up again at each rebuild).
-pub fn known_state(
+pub(crate) fn known_state(
     snapshot: &Snapshot,
     ids: &[InstrumentId],
     instruments: &Instruments,
@@ -93,9 +93,11 @@ pub fn known_state(
         .rows
         .first()
         .ok_or(ChainStateError::Empty(snapshot.timestamp))?;
+    debug_assert_eq!(ids.len(), snapshot.rows.len(), "an id for each row");
     let now = snapshot.timestamp;
-    let underlying = |id| &instruments.get(id).parsed().underlying;
-    let on = ids.first().map(|&id| underlying(id));
+    let on = ids
+        .first()
+        .map(|&id| &instruments.get(id).parsed().underlying);
     let mut state = StateBuilder::new(now, on.map_or("", |u| u.as_str()));
     for (row, &id) in snapshot.rows.iter().zip(ids) {
         let instrument = instruments.get(id);
@@ -169,8 +171,10 @@ fn price(
 mod tests {
     use super::*;
     use crate::chain::ChainRow;
+    use engine::instrument::{ContractSpec, InstrumentName, PnlStyle};
     use engine::pricing::OptionType;
     use engine::Timestamp;
+    use rust_decimal::Decimal;
 
     fn row(name: &str, strike: f64, bid: Option<f64>, ask: Option<f64>) -> ChainRow {
         ChainRow {
@@ -212,5 +216,51 @@ mod tests {
         };
         let err = state_from_snapshot(&bad, &mut instruments).unwrap_err();
         assert!(err.to_string().contains("ETH-27MAR26-2000-C"), "{err}");
+    }
+
+    /// The state from known ids is the state from names; an option named twice, and two
+    /// underlyings in one snapshot, are refused naming the row.
+    #[test]
+    fn known_ids_give_the_named_state_and_bad_snapshots_are_refused() {
+        let at = Timestamp::from_millis(1_772_000_000_000);
+        let snapshot = |names: &[&str]| Snapshot {
+            timestamp: at,
+            rows: names
+                .iter()
+                .map(|n| row(n, 2000.0, Some(0.0505), Some(0.052)))
+                .collect(),
+        };
+        let good = snapshot(&["ETH-27MAR26-2000-C", "ETH-27MAR26-2000-P"]);
+        let mut instruments = Instruments::new();
+        let named = unfitted_state(&good, &mut instruments).unwrap();
+        let ids = option_ids(&good, &mut instruments).unwrap();
+        assert_eq!(ids, named.series.iter().map(|s| s.id).collect::<Vec<_>>());
+        let known = known_state(&good, &ids, &instruments).unwrap();
+        assert_eq!(format!("{known:?}"), format!("{named:?}"));
+
+        let twice = snapshot(&["ETH-27MAR26-2000-C", "ETH-27MAR26-2000-C"]);
+        let err = unfitted_state(&twice, &mut instruments).unwrap_err();
+        assert!(matches!(err, ChainStateError::Duplicate(ref n) if n == "ETH-27MAR26-2000-C"));
+        // Only ETH has a built-in spec: a BTC option known to the registry beforehand.
+        let btc = InstrumentName::parse("BTC-27MAR26-2000-C").unwrap();
+        let spec = ContractSpec {
+            price_unit: Decimal::new(1, 4),
+            tick_size: Decimal::new(5, 4),
+            tick_size_steps: vec![],
+            contract_size: Decimal::ONE,
+            min_amount: Decimal::new(1, 1),
+            settlement_currency: "BTC".into(),
+            pnl: PnlStyle::Linear,
+            tradeable: true,
+        };
+        instruments
+            .intern(Instrument::new(btc, spec).unwrap())
+            .unwrap();
+        let mixed = snapshot(&["ETH-27MAR26-2000-C", "BTC-27MAR26-2000-C"]);
+        let err = unfitted_state(&mixed, &mut instruments).unwrap_err();
+        assert!(
+            matches!(err, ChainStateError::MixedUnderlyings(ref a, ref b) if a == "ETH" && b == "BTC-27MAR26-2000-C"),
+            "{err}"
+        );
     }
 }
