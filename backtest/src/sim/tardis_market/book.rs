@@ -3,38 +3,7 @@
 
 use engine::book::{BookError, L2Book, Ladder};
 use engine::state::Top;
-use engine::{InstrumentId, Price, Qty, Side, Timestamp};
-
-/// Each option's book, by instrument id: ids are dense (a registry's), so a slot per id, and
-/// no key hashed on each of millions of level rows.
-#[derive(Default)]
-pub(super) struct Books {
-    by_id: Vec<Option<Book>>,
-}
-
-impl Books {
-    pub(super) fn get(&self, id: InstrumentId) -> Option<&Book> {
-        self.by_id.get(id.0 as usize)?.as_ref()
-    }
-
-    /// `id`'s book, made empty if it has none.
-    pub(super) fn entry(&mut self, id: InstrumentId) -> &mut Book {
-        let i = id.0 as usize;
-        if i >= self.by_id.len() {
-            self.by_id.resize_with(i + 1, || None);
-        }
-        self.by_id[i].get_or_insert_with(Book::default)
-    }
-
-    /// Keeps the books of the instruments `keep` accepts.
-    pub(super) fn retain(&mut self, keep: impl Fn(InstrumentId) -> bool) {
-        for (i, slot) in self.by_id.iter_mut().enumerate() {
-            if slot.is_some() && !keep(InstrumentId(i as u32)) {
-                *slot = None;
-            }
-        }
-    }
-}
+use engine::{Price, Qty, Side, Timestamp};
 
 /// An option's book: the engine's L2 mirror, as the live connector keeps it, fed the data's rows
 /// in order, each numbered one past the last the mirror took (Tardis rows carry no sequence).

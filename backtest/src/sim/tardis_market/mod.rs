@@ -20,6 +20,7 @@
 //!   books refuse, are skipped and counted, the first few kept with the reason and file:line.
 
 mod book;
+mod by_id;
 mod quotes;
 mod rows;
 
@@ -30,7 +31,8 @@ use crate::synthetic::path::IndexPoint;
 use crate::tardis::resolve::{Event, Listed};
 use crate::tardis::Origin;
 pub use crate::tardis::{Batches, StepRows};
-use book::{Book, Books};
+use book::Book;
+use by_id::ById;
 use engine::instrument::Expiry;
 use engine::pricing::Greeks;
 use engine::state::{set_surface, State, SurfaceState, Top};
@@ -54,7 +56,8 @@ pub struct TardisMarket {
     /// The first settlement among the chain's series.
     next_expiry: Option<Timestamp>,
     pub rebuild_seconds: f64,
-    books: Books,
+    /// Each option's book, where the data has one.
+    books: ById<Book>,
     trades: Vec<MarketTrade>,
     cancels: Vec<LevelCancel>,
     point: Option<IndexPoint>,
@@ -87,7 +90,7 @@ impl TardisMarket {
             next_expiry: None,
             index: None,
             rebuild_seconds: 60.0,
-            books: Books::default(),
+            books: ById::default(),
             trades: Vec::new(),
             cancels: Vec::new(),
             point: None,
@@ -132,7 +135,7 @@ impl TardisMarket {
     }
 
     fn book(&mut self, id: InstrumentId) -> &mut Book {
-        self.books.entry(id)
+        self.books.slot(id).get_or_insert_with(Book::default)
     }
 
     /// What moves in a state between chain rebuilds: the tops of options with books (taken

@@ -2,13 +2,14 @@
 //! written in place, with no lookup by name), read in symbol order (the order the rebuilt
 //! chain's rows have always had, so that the chain, and every run, is deterministic).
 
+use super::by_id::ById;
 use crate::tardis::{ChainQuote, Symbol};
 use engine::InstrumentId;
 
 #[derive(Debug, Default)]
 pub(super) struct ChainQuotes {
     /// By instrument id: the latest quote, if any.
-    by_id: Vec<Option<ChainQuote>>,
+    by_id: ById<ChainQuote>,
     /// The symbols held, sorted, with their ids.
     order: Vec<(Symbol, InstrumentId)>,
 }
@@ -16,36 +17,29 @@ pub(super) struct ChainQuotes {
 impl ChainQuotes {
     /// `q` as `id`'s latest quote.
     pub fn insert(&mut self, id: InstrumentId, q: ChainQuote) {
-        let i = id.0 as usize;
-        if i >= self.by_id.len() {
-            self.by_id.resize_with(i + 1, || None);
-        }
-        if self.by_id[i].is_none() {
+        let slot = self.by_id.slot(id);
+        if slot.is_none() {
             // New, or quoted again after it was dropped: placed by its symbol.
             if let Err(at) = self.order.binary_search_by(|(s, _)| (**s).cmp(&*q.symbol)) {
                 self.order.insert(at, (q.symbol.clone(), id));
             }
         }
-        self.by_id[i] = Some(q);
+        *slot = Some(q);
     }
 
     /// Keeps only the quotes `keep` accepts.
     pub fn retain(&mut self, keep: impl Fn(&ChainQuote) -> bool) {
-        for slot in &mut self.by_id {
-            if slot.as_ref().is_some_and(|q| !keep(q)) {
-                *slot = None;
-            }
-        }
+        self.by_id.retain(|_, q| keep(q));
         // Expired options leave the order too: a months-long replay lists thousands.
         let by_id = &self.by_id;
-        self.order.retain(|(_, id)| by_id[id.0 as usize].is_some());
+        self.order.retain(|(_, id)| by_id.get(*id).is_some());
     }
 
     /// The quotes held, with their ids, in symbol order.
     pub fn iter(&self) -> impl Iterator<Item = (InstrumentId, &ChainQuote)> {
         self.order
             .iter()
-            .filter_map(|(_, id)| Some((*id, self.by_id[id.0 as usize].as_ref()?)))
+            .filter_map(|(_, id)| Some((*id, self.by_id.get(*id)?)))
     }
 }
 

@@ -122,7 +122,7 @@ impl TardisMarket {
                 self.next_expiry = self.chain.series().iter().map(|s| s.settles).min();
                 // Books of options that have settled are not needed again.
                 let instruments = self.chain.instruments();
-                self.books.retain(|id| match instruments.get(id).kind() {
+                self.books.retain(|id, _| match instruments.get(id).kind() {
                     InstrumentKind::Option { expiry, .. } => expiry.settlement_time() > at,
                     _ => false,
                 });
