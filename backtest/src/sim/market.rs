@@ -35,19 +35,22 @@ pub struct StepSlots<S> {
 }
 
 impl<S> StepSlots<S> {
-    /// The first step read from `source` (the next is read by the loop, into the slot given).
+    /// The first step read from `source`.
     pub fn start(source: &mut impl StepSource<S>) -> StepSlots<S> {
         let mut slots = [None, None];
         source.next_into(&mut slots[0]);
         StepSlots { slots, this: 1 }
     }
 
-    /// This step, and the slot for the next: None once there is no step.
-    pub fn turn(&mut self) -> Option<(&mut S, &mut Option<S>)> {
+    /// This step, and the next read from `source` into the other slot (None at the end): None
+    /// once there is no step.
+    pub fn turn(&mut self, source: &mut impl StepSource<S>) -> Option<(&mut S, Option<&S>)> {
         self.this ^= 1;
         let [a, b] = &mut self.slots;
         let (step, next) = if self.this == 0 { (a, b) } else { (b, a) };
-        Some((step.as_mut()?, next))
+        let step = step.as_mut()?;
+        source.next_into(next);
+        Some((step, next.as_ref()))
     }
 }
 

@@ -181,7 +181,7 @@ pub fn run_market<M: Market>(
     let mut steps_done: u64 = 0;
     let stale_after = (config.schedule.stale_after_seconds * 1e9) as i64;
     let mut slots = StepSlots::start(steps);
-    while let Some((step, next)) = slots.turn() {
+    while let Some((step, next)) = slots.turn(steps) {
         let p = market.step_point(step);
         steps_done += 1;
         // Every 60 steps: a Tardis replay's steps are its rows' times, millions of them, and
@@ -193,7 +193,6 @@ pub fn run_market<M: Market>(
             // No index yet (data rows before the first chain quote): the market keeps its books.
             market.advance(step);
             s.events += market.step_events();
-            steps.next_into(next);
             continue;
         }
         record_point(&mut s, &mut first_at, p);
@@ -219,8 +218,7 @@ pub fn run_market<M: Market>(
         let requoted = quoting.step(p.at, &*market, &mut trader, strategy, &mut venue);
         // Holders look after what was sent reaches the venue, if it does before the next step:
         // they meet the maker's current quote, never one priced on older data.
-        steps.next_into(next);
-        let next_at = next.as_ref().map(|s| market.step_point(s).at);
+        let next_at = next.map(|s| market.step_point(s).at);
         venue.arrive(
             next_at.map_or(Timestamp(i64::MAX), |t| Timestamp(t.0 - 1)),
             &*market,
