@@ -67,14 +67,9 @@ pub fn run(
         Ok(row) => from.is_none_or(|f| row.at >= f),
         Err(_) => true,
     });
-    // Rows up to --to.
-    let to = window.to;
-    let rows = resolver.rows(rows).take_while(move |r| match r {
-        Ok(row) => to.is_none_or(|t| row.at <= t),
-        Err(_) => true,
-    });
+    let steps = Batches::new(resolver.rows(rows)).until(window.to);
     let run = Run::new(data, window, config, strategy, rules);
-    let summary = run.replay(Batches::new(rows), progress)?;
+    let summary = run.replay(steps, progress)?;
     let bad_rows: u64 = readers.into_iter().map(|r| r.finish().skipped).sum();
     if bad_rows > 0 {
         tracing::warn!("skipped {bad_rows} bad rows (--skip-bad-rows)");

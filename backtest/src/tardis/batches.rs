@@ -2,6 +2,7 @@
 
 use super::{Resolved, TardisError};
 use crate::sim::market::StepSource;
+use engine::Timestamp;
 use smallvec::SmallVec;
 
 /// One step's rows. Most steps of an L2 stream are one row (10,447,089 steps of 10,455,430 rows
@@ -26,10 +27,11 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Steps for Batches<I> {
     }
 }
 
-/// Rows grouped into steps of equal timestamps. A reader error ends the steps and is kept in
-/// `error` (take it after the run).
+/// Rows grouped into steps of equal timestamps, up to `to` if given (the rows after it are not
+/// read). A reader error ends the steps and is kept in `error` (take it after the run).
 pub struct Batches<I: Iterator<Item = Result<Resolved, TardisError>>> {
     rows: std::iter::Peekable<I>,
+    to: Option<Timestamp>,
     pub error: Option<TardisError>,
     pub rows_read: u64,
 }
@@ -38,13 +40,18 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
     pub fn new(rows: I) -> Batches<I> {
         Batches {
             rows: rows.peekable(),
+            to: None,
             error: None,
             rows_read: 0,
         }
     }
-}
 
-impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
+    /// The steps up to `to` (inclusive), as [`super::BinarySteps`] bounds its own.
+    pub fn until(mut self, to: Option<Timestamp>) -> Batches<I> {
+        self.to = to;
+        self
+    }
+
     /// The next step's rows pushed onto `step` (none at the end or after an error).
     fn fill(&mut self, step: &mut StepRows) {
         if self.error.is_some() {
@@ -52,6 +59,7 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Batches<I> {
         }
         loop {
             match self.rows.peek() {
+                Some(Ok(r)) if self.to.is_some_and(|to| r.at > to) => break,
                 Some(Ok(r)) if step.first().is_none_or(|b| b.at == r.at) => {}
                 Some(Err(_)) => {
                     if let Some(Err(e)) = self.rows.next() {
@@ -89,5 +97,45 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> StepSource<StepRows> for
         if step.is_empty() {
             *slot = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(at: i64) -> Result<Resolved, TardisError> {
+        Ok(Resolved {
+            at: Timestamp(at),
+            origin: Default::default(),
+            event: Err("a row".into()),
+            listed: None,
+        })
+    }
+
+    /// Rows of one time make one step; `until` ends the steps at the first row after it, inside
+    /// a step or between two, and the rows after it are not counted.
+    #[test]
+    fn steps_group_equal_times_up_to_until() {
+        let times = |b: Batches<_>| -> Vec<Vec<i64>> {
+            b.map(|s| s.iter().map(|r| r.at.0).collect()).collect()
+        };
+        let rows = || [1, 1, 2, 3, 3].map(row).into_iter();
+        assert_eq!(
+            times(Batches::new(rows())),
+            [vec![1, 1], vec![2], vec![3, 3]]
+        );
+        assert_eq!(
+            times(Batches::new(rows()).until(Some(Timestamp(2)))),
+            [vec![1, 1], vec![2]]
+        );
+        let mut b = Batches::new(rows()).until(Some(Timestamp(1)));
+        let mut slot = None;
+        b.next_into(&mut slot);
+        assert_eq!(slot.map(|s| s.len()), Some(2));
+        let mut slot = None;
+        b.next_into(&mut slot);
+        assert!(slot.is_none());
+        assert_eq!(b.rows_read, 2);
     }
 }
