@@ -279,6 +279,12 @@ pub struct Ledger {
     /// instrument ever traded was taken at each requote and grew with the run (a year's
     /// listings). Exact either way.
     positions_cash: Decimal,
+    /// The two together, kept as either changes: read at every requote, where the sum of two
+    /// decimals showed in a profile of the whole loop.
+    cash: Decimal,
+    /// Fills and settlements applied: what a reader of the sizes compares to know that none
+    /// has changed since it last looked.
+    changes: u64,
 }
 
 impl Ledger {
@@ -293,8 +299,10 @@ impl Ledger {
             self.positions.resize_with(i + 1, Position::default);
         }
         let before = self.positions[i].cash;
+        self.changes += 1;
         let applied = self.positions[i].apply(inst, fill);
         self.positions_cash += self.positions[i].cash - before;
+        self.cash = self.positions_cash + self.transfers;
         applied
     }
 
@@ -309,8 +317,10 @@ impl Ledger {
         match self.positions.get_mut(id.index()) {
             Some(p) => {
                 let before = p.cash;
+                self.changes += 1;
                 let settled = p.settle(inst, value, fee);
                 self.positions_cash += p.cash - before;
+                self.cash = self.positions_cash + self.transfers;
                 settled
             }
             None => Ok(Decimal::ZERO),
@@ -321,6 +331,11 @@ impl Ledger {
         self.positions.get(id.index())
     }
 
+    /// Fills and settlements applied so far: equal counts, equal sizes.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
     /// Signed lots held in `id` (0 for an instrument never traded).
     pub fn size(&self, id: InstrumentId) -> i64 {
         self.positions.get(id.index()).map_or(0, |p| p.size)
@@ -328,13 +343,14 @@ impl Ledger {
 
     /// Cash across every instrument (see [`Position::cash`]), and the transfers.
     pub fn cash(&self) -> Decimal {
-        self.positions_cash + self.transfers
+        self.cash
     }
 
     /// `amount` received (paid, if negative) beside the fills: a package trade's price beyond
     /// its legs' booked prices. Exact; kept apart from any position.
     pub fn transfer(&mut self, amount: Decimal) {
         self.transfers += amount;
+        self.cash = self.positions_cash + self.transfers;
     }
 
     /// What [`Ledger::transfer`] has moved in all.
@@ -452,5 +468,25 @@ mod tests {
         assert_eq!(l.size(InstrumentId(3)), 2);
         assert_eq!(l.size(InstrumentId(9)), 0);
         assert_eq!(l.cash(), d("-0.02"));
+    }
+
+    /// The cash kept is the positions' plus the transfers after every change, and each fill
+    /// or settlement counts as a change (what readers of the sizes compare).
+    #[test]
+    fn ledger_cash_and_changes_follow_every_change() {
+        let a = Instrument::deribit("ETH-27MAR26-2000-C").unwrap();
+        let mut l = Ledger::new();
+        assert_eq!((l.cash(), l.changes()), (Decimal::ZERO, 0));
+        l.apply(&a, &fill(Side::Buy, 100, 2, "0")).unwrap();
+        assert_eq!((l.cash(), l.changes()), (d("-0.02"), 1));
+        l.transfer(d("0.005"));
+        assert_eq!((l.cash(), l.changes()), (d("-0.015"), 1));
+        l.apply(&a, &fill(Side::Sell, 150, 1, "0")).unwrap();
+        assert_eq!((l.cash(), l.changes()), (d("0.000"), 2));
+        let settled = l.settle(&a, InstrumentId(0), d("0.01"), Decimal::ZERO);
+        assert!(settled.is_ok());
+        assert_eq!(l.changes(), 3);
+        let sum: Decimal = l.iter().map(|(_, p)| p.cash).sum();
+        assert_eq!(l.cash(), sum + l.transfers());
     }
 }

@@ -198,6 +198,11 @@ impl Market for ChainMarket {
         Some(*fair.get_or_init(|| mark.coin_greeks(OptionType::Call)))
     }
 
+    /// The series and their marks change with a snapshot, and only then.
+    fn fairs_generation(&self) -> Option<u64> {
+        Some(self.generation)
+    }
+
     fn top(&self, id: InstrumentId) -> Option<Top> {
         Some(self.tops[self.index.get(id)?])
     }

@@ -78,6 +78,12 @@ pub trait Market {
     }
     /// Fair coin price and greeks of the listed call `id` (None: not listed now).
     fn fair(&self, id: InstrumentId) -> Option<Greeks>;
+    /// A number that changes whenever [`Market::series`] or any [`Market::fair`] may have: two
+    /// steps with the same one list the same calls at the same fair values. None: no such
+    /// promise (a market whose fairs move every step).
+    fn fairs_generation(&self) -> Option<u64> {
+        None
+    }
     /// The venue's best bid and ask of the listed call `id` (None: not listed now).
     fn top(&self, id: InstrumentId) -> Option<Top>;
     /// The venue's displayed levels of call `id` on `side`, best first, into `out` (cleared

@@ -155,8 +155,10 @@ pub struct Sampler {
     contract_years: f64,
     hedge_usd_years: f64,
     years: f64,
-    /// Each step's vega by expiry (kept: a step reuses it).
+    /// Each step's vega by expiry (kept: a step reuses it), and the market's fairs generation
+    /// and the ledger's changes it was taken at.
     vega: Vec<(Expiry, f64)>,
+    vega_inputs: Option<(u64, u64)>,
 }
 
 impl Sampler {
@@ -169,9 +171,15 @@ impl Sampler {
         if !(requoted || sample) {
             return;
         }
-        v.vega_by_expiry(&mut self.vega);
-        for (_, x) in &self.vega {
-            self.max_vega = self.max_vega.max(x.abs());
+        // Unchanged fairs and sizes give the same vegas as last time (and the same maximum).
+        let inputs =
+            (v.market.fairs_generation()).map(|fairs| (fairs, v.trader.ledger().changes()));
+        if inputs.is_none() || inputs != self.vega_inputs {
+            self.vega_inputs = inputs;
+            v.vega_by_expiry(&mut self.vega);
+            for (_, x) in &self.vega {
+                self.max_vega = self.max_vega.max(x.abs());
+            }
         }
         if !sample {
             return;

@@ -236,6 +236,10 @@ impl Market for TardisMarket {
         self.chain.fair(id)
     }
 
+    fn fairs_generation(&self) -> Option<u64> {
+        self.chain.fairs_generation()
+    }
+
     /// A listed call's top from its book where the data has one, else from its chain quote.
     fn top(&self, id: InstrumentId) -> Option<Top> {
         let chain_top = self.chain.top(id)?;
