@@ -17,6 +17,7 @@ pub mod attribution;
 pub mod baselines;
 pub mod chain_market;
 pub mod desk;
+pub mod every;
 pub mod l2_loop;
 pub mod market;
 pub mod packages;

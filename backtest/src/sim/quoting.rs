@@ -2,9 +2,9 @@
 //! has delivered (the step, `feed_latency` late), with the surface refitted every
 //! `surface_seconds`. The one place the backtest turns market state into orders.
 
+use super::every::Every;
 use super::market::Market;
 use super::perpetual::Perpetual;
-use super::run::due;
 use super::run_config::RunConfig;
 use super::venue::SimVenue;
 use crate::events::latency::LatencyModel;
@@ -19,11 +19,9 @@ use rust_decimal::Decimal;
 /// The requote schedule's state, and the actions buffer it reuses.
 pub struct Quoting {
     feed_latency: Box<dyn LatencyModel>,
-    requote_seconds: f64,
-    surface_seconds: f64,
+    requote: Every,
+    refit: Every,
     surface: Option<SurfaceState>,
-    last_surface: Option<Timestamp>,
-    last_requote: Option<Timestamp>,
     actions: Vec<Action>,
     /// The last requote's state, updated for the next ([`Market::update_state`]).
     state: Option<State>,
@@ -38,11 +36,9 @@ impl Quoting {
     pub fn new(config: &RunConfig, perpetual: Option<Perpetual>) -> Quoting {
         Quoting {
             feed_latency: config.venue.feed_latency.model(config.seed ^ 0xfeed),
-            requote_seconds: config.schedule.requote_seconds,
-            surface_seconds: config.schedule.surface_seconds,
+            requote: Every::new(config.schedule.requote_seconds),
+            refit: Every::new(config.schedule.surface_seconds),
             surface: None,
-            last_surface: None,
-            last_requote: None,
             actions: Vec::new(),
             state: None,
             perpetual,
@@ -59,10 +55,10 @@ impl Quoting {
         strategy: &mut dyn Strategy,
         venue: &mut SimVenue,
     ) -> bool {
-        if !due(&mut self.last_requote, at, self.requote_seconds) {
+        if !self.requote.due(at) {
             return false;
         }
-        if due(&mut self.last_surface, at, self.surface_seconds) {
+        if self.refit.due(at) {
             self.surface = market.surface_now();
         }
         let decided = Timestamp(at.0 + self.feed_latency.delay_nanos());

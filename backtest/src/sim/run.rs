@@ -22,6 +22,7 @@
 use super::attribution::{Attribution, Taker};
 use super::chain_market::ChainMarket;
 use super::desk::RollDesk;
+use super::every::Every;
 use super::market::{IterSteps, Market, StepSlots, StepSource};
 use super::perpetual::Perpetual;
 use super::quoting::Quoting;
@@ -100,15 +101,6 @@ pub fn run_chain(
     (summary, market.skipped)
 }
 
-/// Whether `every` seconds have passed since `last` (always, the first time).
-pub(super) fn due(last: &mut Option<Timestamp>, now: Timestamp, every: f64) -> bool {
-    let is_due = last.is_none_or(|l| (now.0 - l.0) as f64 >= every * 1e9);
-    if is_due {
-        *last = Some(now);
-    }
-    is_due
-}
-
 /// The index range and the first priced step (the run's length is taken once, at the end).
 fn record_point(s: &mut Summary, first_at: &mut Option<Timestamp>, p: IndexPoint) {
     if s.start_index == 0.0 {
@@ -176,7 +168,7 @@ pub fn run_market<M: Market>(
     let mut pnl = Attribution::default();
     let mut desk: Option<RollDesk> = None;
     let mut s = Summary::default();
-    let mut last_flow = None;
+    let mut flow = Every::new(config.schedule.flow_seconds);
     let (mut first_at, mut last_at): (Option<Timestamp>, Option<Timestamp>) = (None, None);
     let mut steps_done: u64 = 0;
     let stale_after = (config.schedule.stale_after_seconds * 1e9) as i64;
@@ -224,7 +216,7 @@ pub fn run_market<M: Market>(
             &*market,
         );
 
-        let flow_due = due(&mut last_flow, p.at, config.schedule.flow_seconds);
+        let flow_due = flow.due(p.at);
         let parts = (&mut venue, &mut trader, &mut pnl);
         holders_look(d, p, &*market, config, flow_due, parts);
         venue.deliver(Some(p.at), &mut trader, market.instruments());

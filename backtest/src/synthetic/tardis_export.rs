@@ -9,6 +9,7 @@
 //! `distinct_timestamps` (as in real data) the rows of one step are stamped a microsecond apart,
 //! in the order written; otherwise they share the step's time.
 
+use crate::sim::every::Every;
 use crate::sim::market::Market;
 use crate::sim::synthetic_market::{MarketConfig, SyntheticMarket};
 use crate::synthetic::path::{IndexPath, PathConfig};
@@ -85,10 +86,10 @@ pub fn export(
     let mut m = SyntheticMarket::new(path.clone(), market, seed);
     let mut out = Exported::default();
     let mut written: HashMap<InstrumentId, (Levels, Levels)> = HashMap::new();
-    let (mut last_book, mut last_chain): (Option<Timestamp>, Option<Timestamp>) = (None, None);
-    let due = |last: Option<Timestamp>, now: Timestamp, every: f64| {
-        last.is_none_or(|l| (now.0 - l.0) as f64 >= every * 1e9)
-    };
+    let (mut books, mut chains) = (
+        Every::new(config.book_seconds),
+        Every::new(config.chain_seconds),
+    );
     let horizon = (config.max_expiry_days * 86_400e9) as i64;
     let mut trade_id = 0u64;
     for mut p in IndexPath::new(path, seed) {
@@ -102,15 +103,13 @@ pub fn export(
         };
         let near = |at: Timestamp| at.0 - p.at.0 <= horizon;
         let eth = |id: InstrumentId, price: Price| m.instruments().get(id).price_f64(price);
-        if due(last_chain, p.at, config.chain_seconds) {
-            last_chain = Some(p.at);
+        if chains.due(p.at) {
             for q in m.quotes().iter().filter(|q| near(q.expiration)) {
                 chain.quote(stamp(), q)?;
                 out.quotes += 1;
             }
         }
-        if due(last_book, p.at, config.book_seconds) {
-            last_book = Some(p.at);
+        if books.due(p.at) {
             let rows = write_books(&m, &mut written, &near, &mut book, &mut stamp)?;
             out.levels += rows;
         }
