@@ -57,3 +57,49 @@ pub(super) fn reciprocal(x: f64) -> f64 {
         r
     }
 }
+
+/// [`reciprocal`] of the last value asked, kept: a chain's series share their lot and price unit,
+/// and two divisions a series showed in the profile of a requote.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct LastReciprocal {
+    x: f64,
+    r: f64,
+}
+
+impl Default for LastReciprocal {
+    fn default() -> LastReciprocal {
+        // No value's bits are NaN's bits here: the first ask computes.
+        LastReciprocal {
+            x: f64::NAN,
+            r: f64::NAN,
+        }
+    }
+}
+
+impl LastReciprocal {
+    /// `reciprocal(x)`, computed only when `x` (bit for bit) is not the last one asked.
+    pub fn of(&mut self, x: f64) -> f64 {
+        if x.to_bits() != self.x.to_bits() {
+            *self = LastReciprocal {
+                x,
+                r: reciprocal(x),
+            };
+        }
+        self.r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kept reciprocal is always that of the value asked, whatever was asked before.
+    #[test]
+    fn the_last_reciprocal_follows_the_value() {
+        let mut last = LastReciprocal::default();
+        for x in [0.0001, 0.0001, 1.0, 0.0001, 0.25, 0.0, -0.0, 3.0] {
+            assert_eq!(last.of(x).to_bits(), reciprocal(x).to_bits(), "{x}");
+        }
+        assert_eq!(reciprocal(0.0001), 10_000.0);
+    }
+}

@@ -37,6 +37,7 @@ use engine::strategy::{PullReason, Pulled, Strategy, Wanted};
 use engine::units::Side;
 use engine::Timestamp;
 use hedge::hedge;
+use levels::LastReciprocal;
 
 /// Seconds from `then` to `now`.
 fn age(now: Timestamp, then: Timestamp) -> f64 {
@@ -90,6 +91,9 @@ pub struct RollMaker {
     ln_strike: Vec<(f64, f64)>,
     /// The surface at each expiry's t.
     at_expiry: Vec<Option<AtTime>>,
+    /// 1 / lot and 1 / price unit of the last series quoted.
+    per_lot: LastReciprocal,
+    per_unit: LastReciprocal,
 }
 
 impl RollMaker {
@@ -125,6 +129,8 @@ impl RollMaker {
             ln_forward: Vec::new(),
             ln_strike: Vec::new(),
             at_expiry: Vec::new(),
+            per_lot: LastReciprocal::default(),
+            per_unit: LastReciprocal::default(),
         }
     }
 
@@ -248,6 +254,8 @@ impl Strategy for RollMaker {
                 config,
                 glft: &self.glft,
                 held_vega: self.bucket_vega[s.expiry],
+                lots_per_contract: self.per_lot.of(s.lot),
+                units_per_eth: self.per_unit.of(s.price_unit),
             };
             for &side in *sides {
                 quoting.side(&mut self.limiter, s, p, side, false, out);

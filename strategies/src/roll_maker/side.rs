@@ -1,7 +1,7 @@
 //! One side of one series quoted: the GLFT edge for the expiry's held vega, plus carry, at each
 //! ladder level; each level's lots the most the series room and the limiter admit, in whole lots.
 
-use super::levels::{floor_i64, quote_price, reciprocal};
+use super::levels::{floor_i64, quote_price};
 use super::Priced;
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
@@ -11,12 +11,15 @@ use engine::state::SeriesState;
 use engine::strategy::Wanted;
 use engine::units::{Qty, Side};
 
-/// What quoting a side reads: the config, the edge model, and the vega held in the series'
-/// expiry.
+/// What quoting a side reads: the config, the edge model, the vega held in the series' expiry,
+/// and the series' lots per contract and price units per ETH (reciprocals, taken once: divisions
+/// are the slow links of the per-level chain).
 pub(super) struct Quoting<'a> {
     pub config: &'a RollMakerConfig,
     pub glft: &'a Glft,
     pub held_vega: f64,
+    pub lots_per_contract: f64,
+    pub units_per_eth: f64,
 }
 
 impl Quoting<'_> {
@@ -53,9 +56,7 @@ impl Quoting<'_> {
         if reduce_only {
             series_room = series_room.min(s.position.0.abs());
         }
-        // Reciprocals once per series: divisions are the slow links of the per-level chain.
-        let lots_per_contract = reciprocal(s.lot);
-        let units_per_eth = reciprocal(s.price_unit);
+        let (lots_per_contract, units_per_eth) = (self.lots_per_contract, self.units_per_eth);
         let adds_gross = match side {
             Side::Buy => s.position.0 >= 0,
             Side::Sell => s.position.0 <= 0,
