@@ -71,6 +71,12 @@ impl<E> Timeline<E> {
         }
     }
 
+    /// Whether an event is due at `now`.
+    #[inline]
+    pub fn due(&self, now: Timestamp) -> bool {
+        self.peek_time().is_some_and(|t| t <= now)
+    }
+
     pub fn peek_time(&self) -> Option<Timestamp> {
         self.heap.peek().map(|e| e.at)
     }
@@ -97,6 +103,7 @@ mod tests {
         t.push(Timestamp(10), "a2");
         t.push(Timestamp(10), "a3");
         assert_eq!(t.peek_time(), Some(Timestamp(10)));
+        assert!(!t.due(Timestamp(9)) && t.due(Timestamp(10)) && t.due(Timestamp(11)));
         let order: Vec<&str> = std::iter::from_fn(|| t.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, ["a1", "a2", "a3", "b", "c"]);
         assert!(t.is_empty());

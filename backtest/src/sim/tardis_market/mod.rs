@@ -60,6 +60,8 @@ pub struct TardisMarket {
     books: ById<Book>,
     trades: Vec<MarketTrade>,
     cancels: Vec<LevelCancel>,
+    /// What a step's trades took (kept: a step with a trade no longer allocates a table).
+    traded: rows::Traded,
     point: Option<IndexPoint>,
     /// The last step's time and rows.
     now: Timestamp,
@@ -93,6 +95,7 @@ impl TardisMarket {
             books: ById::default(),
             trades: Vec::new(),
             cancels: Vec::new(),
+            traded: rows::Traded::default(),
             point: None,
             now: Timestamp(0),
             step_rows: 0,
@@ -189,7 +192,8 @@ impl Market for TardisMarket {
         self.now = at;
         self.step_rows = rows.len() as u64;
         // What this step's trades took at each (instrument, resting side, price).
-        let mut traded = rows::Traded::default();
+        let mut traded = std::mem::take(&mut self.traded);
+        traded.clear();
         for row in rows.drain(..) {
             if let Some(listed) = row.listed {
                 self.list(listed);
@@ -217,6 +221,7 @@ impl Market for TardisMarket {
                 Err(why) => self.skip(origin, why),
             }
         }
+        self.traded = traded;
         self.rebuild(at);
     }
 

@@ -107,7 +107,15 @@ impl SimVenue {
 
     /// Applies the actions that have reached the venue by `now`, each answered from when it
     /// arrived.
+    #[inline]
     pub fn arrive<M: Market>(&mut self, now: Timestamp, market: &M) {
+        // Most calls (two a step) find nothing due: that is checked inline, before a call.
+        if self.arrivals.due(now) {
+            self.arrive_due(now, market);
+        }
+    }
+
+    fn arrive_due<M: Market>(&mut self, now: Timestamp, market: &M) {
         while let Some((at, action)) = self.arrivals.pop_due(now) {
             self.clock = self.clock.max(at);
             let event = self.apply(market, action);
@@ -374,13 +382,21 @@ impl SimVenue {
 
     /// Hands the trader what has reached it by `now` (everything, with `now` None: the run's
     /// end).
+    #[inline]
     pub fn deliver(
         &mut self,
         now: Option<Timestamp>,
         trader: &mut Trader,
         instruments: &Instruments,
     ) {
+        // Three calls a step, most with nothing due: checked inline, before a call.
         let until = now.unwrap_or(Timestamp(i64::MAX));
+        if self.outbox.due(until) {
+            self.deliver_due(until, trader, instruments);
+        }
+    }
+
+    fn deliver_due(&mut self, until: Timestamp, trader: &mut Trader, instruments: &Instruments) {
         while let Some((_, event)) = self.outbox.pop_due(until) {
             trader.on_event(instruments, event);
         }
