@@ -13,16 +13,31 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
 
-#[derive(Default)]
 pub struct Settler {
     recent: VecDeque<(Timestamp, f64)>,
     last_scan: Option<Timestamp>,
+    /// Before this time (ns) a step changes nothing here: no sample, none out of the window,
+    /// no scan (data steps are microseconds apart; this is one comparison a step).
+    quiet_until: i64,
+}
+
+impl Default for Settler {
+    fn default() -> Settler {
+        Settler {
+            recent: VecDeque::new(),
+            last_scan: None,
+            quiet_until: i64::MIN,
+        }
+    }
 }
 
 impl Settler {
     /// Records the step's index for the TWAP; true when a settlement scan is due (once a second
     /// of market time: data steps can be microseconds apart).
     pub fn observe(&mut self, p: IndexPoint) -> bool {
+        if p.at.0 < self.quiet_until {
+            return false;
+        }
         let second = Timestamp::NANOS_PER_SEC;
         if self
             .recent
@@ -42,6 +57,13 @@ impl Settler {
         if due {
             self.last_scan = Some(p.at);
         }
+        // The first time any of the three tests above can pass again.
+        let after =
+            |t: Option<Timestamp>, wait: i64| t.map_or(i64::MIN, |t| t.0.saturating_add(wait));
+        let sample = after(self.recent.back().map(|r| r.0), second);
+        let leaves = after(self.recent.front().map(|r| r.0), 1800 * second + 1);
+        let scan = after(self.last_scan, second);
+        self.quiet_until = sample.min(leaves).min(scan);
         due
     }
 
@@ -113,5 +135,27 @@ mod tests {
         assert!(s.observe(at(900, 200.0)));
         // At 1800 s: 100 for 900 s, 200 for 900 s.
         assert!((s.twap(at(1800, 300.0)) - 150.0).abs() < 1e-9);
+    }
+
+    proptest::proptest! {
+        /// Skipping the quiet steps changes nothing: the same scans and the same samples as a
+        /// settler that looks at every step in full.
+        #[test]
+        fn quiet_steps_are_skipped_without_a_difference(
+            gaps in proptest::collection::vec(proptest::sample::select(vec![
+                1i64, 1_000, 300_000_000, 999_999_999, 1_000_000_000, 1_000_000_001,
+                7_000_000_000, 1_800_000_000_000, 1_800_000_000_001, 3_600_000_000_000,
+            ]), 1..300),
+        ) {
+            let (mut quick, mut full) = (Settler::default(), Settler::default());
+            let mut t = 1_774_000_000_000_000_000i64;
+            for (i, gap) in gaps.into_iter().enumerate() {
+                t += gap;
+                let p = IndexPoint { at: Timestamp(t), price: 2000.0 + i as f64, vol: 0.5 };
+                full.quiet_until = i64::MIN;
+                proptest::prop_assert_eq!(quick.observe(p), full.observe(p), "step {}", i);
+                proptest::prop_assert_eq!(&quick.recent, &full.recent);
+            }
+        }
     }
 }
