@@ -346,3 +346,52 @@ fn one_instrument_is_reconciled_alone() {
     assert_eq!(e, Err(QuoteError::OtherInstrument(key(2, Side::Sell, 0))));
     assert!(out.is_empty());
 }
+
+proptest! {
+    /// A wanted list asked for again while nothing changed is not diffed again: the same actions
+    /// as a manager that diffs every call in full, round after round, with answers arriving in
+    /// part, a rate cap that binds, and time standing still or moving.
+    #[test]
+    fn a_settled_list_needs_what_a_full_diff_needs(
+        lists in prop::collection::vec(
+            prop::collection::vec((0u32..4, any::<bool>(), 95i64..105, 1i64..4), 0..6), 1..4),
+        rounds in prop::collection::vec((0usize..4, 0i64..400, any::<u64>()), 1..60),
+        cap in prop_oneof![Just(2u32), Just(1000u32)],
+    ) {
+        let lists: Vec<Vec<WantedQuote>> = (lists.iter())
+            .map(|set| {
+                let mut wanted: Vec<WantedQuote> = Vec::new();
+                for &(inst, buy, price, qty) in set {
+                    let side = if buy { Side::Buy } else { Side::Sell };
+                    if wanted.iter().all(|w| w.key != key(inst, side, 0)) {
+                        wanted.push(quote(inst, side, price, qty));
+                    }
+                }
+                wanted
+            })
+            .collect();
+        let rules = QuoteRules { max_actions_per_second: cap, ..RULES };
+        let (mut quick, mut full) = (QuoteManager::new(rules, 1), QuoteManager::new(rules, 1));
+        let (mut now, mut pending) = (0i64, Vec::new());
+        for (pick, step_ms, answer_bits) in rounds {
+            let wanted = &lists[pick % lists.len()];
+            now += step_ms;
+            full.diff_in_full();
+            let actions = run(&mut quick, now, wanted);
+            prop_assert_eq!(&actions, &run(&mut full, now, wanted));
+            pending.extend(actions);
+            let mut keep = Vec::new();
+            for (j, a) in pending.drain(..).enumerate() {
+                if answer_bits >> (j % 64) & 1 == 1 {
+                    answer_all(&mut quick, &[a]);
+                    answer_all(&mut full, &[a]);
+                } else {
+                    keep.push(a);
+                }
+            }
+            pending = keep;
+        }
+        let orders = |m: &QuoteManager| m.orders().map(|(k, o)| (*k, o.client_id)).collect::<Vec<_>>();
+        prop_assert_eq!(orders(&quick), orders(&full));
+    }
+}

@@ -9,61 +9,18 @@
 //! - cancels go first, then amends, then places, within the cap on actions per second; what does
 //!   not fit waits for the next call.
 
+pub use super::action::{Action, QuoteError};
 use super::rate::RateLimit;
 use super::rules::{keeps, QuoteRules};
+use super::settled::Settled;
 use super::wanted::{in_key_order, QuoteKey, WantedQuote};
 use crate::instrument::InstrumentId;
-use crate::order::{Order, OrderError, OrderEvent, OrderStatus};
+use crate::order::{Order, OrderEvent, OrderStatus};
 use crate::time::Timestamp;
-use crate::units::{Price, Qty, Side};
+use crate::units::Side;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 use std::ops::{Bound, RangeBounds};
-use thiserror::Error;
-
-/// An instruction for the venue. Every place is post-only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Place {
-        client_id: u64,
-        key: QuoteKey,
-        price: Price,
-        qty: Qty,
-    },
-    /// New price and new total amount (what is already filled included), as Deribit's `edit`.
-    Amend {
-        client_id: u64,
-        price: Price,
-        amount: Qty,
-    },
-    Cancel {
-        client_id: u64,
-    },
-    /// Immediate-or-cancel, not post-only: what the book has at `price` or better now, the
-    /// rest cancelled ([`WantedTake`](super::WantedTake)). The trader sends these beside the
-    /// manager's actions; the manager never makes one.
-    Take {
-        client_id: u64,
-        instrument: InstrumentId,
-        side: Side,
-        price: Price,
-        qty: Qty,
-    },
-}
-
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum QuoteError {
-    #[error("wanted quotes name {0:?} twice: one order per instrument, side and level")]
-    DuplicateKey(QuoteKey),
-    #[error("wanted quote {0:?} has price {1:?} and size {2:?}: both must be positive")]
-    BadQuote(QuoteKey, Price, Qty),
-    #[error("wanted quote {0:?} is not on the instrument being re-priced")]
-    OtherInstrument(QuoteKey),
-    #[error("an event for order {0}, which the quote manager does not know")]
-    UnknownOrder(u64),
-    #[error(transparent)]
-    Order(#[from] OrderError),
-}
 
 /// What was last asked of the venue for an order and is not yet answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +50,12 @@ pub struct QuoteManager {
     wanted: Vec<WantedQuote>,
     places: Vec<WantedQuote>,
     amend_buf: Vec<Action>,
+    /// Changes to the live orders (each call that sent actions, each answer): what a settled
+    /// wanted list is tagged with.
+    changes: u64,
+    /// Whether the last diff needed nothing, whatever the budget.
+    idle: bool,
+    settled: Settled,
 }
 
 impl QuoteManager {
@@ -107,6 +70,9 @@ impl QuoteManager {
             wanted: Vec::new(),
             places: Vec::new(),
             amend_buf: Vec::new(),
+            changes: 0,
+            idle: false,
+            settled: Settled::default(),
         }
     }
 
@@ -121,6 +87,12 @@ impl QuoteManager {
     /// The orders this manager has placed and not yet seen end, with their keys.
     pub fn orders(&self) -> impl Iterator<Item = (&QuoteKey, &Order)> {
         self.live.iter().map(|(k, l)| (k, &l.order))
+    }
+
+    /// The next call to [`QuoteManager::reconcile`] diffs in full even if the wanted list is
+    /// the last settled one (the tests compare the two).
+    pub fn diff_in_full(&mut self) {
+        self.settled.forget();
     }
 
     /// Number of orders placed and not yet ended.
@@ -140,7 +112,16 @@ impl QuoteManager {
         wanted: &[WantedQuote],
         out: &mut Vec<Action>,
     ) -> Result<(), QuoteError> {
-        self.reconcile_keys(now, wanted, .., out)
+        if self.settled.holds(self.changes, wanted) {
+            // Nothing to do again; the bucket refilled as the diff would have.
+            self.rate.available(now);
+            return Ok(());
+        }
+        self.reconcile_keys(now, wanted, .., out)?;
+        if self.idle {
+            self.settled.record(self.changes, wanted);
+        }
+        Ok(())
     }
 
     /// [`QuoteManager::reconcile`] for one instrument: `wanted` is everything wanted on it, and
@@ -219,6 +200,12 @@ impl QuoteManager {
         out.extend_from_slice(&self.amend_buf);
         sent += self.place(budget, out);
         self.rate.spend(sent);
+        if everything_fits {
+            self.idle = sent == 0;
+        }
+        if sent > 0 {
+            self.changes += 1;
+        }
     }
 
     /// The first pass, when the budget is short: how many cancels and then amends it covers
@@ -243,6 +230,7 @@ impl QuoteManager {
             }
         }
         self.places.extend(want.copied());
+        self.idle = cancels == 0 && amends == 0 && self.places.is_empty();
         let c = cancels.min(budget);
         (c, amends.min(budget - c))
     }
@@ -315,6 +303,7 @@ impl QuoteManager {
     /// An answer from the venue about one of our orders. One that does not fit what we know is an
     /// error and changes nothing.
     pub fn on_event(&mut self, client_id: u64, event: OrderEvent) -> Result<(), QuoteError> {
+        self.changes += 1;
         let key = *self
             .by_client
             .get(&client_id)
@@ -342,6 +331,7 @@ impl QuoteManager {
     /// The venue refused an amend or a cancel (e.g. the order had just filled): the order stands as
     /// it was, and the next call decides again.
     pub fn on_refused(&mut self, client_id: u64) -> Result<(), QuoteError> {
+        self.changes += 1;
         let key = *self
             .by_client
             .get(&client_id)
