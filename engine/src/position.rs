@@ -275,12 +275,10 @@ pub struct Ledger {
     /// Cash received outside any fill's price (ETH): a package's net price beyond what its legs
     /// were booked at.
     transfers: Decimal,
-    /// Every position's cash, kept as fills and settlements change it: the sum over every
-    /// instrument ever traded was taken at each requote and grew with the run (a year's
-    /// listings). Exact either way.
-    positions_cash: Decimal,
-    /// The two together, kept as either changes: read at every requote, where the sum of two
-    /// decimals showed in a profile of the whole loop.
+    /// Every position's cash and the transfers, kept as fills, settlements and transfers change
+    /// them: read at every requote, where a sum over every instrument ever traded grew with the
+    /// run (a year's listings), and then the sum of two decimals showed in a profile of the
+    /// whole loop. Exact either way.
     cash: Decimal,
     /// Fills and settlements applied: what a reader of the sizes compares to know that none
     /// has changed since it last looked.
@@ -301,8 +299,7 @@ impl Ledger {
         let before = self.positions[i].cash;
         self.changes += 1;
         let applied = self.positions[i].apply(inst, fill);
-        self.positions_cash += self.positions[i].cash - before;
-        self.cash = self.positions_cash + self.transfers;
+        self.cash += self.positions[i].cash - before;
         applied
     }
 
@@ -319,8 +316,7 @@ impl Ledger {
                 let before = p.cash;
                 self.changes += 1;
                 let settled = p.settle(inst, value, fee);
-                self.positions_cash += p.cash - before;
-                self.cash = self.positions_cash + self.transfers;
+                self.cash += p.cash - before;
                 settled
             }
             None => Ok(Decimal::ZERO),
@@ -350,7 +346,7 @@ impl Ledger {
     /// its legs' booked prices. Exact; kept apart from any position.
     pub fn transfer(&mut self, amount: Decimal) {
         self.transfers += amount;
-        self.cash = self.positions_cash + self.transfers;
+        self.cash += amount;
     }
 
     /// What [`Ledger::transfer`] has moved in all.
