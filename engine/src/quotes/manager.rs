@@ -53,8 +53,6 @@ pub struct QuoteManager {
     /// Changes to the live orders (each call that sent actions, each answer): what a settled
     /// wanted list is tagged with.
     changes: u64,
-    /// Whether the last diff needed nothing, whatever the budget.
-    idle: bool,
     settled: Settled,
 }
 
@@ -71,7 +69,6 @@ impl QuoteManager {
             places: Vec::new(),
             amend_buf: Vec::new(),
             changes: 0,
-            idle: false,
             settled: Settled::default(),
         }
     }
@@ -117,8 +114,7 @@ impl QuoteManager {
             self.rate.available(now);
             return Ok(());
         }
-        self.reconcile_keys(now, wanted, .., out)?;
-        if self.idle {
+        if self.reconcile_keys(now, wanted, .., out)? {
             self.settled.record(self.changes, wanted);
         }
         Ok(())
@@ -143,17 +139,18 @@ impl QuoteManager {
             level,
         };
         let keys = key(Side::Buy, 0)..=key(Side::Sell, u8::MAX);
-        self.reconcile_keys(now, wanted, keys, out)
+        self.reconcile_keys(now, wanted, keys, out).map(|_| ())
     }
 
-    /// The orders with keys in `keys` brought to `wanted` (all of whose keys are in it).
+    /// The orders with keys in `keys` brought to `wanted` (all of whose keys are in it); whether
+    /// nothing was needed.
     fn reconcile_keys<R: RangeBounds<QuoteKey> + Clone>(
         &mut self,
         now: Timestamp,
         wanted: &[WantedQuote],
         keys: R,
         out: &mut Vec<Action>,
-    ) -> Result<(), QuoteError> {
+    ) -> Result<bool, QuoteError> {
         let first = out.len();
         // The buffer a sorted copy goes to (reused across calls), out of `self` while in use.
         let mut buffer = std::mem::take(&mut self.wanted);
@@ -163,7 +160,8 @@ impl QuoteManager {
         done
     }
 
-    /// [`QuoteManager::reconcile_keys`] once the wanted quotes are known sorted and valid.
+    /// [`QuoteManager::reconcile_keys`] once the wanted quotes are known sorted and valid;
+    /// whether nothing was needed, whatever the budget (no cancel, amend or place).
     fn reconcile_sorted<R: RangeBounds<QuoteKey> + Clone>(
         &mut self,
         now: Timestamp,
@@ -171,7 +169,7 @@ impl QuoteManager {
         keys: R,
         first: usize,
         out: &mut Vec<Action>,
-    ) {
+    ) -> bool {
         // The live orders in key order, merged with the wanted ones. When the rate budget cannot
         // cover every possible action, a first pass counts the cancels and amends needed so that
         // cancels get the budget first; the (last) pass sends them and marks them in flight as it
@@ -189,8 +187,10 @@ impl QuoteManager {
             self.live.range(keys.clone()).count()
         };
         let everything_fits = budget >= live + wanted.len();
-        let limits = if everything_fits {
-            (usize::MAX, usize::MAX)
+        // What the budget covers, and the actions needed (counted only when it may not cover them:
+        // otherwise none were needed if none were sent).
+        let (limits, needed) = if everything_fits {
+            ((usize::MAX, usize::MAX), 0)
         } else {
             self.count_changes(wanted, keys.clone(), budget)
         };
@@ -200,22 +200,20 @@ impl QuoteManager {
         out.extend_from_slice(&self.amend_buf);
         sent += self.place(budget, out);
         self.rate.spend(sent);
-        if everything_fits {
-            self.idle = sent == 0;
-        }
         if sent > 0 {
             self.changes += 1;
         }
+        sent == 0 && needed == 0
     }
 
     /// The first pass, when the budget is short: how many cancels and then amends it covers
-    /// (cancels first); the new quotes go to `places`.
+    /// (cancels first), and how many actions are needed in all; the new quotes go to `places`.
     fn count_changes<R: RangeBounds<QuoteKey>>(
         &mut self,
         wanted: &[WantedQuote],
         keys: R,
         budget: usize,
-    ) -> (usize, usize) {
+    ) -> ((usize, usize), usize) {
         let (mut cancels, mut amends) = (0usize, 0usize);
         let mut want = wanted.iter().peekable();
         for (key, live) in self.live.range(keys) {
@@ -230,9 +228,11 @@ impl QuoteManager {
             }
         }
         self.places.extend(want.copied());
-        self.idle = cancels == 0 && amends == 0 && self.places.is_empty();
         let c = cancels.min(budget);
-        (c, amends.min(budget - c))
+        (
+            (c, amends.min(budget - c)),
+            cancels + amends + self.places.len(),
+        )
     }
 
     /// Cancels into `out` and amends into `amend_buf`, up to `(cancels, amends)`, each order
