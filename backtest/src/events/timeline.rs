@@ -64,7 +64,7 @@ impl<E> Timeline<E> {
 
     /// The earliest event if it is due at `now`.
     pub fn pop_due(&mut self, now: Timestamp) -> Option<(Timestamp, E)> {
-        if self.peek_time()? <= now {
+        if self.due(now) {
             self.pop()
         } else {
             None

@@ -2,13 +2,15 @@
 //! queues behind what others display ([`Queues`]), fill on the market's trades (and, under the
 //! `crosses` rule, when the opposite best reaches them) or on a holder taking them, pay the
 //! venue's fees, and settle at expiry. Everything it says goes back to the trader
-//! `response_latency` later, as [`VenueEvent`]s.
+//! `response_latency` later, as [`VenueEvent`]s: both latencies in `latency`, the hedge's
+//! orders on the perpetual in `perpetual_orders`.
 //!
 //! Money: each fill's fee is the fee model's, in exact decimals (ETH), charged per fill.
 
 use super::market::Market;
 use super::perpetual::{HedgeTally, Perpetual};
 
+mod latency;
 mod perpetual_orders;
 use super::run_config::{FillRule, RunConfig};
 use crate::events::latency::LatencyModel;
@@ -19,7 +21,7 @@ use engine::matching::OrderId;
 use engine::position::Fill;
 use engine::quotes::Action;
 use engine::state::Top;
-use engine::trader::{Trader, VenueEvent};
+use engine::trader::VenueEvent;
 use engine::{InstrumentId, Instruments, Price, Qty, Side, Timestamp};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -95,32 +97,6 @@ impl SimVenue {
     pub fn with_perpetual(mut self, perpetual: Option<Perpetual>) -> SimVenue {
         self.perpetual = perpetual;
         self
-    }
-
-    /// Actions decided at `decided`: each reaches the venue an order latency later.
-    pub fn send(&mut self, decided: Timestamp, actions: &[Action]) {
-        for a in actions {
-            let at = Timestamp(decided.0 + self.order_latency.delay_nanos());
-            self.arrivals.push(at, *a);
-        }
-    }
-
-    /// Applies the actions that have reached the venue by `now`, each answered from when it
-    /// arrived.
-    #[inline]
-    pub fn arrive<M: Market>(&mut self, now: Timestamp, market: &M) {
-        // Most calls (two a step) find nothing due: that is checked inline, before a call.
-        if self.arrivals.due(now) {
-            self.arrive_due(now, market);
-        }
-    }
-
-    fn arrive_due<M: Market>(&mut self, now: Timestamp, market: &M) {
-        while let Some((at, action)) = self.arrivals.pop_due(now) {
-            self.clock = self.clock.max(at);
-            let event = self.apply(market, action);
-            self.answer(self.clock, event);
-        }
     }
 
     /// Every order of ours taken off the book (told to the trader as expired): after a gap in
@@ -374,33 +350,6 @@ impl SimVenue {
         self.answer(now, settled);
         self.end_orders(now, Some(instrument));
     }
-
-    fn answer(&mut self, now: Timestamp, event: VenueEvent) {
-        let at = Timestamp(now.0 + self.response_latency.delay_nanos());
-        self.outbox.push(at, event);
-    }
-
-    /// Hands the trader what has reached it by `now` (everything, with `now` None: the run's
-    /// end).
-    #[inline]
-    pub fn deliver(
-        &mut self,
-        now: Option<Timestamp>,
-        trader: &mut Trader,
-        instruments: &Instruments,
-    ) {
-        // Three calls a step, most with nothing due: checked inline, before a call.
-        let until = now.unwrap_or(Timestamp(i64::MAX));
-        if self.outbox.due(until) {
-            self.deliver_due(until, trader, instruments);
-        }
-    }
-
-    fn deliver_due(&mut self, until: Timestamp, trader: &mut Trader, instruments: &Instruments) {
-        while let Some((_, event)) = self.outbox.pop_due(until) {
-            trader.on_event(instruments, event);
-        }
-    }
 }
 
 #[cfg(test)]
@@ -411,6 +360,7 @@ mod tests {
     use crate::synthetic::path::Preset;
     use engine::quotes::{QuoteKey, QuoteRules, WantedQuote, WantedTake};
     use engine::trader::Refusal;
+    use engine::trader::Trader;
     use engine::Instrument;
 
     const MS: i64 = 1_000_000;
