@@ -7,12 +7,35 @@ use crate::tick_rule::TickRule;
 use crate::units::{Price, Qty, Side};
 
 /// Where a quote sits: instrument, side and ladder level (0 the closest to fair value). At most one
-/// order rests per key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// order rests per key. Ordered by instrument, then side (buy first), then level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct QuoteKey {
     pub instrument: InstrumentId,
     pub side: Side,
     pub level: u8,
+}
+
+impl QuoteKey {
+    /// The key as one number in its order: one comparison where the field-by-field order took
+    /// a branch per field (a fifth of a requote's diff went to comparing keys).
+    #[inline]
+    fn rank(&self) -> u64 {
+        (u64::from(self.instrument.0) << 16) | ((self.side as u64) << 8) | u64::from(self.level)
+    }
+}
+
+impl Ord for QuoteKey {
+    #[inline]
+    fn cmp(&self, other: &QuoteKey) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl PartialOrd for QuoteKey {
+    #[inline]
+    fn partial_cmp(&self, other: &QuoteKey) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// One order the strategy wants resting, post-only.
@@ -106,4 +129,38 @@ pub struct WantedTake {
     /// The worst price it may trade at.
     pub price: Price,
     pub qty: Qty,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key((instrument, sell, level): (u32, bool, u8)) -> QuoteKey {
+        QuoteKey {
+            instrument: InstrumentId(instrument),
+            side: if sell { Side::Sell } else { Side::Buy },
+            level,
+        }
+    }
+
+    /// Keys that often share fields (small values), and any at all.
+    fn fields() -> impl Strategy<Value = (u32, bool, u8)> {
+        (
+            prop_oneof![0u32..3, any::<u32>()],
+            any::<bool>(),
+            prop_oneof![0u8..3, any::<u8>()],
+        )
+    }
+
+    proptest! {
+        /// The one-number order is the field-by-field one: instrument, side (buy first), level.
+        #[test]
+        fn keys_order_field_by_field(a in fields(), b in fields()) {
+            let (ka, kb) = (key(a), key(b));
+            let fields = |k: &QuoteKey| (k.instrument.0, k.side == Side::Sell, k.level);
+            prop_assert_eq!(ka.cmp(&kb), fields(&ka).cmp(&fields(&kb)));
+            prop_assert_eq!(ka == kb, ka.cmp(&kb).is_eq());
+        }
+    }
 }
