@@ -39,54 +39,19 @@ impl Exposure {
     }
 }
 
-/// One scope's current exposure and the worst case its admitted quotes add.
+/// Quotes counted as filled, per measure each way (the sums of their positive and of their
+/// negative contributions), and in gross contracts.
 #[derive(Clone, Copy, Debug, Default)]
-struct Scope {
-    current: [f64; 3],
-    gross: f64,
-    /// Sums of the admitted quotes' positive and negative contributions, per measure.
+struct Added {
     up: [f64; 3],
     down: [f64; 3],
-    gross_added: f64,
+    gross: f64,
 }
 
-impl Scope {
-    /// Largest number of contracts of per-contract exposure `e` this scope admits.
-    fn room(&self, b: &Bounds, e: &Exposure, adds_gross: bool) -> f64 {
-        let bounds = [b.delta, b.vega, b.gamma];
-        let e = e.array();
-        let mut room = f64::INFINITY;
-        for (i, bound) in bounds.into_iter().enumerate() {
-            let x = e[i];
-            if x > 0.0 {
-                room = room.min((bound - self.current[i] - self.up[i]) / x);
-            } else if x < 0.0 {
-                room = room.min((bound + self.current[i] - self.down[i]) / -x);
-            }
-        }
-        if adds_gross {
-            room = room.min(b.notional - self.gross - self.gross_added);
-        }
-        room.max(0.0)
-    }
-
-    /// Whether `n` contracts of `e` fit within the bounds (as `room`, without dividing).
-    fn fits(&self, b: &Bounds, e: &Exposure, n: f64, adds_gross: bool) -> bool {
-        let bounds = [b.delta, b.vega, b.gamma];
-        let e = e.array();
-        (0..3).all(|i| {
-            let x = e[i] * n;
-            if x > 0.0 {
-                self.current[i] + self.up[i] + x <= bounds[i]
-            } else {
-                self.current[i] - self.down[i] + x >= -bounds[i]
-            }
-        }) && (!adds_gross || self.gross + self.gross_added + n <= b.notional)
-    }
-
-    fn admit(&mut self, e: &Exposure, n: f64, adds_gross: bool) {
-        for (i, x) in e.array().into_iter().enumerate() {
-            let x = x * n;
+impl Added {
+    /// `x` per measure (`n` contracts of a quote's exposure), and `n` when it grows the gross.
+    fn add(&mut self, x: &[f64; 3], n: f64, adds_gross: bool) {
+        for (i, &x) in x.iter().enumerate() {
             if x > 0.0 {
                 self.up[i] += x;
             } else {
@@ -94,23 +59,82 @@ impl Scope {
             }
         }
         if adds_gross {
-            self.gross_added += n;
+            self.gross += n;
         }
-    }
-
-    /// The worst |net| per measure and the gross notional, with every admitted quote filled.
-    fn worst(&self) -> ([f64; 3], f64) {
-        let mut w = [0.0; 3];
-        for (i, wi) in w.iter_mut().enumerate() {
-            *wi = (self.current[i] + self.up[i])
-                .abs()
-                .max((self.current[i] - self.down[i]).abs());
-        }
-        (w, self.gross + self.gross_added)
     }
 }
 
-/// Limits for one requote: positions first, then quotes admitted one by one.
+/// Relative room [`Scope::settle`] leaves for rounding: the sums of a requote's quotes, taken
+/// quote by quote or series by series, differ by a few ulps per term, a million terms stay
+/// under 1e-9 of their magnitude.
+const SURE_MARGIN: f64 = 1e-9;
+
+/// One scope's current exposure and the worst case its admitted quotes add.
+#[derive(Clone, Copy, Debug, Default)]
+struct Scope {
+    current: [f64; 3],
+    gross: f64,
+    admitted: Added,
+    /// At most what this requote's quotes may add ([`Limiter::may_admit`]).
+    may: Added,
+    /// Even with all of `may` filled every bound holds, with [`SURE_MARGIN`] to spare: every
+    /// quote fits, and none needs checking or counting.
+    sure: bool,
+}
+
+impl Scope {
+    /// Largest number of contracts of per-contract exposure `e` this scope admits.
+    fn room(&self, b: &Bounds, e: &Exposure, adds_gross: bool) -> f64 {
+        let bounds = [b.delta, b.vega, b.gamma];
+        let e = e.array();
+        let a = &self.admitted;
+        let mut room = f64::INFINITY;
+        for (i, bound) in bounds.into_iter().enumerate() {
+            let x = e[i];
+            if x > 0.0 {
+                room = room.min((bound - self.current[i] - a.up[i]) / x);
+            } else if x < 0.0 {
+                room = room.min((bound + self.current[i] - a.down[i]) / -x);
+            }
+        }
+        if adds_gross {
+            room = room.min(b.notional - self.gross - a.gross);
+        }
+        room.max(0.0)
+    }
+
+    /// Whether adding `x` (per measure: `n` contracts of a quote's exposure) and `n` contracts
+    /// fits within the bounds (as `room`, without dividing).
+    fn fits(&self, b: &Bounds, x: &[f64; 3], n: f64, adds_gross: bool) -> bool {
+        let bounds = [b.delta, b.vega, b.gamma];
+        let a = &self.admitted;
+        (0..3).all(|i| {
+            if x[i] > 0.0 {
+                self.current[i] + a.up[i] + x[i] <= bounds[i]
+            } else {
+                self.current[i] - a.down[i] + x[i] >= -bounds[i]
+            }
+        }) && (!adds_gross || self.gross + a.gross + n <= b.notional)
+    }
+
+    /// Whether all of `may` fits within `b` with room to spare. Then `fits` holds for every
+    /// quote (its sums never pass `may`'s), and `room` exceeds every quote's size by more than
+    /// its rounding: checking changes no quote, so it is skipped.
+    fn settle(&mut self, b: &Bounds) {
+        let bounds = [b.delta, b.vega, b.gamma];
+        let may = &self.may;
+        let measures = (0..3).all(|i| {
+            let (c, up, down, bound) = (self.current[i], may.up[i], may.down[i], bounds[i]);
+            let spare = SURE_MARGIN * (c.abs() + up + down + bound);
+            c + up + spare <= bound && c - down - spare >= -bound
+        });
+        let spare = SURE_MARGIN * (self.gross + may.gross + b.notional);
+        self.sure = measures && self.gross + may.gross + spare <= b.notional;
+    }
+}
+
+/// Limits for one requote: positions first, then every quote it may make, then quotes admitted
+/// one by one.
 #[derive(Clone, Debug)]
 pub struct Limiter {
     bucket: Bounds,
@@ -153,33 +177,54 @@ impl Limiter {
         }
     }
 
+    /// Up to `contracts` of per-contract exposure `e` (signed as for [`Limiter::admit`]) may be
+    /// asked of this requote. Every quote [`Limiter::admit`] sees must have been declared
+    /// here first (one call may cover several quotes of the same exposure and gross flag, up
+    /// to their total size), and [`Limiter::settle`] called in between.
+    pub fn may_admit(&mut self, bucket: usize, e: Exposure, contracts: f64, adds_gross: bool) {
+        let x = e.scaled(contracts).array();
+        self.buckets[bucket].may.add(&x, contracts, adds_gross);
+        self.all.may.add(&x, contracts, adds_gross);
+    }
+
+    /// After the last [`Limiter::may_admit`]: the scopes whose limits no declared quote can
+    /// reach are marked, and their quotes go unchecked (they would all fit).
+    pub fn settle(&mut self) {
+        for scope in &mut self.buckets {
+            scope.settle(&self.bucket);
+        }
+        self.all.settle(&self.total);
+    }
+
     /// Admits up to `wanted` contracts of per-contract exposure `e` (signed for the quote's side)
     /// and returns how many; `adds_gross` when a fill would grow the position's size.
     #[inline]
     pub fn admit(&mut self, bucket: usize, e: Exposure, wanted: f64, adds_gross: bool) -> f64 {
-        // Usually everything fits: check that with multiplications, and divide only when not.
-        let fits = self.buckets[bucket].fits(&self.bucket, &e, wanted, adds_gross)
-            && self.all.fits(&self.total, &e, wanted, adds_gross);
-        let n = if fits {
-            wanted
+        // Usually everything fits: check that with multiplications (taken once for both scopes
+        // and the sums), and divide only when not.
+        let x = e.scaled(wanted).array();
+        let (b, a) = (&self.buckets[bucket], &self.all);
+        let fits = (b.sure || b.fits(&self.bucket, &x, wanted, adds_gross))
+            && (a.sure || a.fits(&self.total, &x, wanted, adds_gross));
+        let (n, x) = if fits {
+            (wanted, x)
         } else {
-            wanted.min(
-                self.buckets[bucket]
-                    .room(&self.bucket, &e, adds_gross)
-                    .min(self.all.room(&self.total, &e, adds_gross)),
-            )
+            // A sure scope's room exceeds `wanted`: only the other one can bind.
+            let room = |s: &Scope, bounds| match s.sure {
+                true => f64::INFINITY,
+                false => s.room(bounds, &e, adds_gross),
+            };
+            let n = wanted.min(room(b, &self.bucket).min(room(a, &self.total)));
+            (n, e.scaled(n).array())
         };
         if n > 0.0 {
-            self.buckets[bucket].admit(&e, n, adds_gross);
-            self.all.admit(&e, n, adds_gross);
+            for scope in [&mut self.buckets[bucket], &mut self.all] {
+                if !scope.sure {
+                    scope.admitted.add(&x, n, adds_gross);
+                }
+            }
         }
         n.max(0.0)
-    }
-
-    /// Worst |delta|, |vega|, |gamma| and gross notional of a bucket with every admitted quote
-    /// filled (what the tests hold against the bounds).
-    pub fn worst_bucket(&self, bucket: usize) -> ([f64; 3], f64) {
-        self.buckets[bucket].worst()
     }
 }
 
@@ -217,6 +262,7 @@ pub fn change_within(b: &Bounds, before: &Book, after: &Book, delta: bool) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn bounds(v: f64) -> Bounds {
         Bounds {
@@ -282,5 +328,80 @@ mod tests {
             !change_within(&tight, &before, &more, false),
             "60 contracts > 50"
         );
+    }
+
+    /// A quote: bucket, exposure per contract, contracts wanted, whether it grows the gross,
+    /// and how much more than it the requote declared (`may_admit` is an upper bound).
+    type Quote = (usize, [f64; 3], f64, bool, f64);
+
+    fn quote() -> impl Strategy<Value = Quote> {
+        let measure = prop_oneof![-2.0..2.0f64, Just(0.0)];
+        (
+            0..3usize,
+            [measure.clone(), measure.clone(), measure],
+            prop_oneof![0.0..50.0f64, Just(0.0)],
+            any::<bool>(),
+            prop_oneof![Just(1.0), 1.0..1.5f64],
+        )
+    }
+
+    /// The limiter over `quotes` after holding `held` in bucket 0, declaring them first or not.
+    fn admitted(b: &Bounds, held: [f64; 3], quotes: &[Quote], declared: bool) -> (Vec<f64>, usize) {
+        let mut l = Limiter::new(b.clone(), b.clone());
+        l.reset(3);
+        let e = |x: [f64; 3]| Exposure {
+            delta: x[0],
+            vega: x[1],
+            gamma: x[2],
+        };
+        l.hold(0, e(held), held[0].abs());
+        if declared {
+            for &(bucket, x, n, adds, more) in quotes {
+                l.may_admit(bucket, e(x), n * more, adds);
+            }
+            l.settle();
+        }
+        let sure = l.buckets.iter().chain([&l.all]).filter(|s| s.sure).count();
+        let n = quotes
+            .iter()
+            .map(|&(bucket, x, n, adds, _)| l.admit(bucket, e(x), n, adds))
+            .collect();
+        (n, sure)
+    }
+
+    proptest! {
+        /// Declaring the quotes first changes no admitted size, bit for bit, whether their
+        /// limits are far (sure: unchecked), near or already passed.
+        #[test]
+        fn declared_quotes_are_admitted_as_checked_ones(
+            quotes in prop::collection::vec(quote(), 0..40),
+            held in [-30.0..30.0f64, -30.0..30.0f64, -30.0..30.0f64],
+            scale in prop_oneof![0.1..2.0f64, 2.0..1000.0f64],
+        ) {
+            // Bounds around what the quotes add up to: some scopes sure, some binding.
+            let total: f64 = quotes.iter().map(|q| q.2 * q.1.iter().map(|x| x.abs()).sum::<f64>()).sum();
+            let v = (total + 1.0) * scale;
+            let b = Bounds { delta: v, vega: v * 0.5, gamma: v * 0.25, notional: v * 2.0 };
+            let (checked, _) = admitted(&b, held, &quotes, false);
+            let (declared, _) = admitted(&b, held, &quotes, true);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&declared), bits(&checked));
+        }
+    }
+
+    #[test]
+    fn far_limits_leave_the_quotes_unchecked_and_near_ones_checked() {
+        let quotes: Vec<Quote> = (0..10)
+            .map(|i| (i % 3, [1.0, -0.5, 0.25], 10.0, true, 1.0))
+            .collect();
+        let (far, sure) = admitted(&bounds(1e6), [0.0; 3], &quotes, true);
+        assert_eq!(sure, 4, "three buckets and the total");
+        assert!(far.iter().all(|&n| n == 10.0));
+        // Delta 40: buckets 1 and 2 (30 each) are sure, bucket 0 (40, no room to spare) and
+        // the total (100) are checked, and the total binds after the first four quotes.
+        let (near, sure) = admitted(&bounds(40.0), [0.0; 3], &quotes, true);
+        assert_eq!(sure, 2);
+        assert_eq!(near, admitted(&bounds(40.0), [0.0; 3], &quotes, false).0);
+        assert_eq!(near, [10.0, 10.0, 10.0, 10.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
     }
 }

@@ -56,6 +56,14 @@ struct Priced {
     ok: bool,
 }
 
+/// One side of one series to quote this requote.
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    series: usize,
+    side: Side,
+    sizing: side::Sizing,
+}
+
 /// Which sides the maker quotes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -84,6 +92,8 @@ pub struct RollMaker {
     sides: Vec<&'static [Side]>,
     /// Per series: the side that lays off what is held (`[layoff]`), reduce-only.
     layoff: Vec<Option<Side>>,
+    /// The sides quoted, in order.
+    jobs: Vec<Job>,
     /// Years to each expiry.
     expiry_t: Vec<f64>,
     /// ln F per expiry, and (strike, ln strike) per series, kept across requotes.
@@ -125,6 +135,7 @@ impl RollMaker {
             slots: Vec::new(),
             sides: Vec::new(),
             layoff: Vec::new(),
+            jobs: Vec::new(),
             expiry_t: Vec::new(),
             ln_forward: Vec::new(),
             ln_strike: Vec::new(),
@@ -225,44 +236,27 @@ impl Strategy for RollMaker {
         self.assign_sides(state, index);
         self.price_needed(state);
         let options_usd_delta = self.hold_positions(state, index);
-        let config = &self.config;
-        let book_stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
-        let series = state.series.iter().zip(&self.priced);
-        for (((s, p), sides), layoff) in series.zip(&self.sides).zip(&self.layoff) {
-            if sides.is_empty() && layoff.is_none() {
-                continue;
-            }
-            let pulled = if !s.top.live {
-                Some(PullReason::BookStale)
-            } else if state.now.0 - s.top.updated.0 > book_stale_nanos {
-                Some(PullReason::BookQuiet {
-                    age_seconds: age(state.now, s.top.updated),
-                })
-            } else if !p.ok {
-                Some(PullReason::NoVol)
-            } else {
-                None
-            };
-            if let Some(reason) = pulled {
-                out.pulled.push(Pulled {
-                    series: Some(s.id),
-                    reason,
-                });
-                continue;
-            }
+        self.pick_sides(state, out);
+        // Every quote this requote may make goes to the limiter before any is sized, so that
+        // the limits no quote can reach are not checked quote by quote.
+        let ladder = self.config.size.levels.iter().map(|l| l.lots).sum::<i64>() as f64;
+        for job in &self.jobs {
+            let s = &state.series[job.series];
+            let z = job.sizing;
+            self.limiter
+                .may_admit(s.expiry, z.per_contract, ladder * s.lot, z.adds_gross);
+        }
+        self.limiter.settle();
+        for job in &self.jobs {
+            let (s, p) = (&state.series[job.series], &self.priced[job.series]);
             let quoting = side::Quoting {
-                config,
+                config: &self.config,
                 glft: &self.glft,
                 held_vega: self.bucket_vega[s.expiry],
                 lots_per_contract: self.per_lot.of(s.lot),
                 units_per_eth: self.per_unit.of(s.price_unit),
             };
-            for &side in *sides {
-                quoting.side(&mut self.limiter, s, p, side, false, out);
-            }
-            if let Some(side) = *layoff {
-                quoting.side(&mut self.limiter, s, p, side, true, out);
-            }
+            quoting.side(&mut self.limiter, s, p, job.side, job.sizing, out);
         }
         if self.config.hedge.enabled {
             hedge(&self.config, state, index, options_usd_delta, out);
@@ -347,6 +341,46 @@ impl RollMaker {
             let lays_off = self.mode == Mode::RollFlow && config.layoff.enabled && held_call;
             self.layoff
                 .push(reducing.filter(|r| lays_off && !sides.contains(r)));
+        }
+    }
+
+    /// The sides quoted this requote, in series order, into `self.jobs`; a series whose book
+    /// is stale or quiet, or that has no vol, is pulled instead, saying why.
+    fn pick_sides(&mut self, state: &State, out: &mut Wanted) {
+        let config = &self.config;
+        let book_stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
+        self.jobs.clear();
+        let series = state.series.iter().zip(&self.priced).enumerate();
+        for ((i, (s, p)), (sides, layoff)) in series.zip(self.sides.iter().zip(&self.layoff)) {
+            if sides.is_empty() && layoff.is_none() {
+                continue;
+            }
+            let pulled = if !s.top.live {
+                Some(PullReason::BookStale)
+            } else if state.now.0 - s.top.updated.0 > book_stale_nanos {
+                Some(PullReason::BookQuiet {
+                    age_seconds: age(state.now, s.top.updated),
+                })
+            } else if !p.ok {
+                Some(PullReason::NoVol)
+            } else {
+                None
+            };
+            if let Some(reason) = pulled {
+                out.pulled.push(Pulled {
+                    series: Some(s.id),
+                    reason,
+                });
+                continue;
+            }
+            let quoted = sides.iter().map(|&side| (side, false));
+            for (side, reduce_only) in quoted.chain(layoff.map(|side| (side, true))) {
+                self.jobs.push(Job {
+                    series: i,
+                    side,
+                    sizing: side::Sizing::of(config, s, p, side, reduce_only),
+                });
+            }
         }
     }
 

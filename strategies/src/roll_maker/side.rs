@@ -5,7 +5,7 @@ use super::levels::{floor_i64, quote_price};
 use super::Priced;
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
-use crate::limits::Limiter;
+use crate::limits::{Exposure, Limiter};
 use engine::quotes::WantedQuote;
 use engine::state::SeriesState;
 use engine::strategy::Wanted;
@@ -22,27 +22,25 @@ pub(super) struct Quoting<'a> {
     pub units_per_eth: f64,
 }
 
-impl Quoting<'_> {
-    /// The wanted quotes on `side` of series `s` (priced `p`), level by level into `out`, each
-    /// admitted by `limiter`; `reduce_only`: no more than the position it reduces (a lay-off).
-    pub fn side(
-        &self,
-        limiter: &mut Limiter,
+/// What one side of one series may add to the limits: its exposure per contract (signed for
+/// the side), the lots it may still add, and whether a fill grows the position.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Sizing {
+    pub per_contract: Exposure,
+    pub series_room: i64,
+    pub adds_gross: bool,
+}
+
+impl Sizing {
+    /// For `side` of series `s` (priced `p`); `reduce_only`: no more than the position it
+    /// reduces (a lay-off).
+    pub fn of(
+        config: &RollMakerConfig,
         s: &SeriesState,
         p: &Priced,
         side: Side,
         reduce_only: bool,
-        out: &mut Wanted,
-    ) {
-        let config = self.config;
-        // Times the reciprocal, as before the split: the same rounding, the same quotes.
-        let q = self.held_vega * (1.0 / config.edge.vega_unit);
-        let glft = match side {
-            Side::Buy => self.glft.bid(q),
-            Side::Sell => self.glft.ask(q),
-        };
-        let vega_per_point = p.exposure.vega;
-        let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
+    ) -> Sizing {
         let per_contract = match side {
             Side::Buy => p.exposure,
             Side::Sell => p.exposure.scaled(-1.0),
@@ -56,11 +54,45 @@ impl Quoting<'_> {
         if reduce_only {
             series_room = series_room.min(s.position.0.abs());
         }
-        let (lots_per_contract, units_per_eth) = (self.lots_per_contract, self.units_per_eth);
         let adds_gross = match side {
             Side::Buy => s.position.0 >= 0,
             Side::Sell => s.position.0 <= 0,
         };
+        Sizing {
+            per_contract,
+            series_room,
+            adds_gross,
+        }
+    }
+}
+
+impl Quoting<'_> {
+    /// The wanted quotes on `side` of series `s` (priced `p`, sized `sizing`), level by level
+    /// into `out`, each admitted by `limiter`.
+    pub fn side(
+        &self,
+        limiter: &mut Limiter,
+        s: &SeriesState,
+        p: &Priced,
+        side: Side,
+        sizing: Sizing,
+        out: &mut Wanted,
+    ) {
+        let config = self.config;
+        // Times the reciprocal, as before the split: the same rounding, the same quotes.
+        let q = self.held_vega * (1.0 / config.edge.vega_unit);
+        let glft = match side {
+            Side::Buy => self.glft.bid(q),
+            Side::Sell => self.glft.ask(q),
+        };
+        let vega_per_point = p.exposure.vega;
+        let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
+        let Sizing {
+            per_contract,
+            mut series_room,
+            adds_gross,
+        } = sizing;
+        let (lots_per_contract, units_per_eth) = (self.lots_per_contract, self.units_per_eth);
         for (level, l) in config.size.levels.iter().enumerate() {
             let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
             let distance = edge_vol * vega_per_point + carry;
