@@ -181,6 +181,7 @@ impl Limiter {
     /// asked of this requote. Every quote [`Limiter::admit`] sees must have been declared
     /// here first (one call may cover several quotes of the same exposure and gross flag, up
     /// to their total size), and [`Limiter::settle`] called in between.
+    #[inline]
     pub fn may_admit(&mut self, bucket: usize, e: Exposure, contracts: f64, adds_gross: bool) {
         let x = e.scaled(contracts).array();
         self.buckets[bucket].may.add(&x, contracts, adds_gross);

@@ -236,16 +236,9 @@ impl Strategy for RollMaker {
         self.assign_sides(state, index);
         self.price_needed(state);
         let options_usd_delta = self.hold_positions(state, index);
-        self.pick_sides(state, out);
         // Every quote this requote may make goes to the limiter before any is sized, so that
         // the limits no quote can reach are not checked quote by quote.
-        let ladder = self.config.size.levels.iter().map(|l| l.lots).sum::<i64>() as f64;
-        for job in &self.jobs {
-            let s = &state.series[job.series];
-            let z = job.sizing;
-            self.limiter
-                .may_admit(s.expiry, z.per_contract, ladder * s.lot, z.adds_gross);
-        }
+        self.pick_sides(state, out);
         self.limiter.settle();
         for job in &self.jobs {
             let (s, p) = (&state.series[job.series], &self.priced[job.series]);
@@ -344,10 +337,12 @@ impl RollMaker {
         }
     }
 
-    /// The sides quoted this requote, in series order, into `self.jobs`; a series whose book
-    /// is stale or quiet, or that has no vol, is pulled instead, saying why.
+    /// The sides quoted this requote, in series order, into `self.jobs`, each declared to the
+    /// limiter with the ladder's lots; a series whose book is stale or quiet, or that has no
+    /// vol, is pulled instead, saying why.
     fn pick_sides(&mut self, state: &State, out: &mut Wanted) {
         let config = &self.config;
+        let ladder = config.size.levels.iter().map(|l| l.lots).sum::<i64>() as f64;
         let book_stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
         self.jobs.clear();
         let series = state.series.iter().zip(&self.priced).enumerate();
@@ -375,10 +370,14 @@ impl RollMaker {
             }
             let quoted = sides.iter().map(|&side| (side, false));
             for (side, reduce_only) in quoted.chain(layoff.map(|side| (side, true))) {
+                let sizing = side::Sizing::of(config, s, p, side, reduce_only);
+                let (e, adds_gross) = (sizing.per_contract, sizing.adds_gross);
+                self.limiter
+                    .may_admit(s.expiry, e, ladder * s.lot, adds_gross);
                 self.jobs.push(Job {
                     series: i,
                     side,
-                    sizing: side::Sizing::of(config, s, p, side, reduce_only),
+                    sizing,
                 });
             }
         }
