@@ -41,8 +41,6 @@ pub fn expiry_listed(rule: ExpiryRule, settles: Timestamp) -> bool {
     }
 }
 
-/// The role of a call at strike `k` settling in `days`, with the index at `s`; None if the maker
-/// does not quote it.
 /// Whether a strike `k` settling in `days` is in the quoted universe (index at `s`).
 pub fn in_universe(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> bool {
     // Ratios compared by multiplication: this runs for every series on every requote.
@@ -50,6 +48,8 @@ pub fn in_universe(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> bool {
     days >= u.min_days && days <= u.max_days && k >= u.min_moneyness * s && k <= u.max_moneyness * s
 }
 
+/// The role of a call at strike `k` settling in `days`, with the index at `s`; None if the maker
+/// does not quote it.
 pub fn role(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> Option<Role> {
     if !in_universe(c, s, k, days) {
         return None;
