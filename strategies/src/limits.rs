@@ -185,14 +185,21 @@ impl Limiter {
     pub fn may_admit(&mut self, bucket: usize, e: Exposure, contracts: f64, adds_gross: bool) {
         let x = e.scaled(contracts).array();
         self.buckets[bucket].may.add(&x, contracts, adds_gross);
-        self.all.may.add(&x, contracts, adds_gross);
     }
 
     /// After the last [`Limiter::may_admit`]: the scopes whose limits no declared quote can
-    /// reach are marked, and their quotes go unchecked (they would all fit).
+    /// reach are marked, and their quotes go unchecked (they would all fit). The total's bound
+    /// is the buckets' bounds added up (the same terms in another order: within the margin).
     pub fn settle(&mut self) {
+        self.all.may = Added::default();
         for scope in &mut self.buckets {
             scope.settle(&self.bucket);
+            let (all, may) = (&mut self.all.may, &scope.may);
+            for i in 0..3 {
+                all.up[i] += may.up[i];
+                all.down[i] += may.down[i];
+            }
+            all.gross += may.gross;
         }
         self.all.settle(&self.total);
     }
