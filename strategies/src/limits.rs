@@ -212,6 +212,16 @@ impl Limiter {
         // and the sums), and divide only when not.
         let x = e.scaled(wanted).array();
         let (b, a) = (&self.buckets[bucket], &self.all);
+        // Debug builds (the tests) count a sure scope's quotes too and hold them to its bounds:
+        // a quote that was not declared first would show here.
+        debug_assert!(
+            !b.sure || b.room(&self.bucket, &e, adds_gross) > wanted,
+            "undeclared quote in expiry bucket {bucket}"
+        );
+        debug_assert!(
+            !a.sure || a.room(&self.total, &e, adds_gross) > wanted,
+            "undeclared quote in the total"
+        );
         let fits = (b.sure || b.fits(&self.bucket, &x, wanted, adds_gross))
             && (a.sure || a.fits(&self.total, &x, wanted, adds_gross));
         let (n, x) = if fits {
@@ -227,7 +237,7 @@ impl Limiter {
         };
         if n > 0.0 {
             for scope in [&mut self.buckets[bucket], &mut self.all] {
-                if !scope.sure {
+                if !scope.sure || cfg!(debug_assertions) {
                     scope.admitted.add(&x, n, adds_gross);
                 }
             }
