@@ -96,7 +96,6 @@ fn block<const W: usize>(inputs: &[BlackInput], out: &mut [Greeks]) {
         vol[i] = c.vol;
         df[i] = c.df;
     }
-    // Deribit discounts nothing: skip the logarithm when no option in the block needs it.
     let mut g = [[0.0; 7]; W];
     for i in 0..W {
         g[i] = lane(sign[i], f[i], k[i], t[i], vol[i], df[i]);

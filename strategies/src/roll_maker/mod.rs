@@ -22,6 +22,7 @@
 pub mod classify;
 mod hedge;
 mod levels;
+mod pick;
 mod side;
 
 use crate::config::RollMakerConfig;
@@ -38,6 +39,7 @@ use engine::units::Side;
 use engine::Timestamp;
 use hedge::hedge;
 use levels::LastReciprocal;
+use pick::Job;
 
 /// Seconds from `then` to `now`.
 fn age(now: Timestamp, then: Timestamp) -> f64 {
@@ -54,14 +56,6 @@ struct Priced {
     exposure: Exposure,
     t: f64,
     ok: bool,
-}
-
-/// One side of one series to quote this requote.
-#[derive(Clone, Copy, Debug)]
-struct Job {
-    series: usize,
-    side: Side,
-    sizing: side::Sizing,
 }
 
 /// Which sides the maker quotes.
@@ -334,52 +328,6 @@ impl RollMaker {
             let lays_off = self.mode == Mode::RollFlow && config.layoff.enabled && held_call;
             self.layoff
                 .push(reducing.filter(|r| lays_off && !sides.contains(r)));
-        }
-    }
-
-    /// The sides quoted this requote, in series order, into `self.jobs`, each declared to the
-    /// limiter with the ladder's lots; a series whose book is stale or quiet, or that has no
-    /// vol, is pulled instead, saying why.
-    fn pick_sides(&mut self, state: &State, out: &mut Wanted) {
-        let config = &self.config;
-        let ladder = config.size.levels.iter().map(|l| l.lots).sum::<i64>() as f64;
-        let book_stale_nanos = (config.stale.book_seconds * Timestamp::NANOS_PER_SEC as f64) as i64;
-        self.jobs.clear();
-        let series = state.series.iter().zip(&self.priced).enumerate();
-        for ((i, (s, p)), (sides, layoff)) in series.zip(self.sides.iter().zip(&self.layoff)) {
-            if sides.is_empty() && layoff.is_none() {
-                continue;
-            }
-            let pulled = if !s.top.live {
-                Some(PullReason::BookStale)
-            } else if state.now.0 - s.top.updated.0 > book_stale_nanos {
-                Some(PullReason::BookQuiet {
-                    age_seconds: age(state.now, s.top.updated),
-                })
-            } else if !p.ok {
-                Some(PullReason::NoVol)
-            } else {
-                None
-            };
-            if let Some(reason) = pulled {
-                out.pulled.push(Pulled {
-                    series: Some(s.id),
-                    reason,
-                });
-                continue;
-            }
-            let quoted = sides.iter().map(|&side| (side, false));
-            for (side, reduce_only) in quoted.chain(layoff.map(|side| (side, true))) {
-                let sizing = side::Sizing::of(config, s, p, side, reduce_only);
-                let (e, adds_gross) = (sizing.per_contract, sizing.adds_gross);
-                self.limiter
-                    .may_admit(s.expiry, e, ladder * s.lot, adds_gross);
-                self.jobs.push(Job {
-                    series: i,
-                    side,
-                    sizing,
-                });
-            }
         }
     }
 
