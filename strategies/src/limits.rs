@@ -39,6 +39,11 @@ impl Exposure {
     }
 }
 
+/// The bounds on delta, vega and gamma, in [`Exposure::array`]'s order.
+fn measures(b: &Bounds) -> [f64; 3] {
+    [b.delta, b.vega, b.gamma]
+}
+
 /// Quotes counted as filled, per measure each way (the sums of their positive and of their
 /// negative contributions), and in gross contracts.
 #[derive(Clone, Copy, Debug, Default)]
@@ -61,6 +66,15 @@ impl Added {
         if adds_gross {
             self.gross += n;
         }
+    }
+
+    /// Another's sums added to these.
+    fn add_sums(&mut self, other: &Added) {
+        for i in 0..3 {
+            self.up[i] += other.up[i];
+            self.down[i] += other.down[i];
+        }
+        self.gross += other.gross;
     }
 }
 
@@ -85,7 +99,7 @@ struct Scope {
 impl Scope {
     /// Largest number of contracts of per-contract exposure `e` this scope admits.
     fn room(&self, b: &Bounds, e: &Exposure, adds_gross: bool) -> f64 {
-        let bounds = [b.delta, b.vega, b.gamma];
+        let bounds = measures(b);
         let e = e.array();
         let a = &self.admitted;
         let mut room = f64::INFINITY;
@@ -106,7 +120,7 @@ impl Scope {
     /// Whether adding `x` (per measure: `n` contracts of a quote's exposure) and `n` contracts
     /// fits within the bounds (as `room`, without dividing).
     fn fits(&self, b: &Bounds, x: &[f64; 3], n: f64, adds_gross: bool) -> bool {
-        let bounds = [b.delta, b.vega, b.gamma];
+        let bounds = measures(b);
         let a = &self.admitted;
         (0..3).all(|i| {
             if x[i] > 0.0 {
@@ -121,7 +135,7 @@ impl Scope {
     /// quote (its sums never pass `may`'s), and `room` exceeds every quote's size by more than
     /// its rounding: checking changes no quote, so it is skipped.
     fn settle(&mut self, b: &Bounds) {
-        let bounds = [b.delta, b.vega, b.gamma];
+        let bounds = measures(b);
         let may = &self.may;
         let measures = (0..3).all(|i| {
             let (c, up, down, bound) = (self.current[i], may.up[i], may.down[i], bounds[i]);
@@ -194,12 +208,7 @@ impl Limiter {
         self.all.may = Added::default();
         for scope in &mut self.buckets {
             scope.settle(&self.bucket);
-            let (all, may) = (&mut self.all.may, &scope.may);
-            for i in 0..3 {
-                all.up[i] += may.up[i];
-                all.down[i] += may.down[i];
-            }
-            all.gross += may.gross;
+            self.all.may.add_sums(&scope.may);
         }
         self.all.settle(&self.total);
     }
