@@ -135,17 +135,7 @@ impl TickRule {
 
     /// The smallest valid price strictly above `price`.
     pub fn next_up(&self, price: Price) -> Price {
-        let mut c = price.0 + 1;
-        // Rounding up to the local tick can land in a coarser step: round again there. Ends
-        // within as many rounds as there are steps.
-        loop {
-            let t = self.tick_at(Price(c));
-            let up = c.div_euclid(t) * t + if c.rem_euclid(t) == 0 { 0 } else { t };
-            if self.tick_at(Price(up)) == t {
-                return Price(up);
-            }
-            c = up;
-        }
+        self.round_up(Price(price.0 + 1)).0
     }
 
     /// The largest valid price strictly below `price`.
@@ -159,23 +149,29 @@ impl TickRule {
     /// `price` itself when valid, else the neighbouring valid price in the direction asked.
     #[inline]
     pub fn round(&self, price: Price, rounding: Rounding) -> Price {
+        match rounding {
+            Rounding::Up => self.round_up(price).0,
+            Rounding::Down => {
+                let t = self.tick_at(price);
+                // A multiple of the local tick is valid under the finer ticks below it too.
+                Price(price.0 - rem_tick(price.0, t))
+            }
+        }
+    }
+
+    /// The smallest valid price at or above `price`, and the tick there. Rounding up never
+    /// leaves the price's step: the next step's threshold is a multiple of the next tick, hence
+    /// of this one ([`TickRule::stepped`] accepts no other rule), so the first multiple of this
+    /// tick at or above `price` is at most that threshold.
+    #[inline]
+    pub fn round_up(&self, price: Price) -> (Price, i64) {
         let t = self.tick_at(price);
         // Whether the price is already on the grid is not branched on: about one price in `t`
         // is, and the branch was mispredicted often enough to show in a requote of the chain.
         let r = rem_tick(price.0, t);
-        match rounding {
-            // A multiple of the local tick is valid under the finer ticks below it too.
-            Rounding::Down => Price(price.0 - r),
-            Rounding::Up => {
-                let up = Price(price.0 - r + if r == 0 { 0 } else { t });
-                // Unless rounding up crossed into a coarser step: then the general search.
-                if self.tick_at(up) == t {
-                    up
-                } else {
-                    self.next_up(price)
-                }
-            }
-        }
+        let up = Price(price.0 - r + if r == 0 { 0 } else { t });
+        debug_assert_eq!(self.tick_at(up), t, "rounding up stays in the step");
+        (up, t)
     }
 }
 

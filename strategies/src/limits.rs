@@ -213,6 +213,15 @@ impl Limiter {
         self.all.settle(&self.total);
     }
 
+    /// Whether every quote declared to `bucket` is sure to be admitted whole (the bucket and the
+    /// total are sure since [`Limiter::settle`]): then [`Limiter::admit`] returns what it is asked
+    /// and records nothing, and a caller may skip it. Never in a debug build, where `admit`
+    /// checks that each quote was declared.
+    #[inline]
+    pub fn admits_all(&self, bucket: usize) -> bool {
+        self.buckets[bucket].sure && self.all.sure && !cfg!(debug_assertions)
+    }
+
     /// Admits up to `wanted` contracts of per-contract exposure `e` (signed for the quote's side)
     /// and returns how many; `adds_gross` when a fill would grow the position's size.
     #[inline]

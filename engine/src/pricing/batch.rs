@@ -124,7 +124,7 @@ fn block<const W: usize>(inputs: &[BlackInput], out: &mut [Greeks]) {
 /// would lengthen a dependency chain: sharing them measured slower (18.0 µs a 1,024-option batch
 /// with nine, 22-23 µs with four), as the block is bound by latency, not by the divider.
 #[inline(always)]
-fn lane(sign: f64, f: f64, k: f64, t: f64, vol: f64, df: f64) -> [f64; 7] {
+pub(super) fn lane(sign: f64, f: f64, k: f64, t: f64, vol: f64, df: f64) -> [f64; 7] {
     let ln_df = ln_positive(df);
     let x = ln_positive(f / k);
     let sqrt_t = t.sqrt();

@@ -18,6 +18,7 @@
 
 mod as241;
 pub mod batch;
+pub mod batch_columns;
 pub mod black76;
 pub mod bsm;
 pub mod coin;

@@ -7,26 +7,26 @@ pub(super) use engine::units::{ceil_i64, floor_i64};
 use engine::units::{Price, Side};
 
 /// `fair ± distance` (ETH) in price units, rounded away from fair to a valid tick and kept off
-/// the opposite best so that the order rests (post-only). None for a bid that would be at or below
-/// zero.
+/// the opposite best so that the order rests (post-only), with the tick there (what the quote
+/// carries). None for a bid that would be at or below zero.
 pub(super) fn quote_price(
     s: &SeriesState,
     units_per_eth: f64,
     side: Side,
     fair: f64,
     distance: f64,
-) -> Option<Price> {
+) -> Option<(Price, i64)> {
     let rule = &s.tick_rule;
-    let price = match side {
+    let (price, tick) = match side {
         Side::Sell => {
             let raw = Price(ceil_i64((fair + distance) * units_per_eth));
-            let mut p = rule.round(raw.max(Price(1)), Rounding::Up);
-            if let Some((bid, _)) = s.top.bid {
-                if p <= bid {
-                    p = rule.next_up(bid);
+            match (rule.round_up(raw.max(Price(1))), s.top.bid) {
+                ((p, _), Some((bid, _))) if p <= bid => {
+                    let p = rule.next_up(bid);
+                    (p, rule.tick_at(p))
                 }
+                (at_tick, _) => at_tick,
             }
-            p
         }
         Side::Buy => {
             let raw = Price(floor_i64((fair - distance) * units_per_eth));
@@ -39,10 +39,10 @@ pub(super) fn quote_price(
                     p = rule.next_down(ask);
                 }
             }
-            p
+            (p, rule.tick_at(p))
         }
     };
-    (price.0 > 0).then_some(price)
+    (price.0 > 0).then_some((price, tick))
 }
 
 /// 1/x, exact when it is a whole number (1/0.0001 is 10000, not 10000.000000000002), so that

@@ -30,9 +30,9 @@ use crate::glft::Glft;
 use crate::limits::{Exposure, Limiter};
 use classify::{expiry_listed, in_universe, role, Role};
 use engine::instrument::OptionRight;
-use engine::pricing::batch::{greeks_batch, BlackInput};
+use engine::pricing::batch_columns::{first_greeks, BlackColumns, FirstGreeks};
 use engine::pricing::surface::AtTime;
-use engine::pricing::{coin, Greeks, OptionType};
+use engine::pricing::OptionType;
 use engine::state::State;
 use engine::strategy::{PullReason, Pulled, Strategy, Wanted};
 use engine::units::Side;
@@ -73,8 +73,8 @@ pub struct RollMaker {
     glft: Glft,
     limiter: Limiter,
     // Scratch reused across requotes.
-    inputs: Vec<BlackInput>,
-    usd: Vec<Greeks>,
+    inputs: BlackColumns,
+    usd: FirstGreeks,
     priced: Vec<Priced>,
     bucket_vega: Vec<f64>,
     listed: Vec<bool>,
@@ -120,8 +120,8 @@ impl RollMaker {
             glft: Glft::new(&config.edge),
             limiter: Limiter::new(config.limits.bucket.clone(), config.limits.total.clone()),
             config,
-            inputs: Vec::new(),
-            usd: Vec::new(),
+            inputs: BlackColumns::default(),
+            usd: FirstGreeks::default(),
             priced: Vec::new(),
             bucket_vega: Vec::new(),
             listed: Vec::new(),
@@ -167,7 +167,7 @@ impl RollMaker {
             self.ln_strike
                 .extend(state.series.iter().map(|s| (s.strike, s.strike.ln())));
         }
-        self.inputs.clear();
+        self.inputs.start(state.series.len());
         self.slots.clear();
         self.priced.clear();
         for (i, s) in state.series.iter().enumerate() {
@@ -186,25 +186,34 @@ impl RollMaker {
                 if let Some(vol) = vol.filter(|v| v.is_finite() && *v > 0.0) {
                     priced.ok = true;
                     self.slots.push(i);
-                    self.inputs.push(BlackInput {
-                        kind: OptionType::from(s.right),
-                        f: e.forward,
-                        k: s.strike,
-                        t,
-                        vol,
-                        df: e.df,
-                    });
+                    let kind = OptionType::from(s.right);
+                    self.inputs.push(kind, e.forward, s.strike, t, vol, e.df);
                 }
             }
             self.priced.push(priced);
         }
-        self.usd.clear();
-        self.usd.resize(self.inputs.len(), Greeks::default());
-        greeks_batch(&self.inputs, &mut self.usd);
-        for ((&i, g), input) in self.slots.iter().zip(&self.usd).zip(&self.inputs) {
-            let coin = coin::from_usd(*g, input.f);
-            self.priced[i].price = coin.price;
-            self.priced[i].exposure = Exposure::of_coin(&coin);
+        first_greeks(&self.inputs, &mut self.usd);
+        self.store_coin();
+    }
+}
+
+impl RollMaker {
+    /// The batch's USD greeks as coin prices and exposures (as [`coin::from_usd`] and
+    /// [`Exposure::of_coin`], in the same order of operations: the same bits) into
+    /// `self.priced`.
+    ///
+    /// [`coin::from_usd`]: engine::pricing::coin::from_usd
+    fn store_coin(&mut self) {
+        let (usd, f) = (&self.usd, self.inputs.forwards());
+        for (j, &i) in self.slots.iter().enumerate() {
+            let price = usd.price[j] / f[j];
+            let delta = usd.delta[j] - price;
+            self.priced[i].price = price;
+            self.priced[i].exposure = Exposure {
+                delta,
+                vega: usd.vega[j] / f[j] * 0.01,
+                gamma: usd.gamma[j] - delta / f[j],
+            };
         }
     }
 }

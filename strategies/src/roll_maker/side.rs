@@ -6,7 +6,7 @@ use super::Priced;
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
 use crate::limits::{Exposure, Limiter};
-use engine::quotes::WantedQuote;
+use engine::quotes::{QuoteKey, WantedQuote};
 use engine::state::SeriesState;
 use engine::strategy::Wanted;
 use engine::units::{Qty, Side};
@@ -93,14 +93,22 @@ impl Quoting<'_> {
             adds_gross,
         } = sizing;
         let (lots_per_contract, units_per_eth) = (self.lots_per_contract, self.units_per_eth);
+        // Where the limiter admits everything declared, it is not asked quote by quote: the
+        // calls measured a tenth of a requote of the chain.
+        let admits_all = limiter.admits_all(s.expiry);
         for (level, l) in config.size.levels.iter().enumerate() {
             let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
             let distance = edge_vol * vega_per_point + carry;
-            let Some(price) = quote_price(s, units_per_eth, side, p.price, distance) else {
+            let Some((price, tick)) = quote_price(s, units_per_eth, side, p.price, distance) else {
                 break;
             };
             let lots = l.lots.min(series_room);
-            let admitted = limiter.admit(s.expiry, per_contract, lots as f64 * s.lot, adds_gross);
+            let wanted = lots as f64 * s.lot;
+            let admitted = if admits_all {
+                wanted.max(0.0)
+            } else {
+                limiter.admit(s.expiry, per_contract, wanted, adds_gross)
+            };
             // Whole lots only, rounded down (the 1e-9 keeps an exact fit from being lost to
             // floating-point rounding).
             let lots = floor_i64(admitted * lots_per_contract + 1e-9);
@@ -108,13 +116,16 @@ impl Quoting<'_> {
                 break;
             }
             series_room -= lots;
-            out.quotes.push(WantedQuote::new(
-                s.id,
-                (side, level as u8),
+            out.quotes.push(WantedQuote {
+                key: QuoteKey {
+                    instrument: s.id,
+                    side,
+                    level: level as u8,
+                },
                 price,
-                Qty(lots),
-                &s.tick_rule,
-            ));
+                qty: Qty(lots),
+                tick,
+            });
         }
     }
 }

@@ -1,0 +1,95 @@
+//! The columns batch (price, delta, gamma, vega) against the row-wise batch it shares its lanes
+//! with: bit for bit on every path and every length, options handed to the scalar pricer
+//! (no time value, σ√t below MIN_S) included.
+
+use engine::pricing::batch::{greeks_batch_on, BatchPath, BlackInput};
+use engine::pricing::batch_columns::{first_greeks_on, BlackColumns, FirstGreeks};
+use engine::pricing::{Greeks, OptionType};
+use proptest::prelude::*;
+
+const PATHS: [BatchPath; 3] = [BatchPath::Avx512, BatchPath::Avx2, BatchPath::Scalar];
+
+fn columns(inputs: &[BlackInput]) -> BlackColumns {
+    let mut c = BlackColumns::default();
+    // More room than needed, and stale rows past the end: only the pushed ones count.
+    c.start(inputs.len() + 9);
+    for _ in 0..inputs.len() + 9 {
+        c.push(OptionType::Put, 7.0, 5.0, 0.3, 0.4, 0.9);
+    }
+    c.start(inputs.len());
+    for i in inputs {
+        c.push(i.kind, i.f, i.k, i.t, i.vol, i.df);
+    }
+    c
+}
+
+/// Both batches on `path`; panics on the first value that differs in any bit.
+fn assert_same(path: BatchPath, inputs: &[BlackInput]) {
+    let mut rows = vec![Greeks::default(); inputs.len()];
+    greeks_batch_on(path, inputs, &mut rows);
+    let mut out = FirstGreeks::default();
+    first_greeks_on(path, &columns(inputs), &mut out);
+    assert_eq!(out.price.len(), inputs.len());
+    for (i, g) in rows.iter().enumerate() {
+        let got = [out.price[i], out.delta[i], out.gamma[i], out.vega[i]];
+        let want = [g.price, g.delta, g.gamma, g.vega];
+        assert_eq!(
+            got.map(f64::to_bits),
+            want.map(f64::to_bits),
+            "{path:?} option {i}: {:?}",
+            inputs[i]
+        );
+    }
+}
+
+fn option(kind: OptionType, f: f64, moneyness: f64, t: f64, vol: f64, df: f64) -> BlackInput {
+    BlackInput {
+        kind,
+        f,
+        k: f * moneyness,
+        t,
+        vol,
+        df,
+    }
+}
+
+#[test]
+fn every_length_around_the_lane_widths() {
+    let mut pool = Vec::new();
+    for i in 0..40 {
+        let (t, vol) = match i % 5 {
+            0 => (0.0, 0.5),
+            1 => (0.25, 0.0),
+            2 => (1.0 / 8760.0, 0.3), // σ√t = 0.0032 < MIN_S
+            _ => (0.1 + 0.01 * i as f64, 0.6),
+        };
+        let kind = [OptionType::Call, OptionType::Put][i % 2];
+        pool.push(option(kind, 3000.0, 0.6 + 0.02 * i as f64, t, vol, 0.99));
+    }
+    for path in PATHS {
+        for len in 0..=pool.len() {
+            assert_same(path, &pool[..len]);
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn random_chains_match_the_row_wise_batch(
+        options in prop::collection::vec(
+            (any::<bool>(), 1.0f64..1e5, 0.2f64..5.0, 1e-4f64..3.0, 0.01f64..3.0, 0.8f64..1.0),
+            0..60,
+        )
+    ) {
+        let inputs: Vec<BlackInput> = options
+            .iter()
+            .map(|&(call, f, m, t, vol, df)| {
+                let kind = if call { OptionType::Call } else { OptionType::Put };
+                option(kind, f, m, t, vol, df)
+            })
+            .collect();
+        for path in PATHS {
+            assert_same(path, &inputs);
+        }
+    }
+}
