@@ -1,10 +1,10 @@
 //! The columns batch (price, delta, gamma, vega) against the row-wise batch it shares its lanes
-//! with: bit for bit on every path and every length, options handed to the scalar pricer
-//! (no time value, σ√t below MIN_S) included.
+//! with: bit for bit on every path and every length, in USD and in the coin, options handed to
+//! the scalar pricer (no time value, σ√t below MIN_S) included.
 
 use engine::pricing::batch::{greeks_batch_on, BatchPath, BlackInput};
-use engine::pricing::batch_columns::{first_greeks_on, BlackColumns, FirstGreeks};
-use engine::pricing::{Greeks, OptionType};
+use engine::pricing::batch_columns::{first_greeks_on, BlackColumns, Denomination, FirstGreeks};
+use engine::pricing::{coin, Greeks, OptionType};
 use proptest::prelude::*;
 
 const PATHS: [BatchPath; 3] = [BatchPath::Avx512, BatchPath::Avx2, BatchPath::Scalar];
@@ -23,12 +23,29 @@ fn columns(inputs: &[BlackInput]) -> BlackColumns {
     c
 }
 
-/// Both batches on `path`; panics on the first value that differs in any bit.
+/// Both batches on `path`, in USD and in the coin (the row-wise batch's through
+/// `coin::from_usd`); panics on the first value that differs in any bit.
 fn assert_same(path: BatchPath, inputs: &[BlackInput]) {
-    let mut rows = vec![Greeks::default(); inputs.len()];
-    greeks_batch_on(path, inputs, &mut rows);
+    let mut usd = vec![Greeks::default(); inputs.len()];
+    greeks_batch_on(path, inputs, &mut usd);
+    let in_coin = usd
+        .iter()
+        .zip(inputs)
+        .map(|(g, i)| coin::from_usd(*g, i.f))
+        .collect();
+    for (denomination, rows) in [(Denomination::Usd, usd), (Denomination::Coin, in_coin)] {
+        assert_denomination(path, inputs, denomination, &rows);
+    }
+}
+
+fn assert_denomination(
+    path: BatchPath,
+    inputs: &[BlackInput],
+    denomination: Denomination,
+    rows: &[Greeks],
+) {
     let mut out = FirstGreeks::default();
-    first_greeks_on(path, &columns(inputs), &mut out);
+    first_greeks_on(path, &columns(inputs), denomination, &mut out);
     assert_eq!(out.price.len(), inputs.len());
     for (i, g) in rows.iter().enumerate() {
         let got = [out.price[i], out.delta[i], out.gamma[i], out.vega[i]];
@@ -36,7 +53,7 @@ fn assert_same(path: BatchPath, inputs: &[BlackInput]) {
         assert_eq!(
             got.map(f64::to_bits),
             want.map(f64::to_bits),
-            "{path:?} option {i}: {:?}",
+            "{path:?} {denomination:?} option {i}: {:?}",
             inputs[i]
         );
     }

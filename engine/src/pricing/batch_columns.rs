@@ -58,11 +58,6 @@ impl BlackColumns {
         self.len == 0
     }
 
-    /// The forwards pushed, in order.
-    pub fn forwards(&self) -> &[f64] {
-        &self.f[..self.len]
-    }
-
     fn columns(&self) -> [&[f64]; 6] {
         let n = self.len;
         [
@@ -87,7 +82,17 @@ impl BlackColumns {
     }
 }
 
-/// Outputs of [`first_greeks`]: USD price, delta, gamma and vega (per 1.00 of vol) per option.
+/// What [`first_greeks`] prices in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denomination {
+    /// USD, as [`black76::greeks`].
+    Usd,
+    /// The coin, as [`coin::from_usd`](super::coin::from_usd) of the USD greeks (the same
+    /// operations: the same bits), Deribit's convention for inverse options.
+    Coin,
+}
+
+/// Outputs of [`first_greeks`]: price, delta, gamma and vega (per 1.00 of vol) per option.
 #[derive(Clone, Debug, Default)]
 pub struct FirstGreeks {
     pub price: Vec<f64>,
@@ -96,14 +101,28 @@ pub struct FirstGreeks {
     pub vega: Vec<f64>,
 }
 
-/// Price, delta, gamma and vega of every option in `inputs` into `out` (resized to match), on
-/// the widest path. Inputs are assumed valid, as for [`black76::greeks`].
-pub fn first_greeks(inputs: &BlackColumns, out: &mut FirstGreeks) {
-    first_greeks_on(super::simd::batch_path(), inputs, out);
+/// Price, delta, gamma and vega of every option in `inputs`, in `denomination`, into `out`
+/// (resized to match), on the widest path. Inputs are assumed valid, as for
+/// [`black76::greeks`].
+pub fn first_greeks(inputs: &BlackColumns, denomination: Denomination, out: &mut FirstGreeks) {
+    first_greeks_on(super::simd::batch_path(), inputs, denomination, out);
 }
 
 /// [`first_greeks`] on a given path; a path this CPU lacks falls back to the next narrower one.
-pub fn first_greeks_on(path: BatchPath, inputs: &BlackColumns, out: &mut FirstGreeks) {
+pub fn first_greeks_on(
+    path: BatchPath,
+    inputs: &BlackColumns,
+    denomination: Denomination,
+    out: &mut FirstGreeks,
+) {
+    match denomination {
+        Denomination::Usd => run_on::<false>(path, inputs, out),
+        Denomination::Coin => run_on::<true>(path, inputs, out),
+    }
+}
+
+/// The dispatch, with the denomination a constant (`COIN`) so that the lanes never branch on it.
+fn run_on<const COIN: bool>(path: BatchPath, inputs: &BlackColumns, out: &mut FirstGreeks) {
     let n = inputs.len();
     for c in [
         &mut out.price,
@@ -118,23 +137,31 @@ pub fn first_greeks_on(path: BatchPath, inputs: &BlackColumns, out: &mut FirstGr
         let have = super::simd::batch_path();
         if path == BatchPath::Avx512 && have == BatchPath::Avx512 {
             // SAFETY: the CPU has AVX-512 F/DQ/VL and FMA (checked just above).
-            unsafe { run_avx512(inputs, out) };
+            unsafe { run_avx512::<COIN>(inputs, out) };
             return;
         }
         if path != BatchPath::Scalar && have != BatchPath::Scalar {
             // SAFETY: the CPU has AVX2 and FMA (every non-scalar path includes them).
-            unsafe { run_avx2(inputs, out) };
+            unsafe { run_avx2::<COIN>(inputs, out) };
             return;
         }
     }
     let _ = path;
     for i in 0..n {
-        scalar(inputs, i, out, i);
+        scalar::<COIN>(inputs, i, out, i);
     }
 }
 
+/// `[price, delta, gamma, vega]` in USD at forward `f` as the coin's (`coin::from_usd`).
+#[inline(always)]
+fn in_coin([price, delta, gamma, vega]: [f64; 4], f: f64) -> [f64; 4] {
+    let price = price / f;
+    let delta = delta - price;
+    [price, delta, gamma - delta / f, vega / f]
+}
+
 /// Option `i` of `inputs` through the scalar pricer, into entry `at` of `out`.
-fn scalar(inputs: &BlackColumns, i: usize, out: &mut FirstGreeks, at: usize) {
+fn scalar<const COIN: bool>(inputs: &BlackColumns, i: usize, out: &mut FirstGreeks, at: usize) {
     let [sign, f, k, t, vol, df] = inputs.columns().map(|c| c[i]);
     let kind = if sign > 0.0 {
         OptionType::Call
@@ -142,37 +169,41 @@ fn scalar(inputs: &BlackColumns, i: usize, out: &mut FirstGreeks, at: usize) {
         OptionType::Put
     };
     let g = black76::greeks(kind, f, k, t, vol, df);
-    out.price[at] = g.price;
-    out.delta[at] = g.delta;
-    out.gamma[at] = g.gamma;
-    out.vega[at] = g.vega;
+    let mut g = [g.price, g.delta, g.gamma, g.vega];
+    if COIN {
+        g = in_coin(g, f);
+    }
+    out.price[at] = g[0];
+    out.delta[at] = g[1];
+    out.gamma[at] = g[2];
+    out.vega[at] = g[3];
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl,fma")]
-fn run_avx512(inputs: &BlackColumns, out: &mut FirstGreeks) {
-    run::<8>(inputs, out);
+fn run_avx512<const COIN: bool>(inputs: &BlackColumns, out: &mut FirstGreeks) {
+    run::<8, COIN>(inputs, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn run_avx2(inputs: &BlackColumns, out: &mut FirstGreeks) {
-    run::<4>(inputs, out);
+fn run_avx2<const COIN: bool>(inputs: &BlackColumns, out: &mut FirstGreeks) {
+    run::<4, COIN>(inputs, out);
 }
 
 /// Whole blocks of W in place; the last, partial one through a padded copy.
 #[inline(always)]
-fn run<const W: usize>(inputs: &BlackColumns, out: &mut FirstGreeks) {
+fn run<const W: usize, const COIN: bool>(inputs: &BlackColumns, out: &mut FirstGreeks) {
     let n = inputs.len();
     let whole = n - n % W;
     let c = inputs.columns();
     for at in (0..whole).step_by(W) {
         let columns = c.map(|c| -> [f64; W] { std::array::from_fn(|i| c[at + i]) });
-        let g = block::<W>(&columns);
+        let g = block::<W, COIN>(&columns);
         store(&g, out, at, W);
         for i in 0..W {
             if !has_time_value(&columns, i) {
-                scalar(inputs, at + i, out, at + i);
+                scalar::<COIN>(inputs, at + i, out, at + i);
             }
         }
     }
@@ -183,11 +214,11 @@ fn run<const W: usize>(inputs: &BlackColumns, out: &mut FirstGreeks) {
         for (column, input) in columns.iter_mut().zip(c) {
             column[..n - whole].copy_from_slice(&input[whole..]);
         }
-        let g = block::<W>(&columns);
+        let g = block::<W, COIN>(&columns);
         store(&g, out, whole, n - whole);
         for i in 0..n - whole {
             if !has_time_value(&columns, i) {
-                scalar(inputs, whole + i, out, whole + i);
+                scalar::<COIN>(inputs, whole + i, out, whole + i);
             }
         }
     }
@@ -203,15 +234,18 @@ fn has_time_value<const W: usize>(columns: &[[f64; W]; 6], i: usize) -> bool {
 
 /// The lanes of one block: `[price, delta, gamma, vega]` columns.
 #[inline(always)]
-fn block<const W: usize>(c: &[[f64; W]; 6]) -> [[f64; W]; 4] {
+fn block<const W: usize, const COIN: bool>(c: &[[f64; W]; 6]) -> [[f64; W]; 4] {
     let mut g = [[0.0; W]; 4];
     for i in 0..W {
         let [price, delta, gamma, vega, ..] =
             lane(c[0][i], c[1][i], c[2][i], c[3][i], c[4][i], c[5][i]);
-        g[0][i] = price;
-        g[1][i] = delta;
-        g[2][i] = gamma;
-        g[3][i] = vega;
+        let mut v = [price, delta, gamma, vega];
+        if COIN {
+            v = in_coin(v, c[1][i]);
+        }
+        for (column, v) in g.iter_mut().zip(v) {
+            column[i] = v;
+        }
     }
     g
 }

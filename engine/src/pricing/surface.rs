@@ -4,6 +4,7 @@
 //! each slice) and calendar (total variance rising with expiry at every k), both checked where
 //! the slices have quotes.
 
+use super::simd::BatchPath;
 use super::svi::{self, SlicePoint, SviError, SviFit, SviParams};
 
 /// The market data of one expiry.
@@ -76,6 +77,55 @@ impl AtTime {
             (1.0 - self.u) * self.lo.total_variance(k) + self.u * self.hi.total_variance(k)
         };
         self.scale * w
+    }
+
+    /// The implied vol at time `t` of each strike of one forward, `√(max(w(k), 0) / t)` with
+    /// `k = ln K - ln F` (`ln_strikes[i] - ln_forward`), into `out` (of the same length): the
+    /// same operations as [`AtTime::total_variance`] per strike, hence the same bits, several
+    /// strikes at once on the widest vector unit (two square roots and a division a strike
+    /// measured a third of a chain's pricing one by one).
+    pub fn vols(&self, ln_forward: f64, ln_strikes: &[f64], t: f64, out: &mut [f64]) {
+        assert_eq!(ln_strikes.len(), out.len(), "one vol per strike");
+        #[cfg(target_arch = "x86_64")]
+        match super::simd::batch_path() {
+            // SAFETY: the CPU has the features each path enables (batch_path checked them).
+            BatchPath::Avx512 => {
+                return unsafe { self.vols_avx512(ln_forward, ln_strikes, t, out) }
+            }
+            BatchPath::Avx2 => return unsafe { self.vols_avx2(ln_forward, ln_strikes, t, out) },
+            BatchPath::Scalar => {}
+        }
+        self.vols_lanes(ln_forward, ln_strikes, t, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512dq,avx512vl,fma")]
+    fn vols_avx512(&self, ln_forward: f64, ln_strikes: &[f64], t: f64, out: &mut [f64]) {
+        self.vols_lanes(ln_forward, ln_strikes, t, out);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn vols_avx2(&self, ln_forward: f64, ln_strikes: &[f64], t: f64, out: &mut [f64]) {
+        self.vols_lanes(ln_forward, ln_strikes, t, out);
+    }
+
+    /// [`AtTime::vols`] as plain loops the compiler vectorises (no FMA: Rust never fuses).
+    #[inline(always)]
+    fn vols_lanes(&self, ln_forward: f64, ln_strikes: &[f64], t: f64, out: &mut [f64]) {
+        let vol = |w: f64| (w.max(0.0) / t).sqrt();
+        let (lo, hi, u, scale) = (&self.lo, &self.hi, self.u, self.scale);
+        if u == 0.0 {
+            for (o, &ln_k) in out.iter_mut().zip(ln_strikes) {
+                *o = vol(scale * lo.total_variance(ln_k - ln_forward));
+            }
+        } else {
+            for (o, &ln_k) in out.iter_mut().zip(ln_strikes) {
+                let k = ln_k - ln_forward;
+                let w = (1.0 - u) * lo.total_variance(k) + u * hi.total_variance(k);
+                *o = vol(scale * w);
+            }
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use crate::glft::Glft;
 use crate::limits::{Exposure, Limiter};
 use classify::{expiry_listed, in_universe, role, Role};
 use engine::instrument::OptionRight;
-use engine::pricing::batch_columns::{first_greeks, BlackColumns, FirstGreeks};
+use engine::pricing::batch_columns::{first_greeks, BlackColumns, Denomination, FirstGreeks};
 use engine::pricing::surface::AtTime;
 use engine::pricing::OptionType;
 use engine::state::State;
@@ -74,7 +74,7 @@ pub struct RollMaker {
     limiter: Limiter,
     // Scratch reused across requotes.
     inputs: BlackColumns,
-    usd: FirstGreeks,
+    coin: FirstGreeks,
     priced: Vec<Priced>,
     bucket_vega: Vec<f64>,
     listed: Vec<bool>,
@@ -90,9 +90,12 @@ pub struct RollMaker {
     jobs: Vec<Job>,
     /// Years to each expiry.
     expiry_t: Vec<f64>,
-    /// ln F per expiry, and (strike, ln strike) per series, kept across requotes.
+    /// ln F per expiry; strike and ln strike per series, kept across requotes.
     ln_forward: Vec<f64>,
-    ln_strike: Vec<(f64, f64)>,
+    strikes: Vec<f64>,
+    ln_strike: Vec<f64>,
+    /// The surface's vol per series.
+    vol: Vec<f64>,
     /// The surface at each expiry's t.
     at_expiry: Vec<Option<AtTime>>,
     /// 1 / lot and 1 / price unit of the last series quoted.
@@ -121,7 +124,7 @@ impl RollMaker {
             limiter: Limiter::new(config.limits.bucket.clone(), config.limits.total.clone()),
             config,
             inputs: BlackColumns::default(),
-            usd: FirstGreeks::default(),
+            coin: FirstGreeks::default(),
             priced: Vec::new(),
             bucket_vega: Vec::new(),
             listed: Vec::new(),
@@ -132,7 +135,9 @@ impl RollMaker {
             jobs: Vec::new(),
             expiry_t: Vec::new(),
             ln_forward: Vec::new(),
+            strikes: Vec::new(),
             ln_strike: Vec::new(),
+            vol: Vec::new(),
             at_expiry: Vec::new(),
             per_lot: LastReciprocal::default(),
             per_unit: LastReciprocal::default(),
@@ -146,6 +151,35 @@ impl RollMaker {
     /// Prices the series marked in `self.needed` at the surface's vol (one batch) into
     /// `self.priced`; a series not needed, past its expiry, or without a vol is marked not ok.
     fn price_needed(&mut self, state: &State) {
+        self.surface_vols(state);
+        self.inputs.start(state.series.len());
+        self.slots.clear();
+        self.priced.clear();
+        for (i, s) in state.series.iter().enumerate() {
+            let e = &state.expiries[s.expiry];
+            let (t, vol) = (self.expiry_t[s.expiry], self.vol[i]);
+            let ok = self.needed[i] && t > 0.0 && vol.is_finite() && vol > 0.0;
+            if ok {
+                self.slots.push(i);
+                let kind = OptionType::from(s.right);
+                self.inputs.push(kind, e.forward, s.strike, t, vol, e.df);
+            }
+            self.priced.push(Priced {
+                t,
+                ok,
+                ..Priced::default()
+            });
+        }
+        first_greeks(&self.inputs, Denomination::Coin, &mut self.coin);
+        self.store_coin();
+    }
+}
+
+impl RollMaker {
+    /// The surface's vol of every series into `self.vol` (NaN where there is none), by runs of
+    /// series of one expiry: ln K cached per series (strikes do not move), ln F and the
+    /// surface's slices at t taken once per expiry.
+    fn surface_vols(&mut self, state: &State) {
         let surface = state.surface.as_ref().map(|s| &s.surface);
         self.ln_forward.clear();
         self.ln_forward
@@ -156,63 +190,39 @@ impl RollMaker {
                 .iter()
                 .map(|&t| surface.and_then(|sf| sf.at(t))),
         );
-        if self.ln_strike.len() != state.series.len()
-            || self
-                .ln_strike
-                .iter()
-                .zip(&state.series)
-                .any(|(c, s)| c.0 != s.strike)
+        let series = &state.series;
+        if self.strikes.len() != series.len()
+            || self.strikes.iter().zip(series).any(|(&k, s)| k != s.strike)
         {
+            self.strikes.clear();
+            self.strikes.extend(series.iter().map(|s| s.strike));
             self.ln_strike.clear();
-            self.ln_strike
-                .extend(state.series.iter().map(|s| (s.strike, s.strike.ln())));
+            self.ln_strike.extend(series.iter().map(|s| s.strike.ln()));
         }
-        self.inputs.start(state.series.len());
-        self.slots.clear();
-        self.priced.clear();
-        for (i, s) in state.series.iter().enumerate() {
-            let e = &state.expiries[s.expiry];
-            let t = self.expiry_t[s.expiry];
-            let mut priced = Priced {
-                t,
-                ..Priced::default()
-            };
-            if self.needed[i] && t > 0.0 {
-                // k = ln K - ln F: ln K is cached per series (strikes do not move), ln F and the
-                // surface's slices at t are taken once per expiry.
-                let k = self.ln_strike[i].1 - self.ln_forward[s.expiry];
-                let vol =
-                    self.at_expiry[s.expiry].map(|at| (at.total_variance(k).max(0.0) / t).sqrt());
-                if let Some(vol) = vol.filter(|v| v.is_finite() && *v > 0.0) {
-                    priced.ok = true;
-                    self.slots.push(i);
-                    let kind = OptionType::from(s.right);
-                    self.inputs.push(kind, e.forward, s.strike, t, vol, e.df);
-                }
+        self.vol.clear();
+        self.vol.resize(series.len(), f64::NAN);
+        let mut start = 0;
+        while start < series.len() {
+            let e = series[start].expiry;
+            let len = series[start..].iter().take_while(|s| s.expiry == e).count();
+            let run = start..start + len;
+            if let Some(at) = &self.at_expiry[e] {
+                let (ln_f, t) = (self.ln_forward[e], self.expiry_t[e]);
+                at.vols(ln_f, &self.ln_strike[run.clone()], t, &mut self.vol[run]);
             }
-            self.priced.push(priced);
+            start += len;
         }
-        first_greeks(&self.inputs, &mut self.usd);
-        self.store_coin();
     }
-}
 
-impl RollMaker {
-    /// The batch's USD greeks as coin prices and exposures (as [`coin::from_usd`] and
-    /// [`Exposure::of_coin`], in the same order of operations: the same bits) into
-    /// `self.priced`.
-    ///
-    /// [`coin::from_usd`]: engine::pricing::coin::from_usd
+    /// The batch's coin greeks into `self.priced` (as [`Exposure::of_coin`]).
     fn store_coin(&mut self) {
-        let (usd, f) = (&self.usd, self.inputs.forwards());
+        let coin = &self.coin;
         for (j, &i) in self.slots.iter().enumerate() {
-            let price = usd.price[j] / f[j];
-            let delta = usd.delta[j] - price;
-            self.priced[i].price = price;
+            self.priced[i].price = coin.price[j];
             self.priced[i].exposure = Exposure {
-                delta,
-                vega: usd.vega[j] / f[j] * 0.01,
-                gamma: usd.gamma[j] - delta / f[j],
+                delta: coin.delta[j],
+                vega: coin.vega[j] * 0.01,
+                gamma: coin.gamma[j],
             };
         }
     }
