@@ -10,6 +10,7 @@
 //!   not fit waits for the next call.
 
 pub use super::action::{Action, QuoteError};
+use super::live::ByKey;
 use super::rate::RateLimit;
 use super::rules::{keeps, QuoteRules};
 use super::settled::Settled;
@@ -19,7 +20,6 @@ use crate::order::{Order, OrderEvent, OrderStatus};
 use crate::time::Timestamp;
 use crate::units::Side;
 use rustc_hash::FxHashMap;
-use std::collections::BTreeMap;
 use std::ops::{Bound, RangeBounds};
 
 /// What was last asked of the venue for an order and is not yet answered.
@@ -43,7 +43,7 @@ pub struct QuoteManager {
     rules: QuoteRules,
     rate: RateLimit,
     next_client_id: u64,
-    live: BTreeMap<QuoteKey, Live>,
+    live: ByKey<Live>,
     /// Fx, not SipHash: looked up on every answer from the venue; the ids are our own.
     by_client: FxHashMap<u64, QuoteKey>,
     // Scratch space reused between calls: no allocation per requote once warm.
@@ -63,7 +63,7 @@ impl QuoteManager {
             rules,
             rate: RateLimit::new(rules.max_actions_per_second),
             next_client_id: first_client_id,
-            live: BTreeMap::new(),
+            live: ByKey::default(),
             by_client: FxHashMap::default(),
             wanted: Vec::new(),
             places: Vec::new(),
@@ -278,17 +278,8 @@ impl QuoteManager {
     /// New orders for `places`, as many as `budget` allows, into `out`; how many.
     fn place(&mut self, budget: usize, out: &mut Vec<Action>) -> usize {
         let n = self.places.len().min(budget);
-        for w in &self.places[..n] {
-            let client_id = self.next_client_id;
-            self.next_client_id += 1;
-            let order = Order::new(client_id, w.key.instrument, w.key.side, w.price, w.qty);
-            self.live.insert(
-                w.key,
-                Live {
-                    order,
-                    in_flight: InFlight::New,
-                },
-            );
+        let first_id = self.next_client_id;
+        for (w, client_id) in self.places[..n].iter().zip(first_id..) {
             self.by_client.insert(client_id, w.key);
             out.push(Action::Place {
                 client_id,
@@ -297,6 +288,20 @@ impl QuoteManager {
                 qty: w.qty,
             });
         }
+        self.next_client_id += n as u64;
+        // The places are in key order, as the wanted list they come from.
+        let new = self.places[..n]
+            .iter()
+            .zip(first_id..)
+            .map(|(w, client_id)| {
+                let order = Order::new(client_id, w.key.instrument, w.key.side, w.price, w.qty);
+                let live = Live {
+                    order,
+                    in_flight: InFlight::New,
+                };
+                (w.key, live)
+            });
+        self.live.insert_sorted(new);
         n
     }
 

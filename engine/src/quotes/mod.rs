@@ -3,6 +3,7 @@
 //!
 //! - [`action`]: what the manager asks of the venue, and why it refuses a call.
 //! - [`wanted`]: what a strategy asks for (one instrument, one side, one ladder level each).
+//! - [`live`]: the live orders by key, in key order (what the diff walks).
 //! - [`manager`]: the diff, with thresholds under which a live order is left alone to keep its
 //!   queue place, and the bookkeeping of orders in flight so that nothing is ever sent twice.
 //! - [`rules`]: how eagerly live orders follow the wanted ones (thresholds, the action cap).
@@ -11,6 +12,7 @@
 //!   again while nothing changed.
 
 pub mod action;
+pub mod live;
 pub mod manager;
 pub mod rate;
 pub mod rules;
