@@ -41,26 +41,75 @@ pub fn expiry_listed(rule: ExpiryRule, settles: Timestamp) -> bool {
     }
 }
 
-/// Whether a strike `k` settling in `days` is in the quoted universe (index at `s`).
-pub fn in_universe(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> bool {
-    // Ratios compared by multiplication: this runs for every series on every requote.
-    let u = &c.universe;
-    days >= u.min_days && days <= u.max_days && k >= u.min_moneyness * s && k <= u.max_moneyness * s
+/// What an expiry allows, from its calendar and its days to settlement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExpiryWindow {
+    /// It passes the universe's expiry rule.
+    pub listed: bool,
+    /// Listed, and within the universe's days.
+    pub quoted: bool,
+    /// Within `roll_days`: holders roll out of every strike.
+    pub near: bool,
+    /// At least `horizon_days` out: holders may roll in.
+    pub far: bool,
 }
 
-/// The role of a call at strike `k` settling in `days`, with the index at `s`; None if the maker
-/// does not quote it.
-pub fn role(c: &RollMakerConfig, s: f64, k: f64, days: f64) -> Option<Role> {
-    if !in_universe(c, s, k, days) {
-        return None;
+/// The universe and the roll flow at one index level `s`, for classifying many series: what
+/// depends on the expiry is taken once per expiry ([`Roles::expiry`]), and the products of the
+/// index and the config's ratios once per requote (the same products as one series at a time
+/// would take: the same comparisons).
+#[derive(Clone, Copy, Debug)]
+pub struct Roles<'a> {
+    c: &'a RollMakerConfig,
+    s: f64,
+    k_min: f64,
+    k_max: f64,
+    target_max: f64,
+    target_min: f64,
+}
+
+impl Roles<'_> {
+    pub fn new(c: &RollMakerConfig, s: f64) -> Roles<'_> {
+        let (u, r) = (&c.universe, &c.roll);
+        Roles {
+            c,
+            s,
+            k_min: u.min_moneyness * s,
+            k_max: u.max_moneyness * s,
+            target_max: r.target_ratio * s,
+            target_min: (r.target_ratio - r.target_band) * s,
+        }
     }
-    let r = &c.roll;
-    if s < r.roll_ratio * k || days < r.roll_days {
-        return Some(Role::RollOut);
+
+    /// The window of an expiry settling at `settles`, `days` from now.
+    pub fn expiry(&self, settles: Timestamp, days: f64) -> ExpiryWindow {
+        let (u, r) = (&self.c.universe, &self.c.roll);
+        let listed = expiry_listed(u.expiries, settles);
+        ExpiryWindow {
+            listed,
+            quoted: listed && days >= u.min_days && days <= u.max_days,
+            near: days < r.roll_days,
+            far: days >= r.horizon_days,
+        }
     }
-    if k <= r.target_ratio * s && k > (r.target_ratio - r.target_band) * s && days >= r.horizon_days
-    {
-        return Some(Role::RollIn);
+
+    /// Whether a call at strike `k` in an expiry of window `w` is in the quoted universe.
+    pub fn in_universe(&self, w: ExpiryWindow, k: f64) -> bool {
+        w.quoted && k >= self.k_min && k <= self.k_max
     }
-    None
+
+    /// The role of a call at strike `k` in an expiry of window `w`; None if the maker does not
+    /// quote it.
+    pub fn role(&self, w: ExpiryWindow, k: f64) -> Option<Role> {
+        if !self.in_universe(w, k) {
+            return None;
+        }
+        if self.s < self.c.roll.roll_ratio * k || w.near {
+            return Some(Role::RollOut);
+        }
+        if k <= self.target_max && k > self.target_min && w.far {
+            return Some(Role::RollIn);
+        }
+        None
+    }
 }

@@ -28,7 +28,7 @@ mod side;
 use crate::config::RollMakerConfig;
 use crate::glft::Glft;
 use crate::limits::{Exposure, Limiter};
-use classify::{expiry_listed, in_universe, role, Role};
+use classify::{ExpiryWindow, Role, Roles};
 use engine::instrument::OptionRight;
 use engine::pricing::batch_columns::{first_greeks, BlackColumns, Denomination, FirstGreeks};
 use engine::pricing::surface::AtTime;
@@ -77,7 +77,8 @@ pub struct RollMaker {
     coin: FirstGreeks,
     priced: Vec<Priced>,
     bucket_vega: Vec<f64>,
-    listed: Vec<bool>,
+    /// What each expiry allows this requote.
+    windows: Vec<ExpiryWindow>,
     /// Per series: whether this requote needs its price (held, or a quoting candidate).
     needed: Vec<bool>,
     /// Per batch input: the series it prices.
@@ -127,7 +128,7 @@ impl RollMaker {
             coin: FirstGreeks::default(),
             priced: Vec::new(),
             bucket_vega: Vec::new(),
-            listed: Vec::new(),
+            windows: Vec::new(),
             needed: Vec::new(),
             slots: Vec::new(),
             sides: Vec::new(),
@@ -302,13 +303,7 @@ impl RollMaker {
     /// first (calendar arithmetic once per expiry), so that only those are priced.
     fn assign_sides(&mut self, state: &State, index: f64) {
         let config = &self.config;
-        self.listed.clear();
-        self.listed.extend(
-            state
-                .expiries
-                .iter()
-                .map(|e| expiry_listed(config.universe.expiries, e.settles)),
-        );
+        let roles = Roles::new(config, index);
         self.expiry_t.clear();
         self.expiry_t.extend(
             state
@@ -316,37 +311,41 @@ impl RollMaker {
                 .iter()
                 .map(|e| state.now.years_until(e.settles)),
         );
+        self.windows.clear();
+        self.windows.extend(
+            state
+                .expiries
+                .iter()
+                .zip(&self.expiry_t)
+                .map(|(e, &t)| roles.expiry(e.settles, t * 365.0)),
+        );
         self.sides.clear();
         self.layoff.clear();
         self.needed.clear();
+        let lays_off = self.mode == Mode::RollFlow && config.layoff.enabled;
         for s in &state.series {
-            let days = self.expiry_t[s.expiry] * 365.0;
-            let sides: &'static [Side] = if s.right != OptionRight::Call || !self.listed[s.expiry] {
-                &[]
-            } else {
-                match self.mode {
-                    Mode::RollFlow => match role(config, index, s.strike, days) {
-                        Some(Role::RollOut) => &[Side::Sell],
-                        Some(Role::RollIn) => &[Side::Buy],
-                        None => &[],
-                    },
-                    Mode::TwoSided if in_universe(config, index, s.strike, days) => {
-                        &[Side::Buy, Side::Sell]
-                    }
-                    Mode::TwoSided => &[],
-                }
+            let w = self.windows[s.expiry];
+            let call = s.right == OptionRight::Call;
+            let sides: &'static [Side] = match self.mode {
+                _ if !call => &[],
+                Mode::RollFlow => match roles.role(w, s.strike) {
+                    Some(Role::RollOut) => &[Side::Sell],
+                    Some(Role::RollIn) => &[Side::Buy],
+                    None => &[],
+                },
+                Mode::TwoSided if roles.in_universe(w, s.strike) => &[Side::Buy, Side::Sell],
+                Mode::TwoSided => &[],
             };
             self.sides.push(sides);
             self.needed.push(!sides.is_empty() || s.position.0 != 0);
-            let held_call = s.right == OptionRight::Call && self.listed[s.expiry];
             let reducing = match s.position.0.signum() {
                 1 => Some(Side::Sell),
                 -1 => Some(Side::Buy),
                 _ => None,
             };
-            let lays_off = self.mode == Mode::RollFlow && config.layoff.enabled && held_call;
+            let held_call = call && w.listed;
             self.layoff
-                .push(reducing.filter(|r| lays_off && !sides.contains(r)));
+                .push(reducing.filter(|r| lays_off && held_call && !sides.contains(r)));
         }
     }
 
