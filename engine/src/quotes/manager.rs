@@ -31,6 +31,13 @@ enum InFlight {
     Cancel,
 }
 
+/// Where a client id's order is: its key, and its position in the live orders when last found.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    key: QuoteKey,
+    at: usize,
+}
+
 #[derive(Clone, Debug)]
 struct Live {
     order: Order,
@@ -45,7 +52,7 @@ pub struct QuoteManager {
     next_client_id: u64,
     live: ByKey<Live>,
     /// Fx, not SipHash: looked up on every answer from the venue; the ids are our own.
-    by_client: FxHashMap<u64, QuoteKey>,
+    by_client: FxHashMap<u64, Slot>,
     // Scratch space reused between calls: no allocation per requote once warm.
     wanted: Vec<WantedQuote>,
     places: Vec<WantedQuote>,
@@ -280,7 +287,9 @@ impl QuoteManager {
         let n = self.places.len().min(budget);
         let first_id = self.next_client_id;
         for (w, client_id) in self.places[..n].iter().zip(first_id..) {
-            self.by_client.insert(client_id, w.key);
+            // Not known until merged in: the first answer searches.
+            let at = usize::MAX;
+            self.by_client.insert(client_id, Slot { key: w.key, at });
             out.push(Action::Place {
                 client_id,
                 key: w.key,
@@ -309,13 +318,8 @@ impl QuoteManager {
     /// error and changes nothing.
     pub fn on_event(&mut self, client_id: u64, event: OrderEvent) -> Result<(), QuoteError> {
         self.changes += 1;
-        let key = *self
-            .by_client
-            .get(&client_id)
-            .ok_or(QuoteError::UnknownOrder(client_id))?;
-        let Some(live) = self.live.get_mut(&key) else {
-            return Err(QuoteError::UnknownOrder(client_id));
-        };
+        let i = self.locate(client_id)?;
+        let live = self.live.at_mut(i);
         let status = live.order.apply(event)?;
         match event {
             OrderEvent::Accepted(_) if live.in_flight == InFlight::New => {
@@ -327,21 +331,31 @@ impl QuoteManager {
             _ => {}
         }
         if status.is_final() {
-            self.live.remove(&key);
+            self.live.remove_at(i);
             self.by_client.remove(&client_id);
         }
         Ok(())
+    }
+
+    /// Where the order of `client_id` is in the live orders (the position kept for the next
+    /// answer).
+    fn locate(&mut self, client_id: u64) -> Result<usize, QuoteError> {
+        let unknown = || QuoteError::UnknownOrder(client_id);
+        let slot = self.by_client.get_mut(&client_id).ok_or_else(unknown)?;
+        let i = self.live.locate(&slot.key, slot.at).ok_or_else(unknown)?;
+        slot.at = i;
+        Ok(i)
     }
 
     /// The venue refused an amend or a cancel (e.g. the order had just filled): the order stands as
     /// it was, and the next call decides again.
     pub fn on_refused(&mut self, client_id: u64) -> Result<(), QuoteError> {
         self.changes += 1;
-        let key = *self
-            .by_client
-            .get(&client_id)
-            .ok_or(QuoteError::UnknownOrder(client_id))?;
-        if let Some(live) = self.live.get_mut(&key) {
+        if !self.by_client.contains_key(&client_id) {
+            return Err(QuoteError::UnknownOrder(client_id));
+        }
+        if let Ok(i) = self.locate(client_id) {
+            let live = self.live.at_mut(i);
             if matches!(live.in_flight, InFlight::Amend | InFlight::Cancel) {
                 live.in_flight = InFlight::Nothing;
             }
@@ -353,7 +367,7 @@ impl QuoteManager {
     pub fn is_pending(&self, client_id: u64) -> bool {
         self.by_client
             .get(&client_id)
-            .and_then(|k| self.live.get(k))
+            .and_then(|slot| self.live.get(&slot.key))
             .is_some_and(|l| l.order.status() == OrderStatus::Pending)
     }
 }

@@ -89,6 +89,8 @@ pub struct RollMaker {
     layoff: Vec<Option<Side>>,
     /// The sides quoted, in order.
     jobs: Vec<Job>,
+    /// The ladder's edges per expiry and side, this requote.
+    edges: side::Edges,
     /// Years to each expiry.
     expiry_t: Vec<f64>,
     /// ln F per expiry; strike and ln strike per series, kept across requotes.
@@ -134,6 +136,7 @@ impl RollMaker {
             sides: Vec::new(),
             layoff: Vec::new(),
             jobs: Vec::new(),
+            edges: side::Edges::default(),
             expiry_t: Vec::new(),
             ln_forward: Vec::new(),
             strikes: Vec::new(),
@@ -254,12 +257,14 @@ impl Strategy for RollMaker {
         // the limits no quote can reach are not checked quote by quote.
         self.pick_sides(state, out);
         self.limiter.settle();
+        self.edges.fill(&self.config, &self.glft, &self.bucket_vega);
+        let carry_per_year = self.config.edge.carry_bps_per_year * 1e-4;
         for job in &self.jobs {
             let (s, p) = (&state.series[job.series], &self.priced[job.series]);
             let quoting = side::Quoting {
                 config: &self.config,
-                glft: &self.glft,
-                held_vega: self.bucket_vega[s.expiry],
+                edge_vol: self.edges.of(s.expiry, job.side),
+                carry: carry_per_year * p.t,
                 lots_per_contract: self.per_lot.of(s.lot),
                 units_per_eth: self.per_unit.of(s.price_unit),
             };

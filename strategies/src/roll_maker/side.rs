@@ -11,15 +11,50 @@ use engine::state::SeriesState;
 use engine::strategy::Wanted;
 use engine::units::{Qty, Side};
 
-/// What quoting a side reads: the config, the edge model, the vega held in the series' expiry,
-/// and the series' lots per contract and price units per ETH (reciprocals, taken once: divisions
-/// are the slow links of the per-level chain).
+/// What quoting a side reads: the config, the edge per ladder level in vol points ([`Edges`])
+/// of the series' expiry and side, the carry (ETH per contract to hold it to expiry), and the
+/// series' lots per contract and price units per ETH (reciprocals, taken once: divisions are
+/// the slow links of the per-level chain).
 pub(super) struct Quoting<'a> {
     pub config: &'a RollMakerConfig,
-    pub glft: &'a Glft,
-    pub held_vega: f64,
+    pub edge_vol: &'a [f64],
+    pub carry: f64,
     pub lots_per_contract: f64,
     pub units_per_eth: f64,
+}
+
+/// Each ladder level's edge in vol points, per expiry and side, for one requote: the GLFT edge
+/// at the expiry's held vega (never below `min_edge_vol`) plus the level's extra. The same for
+/// every series of an expiry, so taken once per expiry rather than once per quote.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Edges {
+    /// `[expiry][side][level]`, flattened.
+    edge_vol: Vec<f64>,
+    levels: usize,
+}
+
+impl Edges {
+    /// The edges at `held_vega` per expiry.
+    pub fn fill(&mut self, config: &RollMakerConfig, glft: &Glft, held_vega: &[f64]) {
+        let edge = &config.edge;
+        self.levels = config.size.levels.len();
+        self.edge_vol.clear();
+        for &vega in held_vega {
+            // Times the reciprocal, as before the split: the same rounding, the same quotes.
+            let q = vega * (1.0 / edge.vega_unit);
+            for glft in [glft.bid(q), glft.ask(q)] {
+                let levels = config.size.levels.iter();
+                self.edge_vol
+                    .extend(levels.map(|l| glft.max(edge.min_edge_vol) + l.extra_edge_vol));
+            }
+        }
+    }
+
+    /// The levels' edges on `side` of `expiry`.
+    pub fn of(&self, expiry: usize, side: Side) -> &[f64] {
+        let at = (2 * expiry + usize::from(side == Side::Sell)) * self.levels;
+        &self.edge_vol[at..at + self.levels]
+    }
 }
 
 /// What one side of one series may add to the limits: its exposure per contract (signed for
@@ -79,14 +114,7 @@ impl Quoting<'_> {
         out: &mut Wanted,
     ) {
         let config = self.config;
-        // Times the reciprocal, as before the split: the same rounding, the same quotes.
-        let q = self.held_vega * (1.0 / config.edge.vega_unit);
-        let glft = match side {
-            Side::Buy => self.glft.bid(q),
-            Side::Sell => self.glft.ask(q),
-        };
-        let vega_per_point = p.exposure.vega;
-        let carry = config.edge.carry_bps_per_year * 1e-4 * p.t;
+        let (vega_per_point, carry) = (p.exposure.vega, self.carry);
         let Sizing {
             per_contract,
             mut series_room,
@@ -96,8 +124,8 @@ impl Quoting<'_> {
         // Where the limiter admits everything declared, it is not asked quote by quote: the
         // calls measured a tenth of a requote of the chain.
         let admits_all = limiter.admits_all(s.expiry);
-        for (level, l) in config.size.levels.iter().enumerate() {
-            let edge_vol = glft.max(config.edge.min_edge_vol) + l.extra_edge_vol;
+        let levels = config.size.levels.iter().zip(self.edge_vol);
+        for (level, (l, &edge_vol)) in levels.enumerate() {
             let distance = edge_vol * vega_per_point + carry;
             let Some((price, tick)) = quote_price(s, units_per_eth, side, p.price, distance) else {
                 break;
