@@ -4,10 +4,11 @@
 //!
 //! Per requote:
 //! 1. no index, or an index or surface older than `stale.*`: pull everything, saying why;
-//! 2. every series is priced (the batch pricer: fair coin price and greeks at the surface's vol)
-//!    and every position enters the limits at those greeks;
-//! 3. each series in the universe gets its role ([`classify`]): sell the call where holders roll
-//!    out, buy it where they roll in; a stale or quiet book pulls that series;
+//! 2. each series in the universe gets its role ([`classify`]): sell the call where holders roll
+//!    out, buy it where they roll in;
+//! 3. every series quoted or held is priced (one batch: fair coin price, delta, gamma and vega at
+//!    the surface's vol) and every position enters the limits at those greeks; a stale or quiet
+//!    book pulls its series;
 //! 4. each ladder level is priced `fair ± (edge + carry)`: the edge is the GLFT closed form in vol
 //!    points at the expiry bucket's vega inventory (never below `min_edge_vol`), times the
 //!    option's vega; the carry pays for holding the contract to expiry. Prices are rounded away
@@ -23,6 +24,7 @@ pub mod classify;
 mod hedge;
 mod levels;
 mod pick;
+mod price;
 mod side;
 
 use crate::config::RollMakerConfig;
@@ -30,7 +32,7 @@ use crate::glft::Glft;
 use crate::limits::{Exposure, Limiter};
 use classify::{ExpiryWindow, Role, Roles};
 use engine::instrument::OptionRight;
-use engine::pricing::batch_columns::{first_greeks, BlackColumns, Denomination, FirstGreeks};
+use engine::pricing::batch_columns::{BlackColumns, FirstGreeks};
 use engine::pricing::surface::AtTime;
 use engine::pricing::OptionType;
 use engine::state::State;
@@ -79,8 +81,6 @@ pub struct RollMaker {
     bucket_vega: Vec<f64>,
     /// What each expiry allows this requote.
     windows: Vec<ExpiryWindow>,
-    /// Per series: whether this requote needs its price (held, or a quoting candidate).
-    needed: Vec<bool>,
     /// Per batch input: the series it prices.
     slots: Vec<usize>,
     /// Per series: the sides quoted this requote.
@@ -131,7 +131,6 @@ impl RollMaker {
             priced: Vec::new(),
             bucket_vega: Vec::new(),
             windows: Vec::new(),
-            needed: Vec::new(),
             slots: Vec::new(),
             sides: Vec::new(),
             layoff: Vec::new(),
@@ -150,85 +149,6 @@ impl RollMaker {
 
     pub fn config(&self) -> &RollMakerConfig {
         &self.config
-    }
-
-    /// Prices the series marked in `self.needed` at the surface's vol (one batch) into
-    /// `self.priced`; a series not needed, past its expiry, or without a vol is marked not ok.
-    fn price_needed(&mut self, state: &State) {
-        self.surface_vols(state);
-        self.inputs.start(state.series.len());
-        self.slots.clear();
-        self.priced.clear();
-        for (i, s) in state.series.iter().enumerate() {
-            let e = &state.expiries[s.expiry];
-            let (t, vol) = (self.expiry_t[s.expiry], self.vol[i]);
-            let ok = self.needed[i] && t > 0.0 && vol.is_finite() && vol > 0.0;
-            if ok {
-                self.slots.push(i);
-                let kind = OptionType::from(s.right);
-                self.inputs.push(kind, e.forward, s.strike, t, vol, e.df);
-            }
-            self.priced.push(Priced {
-                t,
-                ok,
-                ..Priced::default()
-            });
-        }
-        first_greeks(&self.inputs, Denomination::Coin, &mut self.coin);
-        self.store_coin();
-    }
-}
-
-impl RollMaker {
-    /// The surface's vol of every series into `self.vol` (NaN where there is none), by runs of
-    /// series of one expiry: ln K cached per series (strikes do not move), ln F and the
-    /// surface's slices at t taken once per expiry.
-    fn surface_vols(&mut self, state: &State) {
-        let surface = state.surface.as_ref().map(|s| &s.surface);
-        self.ln_forward.clear();
-        self.ln_forward
-            .extend(state.expiries.iter().map(|e| e.forward.ln()));
-        self.at_expiry.clear();
-        self.at_expiry.extend(
-            self.expiry_t
-                .iter()
-                .map(|&t| surface.and_then(|sf| sf.at(t))),
-        );
-        let series = &state.series;
-        if self.strikes.len() != series.len()
-            || self.strikes.iter().zip(series).any(|(&k, s)| k != s.strike)
-        {
-            self.strikes.clear();
-            self.strikes.extend(series.iter().map(|s| s.strike));
-            self.ln_strike.clear();
-            self.ln_strike.extend(series.iter().map(|s| s.strike.ln()));
-        }
-        self.vol.clear();
-        self.vol.resize(series.len(), f64::NAN);
-        let mut start = 0;
-        while start < series.len() {
-            let e = series[start].expiry;
-            let len = series[start..].iter().take_while(|s| s.expiry == e).count();
-            let run = start..start + len;
-            if let Some(at) = &self.at_expiry[e] {
-                let (ln_f, t) = (self.ln_forward[e], self.expiry_t[e]);
-                at.vols(ln_f, &self.ln_strike[run.clone()], t, &mut self.vol[run]);
-            }
-            start += len;
-        }
-    }
-
-    /// The batch's coin greeks into `self.priced` (as [`Exposure::of_coin`]).
-    fn store_coin(&mut self) {
-        let coin = &self.coin;
-        for (j, &i) in self.slots.iter().enumerate() {
-            self.priced[i].price = coin.price[j];
-            self.priced[i].exposure = Exposure {
-                delta: coin.delta[j],
-                vega: coin.vega[j] * 0.01,
-                gamma: coin.gamma[j],
-            };
-        }
     }
 }
 
@@ -250,8 +170,10 @@ impl Strategy for RollMaker {
                 })
             }
         };
+        self.expiry_windows(state, index);
+        self.surface_vols(state);
         self.assign_sides(state, index);
-        self.price_needed(state);
+        self.price_selected();
         let options_usd_delta = self.hold_positions(state, index);
         // Every quote this requote may make goes to the limiter before any is sized, so that
         // the limits no quote can reach are not checked quote by quote.
@@ -303,12 +225,10 @@ impl RollMaker {
         Ok(index.value)
     }
 
-    /// The sides quoted on each series (its role in the roll flow, or both in the universe for
-    /// the two-sided baseline), and which series need pricing: those quoted or held. Roles
-    /// first (calendar arithmetic once per expiry), so that only those are priced.
-    fn assign_sides(&mut self, state: &State, index: f64) {
-        let config = &self.config;
-        let roles = Roles::new(config, index);
+    /// Years to each expiry, and what each allows (calendar arithmetic once per expiry, not
+    /// once per series).
+    fn expiry_windows(&mut self, state: &State, index: f64) {
+        let roles = Roles::new(&self.config, index);
         self.expiry_t.clear();
         self.expiry_t.extend(
             state
@@ -324,11 +244,22 @@ impl RollMaker {
                 .zip(&self.expiry_t)
                 .map(|(e, &t)| roles.expiry(e.settles, t * 365.0)),
         );
+    }
+
+    /// The sides quoted on each series (its role in the roll flow, or both in the universe for
+    /// the two-sided baseline), and the series to price: those quoted or held, past none of
+    /// their expiry, with a vol ([`RollMaker::surface_vols`] first). One pass: the batch's
+    /// inputs are taken as the roles are decided.
+    fn assign_sides(&mut self, state: &State, index: f64) {
+        let config = &self.config;
+        let roles = Roles::new(config, index);
         self.sides.clear();
         self.layoff.clear();
-        self.needed.clear();
+        self.inputs.start(state.series.len());
+        self.slots.clear();
+        self.priced.clear();
         let lays_off = self.mode == Mode::RollFlow && config.layoff.enabled;
-        for s in &state.series {
+        for (i, s) in state.series.iter().enumerate() {
             let w = self.windows[s.expiry];
             let call = s.right == OptionRight::Call;
             let sides: &'static [Side] = match self.mode {
@@ -342,7 +273,20 @@ impl RollMaker {
                 Mode::TwoSided => &[],
             };
             self.sides.push(sides);
-            self.needed.push(!sides.is_empty() || s.position.0 != 0);
+            let needed = !sides.is_empty() || s.position.0 != 0;
+            let (t, vol) = (self.expiry_t[s.expiry], self.vol[i]);
+            let ok = needed && t > 0.0 && vol.is_finite() && vol > 0.0;
+            if ok {
+                let e = &state.expiries[s.expiry];
+                self.slots.push(i);
+                let kind = OptionType::from(s.right);
+                self.inputs.push(kind, e.forward, s.strike, t, vol, e.df);
+            }
+            self.priced.push(Priced {
+                t,
+                ok,
+                ..Priced::default()
+            });
             let reducing = match s.position.0.signum() {
                 1 => Some(Side::Sell),
                 -1 => Some(Side::Buy),
