@@ -49,10 +49,10 @@ impl RollMaker {
             }
             let quoted = sides.iter().map(|&side| (side, false));
             for (side, reduce_only) in quoted.chain(layoff.map(|side| (side, true))) {
-                let sizing = side::Sizing::of(config, s, p, side, reduce_only);
-                let (e, adds_gross) = (sizing.per_contract, sizing.adds_gross);
+                let sizing = side::Sizing::of(config, s, side, reduce_only);
+                let e = side::per_contract(p, side);
                 self.limiter
-                    .may_admit(s.expiry, e, ladder * s.lot, adds_gross);
+                    .may_admit(s.expiry, e, ladder * s.lot, sizing.adds_gross);
                 self.jobs.push(Job {
                     series: i,
                     side,

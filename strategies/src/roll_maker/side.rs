@@ -57,29 +57,26 @@ impl Edges {
     }
 }
 
-/// What one side of one series may add to the limits: its exposure per contract (signed for
-/// the side), the lots it may still add, and whether a fill grows the position.
+/// What one side of one series may add: the lots it may still add, and whether a fill grows
+/// the position.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Sizing {
-    pub per_contract: Exposure,
     pub series_room: i64,
     pub adds_gross: bool,
+}
+
+/// One contract's exposure bought or sold: the priced exposure, signed for `side`.
+pub(super) fn per_contract(p: &Priced, side: Side) -> Exposure {
+    match side {
+        Side::Buy => p.exposure,
+        Side::Sell => p.exposure.scaled(-1.0),
+    }
 }
 
 impl Sizing {
     /// For `side` of series `s` (priced `p`); `reduce_only`: no more than the position it
     /// reduces (a lay-off).
-    pub fn of(
-        config: &RollMakerConfig,
-        s: &SeriesState,
-        p: &Priced,
-        side: Side,
-        reduce_only: bool,
-    ) -> Sizing {
-        let per_contract = match side {
-            Side::Buy => p.exposure,
-            Side::Sell => p.exposure.scaled(-1.0),
-        };
+    pub fn of(config: &RollMakerConfig, s: &SeriesState, side: Side, reduce_only: bool) -> Sizing {
         // Lots the series may still add on this side.
         let mut series_room = match side {
             Side::Buy => config.size.max_series_lots - s.position.0,
@@ -94,7 +91,6 @@ impl Sizing {
             Side::Sell => s.position.0 <= 0,
         };
         Sizing {
-            per_contract,
             series_room,
             adds_gross,
         }
@@ -116,10 +112,10 @@ impl Quoting<'_> {
         let config = self.config;
         let (vega_per_point, carry) = (p.exposure.vega, self.carry);
         let Sizing {
-            per_contract,
             mut series_room,
             adds_gross,
         } = sizing;
+        let per_contract = per_contract(p, side);
         let (lots_per_contract, units_per_eth) = (self.lots_per_contract, self.units_per_eth);
         // Where the limiter admits everything declared, it is not asked quote by quote: the
         // calls measured a tenth of a requote of the chain.
