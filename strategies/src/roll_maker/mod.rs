@@ -35,13 +35,14 @@ use engine::instrument::OptionRight;
 use engine::pricing::batch_columns::{BlackColumns, FirstGreeks};
 use engine::pricing::surface::AtTime;
 use engine::pricing::OptionType;
-use engine::state::State;
+use engine::state::{SeriesState, State};
 use engine::strategy::{PullReason, Pulled, Strategy, Wanted};
 use engine::units::Side;
 use engine::Timestamp;
 use hedge::hedge;
 use levels::LastReciprocal;
 use pick::Job;
+use std::ops::Range;
 
 /// Seconds from `then` to `now`.
 fn age(now: Timestamp, then: Timestamp) -> f64 {
@@ -253,48 +254,52 @@ impl RollMaker {
     fn assign_sides(&mut self, state: &State, index: f64) {
         let config = &self.config;
         let roles = Roles::new(config, index);
+        let series = &state.series;
         self.sides.clear();
         self.layoff.clear();
-        self.inputs.start(state.series.len());
+        self.inputs.start(series.len());
         self.slots.clear();
         self.priced.clear();
         let lays_off = self.mode == Mode::RollFlow && config.layoff.enabled;
-        for (i, s) in state.series.iter().enumerate() {
-            let w = self.windows[s.expiry];
-            let call = s.right == OptionRight::Call;
-            let sides: &'static [Side] = match self.mode {
-                _ if !call => &[],
-                Mode::RollFlow => match roles.role(w, s.strike) {
-                    Some(Role::RollOut) => &[Side::Sell],
-                    Some(Role::RollIn) => &[Side::Buy],
-                    None => &[],
-                },
-                Mode::TwoSided if roles.in_universe(w, s.strike) => &[Side::Buy, Side::Sell],
-                Mode::TwoSided => &[],
-            };
-            self.sides.push(sides);
-            let needed = !sides.is_empty() || s.position.0 != 0;
-            let (t, vol) = (self.expiry_t[s.expiry], self.vol[i]);
-            let ok = needed && t > 0.0 && vol.is_finite() && vol > 0.0;
-            if ok {
-                let e = &state.expiries[s.expiry];
-                self.slots.push(i);
-                let kind = OptionType::from(s.right);
-                self.inputs.push(kind, e.forward, s.strike, t, vol, e.df);
+        // By runs of one expiry: its window, years and forward are looked up once a run.
+        for (expiry, run) in expiry_runs(series) {
+            let (w, t) = (self.windows[expiry], self.expiry_t[expiry]);
+            let e = &state.expiries[expiry];
+            let in_run = series[run.clone()].iter().zip(&self.vol[run.clone()]);
+            for (i, (s, &vol)) in run.zip(in_run) {
+                let call = s.right == OptionRight::Call;
+                let sides: &'static [Side] = match self.mode {
+                    _ if !call => &[],
+                    Mode::RollFlow => match roles.role(w, s.strike) {
+                        Some(Role::RollOut) => &[Side::Sell],
+                        Some(Role::RollIn) => &[Side::Buy],
+                        None => &[],
+                    },
+                    Mode::TwoSided if roles.in_universe(w, s.strike) => &[Side::Buy, Side::Sell],
+                    Mode::TwoSided => &[],
+                };
+                self.sides.push(sides);
+                let needed = !sides.is_empty() || s.position.0 != 0;
+                let ok = needed && t > 0.0 && vol.is_finite() && vol > 0.0;
+                if ok {
+                    self.slots.push(i);
+                    let kind = OptionType::from(s.right);
+                    self.inputs.push(kind, e.forward, s.strike, t, vol, e.df);
+                }
+                self.priced.push(Priced {
+                    t,
+                    ok,
+                    ..Priced::default()
+                });
+                let reducing = match s.position.0.signum() {
+                    1 => Some(Side::Sell),
+                    -1 => Some(Side::Buy),
+                    _ => None,
+                };
+                let held_call = call && w.listed;
+                self.layoff
+                    .push(reducing.filter(|r| lays_off && held_call && !sides.contains(r)));
             }
-            self.priced.push(Priced {
-                t,
-                ok,
-                ..Priced::default()
-            });
-            let reducing = match s.position.0.signum() {
-                1 => Some(Side::Sell),
-                -1 => Some(Side::Buy),
-                _ => None,
-            };
-            let held_call = call && w.listed;
-            self.layoff
-                .push(reducing.filter(|r| lays_off && held_call && !sides.contains(r)));
         }
     }
 
@@ -324,4 +329,20 @@ impl RollMaker {
         }
         usd_delta
     }
+}
+
+/// The runs of consecutive series of one expiry, as (expiry, index range): the chain lists
+/// its series expiry by expiry, so what depends on the expiry alone is taken once a run.
+fn expiry_runs(series: &[SeriesState]) -> impl Iterator<Item = (usize, Range<usize>)> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let first = series.get(start)?;
+        let len = series[start..]
+            .iter()
+            .take_while(|s| s.expiry == first.expiry)
+            .count();
+        let run = start..start + len;
+        start += len;
+        Some((first.expiry, run))
+    })
 }

@@ -38,16 +38,11 @@ impl RollMaker {
         }
         self.vol.clear();
         self.vol.resize(series.len(), f64::NAN);
-        let mut start = 0;
-        while start < series.len() {
-            let e = series[start].expiry;
-            let len = series[start..].iter().take_while(|s| s.expiry == e).count();
-            let run = start..start + len;
+        for (e, run) in super::expiry_runs(series) {
             if let Some(at) = &self.at_expiry[e] {
                 let (ln_f, t) = (self.ln_forward[e], self.expiry_t[e]);
                 at.vols(ln_f, &self.ln_strike[run.clone()], t, &mut self.vol[run]);
             }
-            start += len;
         }
     }
 
