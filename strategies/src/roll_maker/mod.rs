@@ -41,7 +41,7 @@ use engine::units::Side;
 use engine::Timestamp;
 use hedge::hedge;
 use levels::LastReciprocal;
-use pick::Job;
+use pick::{Job, Picking};
 use std::ops::Range;
 
 /// Seconds from `then` to `now`.
@@ -84,10 +84,6 @@ pub struct RollMaker {
     windows: Vec<ExpiryWindow>,
     /// Per batch input: the series it prices.
     slots: Vec<usize>,
-    /// Per series: the sides quoted this requote.
-    sides: Vec<&'static [Side]>,
-    /// Per series: the side that lays off what is held (`[layoff]`), reduce-only.
-    layoff: Vec<Option<Side>>,
     /// The sides quoted, in order.
     jobs: Vec<Job>,
     /// The ladder's edges per expiry and side, this requote.
@@ -133,8 +129,6 @@ impl RollMaker {
             bucket_vega: Vec::new(),
             windows: Vec::new(),
             slots: Vec::new(),
-            sides: Vec::new(),
-            layoff: Vec::new(),
             jobs: Vec::new(),
             edges: side::Edges::default(),
             expiry_t: Vec::new(),
@@ -173,12 +167,12 @@ impl Strategy for RollMaker {
         };
         self.expiry_windows(state, index);
         self.surface_vols(state);
-        self.assign_sides(state, index);
+        self.assign_sides(state, index, out);
         self.price_selected();
         let options_usd_delta = self.hold_positions(state, index);
         // Every quote this requote may make goes to the limiter before any is sized, so that
         // the limits no quote can reach are not checked quote by quote.
-        self.pick_sides(state, out);
+        self.declare_jobs(state);
         self.limiter.settle();
         self.edges.fill(&self.config, &self.glft, &self.bucket_vega);
         let carry_per_year = self.config.edge.carry_bps_per_year * 1e-4;
@@ -248,15 +242,16 @@ impl RollMaker {
     }
 
     /// The sides quoted on each series (its role in the roll flow, or both in the universe for
-    /// the two-sided baseline), and the series to price: those quoted or held, past none of
-    /// their expiry, with a vol ([`RollMaker::surface_vols`] first). One pass: the batch's
-    /// inputs are taken as the roles are decided.
-    fn assign_sides(&mut self, state: &State, index: f64) {
+    /// the two-sided baseline, and the lay-off side of a held call) into `self.jobs`, or the
+    /// series pulled, and the series to price: those quoted or held, past none of their
+    /// expiry, with a vol ([`RollMaker::surface_vols`] first). One pass: the jobs and the
+    /// batch's inputs are taken as the roles are decided.
+    fn assign_sides(&mut self, state: &State, index: f64, out: &mut Wanted) {
         let config = &self.config;
         let roles = Roles::new(config, index);
+        let picking = Picking::new(config, state.now);
         let series = &state.series;
-        self.sides.clear();
-        self.layoff.clear();
+        self.jobs.clear();
         self.inputs.start(series.len());
         self.slots.clear();
         self.priced.clear();
@@ -278,7 +273,6 @@ impl RollMaker {
                     Mode::TwoSided if roles.in_universe(w, s.strike) => &[Side::Buy, Side::Sell],
                     Mode::TwoSided => &[],
                 };
-                self.sides.push(sides);
                 let needed = !sides.is_empty() || s.position.0 != 0;
                 let ok = needed && t > 0.0 && vol.is_finite() && vol > 0.0;
                 if ok {
@@ -297,8 +291,10 @@ impl RollMaker {
                     _ => None,
                 };
                 let held_call = call && w.listed;
-                self.layoff
-                    .push(reducing.filter(|r| lays_off && held_call && !sides.contains(r)));
+                let layoff = reducing.filter(|r| lays_off && held_call && !sides.contains(r));
+                if !sides.is_empty() || layoff.is_some() {
+                    picking.series((i, s), sides, layoff, ok, &mut self.jobs, out);
+                }
             }
         }
     }
