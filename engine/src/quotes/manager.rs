@@ -56,7 +56,7 @@ pub struct QuoteManager {
     // Scratch space reused between calls: no allocation per requote once warm.
     wanted: Vec<WantedQuote>,
     places: Vec<WantedQuote>,
-    amend_buf: Vec<Action>,
+    cancel_buf: Vec<Action>,
     /// Changes to the live orders (each call that sent actions, each answer): what a settled
     /// wanted list is tagged with.
     changes: u64,
@@ -74,7 +74,7 @@ impl QuoteManager {
             by_client: FxHashMap::default(),
             wanted: Vec::new(),
             places: Vec::new(),
-            amend_buf: Vec::new(),
+            cancel_buf: Vec::new(),
             changes: 0,
             settled: Settled::default(),
         }
@@ -182,7 +182,7 @@ impl QuoteManager {
         // cancels get the budget first; the (last) pass sends them and marks them in flight as it
         // goes, with no lookups by key or client id.
         self.places.clear();
-        self.amend_buf.clear();
+        self.cancel_buf.clear();
         let mut budget = self.rate.available(now);
         let everything = matches!(
             (keys.start_bound(), keys.end_bound()),
@@ -202,9 +202,13 @@ impl QuoteManager {
             self.count_changes(wanted, keys.clone(), budget)
         };
         self.send_changes(wanted, keys, limits, everything_fits, out);
-        let mut sent = out.len() - first + self.amend_buf.len();
+        let mut sent = out.len() - first + self.cancel_buf.len();
         budget -= sent;
-        out.extend_from_slice(&self.amend_buf);
+        // Cancels go before the amends. Usually there are none, and the amends stay where they
+        // were written (a requote of the chain amends some 800 orders: no copy of them).
+        if !self.cancel_buf.is_empty() {
+            out.splice(first..first, self.cancel_buf.drain(..));
+        }
         sent += self.place(budget, out);
         self.rate.spend(sent);
         if sent > 0 {
@@ -242,7 +246,7 @@ impl QuoteManager {
         )
     }
 
-    /// Cancels into `out` and amends into `amend_buf`, up to `(cancels, amends)`, each order
+    /// Cancels into `cancel_buf` and amends into `out`, up to `(cancels, amends)`, each order
     /// marked in flight; where everything fits, the new quotes go to `places` on the way.
     fn send_changes<R: RangeBounds<QuoteKey>>(
         &mut self,
@@ -267,12 +271,12 @@ impl QuoteManager {
                 Some(a @ Action::Cancel { .. }) if cancels_left > 0 => {
                     cancels_left -= 1;
                     live.in_flight = InFlight::Cancel;
-                    out.push(a);
+                    self.cancel_buf.push(a);
                 }
                 Some(a @ Action::Amend { .. }) if amends_left > 0 => {
                     amends_left -= 1;
                     live.in_flight = InFlight::Amend;
-                    self.amend_buf.push(a);
+                    out.push(a);
                 }
                 _ => {}
             }
