@@ -9,6 +9,8 @@ use engine::pricing::batch::{greeks_batch, greeks_batch_on, BatchPath, BlackInpu
 use engine::pricing::{Greeks, OptionType};
 use proptest::prelude::*;
 
+mod common;
+
 const NAMES: [&str; 7] = ["price", "delta", "gamma", "vega", "theta", "vanna", "volga"];
 
 /// Each greek's natural size for this option (its at-the-money order of magnitude), so that an
@@ -148,28 +150,7 @@ fn paths_agree() {
 /// Lengths around the lane widths, with options the lanes hand back to the scalar pricer mixed in.
 #[test]
 fn ragged_lengths_and_scalar_lanes() {
-    let mut pool = Vec::new();
-    for i in 0..40 {
-        let (t, vol) = match i % 5 {
-            0 => (0.0, 0.5),
-            1 => (0.25, 0.0),
-            2 => (1.0 / 8760.0, 0.3), // σ√t = 0.0032 < MIN_S
-            _ => (0.1 + 0.01 * i as f64, 0.6),
-        };
-        let kind = if i % 2 == 0 {
-            OptionType::Call
-        } else {
-            OptionType::Put
-        };
-        pool.push(BlackInput {
-            kind,
-            f: 3000.0,
-            k: 2000.0 + 50.0 * i as f64,
-            t,
-            vol,
-            df: 1.0,
-        });
-    }
+    let pool = common::lane_edges::lane_edge_pool(1.0);
     for len in 0..=pool.len() {
         let inputs = &pool[..len];
         let mut out = vec![Greeks::default(); len];

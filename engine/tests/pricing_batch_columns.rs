@@ -7,6 +7,8 @@ use engine::pricing::batch_columns::{first_greeks_on, BlackColumns, Denomination
 use engine::pricing::{coin, Greeks, OptionType};
 use proptest::prelude::*;
 
+mod common;
+
 const PATHS: [BatchPath; 3] = [BatchPath::Avx512, BatchPath::Avx2, BatchPath::Scalar];
 
 fn columns(inputs: &[BlackInput]) -> BlackColumns {
@@ -72,17 +74,7 @@ fn option(kind: OptionType, f: f64, moneyness: f64, t: f64, vol: f64, df: f64) -
 
 #[test]
 fn every_length_around_the_lane_widths() {
-    let mut pool = Vec::new();
-    for i in 0..40 {
-        let (t, vol) = match i % 5 {
-            0 => (0.0, 0.5),
-            1 => (0.25, 0.0),
-            2 => (1.0 / 8760.0, 0.3), // σ√t = 0.0032 < MIN_S
-            _ => (0.1 + 0.01 * i as f64, 0.6),
-        };
-        let kind = [OptionType::Call, OptionType::Put][i % 2];
-        pool.push(option(kind, 3000.0, 0.6 + 0.02 * i as f64, t, vol, 0.99));
-    }
+    let pool = common::lane_edges::lane_edge_pool(0.99);
     for path in PATHS {
         for len in 0..=pool.len() {
             assert_same(path, &pool[..len]);

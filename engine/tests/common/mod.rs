@@ -2,6 +2,8 @@
 //! the folder is absent; CI always has it.
 #![allow(dead_code)]
 
+pub mod lane_edges;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
