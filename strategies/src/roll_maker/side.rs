@@ -86,8 +86,8 @@ pub(super) fn per_contract(p: &Priced, side: Side) -> Exposure {
 }
 
 impl Sizing {
-    /// For `side` of series `s`; `reduce_only`: no more than the position it
-    /// reduces (a lay-off).
+    /// For `side` of series `s`; `reduce_only`: no more than the position it reduces (a
+    /// lay-off).
     pub fn of(config: &RollMakerConfig, s: &SeriesState, side: Side, reduce_only: bool) -> Sizing {
         // Lots the series may still add on this side.
         let mut series_room = match side {
