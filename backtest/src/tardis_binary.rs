@@ -179,7 +179,7 @@ pub(crate) fn chain_quote(symbol: Symbol, q: QuoteRecord) -> ChainQuote {
 }
 
 /// The book records of resolved row `event` at `at`, into `out`: a snapshot run's first level
-/// (and a book snapshot row) after a clear.
+/// (and a book snapshot row) after a clear; an empty book snapshot, a clear marked `First`.
 fn records_of(event: Event, at: Timestamp, out: &mut Vec<Record>) {
     let record = |instrument, kind, side, (price, qty), run| Record {
         at,
@@ -195,7 +195,13 @@ fn records_of(event: Event, at: Timestamp, out: &mut Vec<Record>) {
         Event::Quote { .. } => {}
         Event::Snapshot { id, levels } => {
             let SnapshotLevels { bids, asks } = *levels;
-            out.push(clear(id));
+            // A snapshot of an empty book is its clear alone, marked as a run (the book is
+            // emptied); a run of levels has its first level to say so.
+            let run = match bids.is_empty() && asks.is_empty() {
+                true => Run::First,
+                false => Run::Delta,
+            };
+            out.push(record(id, Kind::Clear, Side::Buy, (Price(0), Qty(0)), run));
             let levels = (bids.into_iter().map(|l| (Side::Buy, l)))
                 .chain(asks.into_iter().map(|l| (Side::Sell, l)));
             for (i, (side, level)) in levels.enumerate() {

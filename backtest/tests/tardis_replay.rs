@@ -449,3 +449,81 @@ deribit,BTC-27MAR26-90000-C,1772323202000000,1772323202000000,t3,buy,0.01,1
     );
     std::fs::remove_dir_all(d).ok();
 }
+
+/// A book snapshot with no level (an option whose book was pulled) empties the book, from the
+/// CSV rows and from the binary format alike: each step leaves the same top on both.
+#[test]
+fn an_empty_book_snapshot_empties_the_book_in_both_formats() {
+    use backtest::sim::market::StepSource;
+    use backtest::tardis::{BinaryRows, BinarySteps, ChainQuote, TardisEvent};
+    use backtest::tardis_binary::convert;
+    use engine::state::Top;
+    use engine::{InstrumentId, Timestamp};
+    let t = |s: i64| Timestamp(1_772_323_200_000_000_000 + s * 1_000_000_000);
+    let name = "ETH-27MAR26-2000-C";
+    let quote = ChainQuote {
+        symbol: name.into(),
+        strike: 2000.0,
+        expiration: t(30 * 86_400),
+        bid: Some((0.05, 10.0)),
+        ask: Some((0.052, 10.0)),
+        mark: 0.051,
+        mark_iv: 0.6,
+        underlying_price: 2000.0,
+    };
+    let snapshot = |bids: Vec<(f64, f64)>, asks: Vec<(f64, f64)>| TardisEvent::Snapshot {
+        symbol: name.into(),
+        bids,
+        asks,
+    };
+    let events = [
+        TardisEvent::Quote(Box::new(quote)),
+        snapshot(vec![(0.05, 10.0), (0.049, 3.0)], vec![(0.052, 5.0)]),
+        snapshot(vec![], vec![]),
+        snapshot(vec![(0.048, 1.0)], vec![]),
+        snapshot(vec![], vec![]),
+    ];
+    let rows: Vec<Row> = (events.into_iter().enumerate())
+        .map(|(i, event)| Row {
+            at: t(i as i64),
+            event,
+            origin: Default::default(),
+        })
+        .collect();
+    let d = dir("empty-snapshot");
+    let out = d.join("events.bin");
+    convert(rows.clone().into_iter().map(Ok), &out, None).unwrap();
+    let option = InstrumentId(1);
+    let tops = |steps: &mut dyn StepSource<StepRows>| -> Vec<Option<Top>> {
+        let (mut m, mut slot, mut tops) = (TardisMarket::new().with_perpetual(), None, vec![]);
+        m.rebuild_seconds = 0.0;
+        loop {
+            steps.next_into(&mut slot);
+            let Some(step) = slot.as_mut() else {
+                return tops;
+            };
+            m.advance(step);
+            tops.push(m.top(option));
+        }
+    };
+    let resolver = || Resolver::new(Accept::Options).with_perpetual();
+    let csv = tops(&mut Batches::new(resolver().rows(rows.into_iter().map(Ok))));
+    let binary = tops(&mut BinarySteps::new(
+        BinaryRows::open(&out, resolver()).unwrap(),
+        None,
+    ));
+    assert_eq!(csv, binary);
+    // The empty snapshots leave no level on either side, and the book between them its own.
+    let sides = |top: &Option<Top>| top.as_ref().map(|t| (t.bid.is_some(), t.ask.is_some()));
+    let seen: Vec<_> = csv.iter().map(sides).collect();
+    assert_eq!(
+        seen[1..],
+        [
+            Some((true, true)),
+            Some((false, false)),
+            Some((true, false)),
+            Some((false, false))
+        ]
+    );
+    std::fs::remove_dir_all(d).ok();
+}

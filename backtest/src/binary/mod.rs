@@ -44,10 +44,11 @@ pub enum Kind {
 /// Where a level stands in a book snapshot run (Tardis's `is_snapshot` rows of a symbol).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Run {
-    /// Not part of one: a change of the book (and every trade and clear).
+    /// Not part of one: a change of the book (and every trade, and a clear before a run).
     #[default]
     Delta,
-    /// The run's first level: the book starts again from it.
+    /// The run's first level: the book starts again from it. On a clear: a snapshot with no
+    /// level (the book is emptied).
     First,
     /// A later level of the run.
     Rest,
@@ -116,7 +117,7 @@ impl Record {
         };
         let run = match b[14] {
             0 => Run::Delta,
-            1 if kind == Kind::Level => Run::First,
+            1 if kind != Kind::Trade => Run::First,
             2 if kind == Kind::Level => Run::Rest,
             r => return Err(RecordError::RunByte(r)),
         };
@@ -155,7 +156,7 @@ pub enum RecordError {
     KindByte(u8),
     #[error("side byte {0} is not 0 or 1")]
     SideByte(u8),
-    #[error("snapshot run byte {0} is not 0, 1 or 2 (1 and 2 on levels)")]
+    #[error("snapshot run byte {0} is not 0, 1 or 2 (1 on levels and clears, 2 on levels)")]
     RunByte(u8),
     #[error("{kind:?} with price {price} and quantity {qty} units: a level's or trade's price must be in 1..2^53 and its quantity in 0..2^53 (a trade's above 0); a clear's both 0")]
     Range { kind: Kind, price: i64, qty: i64 },

@@ -78,10 +78,15 @@ impl BinaryRows {
     /// `from`: passed over).
     #[inline]
     fn book_row(&mut self, index: u64, r: Record, step: &mut StepRows) -> bool {
-        if r.kind == Kind::Clear || self.from.is_some_and(|f| r.at < f) {
+        let empty_book = r.kind == Kind::Clear && r.run == Run::First;
+        if (r.kind == Kind::Clear && !empty_book) || self.from.is_some_and(|f| r.at < f) {
             return false;
         }
         let event = |id| match r.kind {
+            Kind::Clear => Event::Snapshot {
+                id,
+                levels: Box::default(),
+            },
             Kind::Trade => Event::Trade {
                 id,
                 side: r.side,

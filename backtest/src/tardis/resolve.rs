@@ -48,7 +48,7 @@ pub enum Event {
 }
 
 /// A book snapshot's levels, best first.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SnapshotLevels {
     pub bids: Vec<(Price, Qty)>,
     pub asks: Vec<(Price, Qty)>,
