@@ -74,6 +74,10 @@ impl Attribution {
     /// Our `fills`, taken by `taker`, each against the holder's fair or else the series' fair
     /// value now, at the market's index.
     pub fn on_fills<M: Market>(&mut self, market: &M, fills: &[VenueFill], taker: Taker) {
+        // Most steps have none: no index asked for.
+        if fills.is_empty() {
+            return;
+        }
         let Some(p) = market.point() else { return };
         for f in fills {
             self.fills += 1;

@@ -107,6 +107,14 @@ impl RollDesk {
         }
     }
 
+    /// Whether the legs waiting are due a look at `at`: there are some, and the last look was
+    /// a second ago or more (most steps of a data replay are much closer than that).
+    #[inline]
+    pub fn legs_due(&self, at: Timestamp) -> bool {
+        !self.legs.is_empty()
+            && (self.last_legs).is_none_or(|l| at.0 - l.0 >= Timestamp::NANOS_PER_SEC)
+    }
+
     /// Holders look at the book (at most once a second): each leg takes the maker's quote where
     /// it is no dearer than the venue, or crosses the venue when it may no longer wait. Rolls
     /// whose legs are all done complete.
@@ -117,11 +125,7 @@ impl RollDesk {
         venue: &mut SimVenue,
         pnl: &mut Attribution,
     ) {
-        if self.legs.is_empty()
-            || self
-                .last_legs
-                .is_some_and(|l| p.at.0 - l.0 < Timestamp::NANOS_PER_SEC)
-        {
+        if !self.legs_due(p.at) {
             return;
         }
         self.last_legs = Some(p.at);

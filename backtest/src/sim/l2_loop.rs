@@ -8,6 +8,7 @@
 //! The option is given a grid of one unit (0.000001 ETH) so that every price of a stream whose
 //! tick is one unit is on it.
 
+use super::market::StepSource;
 use super::run::{run_market, Summary};
 use super::run_config::RunConfig;
 use super::tardis_market::TardisMarket;
@@ -15,7 +16,7 @@ use crate::binary::{Kind, Record};
 use crate::events::latency::Latency;
 use crate::queue::QueueModel;
 use crate::tardis::resolve::{Event, Listed, Resolved};
-use crate::tardis::{Batches, ChainQuote, Origin, TardisError};
+use crate::tardis::{ChainQuote, Origin, StepRows, TardisError};
 use engine::instrument::{ContractSpec, InstrumentName, PnlStyle};
 use engine::quotes::{QuoteRules, WantedQuote};
 use engine::state::State;
@@ -105,7 +106,7 @@ pub fn run_l2(
     let mut market = TardisMarket::new();
     // The chain (one option) is built at the first step, not a minute after its quote.
     market.rebuild_seconds = 0.0;
-    let mut steps = Batches::new(Rows::new(records));
+    let mut steps = L2Steps(Rows::new(records));
     run_market(
         &mut market,
         &mut steps,
@@ -188,33 +189,77 @@ impl<I: Iterator<Item = Record>> Rows<I> {
     }
 }
 
+impl<I: Iterator<Item = Record>> Rows<I> {
+    /// The next row's time, the clears before it read past (after the listing).
+    #[inline]
+    fn next_at(&mut self) -> Option<Timestamp> {
+        if self.listed {
+            // Peeked, not `next_if` (which takes each record out and puts it back).
+            while let Some(r) = self.records.peek().filter(|r| r.kind == Kind::Clear) {
+                self.clear = Some((r.at, false));
+                self.line += 1;
+                self.records.next();
+            }
+        }
+        self.records.peek().map(|r| r.at)
+    }
+
+    /// The next row: the listing, then one a record.
+    fn row(&mut self) -> Option<Resolved> {
+        self.next_at()?;
+        self.take_row()
+    }
+
+    /// The row [`Rows::next_at`] has just seen.
+    #[inline]
+    fn take_row(&mut self) -> Option<Resolved> {
+        if !self.listed {
+            self.listed = true;
+            return Some(Rows::<I>::listing(self.records.peek()?.at));
+        }
+        let r = self.records.next()?;
+        self.line += 1;
+        let event = self.event(&r);
+        let origin = Origin {
+            file: None,
+            line: self.line,
+        };
+        Some(Resolved {
+            at: r.at,
+            origin,
+            event: Ok(event),
+            listed: None,
+        })
+    }
+}
+
 impl<I: Iterator<Item = Record>> Iterator for Rows<I> {
     type Item = Result<Resolved, TardisError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if !self.listed {
-            self.listed = true;
-            let at = self.records.peek()?.at;
-            return Some(Ok(Rows::<I>::listing(at)));
-        }
-        loop {
-            let r = self.records.next()?;
-            self.line += 1;
-            if r.kind == Kind::Clear {
-                self.clear = Some((r.at, false));
-                continue;
+        self.row().map(Ok)
+    }
+}
+
+/// The rows as the loop's steps (those of one time together), each written straight into the
+/// step as the binary format's steps are: no row held in a peeked slot and moved on from there.
+struct L2Steps<I: Iterator<Item = Record>>(Rows<I>);
+
+impl<I: Iterator<Item = Record>> StepSource<StepRows> for L2Steps<I> {
+    fn next_into(&mut self, slot: &mut Option<StepRows>) {
+        let step = slot.get_or_insert_with(StepRows::new);
+        step.clear();
+        while let Some(at) = self.0.next_at() {
+            if step.first().is_some_and(|r| r.at != at) {
+                break;
             }
-            let event = self.event(&r);
-            let origin = Origin {
-                file: None,
-                line: self.line,
-            };
-            return Some(Ok(Resolved {
-                at: r.at,
-                origin,
-                event: Ok(event),
-                listed: None,
-            }));
+            match self.0.take_row() {
+                Some(row) => step.push(row),
+                None => break,
+            }
+        }
+        if step.is_empty() {
+            *slot = None;
         }
     }
 }
@@ -223,6 +268,7 @@ impl<I: Iterator<Item = Record>> Iterator for Rows<I> {
 mod tests {
     use super::*;
     use crate::synthetic::l2_stream::{L2Stream, L2StreamConfig};
+    use crate::tardis::Batches;
 
     fn run(latency_ms: f64, records: &[Record]) -> Summary {
         let mut strategy = BestQuotes { lots: 1 };

@@ -45,11 +45,7 @@ impl RollDesk {
         pnl: &mut Attribution,
     ) -> Vec<PackageFill> {
         let mut sold = Vec::new();
-        if self.legs.is_empty()
-            || self
-                .last_legs
-                .is_some_and(|l| p.at.0 - l.0 < Timestamp::NANOS_PER_SEC)
-        {
+        if !self.legs_due(p.at) {
             return sold;
         }
         self.last_legs = Some(p.at);

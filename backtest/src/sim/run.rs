@@ -130,8 +130,22 @@ fn holders_look<M: Market>(
     }
 }
 
-/// Every roll waiting worked against the maker's leg quotes or its package price.
+/// Every roll waiting worked against the maker's leg quotes or its package price, when a look
+/// is due (checked inline: most steps of a data replay have none).
+#[inline(always)]
 fn work<M: Market>(
+    d: &mut RollDesk,
+    p: IndexPoint,
+    market: &M,
+    config: &RunConfig,
+    parts: (&mut SimVenue, &mut Trader, &mut Attribution),
+) {
+    if d.legs_due(p.at) {
+        work_due(d, p, market, config, parts);
+    }
+}
+
+fn work_due<M: Market>(
     d: &mut RollDesk,
     p: IndexPoint,
     market: &M,

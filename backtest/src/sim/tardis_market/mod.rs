@@ -192,8 +192,7 @@ impl Market for TardisMarket {
         self.now = at;
         self.step_rows = rows.len() as u64;
         // What this step's trades took at each (instrument, resting side, price).
-        let mut traded = std::mem::take(&mut self.traded);
-        traded.clear();
+        self.traded.clear();
         for row in rows.drain(..) {
             if let Some(listed) = row.listed {
                 self.list(listed);
@@ -211,17 +210,16 @@ impl Market for TardisMarket {
                     price,
                     qty,
                     ..
-                }) => self.on_level(origin, id, reset, side, (price, qty), &mut traded),
+                }) => self.on_level(origin, id, reset, side, (price, qty)),
                 Ok(Event::Trade {
                     id,
                     side,
                     price,
                     qty,
-                }) => self.on_trade(id, side, (price, qty), &mut traded),
+                }) => self.on_trade(id, side, (price, qty)),
                 Err(why) => self.skip(origin, why),
             }
         }
-        self.traded = traded;
         self.rebuild(at);
     }
 

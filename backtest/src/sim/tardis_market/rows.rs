@@ -52,12 +52,11 @@ impl TardisMarket {
         reset: bool,
         side: Side,
         (p, q): (Price, Qty),
-        traded: &mut Traded,
     ) {
         // Most steps have no trade: no key hashed for an empty map.
-        let took = match traded.is_empty() {
+        let took = match self.traded.is_empty() {
             true => 0,
-            false => traded.remove(&(id, side, p)).unwrap_or(0),
+            false => self.traded.remove(&(id, side, p)).unwrap_or(0),
         };
         let book = self.book(id);
         // The first row of a snapshot run: the book starts again from nothing.
@@ -86,14 +85,8 @@ impl TardisMarket {
     }
 
     /// A `trades` row: printed for the step, and remembered at the level it took from.
-    pub(super) fn on_trade(
-        &mut self,
-        id: InstrumentId,
-        side: Side,
-        (price, qty): (Price, Qty),
-        traded: &mut Traded,
-    ) {
-        *traded.entry((id, side.opposite(), price)).or_default() += qty.0;
+    pub(super) fn on_trade(&mut self, id: InstrumentId, side: Side, (price, qty): (Price, Qty)) {
+        *self.traded.entry((id, side.opposite(), price)).or_default() += qty.0;
         self.trades.push(MarketTrade {
             instrument: id,
             aggressor: side,

@@ -19,7 +19,7 @@ impl SimVenue {
 
     /// Applies the actions that have reached the venue by `now`, each answered from when it
     /// arrived.
-    #[inline]
+    #[inline(always)]
     pub fn arrive<M: Market>(&mut self, now: Timestamp, market: &M) {
         // Most calls (two a step) find nothing due: that is checked inline, before a call.
         if self.arrivals.due(now) {
@@ -42,7 +42,7 @@ impl SimVenue {
 
     /// Hands the trader what has reached it by `now` (everything, with `now` None: the run's
     /// end).
-    #[inline]
+    #[inline(always)]
     pub fn deliver(
         &mut self,
         now: Option<Timestamp>,
