@@ -108,4 +108,26 @@ mod tests {
         assert_eq!(order, ["a1", "a2", "a3", "b", "c"]);
         assert!(t.is_empty());
     }
+
+    proptest::proptest! {
+        /// Pushes and pops interleaved come out as a stable sort by time would give them.
+        #[test]
+        fn pops_as_a_stable_sort_by_time(ops in proptest::collection::vec((0i64..20, 0u8..3), 0..200)) {
+            let mut t = Timeline::new();
+            let mut model: Vec<(i64, usize)> = Vec::new();
+            for (i, (at, op)) in ops.into_iter().enumerate() {
+                if op == 0 {
+                    let want = model.iter().enumerate().min_by_key(|(_, e)| **e).map(|(k, _)| k);
+                    let want = want.map(|k| model.remove(k));
+                    proptest::prop_assert_eq!(t.pop().map(|(at, i)| (at.0, i)), want);
+                } else {
+                    t.push(Timestamp(at), i);
+                    model.push((at, i));
+                }
+                proptest::prop_assert_eq!(t.len(), model.len());
+                let first = model.iter().map(|e| e.0).min().map(Timestamp);
+                proptest::prop_assert_eq!(t.peek_time(), first);
+            }
+        }
+    }
 }
