@@ -40,15 +40,15 @@ impl Strategy for BestQuotes {
 
     fn quotes(&mut self, state: &State, out: &mut Wanted) {
         for s in state.series.iter().filter(|s| s.top.live) {
-            for (side, best) in [(Side::Buy, s.top.bid), (Side::Sell, s.top.ask)] {
-                let Some((price, _)) = best else { continue };
-                out.quotes.push(WantedQuote::new(
-                    s.id,
-                    (side, 0),
-                    price,
-                    Qty(self.lots),
-                    &s.tick_rule,
-                ));
+            let quote = |side, price| {
+                WantedQuote::new(s.id, (side, 0), price, Qty(self.lots), &s.tick_rule)
+            };
+            // Each side on its own (a loop over the two copied both tops first).
+            if let Some((bid, _)) = s.top.bid {
+                out.quotes.push(quote(Side::Buy, bid));
+            }
+            if let Some((ask, _)) = s.top.ask {
+                out.quotes.push(quote(Side::Sell, ask));
             }
         }
     }

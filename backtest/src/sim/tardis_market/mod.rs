@@ -193,17 +193,18 @@ impl Market for TardisMarket {
         self.step_rows = rows.len() as u64;
         // What this step's trades took at each (instrument, resting side, price).
         self.traded.clear();
-        for row in rows.drain(..) {
-            if let Some(listed) = row.listed {
+        // Read in place (a row moved out of the step cost as much as reading it).
+        for row in rows.iter_mut() {
+            if let Some(listed) = row.listed.take() {
                 self.list(listed);
             }
             let origin = &row.origin;
-            match row.event {
-                Ok(Event::Quote { id, quote }) => self.on_quote(at, id, *quote),
+            match &mut row.event {
+                Ok(Event::Quote { id, quote }) => self.on_quote(at, *id, quote),
                 Ok(Event::Snapshot { id, levels }) => {
-                    self.on_snapshot(origin, id, &levels.bids, &levels.asks)
+                    self.on_snapshot(origin, *id, &levels.bids, &levels.asks)
                 }
-                Ok(Event::Level {
+                &mut Ok(Event::Level {
                     id,
                     reset,
                     side,
@@ -211,15 +212,16 @@ impl Market for TardisMarket {
                     qty,
                     ..
                 }) => self.on_level(origin, id, reset, side, (price, qty)),
-                Ok(Event::Trade {
+                &mut Ok(Event::Trade {
                     id,
                     side,
                     price,
                     qty,
                 }) => self.on_trade(id, side, (price, qty)),
-                Err(why) => self.skip(origin, why),
+                Err(why) => self.skip(origin, std::mem::take(why)),
             }
         }
+        rows.clear();
         self.rebuild(at);
     }
 

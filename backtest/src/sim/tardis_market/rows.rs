@@ -17,7 +17,7 @@ use std::sync::Arc;
 pub(super) type Traded = FxHashMap<(InstrumentId, Side, Price), i64>;
 
 impl TardisMarket {
-    pub(super) fn on_quote(&mut self, at: Timestamp, id: InstrumentId, q: ChainQuote) {
+    pub(super) fn on_quote(&mut self, at: Timestamp, id: InstrumentId, q: &ChainQuote) {
         if q.expiration <= at {
             return;
         }
@@ -25,7 +25,7 @@ impl TardisMarket {
         if q.underlying_price > 0.0 && self.index.is_none_or(|(e, _)| q.expiration <= e) {
             self.index = Some((q.expiration, q.underlying_price));
         }
-        self.quotes.insert(id, q);
+        self.quotes.insert(id, q.clone());
         self.changed = true;
         self.first_quote.get_or_insert(at);
     }
