@@ -195,25 +195,36 @@ fn a_backtest_on_tardis_files_fills_through_trades() {
     std::fs::remove_dir_all(Path::new(&d)).ok();
 }
 
-/// Hand-built rows: a trade and the level update after it (what the trade does not explain was
-/// cancelled), a row of an unknown instrument (skipped and counted), a crossed book (not live).
-#[test]
-fn trades_cancels_and_bad_rows() {
-    use backtest::sim::market::{LevelCancel, MarketTrade};
-    use backtest::tardis::{ChainQuote, TardisEvent};
-    use engine::{Price, Qty, Timestamp};
-    let t = |s: i64| Timestamp(1_772_323_200_000_000_000 + s * 1_000_000_000);
-    let name = "ETH-27MAR26-2000-C";
-    let quote = ChainQuote {
-        symbol: name.into(),
+/// The hand-built rows' clock: `s` seconds after 2026-03-01.
+fn at(s: i64) -> engine::Timestamp {
+    engine::Timestamp(1_772_323_200_000_000_000 + s * 1_000_000_000)
+}
+
+/// The option of the hand-built rows.
+const OPTION: &str = "ETH-27MAR26-2000-C";
+
+/// [`OPTION`]'s chain quote: 0.05 bid, 0.052 asked, 30 days out, the future at 2000.
+fn chain_quote() -> backtest::tardis::ChainQuote {
+    backtest::tardis::ChainQuote {
+        symbol: OPTION.into(),
         strike: 2000.0,
-        expiration: t(30 * 86_400),
+        expiration: at(30 * 86_400),
         bid: Some((0.05, 10.0)),
         ask: Some((0.052, 10.0)),
         mark: 0.051,
         mark_iv: 0.6,
         underlying_price: 2000.0,
-    };
+    }
+}
+
+/// Hand-built rows: a trade and the level update after it (what the trade does not explain was
+/// cancelled), a row of an unknown instrument (skipped and counted), a crossed book (not live).
+#[test]
+fn trades_cancels_and_bad_rows() {
+    use backtest::sim::market::{LevelCancel, MarketTrade};
+    use backtest::tardis::TardisEvent;
+    use engine::{Price, Qty};
+    let (t, name, quote) = (at, OPTION, chain_quote());
     let level = |side, price, amount, reset| TardisEvent::Level {
         symbol: name.into(),
         snapshot: reset,
@@ -455,22 +466,11 @@ deribit,BTC-27MAR26-90000-C,1772323202000000,1772323202000000,t3,buy,0.01,1
 #[test]
 fn an_empty_book_snapshot_empties_the_book_in_both_formats() {
     use backtest::sim::market::StepSource;
-    use backtest::tardis::{BinaryRows, BinarySteps, ChainQuote, TardisEvent};
+    use backtest::tardis::{BinaryRows, BinarySteps, TardisEvent};
     use backtest::tardis_binary::convert;
     use engine::state::Top;
-    use engine::{InstrumentId, Timestamp};
-    let t = |s: i64| Timestamp(1_772_323_200_000_000_000 + s * 1_000_000_000);
-    let name = "ETH-27MAR26-2000-C";
-    let quote = ChainQuote {
-        symbol: name.into(),
-        strike: 2000.0,
-        expiration: t(30 * 86_400),
-        bid: Some((0.05, 10.0)),
-        ask: Some((0.052, 10.0)),
-        mark: 0.051,
-        mark_iv: 0.6,
-        underlying_price: 2000.0,
-    };
+    use engine::InstrumentId;
+    let (t, name, quote) = (at, OPTION, chain_quote());
     let snapshot = |bids: Vec<(f64, f64)>, asks: Vec<(f64, f64)>| TardisEvent::Snapshot {
         symbol: name.into(),
         bids,
