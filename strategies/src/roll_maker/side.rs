@@ -134,6 +134,8 @@ impl Quoting<'_> {
         // Lots of one contract (Deribit's options) admitted whole come back as asked: the round
         // trip through contracts is skipped (about 5% of a requote of the chain).
         let whole_lots = admits_all && s.lot == 1.0 && lots_per_contract == 1.0;
+        // One contract's exposure, once a side, where the limiter is asked.
+        let exposure = (!admits_all).then(|| per_contract(p, side));
         let levels = config.size.levels.iter().zip(self.edge_vol);
         for (level, (l, &edge_vol)) in levels.enumerate() {
             let distance = edge_vol * vega_per_point + carry;
@@ -145,10 +147,9 @@ impl Quoting<'_> {
                 lots_of_one_contract(lots)
             } else {
                 let wanted = lots as f64 * s.lot;
-                let admitted = if admits_all {
-                    wanted.max(0.0)
-                } else {
-                    limiter.admit(s.expiry, per_contract(p, side), wanted, adds_gross)
+                let admitted = match exposure {
+                    None => wanted.max(0.0),
+                    Some(e) => limiter.admit(s.expiry, e, wanted, adds_gross),
                 };
                 whole_lots_of(admitted, lots_per_contract)
             };
