@@ -16,7 +16,7 @@ use crate::binary::{Kind, Record};
 use crate::events::latency::Latency;
 use crate::queue::QueueModel;
 use crate::tardis::resolve::{Event, Listed, Resolved};
-use crate::tardis::{ChainQuote, Origin, StepRows, TardisError};
+use crate::tardis::{ChainQuote, Origin, StepRows};
 use engine::instrument::{ContractSpec, InstrumentName, PnlStyle};
 use engine::quotes::{QuoteRules, WantedQuote};
 use engine::state::State;
@@ -204,7 +204,8 @@ impl<I: Iterator<Item = Record>> Rows<I> {
         self.records.peek().map(|r| r.at)
     }
 
-    /// The next row: the listing, then one a record.
+    /// The next row: the listing, then one a record (the tests read the rows one by one).
+    #[cfg(test)]
     fn row(&mut self) -> Option<Resolved> {
         self.next_at()?;
         self.take_row()
@@ -233,8 +234,9 @@ impl<I: Iterator<Item = Record>> Rows<I> {
     }
 }
 
+#[cfg(test)]
 impl<I: Iterator<Item = Record>> Iterator for Rows<I> {
-    type Item = Result<Resolved, TardisError>;
+    type Item = Result<Resolved, crate::tardis::TardisError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.row().map(Ok)

@@ -78,8 +78,10 @@ impl BinaryRows {
     /// `from`: passed over).
     #[inline]
     fn book_row(&mut self, index: u64, r: Record, step: &mut StepRows) -> bool {
-        let empty_book = r.kind == Kind::Clear && r.run == Run::First;
-        if (r.kind == Kind::Clear && !empty_book) || self.from.is_some_and(|f| r.at < f) {
+        // A clear before a run is passed over (the run's first level resets the book); one
+        // marked `First` is an empty book's snapshot.
+        let run_ahead = r.kind == Kind::Clear && r.run != Run::First;
+        if run_ahead || self.from.is_some_and(|f| r.at < f) {
             return false;
         }
         let event = |id| match r.kind {
