@@ -16,7 +16,7 @@ use crate::binary::{Kind, Record};
 use crate::events::latency::Latency;
 use crate::queue::QueueModel;
 use crate::tardis::resolve::{Event, Listed, Resolved};
-use crate::tardis::{ChainQuote, Origin, StepRows};
+use crate::tardis::{refill, ChainQuote, Origin, StepRows};
 use engine::instrument::{ContractSpec, InstrumentName, PnlStyle};
 use engine::quotes::{QuoteRules, WantedQuote};
 use engine::state::State;
@@ -249,20 +249,17 @@ struct L2Steps<I: Iterator<Item = Record>>(Rows<I>);
 
 impl<I: Iterator<Item = Record>> StepSource<StepRows> for L2Steps<I> {
     fn next_into(&mut self, slot: &mut Option<StepRows>) {
-        let step = slot.get_or_insert_with(StepRows::new);
-        step.clear();
-        while let Some(at) = self.0.next_at() {
-            if step.first().is_some_and(|r| r.at != at) {
-                break;
+        refill(slot, |step| {
+            while let Some(at) = self.0.next_at() {
+                if step.first().is_some_and(|r| r.at != at) {
+                    break;
+                }
+                match self.0.take_row() {
+                    Some(row) => step.push(row),
+                    None => break,
+                }
             }
-            match self.0.take_row() {
-                Some(row) => step.push(row),
-                None => break,
-            }
-        }
-        if step.is_empty() {
-            *slot = None;
-        }
+        });
     }
 }
 

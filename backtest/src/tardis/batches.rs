@@ -9,6 +9,18 @@ use engine::Timestamp;
 /// while they grow, and is cheaper to push to and read than an inline one (checked at each use).
 pub type StepRows = Vec<Resolved>;
 
+/// The slot's step (its room reused) cleared and filled by `fill`, the slot emptied if `fill`
+/// pushed nothing: the part of [`StepSource::next_into`] every reader of rows shares.
+#[inline(always)]
+pub(crate) fn refill(slot: &mut Option<StepRows>, fill: impl FnOnce(&mut StepRows)) {
+    let step = slot.get_or_insert_with(StepRows::new);
+    step.clear();
+    fill(step);
+    if step.is_empty() {
+        *slot = None;
+    }
+}
+
 /// A stream of steps that a reader's error may end: the error, and the rows read, are taken
 /// after the run ([`Batches`] over any resolved rows, [`super::BinarySteps`] from the binary
 /// format).
@@ -91,12 +103,7 @@ impl<I: Iterator<Item = Result<Resolved, TardisError>>> Iterator for Batches<I> 
 /// own moved there.
 impl<I: Iterator<Item = Result<Resolved, TardisError>>> StepSource<StepRows> for Batches<I> {
     fn next_into(&mut self, slot: &mut Option<StepRows>) {
-        let step = slot.get_or_insert_with(StepRows::new);
-        step.clear();
-        self.fill(step);
-        if step.is_empty() {
-            *slot = None;
-        }
+        refill(slot, |step| self.fill(step));
     }
 }
 

@@ -7,6 +7,7 @@
 //!
 //! An error names the file and the record's index (in the place of a CSV row's line).
 
+use super::batches::refill;
 use super::resolve::{Event, Listed, Resolved};
 use super::{FileId, Origin, Resolver, Symbol, TardisError};
 use super::{StepRows, Steps};
@@ -228,25 +229,22 @@ impl Steps for BinarySteps {
 impl StepSource<StepRows> for BinarySteps {
     /// The next step's rows into the slot's step (its room reused), or None at the end.
     fn next_into(&mut self, slot: &mut Option<StepRows>) {
-        let step = slot.get_or_insert_with(StepRows::new);
-        step.clear();
-        while self.error.is_none() {
-            let next_at = self.rows.reader.peek_at();
-            let ends = |at: Timestamp| {
-                self.to.is_some_and(|to| at > to) || step.first().is_some_and(|r| r.at != at)
-            };
-            if next_at.is_some_and(ends) {
-                break;
+        refill(slot, |step| {
+            while self.error.is_none() {
+                let next_at = self.rows.reader.peek_at();
+                let ends = |at: Timestamp| {
+                    self.to.is_some_and(|to| at > to) || step.first().is_some_and(|r| r.at != at)
+                };
+                if next_at.is_some_and(ends) {
+                    break;
+                }
+                match self.rows.next_into(step) {
+                    Some(Ok(())) => {}
+                    Some(Err(e)) => self.error = Some(e),
+                    None => break,
+                }
             }
-            match self.rows.next_into(step) {
-                Some(Ok(())) => {}
-                Some(Err(e)) => self.error = Some(e),
-                None => break,
-            }
-        }
-        self.rows_read += step.len() as u64;
-        if step.is_empty() {
-            *slot = None;
-        }
+            self.rows_read += step.len() as u64;
+        });
     }
 }

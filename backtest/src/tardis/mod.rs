@@ -23,6 +23,7 @@ mod reader;
 pub mod resolve;
 mod writer;
 
+pub(crate) use batches::refill;
 pub use batches::{Batches, StepRows, Steps};
 pub use binary_rows::{BinaryRows, BinarySteps};
 pub use read_ahead::ReadAhead;
